@@ -1,0 +1,31 @@
+// One `npx jest` runs every project. TypeScript is transformed by swc; `npm run typecheck` type-checks.
+const swc = ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }];
+
+const moduleNameMapper = {
+  '^@spur/(sdk|collector|journeys|cli)$': '<rootDir>/packages/$1/src/index.ts',
+};
+
+const base = (name, extra) => ({
+  displayName: name,
+  rootDir: __dirname,
+  transform: { '^.+\\.(t|j)sx?$': swc },
+  transformIgnorePatterns: ['/node_modules/(?!(idb-keyval)/)'],
+  moduleNameMapper,
+  testEnvironment: 'node',
+  ...extra,
+});
+
+module.exports = {
+  projects: [
+    base('sdk', {
+      testEnvironment: 'jsdom',
+      roots: ['<rootDir>/packages/sdk/test'],
+      setupFiles: ['<rootDir>/packages/sdk/test/setup.ts'],
+    }),
+    base('collector', { roots: ['<rootDir>/packages/collector/test'] }),
+    base('journeys', { roots: ['<rootDir>/packages/journeys/test'] }),
+    base('cli', { roots: ['<rootDir>/packages/cli/test'] }),
+    base('e2e', { roots: ['<rootDir>/examples/shop/test'], testTimeout: 120000 }),
+  ],
+  reporters: ['default', ['<rootDir>/scripts/jest-summary-reporter.js', { outputFile: 'test-results.json' }]],
+};

@@ -1,0 +1,121 @@
+// Wire types shared by the SDK and the collector (Segment HTTP Tracking API shape).
+// Type-only: the collector imports them with `import type`, so no runtime code crosses over.
+
+/** Event types of the Segment HTTP Tracking API that spur accepts. */
+export type EventType = 'track' | 'page' | 'identify' | 'alias';
+
+/** Where an event came from; web for the browser SDK. */
+export type Channel = 'web' | 'app' | 'phone' | 'store' | 'fax' | 'email';
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** Campaign parameters, from utm_* query parameters. */
+export interface Campaign {
+  source?: string;
+  medium?: string;
+  name?: string;
+  term?: string;
+  content?: string;
+}
+
+export interface EventContext {
+  page?: { url?: string; path?: string; referrer?: string; title?: string; search?: string };
+  userAgent?: string;
+  locale?: string;
+  screen?: { width: number; height: number; density?: number };
+  timezone?: string;
+  campaign?: Campaign;
+  /** The SDK's session id (cookie spur_sid). */
+  sessionId?: string;
+  channel?: Channel;
+  library?: { name: string; version: string };
+  [key: string]: unknown;
+}
+
+/** One event as a client sends it. */
+export interface SpurEvent {
+  type: EventType;
+  /** Unique per event; the collector's dedupe key. */
+  messageId: string;
+  anonymousId?: string;
+  userId?: string;
+  /** When it happened, by the client's clock (ISO 8601). */
+  timestamp: string;
+  /** track: the event name, e.g. `Product Added`. */
+  event?: string;
+  /** page: the page name. */
+  name?: string;
+  properties?: JsonObject;
+  /** identify: what is known about the customer. */
+  traits?: JsonObject;
+  /** alias: the id being merged into userId. */
+  previousId?: string;
+  context?: EventContext;
+}
+
+/** `POST /v1/batch` body. */
+export interface BatchRequest {
+  batch: SpurEvent[];
+  /** When the client sent the request (ISO 8601); used to correct clock skew. */
+  sentAt?: string;
+  writeKey?: string;
+}
+
+export interface RejectedItem {
+  index: number;
+  messageId?: string;
+  reason: string;
+}
+
+/** 200 answer to an ingest request; sent only after every accepted event is committed. */
+export interface IngestResponse {
+  ok: true;
+  accepted: number;
+  duplicates: number;
+  rejected: RejectedItem[];
+}
+
+/** Whole-request error body. */
+export interface ErrorResponse {
+  error: { code: string; message: string };
+}
+
+/** A product as the ecommerce helpers and events carry it (Segment Ecommerce v2). */
+export interface Product {
+  product_id: string;
+  sku?: string;
+  name?: string;
+  category?: string;
+  brand?: string;
+  variant?: string;
+  price?: number;
+  quantity?: number;
+  currency?: string;
+  [key: string]: JsonValue | undefined;
+}
+
+/** An event as stored by the collector and returned by the admin API. */
+export interface StoredEvent extends SpurEvent {
+  /** Client clock time as sent. */
+  originalTimestamp: string;
+  /** Corrected event time (see clock skew in the README). */
+  timestamp: string;
+  /** When the collector received it. */
+  receivedAt: string;
+  /** sentAt of the request that carried it, when given. */
+  sentAt?: string;
+  writeKey?: string;
+}
+
+/** `GET /v1/profiles/:id` */
+export interface Profile {
+  /** The customer id when known, else the anonymous id. */
+  id: string;
+  customerId: string | null;
+  anonymousIds: string[];
+  traits: JsonObject;
+  firstSeen: string | null;
+  lastSeen: string | null;
+  eventCount: number;
+}

@@ -1,0 +1,25 @@
+// Builds packages/sdk only: a minified IIFE for the script tag and an ESM build for bundlers.
+import resolve from '@rollup/plugin-node-resolve';
+import terser from '@rollup/plugin-terser';
+import typescript from '@rollup/plugin-typescript';
+import { sizeReport } from './scripts/size-report.mjs';
+
+const ts = () =>
+  typescript({
+    tsconfig: 'packages/sdk/tsconfig.json',
+    compilerOptions: { composite: false, declaration: false, emitDeclarationOnly: false, outDir: undefined, rootDir: undefined },
+    outputToFilesystem: false,
+  });
+
+export default [
+  {
+    input: 'packages/sdk/src/browser.ts',
+    output: { file: 'packages/sdk/dist/spur.js', format: 'iife', sourcemap: true },
+    plugins: [resolve({ browser: true }), ts(), terser({ compress: { passes: 2 } }), sizeReport()],
+  },
+  {
+    input: 'packages/sdk/src/index.ts',
+    output: { file: 'packages/sdk/dist/spur.mjs', format: 'es', sourcemap: true },
+    plugins: [resolve({ browser: true }), ts(), terser({ compress: { passes: 2 } })],
+  },
+];
