@@ -1,0 +1,91 @@
+// Server configuration from environment variables and CLI flags (flags win). Invalid values
+// throw with a message naming the variable and flag, so a typo fails at start, not at 3 a.m.
+import type { IpMode } from './ip';
+import type { ClientClock } from './stored-event';
+
+export interface ServerConfig {
+  port: number;
+  host: string;
+  db: string;
+  writeKeys: Record<string, string[]>;
+  adminToken?: string;
+  clientClock: ClientClock;
+  ip: IpMode;
+}
+
+// The same setting as an environment variable and as a flag.
+const SETTINGS = {
+  port: 'SPUR_PORT',
+  host: 'SPUR_HOST',
+  db: 'SPUR_DB',
+  'write-keys': 'SPUR_WRITE_KEYS',
+  'admin-token': 'SPUR_ADMIN_TOKEN',
+  'client-clock': 'SPUR_CLIENT_CLOCK',
+  ip: 'SPUR_IP',
+} as const;
+
+type Flag = keyof typeof SETTINGS;
+
+/**
+ * Parses `key=origin1,origin2;key2=origin3`. A key without origins (`key` or `key=`) serves only
+ * clients without an Origin header (servers). Origins are normalized to scheme://host[:port].
+ */
+export function parseWriteKeys(spec: string): Record<string, string[]> {
+  const keys: Record<string, string[]> = {};
+  for (const part of spec.split(';')) {
+    if (!part.trim()) continue;
+    const eq = part.indexOf('=');
+    const key = (eq === -1 ? part : part.slice(0, eq)).trim();
+    if (!/^[^\s:,;=]+$/.test(key)) {
+      throw new Error(`Invalid write key "${key}" in "${spec}": a key is a non-empty word without spaces, ':', ',' or '='`);
+    }
+    if (Object.hasOwn(keys, key)) throw new Error(`Write key "${key}" is listed twice in "${spec}"`);
+    const origins = eq === -1 ? [] : part.slice(eq + 1).split(',').map((o) => o.trim()).filter(Boolean);
+    keys[key] = origins.map((o) => normalizeOrigin(o, key));
+  }
+  return keys;
+}
+
+function normalizeOrigin(text: string, key: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error(`Invalid origin "${text}" for write key "${key}": expected e.g. https://shop.example`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.pathname !== '/' || url.search || url.hash || url.username) {
+    throw new Error(`Invalid origin "${text}" for write key "${key}": only scheme://host[:port], no path`);
+  }
+  return url.origin; // lower-cases the host and drops default ports, as browsers send it
+}
+
+function oneOf<T extends string>(value: string, allowed: readonly T[], flag: Flag): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new Error(`Invalid ${SETTINGS[flag]} / --${flag} "${value}": expected one of ${allowed.join(', ')}`);
+}
+
+/**
+ * Reads SPUR_PORT (8080), SPUR_HOST ('0.0.0.0': all interfaces, what a server wants; use
+ * 127.0.0.1 for local only), SPUR_DB (./data/spur.db), SPUR_WRITE_KEYS, SPUR_ADMIN_TOKEN,
+ * SPUR_CLIENT_CLOCK (correct), SPUR_IP (truncate). Flags of the same name win over env.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<string, string>> = {}): ServerConfig {
+  const get = (flag: Flag): string | undefined => {
+    const value = flags[flag] ?? env[SETTINGS[flag]];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+  const portText = get('port') ?? '8080';
+  if (!/^\d+$/.test(portText) || Number(portText) > 65535) {
+    throw new Error(`Invalid SPUR_PORT / --port "${portText}": expected an integer from 0 to 65535`);
+  }
+  const adminToken = get('admin-token');
+  return {
+    port: Number(portText),
+    host: get('host') ?? '0.0.0.0',
+    db: get('db') ?? './data/spur.db',
+    writeKeys: parseWriteKeys(get('write-keys') ?? ''),
+    ...(adminToken !== undefined && { adminToken }),
+    clientClock: oneOf(get('client-clock') ?? 'correct', ['correct', 'trust'] as const, 'client-clock'),
+    ip: oneOf(get('ip') ?? 'truncate', ['truncate', 'drop', 'keep'] as const, 'ip'),
+  };
+}

@@ -1,0 +1,75 @@
+// Error classes that carry an HTTP status, and the one middleware that turns any error into the
+// JSON shape of the contract: `{ "error": { "code", "message" } }`, never a stack trace.
+import type { ErrorRequestHandler } from 'express';
+
+/** An error whose message is safe to show to the client. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export const badRequest = (message: string, code = 'bad_request') => new HttpError(400, code, message);
+export const unauthorized = (message: string) => new HttpError(401, 'unauthorized', message);
+export const forbidden = (message: string) => new HttpError(403, 'forbidden', message);
+export const notFound = (message: string) => new HttpError(404, 'not_found', message);
+export const methodNotAllowed = (allow: string) =>
+  new HttpError(405, 'method_not_allowed', `use ${allow}`, { Allow: allow });
+
+/** Seconds a client should wait before retrying when storage is down; the SDK backs off anyway. */
+export const RETRY_AFTER_SECONDS = 5;
+
+/**
+ * Thrown by a storage backend when the database cannot take or answer a request (busy, full,
+ * read-only, closed). Always answered 503 with Retry-After: a 2xx would promise durability we lack.
+ */
+export class StorageUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StorageUnavailableError';
+  }
+}
+
+// body-parser reports its failures as http-errors with a `type`; map the ones a client can cause.
+const BODY_ERRORS: Record<string, { status: number; code: string; message: string }> = {
+  'entity.too.large': { status: 413, code: 'payload_too_large', message: 'request body is over the limit' },
+  'encoding.unsupported': { status: 415, code: 'unsupported_encoding', message: 'unsupported Content-Encoding' },
+  'charset.unsupported': { status: 415, code: 'unsupported_charset', message: 'unsupported charset' },
+  'request.aborted': { status: 400, code: 'request_aborted', message: 'request aborted' },
+  'request.size.invalid': { status: 400, code: 'bad_request', message: 'request size did not match Content-Length' },
+};
+
+function toHttpError(err: unknown): HttpError | null {
+  if (err instanceof HttpError) return err;
+  if (err instanceof StorageUnavailableError) {
+    return new HttpError(503, 'storage_unavailable', 'storage is unavailable, retry later', {
+      'Retry-After': String(RETRY_AFTER_SECONDS),
+    });
+  }
+  const e = err as { type?: unknown; status?: unknown } | null;
+  if (e && typeof e.type === 'string' && BODY_ERRORS[e.type]) {
+    const { status, code, message } = BODY_ERRORS[e.type];
+    return new HttpError(status, code, message);
+  }
+  // Other body stream failures (e.g. corrupt gzip) surface as 4xx http-errors without a known type.
+  if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+    return new HttpError(e.status, 'bad_request', 'could not read the request body');
+  }
+  return null;
+}
+
+/** The single error middleware. `log` sees server-side failures (5xx), not client mistakes. */
+export function errorMiddleware(log: (message: string, err: unknown) => void): ErrorRequestHandler {
+  return (err, _req, res, next) => {
+    if (res.headersSent) return next(err);
+    const http = toHttpError(err) ?? new HttpError(500, 'internal', 'internal error');
+    if (http.status >= 500) log(`spur collector: ${http.code}`, err);
+    res.status(http.status).set(http.headers).json({ error: { code: http.code, message: http.message } });
+  };
+}

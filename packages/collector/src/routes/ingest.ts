@@ -1,0 +1,125 @@
+// Ingestion: POST /v1/batch and the single-event routes of the Segment HTTP Tracking API.
+// A request is answered 200 only after every accepted event is committed.
+import express, { Router, type Request, type Response } from 'express';
+import { v4 as uuidv4 } from 'uuid';
+import type { EventType, IngestResponse, RejectedItem, StoredEvent } from '../../../sdk/src/types';
+import { allowOrigin, requestWriteKey, revokeOrigin, type Keyring } from '../cors';
+import { badRequest, forbidden, methodNotAllowed, unauthorized } from '../errors';
+import type { IpMode } from '../ip';
+import type { RejectedEvent, Storage } from '../storage/types';
+import { toStoredEvent, type ClientClock } from '../stored-event';
+import { parseEvent, parseIngestBody } from '../validate';
+
+/** Whole-request cap (Segment's), checked on the inflated body. */
+export const MAX_BODY_BYTES = 500 * 1024;
+
+/** Route -> the event type it implies; undefined for /v1/batch. */
+const ROUTES: Record<string, EventType | undefined> = {
+  '/v1/batch': undefined,
+  '/v1/track': 'track',
+  '/v1/page': 'page',
+  '/v1/identify': 'identify',
+  '/v1/alias': 'alias',
+};
+const PATHS = Object.keys(ROUTES);
+
+export interface IngestDeps {
+  storage: Storage;
+  keyring: Keyring;
+  clientClock: ClientClock;
+  ipMode: IpMode;
+  now: () => number;
+}
+
+function parseJson(raw: unknown): unknown {
+  if (!Buffer.isBuffer(raw) || raw.length === 0) throw badRequest('request body is empty', 'invalid_body');
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+  } catch {
+    throw badRequest('request body is not valid UTF-8', 'invalid_json');
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw badRequest('request body is not valid JSON', 'invalid_json');
+  }
+}
+
+export function createIngestRouter(deps: IngestDeps): Router {
+  const { storage, keyring } = deps;
+  const router = Router();
+  // Any content type (the SDK sends text/plain to avoid a preflight; sendBeacon may send none);
+  // gzip/deflate are inflated and the cap applies to the inflated size, which also stops gzip bombs.
+  const readBody = express.raw({ type: () => true, limit: MAX_BODY_BYTES });
+
+  // CORS headers go on early, for any origin some key allows, so that an allowed page can read
+  // errors raised before its key is known (400, 413). Once the key is known they are narrowed.
+  router.use(PATHS, (req, res, next) => {
+    res.vary('Origin');
+    const origin = req.get('origin');
+    if (origin && keyring.allowsAny(origin)) allowOrigin(res, origin);
+    next();
+  });
+
+  router.options(PATHS, (req, res) => {
+    const origin = req.get('origin');
+    if (origin && !keyring.allowsAny(origin)) throw forbidden('origin is not allowed');
+    if (origin) {
+      res.set({
+        'Access-Control-Allow-Methods': 'POST',
+        'Access-Control-Allow-Headers': 'Content-Type, Authorization, X-Spur-Write-Key, Content-Encoding',
+        'Access-Control-Max-Age': '86400',
+      });
+    }
+    res.set('Allow', 'POST, OPTIONS').status(204).end();
+  });
+
+  async function ingest(req: Request, res: Response, type: EventType | undefined): Promise<void> {
+    const receivedAt = new Date(deps.now()).toISOString();
+    const body = parseIngestBody(parseJson(req.body), type);
+    const writeKey = requestWriteKey(req, body.writeKey);
+    if (!writeKey) throw unauthorized('write key missing: send it as Basic auth user, X-Spur-Write-Key or writeKey');
+    if (!keyring.has(writeKey)) throw unauthorized('unknown write key');
+    const origin = req.get('origin');
+    if (origin && !keyring.allows(writeKey, origin)) {
+      revokeOrigin(res);
+      throw forbidden('this origin is not allowed for the write key');
+    }
+
+    const facts = {
+      receivedAt,
+      sentAt: body.sentAt,
+      clientClock: deps.clientClock,
+      ip: req.ip,
+      ipMode: deps.ipMode,
+      userAgent: req.get('user-agent'),
+    };
+    const events: StoredEvent[] = [];
+    const rejected: RejectedItem[] = [];
+    const rejectedRows: RejectedEvent[] = [];
+    body.events.forEach((raw, index) => {
+      const result = parseEvent(raw, type, uuidv4);
+      if (result.ok) {
+        events.push(toStoredEvent(result.event, facts));
+        return;
+      }
+      const { reason, messageId } = result;
+      rejected.push({ index, ...(messageId !== undefined && { messageId }), reason });
+      rejectedRows.push({ raw: JSON.stringify(raw), reason, messageId, writeKey, receivedAt });
+    });
+
+    const { stored } = await storage.append({ writeKey, events, rejected: rejectedRows });
+    const accepted = stored.filter(Boolean).length;
+    const answer: IngestResponse = { ok: true, accepted, duplicates: stored.length - accepted, rejected };
+    res.json(answer);
+  }
+
+  for (const [path, type] of Object.entries(ROUTES)) {
+    router.post(path, readBody, (req, res) => ingest(req, res, type));
+    router.all(path, () => {
+      throw methodNotAllowed('POST, OPTIONS');
+    });
+  }
+  return router;
+}

@@ -1,0 +1,70 @@
+// Listening and graceful shutdown, apart from the app. No signal handlers here: the CLI owns the
+// process and decides when to call close().
+import { createServer, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Storage } from './storage/types';
+
+export interface RunningServer {
+  /** Base URL to reach the server, e.g. http://127.0.0.1:8080. */
+  url: string;
+  port: number;
+  /**
+   * Stops accepting connections, lets in-flight requests finish (idle keep-alive sockets are
+   * closed at once), then closes storage. Idempotent: every call returns the same promise.
+   */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** 0 picks a free port. */
+  port: number;
+  /** @defaultValue '0.0.0.0' */
+  host?: string;
+  storage: Storage;
+  /** After this long, connections still open are cut so shutdown cannot hang. @defaultValue 10000 */
+  drainTimeoutMs?: number;
+}
+
+function urlHost(host: string): string {
+  // A wildcard address is not something to connect to; loopback reaches the same listener.
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export function startServer(app: RequestListener, opts: StartOptions): Promise<RunningServer> {
+  const host = opts.host ?? '0.0.0.0';
+  const server = createServer(app);
+  let closing: Promise<void> | null = null;
+
+  // While draining, a keep-alive connection becomes idle as soon as its response is done; close
+  // it then instead of waiting for the client's keep-alive timeout.
+  server.on('request', (_req, res) => {
+    res.on('finish', () => {
+      if (closing) setImmediate(() => server.closeIdleConnections());
+    });
+  });
+
+  function close(): Promise<void> {
+    closing ??= new Promise<void>((resolve, reject) => {
+      const force = setTimeout(() => server.closeAllConnections(), opts.drainTimeoutMs ?? 10_000);
+      force.unref();
+      server.close(() => {
+        clearTimeout(force);
+        // Storage last: requests that were in flight have committed and been answered by now.
+        opts.storage.close().then(resolve, reject);
+      });
+      server.closeIdleConnections();
+    });
+    return closing;
+  }
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, host, () => {
+      server.off('error', reject);
+      const { port } = server.address() as AddressInfo;
+      resolve({ url: `http://${urlHost(host)}:${port}`, port, close });
+    });
+  });
+}

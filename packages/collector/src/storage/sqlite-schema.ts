@@ -1,0 +1,66 @@
+// SQLite schema, versioned with PRAGMA user_version: migration i brings the file from version i
+// to i + 1. Append new migrations; never edit a released one.
+import type { Database } from 'better-sqlite3';
+
+const MIGRATIONS: string[] = [
+  `
+  -- One row per event, forever: message_id is the dedupe key, so a resend is a no-op.
+  -- body is the event as returned by the admin API; the other columns exist for lookups.
+  CREATE TABLE events (
+    message_id   TEXT PRIMARY KEY,
+    type         TEXT NOT NULL,
+    anonymous_id TEXT,
+    user_id      TEXT,
+    timestamp    TEXT NOT NULL,
+    received_at  TEXT NOT NULL,
+    write_key    TEXT NOT NULL,
+    body         TEXT NOT NULL
+  );
+  CREATE INDEX events_user ON events (user_id) WHERE user_id IS NOT NULL;
+  CREATE INDEX events_anonymous ON events (anonymous_id) WHERE anonymous_id IS NOT NULL;
+
+  -- Identity graph: anonymous id A was seen with customer id U, first at first_seen (event time).
+  CREATE TABLE identity_links (
+    anonymous_id TEXT NOT NULL,
+    user_id      TEXT NOT NULL,
+    first_seen   TEXT NOT NULL,
+    PRIMARY KEY (anonymous_id, user_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX identity_links_user ON identity_links (user_id);
+
+  -- Explicit merges from alias events: previous_id resolves to user_id. The first alias of an id wins.
+  CREATE TABLE aliases (
+    previous_id TEXT PRIMARY KEY,
+    user_id     TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX aliases_user ON aliases (user_id);
+
+  -- Events that failed validation, with the reason, so that nothing is silently dropped.
+  CREATE TABLE rejected_events (
+    id          INTEGER PRIMARY KEY,
+    message_id  TEXT,
+    reason      TEXT NOT NULL,
+    write_key   TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    raw         TEXT NOT NULL
+  );
+  `,
+];
+
+/** Latest schema version this build knows. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Brings the database to SCHEMA_VERSION; refuses a file written by a newer collector. */
+export function migrate(db: Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    throw new Error(`database schema version ${version} is newer than this collector supports (${SCHEMA_VERSION})`);
+  }
+  for (let v = version; v < SCHEMA_VERSION; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]);
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+  }
+}

@@ -1,0 +1,50 @@
+// The storage contract. Every method is asynchronous so that a networked backend (PostgreSQL,
+// shared by several collector processes) can implement it unchanged; no caller may rely on
+// in-process state for correctness: dedupe, identity and profiles all come from the database.
+import type { Profile, StoredEvent } from '../../../sdk/src/types';
+
+/** One ingest request's worth of writes, committed atomically with others of its group. */
+export interface AppendInput {
+  /** The write key the request was authorized with. */
+  writeKey: string;
+  /** Valid events; `messageId` is the dedupe key across all time. */
+  events: StoredEvent[];
+  /** Events that failed validation; kept so nothing is silently dropped. */
+  rejected: RejectedEvent[];
+}
+
+export interface AppendResult {
+  /** Per input event: true if stored now, false if its messageId was already stored (duplicate). */
+  stored: boolean[];
+}
+
+/** An event that failed validation, as kept in the rejected-events table. */
+export interface RejectedEvent {
+  /** The event as received, serialized as JSON. */
+  raw: string;
+  reason: string;
+  /** The client's messageId when it sent a string one. */
+  messageId?: string;
+  writeKey: string;
+  receivedAt: string;
+}
+
+export interface Storage {
+  /**
+   * Stores events and rejected events. Resolves only after the data is durably committed;
+   * rejects with StorageUnavailableError when the database cannot take it.
+   * Also records the identity graph: a link for every event carrying anonymousId and userId,
+   * and an alias for every alias event.
+   */
+  append(input: AppendInput): Promise<AppendResult>;
+  /** Profile of a customer id or of any anonymous id; null when the id was never seen. */
+  getProfile(id: string): Promise<Profile | null>;
+  /** The profile's events in time order (timestamp, then receivedAt); null when unknown. */
+  getProfileEvents(id: string, options?: { limit?: number }): Promise<StoredEvent[] | null>;
+  /** Rejected events, oldest first. */
+  listRejected(options?: { limit?: number }): Promise<RejectedEvent[]>;
+  /** Resolves when the database answers a query; used by /readyz. */
+  ping(): Promise<void>;
+  /** Commits what is queued, then closes. Idempotent; later calls fail with StorageUnavailableError. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,98 @@
+import { loadConfig, parseWriteKeys } from '../src/config';
+
+describe('parseWriteKeys', () => {
+  it('parses keys with their origins', () => {
+    expect(parseWriteKeys('demo=http://localhost:3000,https://shop.example; other=https://b.example')).toEqual({
+      demo: ['http://localhost:3000', 'https://shop.example'],
+      other: ['https://b.example'],
+    });
+  });
+
+  it('normalizes origins the way browsers send them', () => {
+    expect(parseWriteKeys('k=HTTPS://Shop.Example:443/')).toEqual({ k: ['https://shop.example'] });
+  });
+
+  it('accepts a key without origins for server-side clients', () => {
+    expect(parseWriteKeys('server;backend=')).toEqual({ server: [], backend: [] });
+  });
+
+  it('returns no keys for an empty spec', () => {
+    expect(parseWriteKeys('')).toEqual({});
+  });
+
+  it.each([
+    ['k=shop.example', /Invalid origin "shop.example" for write key "k"/],
+    ['k=https://shop.example/path', /only scheme:\/\/host\[:port\], no path/],
+    ['k=ftp://shop.example', /only scheme:\/\/host/],
+    ['=https://shop.example', /Invalid write key ""/],
+    ['a b=https://shop.example', /Invalid write key "a b"/],
+    ['k=https://a.example;k=https://b.example', /Write key "k" is listed twice/],
+  ])('refuses %s', (spec, message) => {
+    expect(() => parseWriteKeys(spec)).toThrow(message);
+  });
+});
+
+describe('loadConfig', () => {
+  it('has defaults for everything but keys and token', () => {
+    expect(loadConfig({})).toEqual({
+      port: 8080,
+      host: '0.0.0.0',
+      db: './data/spur.db',
+      writeKeys: {},
+      clientClock: 'correct',
+      ip: 'truncate',
+    });
+  });
+
+  it('reads every SPUR_* variable', () => {
+    const config = loadConfig({
+      SPUR_PORT: '9000',
+      SPUR_HOST: '127.0.0.1',
+      SPUR_DB: '/var/lib/spur/spur.db',
+      SPUR_WRITE_KEYS: 'demo=http://localhost:3000',
+      SPUR_ADMIN_TOKEN: 'secret',
+      SPUR_CLIENT_CLOCK: 'trust',
+      SPUR_IP: 'drop',
+    });
+    expect(config).toEqual({
+      port: 9000,
+      host: '127.0.0.1',
+      db: '/var/lib/spur/spur.db',
+      writeKeys: { demo: ['http://localhost:3000'] },
+      adminToken: 'secret',
+      clientClock: 'trust',
+      ip: 'drop',
+    });
+  });
+
+  it('lets flags win over environment variables', () => {
+    const config = loadConfig(
+      { SPUR_PORT: '9000', SPUR_IP: 'drop', SPUR_WRITE_KEYS: 'env=https://env.example' },
+      { port: '0', ip: 'keep', 'write-keys': 'flag', 'admin-token': 'from-flag', 'client-clock': 'trust', db: 'x.db', host: '::' },
+    );
+    expect(config).toMatchObject({
+      port: 0,
+      ip: 'keep',
+      writeKeys: { flag: [] },
+      adminToken: 'from-flag',
+      clientClock: 'trust',
+      db: 'x.db',
+      host: '::',
+    });
+  });
+
+  it('treats an empty admin token as none', () => {
+    expect(loadConfig({ SPUR_ADMIN_TOKEN: '' }).adminToken).toBeUndefined();
+  });
+
+  it.each([
+    [{ SPUR_PORT: 'http' }, /Invalid SPUR_PORT \/ --port "http"/],
+    [{ SPUR_PORT: '70000' }, /from 0 to 65535/],
+    [{ SPUR_PORT: '-1' }, /Invalid SPUR_PORT/],
+    [{ SPUR_CLIENT_CLOCK: 'maybe' }, /Invalid SPUR_CLIENT_CLOCK \/ --client-clock "maybe": expected one of correct, trust/],
+    [{ SPUR_IP: 'hash' }, /Invalid SPUR_IP \/ --ip "hash": expected one of truncate, drop, keep/],
+    [{ SPUR_WRITE_KEYS: 'k=nope' }, /Invalid origin "nope"/],
+  ])('throws a clear error for %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});

@@ -1,0 +1,75 @@
+// Shared fixtures: real SQLite files in fresh temp directories, removed after each test.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Express } from 'express';
+import { createCollector, openSqliteStorage, type CollectorConfig, type Storage } from '../src';
+
+export const WRITE_KEY = 'wk_shop';
+export const SHOP = 'https://shop.example';
+export const OTHER_KEY = 'wk_other';
+export const OTHER_SHOP = 'https://other.example';
+export const SERVER_KEY = 'wk_server';
+export const ADMIN_TOKEN = 'admin-secret-token';
+/** The collector's clock in tests. */
+export const NOW = Date.parse('2024-05-01T12:00:00.000Z');
+
+export const WRITE_KEYS = { [WRITE_KEY]: [SHOP], [OTHER_KEY]: [OTHER_SHOP], [SERVER_KEY]: [] };
+
+export const basic = (key: string) => `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
+export const bearer = (token: string) => `Bearer ${token}`;
+
+/** A fresh temp directory, removed with everything in it after the current test. */
+export function makeTempDir(cleanups: (() => unknown)[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'spur-collector-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Registers per-test cleanup and hands out databases and collectors that are cleaned up. */
+export function useFixtures() {
+  let cleanups: (() => unknown)[] = [];
+  afterEach(async () => {
+    const pending = cleanups.reverse();
+    cleanups = [];
+    for (const fn of pending) await fn();
+  });
+
+  const tempDir = () => makeTempDir(cleanups);
+  const dbFile = () => join(tempDir(), 'spur.db');
+  async function storage(file: string = dbFile()): Promise<Storage> {
+    const opened = await openSqliteStorage(file);
+    cleanups.push(() => opened.close());
+    return opened;
+  }
+  /** A collector with test defaults; pass `storage` to bring your own, or `file` to reuse a database. */
+  async function collector(config: Partial<CollectorConfig> = {}, file?: string): Promise<{ app: Express; storage: Storage }> {
+    const store = config.storage ?? (await storage(file));
+    const app = createCollector({
+      writeKeys: WRITE_KEYS,
+      adminToken: ADMIN_TOKEN,
+      now: () => NOW,
+      log: () => {},
+      ...config,
+      storage: store,
+    });
+    return { app, storage: store };
+  }
+  const fixtures = { cleanup: (fn: () => unknown) => void cleanups.push(fn), tempDir, dbFile, storage, collector };
+  return fixtures;
+}
+
+let counter = 0;
+/** A valid track event with a unique messageId; override anything. */
+export function track(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  counter += 1;
+  return {
+    type: 'track',
+    event: 'Product Viewed',
+    messageId: `msg-${process.pid}-${counter}-${Math.random().toString(36).slice(2)}`,
+    anonymousId: 'anon-1',
+    timestamp: '2024-05-01T11:59:00.000Z',
+    properties: { product_id: 'p1' },
+    ...overrides,
+  };
+}
