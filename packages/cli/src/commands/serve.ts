@@ -1,0 +1,80 @@
+import { parseArgs } from 'node:util';
+import { createCollector, loadConfig, openStorage, startServer } from '@spur/collector';
+import { UsageError, type Io } from '../io';
+
+/** How long SIGTERM waits for in-flight requests before the process gives up on them. */
+const DRAIN_TIMEOUT_MS = 10_000;
+
+const options = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  db: { type: 'string' },
+  'write-keys': { type: 'string' },
+  'admin-token': { type: 'string' },
+  'client-clock': { type: 'string' },
+  ip: { type: 'string' },
+} as const;
+
+/** `spur serve`: runs the collector until SIGTERM or SIGINT, then drains and closes the database. */
+export async function serve(args: string[], io: Io): Promise<number> {
+  let flags: Record<string, string | undefined>;
+  try {
+    flags = parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  let config;
+  try {
+    config = loadConfig(io.env, flags);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (Object.keys(config.writeKeys).length === 0) {
+    io.err('spur serve: warning: no write keys configured (SPUR_WRITE_KEYS or --write-keys); every ingest request will get 401\n');
+  }
+  if (!config.adminToken) {
+    io.err('spur serve: warning: no admin token (SPUR_ADMIN_TOKEN or --admin-token); the admin API answers 401\n');
+  }
+
+  const storage = await openStorage({ db: config.db });
+  const app = createCollector({
+    storage,
+    writeKeys: config.writeKeys,
+    adminToken: config.adminToken,
+    clientClock: config.clientClock,
+    ip: config.ip,
+  });
+  const server = await startServer(app, { port: config.port, host: config.host, storage });
+  io.out(`spur collector listening on ${server.url} (database ${config.db})\n`);
+
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const off = io.onShutdown((signal) => {
+      if (stopping) {
+        io.err(`spur serve: ${signal} again, exiting now\n`);
+        process.exit(1);
+      }
+      stopping = true;
+      io.out(`spur serve: ${signal}, draining\n`);
+      const timer = setTimeout(() => {
+        io.err(`spur serve: requests still running after ${DRAIN_TIMEOUT_MS / 1000} s, exiting\n`);
+        process.exit(1);
+      }, DRAIN_TIMEOUT_MS);
+      timer.unref();
+      server.close().then(
+        () => {
+          clearTimeout(timer);
+          off();
+          io.out('spur serve: stopped\n');
+          resolve();
+        },
+        (err: Error) => {
+          io.err(`spur serve: error while stopping: ${err.message}\n`);
+          off();
+          resolve();
+        },
+      );
+    });
+  });
+  return 0;
+}
