@@ -1,0 +1,135 @@
+// `npm start`: the spur collector on :8080 (SQLite at ./data/spur.db) and the demo shop on :3000,
+// wired together the way a shop would run them. Uses the BUILT collector (run `npm run build`).
+// Reads the same SPUR_* variables as `spur serve`, with demo defaults for write key and clock.
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+const { startShop } = require('./server');
+
+/** How long a signal waits for in-flight requests before the process gives up on them. */
+const DRAIN_TIMEOUT_MS = 10_000;
+
+function loadCollector() {
+  try {
+    return require('@spur/collector');
+  } catch (error) {
+    // Only the collector itself missing; a missing dependency of it is a different problem.
+    const what = String(error.message).split('\n')[0];
+    if (error.code === 'MODULE_NOT_FOUND' && /@spur[\\/]collector'|collector[\\/]dist[\\/]index\.js/.test(what)) {
+      console.error('spur demo: the collector is not built yet. Run `npm run build` first (`npm start` does both).');
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+/** process.env without empty values, so `SPUR_ADMIN_TOKEN= npm start` means "not set". */
+function setEnv(env) {
+  return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+}
+
+async function main() {
+  const { loadConfig, openStorage, createCollector, startServer } = loadCollector();
+  const env = setEnv(process.env);
+  const shopPort = Number(env.SPUR_SHOP_PORT ?? 3000);
+  if (!Number.isInteger(shopPort) || shopPort < 0 || shopPort > 65535) {
+    throw new Error(`SPUR_SHOP_PORT must be a port number, got ${env.SPUR_SHOP_PORT}`);
+  }
+  // Printed once and never stored: good enough for a demo on your own machine.
+  const generatedToken = env.SPUR_ADMIN_TOKEN ? undefined : crypto.randomBytes(18).toString('base64url');
+  const config = loadConfig(
+    {
+      SPUR_WRITE_KEYS: `demo=http://localhost:${shopPort},http://127.0.0.1:${shopPort}`,
+      // Trusting client clocks lets journeys move the browser's clock days ahead between visits.
+      SPUR_CLIENT_CLOCK: 'trust',
+      // This machine only, unless asked: the demo trusts client clocks and may print its token.
+      SPUR_HOST: '127.0.0.1',
+      SPUR_ADMIN_TOKEN: generatedToken,
+      ...env,
+    },
+    {},
+  );
+
+  if (config.db) fs.mkdirSync(path.dirname(path.resolve(config.db)), { recursive: true });
+  const storage = await openStorage({ db: config.db });
+  const app = createCollector({
+    storage,
+    writeKeys: config.writeKeys,
+    adminToken: config.adminToken,
+    clientClock: config.clientClock,
+    ip: config.ip,
+  });
+  const collector = await startServer(app, { port: config.port, host: config.host, storage });
+  // What a browser on this machine types: localhost for any loopback or wildcard address.
+  const browserHost = ['127.0.0.1', '::1', '0.0.0.0', '::'].includes(config.host) ? 'localhost' : config.host;
+  const urlFor = (port) => `http://${browserHost.includes(':') ? `[${browserHost}]` : browserHost}:${port}`;
+  const collectorUrl = urlFor(collector.port);
+
+  const keys = Object.keys(config.writeKeys ?? {});
+  const writeKey = keys.includes('demo') ? 'demo' : keys[0];
+  if (!writeKey) throw new Error('SPUR_WRITE_KEYS names no write key; the shop needs one (e.g. demo=http://localhost:3000)');
+  const shop = await startShop({
+    port: shopPort,
+    host: config.host,
+    // The same host as the shop: same site, so the collector's cookies are first-party.
+    collectorUrl,
+    writeKey,
+  });
+
+  const token = config.adminToken;
+  console.log(
+    [
+      '',
+      'spur demo',
+      `  shop        ${urlFor(shop.port)}`,
+      `  collector   ${collectorUrl}   (database ${config.db}, write key "${writeKey}", client clock ${config.clientClock})`,
+      generatedToken
+        ? `  admin token ${token}   (random, for this run only; set SPUR_ADMIN_TOKEN to choose one)`
+        : '  admin token from SPUR_ADMIN_TOKEN',
+      '',
+      'Browse the shop, then ask the admin API for a profile: use your spur_aid cookie, or after',
+      'logging in the customer id (localStorage shop_customer.id, e.g. via devtools):',
+      `  curl -H "Authorization: Bearer ${generatedToken ? token : '$SPUR_ADMIN_TOKEN'}" ${collectorUrl}/v1/profiles/<id>/events`,
+      '',
+      'Ctrl-C stops both.',
+      '',
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const stop = (signal) => {
+    if (stopping) {
+      console.error(`spur demo: ${signal} again, exiting now`);
+      process.exit(1);
+    }
+    stopping = true;
+    console.log(`spur demo: ${signal}, stopping`);
+    const timer = setTimeout(() => {
+      console.error(`spur demo: still draining after ${DRAIN_TIMEOUT_MS / 1000} s, exiting`);
+      process.exit(1);
+    }, DRAIN_TIMEOUT_MS);
+    timer.unref();
+    // The shop first, so no new page sends to a collector that is going away.
+    shop
+      .close()
+      .then(() => collector.close())
+      .then(
+        () => {
+          console.log('spur demo: stopped');
+          process.exitCode = 0;
+        },
+        (error) => {
+          console.error(`spur demo: error while stopping: ${error.message}`);
+          process.exitCode = 1;
+        },
+      )
+      .finally(() => clearTimeout(timer));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((error) => {
+  console.error(`spur demo: ${error.message}`);
+  process.exit(1);
+});
