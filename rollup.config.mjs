@@ -7,7 +7,7 @@ import { sizeReport } from './scripts/size-report.mjs';
 const ts = () =>
   typescript({
     tsconfig: 'packages/sdk/tsconfig.json',
-    compilerOptions: { composite: false, declaration: false, emitDeclarationOnly: false, outDir: undefined, rootDir: undefined },
+    compilerOptions: { sourceMap: true, composite: false, declaration: false, emitDeclarationOnly: false, outDir: undefined, rootDir: undefined },
     outputToFilesystem: false,
   });
 

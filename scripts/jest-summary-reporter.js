@@ -12,6 +12,8 @@ class SummaryReporter {
     const keys = ['success', 'numTotalTests', 'numPassedTests', 'numFailedTests', 'numPendingTests', 'numTodoTests',
       'numTotalTestSuites', 'numPassedTestSuites', 'numFailedTestSuites', 'numRuntimeErrorTestSuites', 'startTime'];
     const summary = Object.fromEntries(keys.map((k) => [k, results[k]]));
+    // results.success is only settled after the reporters ran; derive it from the counts.
+    summary.success = results.numFailedTests === 0 && results.numRuntimeErrorTestSuites === 0 && !results.wasInterrupted;
     summary.failedSuites = results.testResults
       .filter((r) => r.numFailingTests > 0 || r.testExecError)
       .map((r) => path.relative(process.cwd(), r.testFilePath));

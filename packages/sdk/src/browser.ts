@@ -1,0 +1,45 @@
+// The script-tag build: <script async src=".../spur.js" data-write-key="KEY"></script>.
+// Installs window.spur, replays the calls the stub queued, and inits when a write key is known.
+import { createSpur, type Spur } from './client';
+import { scriptConfig, setDebug, warn, type Config } from './config';
+
+// Read once, first: document.currentScript is set only while this script runs.
+const tag = scriptConfig(document.currentScript as HTMLScriptElement | null);
+
+type Command = (command: string, ...args: unknown[]) => unknown;
+type Global = Command & Partial<Spur> & { q?: ArrayLike<unknown>[] };
+
+const w = window as unknown as { spur?: Global };
+const stub = w.spur;
+
+// Loaded twice (two tags, or a tag and a tag manager): the first copy stays in charge.
+if (!(stub && stub.track)) {
+  const api = createSpur();
+  const spur: Global = Object.assign((command: string, ...args: unknown[]) => {
+    const method = api[command as keyof Spur] as ((...a: unknown[]) => unknown) | undefined;
+    if (typeof method === 'function') return method(...args);
+    warn('unknown command', command);
+  }, api);
+  w.spur = spur;
+
+  // A misuse in the queued calls must not stop the rest of the replay: report it the way an
+  // uncaught error would, but later.
+  const replay = (args: ArrayLike<unknown>) => {
+    try {
+      // apply takes the stub's `arguments` objects as they are.
+      spur.apply(null, args as unknown as [string]);
+    } catch (error) {
+      setTimeout(() => {
+        throw error;
+      });
+    }
+  };
+
+  const queued = (stub && stub.q) || [];
+  let config: Partial<Config> = tag;
+  // A queued init is applied first, over the tag's attributes; then the other calls, in order.
+  for (const args of queued) if (args[0] === 'init') config = { ...config, ...(args[1] as Partial<Config>) };
+  setDebug(config.debug);
+  if (config.writeKey) replay(['init', config]);
+  for (const args of queued) if (args[0] !== 'init') replay(args);
+}

@@ -1,0 +1,53 @@
+// Configuration: what init() accepts, the data-* attributes of the script tag, the debug switch.
+
+/** What `init()` accepts. Everything but `writeKey` has a default. */
+export interface Config {
+  /** The collector's write key for this shop. Required. */
+  writeKey: string;
+  /**
+   * Origin (and optional path prefix) of the collector; events go to `${endpoint}/v1/batch`.
+   * @defaultValue the origin of the spur.js script tag; '' (this page's origin) for the ESM build
+   */
+  endpoint?: string;
+  /** Domain of the id cookies, e.g. `shop.example` to share them with subdomains. @defaultValue none (host-only cookies) */
+  cookieDomain?: string;
+  /** Record a page view on init and on every SPA navigation. @defaultValue true */
+  autoPage?: boolean;
+  /** Send as soon as this many events wait. @defaultValue 20 */
+  flushAt?: number;
+  /** Send waiting events at the latest this many milliseconds after they were recorded. @defaultValue 2000 */
+  flushInterval?: number;
+  /** Warn in the console about ignored calls and dropped events. @defaultValue false */
+  debug?: boolean;
+  /** The fetch to send with; tests pass a recorder. @defaultValue window.fetch */
+  fetch?: typeof fetch;
+}
+
+let debug: boolean | undefined;
+
+export function setDebug(on: boolean | undefined): void {
+  debug = on;
+}
+
+/** Warns only in debug mode: the host page's console is not ours to fill. */
+export function warn(...args: unknown[]): void {
+  if (debug) console.warn('[spur]', ...args);
+}
+
+/** An Error for a misuse the integrator must fix, saying what the call needs. */
+export function misuse(call: string, needs: string): Error {
+  return new Error(`spur.${call} needs ${needs}`);
+}
+
+/** Config from the script tag's data-* attributes (read once, while spur.js runs). */
+export function scriptConfig(script: HTMLScriptElement | null): Partial<Config> {
+  const data = (script && script.dataset) || {};
+  return {
+    writeKey: data.writeKey,
+    // script.src is absolute, or '' for an inline script (then init() or the default decides).
+    endpoint: data.endpoint || (script && script.src && new URL(script.src).origin) || undefined,
+    cookieDomain: data.cookieDomain,
+    autoPage: data.autoPage !== 'false',
+    debug: data.debug != null && data.debug !== 'false',
+  };
+}

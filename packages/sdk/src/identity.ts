@@ -1,0 +1,80 @@
+// Who is browsing: the anonymous visitor id (cookie spur_aid), the session (cookie spur_sid) and
+// the customer after identify() (localStorage spur_user). Cookies and storage are read again on
+// every event, so that a reset or a new session in another tab is seen here too. When cookies are
+// blocked, the last values in memory carry on for this page.
+import { uuid } from './uuid';
+import { AID_MAX_AGE, SID_MAX_AGE, getCookie, setCookie } from './cookies';
+import { load, save } from './storage';
+import type { JsonObject } from './types';
+
+export const AID = 'spur_aid';
+export const SID = 'spur_sid';
+export const USER = 'spur_user';
+
+export interface Ids {
+  anonymousId: string;
+  userId?: string;
+  sessionId?: string;
+}
+
+interface User {
+  userId?: string;
+  traits?: JsonObject;
+}
+
+export function createIdentity(domain?: string) {
+  let aid = getCookie(AID) || uuid();
+  // `<uuid>.<campaign fingerprint>`; only the uuid is sent.
+  let sid = '';
+  let lastEvent = 0;
+  let user: User = load<User>(USER) || {};
+
+  const writeAid = () => setCookie(AID, aid, AID_MAX_AGE, domain);
+  const writeSid = (value: string) => setCookie(SID, (sid = value), SID_MAX_AGE, domain);
+  const newSid = (fingerprint: string) => `${uuid()}.${fingerprint}`;
+
+  // Rewritten on each load to slide the 400-day expiry.
+  writeAid();
+
+  return {
+    /** Ids for an event now, which keeps the session alive; `fingerprint` is the page's campaign, '' without one. */
+    ids(fingerprint: string): Ids {
+      const now = Date.now();
+      aid = getCookie(AID) || aid;
+      user = load<User>(USER) || {};
+      // A missing cookie has lapsed after 30 idle minutes; so has the memory copy by then,
+      // unless cookies are blocked and it is all there is.
+      let value = getCookie(SID) || (now - lastEvent < SID_MAX_AGE * 1000 ? sid : '');
+      // A campaign that differs from the session's starts a new session; a page without utm_*
+      // parameters (the next click inside the shop) continues the current one.
+      if (!value || (fingerprint && value.split('.')[1] !== fingerprint)) value = newSid(fingerprint);
+      writeSid(value);
+      lastEvent = now;
+      return { anonymousId: aid, userId: user.userId, sessionId: value.split('.')[0] };
+    },
+
+    /** The ids as of the last event, without touching the session. */
+    peek(): Ids {
+      return { anonymousId: aid, userId: user.userId, sessionId: sid.split('.')[0] || undefined };
+    },
+
+    /** Remembers the customer: traits of the same customer are merged, a new customer's start afresh. */
+    identify(userId: string, traits: JsonObject): JsonObject {
+      user = { userId, traits: { ...(user.userId === userId && user.traits), ...traits } };
+      save(USER, user);
+      return user.traits!;
+    },
+
+    /** Log out: forget the customer, start a new visitor and a new session. */
+    reset(): void {
+      user = {};
+      save(USER, undefined);
+      aid = uuid();
+      writeAid();
+      writeSid(newSid(sid.split('.')[1] || ''));
+      lastEvent = Date.now();
+    },
+  };
+}
+
+export type Identity = ReturnType<typeof createIdentity>;

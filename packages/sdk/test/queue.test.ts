@@ -1,0 +1,331 @@
+// Delivery, end to end through a spur instance: outbox first, batches, retries, pagehide.
+import type { Spur } from '../src/client';
+import { cleanPage, freshSpur, recorder, settle, storedEvents, until, type Answer } from './helpers';
+
+let spur: Spur;
+
+function start(answer?: (call: import('./helpers').Call, i: number) => Answer, config: object = {}) {
+  const r = recorder(answer);
+  spur = freshSpur();
+  spur.init({ writeKey: 'demo', endpoint: 'http://collector.test', fetch: r.fetch, autoPage: false, ...config });
+  return r;
+}
+
+const ids = async () => (await storedEvents()).map((e) => e.event);
+
+beforeEach(() => {
+  cleanPage();
+  jest.useFakeTimers();
+  jest.spyOn(Math, 'random').mockReturnValue(1); // backoff at its upper bound: 1 s, 2 s, 4 s, ...
+});
+
+afterEach(() => {
+  jest.clearAllTimers();
+  jest.useRealTimers();
+  jest.restoreAllMocks();
+});
+
+describe('the outbox', () => {
+  it('holds every event in IndexedDB before it is sent', async () => {
+    const order: string[] = [];
+    const put = IDBObjectStore.prototype.put;
+    jest.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(function (this: IDBObjectStore, ...args) {
+      order.push('stored');
+      return put.apply(this, args);
+    });
+    const r = recorder();
+    r.hold();
+    spur = freshSpur();
+    spur.init({
+      writeKey: 'demo',
+      autoPage: false,
+      fetch: (url, init) => {
+        order.push('sent');
+        return r.fetch(url, init);
+      },
+    });
+    spur.track('A');
+    await settle();
+    jest.advanceTimersByTime(2000);
+    await until(() => r.calls.length === 1);
+    expect(order).toEqual(['stored', 'sent']);
+    expect(await ids()).toEqual(['A']); // still there while the request is pending
+    r.release();
+  });
+
+  it('lets an event go only when the collector answered 2xx for it', async () => {
+    const r = start();
+    spur.track('A');
+    await settle();
+    jest.advanceTimersByTime(2000);
+    await until(() => r.calls.length === 1);
+    await settle();
+    expect(await ids()).toEqual([]);
+  });
+
+  it('also lets go of events the 200 answer lists as rejected (the collector kept them with their reason)', async () => {
+    const r = start(() => 200);
+    spur.track('Bad');
+    await settle();
+    jest.advanceTimersByTime(2000);
+    await until(() => r.calls.length === 1);
+    await settle();
+    expect(await ids()).toEqual([]);
+  });
+
+  it('writes the events of one tick with one IndexedDB transaction', async () => {
+    start(undefined, { flushAt: 100 });
+    await settle(); // let the first page's database open
+    const transaction = jest.spyOn(IDBDatabase.prototype, 'transaction');
+    for (let i = 0; i < 50; i++) spur.track('E' + i);
+    await settle();
+    const writes = transaction.mock.calls.filter((c) => c[1] === 'readwrite');
+    expect(writes).toHaveLength(1);
+    expect(await storedEvents()).toHaveLength(50);
+  });
+
+  it('sends events a previous page left in the outbox', async () => {
+    const first = start(() => new TypeError('offline'));
+    spur.track('Left behind');
+    await settle();
+    jest.advanceTimersByTime(2000);
+    await until(() => first.calls.length === 1);
+    await settle();
+
+    const r = start(); // the next page load
+    await settle();
+    jest.advanceTimersByTime(2000);
+    await until(() => r.calls.length === 1);
+    expect(r.events().map((e) => e.event)).toEqual(['Left behind']);
+  });
+});
+
+describe('batching', () => {
+  it('sends at once when 20 events wait', async () => {
+    const r = start();
+    for (let i = 0; i < 20; i++) spur.track('E' + i);
+    await until(() => r.calls.length === 1);
+    expect(r.calls[0].body.batch).toHaveLength(20);
+  });
+
+  it('sends fewer events after 2 s', async () => {
+    const r = start();
+    spur.track('A');
+    spur.track('B');
+    await settle();
+    jest.advanceTimersByTime(1999);
+    await settle();
+    expect(r.calls).toHaveLength(0);
+    jest.advanceTimersByTime(1);
+    await until(() => r.calls.length === 1);
+    expect(r.events().map((e) => e.event)).toEqual(['A', 'B']);
+  });
+
+  it('takes flushAt and flushInterval from init()', async () => {
+    const r = start(undefined, { flushAt: 3, flushInterval: 500 });
+    spur.track('A');
+    spur.track('B');
+    spur.track('C');
+    await until(() => r.calls.length === 1);
+    spur.track('D');
+    await settle();
+    jest.advanceTimersByTime(500);
+    await until(() => r.calls.length === 2);
+    expect(r.calls.map((c) => c.body.batch.length)).toEqual([3, 1]);
+  });
+
+  it('splits a long outbox into batches of flushAt events', async () => {
+    const r = start();
+    for (let i = 0; i < 45; i++) spur.track('E' + i);
+    await until(() => r.calls.length === 3);
+    expect(r.calls.map((c) => c.body.batch.length)).toEqual([20, 20, 5]);
+    expect(r.events().map((e) => e.event)).toEqual(Array.from({ length: 45 }, (_, i) => 'E' + i));
+  });
+});
+
+describe('retries', () => {
+  async function failOnce(answer: Answer) {
+    const r = start((_, i) => (i === 0 ? answer : 200));
+    spur.track('A');
+    await settle();
+    jest.advanceTimersByTime(2000);
+    await until(() => r.calls.length === 1);
+    await settle();
+    return r;
+  }
+
+  it.each([
+    ['a network error', new TypeError('Failed to fetch')],
+    ['429', 429],
+    ['500', 500],
+    ['503', 503],
+  ] as [string, Answer][])('keeps the events and retries after %s', async (_, answer) => {
+    const r = await failOnce(answer);
+    expect(await ids()).toEqual(['A']);
+    jest.advanceTimersByTime(999);
+    await settle();
+    expect(r.calls).toHaveLength(1);
+    jest.advanceTimersByTime(1);
+    await until(() => r.calls.length === 2);
+    expect(r.calls[1].body.batch[0].messageId).toBe(r.calls[0].body.batch[0].messageId);
+    await settle();
+    expect(await ids()).toEqual([]);
+  });
+
+  it('keeps events in the outbox when the collector answers 503, backing off exponentially', async () => {
+    const r = start(() => 503);
+    spur.track('A');
+    await settle();
+    jest.advanceTimersByTime(2000);
+    await until(() => r.calls.length === 1);
+    for (const [n, wait] of [
+      [2, 1000],
+      [3, 2000],
+      [4, 4000],
+      [5, 8000],
+    ]) {
+      await settle();
+      jest.advanceTimersByTime(wait - 1);
+      await settle();
+      expect(r.calls).toHaveLength(n - 1);
+      jest.advanceTimersByTime(1);
+      await until(() => r.calls.length === n);
+    }
+    expect(await ids()).toEqual(['A']);
+  });
+
+  it('waits as long as Retry-After says', async () => {
+    const r = await failOnce({ status: 429, headers: { 'Retry-After': '30' } });
+    spur.track('B'); // new events do not cut the wait short
+    await settle();
+    jest.advanceTimersByTime(29999);
+    await settle();
+    expect(r.calls).toHaveLength(1);
+    jest.advanceTimersByTime(1);
+    await until(() => r.calls.length === 2);
+    expect(r.events().map((e) => e.event)).toEqual(['A', 'A', 'B']);
+  });
+
+  it.each([400, 401, 403, 413, 404])('drops the events on %i instead of retrying', async (status) => {
+    const r = await failOnce(status);
+    expect(await ids()).toEqual([]);
+    jest.advanceTimersByTime(10 * 60 * 1000);
+    await settle();
+    expect(r.calls).toHaveLength(1);
+  });
+
+  it('retries at once when the browser comes back online', async () => {
+    const r = await failOnce(new TypeError('offline'));
+    dispatchEvent(new Event('online'));
+    await until(() => r.calls.length === 2);
+    await settle();
+    expect(await ids()).toEqual([]);
+  });
+});
+
+describe('leaving the page', () => {
+  it('sends events still only in memory at once on pagehide, with keepalive', () => {
+    const r = start();
+    spur.track('A');
+    spur.track('B');
+    dispatchEvent(new Event('pagehide'));
+    expect(r.calls).toHaveLength(1); // synchronously: the page may be gone a moment later
+    expect(r.calls[0].init.keepalive).toBe(true);
+    expect(r.events().map((e) => e.event)).toEqual(['A', 'B']);
+  });
+
+  it('sends at once when the page is hidden, not when it is shown', () => {
+    const r = start();
+    const visibility = jest.spyOn(document, 'visibilityState', 'get');
+    visibility.mockReturnValue('visible');
+    spur.track('A');
+    document.dispatchEvent(new Event('visibilitychange'));
+    expect(r.calls).toHaveLength(0);
+    visibility.mockReturnValue('hidden');
+    document.dispatchEvent(new Event('visibilitychange'));
+    expect(r.calls).toHaveLength(1);
+  });
+
+  it('still writes those events to the outbox and removes them after the 2xx', async () => {
+    const r = start();
+    r.hold();
+    spur.track('A');
+    dispatchEvent(new Event('pagehide'));
+    await settle();
+    expect(await ids()).toEqual(['A']);
+    r.release();
+    await settle();
+    expect(await ids()).toEqual([]);
+  });
+
+  it('never puts one event in two requests at the same time', async () => {
+    const r = start();
+    r.hold();
+    for (let i = 0; i < 20; i++) spur.track('E' + i);
+    await until(() => r.calls.length === 1);
+    spur.track('Late');
+    dispatchEvent(new Event('pagehide'));
+    dispatchEvent(new Event('pagehide'));
+    expect(r.calls.map((c) => c.body.batch.length)).toEqual([20, 1]);
+    expect(r.calls[1].body.batch[0].event).toBe('Late');
+    r.release();
+    await settle();
+    expect(await ids()).toEqual([]);
+  });
+});
+
+describe('flush()', () => {
+  it('settles once the outbox is empty', async () => {
+    const r = start();
+    spur.track('A');
+    spur.track('B');
+    await spur.flush();
+    expect(r.events().map((e) => e.event)).toEqual(['A', 'B']);
+    expect(await ids()).toEqual([]);
+  });
+
+  it('waits through retries until the outbox is empty', async () => {
+    const r = start((_, i) => (i === 0 ? 503 : 200));
+    spur.track('A');
+    let done = false;
+    spur.flush().then(() => (done = true));
+    await until(() => r.calls.length === 1);
+    await settle();
+    expect(done).toBe(false);
+    jest.advanceTimersByTime(1000); // the backoff
+    await until(() => done);
+    expect(r.calls).toHaveLength(2);
+    expect(await ids()).toEqual([]);
+  });
+
+  it('settles within its bound when the collector never answers', async () => {
+    const r = start();
+    r.hold();
+    spur.track('A');
+    let done = false;
+    spur.flush().then(() => (done = true));
+    await until(() => r.calls.length === 1);
+    jest.advanceTimersByTime(4999);
+    await settle();
+    expect(done).toBe(false);
+    jest.advanceTimersByTime(1);
+    await settle();
+    expect(done).toBe(true);
+  });
+
+  it('settles, without rejecting, when the collector is down', async () => {
+    start(() => new TypeError('Failed to fetch'));
+    spur.track('A');
+    let done = false;
+    spur.flush(1000).then(() => (done = true));
+    await settle();
+    jest.advanceTimersByTime(1000);
+    await settle();
+    expect(done).toBe(true);
+    expect(await ids()).toEqual(['A']);
+  });
+
+  it('resolves at once before init()', async () => {
+    await expect(freshSpur().flush()).resolves.toBeUndefined();
+  });
+});

@@ -1,0 +1,131 @@
+// The shape of every event: Segment fields plus spur's context.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Spur } from '../src/client';
+import { campaign, fingerprint, VERSION } from '../src/track';
+import type { SpurEvent } from '../src/types';
+import { cleanPage, freshSpur, recorder, UUID_V4 } from './helpers';
+
+let spur: Spur;
+let sent: () => Promise<SpurEvent[]>;
+
+beforeEach(() => {
+  cleanPage();
+  const r = recorder();
+  spur = freshSpur();
+  spur.init({ writeKey: 'demo', fetch: r.fetch, autoPage: false });
+  sent = async () => {
+    await spur.flush();
+    return r.events();
+  };
+});
+
+describe('every event', () => {
+  it('carries type, messageId, ids, timestamp and the full context', async () => {
+    history.replaceState(null, '', '/shoes?color=red&utm_source=news&utm_medium=email&utm_campaign=spring&utm_term=boots&utm_content=top#reviews');
+    document.title = 'Red shoes';
+    const before = Date.now();
+    spur.track('Clicked', { button: 'buy' });
+    const [event] = await sent();
+    expect(event).toEqual({
+      type: 'track',
+      event: 'Clicked',
+      properties: { button: 'buy' },
+      messageId: expect.stringMatching(UUID_V4),
+      anonymousId: expect.stringMatching(UUID_V4),
+      timestamp: expect.any(String),
+      context: {
+        page: {
+          url: 'http://localhost/shoes?color=red&utm_source=news&utm_medium=email&utm_campaign=spring&utm_term=boots&utm_content=top',
+          path: '/shoes',
+          referrer: '',
+          title: 'Red shoes',
+          search: '?color=red&utm_source=news&utm_medium=email&utm_campaign=spring&utm_term=boots&utm_content=top',
+        },
+        userAgent: navigator.userAgent,
+        locale: navigator.language,
+        screen: { width: screen.width, height: screen.height, density: devicePixelRatio },
+        timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+        campaign: { source: 'news', medium: 'email', name: 'spring', term: 'boots', content: 'top' },
+        sessionId: expect.stringMatching(UUID_V4),
+        channel: 'web',
+        library: { name: 'spur', version: VERSION },
+      },
+    });
+    expect(Date.parse(event.timestamp)).toBeGreaterThanOrEqual(before);
+    expect(new Date(event.timestamp).toISOString()).toBe(event.timestamp);
+  });
+
+  it('gets a fresh messageId each time', async () => {
+    spur.track('A');
+    spur.track('A');
+    const [a, b] = await sent();
+    expect(a.messageId).not.toBe(b.messageId);
+  });
+
+  it('leaves out what JSON cannot carry instead of failing the batch', async () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    spur.track('Cyclic', cyclic);
+    spur.track('Odd', { when: new Date('2025-01-01T00:00:00Z'), fn: () => 1, nothing: undefined });
+    const events = await sent();
+    expect(events.map((e) => e.event)).toEqual(['Odd']);
+    expect(events[0].properties).toEqual({ when: '2025-01-01T00:00:00.000Z' });
+  });
+});
+
+describe('page(name?, properties?)', () => {
+  it('records the page as properties too', async () => {
+    history.replaceState(null, '', '/cart?step=1');
+    document.title = 'Cart';
+    spur.page('Cart', { layout: 'wide' });
+    const [event] = await sent();
+    expect(event).toMatchObject({
+      type: 'page',
+      name: 'Cart',
+      properties: { url: 'http://localhost/cart?step=1', path: '/cart', referrer: '', title: 'Cart', search: '?step=1', layout: 'wide' },
+    });
+  });
+
+  it('needs no name', async () => {
+    spur.page();
+    const [event] = await sent();
+    expect(event.type).toBe('page');
+    expect(event.name).toBeUndefined();
+  });
+});
+
+describe('track(event, properties?)', () => {
+  it('throws, saying what to pass, without an event name string', () => {
+    const loose = spur.track as (...args: unknown[]) => void;
+    expect(() => loose()).toThrow(/track\(event\) needs an event name/);
+    expect(() => loose({ event: 'x' })).toThrow(Error);
+    expect(() => loose('')).toThrow(Error);
+  });
+
+  it('ignores properties that are not an object', async () => {
+    (spur.track as (...args: unknown[]) => void)('A', 'oops');
+    const [event] = await sent();
+    expect(event.properties).toEqual({});
+  });
+});
+
+describe('campaign(search) and fingerprint(campaign)', () => {
+  it('maps utm_* to the Segment campaign fields', () => {
+    expect(campaign('?utm_campaign=spring&utm_source=news')).toEqual({ source: 'news', name: 'spring' });
+    expect(campaign('?q=shoes')).toBeUndefined();
+  });
+
+  it('fingerprints campaigns shortly and tells them apart', () => {
+    const a = fingerprint(campaign('?utm_source=news'));
+    expect(a).toMatch(/^[0-9a-z]{1,7}$/);
+    expect(fingerprint(campaign('?utm_source=news'))).toBe(a);
+    expect(fingerprint(campaign('?utm_source=ads'))).not.toBe(a);
+    expect(fingerprint(undefined)).toBe('');
+  });
+});
+
+it('reports the version of packages/sdk/package.json', () => {
+  const pkg = JSON.parse(readFileSync(join(__dirname, '../package.json'), 'utf8'));
+  expect(VERSION).toBe(pkg.version);
+});
