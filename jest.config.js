@@ -20,12 +20,17 @@ module.exports = {
     base('sdk', {
       testEnvironment: 'jsdom',
       roots: ['<rootDir>/packages/sdk/test'],
+      // Chromium tests of the SDK run in the e2e project.
+      testPathIgnorePatterns: ['/node_modules/', '/packages/sdk/test/chromium/'],
       setupFiles: ['<rootDir>/packages/sdk/test/setup.ts'],
     }),
     base('collector', { roots: ['<rootDir>/packages/collector/test'] }),
     base('journeys', { roots: ['<rootDir>/packages/journeys/test'] }),
     base('cli', { roots: ['<rootDir>/packages/cli/test'] }),
-    base('e2e', { roots: ['<rootDir>/examples/shop/test'], testTimeout: 120000 }),
+    base('e2e', {
+      roots: ['<rootDir>/examples/shop/test', '<rootDir>/packages/sdk/test/chromium'],
+      testTimeout: 120000,
+    }),
   ],
   reporters: ['default', ['<rootDir>/scripts/jest-summary-reporter.js', { outputFile: 'test-results.json' }]],
 };
