@@ -15,6 +15,15 @@ Options (each flag overrides the environment variable in brackets):
   --client-clock MODE    correct | trust [SPUR_CLIENT_CLOCK] (default correct: event time is
                          corrected for the client's clock skew using sentAt)
   --ip MODE              truncate | drop | keep [SPUR_IP] (default truncate: IPv4 /16, IPv6 /48)
+  --trust-proxy SPEC     proxies whose X-Forwarded-For/-Proto/-Host are honoured [SPUR_TRUST_PROXY]
+                         (default false: none); e.g. loopback (nginx on this machine),
+                         10.0.0.0/8, a number of hops, or true (any: only if the proxy
+                         overwrites these headers)
+  --cookie-domain NAME   Domain of the spur_aid cookie the collector re-issues on same-site
+                         requests [SPUR_COOKIE_DOMAIN] (default host-only); use the same
+                         value as the script tag's data-cookie-domain
+
+SIGTERM drains for up to 8 s, closes the database and exits 0 within 10 s.
 `;
 
 const MAIN = `spur: first-party customer tracking for webshops
@@ -30,7 +39,7 @@ Options:
   -v, --version  print the version
 
 Environment: SPUR_PORT, SPUR_HOST, SPUR_DB, SPUR_WRITE_KEYS, SPUR_ADMIN_TOKEN,
-SPUR_CLIENT_CLOCK, SPUR_IP (see 'spur serve --help').
+SPUR_CLIENT_CLOCK, SPUR_IP, SPUR_TRUST_PROXY, SPUR_COOKIE_DOMAIN (see 'spur serve --help').
 
 Example:
   SPUR_WRITE_KEYS="demo=http://localhost:3000" SPUR_ADMIN_TOKEN=secret spur serve --port 8080

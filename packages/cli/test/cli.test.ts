@@ -27,7 +27,7 @@ describe('spur (command line)', () => {
     const io = captureIo();
     expect(await main(['--help'], io)).toBe(0);
     expect(io.stdout).toContain('spur serve');
-    for (const v of ['SPUR_PORT', 'SPUR_DB', 'SPUR_WRITE_KEYS', 'SPUR_ADMIN_TOKEN', 'SPUR_CLIENT_CLOCK']) {
+    for (const v of ['SPUR_PORT', 'SPUR_DB', 'SPUR_WRITE_KEYS', 'SPUR_ADMIN_TOKEN', 'SPUR_CLIENT_CLOCK', 'SPUR_TRUST_PROXY', 'SPUR_COOKIE_DOMAIN']) {
       expect(io.stdout).toContain(v);
     }
   });
@@ -36,7 +36,7 @@ describe('spur (command line)', () => {
     for (const argv of [['serve', '--help'], ['help', 'serve']]) {
       const io = captureIo();
       expect(await main(argv, io)).toBe(0);
-      for (const flag of ['--port', '--db', '--write-keys', '--admin-token', '--client-clock']) {
+      for (const flag of ['--port', '--db', '--write-keys', '--admin-token', '--client-clock', '--trust-proxy', '--cookie-domain']) {
         expect(io.stdout).toContain(flag);
       }
     }
@@ -55,6 +55,9 @@ describe('spur (command line)', () => {
     const io2 = captureIo();
     expect(await main(['serve', '--client-clock', 'sometimes'], io2)).toBe(2);
     expect(io2.stderr).toMatch(/client.clock/i);
+    const io3 = captureIo();
+    expect(await main(['serve', '--trust-proxy', 'my-nginx'], io3)).toBe(2);
+    expect(io3.stderr).toMatch(/SPUR_TRUST_PROXY/);
   });
 });
 

@@ -2,7 +2,9 @@
 import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import { createKeyring } from './cors';
+import type { TrustProxy } from './config';
 import { errorMiddleware, notFound } from './errors';
+import { reissueVisitorCookie } from './first-party-cookie';
 import type { IpMode } from './ip';
 import { createAdminRouter } from './routes/admin';
 import { createHealthRouter } from './routes/health';
@@ -28,7 +30,21 @@ export interface CollectorConfig {
   ip?: IpMode;
   /** Receives server-side failures (5xx). @defaultValue console.error */
   log?: (message: string, err: unknown) => void;
+  /**
+   * Express 'trust proxy': whose X-Forwarded-For/-Proto/-Host count (client IP, https, host).
+   * @defaultValue unset: false when standalone; when mounted in another Express app, that app's
+   * setting (the shop knows its proxies)
+   */
+  trustProxy?: TrustProxy;
+  /**
+   * Domain attribute of the re-issued spur_aid cookie, e.g. 'shop.example'; match the SDK's
+   * data-cookie-domain. @defaultValue host-only
+   */
+  cookieDomain?: string;
 }
+
+// The ingest routes (routes/ingest.ts): the only requests that re-issue the visitor cookie.
+const INGEST_PATHS = ['/v1/batch', '/v1/track', '/v1/page', '/v1/identify', '/v1/alias'];
 
 export function createCollector(config: CollectorConfig): Express {
   const { storage } = config;
@@ -36,13 +52,14 @@ export function createCollector(config: CollectorConfig): Express {
   app.disable('x-powered-by');
   // API answers are not cacheable by ETag; /spur.js sets its own strong ETag.
   app.set('etag', false);
-  // req.ip is the socket's peer; X-Forwarded-For is not trusted until proxies are configurable.
-  app.set('trust proxy', false);
+  // Left unset, Express keeps its default (false: req.ip is the socket's peer, X-Forwarded-*
+  // ignored) and a mounted collector inherits the parent app's setting.
+  if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
 
   app.use(createHealthRouter({ storage })); // first: liveness depends on nothing below
   app.use(cookieParser());
-  // Seam for the first-party spur_aid re-issue (DESIGN.md, a later issue): a middleware here
-  // reads req.cookies.spur_aid and sets it as a server cookie on same-site requests.
+  // Not on /spur.js: it is publicly cacheable, and a shared cache must never store a Set-Cookie.
+  app.post(INGEST_PATHS, reissueVisitorCookie({ cookieDomain: config.cookieDomain }));
   app.use(createSdkRouter({ sdkPath: config.sdkPath }));
   app.use(
     createIngestRouter({

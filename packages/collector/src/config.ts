@@ -1,5 +1,6 @@
 // Server configuration from environment variables and CLI flags (flags win). Invalid values
 // throw with a message naming the variable and flag, so a typo fails at start, not at 3 a.m.
+import { isIP } from 'node:net';
 import type { IpMode } from './ip';
 import type { ClientClock } from './stored-event';
 
@@ -11,7 +12,18 @@ export interface ServerConfig {
   adminToken?: string;
   clientClock: ClientClock;
   ip: IpMode;
+  /** Express 'trust proxy': which proxies' X-Forwarded-* headers are honoured. */
+  trustProxy: TrustProxy;
+  /** Domain attribute of the re-issued spur_aid cookie; host-only when unset. */
+  cookieDomain?: string;
 }
+
+/**
+ * Express 'trust proxy' values: false (default: X-Forwarded-* ignored), true (trust every hop:
+ * only behind a proxy that overwrites these headers), a number of hops, or a comma-separated
+ * list of proxy addresses / CIDR ranges / loopback, linklocal, uniquelocal.
+ */
+export type TrustProxy = boolean | number | string;
 
 // The same setting as an environment variable and as a flag.
 const SETTINGS = {
@@ -22,6 +34,8 @@ const SETTINGS = {
   'admin-token': 'SPUR_ADMIN_TOKEN',
   'client-clock': 'SPUR_CLIENT_CLOCK',
   ip: 'SPUR_IP',
+  'trust-proxy': 'SPUR_TRUST_PROXY',
+  'cookie-domain': 'SPUR_COOKIE_DOMAIN',
 } as const;
 
 type Flag = keyof typeof SETTINGS;
@@ -64,10 +78,45 @@ function oneOf<T extends string>(value: string, allowed: readonly T[], flag: Fla
   throw new Error(`Invalid ${SETTINGS[flag]} / --${flag} "${value}": expected one of ${allowed.join(', ')}`);
 }
 
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** Parses SPUR_TRUST_PROXY: true/false, a hop count, or a list of addresses, ranges and names. */
+export function parseTrustProxy(text: string): TrustProxy {
+  const value = text.trim();
+  if (value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  const parts = value.split(',').map((p) => p.trim()).filter(Boolean);
+  for (const part of parts) {
+    if (PROXY_NAMES.includes(part)) continue;
+    const [addr, bits, ...rest] = part.split('/');
+    const family = isIP(addr);
+    const max = family === 4 ? 32 : 128;
+    const okBits = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= max);
+    if (!family || !okBits || rest.length) {
+      throw new Error(
+        `Invalid SPUR_TRUST_PROXY / --trust-proxy "${text}": "${part}" is not an address, a CIDR range or one of ` +
+          `${PROXY_NAMES.join(', ')} (or use true, false or a number of hops)`,
+      );
+    }
+  }
+  return parts.join(',');
+}
+
+/** Parses SPUR_COOKIE_DOMAIN: a host name such as shop.example (a leading dot is dropped). */
+export function parseCookieDomain(text: string): string {
+  const domain = text.trim().replace(/^\./, '').toLowerCase();
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(domain)) {
+    throw new Error(`Invalid SPUR_COOKIE_DOMAIN / --cookie-domain "${text}": expected a domain such as shop.example`);
+  }
+  return domain;
+}
+
 /**
  * Reads SPUR_PORT (8080), SPUR_HOST ('0.0.0.0': all interfaces, what a server wants; use
  * 127.0.0.1 for local only), SPUR_DB (./data/spur.db), SPUR_WRITE_KEYS, SPUR_ADMIN_TOKEN,
- * SPUR_CLIENT_CLOCK (correct), SPUR_IP (truncate). Flags of the same name win over env.
+ * SPUR_CLIENT_CLOCK (correct), SPUR_IP (truncate), SPUR_TRUST_PROXY (false), SPUR_COOKIE_DOMAIN
+ * (none: host-only). Flags of the same name win over env.
  */
 export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<string, string>> = {}): ServerConfig {
   const get = (flag: Flag): string | undefined => {
@@ -79,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<string,
     throw new Error(`Invalid SPUR_PORT / --port "${portText}": expected an integer from 0 to 65535`);
   }
   const adminToken = get('admin-token');
+  const cookieDomain = get('cookie-domain');
   return {
     port: Number(portText),
     host: get('host') ?? '0.0.0.0',
@@ -87,5 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<string,
     ...(adminToken !== undefined && { adminToken }),
     clientClock: oneOf(get('client-clock') ?? 'correct', ['correct', 'trust'] as const, 'client-clock'),
     ip: oneOf(get('ip') ?? 'truncate', ['truncate', 'drop', 'keep'] as const, 'ip'),
+    trustProxy: parseTrustProxy(get('trust-proxy') ?? 'false'),
+    ...(cookieDomain !== undefined && { cookieDomain: parseCookieDomain(cookieDomain) }),
   };
 }

@@ -25,14 +25,28 @@ export const methodNotAllowed = (allow: string) =>
 /** Seconds a client should wait before retrying when storage is down; the SDK backs off anyway. */
 export const RETRY_AFTER_SECONDS = 5;
 
+/** Why storage cannot take writes; named by /readyz and in logs. */
+export type StorageFailure =
+  | 'disk_full' // the file system (or the configured size cap) has no room
+  | 'read_only' // the database file or its file system is read-only
+  | 'locked' // another connection held the write lock past the busy timeout
+  | 'io_error' // the disk reported an I/O error (also: a file made read-only while open)
+  | 'corrupt' // the file is not a healthy SQLite database
+  | 'closed' // the collector is shutting down
+  | 'unavailable'; // anything else the database refused
+
 /**
  * Thrown by a storage backend when the database cannot take or answer a request (busy, full,
  * read-only, closed). Always answered 503 with Retry-After: a 2xx would promise durability we lack.
  */
 export class StorageUnavailableError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** The kind of failure, for /readyz and logs. @defaultValue 'unavailable' */
+  readonly reason: StorageFailure;
+
+  constructor(message: string, options?: { cause?: unknown; reason?: StorageFailure }) {
     super(message, options);
     this.name = 'StorageUnavailableError';
+    this.reason = options?.reason ?? 'unavailable';
   }
 }
 

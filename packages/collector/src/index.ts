@@ -1,9 +1,9 @@
 // Public entry point of @spur/collector: other packages import only what is named here.
 export { createCollector, type CollectorConfig } from './app';
-export { loadConfig, parseWriteKeys, type ServerConfig } from './config';
+export { loadConfig, parseWriteKeys, type ServerConfig, type TrustProxy } from './config';
 export { startServer, type RunningServer, type StartOptions } from './server';
 export { openStorage, openSqliteStorage, type SqliteOptions } from './storage';
 export type { AppendInput, AppendResult, RejectedEvent, Storage } from './storage';
-export { StorageUnavailableError } from './errors';
+export { StorageUnavailableError, type StorageFailure } from './errors';
 export type { IpMode } from './ip';
 export type { ClientClock } from './stored-event';

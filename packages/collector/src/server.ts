@@ -1,6 +1,6 @@
 // Listening and graceful shutdown, apart from the app. No signal handlers here: the CLI owns the
 // process and decides when to call close().
-import { createServer, type RequestListener } from 'node:http';
+import { createServer, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Storage } from './storage/types';
 
@@ -34,8 +34,17 @@ function urlHost(host: string): string {
 
 export function startServer(app: RequestListener, opts: StartOptions): Promise<RunningServer> {
   const host = opts.host ?? '0.0.0.0';
-  const server = createServer(app);
   let closing: Promise<void> | null = null;
+  // Responses not finished yet: told to close their connection once shutdown begins.
+  const active = new Set<ServerResponse>();
+  const server = createServer((req, res) => {
+    // A request that arrives on a kept-alive connection during shutdown is still served (the
+    // database stays open until every connection is done), but its connection closes after it.
+    if (closing) res.shouldKeepAlive = false;
+    active.add(res);
+    res.on('close', () => active.delete(res));
+    app(req, res);
+  });
 
   // While draining, a keep-alive connection becomes idle as soon as its response is done; close
   // it then instead of waiting for the client's keep-alive timeout.
@@ -47,6 +56,8 @@ export function startServer(app: RequestListener, opts: StartOptions): Promise<R
 
   function close(): Promise<void> {
     closing ??= new Promise<void>((resolve, reject) => {
+      // Requests whose body is still arriving, or whose events are committing, finish; a client
+      // that stalls longer than drainTimeoutMs is cut off (unacknowledged, so it will retry).
       const force = setTimeout(() => server.closeAllConnections(), opts.drainTimeoutMs ?? 10_000);
       force.unref();
       server.close(() => {
@@ -54,6 +65,7 @@ export function startServer(app: RequestListener, opts: StartOptions): Promise<R
         // Storage last: requests that were in flight have committed and been answered by now.
         opts.storage.close().then(resolve, reject);
       });
+      for (const res of active) if (!res.headersSent) res.shouldKeepAlive = false;
       server.closeIdleConnections();
     });
     return closing;

@@ -1,4 +1,4 @@
-import { loadConfig, parseWriteKeys } from '../src/config';
+import { loadConfig, parseCookieDomain, parseTrustProxy, parseWriteKeys } from '../src/config';
 
 describe('parseWriteKeys', () => {
   it('parses keys with their origins', () => {
@@ -41,6 +41,7 @@ describe('loadConfig', () => {
       writeKeys: {},
       clientClock: 'correct',
       ip: 'truncate',
+      trustProxy: false,
     });
   });
 
@@ -53,6 +54,8 @@ describe('loadConfig', () => {
       SPUR_ADMIN_TOKEN: 'secret',
       SPUR_CLIENT_CLOCK: 'trust',
       SPUR_IP: 'drop',
+      SPUR_TRUST_PROXY: 'loopback',
+      SPUR_COOKIE_DOMAIN: '.Shop.Example',
     });
     expect(config).toEqual({
       port: 9000,
@@ -62,6 +65,8 @@ describe('loadConfig', () => {
       adminToken: 'secret',
       clientClock: 'trust',
       ip: 'drop',
+      trustProxy: 'loopback',
+      cookieDomain: 'shop.example',
     });
   });
 
@@ -92,7 +97,36 @@ describe('loadConfig', () => {
     [{ SPUR_CLIENT_CLOCK: 'maybe' }, /Invalid SPUR_CLIENT_CLOCK \/ --client-clock "maybe": expected one of correct, trust/],
     [{ SPUR_IP: 'hash' }, /Invalid SPUR_IP \/ --ip "hash": expected one of truncate, drop, keep/],
     [{ SPUR_WRITE_KEYS: 'k=nope' }, /Invalid origin "nope"/],
+    [{ SPUR_TRUST_PROXY: 'nginx' }, /Invalid SPUR_TRUST_PROXY \/ --trust-proxy "nginx"/],
+    [{ SPUR_COOKIE_DOMAIN: 'https://shop.example' }, /Invalid SPUR_COOKIE_DOMAIN \/ --cookie-domain/],
   ])('throws a clear error for %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
+  });
+});
+
+describe('parseTrustProxy', () => {
+  it.each([
+    ['false', false],
+    ['true', true],
+    ['2', 2],
+    ['loopback', 'loopback'],
+    ['loopback, 10.0.0.0/8 ,fd00::/8', 'loopback,10.0.0.0/8,fd00::/8'],
+    ['192.168.1.7', '192.168.1.7'],
+  ])('reads %j', (text, expected) => {
+    expect(parseTrustProxy(text)).toEqual(expected);
+  });
+
+  it.each(['nginx', '10.0.0.0/33', '10.0.0.0/8/1', '::1/129', 'yes'])('refuses %j', (text) => {
+    expect(() => parseTrustProxy(text)).toThrow(/Invalid SPUR_TRUST_PROXY/);
+  });
+});
+
+describe('parseCookieDomain', () => {
+  it('drops a leading dot and lower-cases', () => {
+    expect(parseCookieDomain('.Shop.Example')).toBe('shop.example');
+  });
+
+  it.each(['shop.example/', 'shop example', '', '-shop.example', 'shop.example;x=y'])('refuses %j', (text) => {
+    expect(() => parseCookieDomain(text)).toThrow(/Invalid SPUR_COOKIE_DOMAIN/);
   });
 });

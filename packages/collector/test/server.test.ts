@@ -6,13 +6,18 @@ import { WRITE_KEY, track, useFixtures } from './helpers';
 const fx = useFixtures();
 
 /** Sends one request over a keep-alive agent; resolves with status and body. */
-function send(url: string, method: string, body: unknown, agent: Agent): Promise<{ status: number; body: string }> {
+function send(
+  url: string,
+  method: string,
+  body: unknown,
+  agent: Agent,
+): Promise<{ status: number; body: string; connection?: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { method, agent, headers: { 'content-type': 'text/plain' } }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, connection: res.headers.connection }));
     });
     req.on('error', reject);
     req.end(body === undefined ? undefined : JSON.stringify(body));
@@ -46,7 +51,7 @@ describe('startServer', () => {
     const agent = new Agent({ keepAlive: true });
     fx.cleanup(() => agent.destroy());
     const res = await send(`${server.url}/healthz`, 'GET', undefined, agent);
-    expect(res).toEqual({ status: 200, body: '{"ok":true}' });
+    expect(res).toMatchObject({ status: 200, body: '{"ok":true}', connection: 'keep-alive' });
   });
 
   it('close() lets an in-flight request commit and answer, then closes storage', async () => {
@@ -66,6 +71,7 @@ describe('startServer', () => {
     const res = await inFlight;
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body)).toMatchObject({ ok: true, accepted: 1 });
+    expect(res.connection).toBe('close'); // the client does not reuse a connection that is going away
     await closed;
     await expect(real.ping()).rejects.toThrow(/closed/);
   });

@@ -77,4 +77,20 @@ describe('toStoredEvent', () => {
   it('stores no ip at all in drop mode', () => {
     expect(toStoredEvent(event(), facts({ ip: '203.0.113.9', ipMode: 'drop' })).context).not.toHaveProperty('ip');
   });
+
+  it('keeps a context key named __proto__ as data, never as a prototype', () => {
+    const context = JSON.parse('{"__proto__": {"polluted": true}, "locale": "de-DE"}');
+    const e = toStoredEvent(event({ context }), facts());
+    expect(Object.getPrototypeOf(e.context)).toBe(Object.prototype);
+    expect(Object.prototype.hasOwnProperty.call(e.context, '__proto__')).toBe(true);
+    expect((e.context as Record<string, unknown>).polluted).toBeUndefined();
+    expect(JSON.parse(JSON.stringify(e.context))).toMatchObject({ locale: 'de-DE' });
+  });
+
+  it('gives every event its own user agent families (the parser caches them)', () => {
+    const ua = 'Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0';
+    const [a, b] = [1, 2].map(() => toStoredEvent(event({ context: { userAgent: ua } }), facts()));
+    expect(a.context?.browser).toEqual({ name: 'Firefox' });
+    expect(a.context?.browser).not.toBe(b.context?.browser);
+  });
 });

@@ -67,6 +67,15 @@ describe('parseEvent', () => {
     const raw = { type: 'track', event: 'Big', anonymousId: 'a', messageId: 'big', properties: { blob: 'x'.repeat(MAX_EVENT_BYTES) } };
     expect(parseEvent(raw, undefined, newId)).toEqual({ ok: false, reason: `event is larger than ${MAX_EVENT_BYTES} bytes`, messageId: 'big' });
   });
+
+  it('measures the size in UTF-8 bytes, and only rejects what really is over', () => {
+    // 17,000 characters, 34,000 bytes: over.
+    const wide = { type: 'track', event: 'Big', anonymousId: 'a', properties: { text: 'é'.repeat(17_000) } };
+    expect(reason(wide)).toBe(`event is larger than ${MAX_EVENT_BYTES} bytes`);
+    // 30,000 ASCII characters: under, though a quick upper bound says it might not be.
+    const narrow = { type: 'track', event: 'Big', anonymousId: 'a', properties: { text: 'x'.repeat(30_000) } };
+    expect(parseEvent(narrow, undefined, newId).ok).toBe(true);
+  });
 });
 
 describe('parseIngestBody', () => {

@@ -2,8 +2,13 @@ import { parseArgs } from 'node:util';
 import { createCollector, loadConfig, openStorage, startServer } from '@spur/collector';
 import { UsageError, type Io } from '../io';
 
-/** How long SIGTERM waits for in-flight requests before the process gives up on them. */
-const DRAIN_TIMEOUT_MS = 10_000;
+/** SIGTERM to exit, at most: in-flight requests finish, the database closes. */
+const SHUTDOWN_DEADLINE_MS = 10_000;
+/**
+ * How long in-flight requests may take before their connections are cut; the rest of the
+ * deadline is left for committing what was accepted and closing the database.
+ */
+const DRAIN_TIMEOUT_MS = 8_000;
 
 const options = {
   port: { type: 'string' },
@@ -13,6 +18,8 @@ const options = {
   'admin-token': { type: 'string' },
   'client-clock': { type: 'string' },
   ip: { type: 'string' },
+  'trust-proxy': { type: 'string' },
+  'cookie-domain': { type: 'string' },
 } as const;
 
 /** `spur serve`: runs the collector until SIGTERM or SIGINT, then drains and closes the database. */
@@ -43,9 +50,16 @@ export async function serve(args: string[], io: Io): Promise<number> {
     adminToken: config.adminToken,
     clientClock: config.clientClock,
     ip: config.ip,
+    trustProxy: config.trustProxy,
+    cookieDomain: config.cookieDomain,
   });
-  const server = await startServer(app, { port: config.port, host: config.host, storage });
+  const server = await startServer(app, { port: config.port, host: config.host, storage, drainTimeoutMs: DRAIN_TIMEOUT_MS });
   io.out(`spur collector listening on ${server.url} (database ${config.db})\n`);
+  // A database that opens but cannot take writes (read-only file, full disk) is served anyway,
+  // answering 503 and not ready on /readyz until it can; say so at once rather than per request.
+  storage.ping().catch((err: Error & { reason?: string }) => {
+    io.err(`spur serve: warning: the database cannot take writes (${err.reason ?? 'unavailable'}): ${err.message}\n`);
+  });
 
   await new Promise<void>((resolve) => {
     let stopping = false;
@@ -57,9 +71,9 @@ export async function serve(args: string[], io: Io): Promise<number> {
       stopping = true;
       io.out(`spur serve: ${signal}, draining\n`);
       const timer = setTimeout(() => {
-        io.err(`spur serve: requests still running after ${DRAIN_TIMEOUT_MS / 1000} s, exiting\n`);
+        io.err(`spur serve: still not stopped after ${SHUTDOWN_DEADLINE_MS / 1000} s, exiting\n`);
         process.exit(1);
-      }, DRAIN_TIMEOUT_MS);
+      }, SHUTDOWN_DEADLINE_MS);
       timer.unref();
       server.close().then(
         () => {

@@ -46,16 +46,39 @@ const MIGRATIONS: string[] = [
     raw         TEXT NOT NULL
   );
   `,
+  `
+  -- Conflict detection: a hash of what the client authored in the event (fingerprint.ts; the
+  -- client timestamp is compared apart, from body). A resend with the same fingerprint is a plain
+  -- duplicate; another is a conflict, kept in rejected_events. Rows stored before this version
+  -- have NULL: unknown, never a conflict.
+  ALTER TABLE events ADD COLUMN fingerprint TEXT;
+  -- "<fingerprint>@<client timestamp>" of a recorded conflict, so that a resend of the same
+  -- conflicting event is recorded once. NULL for events rejected by validation.
+  ALTER TABLE rejected_events ADD COLUMN fingerprint TEXT;
+  CREATE INDEX rejected_events_conflicts ON rejected_events (message_id, fingerprint) WHERE fingerprint IS NOT NULL;
+
+  -- One row, rewritten by the readiness probe: proves that the database takes a write.
+  CREATE TABLE health (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    checked_at TEXT NOT NULL
+  );
+  `,
 ];
 
 /** Latest schema version this build knows. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-/** Brings the database to SCHEMA_VERSION; refuses a file written by a newer collector. */
-export function migrate(db: Database): void {
+/**
+ * Brings the database to SCHEMA_VERSION; refuses a file written by a newer collector. A read-only
+ * connection cannot migrate: it accepts only a file that is already current.
+ */
+export function migrate(db: Database, options: { readonly?: boolean } = {}): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION) {
     throw new Error(`database schema version ${version} is newer than this collector supports (${SCHEMA_VERSION})`);
+  }
+  if (options.readonly && version < SCHEMA_VERSION) {
+    throw new Error(`database schema version ${version} needs an upgrade to ${SCHEMA_VERSION}; open it read-write once (spur serve)`);
   }
   for (let v = version; v < SCHEMA_VERSION; v++) {
     db.transaction(() => {

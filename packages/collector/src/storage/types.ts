@@ -3,6 +3,9 @@
 // in-process state for correctness: dedupe, identity and profiles all come from the database.
 import type { Profile, StoredEvent } from '../../../sdk/src/types';
 
+/** Reason kept with an event whose messageId was already stored with another payload. */
+export const CONFLICT_REASON = 'conflict: messageId already stored with a different payload';
+
 /** One ingest request's worth of writes, committed atomically with others of its group. */
 export interface AppendInput {
   /** The write key the request was authorized with. */
@@ -35,6 +38,9 @@ export interface Storage {
    * rejects with StorageUnavailableError when the database cannot take it.
    * Also records the identity graph: a link for every event carrying anonymousId and userId,
    * and an alias for every alias event.
+   * A messageId already stored is a duplicate (`stored: false`). When what the client authored
+   * differs (fingerprint.ts), the newcomer is also kept in rejected events with a reason
+   * starting `conflict:` (once per distinct payload); a plain resend is not a conflict.
    */
   append(input: AppendInput): Promise<AppendResult>;
   /** Profile of a customer id or of any anonymous id; null when the id was never seen. */
@@ -43,7 +49,12 @@ export interface Storage {
   getProfileEvents(id: string, options?: { limit?: number }): Promise<StoredEvent[] | null>;
   /** Rejected events, oldest first. */
   listRejected(options?: { limit?: number }): Promise<RejectedEvent[]>;
-  /** Resolves when the database answers a query; used by /readyz. */
+  /**
+   * Resolves when the database can take a write now; used by /readyz. Rejects with
+   * StorageUnavailableError whose `reason` names the failure (disk_full, read_only, locked, ...).
+   * A backend commits a real write (cheaply, with the appends of the moment) rather than only
+   * reading, and keeps reporting an append failure for a while even if its own probe passes.
+   */
   ping(): Promise<void>;
   /** Commits what is queued, then closes. Idempotent; later calls fail with StorageUnavailableError. */
   close(): Promise<void>;

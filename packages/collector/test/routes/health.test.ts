@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { createCollector, type Storage } from '../../src';
+import { createCollector, openSqliteStorage, type Storage } from '../../src';
 import { WRITE_KEYS, useFixtures } from '../helpers';
 
 const fx = useFixtures();
@@ -28,6 +28,26 @@ describe('health', () => {
     const res = await request(app).get('/readyz');
     expect(res.status).toBe(503);
     expect(res.headers['retry-after']).toBe('5');
-    expect(res.body).toEqual({ error: { code: 'not_ready', message: 'storage is not answering' } });
+    expect(res.body).toEqual({ error: { code: 'not_ready', reason: 'closed', message: 'storage cannot take writes: storage is closed' } });
+  });
+
+  it('GET /readyz commits a write, so a database that answers reads but cannot write is not ready', async () => {
+    const file = fx.dbFile();
+    (await openSqliteStorage(file)).close();
+    const storage = await openSqliteStorage(file, { readonly: true });
+    fx.cleanup(() => storage.close());
+    const { app } = await fx.collector({ storage });
+    const res = await request(app).get('/readyz');
+    expect(res.status).toBe(503);
+    expect(res.body.error).toMatchObject({ code: 'not_ready', reason: 'read_only' });
+  });
+
+  it('GET /readyz does not describe failures that are not storage failures', async () => {
+    const { storage } = await fx.collector();
+    const broken: Storage = { ...storage, ping: () => Promise.reject(new TypeError('secret internals')) };
+    const { app } = await fx.collector({ storage: broken });
+    const res = await request(app).get('/readyz');
+    expect(res.status).toBe(503);
+    expect(res.body).toEqual({ error: { code: 'not_ready', reason: 'unavailable', message: 'storage is not answering' } });
   });
 });

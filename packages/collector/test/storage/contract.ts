@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StoredEvent } from '../../../sdk/src/types';
 import { StorageUnavailableError } from '../../src/errors';
-import type { AppendInput, Storage } from '../../src/storage/types';
+import { CONFLICT_REASON, type AppendInput, type Storage } from '../../src/storage/types';
 
 const RECEIVED = '2024-05-01T12:00:00.000Z';
 let serial = 0;
@@ -94,6 +94,88 @@ export function runStorageContract(name: string, openFn: (file: string) => Promi
       expect(await storage.getProfileEvents('A')).toHaveLength(26);
     });
 
+    it('keeps a messageId resent with another payload once, and records the newcomer as a conflict', async () => {
+      const { storage } = await fresh();
+      const e = storedEvent(day(1), { anonymousId: 'A', properties: { price: 10 } });
+      await storage.append(input([e]));
+      const other = { ...e, properties: { price: 99 }, receivedAt: '2024-05-02T00:00:00.000Z' };
+      await expect(storage.append(input([other]))).resolves.toEqual({ stored: [false] });
+      expect(await storage.getProfileEvents('A')).toEqual([e]);
+      const rejected = await storage.listRejected();
+      expect(rejected).toEqual([
+        { messageId: e.messageId, reason: CONFLICT_REASON, writeKey: 'wk', receivedAt: other.receivedAt, raw: expect.any(String) },
+      ]);
+      expect(JSON.parse(rejected[0].raw)).toMatchObject({ messageId: e.messageId, properties: { price: 99 } });
+    });
+
+    it.each([
+      ['type', { type: 'page', name: 'Home' }],
+      ['event name', { event: 'Product Added' }],
+      ['userId', { userId: 'U2' }],
+      ['anonymousId', { anonymousId: 'B' }],
+      ['traits', { traits: { plan: 'pro' } }],
+      ['client timestamp', { originalTimestamp: day(2) }],
+    ])('counts another %s under the same messageId as a conflict', async (_what, change) => {
+      const { storage } = await fresh();
+      const e = storedEvent(day(1), { anonymousId: 'A' });
+      await storage.append(input([e]));
+      await storage.append(input([{ ...e, ...change } as typeof e]));
+      expect((await storage.listRejected()).map((r) => r.reason)).toEqual([CONFLICT_REASON]);
+    });
+
+    it('does not count a plain resend as a conflict, though receipt time, sentAt, corrected time and context differ', async () => {
+      const { storage } = await fresh();
+      const e = storedEvent(day(1), { anonymousId: 'A', properties: { a: 1, b: { c: [1, 2] } }, context: { ip: '203.0.0.0' } });
+      await storage.append(input([e]));
+      const resend = {
+        ...e,
+        properties: { b: { c: [1, 2] }, a: 1 }, // same payload, other key order
+        receivedAt: '2024-05-02T00:00:00.000Z',
+        sentAt: '2024-05-02T00:00:00.000Z',
+        timestamp: day(2),
+        context: { ip: '198.51.0.0', device: { type: 'mobile' } },
+      };
+      await expect(storage.append(input([resend]))).resolves.toEqual({ stored: [false] });
+      expect(await storage.listRejected()).toEqual([]);
+    });
+
+    it('does not count a resend of an event without client timestamp as a conflict', async () => {
+      const { storage } = await fresh();
+      // The collector stamps such an event with its receipt time, which differs per request.
+      const first = storedEvent(RECEIVED, { anonymousId: 'A' });
+      await storage.append(input([first]));
+      const later = '2024-05-01T12:00:05.000Z';
+      await storage.append(input([{ ...first, timestamp: later, originalTimestamp: later, receivedAt: later }]));
+      expect(await storage.listRejected()).toEqual([]);
+    });
+
+    it('does not count a resend as a conflict when the first copy arrived in the very millisecond of its client timestamp', async () => {
+      const { storage } = await fresh();
+      // A client on a good clock that sends at once: originalTimestamp == receivedAt, which also
+      // is what an event without a client timestamp looks like. Its retry arrives later.
+      const first = storedEvent(RECEIVED, { anonymousId: 'A' });
+      await storage.append(input([first]));
+      await storage.append(input([{ ...first, receivedAt: '2024-05-01T12:00:03.000Z', timestamp: '2024-05-01T12:00:02.000Z' }]));
+      expect(await storage.listRejected()).toEqual([]);
+    });
+
+    it('records one conflict per distinct payload, however often it is resent, also within one append', async () => {
+      const { storage } = await fresh();
+      const e = storedEvent(day(1), { anonymousId: 'A' });
+      const x = { ...e, event: 'X' };
+      const y = { ...e, event: 'Y' };
+      await expect(storage.append(input([e, x, x]))).resolves.toEqual({ stored: [true, false, false] });
+      await storage.append(input([x, y]));
+      await storage.append(input([y, e]));
+      const rejected = await storage.listRejected();
+      expect(rejected.map((r) => JSON.parse(r.raw).event)).toEqual(['X', 'Y']);
+    });
+
+    it('ping resolves while the store takes writes', async () => {
+      const { storage } = await fresh();
+      await expect(storage.ping()).resolves.toBeUndefined();
+    });
+
     it('keeps rejected events with reason, write key and receipt time, oldest first', async () => {
       const { storage } = await fresh();
       await storage.append(
@@ -139,6 +221,7 @@ export function runStorageContract(name: string, openFn: (file: string) => Promi
         StorageUnavailableError,
       );
       await expect(storage.ping()).rejects.toBeInstanceOf(StorageUnavailableError);
+      await expect(storage.ping()).rejects.toMatchObject({ reason: 'closed' });
       await expect(storage.getProfile('U')).rejects.toBeInstanceOf(StorageUnavailableError);
     });
 

@@ -24,6 +24,29 @@ describe('createGroupCommit', () => {
     expect(order).toEqual(['submitted', 'commit a', 'ack a']);
   });
 
+  it('settles no submission while the commit that writes it is still running', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let committed = false;
+    const group = createGroupCommit<number, number>(async (items) => {
+      await gate; // e.g. an fsync in flight
+      committed = true;
+      return items;
+    });
+    const settled: number[] = [];
+    const all = [1, 2, 3].map((i) =>
+      group.submit(i).then((r) => {
+        expect(committed).toBe(true);
+        settled.push(r);
+      }),
+    );
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    expect(settled).toEqual([]);
+    release();
+    await Promise.all(all);
+    expect(settled).toEqual([1, 2, 3]);
+  });
+
   it('queues items that arrive during a commit for the next group, one commit at a time', async () => {
     const groups: number[][] = [];
     let active = 0;

@@ -6,6 +6,7 @@ import { openSqliteStorage, openStorage } from '../../src/storage';
 import { SCHEMA_VERSION } from '../../src/storage/sqlite-schema';
 import { useFixtures } from '../helpers';
 import { runStorageContract, storedEvent } from './contract';
+import { walCommitCount } from './wal';
 
 runStorageContract('sqlite', (file) => openSqliteStorage(file));
 
@@ -21,7 +22,7 @@ describe('openSqliteStorage', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-    expect(tables).toEqual(['aliases', 'events', 'identity_links', 'rejected_events']);
+    expect(tables).toEqual(['aliases', 'events', 'health', 'identity_links', 'rejected_events']);
   });
 
   it('refuses a database written by a newer collector', async () => {
@@ -32,7 +33,7 @@ describe('openSqliteStorage', () => {
     await expect(openSqliteStorage(file)).rejects.toThrow(/newer than this collector supports/);
   });
 
-  it('fails an append with StorageUnavailableError while another connection holds the write lock', async () => {
+  it('fails an append with StorageUnavailableError (locked) while another connection holds the write lock', async () => {
     const file = fx.dbFile();
     const storage = await openSqliteStorage(file, { busyTimeoutMs: 20 });
     fx.cleanup(() => storage.close());
@@ -41,37 +42,112 @@ describe('openSqliteStorage', () => {
     fx.cleanup(() => other.close());
     const failure = storage.append({ writeKey: 'wk', events: [storedEvent('2024-01-01T00:00:00.000Z', { userId: 'U' })], rejected: [] });
     await expect(failure).rejects.toBeInstanceOf(StorageUnavailableError);
-    await expect(failure).rejects.toThrow(/SQLITE_BUSY/);
+    await expect(failure).rejects.toMatchObject({ reason: 'locked', message: expect.stringMatching(/SQLITE_BUSY/) });
+    await expect(storage.ping()).rejects.toMatchObject({ reason: 'locked' });
     other.exec('ROLLBACK');
     await expect(
       storage.append({ writeKey: 'wk', events: [storedEvent('2024-01-01T00:00:00.000Z', { userId: 'U' })], rejected: [] }),
     ).resolves.toEqual({ stored: [true] });
+    await expect(storage.ping()).resolves.toBeUndefined();
   });
 
-  it('writes concurrent appends in one transaction, acknowledging each after that commit', async () => {
-    const file = fx.dbFile();
-    const storage = await fx.storage(file);
-    const append = () =>
-      storage.append({ writeKey: 'wk', events: [storedEvent('2024-01-01T00:00:00.000Z', { userId: 'U' })], rejected: [] });
-    // A second connection counts WAL frames: every commit appends the pages it changed, so ten
-    // separate commits would write about ten times the frames of one.
-    const observer = new Database(file);
-    fx.cleanup(() => observer.close());
-    const framesOf = async (work: () => Promise<unknown>) => {
+  describe('group commit, counted in the WAL', () => {
+    // The WAL holds one commit frame per transaction. A second connection empties it first.
+    async function setup() {
+      const file = fx.dbFile();
+      const storage = await fx.storage(file);
+      const observer = new Database(file);
+      fx.cleanup(() => observer.close());
+      const append = () =>
+        storage.append({ writeKey: 'wk', events: [storedEvent('2024-01-01T00:00:00.000Z', { userId: 'U' })], rejected: [] });
+      const count = () => observer.prepare('SELECT count(*) FROM events').pluck().get() as number;
+      await append(); // the first append creates pages; start from a steady state
       observer.pragma('wal_checkpoint(TRUNCATE)');
-      await work();
-      return (observer.pragma('wal_checkpoint(PASSIVE)') as { log: number }[])[0].log;
-    };
-    await append(); // warm up: first rows create pages
-    const oneCommit = await framesOf(append);
-    const counts: number[] = [];
-    const count = () => observer.prepare('SELECT count(*) FROM events').pluck().get() as number;
-    const tenConcurrent = await framesOf(() =>
-      Promise.all(Array.from({ length: 10 }, () => append().then(() => counts.push(count())))),
-    );
-    expect(tenConcurrent).toBeLessThan(2 * oneCommit);
-    // Every acknowledgement came after all ten rows were committed.
-    expect(counts).toEqual(Array(10).fill(12));
+      expect(walCommitCount(file)).toBe(0);
+      return { file, storage, append, count };
+    }
+
+    it('writes ten concurrent appends in exactly one transaction', async () => {
+      const { file, append, count } = await setup();
+      const seen: number[] = [];
+      await Promise.all(Array.from({ length: 10 }, () => append().then(() => seen.push(count()))));
+      expect(walCommitCount(file)).toBe(1);
+      // Each acknowledgement came when all ten rows were visible to another connection: committed.
+      expect(seen).toEqual(Array(10).fill(11));
+    });
+
+    it('writes appends that wait for each other in one transaction each', async () => {
+      const { file, append } = await setup();
+      for (let i = 0; i < 3; i++) await append();
+      expect(walCommitCount(file)).toBe(3);
+    });
+
+    it('commits readiness probes with the appends of the moment', async () => {
+      const { file, storage, append } = await setup();
+      await Promise.all([append(), storage.ping(), storage.ping(), append()]);
+      expect(walCommitCount(file)).toBe(1);
+    });
+  });
+
+  it('upgrades a version 1 database: old rows get no fingerprint and are never a conflict', async () => {
+    const file = fx.dbFile();
+    (await openSqliteStorage(file)).close();
+    // Back to the version 1 schema, with a row written by a version 1 collector.
+    const v1 = new Database(file);
+    v1.exec(`DROP INDEX rejected_events_conflicts; ALTER TABLE rejected_events DROP COLUMN fingerprint;
+             ALTER TABLE events DROP COLUMN fingerprint; DROP TABLE health; PRAGMA user_version = 1;`);
+    const old = storedEvent('2024-01-01T00:00:00.000Z', { userId: 'U', messageId: 'old-1' });
+    v1.prepare(
+      'INSERT INTO events (message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(old.messageId, old.type, null, 'U', old.timestamp, old.receivedAt, 'wk', JSON.stringify(old));
+    v1.close();
+
+    const storage = await fx.storage(file);
+    const changed = { ...old, event: 'Something Else' };
+    await expect(storage.append({ writeKey: 'wk', events: [changed], rejected: [] })).resolves.toEqual({ stored: [false] });
+    expect(await storage.listRejected()).toEqual([]);
+    const db = new Database(file, { readonly: true });
+    fx.cleanup(() => db.close());
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(db.prepare("SELECT fingerprint FROM events WHERE message_id = 'old-1'").pluck().get()).toBeNull();
+  });
+
+  describe('read-only open', () => {
+    it('reads, and fails appends and the readiness probe as read_only', async () => {
+      const file = fx.dbFile();
+      const writer = await openSqliteStorage(file);
+      const e = storedEvent('2024-01-01T00:00:00.000Z', { userId: 'U' });
+      await writer.append({ writeKey: 'wk', events: [e], rejected: [] });
+      await writer.close();
+      const storage = await openSqliteStorage(file, { readonly: true });
+      fx.cleanup(() => storage.close());
+      expect(await storage.getProfileEvents('U')).toEqual([e]);
+      const failure = storage.append({ writeKey: 'wk', events: [storedEvent('2024-01-02T00:00:00.000Z', { userId: 'U' })], rejected: [] });
+      await expect(failure).rejects.toMatchObject({ name: 'StorageUnavailableError', reason: 'read_only' });
+      await expect(storage.ping()).rejects.toMatchObject({ reason: 'read_only' });
+    });
+
+    it('refuses a file that does not exist or needs a schema upgrade', async () => {
+      await expect(openSqliteStorage(fx.dbFile(), { readonly: true })).rejects.toThrow(/cannot open the database/);
+      const file = fx.dbFile();
+      new Database(file).close();
+      await expect(openSqliteStorage(file, { readonly: true })).rejects.toThrow(/needs an upgrade/);
+    });
+  });
+
+  it('fails appends as disk_full past maxSizeBytes, keeping what was committed', async () => {
+    const file = fx.dbFile();
+    const storage = await openSqliteStorage(file, { maxSizeBytes: 256 * 1024 });
+    fx.cleanup(() => storage.close());
+    const big = () => storedEvent('2024-01-01T00:00:00.000Z', { userId: 'U', properties: { blob: 'x'.repeat(8000) } });
+    let stored = 0;
+    let failure: unknown;
+    while (!failure && stored < 1000) {
+      await storage.append({ writeKey: 'wk', events: [big()], rejected: [] }).then(() => (stored += 1), (err) => (failure = err));
+    }
+    expect(failure).toMatchObject({ name: 'StorageUnavailableError', reason: 'disk_full', message: expect.stringMatching(/SQLITE_FULL/) });
+    expect(stored).toBeGreaterThan(5);
+    expect(await storage.getProfileEvents('U')).toHaveLength(stored);
   });
 });
 
