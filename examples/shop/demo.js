@@ -52,13 +52,8 @@ async function main() {
 
   if (config.db) fs.mkdirSync(path.dirname(path.resolve(config.db)), { recursive: true });
   const storage = await openStorage({ db: config.db });
-  const app = createCollector({
-    storage,
-    writeKeys: config.writeKeys,
-    adminToken: config.adminToken,
-    clientClock: config.clientClock,
-    ip: config.ip,
-  });
+  // ServerConfig carries every collector option under the same name (plus port, host, db).
+  const app = createCollector({ ...config, storage });
   const collector = await startServer(app, { port: config.port, host: config.host, storage });
   // What a browser on this machine types: localhost for any loopback or wildcard address.
   const browserHost = ['127.0.0.1', '::1', '0.0.0.0', '::'].includes(config.host) ? 'localhost' : config.host;

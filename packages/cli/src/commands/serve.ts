@@ -44,15 +44,8 @@ export async function serve(args: string[], io: Io): Promise<number> {
   }
 
   const storage = await openStorage({ db: config.db });
-  const app = createCollector({
-    storage,
-    writeKeys: config.writeKeys,
-    adminToken: config.adminToken,
-    clientClock: config.clientClock,
-    ip: config.ip,
-    trustProxy: config.trustProxy,
-    cookieDomain: config.cookieDomain,
-  });
+  // ServerConfig carries every collector option under the same name (plus port, host, db).
+  const app = createCollector({ ...config, storage });
   const server = await startServer(app, { port: config.port, host: config.host, storage, drainTimeoutMs: DRAIN_TIMEOUT_MS });
   io.out(`spur collector listening on ${server.url} (database ${config.db})\n`);
   // A database that opens but cannot take writes (read-only file, full disk) is served anyway,
