@@ -52,9 +52,29 @@ function first<T>(rules: Rule<T>[], ua: string, fallback: T): T {
   return fallback;
 }
 
-/** Families of a user agent string; an empty or missing string gives unknown / Other. */
+// Families by user agent string. A shop's traffic comes from a few hundred distinct strings, and
+// every event of a batch carries the same one, so the rule table runs once per string. Bounded:
+// cleared when full, so a flood of made-up strings costs memory of at most CACHE_SIZE entries.
+const CACHE_SIZE = 2000;
+const cache = new Map<string, UserAgentFamilies>();
+
+/**
+ * Families of a user agent string; an empty or missing string gives unknown / Other. The answer
+ * is shared between calls: callers must not modify it.
+ */
 export function parseUserAgent(ua: string | undefined): UserAgentFamilies {
-  const text = (ua ?? '').trim();
+  const key = ua ?? '';
+  let families = cache.get(key);
+  if (!families) {
+    if (cache.size >= CACHE_SIZE) cache.clear();
+    families = parse(key);
+    cache.set(key, families);
+  }
+  return families;
+}
+
+function parse(ua: string): UserAgentFamilies {
+  const text = ua.trim();
   const type: DeviceType = !text ? 'unknown' : BOT.test(text) ? 'bot' : first(DEVICES, text, 'unknown');
   return {
     device: { type },

@@ -126,6 +126,16 @@ describe('request bodies and write keys', () => {
     expect(res.body).toMatchObject({ ok: true, accepted: 1 });
   });
 
+  it('reads a body that starts with a UTF-8 byte order mark', async () => {
+    const { app } = await fx.collector();
+    const res = await request(app)
+      .post('/v1/batch')
+      .set('Content-Type', 'text/plain')
+      .set('X-Spur-Write-Key', WRITE_KEY)
+      .send(`\uFEFF${body()}`); // sent as UTF-8: EF BB BF first
+    expect(res.body).toMatchObject({ ok: true, accepted: 1 });
+  });
+
   it.each([
     ['gzip', gzipSync],
     ['deflate', deflateSync],

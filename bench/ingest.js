@@ -1,0 +1,290 @@
+// Ingest throughput and latency of the collector, as a separate process on a fresh SQLite file
+// (WAL, synchronous=FULL, group commit: as shipped), against the ceiling of this machine: a bare
+// node:http server that only parses the JSON. Load: autocannon, in this process, 16 keep-alive
+// connections on loopback, POST /v1/batch with 20 unique events per request.
+// Every collector run is checked: the events stored in the file equal the events acknowledged.
+'use strict';
+const autocannon = require('autocannon');
+const { startCollector, startBare, countStored, cleanup, tempDir } = require('./lib/collector');
+const { batchFactory } = require('./lib/events');
+const { pacedLoad } = require('./lib/paced-load');
+const { summarizeProfile } = require('./lib/cpu-profile');
+const { storageFloor } = require('./lib/storage-floor');
+const { median } = require('./lib/stats');
+const { num, mark, table } = require('./lib/format');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const CONNECTIONS = 16;
+const BATCH = 20;
+const RATIO_TARGET = 0.5;
+const FIXED_RATE = 250; // requests/s = 5,000 events/s
+const P99_TARGET_MS = 50;
+/** Warm-up requests per warm-up second (about a second of full load for the collector). */
+const WARMUP_REQUESTS = 600;
+const WRITE_KEY = 'bench';
+const HEADERS = {
+  'content-type': 'application/json',
+  authorization: `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`,
+};
+
+/** Adds one 2xx answer of the collector to `counts`. */
+function tally(counts, body) {
+  try {
+    const answer = JSON.parse(body);
+    counts.accepted += answer.accepted;
+    counts.duplicates += answer.duplicates;
+    counts.rejected += answer.rejected.length;
+  } catch {
+    counts.errors++;
+  }
+}
+
+/**
+ * One closed-loop autocannon run of `amount` requests (each connection sends its next request
+ * when the answer to the last one is in). Every body is fresh (unique messageIds). Resolves once
+ * every request has its answer, to counts, latency percentiles (ms) and the wall time.
+ */
+function load(url, { amount, factory, maxSeconds = 120 }) {
+  const counts = { ok: 0, accepted: 0, duplicates: 0, rejected: 0, errors: 0 };
+  const started = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url,
+        connections: CONNECTIONS,
+        pipelining: 1,
+        amount,
+        timeout: 30,
+        requests: [
+          {
+            method: 'POST',
+            path: '/v1/batch',
+            headers: HEADERS,
+            setupRequest: (req) => ({ ...req, body: factory.next() }),
+            onResponse: (status, body) => {
+              if (status < 200 || status > 299) return;
+              counts.ok++;
+              tally(counts, body);
+            },
+          },
+        ],
+      },
+      (err, result) => {
+        clearTimeout(guard);
+        if (err) return reject(err);
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        resolve({
+          ...counts,
+          seconds,
+          requests: counts.ok,
+          errors: counts.errors + result.errors + result.timeouts,
+          non2xx: result.non2xx,
+          eventsPerSec: counts.accepted / seconds,
+          p50: result.latency.p50,
+          p99: result.latency.p99,
+        });
+      },
+    );
+    // Bounded whatever the server does.
+    const guard = setTimeout(() => instance.stop(), maxSeconds * 1000);
+  });
+}
+
+/** The fixed-rate run: open loop, `rate` requests/s (see lib/paced-load.js). */
+async function paced(url, { amount, rate, factory }) {
+  const counts = { accepted: 0, duplicates: 0, rejected: 0, errors: 0 };
+  const r = await pacedLoad(url, {
+    rate,
+    amount,
+    connections: CONNECTIONS,
+    headers: HEADERS,
+    body: () => factory.next(),
+    onAnswer: (body) => tally(counts, body),
+  });
+  return { ...r, ...counts, errors: r.errors + counts.errors, eventsPerSec: counts.accepted / r.seconds };
+}
+
+/** Collector run: fresh file, warm-up, measured run, stop, then stored == acknowledged? */
+async function collectorRun({ seconds, warmup, rate, profileDir }) {
+  const collector = await startCollector({
+    writeKeys: WRITE_KEY,
+    nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
+  });
+  const factory = batchFactory(BATCH);
+  try {
+    // Amounts, not durations: autocannon cuts a timed run with requests in flight, whose events
+    // are stored but never acknowledged; with an amount every request gets its answer. The
+    // warm-up's rate sizes the measured run to about `seconds`.
+    let run;
+    let warm;
+    if (rate) {
+      warm = await paced(collector.url, { amount: Math.round(rate * warmup), rate, factory });
+      run = await paced(collector.url, { amount: Math.round(rate * seconds), rate, factory });
+    } else {
+      warm = await load(collector.url, { amount: WARMUP_REQUESTS * warmup, factory });
+      run = await load(collector.url, { amount: Math.max(50, Math.round((warm.requests / warm.seconds) * seconds)), factory });
+    }
+    await collector.stop();
+    const stored = countStored(collector.db);
+    const acknowledged = warm.accepted + run.accepted;
+    return { ...run, stored: stored.events, acknowledged, sentEvents: factory.made, honest: stored.events === acknowledged && stored.rejected === 0 };
+  } finally {
+    await collector.stop();
+    cleanup(collector.dir);
+  }
+}
+
+async function bareRun({ seconds, warmup }) {
+  const bare = await startBare();
+  const factory = batchFactory(BATCH);
+  try {
+    const warm = await load(bare.url, { amount: WARMUP_REQUESTS * warmup * 4, factory });
+    const amount = Math.max(50, Math.round((warm.requests / warm.seconds) * seconds));
+    return await load(bare.url, { amount, factory });
+  } finally {
+    await bare.stop();
+  }
+}
+
+/** Runs a collector under full load with `node --cpu-prof` and summarises where its time went. */
+async function profileCollector(seconds) {
+  const dir = tempDir('profile');
+  try {
+    await collectorRun({ seconds, warmup: 1, profileDir: dir });
+    const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+    if (!file) return null;
+    return summarizeProfile(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')));
+  } finally {
+    cleanup(dir);
+  }
+}
+
+const range = (xs, digits = 0) => `${num(Math.min(...xs), digits)}–${num(Math.max(...xs), digits)}`;
+
+/** Runs section 3. Resolves to { markdown, targets, data }. */
+module.exports = async function ingest({ quick = false, log = console.error, profile = false } = {}) {
+  const reps = 3;
+  const seconds = quick ? 5 : 12;
+  const warmup = quick ? 1 : 3;
+  log(`ingest: ${reps} × (collector, bare ceiling, fixed ${FIXED_RATE} req/s), ${seconds} s each after ${warmup} s warm-up`);
+  const full = [];
+  const bare = [];
+  const fixed = [];
+  for (let i = 0; i < reps; i++) {
+    const c = await collectorRun({ seconds, warmup });
+    log(
+      `  collector ${i + 1}: ${num(c.eventsPerSec)} events/s, p50 ${c.p50} ms, p99 ${c.p99} ms; ` +
+        `stored ${c.stored} / acknowledged ${c.acknowledged}${c.honest ? '' : ' MISMATCH'}; non-2xx ${c.non2xx}, errors ${c.errors}`,
+    );
+    full.push(c);
+    const b = await bareRun({ seconds, warmup });
+    log(`  bare      ${i + 1}: ${num(b.eventsPerSec)} events/s, p50 ${b.p50} ms, p99 ${b.p99} ms`);
+    bare.push(b);
+    const f = await collectorRun({ seconds, warmup: 2, rate: FIXED_RATE });
+    log(
+      `  fixed     ${i + 1}: ${num(f.eventsPerSec)} events/s, p50 ${num(f.p50, 1)} ms, p99 ${num(f.p99, 1)} ms; ` +
+        `stored ${f.stored} / acknowledged ${f.acknowledged}${f.honest ? '' : ' MISMATCH'}`,
+    );
+    fixed.push(f);
+  }
+  const floors = [];
+  for (let i = 0; i < reps; i++) floors.push((await storageFloor({ seconds: Math.min(seconds, 6), inFlight: CONNECTIONS, batch: BATCH })).eventsPerSec);
+  log(`  storage alone: ${floors.map((x) => num(x)).join(', ')} events/s`);
+  const floor = median(floors);
+  const eps = median(full.map((r) => r.eventsPerSec));
+  const ceiling = median(bare.map((r) => r.eventsPerSec));
+  // Ratio per repetition (each collector run next to its own ceiling run), then the median.
+  const ratio = median(full.map((r, i) => r.eventsPerSec / bare[i].eventsPerSec));
+  const fixedP99 = median(fixed.map((r) => r.p99));
+  const honest = [...full, ...fixed].every((r) => r.honest && r.non2xx === 0 && r.errors === 0);
+
+  const rows = [
+    [
+      `collector, full load (${CONNECTIONS} connections)`,
+      `${num(eps)} events/s`,
+      range(full.map((r) => r.eventsPerSec)),
+      `p50 ${num(median(full.map((r) => r.p50)), 1)} ms, p99 ${num(median(full.map((r) => r.p99)), 1)} ms`,
+      '',
+      '',
+    ],
+    [
+      'bare node:http + JSON.parse (ceiling)',
+      `${num(ceiling)} events/s`,
+      range(bare.map((r) => r.eventsPerSec)),
+      `p50 ${num(median(bare.map((r) => r.p50)), 1)} ms, p99 ${num(median(bare.map((r) => r.p99)), 1)} ms`,
+      '',
+      '',
+    ],
+    [
+      'storage alone: openStorage().append(), in-process, no HTTP',
+      `${num(floor)} events/s`,
+      range(floors),
+      `${num(floor / ceiling, 2)} × the ceiling: the most the collector could reach`,
+      '',
+      '',
+    ],
+    ['collector ÷ ceiling', num(ratio, 2), range(full.map((r, i) => r.eventsPerSec / bare[i].eventsPerSec), 2), '', `≥ ${RATIO_TARGET}`, mark(ratio >= RATIO_TARGET)],
+    [
+      `collector at a fixed ${num(FIXED_RATE * BATCH)} events/s (${FIXED_RATE} req/s)`,
+      `p99 ${num(fixedP99, 1)} ms`,
+      range(fixed.map((r) => r.p99), 1),
+      `p50 ${num(median(fixed.map((r) => r.p50)), 1)} ms; achieved ${num(median(fixed.map((r) => r.eventsPerSec)))} events/s`,
+      `p99 < ${P99_TARGET_MS} ms`,
+      mark(fixedP99 < P99_TARGET_MS),
+    ],
+    [
+      'stored rows = acknowledged events (every collector run)',
+      honest ? 'yes' : 'NO',
+      `${full.concat(fixed).map((r) => `${r.stored}/${r.acknowledged}`).join(', ')}`,
+      'counted in the SQLite file after SIGTERM',
+      'equal',
+      mark(honest),
+    ],
+  ];
+  const bodyBytes = Buffer.byteLength(batchFactory(BATCH).next());
+  const notes = [];
+  if (profile || ratio < RATIO_TARGET) {
+    const p = await profileCollector(seconds);
+    if (p) {
+      notes.push(
+        '',
+        `Collector CPU profile under full load (\`node --cpu-prof\`, ${num(p.totalMs / 1000, 1)} s sampled; self time):`,
+        '',
+        ...p.self.slice(0, 12).map((x) => `- ${num((100 * x.ms) / p.totalMs, 1)} % ${x.name}`),
+      );
+    }
+  }
+  const markdown = [
+    `\`POST /v1/batch\`, ${BATCH} unique events per request (${num(bodyBytes / BATCH)} B per event, ${num(bodyBytes)} B per body), ` +
+      `${CONNECTIONS} keep-alive connections on 127.0.0.1, autocannon in the bench process; collector = \`spur serve\` on a fresh SQLite file ` +
+      `(WAL, synchronous=FULL). Full load: closed loop (autocannon, a fixed number of requests ≈ ${seconds} s). ` +
+      `Fixed rate: open loop, one request every ${1000 / FIXED_RATE} ms, latency counted from when it was due (bench/lib/paced-load.js). ` +
+      `Median of ${reps} repetitions, each after a warm-up.`,
+    '',
+    table(['Measure', 'Median', 'Range', 'Latency', 'Target', ''], rows),
+    ...notes,
+  ].join('\n');
+  return {
+    markdown,
+    targets: [
+      { name: `ingest ≥ ${RATIO_TARGET} × ceiling`, ok: ratio >= RATIO_TARGET },
+      { name: `p99 < ${P99_TARGET_MS} ms at ${FIXED_RATE * BATCH} events/s`, ok: fixedP99 < P99_TARGET_MS },
+      { name: 'stored = acknowledged', ok: honest },
+    ],
+    data: { full, bare, fixed, floors, eps, ceiling, ratio },
+  };
+};
+
+if (require.main === module) {
+  module.exports({ quick: process.argv.includes('--quick'), profile: process.argv.includes('--profile') }).then(
+    (r) => console.log(r.markdown),
+    (err) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );
+}
+
+module.exports.profileCollector = profileCollector;
+module.exports.collectorRun = collectorRun;

@@ -1,0 +1,121 @@
+// `npm run bench`: runs the benchmark sections, prints one markdown document and writes it to
+// bench/results.md. Flags: --only size,main-thread,delivery,ingest   --quick (fewer repetitions).
+// Benchmarks, not tests: nothing here fails a build; the ✅/❌ marks say which targets were met.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const { machine } = require('./lib/machine');
+const { mark, table } = require('./lib/format');
+
+const SECTIONS = ['size', 'main-thread', 'delivery', 'ingest'];
+
+function parseArgs(argv) {
+  const quick = argv.includes('--quick');
+  let only = SECTIONS;
+  const i = argv.findIndex((a) => a === '--only' || a.startsWith('--only='));
+  if (i !== -1) {
+    const value = argv[i].includes('=') ? argv[i].split('=')[1] : argv[i + 1];
+    only = String(value || '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const unknown = only.filter((s) => !SECTIONS.includes(s));
+    if (unknown.length || !only.length) {
+      console.error(`bench: --only takes a comma-separated list of ${SECTIONS.join(', ')}`);
+      process.exit(2);
+    }
+  }
+  return { quick, only };
+}
+
+/** The delivery matrix from bench/delivery (another module), rendered from its rows. */
+async function delivery({ quick, log }) {
+  let run;
+  try {
+    run = require('./delivery');
+  } catch (err) {
+    if (err.code === 'MODULE_NOT_FOUND' && /[\\/]delivery/.test(err.message)) return { markdown: 'not available (bench/delivery is not there)' };
+    throw err;
+  }
+  const result = await run({ quick, log });
+  if (result.markdown) return { markdown: result.markdown, data: result.rows };
+  const rows = (result.rows || []).map((r) => [r.sdk, r.scenario, r.recorded, r.delivered, r.duplicates, r.notes || '']);
+  return {
+    markdown: table(['SDK', 'Scenario', 'Recorded', 'Delivered', 'Duplicates', 'Notes'], rows),
+    data: result.rows,
+  };
+}
+
+const RUNNERS = {
+  size: (o) => require('./size')(o),
+  'main-thread': (o) => require('./main-thread')(o),
+  delivery,
+  ingest: (o) => require('./ingest')(o),
+};
+
+const TITLES = {
+  size: '1. Size of the script-tag build',
+  'main-thread': '2. Main-thread cost in headless Chromium',
+  delivery: '3. Delivery',
+  ingest: '4. Ingest throughput and latency',
+};
+
+/** Chromium's version when no browser section ran (for the machine line). */
+async function chromiumVersion() {
+  try {
+    const { launchChromium } = require('@spur/journeys');
+    const browser = await launchChromium();
+    try {
+      return `Chromium ${browser.version()} (headless)`;
+    } finally {
+      await browser.close();
+    }
+  } catch (err) {
+    return `not available (${err.message.split('\n')[0]})`;
+  }
+}
+
+async function main() {
+  const { quick, only } = parseArgs(process.argv.slice(2));
+  const log = (line) => console.error(line);
+  const started = new Date();
+  const results = {};
+  for (const name of SECTIONS.filter((s) => only.includes(s))) {
+    const t0 = Date.now();
+    log(`bench: ${name}${quick ? ' (quick)' : ''}`);
+    try {
+      results[name] = await RUNNERS[name]({ quick, log });
+    } catch (err) {
+      log(`bench: ${name} failed: ${err.stack || err}`);
+      results[name] = { markdown: `not available: ${String(err.message || err).split('\n')[0]}`, failed: true };
+    }
+    log(`bench: ${name} done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  }
+
+  const chromium = results['main-thread']?.chromium || (await chromiumVersion());
+  const m = machine(chromium);
+  const targets = Object.values(results).flatMap((r) => r.targets || []);
+  const doc = [
+    '# spur benchmarks',
+    '',
+    `${started.toISOString().slice(0, 16).replace('T', ' ')} UTC · \`npm run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\``,
+    '',
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.platform}; Node.js ${m.node}; ${m.chromium}. ` +
+      `Load average at the end: ${m.load}. Medians of repeated runs; see bench/README.md for what each figure means.`,
+    '',
+    '## Targets',
+    '',
+    targets.length ? table(['Target', ''], targets.map((t) => [t.name, mark(t.ok)])) : 'No target was measured.',
+    ...SECTIONS.filter((s) => only.includes(s)).flatMap((s) => ['', `## ${TITLES[s]}`, '', results[s].markdown]),
+    '',
+  ].join('\n');
+
+  process.stdout.write(doc);
+  fs.writeFileSync(path.join(__dirname, 'results.md'), doc);
+  log('bench: wrote bench/results.md');
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
