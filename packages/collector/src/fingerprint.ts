@@ -51,14 +51,12 @@ export function clientTimestamp(e: Pick<StoredEvent, 'originalTimestamp' | 'rece
 
 /**
  * True when `stored` and `incoming`, under one messageId, are different events: their
- * fingerprints differ, or both carry a known client timestamp and those differ. A stored
- * fingerprint of null (a row from before fingerprints) is unknown: never a conflict.
+ * fingerprints differ, or both carry a known client timestamp and those differ.
  */
 export function isConflict(
-  stored: { fingerprint: string | null; clientTimestamp: string | null },
+  stored: { fingerprint: string; clientTimestamp: string | null },
   incoming: { fingerprint: string; clientTimestamp: string | null },
 ): boolean {
-  if (stored.fingerprint === null) return false;
   if (stored.fingerprint !== incoming.fingerprint) return true;
   return stored.clientTimestamp !== null && incoming.clientTimestamp !== null && stored.clientTimestamp !== incoming.clientTimestamp;
 }

@@ -47,12 +47,9 @@ const MIGRATIONS: string[] = [
   );
   `,
   `
-  -- Conflict detection: a hash of what the client authored in the event (fingerprint.ts; the
-  -- client timestamp is compared apart, from body). A resend with the same fingerprint is a plain
-  -- duplicate; another is a conflict, kept in rejected_events. Rows stored before this version
-  -- have NULL: unknown, never a conflict.
-  ALTER TABLE events ADD COLUMN fingerprint TEXT;
-  -- "<fingerprint>@<client timestamp>" of a recorded conflict, so that a resend of the same
+  -- Conflict detection compares a hash of what the client authored (fingerprint.ts), computed
+  -- from the stored body when a messageId arrives again. A conflict is kept in rejected_events
+  -- with "<fingerprint>@<client timestamp>", so that a resend of the same
   -- conflicting event is recorded once. NULL for events rejected by validation.
   ALTER TABLE rejected_events ADD COLUMN fingerprint TEXT;
   CREATE INDEX rejected_events_conflicts ON rejected_events (message_id, fingerprint) WHERE fingerprint IS NOT NULL;

@@ -89,13 +89,13 @@ describe('openSqliteStorage', () => {
     });
   });
 
-  it('upgrades a version 1 database: old rows get no fingerprint and are never a conflict', async () => {
+  it('upgrades a version 1 database: old rows keep their place and take part in conflict detection', async () => {
     const file = fx.dbFile();
     (await openSqliteStorage(file)).close();
     // Back to the version 1 schema, with a row written by a version 1 collector.
     const v1 = new Database(file);
     v1.exec(`DROP INDEX rejected_events_conflicts; ALTER TABLE rejected_events DROP COLUMN fingerprint;
-             ALTER TABLE events DROP COLUMN fingerprint; DROP TABLE health; PRAGMA user_version = 1;`);
+             DROP TABLE health; PRAGMA user_version = 1;`);
     const old = storedEvent('2024-01-01T00:00:00.000Z', { userId: 'U', messageId: 'old-1' });
     v1.prepare(
       'INSERT INTO events (message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -103,13 +103,15 @@ describe('openSqliteStorage', () => {
     v1.close();
 
     const storage = await fx.storage(file);
+    await expect(storage.append({ writeKey: 'wk', events: [old], rejected: [] })).resolves.toEqual({ stored: [false] });
+    expect(await storage.listRejected()).toEqual([]);
     const changed = { ...old, event: 'Something Else' };
     await expect(storage.append({ writeKey: 'wk', events: [changed], rejected: [] })).resolves.toEqual({ stored: [false] });
-    expect(await storage.listRejected()).toEqual([]);
+    expect((await storage.listRejected()).map((r) => r.messageId)).toEqual(['old-1']);
+    expect(await storage.getProfileEvents('U')).toEqual([old]);
     const db = new Database(file, { readonly: true });
     fx.cleanup(() => db.close());
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    expect(db.prepare("SELECT fingerprint FROM events WHERE message_id = 'old-1'").pluck().get()).toBeNull();
   });
 
   describe('read-only open', () => {
