@@ -28,7 +28,8 @@ module.exports = {
     base('journeys', { roots: ['<rootDir>/packages/journeys/test'] }),
     base('cli', { roots: ['<rootDir>/packages/cli/test'] }),
     base('e2e', {
-      roots: ['<rootDir>/examples/shop/test', '<rootDir>/packages/sdk/test/chromium'],
+      roots: ['<rootDir>/examples/shop/test', '<rootDir>/packages/sdk/test'],
+      testMatch: ['<rootDir>/examples/shop/test/**/*.test.ts', '<rootDir>/packages/sdk/test/chromium/**/*.test.ts'],
       testTimeout: 120000,
     }),
   ],
