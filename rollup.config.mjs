@@ -14,7 +14,8 @@ const ts = () =>
 export default [
   {
     input: 'packages/sdk/src/browser.ts',
-    output: { file: 'packages/sdk/dist/spur.js', format: 'iife', sourcemap: true },
+    // 'hidden': the map is written but the script carries no sourceMappingURL comment (bytes).
+    output: { file: 'packages/sdk/dist/spur.js', format: 'iife', sourcemap: 'hidden' },
     plugins: [resolve({ browser: true }), ts(), terser({ compress: { passes: 2 } }), sizeReport()],
   },
   {

@@ -13,7 +13,7 @@ const w = window as unknown as { spur?: Global };
 const stub = w.spur;
 
 // Loaded twice (two tags, or a tag and a tag manager): the first copy stays in charge.
-if (!(stub && stub.track)) {
+if (!stub?.track) {
   const api = createSpur();
   const spur: Global = Object.assign((command: string, ...args: unknown[]) => {
     const method = api[command as keyof Spur] as ((...a: unknown[]) => unknown) | undefined;
@@ -35,7 +35,7 @@ if (!(stub && stub.track)) {
     }
   };
 
-  const queued = (stub && stub.q) || [];
+  const queued = stub?.q || [];
   let config: Partial<Config> = tag;
   // A queued init is applied first, over the tag's attributes; then the other calls, in order.
   for (const args of queued) if (args[0] === 'init') config = { ...config, ...(args[1] as Partial<Config>) };

@@ -30,7 +30,7 @@ export function cartItems(): Product[] {
 export function cartSummary(products: Product[]) {
   const value = products.reduce((sum, p) => sum + (Number(p.price) || 0) * (positive(p.quantity) || 1), 0);
   // Rounded to cents: 3 × 19.99 is 59.97, not 59.970000000000006.
-  return { products, value: Math.round(value * 100) / 100, currency: (products.find((p) => p.currency) || {}).currency };
+  return { products, value: Math.round(value * 100) / 100, currency: products.find((p) => p.currency)?.currency };
 }
 
 // A cart line is one product in one variant.
@@ -83,7 +83,7 @@ export function commerce(track: Track) {
     orderCompleted(order: Order): void {
       if (!order || order.order_id == null) throw misuse('orderCompleted(order)', 'an order_id');
       const summary = cartSummary(order.products || cartItems());
-      const total = order.total != null ? order.total : summary.value;
+      const total = order.total ?? summary.value;
       track('Order Completed', {
         currency: summary.currency,
         revenue: total,

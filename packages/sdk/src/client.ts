@@ -11,6 +11,7 @@ import { buildEvent, campaign, fingerprint, pageProperties } from './track';
 import { save } from './storage';
 import { send } from './transport';
 import type { EventType, JsonObject } from './types';
+import { uuid } from './uuid';
 
 const object = (value: unknown) => (value && typeof value === 'object' ? value : {}) as JsonObject;
 
@@ -21,14 +22,12 @@ export function createSpur() {
   let referrer = '';
 
   // Before init() there is nowhere to send to; past the argument checks, nothing may throw into
-  // the host page.
+  // the host page. Properties JSON cannot carry (cycles, BigInt) skip the event, with a warning.
   function emit(type: EventType, fields: { event?: string; name?: string; properties?: JsonObject; traits?: JsonObject }) {
     if (!queue) return warn('call init() first');
     try {
       const utm = campaign(location.search);
-      const event = buildEvent(type, fields, identity!.ids(fingerprint(utm)), utm, referrer);
-      if (event) queue.enqueue(event);
-      else warn('not JSON', fields);
+      queue.enqueue(buildEvent(type, uuid(), fields, identity!.ids(fingerprint(utm)), utm, referrer));
     } catch (error) {
       warn(error);
     }
@@ -50,14 +49,20 @@ export function createSpur() {
       const fetchFn = c.fetch || ((url: RequestInfo | URL, init?: RequestInit) => fetch(url, init));
       const endpoint = (c.endpoint || '').replace(/\/+$/, '');
       identity = createIdentity(c.cookieDomain);
-      const q = (queue = createQueue({
-        outbox: createOutbox(),
-        send: (events) => send(fetchFn, endpoint, c.writeKey, events),
-        flushAt: c.flushAt || 20,
-        flushInterval: c.flushInterval || 2000,
-      }));
-      addEventListener('pagehide', q.unload);
+      const q = (queue = createQueue(
+        createOutbox(),
+        (data, keepalive) => send(fetchFn, endpoint + '/v1/batch', data, keepalive),
+        c.writeKey,
+        c.flushAt || 20,
+        c.flushInterval || 2000,
+      ));
+      // pagehide is the last event a page gets for sure on desktop; on mobile a hidden page may be
+      // discarded without one, so hidden sends too. (Not unload: it keeps pages out of the
+      // back/forward cache and is not fired on mobile.)
+      addEventListener('pagehide', () => q.unload(true));
       document.addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && q.unload());
+      // Back from the back/forward cache: the page gave its events up, and may adopt again.
+      addEventListener('pageshow', (e) => e.persisted && q.online());
       addEventListener('online', q.online);
       if (c.autoPage !== false) {
         api.page();
@@ -76,7 +81,7 @@ export function createSpur() {
 
     identify(userId: string, traits?: Properties): void {
       if (typeof userId !== 'string' || !userId) throw misuse('identify(userId)', 'a userId string');
-      emit('identify', { traits: identity && identity.identify(userId, object(traits)) });
+      emit('identify', { traits: identity?.identify(userId, object(traits)) });
     },
 
     // The next person at this browser must not see the previous customer's cart either.
@@ -86,12 +91,12 @@ export function createSpur() {
       else warn('call init() first');
     },
 
-    flush(timeout = 5000): Promise<void> {
-      return queue ? queue.flush(timeout) : Promise.resolve();
+    async flush(timeout = 5000): Promise<void> {
+      await queue?.flush(timeout);
     },
 
     user(): Partial<Ids> {
-      return identity ? identity.peek() : {};
+      return identity?.peek() || {};
     },
 
     ...commerce(track),

@@ -6,7 +6,9 @@ export interface Config {
   writeKey: string;
   /**
    * Origin (and optional path prefix) of the collector; events go to `${endpoint}/v1/batch`.
-   * @defaultValue the origin of the spur.js script tag; '' (this page's origin) for the ESM build
+   * @defaultValue the spur.js script's URL without `/spur.js` (`https://c.example/spur.js` ->
+   * `https://c.example`, `/spur/spur.js` -> `https://shop.example/spur`); '' (this page's origin)
+   * for the ESM build
    */
   endpoint?: string;
   /** Domain of the id cookies, e.g. `shop.example` to share them with subdomains. @defaultValue none (host-only cookies) */
@@ -41,13 +43,21 @@ export function misuse(call: string, needs: string): Error {
 
 /** Config from the script tag's data-* attributes (read once, while spur.js runs). */
 export function scriptConfig(script: HTMLScriptElement | null): Partial<Config> {
-  const data = (script && script.dataset) || {};
+  const data = script?.dataset || {};
+  // writeKey, endpoint, cookieDomain as they are (other data-* attributes come along, unused).
   return {
-    writeKey: data.writeKey,
-    // script.src is absolute, or '' for an inline script (then init() or the default decides).
-    endpoint: data.endpoint || (script && script.src && new URL(script.src).origin) || undefined,
-    cookieDomain: data.cookieDomain,
+    ...data,
+    endpoint: data.endpoint || (script ? scriptEndpoint(script.src) : undefined),
     autoPage: data.autoPage !== 'false',
     debug: data.debug != null && data.debug !== 'false',
   };
+}
+
+/**
+ * Where a script served as `<collector>/spur.js` sends: its URL without the file name (and the
+ * query string), so that a collector mounted under a path (`/spur/spur.js`) is found too.
+ * `src` is absolute, or '' for an inline script (then init() or the default decides).
+ */
+export function scriptEndpoint(src: string): string | undefined {
+  return (/^([^?#]*)\//.exec(src) || [])[1];
 }

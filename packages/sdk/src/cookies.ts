@@ -23,10 +23,9 @@ export function cookieString(
 
 export function getCookie(name: string): string | undefined {
   try {
-    const match = document.cookie.match(`(?:^|; )${name}=([^;]+)`);
-    return match ? match[1] : undefined;
+    return (document.cookie.match(`(?:^|; )${name}=([^;]+)`) || [])[1];
   } catch {
-    return undefined; // Cookies blocked: the caller falls back to memory.
+    // Cookies blocked: the caller falls back to memory.
   }
 }
 

@@ -1,70 +1,83 @@
-// The outbox: events wait here, keyed by messageId, until the collector has answered for them.
-// IndexedDB (one idb-keyval store) keeps them across page loads; when IndexedDB is missing or
-// fails (private mode, quota, a blocked open), the outbox moves to memory for the rest of the page.
-//
-// This narrow interface is the seam for what comes later: a Web Lock around peek/remove so that
-// tabs sharing the store take turns, and a bound enforced in add().
-import { createStore, delMany, promisifyRequest, setMany, type UseStore } from 'idb-keyval';
-import { warn } from './config';
-import type { SpurEvent } from './types';
+// The outbox: events wait in IndexedDB (database `spur`, store `outbox`) until the collector has
+// answered for them, across reloads, closed tabs and browser restarts. One row per parcel: the
+// events a page recorded in one tick (at most a request's worth):
+//   key    [order, page]    order: about ms × 1000 of the first event, increasing within a page;
+//                           page: the id of the page that made it. So rows are oldest first.
+//   value  [owner, events]  owner: the id of the page sending it, '' when no page is; events:
+//                           their JSON, as sent
+// Parcels, not events: each IndexedDB request costs the page's main thread ~20 µs (a message to
+// the browser and a success event back), so a burst of 1,000 events is one write, and a batch
+// one delete per parcel. A page keeps its own parcels in memory and never reads them back; rows
+// are read only to adopt the parcels of pages that are gone (locks.ts). Without IndexedDB (some
+// private modes, sandboxed frames) or when a write fails (quota), the events live in the page's
+// memory only. No method rejects or throws.
+import { promisifyRequest } from 'idb-keyval';
 
-export interface Outbox {
-  /** Stores events, in one transaction. */
-  add(events: SpurEvent[]): Promise<void>;
-  /** Up to `max` stored events, oldest first. */
-  peek(max?: number): Promise<SpurEvent[]>;
-  /** Forgets events by messageId. */
-  remove(messageIds: string[]): Promise<void>;
-  /** How many events are stored. */
-  count(): Promise<number>;
-}
+export type Key = [order: number, page: string];
+/** A parcel as the queue holds it: key, events' JSON (the queue's carry more after these). */
+export type Row = [key: Key, events: string[], ...rest: unknown[]];
 
-// Stored as [order, event]: messageIds are random, and events recorded in the same millisecond
-// must still leave in the order they happened.
-type Row = [number, SpurEvent];
-let seq = 0;
-const row = (e: SpurEvent): Row => [Date.now() * 1000 + (seq++ % 1000), e];
+export function createOutbox() {
+  let db: Promise<IDBDatabase> | undefined;
 
-/** The IndexedDB outbox, with its memory fallback. No method rejects. */
-export function createOutbox(): Outbox {
-  const memory = new Map<string, Row>();
-  let store: UseStore | undefined;
-  try {
-    store = createStore('spur', 'outbox');
-  } catch {
-    // No IndexedDB at all: memory from the start.
-  }
-
-  // Runs `op` on IndexedDB; on its first failure the outbox stays in memory for good and runs
-  // `fallback` instead, so the caller's events are kept either way.
-  async function use<T>(op: (s: UseStore) => Promise<T>, fallback: () => T): Promise<T> {
-    if (store)
-      try {
-        return await op(store);
-      } catch (error) {
-        warn('outbox in memory', error);
-        store = undefined;
+  // One readwrite transaction; true when it committed. Every write is committed at once: a
+  // transaction left to auto-commit is aborted when its page dies before the browser got round to
+  // it, and with it every transaction queued behind it, such as the one pagehide wrote.
+  // (commit(): Chrome 76+, Firefox 74+, Safari 15; without it, auto-commit.) After a failure the
+  // database is opened again next time: Safari closes connections now and then.
+  async function run(fill: (s: IDBObjectStore, commit: () => void) => void): Promise<boolean> {
+    try {
+      if (!db) {
+        // Throws where there is no IndexedDB, fails where it is blocked: then memory only.
+        const open = indexedDB.open('spur');
+        open.onupgradeneeded = () => open.result.createObjectStore('outbox');
+        db = promisifyRequest(open);
       }
-    return fallback();
+      const tx = (await db).transaction('outbox', 'readwrite');
+      fill(tx.objectStore('outbox'), () => tx.commit?.());
+      await promisifyRequest(tx);
+      return true;
+    } catch {
+      db = undefined;
+      return false;
+    }
   }
 
   return {
-    // One transaction for the whole batch: the queue calls this once per tick, not per event.
-    add: (events) =>
-      use(
-        (s) => setMany(events.map((e) => [e.messageId, row(e)]), s),
-        () => events.forEach((e) => memory.set(e.messageId, row(e))),
-      ),
-    peek: async (max) =>
-      (await use((s) => s('readonly', (o) => promisifyRequest<Row[]>(o.getAll())), () => [...memory.values()]))
-        .sort((a, b) => a[0] - b[0])
-        .slice(0, max)
-        .map((r) => r[1]),
-    remove: (ids) =>
-      use(
-        (s) => delMany(ids, s),
-        () => ids.forEach((id) => memory.delete(id)),
-      ),
-    count: () => use((s) => s('readonly', (o) => promisifyRequest(o.count())), () => memory.size),
+    /** Writes rows as `owner`'s and deletes rows, in one transaction. */
+    save(owner: string, rows: Row[], deletes: Key[]): Promise<unknown> {
+      const write = (s: IDBObjectStore, commit: () => void) => {
+        for (const [key, events] of rows) s.put([owner, events], key);
+        for (const key of deletes) s.delete(key);
+        commit();
+      };
+      // A write over quota aborts its deletes too: those go again on their own, or a later page
+      // would send what the collector has already stored.
+      return run(write).then((ok) => ok || !deletes.length || run((s, commit) => (deletes.forEach((key) => s.delete(key)), commit())));
+    },
+
+    /**
+     * Makes the rows of pages that are gone `owner`'s, in one transaction (so two pages never adopt
+     * the same row), and returns them, oldest first. (A row that is not spur's fails the
+     * transaction: then nothing is adopted, and nothing breaks.)
+     */
+    adopt(owner: string, gone: (owner: string, order: number) => boolean): Promise<Row[]> {
+      const rows: Row[] = [];
+      return run((s, commit) => {
+        s.openCursor().onsuccess = function () {
+          const cursor = this.result;
+          if (!cursor) return commit();
+          const key = cursor.key as Key;
+          const [from, events] = cursor.value;
+          if (from !== owner && gone(from, key[0])) {
+            cursor.update([owner, events]);
+            rows.push([key, events]);
+          }
+          cursor.continue();
+        };
+      }).then((ok) => (ok ? rows : []));
+    },
   };
 }
+
+export type Outbox = ReturnType<typeof createOutbox>;

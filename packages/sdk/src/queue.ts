@@ -1,33 +1,89 @@
-// Delivery: connects the outbox to the transport. Events are written to the outbox before they
-// are sent (one write per tick), batches go out at flushAt events or after flushInterval, failed
-// batches wait with backoff, and pagehide sends what this page still holds at once.
-import type { Outbox } from './outbox';
-import { backoff, chunk } from './transport';
-import type { SpurEvent } from './types';
+// Delivery: from track() to the collector, once. The events of one tick make a parcel, written to
+// the outbox in one IndexedDB transaction and kept in this page's memory until the collector
+// answered for it, so nothing is read back to be sent. A batch is whole parcels, up to 60 KB;
+// it leaves when flushAt events wait, or flushInterval ms after the first; failures wait with
+// backoff. When the page is hidden or goes away, what it holds leaves at once in keepalive
+// requests, whose rows are deleted in the same moment: the browser finishes those requests after
+// the page is gone, and the next page must not send them again.
+//
+// A page sends only the parcels it owns: its own, and those it adopted from pages that are gone
+// (locks.ts). So no event is in two pages' requests, however many tabs are open.
+import type { Key, Outbox } from './outbox';
+import { exclusive, leave, type PageLock } from './locks';
+import { load, save } from './storage';
+import { backoff, batchOf, body, KEEPALIVE_LIMIT, KEEPALIVE_QUOTA } from './transport';
+import { uuid } from './uuid';
 
-export interface QueueOptions {
-  outbox: Outbox;
-  /** Sends one batch; never rejects. Resolves to a retry delay, or undefined when done (see verdict). */
-  send: (events: SpurEvent[]) => Promise<number | undefined>;
-  flushAt: number;
-  flushInterval: number;
-}
+/** At most this many events wait in a page; beyond, the oldest are dropped (and counted). */
+export const MAX_EVENTS = 1000;
+/** Events older than this are dropped (and counted) instead of sent. */
+export const TTL = 7 * 24 * 3600 * 1000;
+/** localStorage: events dropped and not yet reported; sent as `dropped` with the next batch. */
+export const DROPPED = 'spur_dropped';
 
-export function createQueue({ outbox, send, flushAt, flushInterval }: QueueOptions) {
-  // Events of this page that the collector has not answered for yet. pagehide must call fetch
-  // synchronously, with no time to read IndexedDB, so it sends from here.
-  const unsent = new Map<string, SpurEvent>();
-  // Events in a request right now: never put one event in two concurrent requests.
-  const inflight = new Set<string>();
-  let buffer: SpurEvent[] = [];
+/**
+ * A parcel of this page: outbox key ([order, page], outbox.ts), the events' JSON, and, while it is
+ * in a request, where its row is: 0 stored, 1 stored and the request is keepalive, 2 deleted
+ * because that keepalive request outlives the page.
+ */
+type Parcel = [key: Key, events: string[], request?: number];
+
+/** POSTs one batch body; never rejects. Resolves to a retry delay, or undefined when done (see verdict). */
+export type Send = (data: string, keepalive: boolean) => Promise<number | undefined>;
+
+/** Positional, not an options object: its property names would be in spur.js for nothing. */
+export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushAt: number, flushInterval: number) {
+  const page: PageLock = { id: uuid() };
+  // This page's parcels, oldest first, until the collector has answered for them.
+  let mine = new Set<Parcel>();
+  // The parcel this tick's events go into, and what the next transaction writes and deletes.
+  let open: Parcel | undefined;
+  let size = 0; // of the open parcel's JSON
+  let rows: Parcel[] = [];
+  let deletes: Key[] = [];
   let written: Promise<unknown> = Promise.resolve();
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let waiting = false; // backing off: only the timer, `online` or pagehide send now
+  let waiting = false; // backing off: only the timer, `online` or leaving the page send now
+  let pumping = false;
   let attempt = 0;
-  let pumping: Promise<void> | undefined;
-  // flush() calls waiting for the next answer, to check whether the outbox is empty now.
+  let keepalive = 0; // bytes of this page's keepalive requests in flight
+  let last = 0;
+  let count = 0; // events this page holds, as of the last write, plus those recorded since
+  // flush() calls waiting for the next answer, to check whether the page holds nothing now.
   const wake: (() => unknown)[] = [];
   const notify = () => wake.splice(0).forEach((f) => f());
+
+  const addDropped = (n: number) => save(DROPPED, (load<number>(DROPPED) || 0) + n);
+
+  /** Parcels not in a request (a parcel is never in two), oldest first. */
+  const pending = () => [...mine].filter((p) => p[2] == null);
+
+  // One transaction per tick, once this page holds its lock (locks.ts). The bounds are kept here,
+  // before every send too: events past the TTL go, and beyond 1,000 the oldest go (so 1,000 calls
+  // in one tick never store more either); never one in a request, which may arrive.
+  function write(owner = page.id): Promise<unknown> {
+    open = undefined;
+    const expired = (Date.now() - TTL) * 1000;
+    count = 0;
+    for (const p of mine) count += p[1].length;
+    for (const p of pending()) {
+      const n = p[0][0] < expired ? p[1].length : Math.min(count - MAX_EVENTS, p[1].length);
+      if (n < 1) break; // parcels are oldest first
+      addDropped(n);
+      count -= n;
+      p[1].splice(0, n);
+      if (p[1].length) rows.push(p);
+      else mine.delete(p), deletes.push(p[0]);
+    }
+    if (rows.length || deletes.length) {
+      const r = rows;
+      const d = deletes;
+      rows = [];
+      deletes = [];
+      written = ready.then(() => outbox.save(owner, r, d));
+    }
+    return written;
+  }
 
   function schedule(ms: number) {
     clearTimeout(timer);
@@ -38,106 +94,134 @@ export function createQueue({ outbox, send, flushAt, flushInterval }: QueueOptio
     }, ms);
   }
 
-  function write(): Promise<unknown> {
-    if (!buffer.length) return written;
-    const events = buffer;
-    buffer = [];
-    return (written = written
-      .then(() => outbox.add(events))
-      .then(() => {
-        // Not returning pump(): a send waits for `written`, which must not wait for the send.
-        if (unsent.size < flushAt) timer || schedule(flushInterval);
-        else pump();
-      }));
+  /** Takes over the rows of pages that are gone (and of earlier visits). Never rejects. */
+  function adopt(): Promise<void> {
+    return exclusive(page, (gone) => outbox.adopt(page.id, gone)).then((found) => {
+      // Older than this page's own, as a rule: first.
+      mine = new Set([...found.map(([key, events]): Parcel => [key, events]), ...mine]);
+      if (found.length) {
+        write();
+        if (!timer) schedule(flushInterval);
+      }
+    }, () => undefined);
   }
 
-  /** Sends one batch and settles its events; false when it must be retried later. */
-  async function deliver(batch: SpurEvent[]): Promise<boolean> {
-    const ids = batch.map((e) => e.messageId);
-    ids.forEach((id) => inflight.add(id));
-    try {
-      const wait = await send(batch);
-      if (wait != null) {
+  /**
+   * Sends one batch; undefined (nothing sent) when leaving the page and the batch would not fit
+   * the keepalive quota. Resolves to true when the events are done with.
+   */
+  function deliver(batch: Parcel[], leaving?: boolean): Promise<boolean> | undefined {
+    const dropped = load<number>(DROPPED) || 0;
+    const data = body(
+      batch.map((p) => p[1]),
+      writeKey,
+      dropped,
+    );
+    // What it adds to the keepalive bytes in flight; 0: too much, so not keepalive.
+    const kept = keepalive + data.length <= KEEPALIVE_QUOTA ? data.length : 0;
+    if (leaving && !kept) return;
+    save(DROPPED, 0);
+    keepalive += kept;
+    for (const p of batch) p[2] = kept && 1;
+    return send(data, !!kept).then((wait) => {
+      keepalive -= kept;
+      const done = wait == null;
+      for (const p of batch) {
+        // (A row deleted on pagehide is deleted again: harmless.)
+        if (done) mine.delete(p), deletes.push(p[0]);
+        // Its row was deleted when the page was hidden, but the page lives on: store it again.
+        else if (mine.add(p) && p[2]! > 1) rows.push(p);
+        p[2] = undefined;
+      }
+      write();
+      if (done) {
+        // Back after trouble: tabs closed meanwhile may have left events behind.
+        if (attempt) adopt();
+        attempt = 0;
+      } else {
+        addDropped(dropped);
         waiting = true;
         schedule(wait >= 0 ? wait : backoff(attempt++));
-        return false;
       }
-      attempt = 0;
-      ids.forEach((id) => unsent.delete(id));
-      // After the write of these events, or a late write would bring them back.
-      await written;
-      await outbox.remove(ids);
-      return true;
-    } finally {
-      ids.forEach((id) => inflight.delete(id));
       notify();
-    }
+      return done;
+    });
   }
 
-  async function run() {
-    for (;;) {
-      const events = (await outbox.peek()).filter((e) => !inflight.has(e.messageId));
-      if (!events.length) return;
-      for (const batch of chunk(events, flushAt)) if (waiting || !(await deliver(batch))) return;
-    }
+  /** Sends what waits, batch by batch, unless backing off. One run at a time. */
+  async function pump(): Promise<void> {
+    if (waiting || pumping) return;
+    pumping = true;
+    // Stored before sent: an event whose request dies with the page is still in the outbox.
+    await write();
+    for (let batch; !waiting && (batch = batchOf(pending())).length && (await deliver(batch)); );
+    pumping = false;
+    if (!mine.size) notify();
   }
 
-  /** Sends everything stored, batch by batch, unless backing off. One run at a time. */
-  function pump(): Promise<void> {
-    if (waiting) return Promise.resolve();
-    return (pumping =
-      pumping ||
-      run().finally(() => {
-        pumping = undefined;
-        // Events written after the last peek wait for the next interval.
-        if (unsent.size && !timer) schedule(flushInterval);
-        notify();
-      }));
-  }
-
-  // Events left by earlier pages go out with the first batch of this one.
-  schedule(flushInterval);
+  // Events of earlier pages and visits go out with the first batch of this one.
+  const ready = adopt();
 
   return {
-    enqueue(event: SpurEvent): void {
-      unsent.set(event.messageId, event);
-      // One IndexedDB transaction per tick, not one per call.
-      if (buffer.push(event) === 1) Promise.resolve().then(write);
-    },
-
-    /** The page is going away (or hidden): send everything this page holds, now, backoff or not. */
-    unload(): void {
-      write();
-      const events = [...unsent.values()].filter((e) => !inflight.has(e.messageId));
-      chunk(events, flushAt).forEach(deliver);
-    },
-
-    /** Connectivity is back: retry now instead of waiting out the backoff. */
-    online(): void {
-      waiting = false;
-      pump();
+    enqueue(json: string): void {
+      // A parcel per tick, written at its end: one IndexedDB transaction, not one per call.
+      if (!open || (size += json.length + 1) > KEEPALIVE_LIMIT) {
+        // Later than every parcel before it, even several in one millisecond.
+        open = [[(last = Math.max(last + 1, Date.now() * 1000)), page.id], []];
+        size = json.length + 1;
+        mine.add(open);
+        rows.push(open);
+        Promise.resolve().then(() => write());
+      }
+      open[1].push(json);
+      // (Counting those in a request too: while one is, pump() returns at once, and the batch
+      // after it takes what waits.)
+      if (++count >= flushAt) pump();
+      else if (!timer) schedule(flushInterval);
     },
 
     /**
-     * Sends what is waiting, through retries, and settles when the outbox is empty or after
+     * The page is hidden, or going away (`gone`: pagehide): what it holds leaves now in keepalive
+     * requests, as much as the keepalive quota allows, unless offline or backing off (then a
+     * request would fail, and its events would be lost with the page). The rows of everything in
+     * a keepalive request are deleted now. On pagehide the page gives up the rest: another tab or
+     * the next page adopts it.
+     */
+    unload(gone?: boolean): void {
+      if (!waiting && navigator.onLine !== false) {
+        // One batch: up to 60 KB of the 64 KB quota. What does not fit stays for the next page.
+        const batch = batchOf(pending());
+        if (batch.length) deliver(batch, true);
+        for (const p of mine)
+          if (p[2] === 1) {
+            deletes.push(p[0]);
+            p[2] = 2;
+          }
+      }
+      if (gone) {
+        leave(page);
+        rows = pending();
+        mine = new Set();
+        write('');
+      } else write();
+    },
+
+    /** Connectivity is back (or the page, from the back/forward cache): adopt, and retry now instead of waiting out the backoff. */
+    online(): void {
+      waiting = false;
+      adopt().then(pump);
+    },
+
+    /**
+     * Sends what is waiting, through retries, and settles when this page holds no event or after
      * `timeout` ms, whichever comes first. Respects a running backoff. Never rejects.
      */
-    flush(timeout: number): Promise<void> {
-      return new Promise((resolve) => {
-        let over = false;
-        const end = () => {
-          over = true;
-          clearTimeout(bound);
-          resolve();
-        };
-        const bound = setTimeout(end, timeout);
+    flush(timeout: number): Promise<unknown> {
+      return new Promise<unknown>((resolve) => {
+        setTimeout(resolve, timeout);
         // Checks again after each answer (a send, a retry, a pagehide batch) until empty.
-        const check = (): Promise<unknown> =>
-          write()
-            .then(pump)
-            .then(outbox.count)
-            .then((n) => (n || buffer.length ? over || wake.push(check) : end()), end);
-        check();
+        const check = (): unknown => (mine.size ? (wake.push(check), pump()) : write().then(resolve));
+        ready.then(check);
       });
     },
   };

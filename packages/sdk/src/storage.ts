@@ -14,21 +14,17 @@ export function load<T>(key: string): T | undefined {
     raw = memory[key];
   }
   try {
-    return raw ? JSON.parse(raw) : undefined;
+    return JSON.parse(raw!) ?? undefined; // null when missing
   } catch {
     return undefined; // Someone else's garbage under our key: start afresh.
   }
 }
 
-/** Stores `value` as JSON; `undefined` removes the key. */
+/** Stores `value` as JSON; `undefined` as null, which load() reads as undefined. */
 export function save(key: string, value: unknown): void {
-  let raw: string | undefined;
   try {
-    raw = value === undefined ? undefined : JSON.stringify(value);
-    memory[key] = raw;
-    if (broken) return;
-    if (raw === undefined) localStorage.removeItem(key);
-    else localStorage.setItem(key, raw);
+    memory[key] = JSON.stringify(value ?? null);
+    if (!broken) localStorage.setItem(key, memory[key]!);
   } catch {
     broken = true;
   }

@@ -1,13 +1,19 @@
 // Sending one batch to the collector, and the retry policy for its answer.
 import { warn } from './config';
-import type { BatchRequest, SpurEvent } from './types';
 
 /**
- * Browsers refuse keepalive requests once the bodies in flight add up to 64 KiB, and a batch sent
- * on pagehide must be keepalive to outlive the page. Batches are split below that, leaving room
- * for the envelope; an event too big on its own goes without keepalive.
+ * Browsers refuse a keepalive request once the keepalive bodies a page has in flight would pass
+ * 64 KiB (the Fetch standard's inflight keepalive bytes), and only a keepalive request outlives
+ * the page that sent it.
+ */
+export const KEEPALIVE_QUOTA = 65536;
+/**
+ * Parcels and batches stay under this, leaving room for the envelope; an event too big on its
+ * own goes alone. spur's JSON is ASCII (track.ts), so its length is its size in bytes.
  */
 export const KEEPALIVE_LIMIT = 60000;
+/** A request that has not been answered by then is aborted and retried: a hung collector must not hold the queue. */
+export const TIMEOUT = 10000;
 const BASE = 1000;
 const CAP = 300000;
 
@@ -20,57 +26,55 @@ export function backoff(attempt: number, random = Math.random): number {
  * What to do after one attempt: undefined when the events may leave the outbox, else retry,
  * after this many ms (Retry-After) or, when NaN, after a backoff.
  * 2xx: the collector kept every event (the ones listed under `rejected` with their reason).
- * Network errors, 429 and 5xx are retried. Any other answer (400 malformed, 401 key, 403 origin,
- * 413 size) would be the same next time: drop.
+ * Network errors, timeouts, 429 and 5xx are retried. Any other answer (400 malformed, 401 key,
+ * 403 origin, 413 size) would be the same next time: drop.
  */
 export function verdict(status: number, retryAfter?: string | null): number | undefined {
   if (status === 429 || status >= 500) return retryAfter ? Number(retryAfter) * 1000 : NaN;
   if (status < 200 || status > 299) warn('dropped a batch', status);
 }
 
-const bytes = (text: string) => new Blob([text]).size;
-
-/** Splits events into batches of at most `max` events whose JSON stays under the keepalive limit. */
-export function chunk(events: SpurEvent[], max: number): SpurEvent[][] {
-  const batches: SpurEvent[][] = [];
-  let batch: SpurEvent[] = [];
+/** The next batch: the first parcels (each `[key, events]`) that fit the keepalive limit together, at least one. */
+export function batchOf<T extends [unknown, string[], ...unknown[]]>(parcels: T[]): T[] {
+  const batch: T[] = [];
   let size = 0;
-  for (const event of events) {
-    const n = bytes(JSON.stringify(event)) + 1;
-    if (batch.length && (batch.length >= max || size + n > KEEPALIVE_LIMIT)) {
-      batches.push(batch);
-      batch = [];
-      size = 0;
-    }
-    batch.push(event);
-    size += n;
+  for (const parcel of parcels) {
+    size += parcel[1].join().length + 1;
+    if (batch.length && size > KEEPALIVE_LIMIT) break;
+    batch.push(parcel);
   }
-  if (batch.length) batches.push(batch);
-  return batches;
+  return batch;
 }
 
 /**
- * POSTs one batch. text/plain keeps it a simple request, so no CORS preflight; credentials let
- * the collector read and re-issue spur_aid. Calls fetch synchronously, which pagehide needs.
- * Never rejects.
+ * The `/v1/batch` body around events that are JSON already (in arrays of arrays, which join
+ * flat): `{batch, sentAt, writeKey, dropped}`, `dropped`: how many events were dropped (outbox
+ * bound, 7-day TTL) since the last batch, usually 0.
  */
-export async function send(
-  fetchFn: typeof fetch,
-  endpoint: string,
-  writeKey: string,
-  events: SpurEvent[],
-): Promise<number | undefined> {
+export function body(events: (string | string[])[], writeKey: string, dropped: number): string {
+  // A function, not a string: a replacement string would expand `$&` inside the events.
+  return JSON.stringify({ batch: [], sentAt: new Date().toISOString(), writeKey, dropped }).replace(
+    '[]',
+    () => `[${events}]`,
+  );
+}
+
+/**
+ * POSTs one batch. A string body goes as text/plain, a simple request: no CORS preflight, which
+ * a keepalive request could not wait for anyway. Credentials let the collector read and re-issue
+ * spur_aid. Calls fetch synchronously, which pagehide needs. Never rejects.
+ */
+export async function send(fetchFn: typeof fetch, url: string, data: string, keepalive: boolean): Promise<number | undefined> {
+  const abort = new AbortController();
+  // Never cleared: aborting a request that has been answered does nothing.
+  setTimeout(() => abort.abort(), TIMEOUT);
   try {
-    const body = JSON.stringify({ batch: events, sentAt: new Date().toISOString(), writeKey } as BatchRequest);
-    const res = await fetchFn(`${endpoint}/v1/batch`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'text/plain' },
-      body,
-      credentials: 'include',
-      keepalive: bytes(body) < 65536,
-    });
+    const res = await fetchFn(url, { method: 'POST', body: data, credentials: 'include', keepalive, signal: abort.signal });
+    // Chrome counts a keepalive request against the page's 64 KiB until its body is read: unread,
+    // the next keepalive batch fails. The answer counts even if reading its body does not.
+    await res.text().catch(() => undefined);
     return verdict(res.status, res.headers.get('Retry-After'));
   } catch {
-    return NaN; // Network error.
+    return NaN; // Network error, refused connection, abort.
   }
 }

@@ -8,9 +8,9 @@ const w = window as unknown as { spur?: Global; fetch?: typeof fetch };
 let r: ReturnType<typeof recorder>;
 
 /** The customer's page: the stub snippet, calls made before spur.js arrived, then spur.js itself. */
-function boot(attributes: Record<string, string>, queued: unknown[][] = []): Global {
+function boot(attributes: Record<string, string>, queued: unknown[][] = [], src = 'http://collector.test:8080/spur.js'): Global {
   const script = document.createElement('script');
-  script.src = 'http://collector.test:8080/spur.js';
+  script.src = src;
   for (const [name, value] of Object.entries(attributes)) script.setAttribute(name, value);
   jest.spyOn(Document.prototype, 'currentScript', 'get').mockReturnValue(script);
   const stub = function () {
@@ -45,7 +45,7 @@ it('installs window.spur with every method of the API', () => {
     expect(typeof (spur as unknown as Record<string, unknown>)[name]).toBe('function');
 });
 
-it('inits from data-write-key, sending a page view to the origin of the script', async () => {
+it('inits from data-write-key, sending a page view to where the script came from', async () => {
   const spur = boot({ 'data-write-key': 'demo' });
   await spur.flush();
   expect(r.calls).toHaveLength(1);
@@ -53,6 +53,17 @@ it('inits from data-write-key, sending a page view to the origin of the script',
   expect(r.calls[0].body.writeKey).toBe('demo');
   expect(r.events().map((e) => e.type)).toEqual(['page']);
   expect(spur.user().anonymousId).toMatch(UUID_V4);
+});
+
+it.each([
+  ['https://c.example/spur.js', 'https://c.example/v1/batch'],
+  ['https://shop.example/spur/spur.js', 'https://shop.example/spur/v1/batch'],
+  ['https://shop.example/spur/spur.js?v=3#x', 'https://shop.example/spur/v1/batch'],
+  ['https://cdn.example/assets/tracker.min.js?a=/b', 'https://cdn.example/assets/v1/batch'],
+])('sends a script loaded from %s to %s', async (src, url) => {
+  const spur = boot({ 'data-write-key': 'demo' }, [], src);
+  await spur.flush();
+  expect(r.calls[0].url).toBe(url);
 });
 
 it('sends to data-endpoint when given', async () => {

@@ -33,6 +33,7 @@ export function recorder(answer: (call: Call, index: number) => Answer = () => 2
         ok: status >= 200 && status < 300,
         headers: { get: (name: string) => lower[name.toLowerCase()] ?? null },
         json: async () => ({ ok: true, accepted: call.body.batch.length, duplicates: 0, rejected: [] }),
+        text: async () => JSON.stringify({ ok: true, accepted: call.body.batch.length, duplicates: 0, rejected: [] }),
       } as unknown as Response;
     };
     if (!hold) return reply();
@@ -110,10 +111,74 @@ export function freshSpur(): Spur {
   return spur!;
 }
 
-/** Reads spur's outbox straight from IndexedDB. */
+/** A row of spur's outbox as stored: owner page, the events' JSON (see src/outbox.ts). */
+export type StoredRow = [owner: string, events: string[]];
+
+/** Reads spur's outbox straight from IndexedDB: [key ([order, page]), row], oldest first. */
+export async function storedRows(): Promise<[[number, string], StoredRow][]> {
+  const db = await new Promise<IDBDatabase | undefined>((resolve) => {
+    const open = indexedDB.open('spur');
+    open.onupgradeneeded = () => open.result.createObjectStore('outbox');
+    open.onsuccess = () => resolve(open.result);
+    open.onerror = () => resolve(undefined);
+  });
+  if (!db) return [];
+  const store = db.transaction('outbox').objectStore('outbox');
+  const [keys, values] = await Promise.all(
+    [store.getAllKeys(), store.getAll()].map((r) => new Promise<unknown[]>((resolve) => (r.onsuccess = () => resolve(r.result)))),
+  );
+  db.close();
+  return (keys as [number, string][]).map((k, i): [[number, string], StoredRow] => [k, values[i] as StoredRow]);
+}
+
+/** The events in spur's outbox, oldest first. */
 export async function storedEvents(): Promise<SpurEvent[]> {
-  const { createOutbox } = jest.requireActual('../src/outbox') as typeof import('../src/outbox');
-  return createOutbox().peek();
+  return (await storedRows()).flatMap(([, row]) => row[1].map((json) => JSON.parse(json)));
+}
+
+/**
+ * Web Locks for jsdom (which has none): one lock manager for "the browser", shared by the pages
+ * (freshSpur instances) of a test. Exclusive locks, `ifAvailable`, and query().
+ */
+export function fakeLocks() {
+  const held = new Map<string, number>();
+  const queue: { name: string; grant: () => void }[] = [];
+  let next = 0;
+  const take = (name: string, callback: (lock: { name: string } | null) => unknown) => {
+    const owner = ++next;
+    held.set(name, owner);
+    return Promise.resolve()
+      .then(() => callback({ name }))
+      .finally(() => {
+        held.delete(name);
+        const waiter = queue.findIndex((w) => w.name === name);
+        if (waiter >= 0) queue.splice(waiter, 1)[0].grant();
+      });
+  };
+  const locks = {
+    request(name: string, ...args: unknown[]) {
+      const callback = args[args.length - 1] as (lock: { name: string } | null) => unknown;
+      const options = (args.length > 1 ? args[0] : {}) as { ifAvailable?: boolean };
+      if (!held.has(name)) return take(name, callback);
+      if (options.ifAvailable) return Promise.resolve().then(() => callback(null));
+      return new Promise((resolve, reject) => queue.push({ name, grant: () => take(name, callback).then(resolve, reject) }));
+    },
+    async query() {
+      return { held: [...held.keys()].map((name) => ({ name })), pending: queue.map((w) => ({ name: w.name })) };
+    },
+  };
+  Object.defineProperty(navigator, 'locks', { configurable: true, value: locks });
+  return {
+    /** Names of the locks held now. */
+    held: () => [...held.keys()],
+    /** The browser forgets a page that crashed: its locks are gone. */
+    crash(name: string) {
+      held.delete(name);
+    },
+    uninstall() {
+      delete (navigator as { locks?: unknown }).locks;
+    },
+  };
 }
 
 export const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

@@ -1,73 +1,94 @@
-import { createOutbox } from '../src/outbox';
-import type { SpurEvent } from '../src/types';
-import { cleanPage } from './helpers';
+import { createOutbox, type Key } from '../src/outbox';
+import { cleanPage, storedRows } from './helpers';
 
-const event = (id: string): SpurEvent => ({ type: 'track', event: 'E', messageId: id, timestamp: new Date().toISOString() });
+const row = (order: number, page = 'p', events = [`{"n":${order}}`]): [Key, string[]] => [[order, page], events];
+const all = () => true;
+const orders = (rows: [Key, ...unknown[]][]) => rows.map(([key]) => key[0]);
 
 beforeEach(cleanPage);
 afterEach(() => jest.restoreAllMocks());
 
 describe('createOutbox()', () => {
-  it('keeps events in IndexedDB, where a later page finds them', async () => {
-    await createOutbox().add([event('a'), event('b')]);
-    const later = createOutbox();
-    expect((await later.peek()).map((e) => e.messageId)).toEqual(['a', 'b']);
-    expect(await later.count()).toBe(2);
+  it('keeps parcels in IndexedDB as [owner, events], keyed [order, page], oldest first', async () => {
+    await createOutbox().save('page-1', [row(2, 'b', ['{"n":1}', '{"n":2}']), row(1, 'a')], []);
+    expect(await storedRows()).toEqual([
+      [[1, 'a'], ['page-1', ['{"n":1}']]],
+      [[2, 'b'], ['page-1', ['{"n":1}', '{"n":2}']]],
+    ]);
   });
 
-  it('hands out the oldest first, in the order they were added within one millisecond', async () => {
-    const now = jest.spyOn(Date, 'now').mockReturnValue(1700000000000);
+  it('writes and deletes in one transaction', async () => {
     const outbox = createOutbox();
-    const ids = Array.from({ length: 30 }, (_, i) => 'id-' + (1000 - i)); // keys sort the other way
-    await outbox.add(ids.slice(0, 10).map(event));
-    await outbox.add(ids.slice(10).map(event));
-    now.mockRestore();
-    expect((await outbox.peek()).map((e) => e.messageId)).toEqual(ids);
-    expect((await outbox.peek(3)).map((e) => e.messageId)).toEqual(ids.slice(0, 3));
-  });
-
-  it('forgets removed events', async () => {
-    const outbox = createOutbox();
-    await outbox.add([event('a'), event('b'), event('c')]);
-    await outbox.remove(['a', 'c']);
-    expect((await createOutbox().peek()).map((e) => e.messageId)).toEqual(['b']);
-  });
-
-  it('writes a whole batch in one transaction', async () => {
-    const outbox = createOutbox();
-    await outbox.count(); // opens the database
+    await outbox.save('p', [row(1), row(2)], []);
     const transaction = jest.spyOn(IDBDatabase.prototype, 'transaction');
-    await outbox.add(['a', 'b', 'c', 'd'].map(event));
+    await outbox.save('p', [row(3), row(4)], [[1, 'p']]);
     expect(transaction).toHaveBeenCalledTimes(1);
     expect(transaction).toHaveBeenCalledWith('outbox', 'readwrite');
+    expect(orders(await storedRows())).toEqual([2, 3, 4]);
   });
 
-  it('falls back to memory when IndexedDB is missing', async () => {
+  it('lets a later page adopt the rows of pages that are gone, oldest first, owning them from then on', async () => {
+    await createOutbox().save('gone', [row(3), row(1)], []);
+    await createOutbox().save('alive', [row(2)], []);
+    const adopted = await createOutbox().adopt('me', (owner) => owner === 'gone');
+    expect(orders(adopted)).toEqual([1, 3]);
+    expect((await storedRows()).map(([key, r]) => [key[0], r[0]])).toEqual([
+      [1, 'me'],
+      [2, 'alive'],
+      [3, 'me'],
+    ]);
+    // Adopted once: nobody else gets them.
+    expect(await createOutbox().adopt('other', (owner) => owner === 'gone')).toEqual([]);
+  });
+
+  it('passes owner and order to the test, and never adopts its own rows', async () => {
+    await createOutbox().save('me', [row(5)], []);
+    await createOutbox().save('', [row(6)], []);
+    const seen: unknown[] = [];
+    const adopted = await createOutbox().adopt('me', (owner, order) => (seen.push([owner, order]), true));
+    expect(seen).toEqual([['', 6]]);
+    expect(orders(adopted)).toEqual([6]);
+  });
+
+  it('adopts nothing, without throwing, while rows that are not spur parcels are in its store', async () => {
+    const outbox = createOutbox();
+    await outbox.save('x', [row(1)], []);
+    const db = await new Promise<IDBDatabase>((resolve) => {
+      const open = indexedDB.open('spur');
+      open.onsuccess = () => resolve(open.result);
+    });
+    const tx = db.transaction('outbox', 'readwrite');
+    tx.objectStore('outbox').put(null, 'junk');
+    await new Promise((r) => (tx.oncomplete = r));
+    db.close();
+    await expect(outbox.adopt('me', all)).resolves.toEqual([]);
+    await outbox.save('x', [row(2)], [[1, 'x']]); // writing still works
+  });
+
+  it('does nothing, without throwing, when IndexedDB is missing', async () => {
     // @ts-expect-error: private mode in some browsers, or a sandboxed iframe.
     delete globalThis.indexedDB;
     const outbox = createOutbox();
-    await outbox.add([event('a'), event('b')]);
-    expect((await outbox.peek()).map((e) => e.messageId)).toEqual(['a', 'b']);
-    await outbox.remove(['a']);
-    expect(await outbox.count()).toBe(1);
+    await outbox.save('p', [row(1)], [[2, 'p']]);
+    await expect(outbox.adopt('p', all)).resolves.toEqual([]);
   });
 
-  it('falls back to memory when opening IndexedDB throws', async () => {
+  it('does nothing, without throwing, when opening IndexedDB throws', async () => {
     jest.spyOn(indexedDB, 'open').mockImplementation(() => {
       throw new DOMException('denied', 'SecurityError');
     });
     const outbox = createOutbox();
-    await outbox.add([event('a')]);
-    expect((await outbox.peek()).map((e) => e.messageId)).toEqual(['a']);
+    await outbox.save('p', [row(1)], []);
+    await expect(outbox.adopt('p', all)).resolves.toEqual([]);
   });
 
-  it('keeps the events of a failed write in memory (quota exceeded)', async () => {
+  it('still deletes when a write fails over quota (which aborts its transaction)', async () => {
     const outbox = createOutbox();
-    await outbox.add([event('a')]);
+    await outbox.save('p', [row(1), row(2)], []);
     jest.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(() => {
       throw new DOMException('full', 'QuotaExceededError');
     });
-    await expect(outbox.add([event('b')])).resolves.toBeUndefined();
-    expect((await outbox.peek()).map((e) => e.messageId)).toEqual(['b']);
+    await outbox.save('p', [row(3)], [[1, 'p']]);
+    expect(orders(await storedRows())).toEqual([2]);
   });
 });

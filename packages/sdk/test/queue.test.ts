@@ -1,6 +1,6 @@
 // Delivery, end to end through a spur instance: outbox first, batches, retries, pagehide.
 import type { Spur } from '../src/client';
-import { cleanPage, freshSpur, recorder, settle, storedEvents, until, type Answer } from './helpers';
+import { cleanPage, freshSpur, recorder, settle, storedEvents, storedRows, until, type Answer } from './helpers';
 
 let spur: Spur;
 
@@ -91,6 +91,9 @@ describe('the outbox', () => {
     jest.advanceTimersByTime(2000);
     await until(() => first.calls.length === 1);
     await settle();
+    dispatchEvent(new Event('pagehide')); // backing off: nothing is sent, the event stays
+    await settle();
+    expect(first.calls).toHaveLength(1);
 
     const r = start(); // the next page load
     await settle();
@@ -134,12 +137,29 @@ describe('batching', () => {
     expect(r.calls.map((c) => c.body.batch.length)).toEqual([3, 1]);
   });
 
-  it('splits a long outbox into batches of flushAt events', async () => {
+  it('sends what waits in requests of up to 60 KB, in order: fewer requests cost the page less', async () => {
     const r = start();
     for (let i = 0; i < 45; i++) spur.track('E' + i);
-    await until(() => r.calls.length === 3);
-    expect(r.calls.map((c) => c.body.batch.length)).toEqual([20, 20, 5]);
-    expect(r.events().map((e) => e.event)).toEqual(Array.from({ length: 45 }, (_, i) => 'E' + i));
+    await until(() => r.calls.length === 1);
+    for (let i = 0; i < 200; i++) spur.track('F' + i, { pad: 'x'.repeat(500) });
+    await spur.flush();
+    expect(r.calls[0].body.batch).toHaveLength(45);
+    expect(r.calls.length).toBeGreaterThan(2);
+    for (const c of r.calls) expect(String(c.init.body).length).toBeLessThan(65536);
+    expect(r.events().map((e) => e.event)).toEqual([
+      ...Array.from({ length: 45 }, (_, i) => 'E' + i),
+      ...Array.from({ length: 200 }, (_, i) => 'F' + i),
+    ]);
+  });
+
+  it('writes a burst of calls as a few parcels, not a row per event', async () => {
+    const r = start(() => new TypeError('offline'), { flushAt: 5000 });
+    for (let i = 0; i < 300; i++) spur.track('E' + i, { pad: 'x'.repeat(500) });
+    await settle();
+    const rows = await storedRows();
+    expect(rows.length).toBeLessThan(10); // ~300 KB in parcels of up to 60 KB
+    expect(rows.flatMap(([, row]) => row[1]).length).toBe(300);
+    expect(r.calls).toHaveLength(0);
   });
 });
 
@@ -194,6 +214,35 @@ describe('retries', () => {
     expect(await ids()).toEqual(['A']);
   });
 
+  it('aborts a request that hangs after 10 s and retries it after a backoff', async () => {
+    const calls: RequestInit[] = [];
+    spur = freshSpur();
+    spur.init({
+      writeKey: 'demo',
+      autoPage: false,
+      fetch: ((_: unknown, init: RequestInit) => {
+        calls.push(init);
+        if (calls.length > 1) return Promise.resolve({ status: 200, headers: { get: () => null }, text: async () => '' });
+        return new Promise((_resolve, reject) => init.signal!.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))));
+      }) as unknown as typeof fetch,
+    });
+    spur.track('A');
+    await settle();
+    jest.advanceTimersByTime(2000);
+    await until(() => calls.length === 1);
+    jest.advanceTimersByTime(9999);
+    await settle();
+    expect(calls[0].signal!.aborted).toBe(false);
+    jest.advanceTimersByTime(1);
+    await settle();
+    expect(calls[0].signal!.aborted).toBe(true);
+    expect(calls).toHaveLength(1);
+    jest.advanceTimersByTime(1000); // backoff after the first failure: at most 1 s
+    await until(() => calls.length === 2);
+    await settle();
+    expect(await ids()).toEqual([]);
+  });
+
   it('waits as long as Retry-After says', async () => {
     const r = await failOnce({ status: 429, headers: { 'Retry-After': '30' } });
     spur.track('B'); // new events do not cut the wait short
@@ -246,16 +295,91 @@ describe('leaving the page', () => {
     expect(r.calls).toHaveLength(1);
   });
 
-  it('still writes those events to the outbox and removes them after the 2xx', async () => {
+  it('deletes the rows of what it hands to the browser, so that no later page sends it again', async () => {
     const r = start();
     r.hold();
     spur.track('A');
+    spur.track('B');
+    await settle();
+    expect(await ids()).toEqual(['A', 'B']);
     dispatchEvent(new Event('pagehide'));
     await settle();
-    expect(await ids()).toEqual(['A']);
+    expect(await ids()).toEqual([]); // while the keepalive request is still in flight
+
+    const next = start(); // the next page finds nothing to send
+    next.hold();
+    await settle();
+    jest.advanceTimersByTime(2000);
+    await settle();
+    expect(next.calls).toHaveLength(0);
     r.release();
+  });
+
+  it('also deletes the rows of a keepalive batch already in flight', async () => {
+    const r = start();
+    r.hold();
+    for (let i = 0; i < 20; i++) spur.track('E' + i);
+    await until(() => r.calls.length === 1);
+    await settle();
+    expect(await ids()).toHaveLength(20);
+    dispatchEvent(new Event('pagehide'));
+    await settle();
+    expect(r.calls).toHaveLength(1); // nothing new to send
+    expect(await ids()).toEqual([]);
+    r.release();
+  });
+
+  it('writes them back when the page lives on (hidden) and the request fails', async () => {
+    const r = start(() => 503);
+    r.hold();
+    const visibility = jest.spyOn(document, 'visibilityState', 'get').mockReturnValue('hidden');
+    spur.track('A');
+    document.dispatchEvent(new Event('visibilitychange'));
+    visibility.mockRestore();
     await settle();
     expect(await ids()).toEqual([]);
+    r.release();
+    await settle();
+    expect(await ids()).toEqual(['A']);
+  });
+
+  it('gives up what it could not send on pagehide to the next page (owner "")', async () => {
+    start(() => new TypeError('offline'));
+    spur.track('A');
+    await settle();
+    jest.advanceTimersByTime(2000); // fails: backing off
+    await settle();
+    dispatchEvent(new Event('pagehide'));
+    await settle();
+    expect((await storedRows()).map(([, row]) => row[0])).toEqual(['']);
+  });
+
+  it('sends nothing on pagehide while offline, keeping the events for later', async () => {
+    const r = start();
+    const online = jest.spyOn(navigator, 'onLine', 'get').mockReturnValue(false);
+    spur.track('A');
+    dispatchEvent(new Event('pagehide'));
+    online.mockRestore();
+    await settle();
+    expect(r.calls).toHaveLength(0);
+    expect(await ids()).toEqual(['A']);
+  });
+
+  it('hands off no more than the 64 KiB keepalive quota; the rest stays for the next page', async () => {
+    const r = start();
+    r.hold();
+    const big = 'x'.repeat(10000);
+    for (let i = 0; i < 10; i++) spur.track('E' + i, { big });
+    dispatchEvent(new Event('pagehide'));
+    const sent = r.events().map((e) => e.event);
+    expect(r.calls.every((c) => c.init.keepalive)).toBe(true);
+    const total = r.calls.reduce((n, c) => n + new Blob([String(c.init.body)]).size, 0);
+    expect(total).toBeLessThanOrEqual(65536);
+    expect(sent.length).toBeGreaterThan(3);
+    expect(sent.length).toBeLessThan(10);
+    await settle();
+    expect(await ids()).toEqual(Array.from({ length: 10 }, (_, i) => 'E' + i).filter((e) => !sent.includes(e)));
+    r.release();
   });
 
   it('never puts one event in two requests at the same time', async () => {

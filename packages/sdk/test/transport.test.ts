@@ -1,4 +1,4 @@
-import { backoff, chunk, KEEPALIVE_LIMIT, send, verdict } from '../src/transport';
+import { backoff, batchOf, body, KEEPALIVE_LIMIT, send, TIMEOUT, verdict } from '../src/transport';
 import type { SpurEvent } from '../src/types';
 import { recorder } from './helpers';
 
@@ -45,70 +45,110 @@ describe('backoff(attempt)', () => {
   });
 });
 
-describe('chunk(events, max)', () => {
-  it('makes batches of at most max events, in order', () => {
-    const events = Array.from({ length: 45 }, (_, i) => event(i));
-    const batches = chunk(events, 20);
-    expect(batches.map((b) => b.length)).toEqual([20, 20, 5]);
-    expect(batches.flat()).toEqual(events);
+type Parcel = [[number, string], string[]];
+const parcel = (i: number, n: number, extra = ''): Parcel => [
+  [i, 'page'],
+  Array.from({ length: n }, (_, j) => JSON.stringify(event(i * 100 + j, extra))),
+];
+const size = (p: Parcel) => p[1].join().length + 1;
+
+describe('batchOf(parcels)', () => {
+  it('takes the first parcels, in order, up to the keepalive limit together', () => {
+    const parcels = Array.from({ length: 10 }, (_, i) => parcel(i, 20, 'x'.repeat(500)));
+    const batch = batchOf(parcels);
+    expect(batch).toEqual(parcels.slice(0, batch.length));
+    expect(batch.length).toBeGreaterThan(1);
+    expect(batch.reduce((n, p) => n + size(p), 0)).toBeLessThanOrEqual(KEEPALIVE_LIMIT);
+    expect(batch.reduce((n, p) => n + size(p), 0) + size(parcels[batch.length])).toBeGreaterThan(KEEPALIVE_LIMIT);
+    expect(batchOf([])).toEqual([]);
   });
 
-  it('keeps each batch under the 64 KB keepalive limit', () => {
-    const big = 'x'.repeat(15000);
-    const batches = chunk(
-      Array.from({ length: 10 }, (_, i) => event(i, big)),
-      20,
-    );
-    expect(batches.length).toBeGreaterThan(1);
-    for (const b of batches) expect(new Blob([JSON.stringify({ batch: b })]).size).toBeLessThan(KEEPALIVE_LIMIT + 200);
-  });
-
-  it('counts bytes, not characters', () => {
-    const wide = '€'.repeat(7000); // 3 bytes each in UTF-8
-    expect(chunk([event(1, wide), event(2, wide), event(3, wide)], 20).length).toBe(2);
-  });
-
-  it('sends an event bigger than the limit on its own', () => {
-    const batches = chunk([event(1), event(2, 'x'.repeat(70000)), event(3)], 20);
-    expect(batches.map((b) => b.map((e) => e.messageId))).toEqual([['m1'], ['m2'], ['m3']]);
+  it('always takes one parcel, even one over the limit (an event too big on its own)', () => {
+    const big = parcel(1, 1, 'x'.repeat(70000));
+    expect(batchOf([big, parcel(2, 1)])).toEqual([big]);
   });
 });
 
-describe('send(fetch, endpoint, writeKey, events)', () => {
-  it('POSTs {batch, sentAt, writeKey} as text/plain with credentials and keepalive', async () => {
-    const r = recorder();
-    await send(r.fetch, 'http://collector.test', 'demo', [event(1)]);
-    expect(r.calls).toHaveLength(1);
-    const { url, init, body } = r.calls[0];
-    expect(url).toBe('http://collector.test/v1/batch');
-    expect(init).toMatchObject({
-      method: 'POST',
-      headers: { 'Content-Type': 'text/plain' },
-      credentials: 'include',
-      keepalive: true,
-    });
-    expect(body.writeKey).toBe('demo');
-    expect(body.batch).toEqual([event(1)]);
-    expect(new Date(body.sentAt!).toISOString()).toBe(body.sentAt);
+describe('body(events, writeKey, dropped)', () => {
+  it('wraps events that are JSON already as {batch, sentAt, writeKey}', () => {
+    const parsed = JSON.parse(body([JSON.stringify(event(1)), JSON.stringify(event(2))], 'demo', 0));
+    expect(parsed).toEqual({ batch: [event(1), event(2)], sentAt: expect.any(String), writeKey: 'demo', dropped: 0 });
+    expect(new Date(parsed.sentAt).toISOString()).toBe(parsed.sentAt);
   });
 
-  it('sends a body over 64 KB without keepalive, which the browser would refuse', async () => {
+  it('reports dropped events as `dropped`, 0 when none were', () => {
+    expect(JSON.parse(body([], 'demo', 7))).toMatchObject({ batch: [], dropped: 7 });
+    expect(JSON.parse(body([], 'demo', 0))).toMatchObject({ batch: [], dropped: 0 });
+  });
+
+  it('joins parcels of events flat', () => {
+    const [a, b, c] = [1, 2, 3].map((i) => JSON.stringify(event(i)));
+    expect(JSON.parse(body([[a, b], [c]], 'demo', 0)).batch).toEqual([event(1), event(2), event(3)]);
+  });
+
+  it('keeps `$&` and friends inside events as they are', () => {
+    const odd = { ...event(1), event: 'E $& $1 $$ $` [] ' };
+    expect(JSON.parse(body([JSON.stringify(odd)], 'demo', 0)).batch).toEqual([odd]);
+  });
+});
+
+describe('send(fetch, url, body, keepalive)', () => {
+  const data = () => body([JSON.stringify(event(1))], 'demo', 0);
+
+  it('POSTs the body as a string (text/plain, no preflight) with credentials and keepalive', async () => {
     const r = recorder();
-    await send(r.fetch, '', 'demo', [event(1, 'x'.repeat(70000))]);
+    await send(r.fetch, 'http://collector.test/v1/batch', data(), true);
+    expect(r.calls).toHaveLength(1);
+    const { url, init, body: sent } = r.calls[0];
+    expect(url).toBe('http://collector.test/v1/batch');
+    expect(init).toMatchObject({ method: 'POST', credentials: 'include', keepalive: true });
+    expect(typeof init.body).toBe('string');
+    expect(init.headers).toBeUndefined(); // a header could make it a non-simple request
+    expect(sent.writeKey).toBe('demo');
+    expect(sent.batch).toEqual([event(1)]);
+  });
+
+  it('passes keepalive as asked', async () => {
+    const r = recorder();
+    await send(r.fetch, '', data(), false);
     expect(r.calls[0].init.keepalive).toBe(false);
   });
 
   it('answers a network error with a retry and never rejects', async () => {
     const r = recorder(() => new TypeError('Failed to fetch'));
-    await expect(send(r.fetch, '', 'demo', [event(1)])).resolves.toBeNaN();
+    await expect(send(r.fetch, '', data(), true)).resolves.toBeNaN();
     const throwing = (() => {
       throw new TypeError('sync');
     }) as unknown as typeof fetch;
-    await expect(send(throwing, '', 'demo', [event(1)])).resolves.toBeNaN();
+    await expect(send(throwing, '', data(), true)).resolves.toBeNaN();
   });
 
   it('reads Retry-After from the answer', async () => {
     const r = recorder(() => ({ status: 429, headers: { 'Retry-After': '3' } }));
-    await expect(send(r.fetch, '', 'demo', [event(1)])).resolves.toBe(3000);
+    await expect(send(r.fetch, '', data(), true)).resolves.toBe(3000);
+  });
+
+  it('aborts a request the collector does not answer within 10 s, and retries it', async () => {
+    jest.useFakeTimers();
+    try {
+      let signal: AbortSignal | undefined;
+      const hanging = ((_: unknown, init: RequestInit) =>
+        new Promise((_resolve, reject) => {
+          signal = init.signal!;
+          signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
+        })) as unknown as typeof fetch;
+      let result: number | undefined | 'pending' = 'pending';
+      send(hanging, '', data(), true).then((r) => (result = r));
+      jest.advanceTimersByTime(TIMEOUT - 1);
+      await Promise.resolve();
+      expect(signal!.aborted).toBe(false);
+      expect(result).toBe('pending');
+      jest.advanceTimersByTime(1);
+      expect(signal!.aborted).toBe(true);
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+      expect(result).toBeNaN();
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

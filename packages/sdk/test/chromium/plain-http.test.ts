@@ -1,0 +1,57 @@
+// A shop on plain http (not localhost) is no secure context: Chromium gives it neither
+// crypto.randomUUID nor Web Locks. spur still makes UUID v4 ids (from blob: URLs) and falls back
+// to pages giving up their events on pagehide; no event leaves twice with two tabs open.
+import type { Browser } from 'playwright';
+import { built, launch, spurLoaded, startHarness, type Harness } from './harness';
+
+jest.setTimeout(60000);
+
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+let h: Harness;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!built) return;
+  h = await startHarness({ host: 'shop.test' });
+  browser = await launch(false, ['shop.test']);
+});
+afterAll(async () => {
+  await browser?.close();
+  await h?.close();
+});
+
+(built ? describe : describe.skip)('a plain-http shop (dist/spur.js in Chromium)', () => {
+  it('has UUID v4 ids without randomUUID, and sends each event once from two tabs without Web Locks', async () => {
+    const context = await browser.newContext();
+    try {
+      const tabs = await Promise.all(
+        [0, 1].map(async () => {
+          const page = await context.newPage();
+          await page.goto(h.pageUrl({ init: { flushInterval: 200 } }));
+          await spurLoaded(page);
+          return page;
+        }),
+      );
+      expect(await tabs[0].evaluate(() => [isSecureContext, !!crypto.randomUUID, !!navigator.locks])).toEqual([false, false, false]);
+      await Promise.all(
+        tabs.map((tab, t) => tab.evaluate((t) => { for (let i = 0; i < 100; i++) (window as any).spur.track(`Tab ${t}`, { i }); }, t)),
+      );
+      await tabs[0].close(); // gives up what it holds; the other tab, or the next page, sends it
+      const next = await context.newPage();
+      await next.goto(h.pageUrl({ init: { flushInterval: 200 } }));
+      await spurLoaded(next);
+      await Promise.all([tabs[1], next].map((tab) => tab.evaluate(() => (window as any).spur.flush(10000))));
+      await h.until(() => h.delivered().filter((n) => n.startsWith('Tab ')).length === 200);
+      expect(h.duplicates()).toEqual([]);
+      const ids = [...h.counts().keys()];
+      expect(ids.length).toBe(203); // 200 events and 3 page views
+      for (const id of ids) expect(id).toMatch(UUID_V4);
+      const user = await next.evaluate(() => (window as any).spur.user());
+      expect(user.anonymousId).toMatch(UUID_V4);
+      expect(user.sessionId).toMatch(UUID_V4);
+    } finally {
+      await context.close();
+    }
+  });
+});

@@ -1,0 +1,138 @@
+// Several tabs of one shop in real Chromium share one outbox, and no event leaves the browser
+// twice: 3 tabs × 200 events, counted per messageId at the collector; with Web Locks and with the
+// fallback for browsers without them; and a tab that closes with events it could not send.
+import type { Browser, BrowserContext, Page } from 'playwright';
+import { built, launch, outboxEvents, spurLoaded, startHarness, type Harness } from './harness';
+
+jest.setTimeout(60000);
+
+let h: Harness;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!built) return;
+  h = await startHarness();
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+  await h?.close();
+});
+beforeEach(() => {
+  if (!built) return;
+  h.setFault(undefined);
+  h.arrivals.length = 0;
+});
+
+const TABS = 3;
+const EVENTS = 200;
+const opts = { init: { flushInterval: 200 } };
+
+async function openTabs(context: BrowserContext, n: number): Promise<Page[]> {
+  return Promise.all(
+    Array.from({ length: n }, async () => {
+      const page = await context.newPage();
+      await page.goto(h.pageUrl(opts));
+      await spurLoaded(page);
+      return page;
+    }),
+  );
+}
+
+/** Each tab records `EVENTS` events in small bursts, all tabs at the same time. */
+async function burst(tabs: Page[]): Promise<void> {
+  await Promise.all(
+    tabs.map((tab, t) =>
+      tab.evaluate(
+        async ([t, n]) => {
+          const spur = (window as any).spur;
+          for (let i = 0; i < n; i++) {
+            spur.track(`Tab ${t} event ${i}`, { i });
+            if (i % 7 === 0) await new Promise((r) => setTimeout(r, 5));
+          }
+        },
+        [t, EVENTS] as const,
+      ),
+    ),
+  );
+}
+
+const eventsDelivered = () => h.delivered().filter((n) => n.startsWith('Tab '));
+
+/** Measures, logs and returns how many messageIds reached the collector more than once. */
+function measure(label: string): number {
+  const counts = h.counts();
+  const dup = [...counts.values()].filter((c) => c > 1).length;
+  // The figure the issue asks for: printed so that CI logs carry it.
+  console.log(`${label}: ${counts.size} messageIds, ${dup} sent more than once, ${h.arrivals.length} requests`);
+  return dup;
+}
+
+(built ? describe : describe.skip)('tabs sharing one outbox (dist/spur.js in Chromium)', () => {
+  it(`delivers ${TABS} tabs × ${EVENTS} events with no messageId sent twice (Web Locks)`, async () => {
+    const context = await browser.newContext();
+    try {
+      const tabs = await openTabs(context, TABS);
+      expect(await tabs[0].evaluate(() => !!navigator.locks)).toBe(true);
+      await burst(tabs);
+      // One tab closes at once, with what it holds; a new one opens meanwhile.
+      await tabs[0].close();
+      const more = await openTabs(context, 1);
+      const open = [...tabs.slice(1), ...more];
+      await Promise.all(open.map((tab) => tab.evaluate(() => (window as any).spur.flush(20000))));
+      await h.until(() => new Set(eventsDelivered()).size === TABS * EVENTS, 10000, 'all events');
+      expect(new Set(eventsDelivered()).size).toBe(TABS * EVENTS);
+      expect(measure('3 tabs × 200 events, Web Locks')).toBe(0);
+      expect(await outboxEvents(open[0])).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it(`delivers ${TABS} tabs × ${EVENTS} events with no messageId sent twice without Web Locks (fallback)`, async () => {
+    const context = await browser.newContext();
+    try {
+      await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined }));
+      const tabs = await openTabs(context, TABS);
+      expect(await tabs[0].evaluate(() => !!navigator.locks)).toBe(false);
+      await burst(tabs);
+      await tabs[0].close();
+      const more = await openTabs(context, 1);
+      const open = [...tabs.slice(1), ...more];
+      await Promise.all(open.map((tab) => tab.evaluate(() => (window as any).spur.flush(20000))));
+      await h.until(() => new Set(eventsDelivered()).size === TABS * EVENTS, 10000, 'all events');
+      expect(new Set(eventsDelivered()).size).toBe(TABS * EVENTS);
+      expect(measure('3 tabs × 200 events, no Web Locks')).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('never sends the events of a live tab from another tab; once it closed, another page sends them once', async () => {
+    const context = await browser.newContext();
+    try {
+      const [a, b] = await openTabs(context, 2);
+      // Tab A's requests fail (its network is down), B's go through.
+      await a.route('**/v1/batch', (route) => route.abort('internetdisconnected'));
+      await a.evaluate(() => (window as any).spur.track('From A'));
+      await a.waitForTimeout(600); // A tried, and backs off
+      await b.evaluate(() => {
+        (window as any).spur.track('From B');
+        dispatchEvent(new Event('online')); // B looks for rows to adopt: A's are not up for it
+      });
+      await b.evaluate(() => (window as any).spur.flush(5000));
+      expect(h.delivered()).not.toContain('From A');
+      expect(h.delivered()).toContain('From B');
+
+      await a.close(); // backing off: A sends nothing and gives its events up
+      const c = await context.newPage(); // the next page of the shop, in any tab
+      await c.goto(h.pageUrl(opts));
+      await spurLoaded(c);
+      await c.evaluate(() => (window as any).spur.flush(5000));
+      expect(h.delivered().filter((n) => n === 'From A')).toHaveLength(1);
+      expect(measure('a tab closing with unsent events')).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+});
