@@ -21,17 +21,16 @@ export interface ProfileReader {
   events(id: string, limit?: number): StoredEvent[] | null;
 }
 
+/** Whether @id is a known customer id: the one definition, for reads and for alias writes. */
+export const IS_CUSTOMER = `SELECT EXISTS (SELECT 1 FROM events WHERE user_id = @id)
+    OR EXISTS (SELECT 1 FROM identity_links WHERE user_id = @id)
+    OR EXISTS (SELECT 1 FROM aliases WHERE user_id = @id)`;
+
 export function createProfileReader(db: Database): ProfileReader {
   const q = {
     aliasOf: db.prepare('SELECT user_id FROM aliases WHERE previous_id = ?').pluck(),
     aliasesInto: db.prepare('SELECT previous_id FROM aliases WHERE user_id = ?').pluck(),
-    isCustomer: db
-      .prepare(
-        `SELECT EXISTS (SELECT 1 FROM events WHERE user_id = @id)
-             OR EXISTS (SELECT 1 FROM identity_links WHERE user_id = @id)
-             OR EXISTS (SELECT 1 FROM aliases WHERE user_id = @id)`,
-      )
-      .pluck(),
+    isCustomer: db.prepare(IS_CUSTOMER).pluck(),
     isAnonymous: db
       .prepare(
         `SELECT EXISTS (SELECT 1 FROM events WHERE anonymous_id = @id)

@@ -8,7 +8,7 @@ import type { StoredEvent } from '../../../sdk/src/types';
 import { StorageUnavailableError } from '../errors';
 import { clientTimestamp, eventFingerprint, isConflict } from '../fingerprint';
 import { createGroupCommit } from './group-commit';
-import { createProfileReader } from './sqlite-profiles';
+import { createProfileReader, IS_CUSTOMER } from './sqlite-profiles';
 import { migrate } from './sqlite-schema';
 import { checkFreeSpace, toStorageError } from './sqlite-failures';
 import { CONFLICT_REASON, type AppendInput, type AppendResult, type RejectedEvent, type Storage } from './types';
@@ -93,13 +93,7 @@ function createSqliteStorage(db: Database.Database, dir: string | null): Storage
   const insertAlias = db.prepare(
     'INSERT INTO aliases (previous_id, user_id, created_at) VALUES (?, ?, ?) ON CONFLICT (previous_id) DO NOTHING',
   );
-  const isCustomer = db
-    .prepare(
-      `SELECT EXISTS (SELECT 1 FROM events WHERE user_id = @id)
-           OR EXISTS (SELECT 1 FROM identity_links WHERE user_id = @id)
-           OR EXISTS (SELECT 1 FROM aliases WHERE user_id = @id)`,
-    )
-    .pluck();
+  const isCustomer = db.prepare(IS_CUSTOMER).pluck();
   const insertRejected = db.prepare(
     'INSERT INTO rejected_events (message_id, reason, write_key, received_at, raw, fingerprint) VALUES (?, ?, ?, ?, ?, ?)',
   );
