@@ -1,0 +1,110 @@
+// Stitched profile of every fact, by DESIGN.md "Identity stitching", decided by identity.ts (the
+// same functions the admin API's profile reads use, so a funnel by customer and a profile page
+// agree). The caller reads links and aliases from storage and passes them as plain arrays.
+//  - a fact with a userId belongs to that customer, after aliases (canonicalId);
+//  - an anonymous-only fact belongs to the customer its anonymous id was linked to at the fact's
+//    time (ownerAt: back-fill before the first identify, shared computer after a second one);
+//  - an anonymous id never linked is a profile of its own, keyed by the anonymous id.
+import { canonicalId, ownerAt, type IdentityLink } from '../identity';
+import type { FactView } from './facts';
+
+/** alias event: previousId was merged into userId. */
+export interface AliasEdge {
+  previousId: string;
+  userId: string;
+}
+
+/** The identity graph, as storage holds it. */
+export interface IdentityGraph {
+  links: readonly IdentityLink[];
+  /** When one previousId appears twice, the first wins (as in storage). */
+  aliases: readonly AliasEdge[];
+}
+
+export interface ProfileIndex {
+  readonly count: number;
+  /** Profile number of each row; -1 for a row with neither an anonymous id nor a userId. */
+  readonly ofRow: Int32Array;
+  /** The profile's id: its customer id, else its anonymous id. */
+  id(profile: number): string;
+  customerId(profile: number): string | null;
+}
+
+/** Resolves every row of `view` to its profile. */
+export function resolveProfiles(view: FactView, graph: IdentityGraph): ProfileIndex {
+  const aliasMap = new Map<string, string>();
+  for (const a of graph.aliases) if (!aliasMap.has(a.previousId)) aliasMap.set(a.previousId, a.userId);
+  const aliasOf = (id: string) => aliasMap.get(id);
+  const linksByAnonymous = new Map<string, IdentityLink[]>();
+  for (const link of graph.links) {
+    const list = linksByAnonymous.get(link.anonymousId);
+    if (list) list.push(link);
+    else linksByAnonymous.set(link.anonymousId, [link]);
+  }
+
+  const ids: string[] = [];
+  const customers: (string | null)[] = [];
+  const byCustomer = new Map<string, number>();
+  const byAnonymous = new Map<string, number>();
+  const customerProfile = (userId: string): number => {
+    const id = canonicalId(userId, aliasOf);
+    let p = byCustomer.get(id);
+    if (p === undefined) {
+      p = ids.length;
+      byCustomer.set(id, p);
+      ids.push(id);
+      customers.push(id);
+    }
+    return p;
+  };
+  const anonymousProfile = (anonymousId: string): number => {
+    let p = byAnonymous.get(anonymousId);
+    if (p === undefined) {
+      p = ids.length;
+      byAnonymous.set(anonymousId, p);
+      ids.push(anonymousId);
+      customers.push(null);
+    }
+    return p;
+  };
+
+  // Memos per dictionary id: -2 = not worked out yet; for anonymous ids, -3 = owner depends on time.
+  const ofUser = new Int32Array(view.userIds.size).fill(-2);
+  const ofAnonymous = new Int32Array(view.anonymousIds.size).fill(-2);
+  const linksOf: (IdentityLink[] | undefined)[] = [];
+  const ofRow = new Int32Array(view.length);
+  for (let i = 0; i < view.length; i++) {
+    const u = view.userId[i];
+    if (u >= 0) {
+      if (ofUser[u] === -2) ofUser[u] = customerProfile(view.userIds.values[u]);
+      ofRow[i] = ofUser[u];
+      continue;
+    }
+    const a = view.anonymousId[i];
+    if (a < 0) {
+      ofRow[i] = -1;
+      continue;
+    }
+    if (ofAnonymous[a] === -2) {
+      const anonymousId = view.anonymousIds.values[a];
+      const links = linksByAnonymous.get(anonymousId);
+      if (!links) ofAnonymous[a] = anonymousProfile(anonymousId);
+      // With one link the owner is that customer at every time (ownerAt's back-fill rule), so
+      // it is asked once; with several it depends on the fact's time and is asked per fact.
+      else if (links.length === 1) ofAnonymous[a] = customerProfile(ownerAt(links, '')!);
+      else {
+        ofAnonymous[a] = -3;
+        linksOf[a] = links;
+      }
+    }
+    ofRow[i] =
+      ofAnonymous[a] !== -3 ? ofAnonymous[a] : customerProfile(ownerAt(linksOf[a]!, new Date(view.ts[i]).toISOString())!);
+  }
+
+  return {
+    count: ids.length,
+    ofRow,
+    id: (p) => ids[p],
+    customerId: (p) => customers[p],
+  };
+}
