@@ -1,6 +1,7 @@
-// Main-thread cost of spur in headless Chromium: (a) evaluating dist/spur.js on page load, and
-// (b) everything 1,000 spur.track() calls make the page's main thread do, from the calls until
-// the collector has stored all of them and the outbox is empty. How it is measured, and why this
+// Main-thread cost of spur in headless Chromium: (a) evaluating dist/spur.js on page load,
+// (c) everything spur does for a fresh page load until its page view is delivered, and (b)
+// everything 1,000 spur.track() calls make the page's main thread do, from the calls until the
+// collector has stored all of them and the outbox is empty. How it is measured, and why this
 // way: bench/README.md.
 'use strict';
 const { launchChromium } = require('@spur/journeys');
@@ -22,8 +23,10 @@ const page = (head, body) => `<!doctype html><html lang="en"><head><meta charset
 <body><h1>Spur Shop</h1><p>A product page.</p>${body}</body></html>`;
 
 /**
- * Main-thread milliseconds spent on /spur.js in one trace: the union of its EvaluateScript and
- * main-thread compile events (nested events are not counted twice).
+ * Main-thread CPU milliseconds spent on /spur.js in one trace: the thread time (`tdur`) of its
+ * EvaluateScript and main-thread compile events, nested events counted once. Thread time, not the
+ * wall duration: on this shared machine a neighbour's job stretches the wall clock of 1.4 ms of
+ * work to 2–9 ms, and every other figure here is CPU time too.
  */
 function scriptMs(traceEvents) {
   const evaluate = traceEvents.find((e) => e.name === 'EvaluateScript' && e.args?.data?.url?.endsWith('/spur.js'));
@@ -36,13 +39,14 @@ function scriptMs(traceEvents) {
         SCRIPT_EVENTS.has(e.name) &&
         (e.args?.data?.url || e.args?.fileName || '').endsWith('/spur.js'),
     )
-    .map((e) => [e.ts, e.ts + (e.dur || 0)])
+    .map((e) => [e.ts, e.ts + (e.dur || 0), e.tdur ?? e.dur ?? 0])
     .sort((a, b) => a[0] - b[0]);
   let total = 0;
   let end = -Infinity;
-  for (const [s, e] of spans) {
-    if (e <= end) continue;
-    total += e - Math.max(s, end);
+  for (const [s, e, cpu] of spans) {
+    if (e <= end) continue; // nested in the one before
+    // The part of a partly overlapping event that is not inside the one before.
+    total += e > s ? (cpu * (e - Math.max(s, end))) / (e - s) : cpu;
     end = e;
   }
   return total / 1000;
@@ -66,6 +70,46 @@ async function evaluation(browser, origin, path, loads, log) {
     }
   }
   log(`  eval ${path}: ${samples.map((s) => s.toFixed(2)).join(' ')} ms`);
+  return summary(samples);
+}
+
+/**
+ * (c) One fresh page load (new browser context): TaskDuration of the renderer's main thread (CPU
+ * time) from before the navigation until the collector stored the page view and SETTLE_MS more,
+ * or, with `waitMs`, that long. Everything spur does for a page view is in here, also what its
+ * script leaves for a task after its evaluation (cookies, the timezone, IndexedDB, Web Locks,
+ * sending); so is the page's own loading, which the same page without spur measures.
+ */
+async function loadRun(browser, origin, path, collector, waitMs) {
+  const context = await browser.newContext();
+  try {
+    const tab = await context.newPage();
+    const cdp = await context.newCDPSession(tab);
+    await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
+    const before = await taskSeconds(cdp);
+    const stored = countStored(collector.db).events;
+    const started = Date.now();
+    await tab.goto(origin + path, { waitUntil: 'load', timeout: 15000 });
+    if (waitMs === undefined) {
+      if (!(await waitForStored(collector.db, stored + 1, 15000))) throw new Error('the page view never arrived');
+      await sleep(SETTLE_MS);
+    } else await sleep(waitMs - (Date.now() - started));
+    const after = await taskSeconds(cdp);
+    return { ms: (after.task - before.task) * 1000, windowMs: Date.now() - started };
+  } finally {
+    await context.close();
+  }
+}
+
+/** (c) Pairs of loads: the page with spur, then the same page without it for as long; the differences. */
+async function pageLoad(browser, origin, collector, loads, log) {
+  const samples = [];
+  for (let i = 0; i < loads; i++) {
+    const withSpur = await loadRun(browser, origin, '/', collector);
+    const without = await loadRun(browser, origin, '/bare', collector, withSpur.windowMs);
+    samples.push(withSpur.ms - without.ms);
+  }
+  log(`  page load until the page view is delivered, spur's part: ${samples.map((s) => s.toFixed(1)).join(' ')} ms`);
   return summary(samples);
 }
 
@@ -115,11 +159,13 @@ async function taskSeconds(cdp) {
   return { task: get('TaskDuration'), script: get('ScriptDuration') };
 }
 
-// Runs in the page: BURST track calls like a product grid would make, timed synchronously.
-function burstInPage(n) {
+// Runs in the page: BURST track calls like a product grid would make, timed synchronously; with
+// `idle`, the same loop and objects with a no-op in place of spur.track (the idle baseline).
+function burstInPage([n, idle]) {
+  const target = idle ? { track() {} } : window.spur;
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
-    window.spur.track('Product Viewed', {
+    target.track('Product Viewed', {
       product_id: `p-${i % 50}`,
       name: 'Cotton tee',
       category: 'Tops',
@@ -153,7 +199,9 @@ function outboxCountInPage() {
 /**
  * (b) One run: a fresh page with spur (auto page view off), warmed by one delivered event; then
  * TaskDuration from just before BURST track() calls until the collector stored all of them and
- * SETTLE_MS more for the outbox deletes; minus TaskDuration of an equally long quiet window.
+ * SETTLE_MS more for the outbox deletes; minus TaskDuration of an equally long idle window on the
+ * same page that runs the same loop with a no-op instead of spur.track (so that the bench's own
+ * evaluate call and the page's property objects are not counted as spur's).
  */
 const SETTLE_MS = 250;
 async function burstRun(browser, origin, collector, { profile = false } = {}) {
@@ -179,7 +227,7 @@ async function burstRun(browser, origin, collector, { profile = false } = {}) {
     }
     const before = await taskSeconds(cdp);
     const started = Date.now();
-    const syncMs = await tab.evaluate(burstInPage, BURST);
+    const syncMs = await tab.evaluate(burstInPage, [BURST, false]);
     const mid = await taskSeconds(cdp);
     const delivered = await waitForStored(collector.db, stored + BURST, 60000);
     const deliveredMs = Date.now() - started;
@@ -189,9 +237,12 @@ async function burstRun(browser, origin, collector, { profile = false } = {}) {
     const cpuProfile = profile ? (await cdp.send('Profiler.stop')).profile : undefined;
 
     const left = await tab.evaluate(outboxCountInPage);
-    // The quiet window: same page, same length, nothing to do.
+    // The idle window: same page, same length, the same evaluate and loop without spur.
     const idle0 = await taskSeconds(cdp);
-    await sleep(windowMs);
+    const idleStarted = Date.now();
+    await tab.evaluate(burstInPage, [BURST, true]);
+    await taskSeconds(cdp); // as `mid` above
+    await sleep(windowMs - (Date.now() - idleStarted));
     const idle1 = await taskSeconds(cdp);
 
     const busyMs = (after.task - before.task) * 1000;
@@ -235,6 +286,7 @@ module.exports = async function mainThread({ quick = false, log = console.error 
   // Something on the page used Intl before spur (most shops format prices with it).
   pages['/intl-warm'] = page('<script>Intl.DateTimeFormat().resolvedOptions().timeZone</script>', tag());
   pages['/burst'] = page('', tag(' data-auto-page="false"'));
+  pages['/bare'] = page('', '');
 
   let browser;
   try {
@@ -250,6 +302,7 @@ module.exports = async function mainThread({ quick = false, log = console.error 
     ];
     const evals = [];
     for (const [path, label] of variants) evals.push({ path, label, ...(await evaluation(browser, server.origin, path, evalLoads, log)) });
+    const load = await pageLoad(browser, server.origin, collector, evalLoads, log);
 
     const runs = [];
     for (let i = 0; i < burstRuns; i++) {
@@ -298,6 +351,13 @@ module.exports = async function mainThread({ quick = false, log = console.error 
       i === 0 ? `< ${EVAL_TARGET_MS} ms` : '',
       i === 0 ? mark(e.median < EVAL_TARGET_MS) : '',
     ]);
+    const loadRow = [
+      'fresh page load: all spur main-thread work until the page view is delivered (TaskDuration with spur − without)',
+      `${num(load.median, 2)} ms`,
+      `${num(load.min, 2)}–${num(load.max, 2)}`,
+      '',
+      '',
+    ];
     const burstRows = [
       [
         `${BURST} × track(), all main-thread work until delivered (TaskDuration − idle)`,
@@ -329,9 +389,9 @@ module.exports = async function mainThread({ quick = false, log = console.error 
       ],
     ];
     const markdown = [
-      `Headless ${chromium}; script evaluation: median of ${evalLoads} fresh page loads per row (main-thread EvaluateScript + compile of /spur.js in a trace); burst: median of ${burstRuns} runs against a real collector.`,
+      `Headless ${chromium}; script evaluation: median of ${evalLoads} fresh page loads per row (main-thread CPU time of EvaluateScript + compile of /spur.js in a trace); page load: median of ${evalLoads} pairs of fresh loads; burst: median of ${burstRuns} runs against a real collector.`,
       '',
-      table(['Measure', 'Median', 'Range', 'Target', ''], [...evalRows, ...burstRows]),
+      table(['Measure', 'Median', 'Range', 'Target', ''], [...evalRows, loadRow, ...burstRows]),
       ...(notes.length ? ['', ...notes] : []),
     ].join('\n');
     return {
@@ -341,7 +401,7 @@ module.exports = async function mainThread({ quick = false, log = console.error 
         { name: 'script evaluation < 2 ms', ok: headline.median < EVAL_TARGET_MS },
         { name: 'track() all-in < 20 µs/call', ok: total < PER_CALL_TARGET_US && allDelivered },
       ],
-      data: { evals, runs: runs.map(({ cpuProfile: _p, ...r }) => r) },
+      data: { evals, load, runs: runs.map(({ cpuProfile: _p, ...r }) => r) },
     };
   } finally {
     if (browser) await browser.close();

@@ -1,5 +1,6 @@
 // The script-tag build: <script async src=".../spur.js" data-write-key="KEY"></script>.
-// Installs window.spur, replays the calls the stub queued, and inits when a write key is known.
+// Installs window.spur, replays the calls the stub queued, and inits when a write key is known;
+// what init() needs no answer for right away runs in a task after this script (client.ts).
 import { createSpur, type Spur } from './client';
 import { scriptConfig, setDebug, warn, type Config } from './config';
 
@@ -14,7 +15,7 @@ const stub = w.spur;
 
 // Loaded twice (two tags, or a tag and a tag manager): the first copy stays in charge.
 if (!stub?.track) {
-  const api = createSpur();
+  const api = createSpur(true);
   const spur: Global = Object.assign((command: string, ...args: unknown[]) => {
     const method = api[command as keyof Spur] as ((...a: unknown[]) => unknown) | undefined;
     if (typeof method === 'function') return method(...args);
@@ -26,8 +27,8 @@ if (!stub?.track) {
   // uncaught error would, but later.
   const replay = (args: ArrayLike<unknown>) => {
     try {
-      // apply takes the stub's `arguments` objects as they are.
-      spur.apply(null, args as unknown as [string]);
+      // The stub's `arguments` objects spread like arrays.
+      spur(...(args as unknown as [string]));
     } catch (error) {
       setTimeout(() => {
         throw error;

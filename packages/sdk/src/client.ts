@@ -15,22 +15,53 @@ import { uuid } from './uuid';
 
 const object = (value: unknown) => (value && typeof value === 'object' ? value : {}) as JsonObject;
 
-export function createSpur() {
+// Past the argument checks nothing may throw into the host page: what fails is skipped, with a
+// warning (properties JSON cannot carry, such as cycles or BigInt, skip their event).
+const guard = (work: () => void) => {
+  try {
+    work();
+  } catch (error) {
+    warn(error);
+  }
+};
+
+/**
+ * With `defer` (the script tag), init() does at once only what must happen while the script runs
+ * (config, listeners, and the facts of each call: its time, URL, title, properties) and the rest
+ * in a task right after: cookies and session, the timezone, serialising, IndexedDB, Web Locks.
+ * Calls made meanwhile wait in order; those that need that state (user(), flush(), leaving the
+ * page) start it at once.
+ */
+export function createSpur(defer?: boolean) {
   let identity: Identity | undefined;
   let queue: Queue | undefined;
   // document.referrer, then the previous URL after each SPA navigation.
   let referrer = '';
+  // Set by init(): runs what needs identity and queue, now or, until started, later in order.
+  let run: ((work: () => void) => void) | undefined;
+  // Runs the deferred part of init() if it has not run yet (nothing before init()).
+  let start = () => {};
 
-  // Before init() there is nowhere to send to; past the argument checks, nothing may throw into
-  // the host page. Properties JSON cannot carry (cycles, BigInt) skip the event, with a warning.
-  function emit(type: EventType, fields: { event?: string; name?: string; properties?: JsonObject; traits?: JsonObject }) {
-    if (!queue) return warn('call init() first');
-    try {
-      const utm = campaign(location.search);
-      queue.enqueue(buildEvent(type, uuid(), fields, identity!.ids(fingerprint(utm)), utm, referrer));
-    } catch (error) {
-      warn(error);
-    }
+  // Before init() there is nowhere to send to. What the event says is taken now: its fields
+  // (serialised: the caller may change its objects later), page and time; identify's traits are
+  // merged with the stored ones in turn.
+  function emit(
+    type: EventType,
+    fields: { event?: string; name?: string; properties?: JsonObject; traits?: JsonObject },
+    userId?: string,
+    page = pageProperties(referrer),
+  ) {
+    if (!run) return warn('call init() first');
+    const time = Date.now();
+    const body = () => JSON.stringify({ type, ...fields });
+    guard(() => {
+      const json = userId ? '' : body();
+      run!(() => {
+        if (userId) fields.traits = identity!.identify(userId, fields.traits!);
+        const utm = campaign(page.search);
+        queue!.enqueue(buildEvent(json || body(), uuid(), identity!.ids(fingerprint(utm)), page, time, utm));
+      });
+    });
   }
 
   const track = (event: string, properties?: Properties) => {
@@ -40,30 +71,40 @@ export function createSpur() {
 
   const api = {
     init(config: Config): void {
-      if (queue) return warn('init() again');
+      if (run) return warn('init() again');
       const c = config || ({} as Config);
       if (typeof c.writeKey !== 'string' || !c.writeKey) throw misuse('init({ writeKey })', 'the write key');
       setDebug(c.debug);
       referrer = document.referrer;
       // Looked up at send time: a missing window.fetch is then a network error, not a crash.
       const fetchFn = c.fetch || ((url: RequestInfo | URL, init?: RequestInit) => fetch(url, init));
-      const endpoint = (c.endpoint || '').replace(/\/+$/, '');
-      identity = createIdentity(c.cookieDomain);
-      const q = (queue = createQueue(
-        createOutbox(),
-        (data, keepalive) => send(fetchFn, endpoint + '/v1/batch', data, keepalive),
-        c.writeKey,
-        c.flushAt || 20,
-        c.flushInterval || 2000,
-      ));
+      // Trailing slashes off, /v1/batch on.
+      const endpoint = (c.endpoint || '').replace(/\/*$/, '/v1/batch');
+      const waiting: (() => void)[] = [];
+      run = (work) => waiting.push(work);
+      start = () => {
+        if (queue) return;
+        identity = createIdentity(c.cookieDomain);
+        queue = createQueue(
+          createOutbox(),
+          (data, keepalive) => send(fetchFn, endpoint, data, keepalive),
+          c.writeKey,
+          c.flushAt || 20,
+          c.flushInterval || 2000,
+        );
+        // From now on work runs at once; what waited runs first, in call order.
+        waiting.forEach((run = guard));
+      };
+      // Leaving the page (or coming back) before the deferred start: it runs first.
+      const q = () => (start(), queue!);
       // pagehide is the last event a page gets for sure on desktop; on mobile a hidden page may be
       // discarded without one, so hidden sends too. (Not unload: it keeps pages out of the
       // back/forward cache and is not fired on mobile.)
-      addEventListener('pagehide', () => q.unload(true));
-      document.addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && q.unload());
+      addEventListener('pagehide', () => q().unload(true));
+      document.addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && q().unload());
       // Back from the back/forward cache: the page gave its events up, and may adopt again.
-      addEventListener('pageshow', (e) => e.persisted && q.online());
-      addEventListener('online', q.online);
+      addEventListener('pageshow', (e) => e.persisted && q().online());
+      addEventListener('online', () => q().online());
       if (c.autoPage !== false) {
         api.page();
         watchHistory((previous) => {
@@ -71,31 +112,37 @@ export function createSpur() {
           api.page();
         });
       }
+      // A task, not a microtask: the page gets to render and handle input first.
+      if (defer) setTimeout(start, 0);
+      else start();
     },
 
     page(name?: string, properties?: Properties): void {
-      emit('page', { name, properties: { ...pageProperties(referrer), ...object(properties) } });
+      const page = pageProperties(referrer);
+      emit('page', { name, properties: { ...page, ...object(properties) } }, '', page);
     },
 
     track,
 
     identify(userId: string, traits?: Properties): void {
       if (typeof userId !== 'string' || !userId) throw misuse('identify(userId)', 'a userId string');
-      emit('identify', { traits: identity?.identify(userId, object(traits)) });
+      emit('identify', { traits: object(traits) }, userId);
     },
 
     // The next person at this browser must not see the previous customer's cart either.
     reset(): void {
       save(CART, undefined);
-      if (identity) identity.reset();
+      if (run) run(() => identity!.reset());
       else warn('call init() first');
     },
 
     async flush(timeout = 5000): Promise<void> {
+      start();
       await queue?.flush(timeout);
     },
 
     user(): Partial<Ids> {
+      start();
       return identity?.peek() || {};
     },
 

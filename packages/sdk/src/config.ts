@@ -47,7 +47,7 @@ export function scriptConfig(script: HTMLScriptElement | null): Partial<Config> 
   // writeKey, endpoint, cookieDomain as they are (other data-* attributes come along, unused).
   return {
     ...data,
-    endpoint: data.endpoint || (script ? scriptEndpoint(script.src) : undefined),
+    endpoint: data.endpoint || scriptEndpoint(script?.src),
     autoPage: data.autoPage !== 'false',
     debug: data.debug != null && data.debug !== 'false',
   };
@@ -58,6 +58,6 @@ export function scriptConfig(script: HTMLScriptElement | null): Partial<Config> 
  * query string), so that a collector mounted under a path (`/spur/spur.js`) is found too.
  * `src` is absolute, or '' for an inline script (then init() or the default decides).
  */
-export function scriptEndpoint(src: string): string | undefined {
-  return (/^([^?#]*)\//.exec(src) || [])[1];
+export function scriptEndpoint(src?: string): string | undefined {
+  return (/^([^?#]*)\//.exec(src!) || [])[1];
 }

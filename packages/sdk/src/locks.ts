@@ -41,6 +41,6 @@ export function exclusive<T>(page: PageLock, adopt: (gone: Gone) => Promise<T>):
 
 /** The page is gone, or goes into the back/forward cache: its rows are up for adoption. */
 export function leave(page: PageLock): void {
-  page.release?.();
-  page.release = undefined;
+  // (Releasing returns undefined: no lock to release any more.)
+  page.release = page.release?.() as undefined;
 }

@@ -1,6 +1,6 @@
 // Delivery: from track() to the collector, once. The events of one tick make a parcel, written to
 // the outbox in one IndexedDB transaction and kept in this page's memory until the collector
-// answered for it, so nothing is read back to be sent. A batch is whole parcels, up to 60 KB;
+// answered for it, so nothing is read back to be sent. A batch is whole parcels, up to 64 KB;
 // it leaves when flushAt events wait, or flushInterval ms after the first; failures wait with
 // backoff. When the page is hidden or goes away, what it holds leaves at once in keepalive
 // requests, whose rows are deleted in the same moment: the browser finishes those requests after
@@ -41,7 +41,7 @@ export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushA
   let size = 0; // of the open parcel's JSON
   let rows: Parcel[] = [];
   let deletes: Key[] = [];
-  let written: Promise<unknown> = Promise.resolve();
+  let written: Promise<unknown>;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let waiting = false; // backing off: only the timer, `online` or leaving the page send now
   let pumping = false;
@@ -51,7 +51,7 @@ export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushA
   let count = 0; // events this page holds, as of the last write, plus those recorded since
   // flush() calls waiting for the next answer, to check whether the page holds nothing now.
   const wake: (() => unknown)[] = [];
-  const notify = () => wake.splice(0).forEach((f) => f());
+  const notify = () => wake.splice(0).map((f) => f());
 
   const addDropped = (n: number) => save(DROPPED, (load<number>(DROPPED) || 0) + n);
 
@@ -76,11 +76,9 @@ export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushA
       else mine.delete(p), deletes.push(p[0]);
     }
     if (rows.length || deletes.length) {
-      const r = rows;
-      const d = deletes;
+      written = ready.then(outbox.save.bind(0, owner, rows, deletes));
       rows = [];
       deletes = [];
-      written = ready.then(() => outbox.save(owner, r, d));
     }
     return written;
   }
@@ -98,7 +96,7 @@ export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushA
   function adopt(): Promise<void> {
     return exclusive(page, (gone) => outbox.adopt(page.id, gone)).then((found) => {
       // Older than this page's own, as a rule: first.
-      mine = new Set([...found.map(([key, events]): Parcel => [key, events]), ...mine]);
+      mine = new Set([...(found as Parcel[]), ...mine]);
       if (found.length) {
         write();
         if (!timer) schedule(flushInterval);
@@ -120,7 +118,7 @@ export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushA
     // What it adds to the keepalive bytes in flight; 0: too much, so not keepalive.
     const kept = keepalive + data.length <= KEEPALIVE_QUOTA ? data.length : 0;
     if (leaving && !kept) return;
-    save(DROPPED, 0);
+    if (dropped) save(DROPPED, 0);
     keepalive += kept;
     for (const p of batch) p[2] = kept && 1;
     return send(data, !!kept).then((wait) => {
@@ -139,7 +137,7 @@ export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushA
         if (attempt) adopt();
         attempt = 0;
       } else {
-        addDropped(dropped);
+        if (dropped) addDropped(dropped);
         waiting = true;
         schedule(wait >= 0 ? wait : backoff(attempt++));
       }
@@ -160,7 +158,7 @@ export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushA
   }
 
   // Events of earlier pages and visits go out with the first batch of this one.
-  const ready = adopt();
+  const ready = (written = adopt());
 
   return {
     enqueue(json: string): void {
@@ -171,13 +169,17 @@ export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushA
         size = json.length + 1;
         mine.add(open);
         rows.push(open);
-        Promise.resolve().then(() => write());
+        // At the end of the tick: one transaction for its events and, once flushAt events wait,
+        // one batch as large as a request may be (not flushAt events, then the rest).
+        // (Counting those in a request too: while one is, pump() returns at once, and the batch
+        // after it takes what waits.)
+        Promise.resolve().then(() => {
+          write();
+          if (count >= flushAt) pump();
+        });
       }
       open[1].push(json);
-      // (Counting those in a request too: while one is, pump() returns at once, and the batch
-      // after it takes what waits.)
-      if (++count >= flushAt) pump();
-      else if (!timer) schedule(flushInterval);
+      if (++count < flushAt && !timer) schedule(flushInterval);
     },
 
     /**
@@ -187,9 +189,9 @@ export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushA
      * a keepalive request are deleted now. On pagehide the page gives up the rest: another tab or
      * the next page adopts it.
      */
-    unload(gone?: boolean): void {
+    unload(gone?: true): void {
       if (!waiting && navigator.onLine !== false) {
-        // One batch: up to 60 KB of the 64 KB quota. What does not fit stays for the next page.
+        // One batch, within the 64 KiB quota. What does not fit stays for the next page.
         const batch = batchOf(pending());
         if (batch.length) deliver(batch, true);
         for (const p of mine)
@@ -202,8 +204,8 @@ export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushA
         leave(page);
         rows = pending();
         mine = new Set();
-        write('');
-      } else write();
+      }
+      write(gone && '');
     },
 
     /** Connectivity is back (or the page, from the back/forward cache): adopt, and retry now instead of waiting out the backoff. */

@@ -59,6 +59,15 @@ describe('the bound of 1,000 events', () => {
     expect(r.calls.map((c) => (c.body as { dropped?: number }).dropped)).toEqual([3, 3]);
   });
 
+  it('leaves spur_dropped alone while nothing was dropped (no localStorage write per batch)', async () => {
+    const setItem = jest.spyOn(Storage.prototype, 'setItem');
+    const r = start();
+    for (let i = 0; i < 45; i++) spur.track('E' + i, { pad: 'x'.repeat(3000) });
+    await spur.flush();
+    expect(r.calls.length).toBeGreaterThan(1);
+    expect(setItem.mock.calls.filter(([key]) => key === DROPPED)).toEqual([]);
+  });
+
   it('sends `dropped: 0` when nothing was dropped', async () => {
     const r = start();
     spur.track('A');

@@ -79,7 +79,7 @@ it('records no page view with data-auto-page="false"', async () => {
   expect(r.events().map((e) => e.event)).toEqual(['Only this']);
 });
 
-it('writes the cookies for data-cookie-domain', () => {
+it('writes the cookies for data-cookie-domain', async () => {
   const writes: string[] = [];
   jest.spyOn(Document.prototype, 'cookie', 'set').mockImplementation((value: string) => void writes.push(value));
   const script = document.createElement('script');
@@ -87,6 +87,7 @@ it('writes the cookies for data-cookie-domain', () => {
   script.setAttribute('data-cookie-domain', 'shop.example');
   jest.spyOn(Document.prototype, 'currentScript', 'get').mockReturnValue(script);
   jest.isolateModules(() => require('../src/browser'));
+  await new Promise((resolve) => setTimeout(resolve)); // the cookies are written in the task after the script
   expect(writes.find((c) => c.startsWith('spur_aid='))).toContain('; Domain=shop.example');
 });
 
@@ -181,4 +182,128 @@ it('warns about unknown commands with data-debug', () => {
   const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
   spur('nope');
   expect(warn).toHaveBeenCalledWith('[spur]', 'unknown command', 'nope');
+});
+
+// The script does at once only what must happen while it runs (window.spur, the stub queue, the
+// facts of each call); cookies, the timezone, serialising, IndexedDB and Web Locks follow in a
+// task right after, so that evaluating spur.js stays cheap.
+describe('the deferred start', () => {
+  /** Runs spur.js as boot() does, leaving other spies in place; `nextTask` lets the deferred part run. */
+  function load(attributes: Record<string, string>, queued: unknown[][] = []): Global {
+    const script = document.createElement('script');
+    script.src = 'http://collector.test:8080/spur.js';
+    for (const [name, value] of Object.entries(attributes)) script.setAttribute(name, value);
+    const current = jest.spyOn(Document.prototype, 'currentScript', 'get').mockReturnValue(script);
+    const stub = function () {
+      // eslint-disable-next-line prefer-rest-params
+      (stub.q = stub.q || []).push(arguments);
+    } as unknown as Global;
+    w.spur = stub;
+    for (const args of queued) w.spur(...(args as [string]));
+    jest.isolateModules(() => require('../src/browser'));
+    current.mockRestore();
+    return w.spur!;
+  }
+  const nextTask = () => new Promise((resolve) => setTimeout(resolve));
+
+  it('leaves cookies, IndexedDB and the timezone to a task after the script', async () => {
+    const open = jest.spyOn(indexedDB, 'open');
+    const timezone = jest.spyOn(Intl, 'DateTimeFormat');
+    const spur = load({ 'data-write-key': 'demo' }, [['track', 'Queued']]);
+    expect(document.cookie).not.toContain('spur_aid');
+    expect(open).not.toHaveBeenCalled();
+    expect(timezone).not.toHaveBeenCalled();
+    await nextTask();
+    expect(document.cookie).toContain('spur_aid=');
+    expect(open).toHaveBeenCalled();
+    expect(timezone).toHaveBeenCalled();
+    await spur.flush();
+    expect(r.events().map((e) => e.event || e.type)).toEqual(['page', 'Queued']);
+  });
+
+  it('records the page view with the URL, title and time of the load, whatever changes before the rest runs', async () => {
+    history.replaceState(null, '', '/p/42');
+    document.title = 'Product 42';
+    const spur = load({ 'data-write-key': 'demo' });
+    const loaded = Date.now();
+    document.title = 'Reviews';
+    history.pushState(null, '', '/p/42?tab=reviews'); // an SPA navigation, before the deferred start
+    await spur.flush();
+    const views = r.events().filter((e) => e.type === 'page');
+    expect(views.map((e) => [e.properties!.path, e.properties!.search, e.properties!.title])).toEqual([
+      ['/p/42', '', 'Product 42'],
+      ['/p/42', '?tab=reviews', 'Reviews'],
+    ]);
+    expect(views[0].context!.page).toEqual(views[0].properties);
+    expect(Date.parse(views[0].timestamp)).toBeLessThanOrEqual(loaded);
+  });
+
+  it('delivers what is recorded before the rest runs, in order, with the ids it would have had', async () => {
+    const spur = load({ 'data-write-key': 'demo' });
+    spur.track('A');
+    spur.identify('customer-42', { plan: 'gold' });
+    spur('track', 'B');
+    spur.reset();
+    spur.track('C');
+    await spur.flush();
+    const events = r.events();
+    expect(events.map((e) => [e.event || e.type, e.userId])).toEqual([
+      ['page', undefined],
+      ['A', undefined],
+      ['identify', 'customer-42'],
+      ['B', 'customer-42'],
+      ['C', undefined],
+    ]);
+    expect(events[2].traits).toEqual({ plan: 'gold' });
+    expect(new Set(events.slice(0, 4).map((e) => e.anonymousId)).size).toBe(1);
+    expect(events[4].anonymousId).not.toBe(events[0].anonymousId);
+    expect(events[4].anonymousId).toBe(document.cookie.match(/spur_aid=([^;]+)/)![1]);
+    expect(new Set(events.map((e) => e.messageId)).size).toBe(5);
+  });
+
+  it('keeps the properties as they were when the call was made', async () => {
+    const spur = load({ 'data-write-key': 'demo', 'data-auto-page': 'false' });
+    const properties = { position: 1, list: ['a'] };
+    spur.track('Impression', properties);
+    properties.position = 2;
+    properties.list.push('b');
+    await spur.flush();
+    expect(r.events()[0].properties).toEqual({ position: 1, list: ['a'] });
+  });
+
+  it('skips, with a warning, an event whose properties JSON cannot carry, and keeps the others', async () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const spur = load({ 'data-write-key': 'demo', 'data-auto-page': 'false' });
+    expect(() => spur.track('Cyclic', cyclic)).not.toThrow();
+    spur.track('Fine');
+    await spur.flush();
+    expect(r.events().map((e) => e.event)).toEqual(['Fine']);
+  });
+
+  // (Pages of earlier tests listen too: this one sends through a fetch of its own.)
+  it('sends the page view on a pagehide right after load, at once and with keepalive', () => {
+    const own = recorder();
+    load({}, [['init', { writeKey: 'demo', fetch: own.fetch }]]);
+    dispatchEvent(new Event('pagehide'));
+    expect(own.calls).toHaveLength(1);
+    expect(own.calls[0].init.keepalive).toBe(true);
+    expect(own.events().map((e) => e.type)).toEqual(['page']);
+  });
+
+  it('sends the page view when the page is hidden right after load', () => {
+    const own = recorder();
+    load({}, [['init', { writeKey: 'demo', fetch: own.fetch }]]);
+    const visibility = jest.spyOn(document, 'visibilityState', 'get').mockReturnValue('hidden');
+    document.dispatchEvent(new Event('visibilitychange'));
+    visibility.mockRestore();
+    expect(own.events().map((e) => e.type)).toEqual(['page']);
+  });
+
+  it('answers user() right after load', () => {
+    const spur = load({ 'data-write-key': 'demo' });
+    const { anonymousId } = spur.user();
+    expect(anonymousId).toMatch(UUID_V4);
+    expect(document.cookie).toContain(`spur_aid=${anonymousId}`);
+  });
 });

@@ -56,6 +56,17 @@ function snippet(...calls: unknown[][]) {
       ]);
     });
 
+    it('leaves cookies and the rest of its start to a task after the script, keeping the order of calls', async () => {
+      snippet(['track', 'Queued']);
+      run({ 'data-write-key': 'demo', 'data-endpoint': 'http://collector.test' });
+      w.spur!.track('Right after');
+      expect(document.cookie).not.toContain('spur_aid');
+      await new Promise((resolve) => setTimeout(resolve));
+      expect(document.cookie).toContain('spur_aid=');
+      await w.spur!.flush();
+      expect(r.events().map((e) => e.event || e.type)).toEqual(['page', 'Queued', 'Right after']);
+    });
+
     it('applies a queued init first and keeps spur(command) working', async () => {
       snippet(['track', 'Queued'], ['init', { writeKey: 'queued', endpoint: 'http://other.test' }]);
       run({ 'data-auto-page': 'false' });

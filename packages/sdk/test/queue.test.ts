@@ -152,6 +152,29 @@ describe('batching', () => {
     ]);
   });
 
+  it('sends a burst in requests as large as a keepalive request may be, not flushAt events first', async () => {
+    const r = start();
+    for (let i = 0; i < 100; i++) spur.track('E' + i, { pad: 'x'.repeat(300) }); // ~75 KB
+    await spur.flush();
+    expect(r.calls).toHaveLength(2);
+    expect(r.calls[0].body.batch.length).toBeGreaterThan(60);
+    for (const c of r.calls) expect(String(c.init.body).length).toBeLessThan(65536);
+    expect(r.events().map((e) => e.event)).toEqual(Array.from({ length: 100 }, (_, i) => 'E' + i));
+  });
+
+  it('stores what a tick records even while a request is out or backing off, flushAt reached or not', async () => {
+    const r = start(() => new TypeError('offline'));
+    spur.track('A');
+    await settle();
+    jest.advanceTimersByTime(2000); // fails: backing off
+    await until(() => r.calls.length === 1);
+    await settle();
+    for (let i = 0; i < 25; i++) spur.track('B' + i);
+    await settle();
+    expect(await ids()).toEqual(['A', ...Array.from({ length: 25 }, (_, i) => 'B' + i)]);
+    expect(r.calls).toHaveLength(1);
+  });
+
   it('writes a burst of calls as a few parcels, not a row per event', async () => {
     const r = start(() => new TypeError('offline'), { flushAt: 5000 });
     for (let i = 0; i < 300; i++) spur.track('E' + i, { pad: 'x'.repeat(500) });

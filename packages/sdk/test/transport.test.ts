@@ -1,4 +1,4 @@
-import { backoff, batchOf, body, KEEPALIVE_LIMIT, send, TIMEOUT, verdict } from '../src/transport';
+import { backoff, batchOf, body, KEEPALIVE_LIMIT, KEEPALIVE_QUOTA, send, TIMEOUT, verdict } from '../src/transport';
 import type { SpurEvent } from '../src/types';
 import { recorder } from './helpers';
 
@@ -61,6 +61,19 @@ describe('batchOf(parcels)', () => {
     expect(batch.reduce((n, p) => n + size(p), 0)).toBeLessThanOrEqual(KEEPALIVE_LIMIT);
     expect(batch.reduce((n, p) => n + size(p), 0) + size(parcels[batch.length])).toBeGreaterThan(KEEPALIVE_LIMIT);
     expect(batchOf([])).toEqual([]);
+  });
+
+  it('fills a batch up to 64,000 characters: a request costs the page about the same whatever its size', () => {
+    const parcels = [parcel(1, 30, 'x'.repeat(950)), parcel(2, 30, 'x'.repeat(950))];
+    expect(size(parcels[0]) + size(parcels[1])).toBeGreaterThan(60000);
+    expect(batchOf(parcels)).toEqual(parcels);
+  });
+
+  it('leaves room in the 64 KiB keepalive quota for the envelope, with a long write key', () => {
+    const events = Array.from({ length: 64 }, (_, i) => JSON.stringify(event(i, 'x'.repeat(900))));
+    const batch = batchOf([[[1, 'page'], events]]);
+    expect(batch[0][1].join().length).toBeLessThanOrEqual(KEEPALIVE_LIMIT);
+    expect(body(batch.map((p) => p[1]), 'k'.repeat(1000), 1000).length).toBeLessThanOrEqual(KEEPALIVE_QUOTA);
   });
 
   it('always takes one parcel, even one over the limit (an event too big on its own)', () => {

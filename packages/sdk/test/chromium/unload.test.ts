@@ -124,6 +124,32 @@ const times = (name: string) => h.delivered().filter((n) => n === name).length;
     expect(h.duplicates()).toEqual([]);
   });
 
+  it('delivers the page view of a page that goes away right after spur.js ran, before the rest of its start', async () => {
+    const page = await context.newPage();
+    // A microtask after spur.js set window.spur, so before the task it leaves for cookies,
+    // IndexedDB and the timezone: note whether that ran already, and leave the page.
+    await page.addInitScript(() => {
+      let value: unknown;
+      Object.defineProperty(window, 'spur', {
+        configurable: true,
+        get: () => value,
+        set(v: { track?: unknown }) {
+          value = v;
+          if (v.track)
+            queueMicrotask(() => {
+              (window as any).cookieWhenEvaluated = document.cookie.includes('spur_aid');
+              dispatchEvent(new Event('pagehide'));
+            });
+        },
+      });
+    });
+    await page.goto(h.pageUrl(opts));
+    await h.until(() => times('page') === 1, 5000, 'the page view');
+    expect(await page.evaluate(() => (window as any).cookieWhenEvaluated)).toBe(false);
+    expect(h.arrivals.filter((a) => a.names.includes('page'))).toHaveLength(1);
+    expect(h.duplicates()).toEqual([]);
+  });
+
   it('stays usable after the back/forward cache, sending each event once', async () => {
     const page = await open();
     await page.evaluate(() => addEventListener('pageshow', (e) => ((window as any).restored = e.persisted)));
