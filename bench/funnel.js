@@ -15,42 +15,15 @@ const { execFileSync } = require('node:child_process');
 const { machine } = require('./lib/machine');
 const { num, mark, table } = require('./lib/format');
 const { median } = require('./lib/stats');
+const { random, sizedArgs } = require('./lib/scale');
 
 const DIST = path.join(__dirname, '../packages/collector/dist/analytics');
 const STEPS = ['Product Viewed', 'Product Added', 'Checkout Started', 'Order Completed'];
 
-function parseSize(text) {
-  const m = /^(\d+(?:\.\d+)?)([kKmM]?)$/.exec(text.trim());
-  if (!m) throw new Error(`bench/funnel: a size is like 100k, 1M or 250000; got ${text}`);
-  return Math.round(Number(m[1]) * (m[2] ? (m[2].toLowerCase() === 'k' ? 1e3 : 1e6) : 1));
-}
-
-function args(argv) {
-  const get = (name) => {
-    const i = argv.indexOf(name);
-    return i === -1 ? undefined : argv[i + 1];
-  };
-  const quick = argv.includes('--quick');
-  return {
-    child: get('--child'),
-    sizes: (get('--sizes') || '100k,1M,5M').split(',').map(parseSize),
-    runs: Number(get('--runs') || (quick ? 5 : 7)),
-    builds: Number(get('--builds') || (quick ? 2 : 3)),
-  };
-}
+const args = (argv) => sizedArgs(argv, { sizes: '100k,1M,5M', quickSizes: '100k,1M,5M', runs: 7, quickRuns: 5 });
 
 // --- Synthetic shop traffic ---
 
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const AGENTS = [
   { device: 'desktop', browser: 'Chrome', os: 'Windows' },
@@ -218,16 +191,13 @@ function runSize(size, o) {
 
 // --- Parent: one child per size, then the table ---
 
-function main() {
-  const o = args(process.argv.slice(2));
-  if (o.child) {
-    const result = runSize(Number(o.child), o);
-    process.stdout.write(JSON.stringify(result) + '\n');
-    return;
-  }
+/** Runs every size in a child process; resolves to { markdown, targets, data }. */
+async function funnelBench({ quick = false, log = console.error, sizes } = {}) {
+  const o = args(quick ? ['--quick'] : []);
+  if (sizes) o.sizes = sizes;
   const results = [];
   for (const size of o.sizes) {
-    process.stderr.write(`bench/funnel: ${num(size)} events...\n`);
+    log(`bench/funnel: ${num(size)} events...`);
     const out = execFileSync(
       process.execPath,
       ['--expose-gc', '--max-old-space-size=8192', __filename, '--child', String(size), '--runs', String(o.runs), '--builds', String(o.builds)],
@@ -238,6 +208,7 @@ function main() {
   const m = machine();
   const fmt = (x) => `${num(x, x < 10 ? 1 : 0)} ms`;
   const range = (q) => `${fmt(q.median)} (${num(q.min, 0)}–${num(q.max, 0)})`;
+  const oneM = results.find((r) => r.size === 1e6);
   const rows = results.map((r) => {
     const target = r.size === 1e6 ? mark(r.funnel.median + r.index < 1000) : '–';
     return [
@@ -253,9 +224,7 @@ function main() {
       target,
     ];
   });
-  const lines = [
-    '## Funnel engine (bench/funnel.js)',
-    '',
+  const markdown = [
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, load ${m.load}. ` +
       `Median of ${o.builds} builds and ${o.runs} runs per query (range in brackets).`,
     '',
@@ -276,10 +245,28 @@ function main() {
     ),
     '',
     'Units reached per step (session funnel): ' + results.map((r) => `${num(r.size)}: ${r.funnel.units.join(' → ')}`).join('; '),
-  ];
-  console.log(lines.join('\n'));
+  ].join('\n');
+  const targets = oneM ? [{ name: 'funnel over 1M events (session index + query) < 1 s', ok: oneM.funnel.median + oneM.index < 1000 }] : [];
+  return { markdown, targets, data: results };
+}
+
+function main() {
+  const o = args(process.argv.slice(2));
+  if (o.child) {
+    const result = runSize(Number(o.child), o);
+    process.stdout.write(JSON.stringify(result) + '\n');
+    return;
+  }
+  funnelBench({ quick: process.argv.includes('--quick'), sizes: o.sizes }).then(
+    (r) => console.log(['## Funnel engine (bench/funnel.js)', '', r.markdown].join('\n')),
+    (err) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );
 }
 
 if (require.main === module) main();
 
-module.exports = { generate };
+module.exports = funnelBench;
+module.exports.generate = generate;

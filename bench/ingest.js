@@ -41,13 +41,36 @@ function tally(counts, body) {
 }
 
 /**
+ * CPU seconds a process has used so far (user + system, all its threads), from /proc; null where
+ * there is no /proc. Clock ticks are USER_HZ, 100 on Linux.
+ */
+function processCpuSeconds(pid) {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * One closed-loop autocannon run of `amount` requests (each connection sends its next request
  * when the answer to the last one is in). Every body is fresh (unique messageIds). Resolves once
- * every request has its answer, to counts, latency percentiles (ms) and the wall time.
+ * every request has its answer, to counts, latency percentiles (ms), the wall time, and the CPU
+ * the server process (`pid`) and this process (the load generator) used, in cores.
  */
-function load(url, { amount, factory, maxSeconds = 120 }) {
+function load(url, { amount, factory, pid, maxSeconds = 120 }) {
   const counts = { ok: 0, accepted: 0, duplicates: 0, rejected: 0, errors: 0 };
+  const serverCpu = processCpuSeconds(pid);
+  const ownCpu = process.cpuUsage();
   const started = process.hrtime.bigint();
+  // The wall time ends at the last answer. The load generator calls back only at its next 1 s
+  // sample tick, so its own end time rounds every run up to whole seconds: 0.8 s counted as 1 s.
+  let lastAnswer = started;
+  // CPU taken at the last answer too, for the same reason; an errored request leaves no answer,
+  // and then the end of the call stands in.
+  let answers = 0;
+  let cpuAtEnd = null;
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
@@ -63,6 +86,8 @@ function load(url, { amount, factory, maxSeconds = 120 }) {
             headers: HEADERS,
             setupRequest: (req) => ({ ...req, body: factory.next() }),
             onResponse: (status, body) => {
+              lastAnswer = process.hrtime.bigint();
+              if (++answers === amount) cpuAtEnd = { server: processCpuSeconds(pid), own: process.cpuUsage(ownCpu) };
               if (status < 200 || status > 299) return;
               counts.ok++;
               tally(counts, body);
@@ -73,10 +98,14 @@ function load(url, { amount, factory, maxSeconds = 120 }) {
       (err, result) => {
         clearTimeout(guard);
         if (err) return reject(err);
-        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        const seconds = Number(lastAnswer - started) / 1e9;
+        const cpu = cpuAtEnd ?? { server: processCpuSeconds(pid), own: process.cpuUsage(ownCpu) };
+        const cpuSeconds = cpuAtEnd ? seconds : Number(process.hrtime.bigint() - started) / 1e9;
         resolve({
           ...counts,
           seconds,
+          serverCores: cpu.server === null || serverCpu === null ? NaN : (cpu.server - serverCpu) / cpuSeconds,
+          loadCores: (cpu.own.user + cpu.own.system) / 1e6 / cpuSeconds,
           requests: counts.ok,
           errors: counts.errors + result.errors + result.timeouts,
           non2xx: result.non2xx,
@@ -122,8 +151,9 @@ async function collectorRun({ seconds, warmup, rate, profileDir }) {
       warm = await paced(collector.url, { amount: Math.round(rate * warmup), rate, factory });
       run = await paced(collector.url, { amount: Math.round(rate * seconds), rate, factory });
     } else {
-      warm = await load(collector.url, { amount: WARMUP_REQUESTS * warmup, factory });
-      run = await load(collector.url, { amount: Math.max(50, Math.round((warm.requests / warm.seconds) * seconds)), factory });
+      warm = await load(collector.url, { amount: WARMUP_REQUESTS * warmup, factory, pid: collector.pid });
+      const amount = Math.max(50, Math.round((warm.requests / warm.seconds) * seconds));
+      run = await load(collector.url, { amount, factory, pid: collector.pid });
     }
     await collector.stop();
     const stored = countStored(collector.db);
@@ -139,26 +169,78 @@ async function bareRun({ seconds, warmup }) {
   const bare = await startBare();
   const factory = batchFactory(BATCH);
   try {
-    const warm = await load(bare.url, { amount: WARMUP_REQUESTS * warmup * 4, factory });
+    const warm = await load(bare.url, { amount: WARMUP_REQUESTS * warmup * 4, factory, pid: bare.pid });
     const amount = Math.max(50, Math.round((warm.requests / warm.seconds) * seconds));
-    return await load(bare.url, { amount, factory });
+    return await load(bare.url, { amount, factory, pid: bare.pid });
   } finally {
     await bare.stop();
   }
 }
 
-/** Runs a collector under full load with `node --cpu-prof` and summarises where its time went. */
+/**
+ * Runs a collector under full load with `node --cpu-prof` and summarises where its time went, per
+ * thread: node writes one profile per thread (CPU.<date>.<time>.<pid>.<thread id>.<n>.cpuprofile),
+ * the main thread (id 0, HTTP and validation) first, then the SQLite writer and checkpointer.
+ * Resolves to { events, threads: [{ thread, totalMs, self, inclusive }] }; `events` is what the
+ * profiled process acknowledged (warm-up and measured run).
+ */
 async function profileCollector(seconds) {
   const dir = tempDir('profile');
   try {
-    await collectorRun({ seconds, warmup: 1, profileDir: dir });
-    const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-    if (!file) return null;
-    return summarizeProfile(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')));
+    const run = await collectorRun({ seconds, warmup: 1, profileDir: dir });
+    const threadOf = (f) => Number(f.split('.')[4]);
+    const files = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.cpuprofile'))
+      .sort((a, b) => threadOf(a) - threadOf(b));
+    const threads = files.map((f) => ({
+      thread: threadOf(f) === 0 ? 'main thread' : `worker thread ${threadOf(f)}`,
+      ...summarizeProfile(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'))),
+    }));
+    return { events: run.acknowledged, threads };
   } finally {
     cleanup(dir);
   }
 }
+
+// Ingest stages by where a profile's self time lands: [stage, test on (function, file)]. The
+// first match counts; a native call (JSON.parse, a statement's run, COMMIT with its fsync) is
+// self time of the JavaScript function that made it.
+const STAGES = [
+  ['idle (waiting for requests, answers or the disk)', (fn) => fn === '(idle)'],
+  ['garbage collection', (fn) => fn === '(garbage collector)'],
+  ['body to text + JSON.parse', (fn) => fn === 'parseJson' || fn === 'readPlainBody'],
+  ['validation', (fn, file) => file === 'validate.js'],
+  ['row building: StoredEvent, JSON.stringify of the body', (fn, file) => ['stored-event.js', 'useragent.js', 'ip.js'].includes(file) || fn === 'toRows'],
+  ['hand-off between threads (postMessage, group commit)', (fn, file) => fn === 'postMessage' || ['sqlite.js', 'group-commit.js', 'sqlite-writer-thread.js'].includes(file)],
+  ['SQLite inserts (events, runs, identity)', (fn, file) => file === 'sqlite-writer.js'],
+  ['COMMIT: WAL write + fsync (+ SQLite automatic checkpoint)', (fn) => fn === 'sqliteTransaction'],
+  ['PASSIVE checkpoint (checkpointer thread)', (fn, file) => fn === 'pragma' || file === 'sqlite-checkpoint-thread.js'],
+  ['HTTP, Express, ingest handler, other', () => true],
+];
+
+/** Rows of per-stage time per event (µs), per thread, from profileCollector's result. */
+function stageRows({ events, threads }) {
+  const rows = [];
+  for (const t of threads) {
+    const byStage = new Map();
+    for (const { name, ms } of t.self) {
+      const m = /^(.*?)(?: \((?:.*\/)?([^/:]+):\d+:\d+\))?$/.exec(name);
+      const [fn, file] = [m[1], m[2] ?? ''];
+      const stage = STAGES.find(([, test]) => test(fn, file))[0];
+      byStage.set(stage, (byStage.get(stage) || 0) + ms);
+    }
+    for (const [stage] of STAGES) {
+      const ms = byStage.get(stage);
+      if (ms >= 0.005 * t.totalMs) rows.push([t.thread, stage, num((ms * 1000) / events, 2), `${num((100 * ms) / t.totalMs, 1)} %`]);
+    }
+  }
+  return rows;
+}
+
+// CPU of a full-load run in cores (of this machine's os.availableParallelism()): is either side short of CPU?
+const cpu = (r) => `CPU: server ${num(r.serverCores, 2)} cores, load generator ${num(r.loadCores, 2)}`;
+const medianCpu = (runs) => ({ serverCores: median(runs.map((r) => r.serverCores)), loadCores: median(runs.map((r) => r.loadCores)) });
 
 const range = (xs, digits = 0) => `${num(Math.min(...xs), digits)}–${num(Math.max(...xs), digits)}`;
 
@@ -174,12 +256,12 @@ module.exports = async function ingest({ quick = false, log = console.error, pro
   for (let i = 0; i < reps; i++) {
     const c = await collectorRun({ seconds, warmup });
     log(
-      `  collector ${i + 1}: ${num(c.eventsPerSec)} events/s, p50 ${c.p50} ms, p99 ${c.p99} ms; ` +
+      `  collector ${i + 1}: ${num(c.eventsPerSec)} events/s, p50 ${c.p50} ms, p99 ${c.p99} ms; ${cpu(c)}; ` +
         `stored ${c.stored} / acknowledged ${c.acknowledged}${c.honest ? '' : ' MISMATCH'}; non-2xx ${c.non2xx}, errors ${c.errors}`,
     );
     full.push(c);
     const b = await bareRun({ seconds, warmup });
-    log(`  bare      ${i + 1}: ${num(b.eventsPerSec)} events/s, p50 ${b.p50} ms, p99 ${b.p99} ms`);
+    log(`  bare      ${i + 1}: ${num(b.eventsPerSec)} events/s, p50 ${b.p50} ms, p99 ${b.p99} ms; ${cpu(b)}`);
     bare.push(b);
     const f = await collectorRun({ seconds, warmup: 2, rate: FIXED_RATE });
     log(
@@ -204,7 +286,7 @@ module.exports = async function ingest({ quick = false, log = console.error, pro
       `collector, full load (${CONNECTIONS} connections)`,
       `${num(eps)} events/s`,
       range(full.map((r) => r.eventsPerSec)),
-      `p50 ${num(median(full.map((r) => r.p50)), 1)} ms, p99 ${num(median(full.map((r) => r.p99)), 1)} ms`,
+      `p50 ${num(median(full.map((r) => r.p50)), 1)} ms, p99 ${num(median(full.map((r) => r.p99)), 1)} ms; ${cpu(medianCpu(full))}`,
       '',
       '',
     ],
@@ -212,7 +294,7 @@ module.exports = async function ingest({ quick = false, log = console.error, pro
       'bare node:http + JSON.parse (ceiling)',
       `${num(ceiling)} events/s`,
       range(bare.map((r) => r.eventsPerSec)),
-      `p50 ${num(median(bare.map((r) => r.p50)), 1)} ms, p99 ${num(median(bare.map((r) => r.p99)), 1)} ms`,
+      `p50 ${num(median(bare.map((r) => r.p50)), 1)} ms, p99 ${num(median(bare.map((r) => r.p99)), 1)} ms; ${cpu(medianCpu(bare))}`,
       '',
       '',
     ],
@@ -245,11 +327,18 @@ module.exports = async function ingest({ quick = false, log = console.error, pro
   const bodyBytes = Buffer.byteLength(batchFactory(BATCH).next());
   const notes = [];
   if (profile || ratio < RATIO_TARGET) {
-    const p = await profileCollector(seconds);
-    if (p) {
+    const profile = await profileCollector(seconds);
+    notes.push(
+      '',
+      `Where the collector's time goes under full load, per stage and thread (\`node --cpu-prof\`, which slows the collector; ` +
+        `${num(profile.events)} events; wall time of each thread, so idle and blocking calls count):`,
+      '',
+      table(['Thread', 'Stage', 'µs per event', 'Share of the thread'], stageRows(profile)),
+    );
+    for (const p of profile.threads) {
       notes.push(
         '',
-        `Collector CPU profile under full load (\`node --cpu-prof\`, ${num(p.totalMs / 1000, 1)} s sampled; self time):`,
+        `Collector CPU profile under full load, ${p.thread} (${num(p.totalMs / 1000, 1)} s sampled; self time):`,
         '',
         ...p.self.slice(0, 12).map((x) => `- ${num((100 * x.ms) / p.totalMs, 1)} % ${x.name}`),
       );

@@ -1,5 +1,5 @@
 // `npm run bench`: runs the benchmark sections, prints one markdown document and writes it to
-// bench/results.md. Flags: --only size,main-thread,delivery,ingest   --quick (fewer repetitions).
+// bench/results.md. Flags: --only size,main-thread,delivery,ingest,analytics   --quick (fewer repetitions).
 // Benchmarks, not tests: nothing here fails a build; the ✅/❌ marks say which targets were met.
 'use strict';
 const fs = require('node:fs');
@@ -7,7 +7,7 @@ const path = require('node:path');
 const { machine } = require('./lib/machine');
 const { mark, table } = require('./lib/format');
 
-const SECTIONS = ['size', 'main-thread', 'delivery', 'ingest'];
+const SECTIONS = ['size', 'main-thread', 'delivery', 'ingest', 'analytics'];
 
 function parseArgs(argv) {
   const quick = argv.includes('--quick');
@@ -46,11 +46,23 @@ async function delivery({ quick, log }) {
   };
 }
 
+/** Section 5: the funnel engine alone (bench/funnel.js), then exports from SQLite (bench/exports.js). */
+async function analyticsSection(o) {
+  const engine = await require('./funnel')(o);
+  const stored = await require('./exports')(o);
+  return {
+    markdown: ['### The engine, in memory (bench/funnel.js)', '', engine.markdown, '', '### From a SQLite store (bench/exports.js)', '', stored.markdown].join('\n'),
+    targets: [...engine.targets, ...stored.targets],
+    data: { engine: engine.data, stored: stored.data },
+  };
+}
+
 const RUNNERS = {
   size: (o) => require('./size')(o),
   'main-thread': (o) => require('./main-thread')(o),
   delivery,
   ingest: (o) => require('./ingest')(o),
+  analytics: analyticsSection,
 };
 
 const TITLES = {
@@ -58,6 +70,7 @@ const TITLES = {
   'main-thread': '2. Main-thread cost in headless Chromium',
   delivery: '3. Delivery',
   ingest: '4. Ingest throughput and latency',
+  analytics: '5. Funnels and exports',
 };
 
 /** Chromium's version when no browser section ran (for the machine line). */

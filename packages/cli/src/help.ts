@@ -22,8 +22,52 @@ Options (each flag overrides the environment variable in brackets):
   --cookie-domain NAME   Domain of the spur_aid cookie the collector re-issues on same-site
                          requests [SPUR_COOKIE_DOMAIN] (default host-only); use the same
                          value as the script tag's data-cookie-domain
+  --session-minutes N    inactivity that ends a session for events without a client session
+                         id [SPUR_SESSION_MINUTES] (default 30)
+  --abandon-minutes N    minutes without cart activity before a cart counts as abandoned and a
+                         Cart Abandoned event is recorded [SPUR_ABANDON_MINUTES] (default 30)
 
 SIGTERM drains for up to 8 s, closes the database and exits 0 within 10 s.
+`;
+
+const EXPORT = `Usage: spur export <funnel|carts|products|profiles|events> [options]
+
+Writes an export of the collector's data: the same rows and formats as the admin
+API's /v1/exports/*. Reads the database file directly (SPUR_DB / --db), or a
+running collector over HTTP (--url with --token). Abandoned carts are detected up
+to the moment of the export first. With --out the file appears only when it is
+complete; a progress line is drawn on stderr when it is a terminal.
+
+Exports:
+  funnel       step counts, drop-off, conversion and median time per step
+  carts        one row per abandoned cart, recovered or not
+  products     per product: views, adds, removes, purchases, revenue, rates
+  profiles     per customer: first/last seen, sessions, devices, orders, revenue
+  events       every stored event (NDJSON), streamed
+
+Options:
+  --db FILE            SQLite database [SPUR_DB] (default ./data/spur.db)
+  --url URL            a running collector instead of the file [SPUR_URL]
+  --token TOKEN        its admin token [SPUR_ADMIN_TOKEN]
+  --out FILE, -o FILE  write to FILE instead of stdout
+  --format F           json | csv | ndjson (funnel: json | csv; events: ndjson)
+  --from TIME          only from this time on (ISO 8601 date or time, inclusive)
+  --to TIME            only before this time (exclusive)
+  --steps A,B,C        funnel steps: event names, page, or page:/path (a path prefix)
+                       (default Product Viewed,Product Added,Checkout Started,Order Completed)
+  --unit U             funnel unit: session (default) | visitor | customer
+  --window W           funnel conversion window after step 1, e.g. 30m, 2h, 7d
+                       (default: the session for session units, 7d otherwise)
+  --by B               funnel breakdown: device | browser | channel | utm_source | returning
+  --session-minutes N  inactivity that ends a session without a client session id
+                       [SPUR_SESSION_MINUTES] (default 30; local database only)
+  --abandon-minutes N  minutes without cart activity before a cart counts as abandoned
+                       [SPUR_ABANDON_MINUTES] (default 30; local database only)
+
+Examples:
+  spur export funnel --by device --format csv --out funnel.csv
+  spur export carts --from 2026-11-01 --to 2026-12-01 --format csv
+  spur export events --url https://collector.shop.example --token $SPUR_ADMIN_TOKEN > events.ndjson
 `;
 
 const MAIN = `spur: first-party customer tracking for webshops
@@ -32,6 +76,7 @@ Usage: spur <command> [options]
 
 Commands:
   serve        run the collector (ingest, admin API, SDK bundle)
+  export KIND  export funnels, abandoned carts, products, profiles or events
   help CMD     show the help of one command
 
 Options:
@@ -39,7 +84,8 @@ Options:
   -v, --version  print the version
 
 Environment: SPUR_PORT, SPUR_HOST, SPUR_DB, SPUR_WRITE_KEYS, SPUR_ADMIN_TOKEN,
-SPUR_CLIENT_CLOCK, SPUR_IP, SPUR_TRUST_PROXY, SPUR_COOKIE_DOMAIN (see 'spur serve --help').
+SPUR_CLIENT_CLOCK, SPUR_IP, SPUR_TRUST_PROXY, SPUR_COOKIE_DOMAIN, SPUR_SESSION_MINUTES,
+SPUR_ABANDON_MINUTES (see 'spur serve --help'); SPUR_URL (see 'spur export --help').
 
 Example:
   SPUR_WRITE_KEYS="demo=http://localhost:3000" SPUR_ADMIN_TOKEN=secret spur serve --port 8080
@@ -50,5 +96,5 @@ export function helpText(): string {
 }
 
 export function commandHelp(name: string): string | undefined {
-  return ({ serve: SERVE } as Record<string, string>)[name];
+  return ({ serve: SERVE, export: EXPORT } as Record<string, string>)[name];
 }

@@ -1,4 +1,5 @@
 import { helpText, commandHelp } from './help';
+import { exportCommand } from './commands/export';
 import { serve } from './commands/serve';
 import { UsageError, type Io, defaultIo } from './io';
 
@@ -7,7 +8,7 @@ export type { Io } from './io';
 
 type Command = (args: string[], io: Io) => Promise<number>;
 
-const commands: Record<string, Command> = { serve };
+const commands: Record<string, Command> = { serve, export: exportCommand };
 
 /**
  * Runs the `spur` command line and resolves with the exit code.

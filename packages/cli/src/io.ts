@@ -2,6 +2,10 @@
 export interface Io {
   out(text: string): void;
   err(text: string): void;
+  /** Where `out` writes, when it is a stream: long outputs wait for it to drain. */
+  outStream?: NodeJS.WritableStream;
+  /** Whether `err` goes to a terminal (progress displays are drawn only then). */
+  errIsTTY?: boolean;
   env: NodeJS.ProcessEnv;
   /** Registers a shutdown handler for SIGTERM and SIGINT; returns a function that removes it. */
   onShutdown(handler: (signal: string) => void): () => void;
@@ -14,6 +18,8 @@ export function defaultIo(): Io {
   return {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
+    outStream: process.stdout,
+    errIsTTY: process.stderr.isTTY === true,
     env: process.env,
     onShutdown(handler) {
       const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];

@@ -2,25 +2,11 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { main, type Io } from '@spur/cli';
+import { main } from '@spur/cli';
+import { captureIo } from './io';
 
 const BIN = resolve(__dirname, '../bin/spur.js');
 
-function captureIo(env: NodeJS.ProcessEnv = {}): Io & { stdout: string; stderr: string } {
-  const io = {
-    stdout: '',
-    stderr: '',
-    env,
-    out(text: string) {
-      io.stdout += text;
-    },
-    err(text: string) {
-      io.stderr += text;
-    },
-    onShutdown: () => () => undefined,
-  };
-  return io;
-}
 
 describe('spur (command line)', () => {
   it('explains every command and variable in --help', async () => {

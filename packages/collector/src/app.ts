@@ -6,9 +6,11 @@ import type { TrustProxy } from './config';
 import { errorMiddleware, notFound } from './errors';
 import { reissueVisitorCookie } from './first-party-cookie';
 import type { IpMode } from './ip';
+import { createAnalyticsService } from './analytics-service';
 import { createAdminRouter } from './routes/admin';
+import { createExportRouter } from './routes/exports';
 import { createHealthRouter } from './routes/health';
-import { createIngestRouter } from './routes/ingest';
+import { createIngest } from './routes/ingest';
 import { createSdkRouter } from './routes/sdk';
 import type { Storage } from './storage/types';
 import type { ClientClock } from './stored-event';
@@ -41,6 +43,10 @@ export interface CollectorConfig {
    * data-cookie-domain. @defaultValue host-only
    */
   cookieDomain?: string;
+  /** Inactivity that ends a session without a client session id, in minutes. @defaultValue 30 */
+  sessionMinutes?: number;
+  /** Minutes without cart activity after which a cart counts as abandoned. @defaultValue 30 */
+  abandonMinutes?: number;
 }
 
 // The ingest routes (routes/ingest.ts): the only requests that re-issue the visitor cookie.
@@ -56,21 +62,38 @@ export function createCollector(config: CollectorConfig): Express {
   // ignored) and a mounted collector inherits the parent app's setting.
   if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
 
+  // One analytics cache per app: exports catch it up; a timer, and stored events (a later event
+  // may show that a cart's time has passed), record Cart Abandoned events even if nobody exports.
+  const analytics = createAnalyticsService(storage, {
+    sessionMinutes: config.sessionMinutes,
+    abandonMinutes: config.abandonMinutes,
+    now: config.now,
+  });
+  analytics.start();
+  const observed: Storage = Object.assign(Object.create(storage) as Storage, {
+    append: async (input: Parameters<Storage['append']>[0]) => {
+      const result = await storage.append(input);
+      analytics.nudge();
+      return result;
+    },
+  });
+  const ingest = createIngest({
+    storage: observed,
+    keyring: createKeyring(config.writeKeys),
+    clientClock: config.clientClock ?? 'correct',
+    ipMode: config.ip ?? 'truncate',
+    now: config.now ?? Date.now,
+  });
   app.use(createHealthRouter({ storage })); // first: liveness depends on nothing below
+  // Plain ingest requests are answered here, past none of the middleware below (routes/ingest.ts).
+  app.use(ingest.fastPath);
   app.use(cookieParser());
   // Not on /spur.js: it is publicly cacheable, and a shared cache must never store a Set-Cookie.
   app.post(INGEST_PATHS, reissueVisitorCookie({ cookieDomain: config.cookieDomain }));
   app.use(createSdkRouter({ sdkPath: config.sdkPath }));
-  app.use(
-    createIngestRouter({
-      storage,
-      keyring: createKeyring(config.writeKeys),
-      clientClock: config.clientClock ?? 'correct',
-      ipMode: config.ip ?? 'truncate',
-      now: config.now ?? Date.now,
-    }),
-  );
+  app.use(ingest.router);
   app.use(createAdminRouter({ storage, adminToken: config.adminToken }));
+  app.use(createExportRouter({ storage, adminToken: config.adminToken, analytics, now: config.now ?? Date.now }));
   app.use((req) => {
     throw notFound(`no route for ${req.method} ${req.path}`);
   });

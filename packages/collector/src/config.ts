@@ -16,6 +16,10 @@ export interface ServerConfig {
   trustProxy: TrustProxy;
   /** Domain attribute of the re-issued spur_aid cookie; host-only when unset. */
   cookieDomain?: string;
+  /** Inactivity that ends a session without a client session id, in minutes. */
+  sessionMinutes: number;
+  /** Minutes without cart activity before a cart counts as abandoned. */
+  abandonMinutes: number;
 }
 
 /**
@@ -36,6 +40,8 @@ const SETTINGS = {
   ip: 'SPUR_IP',
   'trust-proxy': 'SPUR_TRUST_PROXY',
   'cookie-domain': 'SPUR_COOKIE_DOMAIN',
+  'session-minutes': 'SPUR_SESSION_MINUTES',
+  'abandon-minutes': 'SPUR_ABANDON_MINUTES',
 } as const;
 
 type Flag = keyof typeof SETTINGS;
@@ -116,7 +122,8 @@ export function parseCookieDomain(text: string): string {
  * Reads SPUR_PORT (8080), SPUR_HOST ('0.0.0.0': all interfaces, what a server wants; use
  * 127.0.0.1 for local only), SPUR_DB (./data/spur.db), SPUR_WRITE_KEYS, SPUR_ADMIN_TOKEN,
  * SPUR_CLIENT_CLOCK (correct), SPUR_IP (truncate), SPUR_TRUST_PROXY (false), SPUR_COOKIE_DOMAIN
- * (none: host-only). Flags of the same name win over env.
+ * (none: host-only), SPUR_SESSION_MINUTES (30), SPUR_ABANDON_MINUTES (30). Flags of the same name
+ * win over env.
  */
 export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<string, string>> = {}): ServerConfig {
   const get = (flag: Flag): string | undefined => {
@@ -127,6 +134,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<string,
   if (!/^\d+$/.test(portText) || Number(portText) > 65535) {
     throw new Error(`Invalid SPUR_PORT / --port "${portText}": expected an integer from 0 to 65535`);
   }
+  const minutes = (flag: 'session-minutes' | 'abandon-minutes') => {
+    const text = get(flag) ?? '30';
+    if (!/^[1-9]\d{0,5}$/.test(text)) {
+      throw new Error(`Invalid ${SETTINGS[flag]} / --${flag} "${text}": expected a whole number of minutes from 1 to 999999`);
+    }
+    return Number(text);
+  };
   const adminToken = get('admin-token');
   const cookieDomain = get('cookie-domain');
   return {
@@ -139,5 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<string,
     ip: oneOf(get('ip') ?? 'truncate', ['truncate', 'drop', 'keep'] as const, 'ip'),
     trustProxy: parseTrustProxy(get('trust-proxy') ?? 'false'),
     ...(cookieDomain !== undefined && { cookieDomain: parseCookieDomain(cookieDomain) }),
+    sessionMinutes: minutes('session-minutes'),
+    abandonMinutes: minutes('abandon-minutes'),
   };
 }

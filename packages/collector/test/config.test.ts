@@ -42,6 +42,8 @@ describe('loadConfig', () => {
       clientClock: 'correct',
       ip: 'truncate',
       trustProxy: false,
+      sessionMinutes: 30,
+      abandonMinutes: 30,
     });
   });
 
@@ -56,6 +58,8 @@ describe('loadConfig', () => {
       SPUR_IP: 'drop',
       SPUR_TRUST_PROXY: 'loopback',
       SPUR_COOKIE_DOMAIN: '.Shop.Example',
+      SPUR_SESSION_MINUTES: '45',
+      SPUR_ABANDON_MINUTES: '60',
     });
     expect(config).toEqual({
       port: 9000,
@@ -67,7 +71,14 @@ describe('loadConfig', () => {
       ip: 'drop',
       trustProxy: 'loopback',
       cookieDomain: 'shop.example',
+      sessionMinutes: 45,
+      abandonMinutes: 60,
     });
+  });
+
+  it('refuses session and abandonment times that are not whole positive minutes', () => {
+    expect(() => loadConfig({ SPUR_SESSION_MINUTES: '0' })).toThrow(/SPUR_SESSION_MINUTES \/ --session-minutes "0"/);
+    expect(() => loadConfig({}, { 'abandon-minutes': '1.5' })).toThrow(/SPUR_ABANDON_MINUTES \/ --abandon-minutes "1.5"/);
   });
 
   it('lets flags win over environment variables', () => {

@@ -5,12 +5,16 @@ describe('@spur/collector exports', () => {
   it('exports exactly the documented runtime values', () => {
     expect(Object.keys(collector).sort()).toEqual(
       [
+        'DERIVED_WRITE_KEY',
+        'EXPORT_KINDS',
         'StorageUnavailableError',
+        'createAnalyticsService',
         'createCollector',
         'loadConfig',
         'openSqliteStorage',
         'openStorage',
         'parseWriteKeys',
+        'runExport',
         'startServer',
       ].sort(),
     );

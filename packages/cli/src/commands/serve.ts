@@ -20,6 +20,8 @@ const options = {
   ip: { type: 'string' },
   'trust-proxy': { type: 'string' },
   'cookie-domain': { type: 'string' },
+  'session-minutes': { type: 'string' },
+  'abandon-minutes': { type: 'string' },
 } as const;
 
 /** `spur serve`: runs the collector until SIGTERM or SIGINT, then drains and closes the database. */

@@ -3,7 +3,7 @@ import { openSqliteStorage } from './sqlite';
 import type { Storage } from './types';
 
 export { openSqliteStorage, type SqliteOptions } from './sqlite';
-export type { AppendInput, AppendResult, RejectedEvent, Storage } from './types';
+export type { AppendInput, AppendResult, EventRange, RawEvent, RejectedEvent, Storage } from './types';
 
 /** Opens the backend named by `db`: a file path for SQLite. */
 export async function openStorage(opts: { db: string }): Promise<Storage> {

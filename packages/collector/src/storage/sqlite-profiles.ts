@@ -1,6 +1,6 @@
 // Profile queries for SQLite: fetch the identity graph and candidate events with SQL, and let
-// identity.ts decide ownership. All reads of one call run synchronously on one connection, so
-// they see one consistent state of the database.
+// identity.ts decide ownership. The caller runs each call in one read transaction, so that all
+// its reads see one state of the database while the writer thread commits.
 import type { Database } from 'better-sqlite3';
 import type { Profile, StoredEvent } from '../../../sdk/src/types';
 import { byTime, canonicalId, currentOwner, ownerAt, summarizeProfile, type IdentityLink } from '../identity';
@@ -33,7 +33,7 @@ export function createProfileReader(db: Database): ProfileReader {
     isCustomer: db.prepare(IS_CUSTOMER).pluck(),
     isAnonymous: db
       .prepare(
-        `SELECT EXISTS (SELECT 1 FROM events WHERE anonymous_id = @id)
+        `SELECT EXISTS (SELECT 1 FROM anonymous_runs WHERE anonymous_id = @id)
              OR EXISTS (SELECT 1 FROM identity_links WHERE anonymous_id = @id)`,
       )
       .pluck(),
@@ -45,8 +45,11 @@ export function createProfileReader(db: Database): ProfileReader {
       'SELECT anonymous_id AS anonymousId, user_id AS userId, first_seen AS firstSeen FROM identity_links WHERE user_id = ?',
     ),
     eventsOfUser: db.prepare('SELECT rowid AS seq, body FROM events WHERE user_id = ?'),
+    // Through the runs of the id (sqlite-schema.ts); the filter on anonymous_id keeps only its rows.
     anonymousOnlyEvents: db.prepare(
-      'SELECT rowid AS seq, timestamp, body FROM events WHERE anonymous_id = ? AND user_id IS NULL',
+      `SELECT e.rowid AS seq, e.timestamp, e.body FROM anonymous_runs r
+       JOIN events e ON e.rowid BETWEEN r.first_seq AND r.last_seq
+       WHERE r.anonymous_id = @id AND e.anonymous_id = @id AND e.user_id IS NULL`,
     ),
   };
 
@@ -88,7 +91,7 @@ export function createProfileReader(db: Database): ProfileReader {
     const who = owner(id);
     if (!who) return null;
     if ('anonymousId' in who) {
-      const entries = q.anonymousOnlyEvents.all(who.anonymousId).map(entry);
+      const entries = q.anonymousOnlyEvents.all({ id: who.anonymousId }).map(entry);
       return { customerId: null, anonymousIds: [who.anonymousId], entries: entries.sort(byTime) };
     }
     const users = members(who.customerId);
@@ -105,7 +108,7 @@ export function createProfileReader(db: Database): ProfileReader {
     // is one of this profile's customer ids (rules 1 and 4).
     for (const anonymousId of firstLinked.keys()) {
       const links = linksOf(anonymousId);
-      for (const row of q.anonymousOnlyEvents.all(anonymousId) as { seq: number; timestamp: string }[]) {
+      for (const row of q.anonymousOnlyEvents.all({ id: anonymousId }) as { seq: number; timestamp: string }[]) {
         const at = ownerAt(links, row.timestamp);
         if (at !== null && users.has(at)) entries.push(entry(row));
       }

@@ -1,17 +1,20 @@
 // The embedded SQLite backend (better-sqlite3): one file, WAL, synchronous=FULL so that a
 // committed transaction is on disk before any request is acknowledged. Writes of concurrent
-// requests are group-committed: one transaction, one fsync, many acknowledgements.
-import { mkdirSync } from 'node:fs';
+// requests are group-committed: one transaction, one fsync, many acknowledgements. The write
+// connection lives on a thread of its own (sqlite-writer-thread.ts), so that the main thread
+// keeps parsing requests while a commit waits for the disk; reads use a connection here.
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
-import type { StoredEvent } from '../../../sdk/src/types';
+import type { Database } from 'better-sqlite3';
 import { StorageUnavailableError } from '../errors';
-import { clientTimestamp, eventFingerprint, isConflict } from '../fingerprint';
 import { createGroupCommit } from './group-commit';
-import { createProfileReader, IS_CUSTOMER } from './sqlite-profiles';
-import { migrate } from './sqlite-schema';
+import { openConnection, type ConnectionOptions } from './sqlite-connection';
 import { checkFreeSpace, toStorageError } from './sqlite-failures';
-import { CONFLICT_REASON, type AppendInput, type AppendResult, type RejectedEvent, type Storage } from './types';
+import { createAnalyticsReader } from './sqlite-analytics';
+import { createProfileReader } from './sqlite-profiles';
+import { startThread } from './sqlite-threads';
+import { createWriter, PROBE, toRows, type WriteItem, type WriteResult } from './sqlite-writer';
+import type { ErrorInfo, FromWriter, ToWriter, WriterThreadData } from './sqlite-writer-thread';
+import type { AppendResult, RejectedEvent, Storage } from './types';
 
 export interface SqliteOptions {
   /** How long a write waits for another connection's lock before failing with 503. @defaultValue 5000 */
@@ -37,126 +40,156 @@ export interface SqliteOptions {
  */
 export const FAILURE_MEMORY_MS = 10_000;
 
-/** Opens (creating file, parent directories and schema as needed) an SQLite store. */
-export async function openSqliteStorage(file: string, options: SqliteOptions = {}): Promise<Storage> {
-  const readonly = options.readonly ?? false;
-  if (file !== ':memory:' && !readonly) mkdirSync(dirname(file), { recursive: true });
-  let db: Database.Database;
-  try {
-    db = new Database(file, { readonly, fileMustExist: readonly });
-  } catch (err) {
-    throw new Error(`cannot open the database ${file}: ${(err as Error).message}`, { cause: err });
-  }
-  try {
-    // A read-only connection can read a WAL file but not switch a file into WAL mode.
-    if (!readonly) db.pragma('journal_mode = WAL');
-    // FULL: the WAL is fsynced at every commit; a 2xx promises the event survives a power cut.
-    db.pragma('synchronous = FULL');
-    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
-    if (options.maxSizeBytes !== undefined) {
-      const pageSize = db.pragma('page_size', { simple: true }) as number;
-      db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.maxSizeBytes / pageSize))}`);
-    }
-    migrate(db, { readonly });
-  } catch (err) {
-    db.close();
-    const code = (err as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('SQLITE_')) {
-      throw new Error(`cannot open the database ${file}: ${(err as Error).message} (${code})`, { cause: err });
-    }
-    throw err;
-  }
-  return createSqliteStorage(db, file === ':memory:' ? null : dirname(file));
+/** Where writes go: the writer thread, or the writer on this thread for an in-memory database. */
+interface WriterLink {
+  /** Resolves after the transaction that holds `item` committed; rejects with the raw failure. */
+  submit(item: WriteItem): Promise<WriteResult>;
+  /** Commits what was submitted, then stops. */
+  close(): Promise<void>;
 }
 
-// A readiness probe queued with the appends: it commits in the same group, on the same path.
-const PROBE = Object.freeze({ probe: true as const });
-type Work = AppendInput | typeof PROBE;
+/** Opens (creating file, parent directories and schema as needed) an SQLite store. */
+export async function openSqliteStorage(file: string, options: SqliteOptions = {}): Promise<Storage> {
+  const connection: ConnectionOptions = {
+    readonly: options.readonly ?? false,
+    busyTimeoutMs: options.busyTimeoutMs ?? 5000,
+    maxSizeBytes: options.maxSizeBytes,
+  };
+  // An in-memory database belongs to the one connection that made it: no thread can share it.
+  if (file === ':memory:') {
+    const db = openConnection(file, connection, true);
+    const writer = createWriter(db);
+    const group = createGroupCommit<WriteItem, WriteResult>((items) => writer.commit(items));
+    return createSqliteStorage(db, { submit: (item) => group.submit(item), close: () => group.drain() }, null);
+  }
+  // The writer thread opens (and migrates) the file first; reads open it once that is done.
+  const writer = await startWriterThread({ file, options: connection });
+  let reads: Database;
+  try {
+    reads = openConnection(file, connection, false);
+  } catch (err) {
+    await writer.close();
+    throw err;
+  }
+  return createSqliteStorage(reads, writer, dirname(file));
+}
 
-function createSqliteStorage(db: Database.Database, dir: string | null): Storage {
-  const insertEvent = db.prepare(
-    `INSERT INTO events (message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`,
-  );
-  // Read on duplicates only. Fingerprints are computed then, from the stored body, rather than
-  // stored with every event: duplicates are rare, and hashing every insert cost about 40% of
-  // the storage's throughput (bench/README.md).
-  const storedVersion = db.prepare('SELECT body FROM events WHERE message_id = ?').pluck();
-  const conflictRecorded = db
-    .prepare('SELECT EXISTS (SELECT 1 FROM rejected_events WHERE message_id = ? AND fingerprint = ?)')
-    .pluck();
-  // firstSeen is the earliest event time of the pair, whatever order events arrive in.
-  const upsertLink = db.prepare(
-    `INSERT INTO identity_links (anonymous_id, user_id, first_seen) VALUES (?, ?, ?)
-     ON CONFLICT (anonymous_id, user_id) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen)`,
-  );
-  const insertAlias = db.prepare(
-    'INSERT INTO aliases (previous_id, user_id, created_at) VALUES (?, ?, ?) ON CONFLICT (previous_id) DO NOTHING',
-  );
-  const isCustomer = db.prepare(IS_CUSTOMER).pluck();
-  const insertRejected = db.prepare(
-    'INSERT INTO rejected_events (message_id, reason, write_key, received_at, raw, fingerprint) VALUES (?, ?, ?, ?, ?, ?)',
-  );
+/** An error of the writer thread, rebuilt on this side so that toStorageError can read its code. */
+function rebuild(info: ErrorInfo): Error {
+  const err = Object.assign(new Error(info.message), info.code === undefined ? {} : { code: info.code });
+  if (info.stack) err.stack = info.stack;
+  return err;
+}
+
+/**
+ * Starts the writer thread and resolves once it has opened the database. What is submitted in
+ * one turn of this thread's event loop travels as one batch (so that requests arriving together
+ * share a commit, as they did with one thread); the writer merges the batches that arrive while
+ * it commits into its next transaction.
+ */
+function startWriterThread(data: WriterThreadData): Promise<WriterLink> {
+  const worker = startThread('sqlite-writer-thread', data);
+  type Pending = { item: WriteItem; resolve: (r: WriteResult) => void; reject: (e: unknown) => void };
+  let queue: Pending[] = [];
+  let timer: NodeJS.Immediate | null = null;
+  const posted = new Map<number, Pending[]>();
+  let nextId = 0;
+  // Set once the thread is gone: every later submission fails with it.
+  let stopped: Error | null = null;
+  let closing: Promise<void> | null = null;
+
+  // The thread keeps the process alive only while it owes answers, as one connection would.
+  const reference = () => (queue.length > 0 || posted.size > 0 ? worker.ref() : worker.unref());
+
+  function post(): void {
+    if (timer !== null) clearImmediate(timer);
+    timer = null;
+    if (queue.length === 0) return;
+    const id = nextId++;
+    posted.set(id, queue);
+    const message: ToWriter = { type: 'write', id, items: queue.map((p) => p.item) };
+    queue = [];
+    worker.postMessage(message);
+  }
+
+  function settle(id: number, settleOne: (p: Pending, i: number) => void): void {
+    const batch = posted.get(id);
+    posted.delete(id);
+    batch?.forEach(settleOne);
+    reference();
+  }
+
+  function fail(err: Error): void {
+    stopped ??= err;
+    for (const batch of [queue, ...posted.values()]) for (const p of batch) p.reject(stopped);
+    queue = [];
+    posted.clear();
+  }
+
+  return new Promise((resolve, reject) => {
+    let ready = false;
+    const link: WriterLink = {
+      submit(item) {
+        if (stopped) return Promise.reject(stopped);
+        return new Promise((resolveItem, rejectItem) => {
+          queue.push({ item, resolve: resolveItem, reject: rejectItem });
+          // setImmediate runs after the I/O callbacks of this loop turn: requests whose bodies
+          // finished arriving together land in the same batch.
+          if (timer === null) timer = setImmediate(post);
+          worker.ref();
+        });
+      },
+      close() {
+        closing ??= new Promise<void>((done) => {
+          if (stopped) return done();
+          post(); // what is queued was promised a commit
+          worker.ref();
+          worker.postMessage({ type: 'close' } satisfies ToWriter);
+          worker.once('exit', () => done());
+        });
+        return closing;
+      },
+    };
+    worker.on('message', (message: FromWriter) => {
+      switch (message.type) {
+        case 'ready':
+          ready = true;
+          reference();
+          return resolve(link);
+        case 'failed':
+          return reject(new Error(message.message));
+        case 'written':
+          return settle(message.id, (p, i) => p.resolve(message.results[i]));
+        case 'refused': {
+          const err = rebuild(message.error);
+          return settle(message.id, (p) => p.reject(err));
+        }
+        case 'closed':
+          stopped ??= new StorageUnavailableError('storage is closed', { reason: 'closed' });
+          return;
+      }
+    });
+    worker.on('error', (err) => {
+      if (!ready) reject(err);
+      fail(new StorageUnavailableError(`the SQLite writer thread failed: ${err.message}`, { cause: err }));
+    });
+    worker.on('exit', (code) => {
+      if (!ready) reject(new Error(`the SQLite writer thread exited (${code}) before opening ${data.file}`));
+      fail(new StorageUnavailableError(`the SQLite writer thread stopped (exit code ${code})`));
+    });
+  });
+}
+
+function createSqliteStorage(db: Database, writer: WriterLink, dir: string | null): Storage {
   const selectRejected = db.prepare(
     'SELECT message_id, reason, write_key, received_at, raw FROM rejected_events ORDER BY id LIMIT ?',
   );
-  const touchHealth = db.prepare(
-    'INSERT INTO health (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at',
-  );
   const reader = createProfileReader(db);
-
-  function recordIdentity(e: StoredEvent): void {
-    if (e.anonymousId && e.userId) upsertLink.run(e.anonymousId, e.userId, e.timestamp);
-    if (e.type === 'alias' && e.previousId && e.userId && e.previousId !== e.userId) {
-      // An anonymous previousId becomes a link, like an identify; a customer previousId is merged
-      // through the aliases table (all of its events and links then resolve to userId).
-      if (!isCustomer.get({ id: e.previousId })) upsertLink.run(e.previousId, e.userId, e.timestamp);
-      insertAlias.run(e.previousId, e.userId, e.timestamp);
-    }
-  }
-
-  function write(input: AppendInput): AppendResult {
-    const stored = input.events.map((e) => {
-      const { writeKey: _ignored, ...body } = e;
-      const json = JSON.stringify(body);
-      const row = [e.messageId, e.type, e.anonymousId ?? null, e.userId ?? null, e.timestamp, e.receivedAt];
-      if (insertEvent.run(...row, input.writeKey, json).changes === 1) {
-        // Identity is recorded once per stored event; a duplicate adds nothing.
-        recordIdentity(e);
-        return true;
-      }
-      // A duplicate. When the client authored something else under this messageId, the stored
-      // event stays and the newcomer is kept as a conflict, once per distinct payload.
-      const storedJson = storedVersion.get(e.messageId) as string | undefined;
-      const existing = storedJson === undefined ? undefined : (JSON.parse(storedJson) as StoredEvent);
-      const fingerprint = eventFingerprint(e);
-      const incoming = { fingerprint, clientTimestamp: clientTimestamp(e) };
-      if (existing && isConflict({ fingerprint: eventFingerprint(existing), clientTimestamp: clientTimestamp(existing) }, incoming)) {
-        const key = `${fingerprint}@${incoming.clientTimestamp ?? ''}`;
-        if (!conflictRecorded.get(e.messageId, key)) {
-          insertRejected.run(e.messageId, CONFLICT_REASON, input.writeKey, e.receivedAt, json, key);
-        }
-      }
-      return false;
-    });
-    for (const r of input.rejected) {
-      insertRejected.run(r.messageId ?? null, r.reason, r.writeKey, r.receivedAt, r.raw, null);
-    }
-    return { stored };
-  }
-
-  // IMMEDIATE takes the write lock up front, so a busy database fails fast at BEGIN instead of
-  // deadlocking when a read transaction tries to upgrade.
-  const writeGroup = db.transaction((items: Work[]): (AppendResult | null)[] => {
-    let probed = false;
-    return items.map((item) => {
-      if (item !== PROBE) return write(item as AppendInput);
-      if (!probed) touchHealth.run(new Date().toISOString());
-      probed = true;
-      return null;
-    });
-  });
-  const group = createGroupCommit<Work, AppendResult | null>((items) => writeGroup.immediate(items));
+  const analytics = createAnalyticsReader(db);
+  // The writer thread commits while reads run here: the statements of one read share one
+  // snapshot (a read transaction), so a profile never pairs links and events of different moments.
+  const snapshot = db.transaction((read: () => unknown) => read());
+  const inSnapshot = <T>(read: () => T): T => snapshot(read) as T;
   let closed: Promise<void> | null = null;
   // The latest append failure, until an append succeeds (see FAILURE_MEMORY_MS).
   let lastFailure: { error: StorageUnavailableError; at: number } | null = null;
@@ -181,16 +214,21 @@ function createSqliteStorage(db: Database.Database, dir: string | null): Storage
     append: async (input) => {
       assertOpen();
       try {
-        const result = (await guard('append', () => group.submit(input))) as AppendResult;
+        // Serialized here, on the caller's thread: the writer thread only writes.
+        const stored = (await guard('append', () => writer.submit(toRows(input)))) as boolean[];
         lastFailure = null;
-        return result;
+        return { stored } satisfies AppendResult;
       } catch (err) {
         if (err instanceof StorageUnavailableError) lastFailure = { error: err, at: Date.now() };
         throw err;
       }
     },
-    getProfile: (id) => guard('read', () => reader.profile(id)),
-    getProfileEvents: (id, options) => guard('read', () => reader.events(id, options?.limit)),
+    getProfile: (id) => guard('read', () => inSnapshot(() => reader.profile(id))),
+    getProfileEvents: (id, options) => guard('read', () => inSnapshot(() => reader.events(id, options?.limit))),
+    eventsAfter: (afterSeq, limit) => guard('read', () => analytics.eventsAfter(afterSeq, limit)),
+    identityGraph: () => guard('read', () => inSnapshot(() => analytics.identityGraph())),
+    eventPage: (range, afterSeq, limit) => guard('read', () => analytics.eventPage(range, afterSeq, limit)),
+    countEvents: (range) => guard('read', () => analytics.countEvents(range)),
     listRejected: (options) =>
       guard('read', () =>
         (selectRejected.all(options?.limit ?? -1) as Record<string, string | null>[]).map(
@@ -215,7 +253,7 @@ function createSqliteStorage(db: Database.Database, dir: string | null): Storage
       }
       // The probe joins the group of the moment (no extra fsync); free space is checked meanwhile.
       const [probe, space] = await Promise.allSettled([
-        guard('probe', () => group.submit(PROBE)),
+        guard('probe', () => writer.submit(PROBE)),
         dir === null ? undefined : checkFreeSpace(dir),
       ]);
       if (probe.status === 'rejected') throw probe.reason;
@@ -224,7 +262,7 @@ function createSqliteStorage(db: Database.Database, dir: string | null): Storage
     close() {
       closed ??= (async () => {
         // Queued appends were promised a commit; write them before closing.
-        await group.drain();
+        await writer.close();
         db.close();
       })();
       return closed;

@@ -2,6 +2,7 @@
 // shared by several collector processes) can implement it unchanged; no caller may rely on
 // in-process state for correctness: dedupe, identity and profiles all come from the database.
 import type { Profile, StoredEvent } from '../../../sdk/src/types';
+import type { IdentityGraph } from '../analytics/profiles';
 
 /** Reason kept with an event whose messageId was already stored with another payload. */
 export const CONFLICT_REASON = 'conflict: messageId already stored with a different payload';
@@ -32,6 +33,19 @@ export interface RejectedEvent {
   receivedAt: string;
 }
 
+/** A time range of events, epoch ms: [from, to); an absent end is open. */
+export interface EventRange {
+  from?: number;
+  to?: number;
+}
+
+/** A stored event as its JSON text, with its row number and time. */
+export interface RawEvent {
+  seq: number;
+  timestamp: string;
+  body: string;
+}
+
 export interface Storage {
   /**
    * Stores events and rejected events. Resolves only after the data is durably committed;
@@ -47,6 +61,20 @@ export interface Storage {
   getProfile(id: string): Promise<Profile | null>;
   /** The profile's events in time order (timestamp, then receivedAt); null when unknown. */
   getProfileEvents(id: string, options?: { limit?: number }): Promise<StoredEvent[] | null>;
+  /**
+   * Up to `limit` stored events after row `afterSeq`, in row (arrival) order, each with its row
+   * number: how the analytics cache catches up, reading only what is new.
+   */
+  eventsAfter(afterSeq: number, limit: number): Promise<{ seq: number; event: StoredEvent }[]>;
+  /** Every identity link and alias, read at one moment. */
+  identityGraph(): Promise<IdentityGraph>;
+  /**
+   * Up to `limit` events with their time in `range`, after row `afterSeq`, in row order, as the
+   * stored JSON text: the events export, page by page, without parsing and re-serialising.
+   */
+  eventPage(range: EventRange, afterSeq: number, limit: number): Promise<RawEvent[]>;
+  /** How many stored events have their time in `range`. */
+  countEvents(range: EventRange): Promise<number>;
   /** Rejected events, oldest first. */
   listRejected(options?: { limit?: number }): Promise<RejectedEvent[]>;
   /**

@@ -1,8 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import type { StoredEvent } from '../../../sdk/src/types';
 import { StorageUnavailableError } from '../../src/errors';
-import { openSqliteStorage, openStorage } from '../../src/storage';
+import { openSqliteStorage, openStorage, type Storage } from '../../src/storage';
 import { SCHEMA_VERSION } from '../../src/storage/sqlite-schema';
 import { useFixtures } from '../helpers';
 import { runStorageContract, storedEvent } from './contract';
@@ -22,7 +23,7 @@ describe('openSqliteStorage', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-    expect(tables).toEqual(['aliases', 'events', 'health', 'identity_links', 'rejected_events']);
+    expect(tables).toEqual(['aliases', 'anonymous_runs', 'events', 'health', 'identity_links', 'rejected_events']);
   });
 
   it('refuses a database written by a newer collector', async () => {
@@ -94,7 +95,8 @@ describe('openSqliteStorage', () => {
     (await openSqliteStorage(file)).close();
     // Back to the version 1 schema, with a row written by a version 1 collector.
     const v1 = new Database(file);
-    v1.exec(`DROP INDEX rejected_events_conflicts; ALTER TABLE rejected_events DROP COLUMN fingerprint;
+    v1.exec(`DROP TABLE anonymous_runs; CREATE INDEX events_anonymous ON events (anonymous_id) WHERE anonymous_id IS NOT NULL;
+             DROP INDEX rejected_events_conflicts; ALTER TABLE rejected_events DROP COLUMN fingerprint;
              DROP TABLE health; PRAGMA user_version = 1;`);
     const old = storedEvent('2024-01-01T00:00:00.000Z', { userId: 'U', messageId: 'old-1' });
     v1.prepare(
@@ -112,6 +114,30 @@ describe('openSqliteStorage', () => {
     const db = new Database(file, { readonly: true });
     fx.cleanup(() => db.close());
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+  });
+
+  it('upgrades a version 2 database: the events of its anonymous ids are found through runs, old and new', async () => {
+    const file = fx.dbFile();
+    (await openSqliteStorage(file)).close();
+    const v2 = new Database(file);
+    v2.exec(`DROP TABLE anonymous_runs; CREATE INDEX events_anonymous ON events (anonymous_id) WHERE anonymous_id IS NOT NULL;
+             PRAGMA user_version = 2;`);
+    const insert = v2.prepare(
+      'INSERT INTO events (message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    // Interleaved, as requests of two visitors arrive.
+    const old = ['A', 'B', 'A'].map((anonymousId, i) => storedEvent(`2024-01-0${i + 1}T00:00:00.000Z`, { anonymousId }));
+    for (const e of old) insert.run(e.messageId, e.type, e.anonymousId, null, e.timestamp, e.receivedAt, 'wk', JSON.stringify(e));
+    v2.close();
+
+    const storage = await fx.storage(file);
+    const later = storedEvent('2024-01-09T00:00:00.000Z', { anonymousId: 'A' });
+    await storage.append({ writeKey: 'wk', events: [later], rejected: [] });
+    expect(await storage.getProfileEvents('A')).toEqual([old[0], old[2], later]);
+    expect(await storage.getProfile('B')).toMatchObject({ id: 'B', eventCount: 1 });
+    const db = new Database(file, { readonly: true });
+    fx.cleanup(() => db.close());
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'events_anonymous'").get()).toBeUndefined();
   });
 
   describe('read-only open', () => {
@@ -150,6 +176,78 @@ describe('openSqliteStorage', () => {
     expect(failure).toMatchObject({ name: 'StorageUnavailableError', reason: 'disk_full', message: expect.stringMatching(/SQLITE_FULL/) });
     expect(stored).toBeGreaterThan(5);
     expect(await storage.getProfileEvents('U')).toHaveLength(stored);
+  });
+});
+
+describe('the writer thread', () => {
+  const fx = useFixtures();
+  const append = (storage: Storage, events: StoredEvent[]) => storage.append({ writeKey: 'wk', events, rejected: [] });
+
+  it('keeps this thread free while a commit waits: timers run while the write waits for a lock', async () => {
+    const file = fx.dbFile();
+    const storage = await openSqliteStorage(file, { busyTimeoutMs: 400 });
+    fx.cleanup(() => storage.close());
+    const locker = new Database(file);
+    fx.cleanup(() => locker.close());
+    locker.exec('BEGIN IMMEDIATE');
+    const started = performance.now();
+    const waiting = append(storage, [storedEvent('2024-01-01T00:00:00.000Z', { userId: 'U' })]);
+    // On this thread, the busy wait of the write would hold the event loop for the whole 400 ms.
+    await new Promise((r) => setTimeout(r, 20));
+    expect(performance.now() - started).toBeLessThan(200);
+    await expect(waiting).rejects.toMatchObject({ reason: 'locked' });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(350);
+  });
+
+  it('reads a profile from one snapshot while the writer commits', async () => {
+    const storage = await fx.storage();
+    // Many events of U make one read long enough for commits to land between its statements.
+    for (let b = 0; b < 6; b++) {
+      await append(storage, Array.from({ length: 500 }, () => storedEvent('2024-01-01T00:00:00.000Z', { anonymousId: 'a-0', userId: 'U' })));
+    }
+    let stop = false;
+    // Each append adds one identify from a new anonymous id: one event and one link of U.
+    const writes = (async () => {
+      for (let k = 1; !stop; k++) {
+        await append(storage, [storedEvent('2024-01-02T00:00:00.000Z', { type: 'identify', anonymousId: `a-${k}`, userId: 'U' })]);
+      }
+    })();
+    try {
+      for (let i = 0; i < 15; i++) {
+        const profile = (await storage.getProfile('U'))!;
+        // In any one state of the database, every anonymous id beyond a-0 came with one event.
+        expect(profile.anonymousIds.length - 1).toBe(profile.eventCount - 3000);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    } finally {
+      stop = true;
+      await writes;
+    }
+    expect((await storage.getProfile('U'))!.anonymousIds.length).toBeGreaterThan(5);
+  });
+
+  it('has committed pages copied into the database file by a checkpointer thread, long before the WAL is full', async () => {
+    const file = fx.dbFile();
+    const storage = await fx.storage(file);
+    const initial = statSync(file).size;
+    // About 1 MB of events: a quarter of the WAL size at which SQLite's own checkpoint would run.
+    for (let b = 0; b < 5; b++) {
+      const blob = 'x'.repeat(2000);
+      await append(storage, Array.from({ length: 100 }, () => storedEvent('2024-01-01T00:00:00.000Z', { anonymousId: 'A', properties: { blob } })));
+    }
+    const deadline = Date.now() + 5000;
+    while (statSync(file).size < initial + 512 * 1024 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(statSync(file).size).toBeGreaterThan(initial + 512 * 1024);
+    expect(await storage.getProfile('A')).toMatchObject({ eventCount: 500 });
+  });
+
+  it('writes on this thread for an in-memory database, which no other thread can open', async () => {
+    const storage = await openSqliteStorage(':memory:');
+    fx.cleanup(() => storage.close());
+    const e = storedEvent('2024-01-01T00:00:00.000Z', { userId: 'U' });
+    await expect(append(storage, [e, e])).resolves.toEqual({ stored: [true, false] });
+    expect(await storage.getProfileEvents('U')).toEqual([e]);
+    await expect(storage.ping()).resolves.toBeUndefined();
   });
 });
 

@@ -1,0 +1,145 @@
+// `spur export` against a database file and against a running collector over loopback HTTP.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCollector, openSqliteStorage, startServer, type Storage } from '@spur/collector';
+import type { StoredEvent } from '@spur/sdk';
+import { main } from '@spur/cli';
+import { captureIo } from './io';
+
+const TOKEN = 'export-test-token';
+const T0 = Date.parse('2026-11-01T10:00:00.000Z');
+const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
+
+
+let n = 0;
+function stored(anonymousId: string, minutes: number, event: string, sessionId: string, properties = {}): StoredEvent {
+  const iso = at(minutes);
+  n += 1;
+  return {
+    type: 'track',
+    event,
+    messageId: `e-${n}`,
+    anonymousId,
+    properties,
+    context: { sessionId } as StoredEvent['context'],
+    timestamp: iso,
+    originalTimestamp: iso,
+    receivedAt: iso,
+  };
+}
+
+let dir: string;
+let file: string;
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'spur-export-'));
+  file = join(dir, 'spur.db');
+  const storage = await openSqliteStorage(file);
+  const mug = { product_id: 'mug', price: 10, currency: 'EUR' };
+  await storage.append({
+    writeKey: 'k',
+    rejected: [],
+    events: [
+      stored('a', 0, 'Product Viewed', 's1', mug),
+      stored('a', 1, 'Product Added', 's1', { ...mug, quantity: 1 }),
+      stored('b', 2, 'Product Viewed', 's2', mug),
+      stored('c', 3, 'Product Viewed', 's3', mug),
+    ],
+  });
+  await storage.close();
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('spur export (database file)', () => {
+  it('writes a funnel as CSV to --out, and says how much it wrote', async () => {
+    const out = join(dir, 'funnel.csv');
+    const io = captureIo();
+    expect(await main(['export', 'funnel', '--db', file, '--steps', 'Product Viewed,Product Added', '--format', 'csv', '--out', out], io)).toBe(0);
+    expect(readFileSync(out, 'utf8').split('\r\n').slice(0, 3)).toEqual([
+      'step,name,units,dropOff,conversionFromPrevious,conversionFromStart,medianSecondsFromPrevious',
+      '1,Product Viewed,3,2,,1,',
+      '2,Product Added,1,,0.3333,0.3333,60',
+    ]);
+    expect(io.stdout).toBe('');
+    expect(io.stderr).toContain(`wrote 3 lines`);
+    // No partial file is left next to the result.
+    expect(readdirSync(dir).filter((f) => f.includes('partial'))).toEqual([]);
+  });
+
+  it('reads SPUR_DB, writes to stdout, and records the abandoned cart it exports', async () => {
+    const io = captureIo({ SPUR_DB: file });
+    expect(await main(['export', 'carts', '--format', 'ndjson'], io)).toBe(0);
+    const carts = io.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(carts).toEqual([expect.objectContaining({ profileId: 'a', abandonedAt: at(31), value: 10, recovered: false })]);
+    const storage: Storage = await openSqliteStorage(file);
+    try {
+      expect((await storage.getProfileEvents('a'))!.map((e) => e.event)).toEqual(['Product Viewed', 'Product Added', 'Cart Abandoned']);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('draws a progress line only when stderr is a terminal', async () => {
+    const tty = captureIo({}, true);
+    expect(await main(['export', 'events', '--db', file], tty)).toBe(0);
+    expect(tty.stdout.trim().split('\n')).toHaveLength(4);
+    expect(tty.stderr).toMatch(/\r\[#+\.*\] 100% exporting: 4 lines/);
+    expect(tty.stderr.endsWith('\r\x1b[K')).toBe(true);
+    const pipe = captureIo();
+    expect(await main(['export', 'events', '--db', file], pipe)).toBe(0);
+    expect(pipe.stderr).toBe('');
+  });
+
+  it('exits 2 with the reason for a bad command line', async () => {
+    for (const [argv, message] of [
+      [['export'], 'expected one of funnel, carts'],
+      [['export', 'everything', '--db', file], "unknown export 'everything'"],
+      [['export', 'funnel', '--db', file, '--from', 'last tuesday'], 'from must be an ISO 8601 date'],
+      [['export', 'events', '--db', file, '--format', 'csv'], 'format of the events export'],
+      [['export', 'funnel', '--db', file, '--unit', 'household'], 'unit must be one of'],
+      [['export', 'funnel', '--url', 'http://127.0.0.1:9'], '--url needs the admin token'],
+    ] as [string[], string][]) {
+      const io = captureIo();
+      expect(await main(argv, io)).toBe(2);
+      expect(io.stderr).toContain(message);
+    }
+  });
+});
+
+describe('spur export --url (a running collector)', () => {
+  it('streams the export over HTTP with the admin token, and fails clearly without the right one', async () => {
+    const storage = await openSqliteStorage(file);
+    const server = await startServer(createCollector({ storage, writeKeys: {}, adminToken: TOKEN, log: () => {} }), {
+      port: 0,
+      host: '127.0.0.1',
+      storage,
+    });
+    try {
+      const io = captureIo();
+      expect(await main(['export', 'events', '--url', server.url, '--token', TOKEN], io)).toBe(0);
+      expect(io.stdout.trim().split('\n').map((l) => JSON.parse(l).messageId)).toHaveLength(4);
+
+      const io2 = captureIo({ SPUR_ADMIN_TOKEN: TOKEN, SPUR_URL: server.url });
+      expect(await main(['export', 'profiles', '--format', 'csv'], io2)).toBe(0);
+      expect(io2.stdout.split('\r\n')[0]).toBe('customerId,firstSeen,lastSeen,events,sessions,devices,orders,revenue,averageOrderValue,lastPurchaseAt');
+
+      const out = join(dir, 'events.ndjson');
+      const denied = captureIo();
+      expect(await main(['export', 'events', '--url', server.url, '--token', 'wrong', '--out', out], denied)).toBe(1);
+      expect(denied.stderr).toContain('answered 401');
+      expect(existsSync(out)).toBe(false);
+
+      const bad = captureIo();
+      expect(await main(['export', 'funnel', '--url', server.url, '--token', TOKEN, '--window', 'soon'], bad)).toBe(1);
+      expect(bad.stderr).toMatch(/answered 400: .*window/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('says when the collector cannot be reached', async () => {
+    const io = captureIo();
+    expect(await main(['export', 'events', '--url', 'http://127.0.0.1:9', '--token', TOKEN], io)).toBe(1);
+    expect(io.stderr).toContain('cannot reach http://127.0.0.1:9');
+  });
+});

@@ -1,0 +1,151 @@
+// Keeps the in-memory analytics engine in step with storage: facts are read in row order from the
+// last one seen (a catch-up costs only the new rows), the identity graph is re-read each time, and
+// carts whose 30 minutes have passed get their Cart Abandoned event recorded, exactly once (the
+// messageId is derived from the cart, so storage drops a repeat, even from another process).
+import type { SpurEvent, StoredEvent } from '../../sdk/src/types';
+import { cartAbandonedEvents, createAnalytics, type AbandonedCart, type Analytics, type IdentityGraph } from './analytics';
+import type { Storage } from './storage/types';
+
+/** Write key recorded on events the collector derives itself (Cart Abandoned). */
+export const DERIVED_WRITE_KEY = 'spur:derived';
+/** Rows read per catch-up step: bounded memory, and the event loop breathes between steps. */
+const PAGE = 5000;
+
+export interface AnalyticsServiceOptions {
+  /** SPUR_SESSION_MINUTES. @defaultValue 30 */
+  sessionMinutes?: number;
+  /** SPUR_ABANDON_MINUTES. @defaultValue 30 */
+  abandonMinutes?: number;
+  /** @defaultValue Date.now */
+  now?: () => number;
+  /** How often carts are checked without an export asking. @defaultValue 60000 */
+  intervalMs?: number;
+  /** How soon after stored events a refresh runs (one per period, however many requests). @defaultValue 5000 */
+  nudgeMs?: number;
+}
+
+export interface AnalyticsService {
+  /**
+   * Reads what storage gained since the last call, records the Cart Abandoned events that are due
+   * by now, and resolves with the engine. Calls while one runs wait for a fresh run of their own,
+   * so a caller always sees every event committed before it called.
+   */
+  refresh(): Promise<Analytics>;
+  /**
+   * Says that events were stored: a refresh follows within nudgeMs, so a later event that shows
+   * a cart's 30 minutes have passed gets its Cart Abandoned recorded without waiting for the timer.
+   */
+  nudge(): void;
+  /** Runs refresh() every intervalMs (the timer does not keep the process alive). */
+  start(): void;
+  stop(): void;
+}
+
+// What a Cart Abandoned messageId is derived from (carts.ts): who had the cart, and when it was left.
+const cartKey = (c: AbandonedCart) => `${c.anonymousId !== null ? 'a:' + c.anonymousId : 'u:' + (c.customerId ?? c.profileId)}|${c.abandonedAt}`;
+const eventKey = (e: SpurEvent) => `${e.anonymousId !== undefined ? 'a:' + e.anonymousId : 'u:' + e.userId}|${e.timestamp}`;
+
+function sameGraph(a: IdentityGraph, b: IdentityGraph): boolean {
+  if (a.links.length !== b.links.length || a.aliases.length !== b.aliases.length) return false;
+  for (let i = 0; i < a.links.length; i++) {
+    const x = a.links[i];
+    const y = b.links[i];
+    if (x.anonymousId !== y.anonymousId || x.userId !== y.userId || x.firstSeen !== y.firstSeen) return false;
+  }
+  for (let i = 0; i < a.aliases.length; i++) {
+    if (a.aliases[i].previousId !== b.aliases[i].previousId || a.aliases[i].userId !== b.aliases[i].userId) return false;
+  }
+  return true;
+}
+
+export function createAnalyticsService(storage: Storage, options: AnalyticsServiceOptions = {}): AnalyticsService {
+  const now = options.now ?? Date.now;
+  const analytics = createAnalytics({ sessionMinutes: options.sessionMinutes, abandonMinutes: options.abandonMinutes });
+  let seq = 0;
+  // Cart Abandoned events known to be stored (cartKey), so each is appended once per process.
+  const recorded = new Set<string>();
+  let current: Promise<Analytics> | undefined;
+  let queued: Promise<Analytics> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let nudged: NodeJS.Timeout | undefined;
+  let graph: IdentityGraph | undefined;
+
+  async function catchUp(): Promise<void> {
+    for (;;) {
+      const rows = await storage.eventsAfter(seq, PAGE);
+      for (const row of rows) {
+        analytics.appendEvent(row.event, row.seq);
+        seq = row.seq;
+      }
+      if (rows.length < PAGE) break;
+      // Reads are synchronous underneath: let requests in between pages, or a first catch-up
+      // of millions of events would hold up ingest for its whole length.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const next = await storage.identityGraph();
+    // A new graph object makes the engine re-resolve every profile; most refreshes find the
+    // graph as it was, so only a changed one is handed over.
+    if (!graph || !sameGraph(graph, next)) analytics.setIdentity((graph = next));
+  }
+
+  async function run(): Promise<Analytics> {
+    await catchUp();
+    const at = now();
+    // Keyed like the messageId (carts.ts) without hashing: thousands of carts per refresh.
+    const due = cartAbandonedEvents(analytics.abandonedCarts({ asOf: at }).filter((c) => !recorded.has(cartKey(c))));
+    if (due.length) {
+      const receivedAt = new Date(at).toISOString();
+      const events = due.map(
+        (e): StoredEvent => ({
+          ...e,
+          originalTimestamp: e.timestamp!,
+          timestamp: e.timestamp!,
+          receivedAt,
+          context: { library: { name: 'spur-collector', version: '0.1.0' } },
+        }),
+      );
+      await storage.append({ writeKey: DERIVED_WRITE_KEY, events, rejected: [] });
+      for (const e of due) recorded.add(eventKey(e));
+      await catchUp();
+    }
+    return analytics;
+  }
+
+  function refresh(): Promise<Analytics> {
+    if (!current) {
+      current = run().finally(() => (current = undefined));
+      return current;
+    }
+    // One run is under way and may have read storage before this call: queue one more, shared by
+    // every caller that arrives meanwhile.
+    queued ??= current
+      .catch(() => undefined)
+      .then(() => {
+        queued = undefined;
+        return refresh();
+      });
+    return queued;
+  }
+
+  return {
+    refresh,
+    nudge() {
+      if (nudged) return;
+      nudged = setTimeout(() => {
+        nudged = undefined;
+        refresh().catch(() => undefined);
+      }, options.nudgeMs ?? 5000);
+      nudged.unref();
+    },
+    start() {
+      if (timer) return;
+      timer = setInterval(() => refresh().catch(() => undefined), options.intervalMs ?? 60_000);
+      timer.unref();
+    },
+    stop() {
+      clearInterval(timer);
+      clearTimeout(nudged);
+      timer = nudged = undefined;
+    },
+  };
+}
