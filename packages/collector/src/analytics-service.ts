@@ -20,8 +20,6 @@ export interface AnalyticsServiceOptions {
   now?: () => number;
   /** How often carts are checked without an export asking. @defaultValue 60000 */
   intervalMs?: number;
-  /** How soon after stored events a refresh runs (one per period, however many requests). @defaultValue 5000 */
-  nudgeMs?: number;
 }
 
 export interface AnalyticsService {
@@ -31,11 +29,6 @@ export interface AnalyticsService {
    * so a caller always sees every event committed before it called.
    */
   refresh(): Promise<Analytics>;
-  /**
-   * Says that events were stored: a refresh follows within nudgeMs, so a later event that shows
-   * a cart's 30 minutes have passed gets its Cart Abandoned recorded without waiting for the timer.
-   */
-  nudge(): void;
   /** Runs refresh() every intervalMs (the timer does not keep the process alive). */
   start(): void;
   stop(): void;
@@ -67,7 +60,6 @@ export function createAnalyticsService(storage: Storage, options: AnalyticsServi
   let current: Promise<Analytics> | undefined;
   let queued: Promise<Analytics> | undefined;
   let timer: NodeJS.Timeout | undefined;
-  let nudged: NodeJS.Timeout | undefined;
   let graph: IdentityGraph | undefined;
 
   async function catchUp(): Promise<void> {
@@ -129,14 +121,6 @@ export function createAnalyticsService(storage: Storage, options: AnalyticsServi
 
   return {
     refresh,
-    nudge() {
-      if (nudged) return;
-      nudged = setTimeout(() => {
-        nudged = undefined;
-        refresh().catch(() => undefined);
-      }, options.nudgeMs ?? 5000);
-      nudged.unref();
-    },
     start() {
       if (timer) return;
       timer = setInterval(() => refresh().catch(() => undefined), options.intervalMs ?? 60_000);
@@ -144,8 +128,7 @@ export function createAnalyticsService(storage: Storage, options: AnalyticsServi
     },
     stop() {
       clearInterval(timer);
-      clearTimeout(nudged);
-      timer = nudged = undefined;
+      timer = undefined;
     },
   };
 }
