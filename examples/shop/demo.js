@@ -63,12 +63,17 @@ async function main() {
   const keys = Object.keys(config.writeKeys ?? {});
   const writeKey = keys.includes('demo') ? 'demo' : keys[0];
   if (!writeKey) throw new Error('SPUR_WRITE_KEYS names no write key; the shop needs one (e.g. demo=http://localhost:3000)');
+  if (env.SPUR_SHOP_CONSENT !== undefined && env.SPUR_SHOP_CONSENT !== 'required') {
+    throw new Error(`SPUR_SHOP_CONSENT must be "required" (or unset), got ${env.SPUR_SHOP_CONSENT}`);
+  }
   const shop = await startShop({
     port: shopPort,
     host: config.host,
     // The same host as the shop: same site, so the collector's cookies are first-party.
     collectorUrl,
     writeKey,
+    // Unset: pages ask for consent only for visitors who came with ?consent=required.
+    consent: env.SPUR_SHOP_CONSENT,
   });
 
   const token = config.adminToken;

@@ -1,6 +1,7 @@
-// Serves the demo shop's static pages. The only dynamic part: when the collector is not at the
-// default address (tests run it on a random port), HTML responses get the script tag rewritten,
-// so the pages themselves stay exactly what a customer would paste.
+// Serves the demo shop's static pages. The only dynamic part is the spur script tag in HTML
+// responses, so the pages themselves stay exactly what a customer would paste: it is rewritten
+// when the collector is not at the default address (tests run it on a random port), and it gets
+// data-consent="required" when the shop asks for consent (see consentMode below).
 const fs = require('node:fs/promises');
 const path = require('node:path');
 const express = require('express');
@@ -14,38 +15,69 @@ const PAGE = /^\/([a-z][a-z0-9-]*)\.html$/;
 const escapeAttribute = (value) =>
   String(value).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-/** Rewrites the spur script tag of one HTML page to point at another collector and write key. */
-function rewriteTag(html, collectorUrl, writeKey) {
-  return html
+/** The shop's own cookie that keeps a visitor's `?consent=` choice of mode for later pages. */
+const CONSENT_MODE_COOKIE = 'shop_consent_mode';
+
+/**
+ * Rewrites the spur script tag of one HTML page to point at another collector and write key, and
+ * with `consent: 'required'` adds data-consent="required" (the SDK then stores and sends nothing
+ * before spur.consent('granted')).
+ */
+function rewriteTag(html, collectorUrl, writeKey, consent) {
+  const out = html
     .replace(/(<script\b[^>]*\bsrc=")http:\/\/localhost:8080(\/spur\.js")/g, `$1${escapeAttribute(collectorUrl)}$2`)
     .replace(/\bdata-write-key="demo"/g, `data-write-key="${escapeAttribute(writeKey)}"`);
+  return consent === 'required' ? out.replace(/\bdata-write-key="/g, 'data-consent="required" data-write-key="') : out;
+}
+
+/**
+ * Whether this request's page asks for consent. The shop-wide option decides, unless the visitor
+ * chose with `?consent=required` (kept in a session cookie of the shop, so every later page of
+ * that browser asks too) or `?consent=default` (back to the shop's setting). This lets one
+ * running demo serve journeys with and without a consent requirement side by side.
+ */
+function consentMode(req, res, shopDefault) {
+  const asked = req.query.consent;
+  if (asked === 'required') {
+    res.cookie(CONSENT_MODE_COOKIE, 'required', { path: '/', sameSite: 'lax' });
+    return 'required';
+  }
+  if (asked === 'default') {
+    res.clearCookie(CONSENT_MODE_COOKIE, { path: '/' });
+    return shopDefault;
+  }
+  const cookie = /(?:^|;\s*)shop_consent_mode=required(?:;|$)/.test(req.get('cookie') || '');
+  return cookie ? 'required' : shopDefault;
 }
 
 /**
  * The shop as an Express app serving public/.
- * @param {{ collectorUrl?: string, writeKey?: string }} [options]
+ * @param {{ collectorUrl?: string, writeKey?: string, consent?: 'required' }} [options]
  *   collectorUrl: where the pages load spur.js from and send events to (default http://localhost:8080);
- *   writeKey: the script tag's data-write-key (default demo).
+ *   writeKey: the script tag's data-write-key (default demo);
+ *   consent: 'required' makes every page ask for consent (data-consent="required" on the tag);
+ *   default: only for visitors who opened a page with ?consent=required.
  */
-function createShopApp({ collectorUrl = DEFAULT_COLLECTOR_URL, writeKey = DEFAULT_WRITE_KEY } = {}) {
+function createShopApp({ collectorUrl = DEFAULT_COLLECTOR_URL, writeKey = DEFAULT_WRITE_KEY, consent } = {}) {
   const url = collectorUrl.replace(/\/+$/, '');
   const rewrite = url !== DEFAULT_COLLECTOR_URL || writeKey !== DEFAULT_WRITE_KEY;
   const app = express();
   app.disable('x-powered-by');
 
-  if (rewrite) {
-    app.get(['/', PAGE], async (req, res, next) => {
-      const name = req.path === '/' ? 'index' : PAGE.exec(req.path)[1];
-      let html;
-      try {
-        html = await fs.readFile(path.join(PUBLIC_DIR, `${name}.html`), 'utf8');
-      } catch (error) {
-        if (error.code === 'ENOENT') return next();
-        throw error;
-      }
-      res.type('html').set('Cache-Control', 'no-cache').send(rewriteTag(html, url, writeKey));
-    });
-  }
+  app.get(['/', PAGE], async (req, res, next) => {
+    const mode = consentMode(req, res, consent);
+    // The files as they are, unless something in the tag changes.
+    if (!rewrite && mode !== 'required') return next();
+    const name = req.path === '/' ? 'index' : PAGE.exec(req.path)[1];
+    let html;
+    try {
+      html = await fs.readFile(path.join(PUBLIC_DIR, `${name}.html`), 'utf8');
+    } catch (error) {
+      if (error.code === 'ENOENT') return next();
+      throw error;
+    }
+    res.type('html').set('Cache-Control', 'no-cache').send(rewriteTag(html, url, writeKey, mode));
+  });
   app.use(express.static(PUBLIC_DIR, { index: 'index.html', setHeaders: noCacheForHtml }));
   return app;
 }
@@ -57,12 +89,12 @@ function noCacheForHtml(res, filePath) {
 
 /**
  * Starts the shop and resolves once it listens.
- * @param {{ port?: number, host?: string, collectorUrl?: string, writeKey?: string }} [options]
- *   port: default 3000 (0 = any free port); host: default all interfaces.
+ * @param {{ port?: number, host?: string, collectorUrl?: string, writeKey?: string, consent?: 'required' }} [options]
+ *   port: default 3000 (0 = any free port); host: default all interfaces; the rest as createShopApp.
  * @returns {Promise<{ url: string, port: number, server: import('node:http').Server, close(): Promise<void> }>}
  */
-function startShop({ port = 3000, host, collectorUrl, writeKey } = {}) {
-  const app = createShopApp({ collectorUrl, writeKey });
+function startShop({ port = 3000, host, collectorUrl, writeKey, consent } = {}) {
+  const app = createShopApp({ collectorUrl, writeKey, consent });
   return new Promise((resolve, reject) => {
     const server = app.listen(port, host);
     server.once('error', reject);

@@ -1,3 +1,5 @@
+import { SIMULATE_HELP } from './commands/simulate';
+
 const SERVE = `Usage: spur serve [options]
 
 Runs the collector: Segment-compatible ingest under /v1/*, the admin API,
@@ -77,6 +79,7 @@ Usage: spur <command> [options]
 Commands:
   serve        run the collector (ingest, admin API, SDK bundle)
   export KIND  export funnels, abandoned carts, products, profiles or events
+  simulate     play journey specs in Chromium and check them against the collector
   help CMD     show the help of one command
 
 Options:
@@ -96,5 +99,5 @@ export function helpText(): string {
 }
 
 export function commandHelp(name: string): string | undefined {
-  return ({ serve: SERVE, export: EXPORT } as Record<string, string>)[name];
+  return ({ serve: SERVE, export: EXPORT, simulate: SIMULATE_HELP } as Record<string, string>)[name];
 }

@@ -1,6 +1,7 @@
 import { helpText, commandHelp } from './help';
 import { exportCommand } from './commands/export';
 import { serve } from './commands/serve';
+import { simulate } from './commands/simulate';
 import { UsageError, type Io, defaultIo } from './io';
 
 export { UsageError } from './io';
@@ -8,7 +9,7 @@ export type { Io } from './io';
 
 type Command = (args: string[], io: Io) => Promise<number>;
 
-const commands: Record<string, Command> = { serve, export: exportCommand };
+const commands: Record<string, Command> = { serve, export: exportCommand, simulate };
 
 /**
  * Runs the `spur` command line and resolves with the exit code.

@@ -21,6 +21,17 @@ export interface Config {
   flushInterval?: number;
   /** Warn in the console about ignored calls and dropped events. @defaultValue false */
   debug?: boolean;
+  /**
+   * `'required'`: spur stores nothing (no cookie, no IndexedDB, no localStorage) and sends nothing
+   * until `consent('granted')`; what is recorded meanwhile waits in memory. The choice is kept in
+   * the cookie `spur_consent` for 180 days. @defaultValue consent is not needed (`consent('denied')` still opts out)
+   */
+  consent?: 'required';
+  /**
+   * `'ignore'`: a browser that sends Global Privacy Control (`navigator.globalPrivacyControl`) is
+   * tracked like any other. @defaultValue GPC counts as `consent('denied')` until the visitor grants consent on the site
+   */
+  gpc?: 'ignore';
   /** The fetch to send with; tests pass a recorder. @defaultValue window.fetch */
   fetch?: typeof fetch;
 }
@@ -44,7 +55,7 @@ export function misuse(call: string, needs: string): Error {
 /** Config from the script tag's data-* attributes (read once, while spur.js runs). */
 export function scriptConfig(script: HTMLScriptElement | null): Partial<Config> {
   const data = script?.dataset || {};
-  // writeKey, endpoint, cookieDomain as they are (other data-* attributes come along, unused).
+  // writeKey, endpoint, cookieDomain, consent, gpc as they are (other data-* attributes come along, unused).
   return {
     ...data,
     endpoint: data.endpoint || scriptEndpoint(script?.src),

@@ -5,6 +5,7 @@
 // write (a round trip to its network service). When cookies are blocked, the last values in
 // memory carry on for this page.
 import { uuid } from './uuid';
+import { CONSENT } from './consent';
 import { AID_MAX_AGE, SID_MAX_AGE, getCookie, setCookie } from './cookies';
 import { load, save } from './storage';
 import type { JsonObject } from './types';
@@ -43,10 +44,14 @@ export function createIdentity(domain?: string) {
   writeAid();
 
   return {
-    /** Ids for an event now, which keeps the session alive; `fingerprint` is the page's campaign, '' without one. */
+    /**
+     * Ids for an event now, which keeps the session alive; `fingerprint` is the page's campaign, ''
+     * without one. Throws once consent was withdrawn in another tab: no event, no cookie from here.
+     */
     ids(fingerprint: string): Ids {
       const now = Date.now();
       if (now - read > 1000) {
+        if (getCookie(CONSENT) == 'denied') throw CONSENT;
         read = now;
         aid = getCookie(AID) || aid;
         cookie = getCookie(SID);

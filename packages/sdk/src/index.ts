@@ -2,13 +2,14 @@
 import { createSpur } from './client';
 
 export type { Config } from './config';
+export type { Choice } from './consent';
 export type { Order, Properties } from './cart';
 export type { Spur } from './client';
 export type * from './types';
 export { createSpur };
 
 export const {
-  /** Starts spur: `init({ writeKey, endpoint?, cookieDomain?, autoPage?, flushAt?, flushInterval?, debug?, fetch? })`. */
+  /** Starts spur: `init({ writeKey, endpoint?, cookieDomain?, autoPage?, flushAt?, flushInterval?, consent?, gpc?, debug?, fetch? })`. */
   init,
   /** Records a page view: `page(name?, properties?)`. */
   page,
@@ -18,6 +19,12 @@ export const {
   identify,
   /** Log out: forgets the customer, starts a new anonymous id and session. */
   reset,
+  /**
+   * The visitor's choice: `consent('granted' | 'denied')`. With `init({ consent: 'required' })`
+   * nothing is stored or sent before 'granted'; 'denied' withdraws (spur's cookies, localStorage
+   * keys and IndexedDB database are deleted). Kept in the cookie `spur_consent` for 180 days.
+   */
+  consent,
   /** Sends what is waiting: `flush(timeout = 5000)` settles when the outbox is empty or after timeout ms. */
   flush,
   /** The current `{ anonymousId, userId, sessionId }`. */

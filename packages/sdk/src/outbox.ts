@@ -19,6 +19,7 @@ export type Row = [key: Key, events: string[], ...rest: unknown[]];
 
 export function createOutbox() {
   let db: Promise<IDBDatabase> | undefined;
+  let dead: unknown;
 
   // One readwrite transaction; true when it committed. Every write is committed at once: a
   // transaction left to auto-commit is aborted when its page dies before the browser got round to
@@ -27,6 +28,7 @@ export function createOutbox() {
   // database is opened again next time: Safari closes connections now and then.
   async function run(fill: (s: IDBObjectStore, commit: () => void) => void): Promise<boolean> {
     try {
+      if (dead) throw 0;
       if (!db) {
         // Throws where there is no IndexedDB, fails where it is blocked: then memory only.
         const open = indexedDB.open('spur');
@@ -54,6 +56,15 @@ export function createOutbox() {
       // A write over quota aborts its deletes too: those go again on their own, or a later page
       // would send what the collector has already stored.
       return run(write).then((ok) => ok || !deletes.length || run((s, commit) => (deletes.forEach((key) => s.delete(key)), commit())));
+    },
+
+    /** Consent withdrawn: closes the database (client.ts deletes it), and opens it no more. */
+    close(): void {
+      dead = 1;
+      db?.then(
+        (d) => d.close(),
+        () => 0,
+      );
     },
 
     /**

@@ -1,17 +1,18 @@
-// Delivery: from track() to the collector, once. The events of one tick make a parcel, written to
-// the outbox in one IndexedDB transaction and kept in this page's memory until the collector
-// answered for it, so nothing is read back to be sent. A batch is whole parcels, up to 64 KB;
-// it leaves when flushAt events wait, or flushInterval ms after the first; failures wait with
-// backoff. When the page is hidden or goes away, what it holds leaves at once in keepalive
-// requests, whose rows are deleted in the same moment: the browser finishes those requests after
-// the page is gone, and the next page must not send them again.
+// Delivery: from track() to the collector, once. The events of one tick make a parcel (up to
+// 64 KB), written to the outbox in one IndexedDB transaction and kept in this page's memory until
+// the collector answered for it, so nothing is read back to be sent. A batch is whole parcels; it
+// leaves when flushAt events wait, or flushInterval ms after the first, in an ordinary request of
+// up to 480 KB; failures wait with backoff. When the page is hidden or goes away, what it holds
+// leaves at once in a keepalive request (64 KB), whose rows are deleted in the same moment: the
+// browser finishes that request after the page is gone, and the next page must not send it again.
+// That includes what an ordinary request still carries: the browser cancels those with the page.
 //
 // A page sends only the parcels it owns: its own, and those it adopted from pages that are gone
 // (locks.ts). So no event is in two pages' requests, however many tabs are open.
 import type { Key, Outbox } from './outbox';
 import { exclusive, leave, type PageLock } from './locks';
 import { load, save } from './storage';
-import { backoff, batchOf, body, KEEPALIVE_LIMIT, KEEPALIVE_QUOTA } from './transport';
+import { backoff, batchOf, body, KEEPALIVE_LIMIT, KEEPALIVE_QUOTA, LIMIT } from './transport';
 import { uuid } from './uuid';
 
 /** At most this many events wait in a page; beyond, the oldest are dropped (and counted). */
@@ -22,11 +23,15 @@ export const TTL = 7 * 24 * 3600 * 1000;
 export const DROPPED = 'spur_dropped';
 
 /**
- * A parcel of this page: outbox key ([order, page], outbox.ts), the events' JSON, and, while it is
- * in a request, where its row is: 0 stored, 1 stored and the request is keepalive, 2 deleted
- * because that keepalive request outlives the page.
+ * A parcel of this page: outbox key ([order, page], outbox.ts), the events' JSON, the batch of the
+ * request that carries it now (a keepalive request may take it over from an ordinary one; only
+ * the latest answer counts, unless it is a 2xx), and 1 while its row is deleted because a
+ * keepalive request carries it, which outlives the page.
  */
-type Parcel = [key: Key, events: string[], request?: number];
+type Parcel = [key: Key, events: string[], request?: Parcel[], deleted?: number];
+
+/** Counts `n` more events dropped (none: no write). */
+export const addDropped = (n: number) => n && save(DROPPED, (load<number>(DROPPED) || 0) + n);
 
 /** POSTs one batch body; never rejects. Resolves to a retry delay, or undefined when done (see verdict). */
 export type Send = (data: string, keepalive: boolean) => Promise<number | undefined>;
@@ -53,9 +58,7 @@ export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushA
   const wake: (() => unknown)[] = [];
   const notify = () => wake.splice(0).map((f) => f());
 
-  const addDropped = (n: number) => save(DROPPED, (load<number>(DROPPED) || 0) + n);
-
-  /** Parcels not in a request (a parcel is never in two), oldest first. */
+  /** Parcels not in a request, oldest first. (Only unload() puts one in a second request.) */
   const pending = () => [...mine].filter((p) => p[2] == null);
 
   // One transaction per tick, once this page holds its lock (locks.ts). The bounds are kept here,
@@ -105,8 +108,9 @@ export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushA
   }
 
   /**
-   * Sends one batch; undefined (nothing sent) when leaving the page and the batch would not fit
-   * the keepalive quota. Resolves to true when the events are done with.
+   * Sends one batch, with keepalive when leaving the page (then undefined, nothing sent, if it
+   * would not fit the keepalive quota, and the rows are deleted now). Resolves to true when the
+   * events are done with.
    */
   function deliver(batch: Parcel[], leaving?: boolean): Promise<boolean> | undefined {
     const dropped = load<number>(DROPPED) || 0;
@@ -115,22 +119,28 @@ export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushA
       writeKey,
       dropped,
     );
-    // What it adds to the keepalive bytes in flight; 0: too much, so not keepalive.
-    const kept = keepalive + data.length <= KEEPALIVE_QUOTA ? data.length : 0;
-    if (leaving && !kept) return;
+    // What it adds to the keepalive bytes in flight.
+    const kept = leaving ? data.length : 0;
+    if (keepalive + kept > KEEPALIVE_QUOTA) return;
     if (dropped) save(DROPPED, 0);
     keepalive += kept;
-    for (const p of batch) p[2] = kept && 1;
+    for (const p of batch) {
+      p[2] = batch;
+      if (kept) deletes.push(p[0]), (p[3] = 1);
+    }
     return send(data, !!kept).then((wait) => {
       keepalive -= kept;
       const done = wait == null;
-      for (const p of batch) {
-        // (A row deleted on pagehide is deleted again: harmless.)
-        if (done) mine.delete(p), deletes.push(p[0]);
-        // Its row was deleted when the page was hidden, but the page lives on: store it again.
-        else if (mine.add(p) && p[2]! > 1) rows.push(p);
-        p[2] = undefined;
-      }
+      for (const p of batch)
+        if (done) {
+          // (A row deleted when the page was hidden is deleted again: harmless.)
+          mine.delete(p), deletes.push(p[0]);
+          p[2] = undefined;
+        } else if (p[2] == batch) {
+          // Its row was deleted when the page was hidden, but the page lives on: store it again.
+          if (mine.add(p) && p[3]) rows.push(p);
+          p[2] = p[3] = undefined;
+        }
       write();
       if (done) {
         // Back after trouble: tabs closed meanwhile may have left events behind.
@@ -152,7 +162,7 @@ export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushA
     pumping = true;
     // Stored before sent: an event whose request dies with the page is still in the outbox.
     await write();
-    for (let batch; !waiting && (batch = batchOf(pending())).length && (await deliver(batch)); );
+    for (let batch; !waiting && (batch = batchOf(pending(), LIMIT)).length && (await deliver(batch)); );
     pumping = false;
     if (!mine.size) notify();
   }
@@ -183,26 +193,24 @@ export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushA
     },
 
     /**
-     * The page is hidden, or going away (`gone`: pagehide): what it holds leaves now in keepalive
-     * requests, as much as the keepalive quota allows, unless offline or backing off (then a
-     * request would fail, and its events would be lost with the page). The rows of everything in
-     * a keepalive request are deleted now. On pagehide the page gives up the rest: another tab or
-     * the next page adopts it.
+     * The page is hidden, or going away (`gone`: pagehide): what it holds leaves now in a keepalive
+     * request, as much as the keepalive quota allows, unless offline or backing off (then a
+     * request would fail, and its events would be lost with the page). That includes parcels in
+     * an ordinary request still in flight, which the browser cancels with the page (the collector
+     * stores an event sent twice once). Their rows are deleted now. On pagehide the page gives up
+     * the rest: another tab or the next page adopts it.
      */
     unload(gone?: true): void {
+      // Parcels not in a keepalive request already.
+      const left = () => [...mine].filter((p) => !p[3]);
       if (!waiting && navigator.onLine !== false) {
         // One batch, within the 64 KiB quota. What does not fit stays for the next page.
-        const batch = batchOf(pending());
-        if (batch.length) deliver(batch, true);
-        for (const p of mine)
-          if (p[2] === 1) {
-            deletes.push(p[0]);
-            p[2] = 2;
-          }
+        const batch = batchOf(left(), KEEPALIVE_LIMIT);
+        if (batch[0]) deliver(batch, true);
       }
       if (gone) {
         leave(page);
-        rows = pending();
+        rows = left();
         mine = new Set();
       }
       write(gone && '');

@@ -62,7 +62,7 @@ describe('the bound of 1,000 events', () => {
   it('leaves spur_dropped alone while nothing was dropped (no localStorage write per batch)', async () => {
     const setItem = jest.spyOn(Storage.prototype, 'setItem');
     const r = start();
-    for (let i = 0; i < 45; i++) spur.track('E' + i, { pad: 'x'.repeat(3000) });
+    for (let i = 0; i < 200; i++) spur.track('E' + i, { pad: 'x'.repeat(3000) }); // ~620 KB: 2 requests
     await spur.flush();
     expect(r.calls.length).toBeGreaterThan(1);
     expect(setItem.mock.calls.filter(([key]) => key === DROPPED)).toEqual([]);

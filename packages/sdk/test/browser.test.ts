@@ -39,7 +39,7 @@ afterEach(() => {
 
 it('installs window.spur with every method of the API', () => {
   const spur = boot({ 'data-write-key': 'demo' });
-  const api = ['init', 'page', 'track', 'identify', 'reset', 'flush', 'user', 'cart'];
+  const api = ['init', 'page', 'track', 'identify', 'reset', 'consent', 'flush', 'user', 'cart'];
   const ecommerce = ['productViewed', 'productListViewed', 'productAdded', 'productRemoved', 'cartViewed'];
   for (const name of [...api, ...ecommerce, 'checkoutStarted', 'orderCompleted'])
     expect(typeof (spur as unknown as Record<string, unknown>)[name]).toBe('function');
@@ -123,6 +123,51 @@ it('waits for spur.init() when no write key is known, without throwing', async (
   spur.track('Now');
   await spur.flush();
   expect(r.events().map((e) => e.event || e.type)).toEqual(['page', 'Now']);
+});
+
+it('holds everything with data-consent="required" until spur("consent", "granted")', async () => {
+  const spur = boot({ 'data-write-key': 'demo', 'data-consent': 'required' }, [['track', 'Queued']]);
+  spur.track('Later');
+  await spur.flush(100);
+  expect(r.calls).toHaveLength(0);
+  expect(document.cookie).toBe('');
+  expect(localStorage.length).toBe(0);
+  spur('consent', 'granted');
+  await spur.flush();
+  expect(r.events().map((e) => e.event || e.type)).toEqual(['page', 'Queued', 'Later']);
+  expect(document.cookie).toContain('spur_consent=granted');
+});
+
+it('replays a queued consent after the init, in its place among the calls', async () => {
+  const spur = boot({ 'data-write-key': 'demo', 'data-consent': 'required' }, [
+    ['track', 'Before the choice'],
+    ['consent', 'denied'],
+    ['track', 'After the choice'],
+  ]);
+  await spur.flush(100);
+  expect(r.calls).toHaveLength(0);
+  expect(document.cookie).toBe('spur_consent=denied');
+  spur('consent', 'granted');
+  spur('track', 'Granted');
+  await spur.flush();
+  expect(r.events().map((e) => e.event || e.type)).toEqual(['Granted']);
+});
+
+it('tracks a browser that sends Global Privacy Control only with data-gpc="ignore"', async () => {
+  Object.defineProperty(navigator, 'globalPrivacyControl', { configurable: true, value: true });
+  try {
+    const spur = boot({ 'data-write-key': 'demo', 'data-auto-page': 'false' });
+    spur.track('Honoured');
+    await spur.flush(100);
+    expect(r.calls).toHaveLength(0);
+    delete w.spur;
+    const ignoring = boot({ 'data-write-key': 'demo', 'data-auto-page': 'false', 'data-gpc': 'ignore' });
+    ignoring.track('Ignored');
+    await ignoring.flush();
+    expect(r.events().map((e) => e.event)).toEqual(['Ignored']);
+  } finally {
+    delete (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl;
+  }
 });
 
 it('keeps spur(command, ...args) working after load', async () => {

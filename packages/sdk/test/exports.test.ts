@@ -7,6 +7,7 @@ it('exports the API as named functions, and createSpur', () => {
       'cart',
       'cartViewed',
       'checkoutStarted',
+      'consent',
       'createSpur',
       'flush',
       'identify',

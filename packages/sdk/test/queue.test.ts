@@ -1,6 +1,6 @@
 // Delivery, end to end through a spur instance: outbox first, batches, retries, pagehide.
 import type { Spur } from '../src/client';
-import { cleanPage, freshSpur, recorder, settle, storedEvents, storedRows, until, type Answer } from './helpers';
+import { blobText, bodySize, cleanPage, freshSpur, recorder, settle, storedEvents, storedRows, until, type Answer } from './helpers';
 
 let spur: Spur;
 
@@ -137,28 +137,30 @@ describe('batching', () => {
     expect(r.calls.map((c) => c.body.batch.length)).toEqual([3, 1]);
   });
 
-  it('sends what waits in requests of up to 60 KB, in order: fewer requests cost the page less', async () => {
+  it('sends what waits, while the page is shown, in ordinary requests of up to 480 KB, in order: fewer requests cost the page less', async () => {
     const r = start();
     for (let i = 0; i < 45; i++) spur.track('E' + i);
     await until(() => r.calls.length === 1);
-    for (let i = 0; i < 200; i++) spur.track('F' + i, { pad: 'x'.repeat(500) });
+    for (let i = 0; i < 700; i++) spur.track('F' + i, { pad: 'x'.repeat(1000) }); // ~900 KB
     await spur.flush();
     expect(r.calls[0].body.batch).toHaveLength(45);
-    expect(r.calls.length).toBeGreaterThan(2);
-    for (const c of r.calls) expect(String(c.init.body).length).toBeLessThan(65536);
+    expect(r.calls).toHaveLength(4); // 480 KB at most: 45 events, then ~390, ~390 and the rest
+    expect(r.calls.every((c) => c.init.keepalive === false)).toBe(true);
+    const sizes = r.calls.map((c) => bodySize(c.init.body));
+    expect(Math.max(...sizes)).toBeGreaterThan(400000); // far beyond what a keepalive request may carry
+    for (const n of sizes) expect(n).toBeLessThanOrEqual(480000 + 200); // the batch and its envelope
     expect(r.events().map((e) => e.event)).toEqual([
       ...Array.from({ length: 45 }, (_, i) => 'E' + i),
-      ...Array.from({ length: 200 }, (_, i) => 'F' + i),
+      ...Array.from({ length: 700 }, (_, i) => 'F' + i),
     ]);
   });
 
-  it('sends a burst in requests as large as a keepalive request may be, not flushAt events first', async () => {
+  it('sends a burst in one request as large as it may be, not flushAt events first', async () => {
     const r = start();
     for (let i = 0; i < 100; i++) spur.track('E' + i, { pad: 'x'.repeat(300) }); // ~75 KB
     await spur.flush();
-    expect(r.calls).toHaveLength(2);
-    expect(r.calls[0].body.batch.length).toBeGreaterThan(60);
-    for (const c of r.calls) expect(String(c.init.body).length).toBeLessThan(65536);
+    expect(r.calls).toHaveLength(1);
+    expect(r.calls[0].init.keepalive).toBe(false);
     expect(r.events().map((e) => e.event)).toEqual(Array.from({ length: 100 }, (_, i) => 'E' + i));
   });
 
@@ -338,17 +340,26 @@ describe('leaving the page', () => {
     r.release();
   });
 
-  it('also deletes the rows of a keepalive batch already in flight', async () => {
+  it('sends again, with keepalive, what an ordinary request still carries (the browser cancels it with the page), and deletes its rows', async () => {
     const r = start();
     r.hold();
     for (let i = 0; i < 20; i++) spur.track('E' + i);
     await until(() => r.calls.length === 1);
+    expect(r.calls[0].init.keepalive).toBe(false);
     await settle();
     expect(await ids()).toHaveLength(20);
     dispatchEvent(new Event('pagehide'));
+    expect(r.calls).toHaveLength(2);
+    expect(r.calls[1].init.keepalive).toBe(true);
+    expect(r.calls[1].body.batch.map((e) => e.messageId)).toEqual(r.calls[0].body.batch.map((e) => e.messageId));
     await settle();
-    expect(r.calls).toHaveLength(1); // nothing new to send
     expect(await ids()).toEqual([]);
+
+    const next = start(); // the next page finds nothing to send
+    await settle();
+    jest.advanceTimersByTime(2000);
+    await settle();
+    expect(next.calls).toHaveLength(0);
     r.release();
   });
 
@@ -405,19 +416,141 @@ describe('leaving the page', () => {
     r.release();
   });
 
-  it('never puts one event in two requests at the same time', async () => {
+  it('puts an event in a second request only when the page hides while an ordinary request carries it, and only once', async () => {
     const r = start();
     r.hold();
     for (let i = 0; i < 20; i++) spur.track('E' + i);
     await until(() => r.calls.length === 1);
     spur.track('Late');
+    jest.advanceTimersByTime(2000); // while the page is shown, what a request carries waits for its answer
+    await settle();
+    expect(r.calls).toHaveLength(1);
+    const visibility = jest.spyOn(document, 'visibilityState', 'get').mockReturnValue('hidden');
+    document.dispatchEvent(new Event('visibilitychange'));
     dispatchEvent(new Event('pagehide'));
     dispatchEvent(new Event('pagehide'));
-    expect(r.calls.map((c) => c.body.batch.length)).toEqual([20, 1]);
-    expect(r.calls[1].body.batch[0].event).toBe('Late');
+    visibility.mockRestore();
+    expect(r.calls.map((c) => [c.body.batch.length, c.init.keepalive])).toEqual([
+      [20, false],
+      [21, true],
+    ]);
     r.release();
     await settle();
     expect(await ids()).toEqual([]);
+  });
+});
+
+// While the page is shown, batches go in ordinary requests, which the browser cancels when the page
+// goes away; so what one of them carries when the page hides goes again in the keepalive request.
+// Whichever answer comes first, an event leaves the outbox once a 2xx came for it, and is sent a
+// third time only if both requests failed and the page lives on.
+describe('a page hidden while an ordinary request is out', () => {
+  /** A fetch whose requests wait until the test answers each one. */
+  function manual() {
+    const calls: { init: RequestInit; events: string[]; answer: (a: Answer) => void }[] = [];
+    const fetch = ((_: unknown, init: RequestInit) =>
+      new Promise((resolve, reject) => {
+        const call = {
+          init,
+          events: [] as string[],
+          answer: (a: Answer) => (a instanceof Error ? reject(a) : resolve({ status: a, headers: { get: () => null }, text: async () => '' })),
+        };
+        calls.push(call);
+        const names = (text: string) => (call.events = JSON.parse(text).batch.map((e: { event: string }) => e.event));
+        if (init.body instanceof Blob) blobText(init.body).then(names);
+        else names(String(init.body));
+      })) as unknown as typeof globalThis.fetch;
+    return { fetch, calls };
+  }
+
+  async function hiddenWhileOut() {
+    const m = manual();
+    spur = freshSpur();
+    spur.init({ writeKey: 'demo', fetch: m.fetch, autoPage: false });
+    for (let i = 0; i < 20; i++) spur.track('E' + i);
+    await until(() => m.calls.length === 1);
+    await settle();
+    const visibility = jest.spyOn(document, 'visibilityState', 'get').mockReturnValue('hidden');
+    document.dispatchEvent(new Event('visibilitychange'));
+    visibility.mockRestore();
+    expect(m.calls.map((c) => [c.events.length, c.init.keepalive])).toEqual([
+      [20, false],
+      [20, true],
+    ]);
+    await settle();
+    expect(await ids()).toEqual([]); // the keepalive request has them
+    return m;
+  }
+
+  /** Waits out any backoff, and says how many requests there were. */
+  async function later(m: ReturnType<typeof manual>) {
+    await settle();
+    jest.advanceTimersByTime(10 * 60 * 1000);
+    await settle();
+    return m.calls.length;
+  }
+
+  it('is done with the events when the keepalive request is answered 2xx, whatever the ordinary one gets', async () => {
+    const m = await hiddenWhileOut();
+    m.calls[1].answer(200);
+    m.calls[0].answer(new DOMException('aborted', 'AbortError'));
+    expect(await later(m)).toBe(2);
+    expect(await ids()).toEqual([]);
+  });
+
+  it('is done with the events when the ordinary request is answered 2xx, and the keepalive one fails', async () => {
+    const m = await hiddenWhileOut();
+    m.calls[0].answer(200);
+    await settle();
+    m.calls[1].answer(503);
+    expect(await later(m)).toBe(2);
+    expect(await ids()).toEqual([]);
+  });
+
+  it('stores the events again when the keepalive request fails and the page lives on; the ordinary answer still counts', async () => {
+    const m = await hiddenWhileOut();
+    m.calls[1].answer(503);
+    await settle();
+    expect(await ids()).toHaveLength(20); // back in the outbox: the page may still go away
+    m.calls[0].answer(200);
+    expect(await later(m)).toBe(2);
+    expect(await ids()).toEqual([]);
+  });
+
+  it('sends the events a third time only when both requests failed', async () => {
+    const m = await hiddenWhileOut();
+    m.calls[0].answer(new TypeError('Failed to fetch'));
+    m.calls[1].answer(503);
+    await settle();
+    jest.advanceTimersByTime(2000); // the backoff after the second failure
+    await until(() => m.calls.length === 3);
+    expect(m.calls[2].events).toHaveLength(20);
+    m.calls[2].answer(200);
+    expect(await later(m)).toBe(3);
+    expect(await ids()).toEqual([]);
+  });
+
+  it('leaves what the keepalive request could not take for the next page, which sends it; not what it took', async () => {
+    const m = manual();
+    spur = freshSpur();
+    spur.init({ writeKey: 'demo', fetch: m.fetch, autoPage: false });
+    for (let i = 0; i < 30; i++) spur.track('E' + i, { pad: 'x'.repeat(5000) }); // ~150 KB, one ordinary request
+    await until(() => m.calls.length === 1);
+    await settle();
+    dispatchEvent(new Event('pagehide')); // the page goes away: the ordinary request dies with it
+    const kept = m.calls[1].events;
+    expect(m.calls[1].init.keepalive).toBe(true);
+    expect(kept.length).toBeGreaterThan(5);
+    expect(kept.length).toBeLessThan(30);
+    await settle();
+    const left = Array.from({ length: 30 }, (_, i) => 'E' + i).filter((e) => !kept.includes(e));
+    expect(await ids()).toEqual(left);
+
+    const next = start(); // the next page
+    await settle();
+    jest.advanceTimersByTime(2000);
+    await until(() => next.calls[0]?.body !== undefined); // (a Blob, read before)
+    expect(next.events().map((e) => e.event)).toEqual(left);
   });
 });
 

@@ -74,6 +74,88 @@ describe('every event', () => {
   });
 });
 
+// The context is made once per page state and reused: it must stay exact whatever changes between
+// two events (the URL, the title, the referrer, the session, the screen).
+describe('the context, reused between events', () => {
+  /** The context an event made now must carry, from scratch. */
+  const expected = (referrer = '') => {
+    const search = location.search;
+    const utm = campaign(search);
+    return {
+      page: { url: location.href.split('#')[0], path: location.pathname, referrer, title: document.title, search },
+      userAgent: navigator.userAgent,
+      locale: navigator.language,
+      screen: { width: screen.width, height: screen.height, density: devicePixelRatio },
+      timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+      ...(utm && { campaign: utm }),
+      sessionId: spur.user().sessionId,
+      channel: 'web',
+      library: { name: 'spur', version: VERSION },
+    };
+  };
+
+  const dpr = Object.getOwnPropertyDescriptor(window, 'devicePixelRatio')!;
+  afterEach(() => Object.defineProperty(window, 'devicePixelRatio', dpr));
+
+  it('stays exact through title changes, SPA navigations, new sessions and screen changes', async () => {
+    const r = recorder();
+    spur = freshSpur();
+    spur.init({ writeKey: 'demo', fetch: r.fetch }); // page views on: the referrer follows SPA navigation
+    let referrer = '';
+    const contexts: unknown[] = [expected(referrer)]; // the page view
+    const step = (name: string) => {
+      spur.track(name);
+      contexts.push(expected(referrer));
+    };
+    /** An SPA navigation: its page view, made with the page as it is then. */
+    const navigate = (go: () => void) => {
+      const previous = location.href.split('#')[0];
+      go();
+      referrer = previous;
+      contexts.push(expected(referrer));
+    };
+    document.title = 'Shoes';
+    navigate(() => history.replaceState(null, '', '/shoes'));
+    step('A');
+    step('Same page');
+    document.title = 'Schuhe – Größe 42'; // beyond ASCII too
+    step('New title');
+    navigate(() => history.pushState(null, '', '/shoes/red?utm_source=news&utm_campaign=spring'));
+    step('SPA navigation');
+    history.pushState(null, '', '/shoes/red?utm_source=news&utm_campaign=spring#reviews'); // a fragment: no navigation
+    step('Fragment');
+    const width = jest.spyOn(Screen.prototype, 'width', 'get').mockReturnValue(390);
+    jest.spyOn(Screen.prototype, 'height', 'get').mockReturnValue(844);
+    step('Phone');
+    width.mockReturnValue(844); // rotated
+    step('Rotated');
+    Object.defineProperty(window, 'devicePixelRatio', { configurable: true, value: 3 });
+    step('Other display');
+    spur.reset(); // a new session
+    step('New session');
+    jest.restoreAllMocks();
+    Object.defineProperty(window, 'devicePixelRatio', dpr);
+    // Back to /shoes (popstate), where an earlier context was made, but with another referrer.
+    const back = new Promise((resolve) => addEventListener('popstate', resolve, { once: true }));
+    const previous = location.href.split('#')[0];
+    history.go(-2);
+    await back;
+    referrer = previous;
+    contexts.push(expected(referrer));
+    document.title = 'Shoes';
+    step('Back');
+    await spur.flush();
+    const events = r.events();
+    expect(events.map((e) => e.event || e.type)).toEqual([
+      ...['page', 'page', 'A', 'Same page', 'New title', 'page', 'SPA navigation', 'Fragment'],
+      ...['Phone', 'Rotated', 'Other display', 'New session', 'page', 'Back'],
+    ]);
+    expect(events.map((e) => e.context)).toEqual(contexts);
+    // Sent as ASCII: its length is its size in bytes.
+    for (const c of r.calls) expect(String(c.init.body)).toMatch(/^[\0-~]*$/);
+  });
+});
+
 describe('page(name?, properties?)', () => {
   it('records the page as properties too', async () => {
     history.replaceState(null, '', '/cart?step=1');

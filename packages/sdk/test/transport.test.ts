@@ -1,4 +1,4 @@
-import { backoff, batchOf, body, KEEPALIVE_LIMIT, KEEPALIVE_QUOTA, send, TIMEOUT, verdict } from '../src/transport';
+import { backoff, batchOf, body, KEEPALIVE_LIMIT, KEEPALIVE_QUOTA, LIMIT, send, TIMEOUT, verdict } from '../src/transport';
 import type { SpurEvent } from '../src/types';
 import { recorder } from './helpers';
 
@@ -52,33 +52,43 @@ const parcel = (i: number, n: number, extra = ''): Parcel => [
 ];
 const size = (p: Parcel) => p[1].join().length + 1;
 
-describe('batchOf(parcels)', () => {
-  it('takes the first parcels, in order, up to the keepalive limit together', () => {
-    const parcels = Array.from({ length: 10 }, (_, i) => parcel(i, 20, 'x'.repeat(500)));
-    const batch = batchOf(parcels);
+describe('batchOf(parcels, limit)', () => {
+  it.each([
+    ['the keepalive limit', KEEPALIVE_LIMIT],
+    ['the limit of an ordinary request', LIMIT],
+  ])('takes the first parcels, in order, up to %s together', (_, limit) => {
+    const parcels = Array.from({ length: 60 }, (_, i) => parcel(i, 20, 'x'.repeat(500)));
+    const batch = batchOf(parcels, limit);
     expect(batch).toEqual(parcels.slice(0, batch.length));
     expect(batch.length).toBeGreaterThan(1);
-    expect(batch.reduce((n, p) => n + size(p), 0)).toBeLessThanOrEqual(KEEPALIVE_LIMIT);
-    expect(batch.reduce((n, p) => n + size(p), 0) + size(parcels[batch.length])).toBeGreaterThan(KEEPALIVE_LIMIT);
-    expect(batchOf([])).toEqual([]);
+    expect(batch.reduce((n, p) => n + size(p), 0)).toBeLessThanOrEqual(limit);
+    expect(batch.reduce((n, p) => n + size(p), 0) + size(parcels[batch.length])).toBeGreaterThan(limit);
+    expect(batchOf([], limit)).toEqual([]);
   });
 
-  it('fills a batch up to 64,000 characters: a request costs the page about the same whatever its size', () => {
+  it('fills a keepalive batch up to 64,000 characters', () => {
     const parcels = [parcel(1, 30, 'x'.repeat(950)), parcel(2, 30, 'x'.repeat(950))];
     expect(size(parcels[0]) + size(parcels[1])).toBeGreaterThan(60000);
-    expect(batchOf(parcels)).toEqual(parcels);
+    expect(batchOf(parcels, KEEPALIVE_LIMIT)).toEqual(parcels);
   });
 
   it('leaves room in the 64 KiB keepalive quota for the envelope, with a long write key', () => {
     const events = Array.from({ length: 64 }, (_, i) => JSON.stringify(event(i, 'x'.repeat(900))));
-    const batch = batchOf([[[1, 'page'], events]]);
+    const batch = batchOf([[[1, 'page'], events]], KEEPALIVE_LIMIT);
     expect(batch[0][1].join().length).toBeLessThanOrEqual(KEEPALIVE_LIMIT);
     expect(body(batch.map((p) => p[1]), 'k'.repeat(1000), 1000).length).toBeLessThanOrEqual(KEEPALIVE_QUOTA);
   });
 
+  it("keeps an ordinary request well under the collector's 500 KiB cap, with a long write key", () => {
+    const parcels = Array.from({ length: 10 }, (_, i) => parcel(i, 64, 'x'.repeat(900)));
+    const batch = batchOf(parcels, LIMIT);
+    expect(batch.length).toBeGreaterThan(6); // 7 parcels of ~62 KB
+    expect(body(batch.map((p) => p[1]), 'k'.repeat(1000), 1000).length).toBeLessThanOrEqual(500 * 1024 - 16 * 1024);
+  });
+
   it('always takes one parcel, even one over the limit (an event too big on its own)', () => {
     const big = parcel(1, 1, 'x'.repeat(70000));
-    expect(batchOf([big, parcel(2, 1)])).toEqual([big]);
+    expect(batchOf([big, parcel(2, 1)], KEEPALIVE_LIMIT)).toEqual([big]);
   });
 });
 
@@ -119,6 +129,18 @@ describe('send(fetch, url, body, keepalive)', () => {
     expect(init.headers).toBeUndefined(); // a header could make it a non-simple request
     expect(sent.writeKey).toBe('demo');
     expect(sent.batch).toEqual([event(1)]);
+  });
+
+  it('sends a body beyond the 64 KiB keepalive quota as a text/plain Blob (less work for Chrome), a smaller one as a string', async () => {
+    const r = recorder();
+    const big = body([JSON.stringify(event(1, 'x'.repeat(70000)))], 'demo', 0);
+    await send(r.fetch, '', big, false);
+    await send(r.fetch, '', data(), false);
+    const [blob, string] = r.calls.map((c) => c.init.body);
+    expect(blob).toBeInstanceOf(Blob);
+    expect((blob as Blob).type).toBe('text/plain'); // a simple request still: no CORS preflight
+    expect(r.calls[0].body.batch[0].event).toBe('E' + 'x'.repeat(70000));
+    expect(typeof string).toBe('string');
   });
 
   it('passes keepalive as asked', async () => {

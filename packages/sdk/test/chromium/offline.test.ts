@@ -128,7 +128,7 @@ const times = (name: string) => h.delivered().filter((n) => n === name).length;
       await sent;
       expect(h.delivered()).toEqual(['Fresh']);
       expect(h.arrivals.map((a) => a.dropped)).toEqual([3]);
-      expect(await outboxEvents(later)).toBe(0);
+      await outboxHolds(later, 0); // the row goes in a transaction after the answer: on a busy machine, a moment later
     } finally {
       await context.close();
     }

@@ -1,7 +1,10 @@
 // Leaving a page in real Chromium: events recorded right before a navigation or a tab close are
-// delivered (keepalive requests on pagehide / hidden), and no later page sends them again.
+// delivered (keepalive requests on pagehide / hidden), and no later page sends them again. While
+// the page is shown, batches go in ordinary requests of up to 480 KB; what one of them still
+// carries when the page hides goes again with keepalive (the browser cancels it with the page),
+// and the collector stores each event once.
 import type { Browser, BrowserContext, Page } from 'playwright';
-import { built, launch, spurLoaded, startHarness, track, type Harness } from './harness';
+import { built, launch, spurLoaded, startHarness, track, type Harness, type PageOptions } from './harness';
 
 jest.setTimeout(60000);
 
@@ -11,6 +14,9 @@ let context: BrowserContext;
 
 // Short flush interval: the next page's first batch (where a resend would travel) leaves soon.
 const opts = { init: { flushInterval: 300 } };
+// A page that leaves with its events still waiting: no batch leaves by the timer meanwhile. (What an
+// ordinary request still carries when the page leaves goes again: the tests further down.)
+const leaving = { init: { flushInterval: 5000 } };
 
 beforeAll(async () => {
   if (!built) return;
@@ -31,11 +37,43 @@ afterEach(async () => {
   await context?.close();
 });
 
-async function open(): Promise<Page> {
+async function open(o: PageOptions = opts): Promise<Page> {
   const page = await context.newPage();
-  await page.goto(h.pageUrl(opts));
+  await page.goto(h.pageUrl(o));
   await spurLoaded(page);
   return page;
+}
+
+/** Notes every fetch the page makes: keepalive or not, body size, string or Blob (window.fetches). */
+const noteFetches = () =>
+  context.addInitScript(() => {
+    const notes: { keepalive: boolean; size: number; blob: boolean }[] = ((window as any).fetches = []);
+    const original = window.fetch;
+    window.fetch = function (input: RequestInfo | URL, init?: RequestInit) {
+      const body = init?.body;
+      notes.push({ keepalive: !!init?.keepalive, size: body instanceof Blob ? body.size : String(body).length, blob: body instanceof Blob });
+      return original.call(this, input, init);
+    };
+  });
+const fetches = (page: Page): Promise<{ keepalive: boolean; size: number; blob: boolean }[]> => page.evaluate(() => (window as any).fetches);
+
+/** Hides the page (headless Chromium never does by itself): the state the event reports, and the event. */
+const setVisibility = (page: Page, state: 'hidden' | 'visible') =>
+  page.evaluate((state) => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, state);
+
+/** How many requests carried each messageId of the events named `prefix`-i. */
+const carried = (prefix: string) => {
+  const names = new Map(h.arrivals.flatMap((a) => a.ids.map((id, i) => [id, a.names[i]] as const)));
+  return [...h.counts()].filter(([id]) => names.get(id)!.startsWith(prefix)).map(([, n]) => n);
+};
+
+/** The events the collector stored for this browser's visitor, by name. */
+async function storedNames(page: Page): Promise<string[]> {
+  const { anonymousId } = await page.evaluate(() => (window as any).spur.user());
+  return ((await h.storage.getProfileEvents(anonymousId)) ?? []).map((e) => e.event || e.type);
 }
 
 /** Opens another page of the shop and waits until its own page view has been delivered. */
@@ -50,7 +88,7 @@ const times = (name: string) => h.delivered().filter((n) => n === name).length;
 
 (built ? describe : describe.skip)('leaving the page (dist/spur.js in Chromium)', () => {
   it('delivers an event recorded right before a navigation, and the next page does not send it again', async () => {
-    const page = await open();
+    const page = await open(leaving);
     await track(page, 'Right before leaving');
     await page.click('#next'); // same origin: the next page shares the outbox
     await spurLoaded(page);
@@ -61,7 +99,7 @@ const times = (name: string) => h.delivered().filter((n) => n === name).length;
   });
 
   it('delivers an event recorded right before the tab closes, and a later visit does not send it again', async () => {
-    const page = await open();
+    const page = await open(leaving);
     await track(page, 'Right before closing');
     await page.close();
     await h.until(() => times('Right before closing') === 1, 5000, 'the closing tab’s event');
@@ -70,23 +108,83 @@ const times = (name: string) => h.delivered().filter((n) => n === name).length;
     expect(h.duplicates()).toEqual([]);
   });
 
-  it('does not resend a batch that was still in flight when the page navigated away', async () => {
+  it('sends again with keepalive what a slow ordinary request carries when the page navigates away; each event is stored once, and no later page sends it', async () => {
     const page = await open();
+    await page.evaluate(() => (window as any).spur.flush(5000));
     h.setFault({ delay: 1500 }); // the collector is slow: the batch is in flight while we leave
-    const sent = page.waitForRequest((r) => r.url().endsWith('/v1/batch') && r.postData()!.includes('In flight-19'));
-    await page.evaluate(() => (window as any).spur.flush(0));
     await track(page, 'In flight', 20); // flushAt: leaves at once
-    await sent;
+    await h.until(() => h.arrivals.some((a) => a.names.includes('In flight-19')), 5000, 'the ordinary request');
     await page.click('#next');
     await spurLoaded(page);
     h.setFault(undefined);
-    await h.until(() => times('In flight-19') === 1, 5000, 'the slow batch');
     await h.until(() => h.delivered().filter((n) => n === 'page').length >= 2, 10000, 'the next page view');
-    expect(h.duplicates()).toEqual([]);
+    await page.evaluate(() => (window as any).spur.flush(5000));
+    await page.waitForTimeout(500); // the next page's later batches, where a third copy would travel
+    expect(carried('In flight')).toEqual(Array(20).fill(2)); // the ordinary request and the keepalive one
+    const stored = await storedNames(page);
+    for (let i = 0; i < 20; i++) expect(stored.filter((n) => n === `In flight-${i}`)).toHaveLength(1);
+  });
+
+  it('delivers what an ordinary request still carried when the tab closed, without a later visit', async () => {
+    const page = await open();
+    await page.evaluate(() => (window as any).spur.flush(5000));
+    h.setFault('hang'); // this request never gets an answer, and dies with the tab
+    await track(page, 'Cancelled', 20);
+    await h.until(() => h.arrivals.some((a) => a.names.includes('Cancelled-19')), 5000, 'the ordinary request');
+    h.setFault(undefined);
+    await page.close();
+    await h.until(() => times('Cancelled-19') === 1, 5000, 'the keepalive request');
+    expect(new Set(h.delivered().filter((n) => n.startsWith('Cancelled-'))).size).toBe(20);
+    // And nothing of it a third time from the next visit.
+    const next = await nextVisit();
+    await next.waitForTimeout(500);
+    expect(carried('Cancelled-')).toEqual(Array(20).fill(2));
+  });
+
+  it('sends again with keepalive what an ordinary request carries when the page is hidden; once both are answered, nothing is sent a third time', async () => {
+    await noteFetches();
+    const page = await open();
+    await page.evaluate(() => (window as any).spur.flush(5000));
+    h.setFault({ delay: 1000 });
+    await track(page, 'Hidden in flight', 20);
+    await h.until(() => h.arrivals.some((a) => a.names.includes('Hidden in flight-19')), 5000, 'the ordinary request');
+    await setVisibility(page, 'hidden');
+    await setVisibility(page, 'visible');
+    h.setFault(undefined);
+    await h.until(() => times('Hidden in flight-19') === 2, 5000, 'both answers');
+    await page.evaluate(() => (window as any).spur.flush(5000));
+    await page.waitForTimeout(500);
+    const sent = (await fetches(page)).filter((f) => f.size > 2000); // not the page view's
+    expect(sent.map((f) => f.keepalive)).toEqual([false, true]);
+    expect(carried('Hidden in flight')).toEqual(Array(20).fill(2));
+    expect((await storedNames(page)).filter((n) => n.startsWith('Hidden in flight'))).toHaveLength(20);
+    expect(await page.evaluate(() => (window as any).spur.flush(100).then(() => 'empty'))).toBe('empty');
+  });
+
+  it('sends a burst in ordinary requests of up to 480 KB while the page is shown, and at most 64 KiB with keepalive when it hides', async () => {
+    await noteFetches();
+    const page = await open({ init: { flushInterval: 300 }, data: { 'auto-page': 'false' } });
+    await track(page, 'Burst', 1000, { blob: 'x'.repeat(600) }); // ~1 MB
+    await page.evaluate(() => (window as any).spur.flush(20000));
+    const shown = await fetches(page); // ~1.4 MB: 4 requests, where 64 KB ones would take 23
+    expect(shown.every((f) => !f.keepalive)).toBe(true);
+    for (const f of shown.slice(0, -1)) expect(f.size).toBeGreaterThan(400000); // filled up, far beyond 64 KiB
+    for (const f of shown) expect(f.size).toBeLessThanOrEqual(480000 + 200); // the batch and its envelope
+    for (const f of shown) expect(f.blob).toBe(f.size > 65536); // large bodies as Blobs: cheaper for Chrome
+    expect(new Set(h.delivered()).size).toBe(1000);
+
+    const hidden = await open({ init: { flushInterval: 60000, flushAt: 5000 }, data: { 'auto-page': 'false' } });
+    await track(hidden, 'Pending', 300, { blob: 'x'.repeat(600) }); // ~400 KB, not sent yet
+    await setVisibility(hidden, 'hidden');
+    const left = await fetches(hidden);
+    expect(left).toHaveLength(1);
+    expect(left[0].keepalive).toBe(true);
+    expect(left[0].size).toBeLessThanOrEqual(65536);
+    expect(left[0].size).toBeGreaterThan(60000);
   });
 
   it('delivers on visibilitychange to hidden, and a page discarded while hidden leaves nothing to resend', async () => {
-    const page = await open();
+    const page = await open(leaving);
     h.setFault({ delay: 1000 });
     const sent = page.waitForRequest((r) => r.url().endsWith('/v1/batch') && r.postData()!.includes('Hidden'));
     await track(page, 'Hidden');
@@ -109,7 +207,7 @@ const times = (name: string) => h.delivered().filter((n) => n === name).length;
   });
 
   it('hands no more than 64 KiB to keepalive on close; the rest goes with the next visit, each event once', async () => {
-    const page = await open();
+    const page = await open({ init: { flushInterval: 5000, flushAt: 1000 } }); // nothing in flight when it closes
     await page.evaluate(() => (window as any).spur.flush(5000));
     await track(page, 'Big', 30, { blob: 'x'.repeat(5000) }); // ~150 KB
     await page.close();
@@ -151,7 +249,7 @@ const times = (name: string) => h.delivered().filter((n) => n === name).length;
   });
 
   it('stays usable after the back/forward cache, sending each event once', async () => {
-    const page = await open();
+    const page = await open(leaving);
     await page.evaluate(() => addEventListener('pageshow', (e) => ((window as any).restored = e.persisted)));
     await track(page, 'Before');
     await page.click('#next');

@@ -1,0 +1,204 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  checkCollector,
+  DEFAULT_FUNNEL,
+  describeFailure,
+  formatDuration,
+  loadJourneys,
+  parseDuration,
+  runJourneys,
+  SpecError,
+  summaryLine,
+  writeReport,
+  type Journey,
+  type RunResult,
+} from '@spur/journeys';
+import { UsageError, type Io } from '../io';
+
+export const SIMULATE_HELP = `Usage: spur simulate <spec.json|folder>... [options]
+
+Plays journey specs in headless Chromium against a running shop, each run a new
+customer (fresh browser contexts, unique emails and ids), with simulated days
+between visits, then checks every run's expectations against the collector's
+admin API. A folder means its *.json files. Writes report.json, junit.xml (one
+test case per run) and report.html (with screenshots of failures and the funnel
+the runs produced) to the report folder. Exits 1 when any run failed.
+
+The collector must trust client clocks (SPUR_CLIENT_CLOCK=trust, as \`npm start\`
+does): the browsers' clocks run days behind on purpose.
+
+Options:
+  --base-url URL       the shop [SPUR_SHOP_URL] (default http://localhost:3000)
+  --collector URL      the collector, for its admin API [SPUR_URL] (default http://localhost:8080)
+  --token TOKEN        the collector's admin token [SPUR_ADMIN_TOKEN]
+  --runs N             runs of each journey (default 1)
+  --concurrency C      runs played at a time, each in its own browser contexts (default 2)
+  --report DIR         where the reports go (default ./spur-report)
+  --margin DURATION    simulated time between the end of a run and now (default 1h; keep it
+                       above the collector's SPUR_ABANDON_MINUTES so left carts count as abandoned)
+  --spread DURATION    start runs up to this much earlier still, at random (e.g. 14d: traffic
+                       spread over two weeks; default 0)
+  --step-timeout DURATION  how long a step may take (default 10s)
+  --funnel A,B,C       the funnel of the report (default ${DEFAULT_FUNNEL.join(',')})
+  --no-check           play the journeys without checking them (no token needed)
+
+Examples:
+  spur simulate examples/journeys --token $SPUR_ADMIN_TOKEN
+  spur simulate checkout.json --runs 20 --concurrency 4 --report out/journeys
+`;
+
+const options = {
+  'base-url': { type: 'string' },
+  collector: { type: 'string' },
+  token: { type: 'string' },
+  runs: { type: 'string' },
+  concurrency: { type: 'string' },
+  report: { type: 'string' },
+  margin: { type: 'string' },
+  spread: { type: 'string' },
+  'step-timeout': { type: 'string' },
+  funnel: { type: 'string' },
+  'no-check': { type: 'boolean' },
+} as const;
+
+function count(text: string | undefined, flag: string, fallback: number, max: number): number {
+  if (text === undefined) return fallback;
+  if (!/^[1-9]\d*$/.test(text) || Number(text) > max) throw new UsageError(`--${flag} must be a whole number from 1 to ${max}, got "${text}"`);
+  return Number(text);
+}
+
+function duration(text: string | undefined, flag: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new UsageError(`--${flag} must be a duration such as 30s, 45m, 2d or 1h30m, got "${text}"`);
+  return ms;
+}
+
+function url(text: string, flag: string): string {
+  try {
+    const parsed = new URL(text);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error();
+    return text.replace(/\/+$/, '');
+  } catch {
+    throw new UsageError(`--${flag} must be an http(s) URL, got "${text}"`);
+  }
+}
+
+/**
+ * Progress on stderr: on a terminal one line redrawn in place (failures are printed above it as
+ * they happen); elsewhere (CI logs) one line per finished run.
+ */
+function progressPrinter(io: Io, started: number) {
+  let line = '';
+  const clear = () => line && io.err('\r\x1b[K');
+  return {
+    done(result: RunResult, p: { done: number; failed: number; total: number }) {
+      const mark = result.passed ? 'ok  ' : 'FAIL';
+      const what = `${mark} ${result.journey} · run ${result.run} · ${formatDuration(result.durationMs)}`;
+      const failures = result.failures.map((f) => `       ${describeFailure(result, f)}\n`).join('');
+      if (!io.errIsTTY) {
+        io.err(`[${p.done}/${p.total}] ${what}\n${failures}`);
+        return;
+      }
+      clear();
+      if (!result.passed) io.err(`${what}\n${failures}`);
+      const minutes = (Date.now() - started) / 60_000;
+      const bar = '#'.repeat(Math.round((p.done / p.total) * 24)).padEnd(24, '.');
+      line = `simulating [${bar}] ${p.done}/${p.total} runs, ${p.failed} failed, ${(p.done / Math.max(minutes, 1e-9)).toFixed(1)} runs/min`;
+      io.err(`\r${line}\x1b[K`);
+    },
+    end: clear,
+  };
+}
+
+/** `spur simulate`: plays journey specs in Chromium and checks them against the collector. */
+export async function simulate(args: string[], io: Io): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options, strict: true, allowPositionals: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (!positionals.length) throw new UsageError('name at least one journey spec (.json) or a folder of them');
+  const check = !values['no-check'];
+  const baseUrl = url(values['base-url'] ?? io.env.SPUR_SHOP_URL ?? 'http://localhost:3000', 'base-url');
+  const collectorUrl = url(values.collector ?? io.env.SPUR_URL ?? 'http://localhost:8080', 'collector');
+  const token = values.token ?? io.env.SPUR_ADMIN_TOKEN;
+  if (check && !token) throw new UsageError('checking runs needs the collector\'s admin token: --token or SPUR_ADMIN_TOKEN (or --no-check)');
+  const runs = count(values.runs, 'runs', 1, 100_000);
+  const concurrency = count(values.concurrency, 'concurrency', 2, 64);
+  const reportDir = values.report ?? 'spur-report';
+  const marginMs = duration(values.margin, 'margin', 3_600_000);
+  const spreadMs = duration(values.spread, 'spread', 0);
+  const stepTimeoutMs = duration(values['step-timeout'], 'step-timeout', 10_000);
+  const funnelSteps = values.funnel ? values.funnel.split(',').map((s) => s.trim()).filter(Boolean) : DEFAULT_FUNNEL;
+  if (!funnelSteps.length) throw new UsageError('--funnel needs at least one step');
+
+  let journeys: Journey[];
+  try {
+    journeys = loadJourneys(positionals);
+  } catch (err) {
+    if (!(err instanceof SpecError)) throw err;
+    io.err(`spur simulate: ${err.problems.length === 1 ? 'a journey spec is' : 'journey specs are'} not valid:\n${err.message.replace(/^/gm, '  ')}\n`);
+    return 2;
+  }
+
+  // Before any browser starts: a wrong URL or token should cost a second, not a run per journey.
+  try {
+    const shop = await fetch(baseUrl, { signal: AbortSignal.timeout(10_000) });
+    await shop.body?.cancel();
+  } catch (err) {
+    io.err(`spur simulate: cannot reach the shop at ${baseUrl}: ${((err as Error).cause as Error)?.message ?? (err as Error).message}\n`);
+    return 1;
+  }
+  if (check) {
+    try {
+      await checkCollector(collectorUrl, token!);
+    } catch (err) {
+      io.err(`spur simulate: ${(err as Error).message}\n`);
+      return 1;
+    }
+  }
+
+  const started = Date.now();
+  const progress = progressPrinter(io, started);
+  const stop = new AbortController();
+  let signals = 0;
+  const off = io.onShutdown((signal) => {
+    if (++signals > 1) process.exit(130);
+    progress.end();
+    io.err(`spur simulate: ${signal}: finishing the runs under way (again to quit at once)\n`);
+    stop.abort();
+  });
+  io.err(`spur simulate: ${journeys.length} journey${journeys.length === 1 ? '' : 's'} × ${runs} run${runs === 1 ? '' : 's'}, ${concurrency} at a time, against ${baseUrl}\n`);
+  let result;
+  try {
+    result = await runJourneys(journeys, {
+      baseUrl,
+      collectorUrl: check ? collectorUrl : undefined,
+      adminToken: token,
+      runs,
+      concurrency,
+      marginMs,
+      spreadMs,
+      stepTimeoutMs,
+      check,
+      funnelSteps,
+      signal: stop.signal,
+      onRunDone: (r, p) => progress.done(r, p),
+    });
+  } catch (err) {
+    progress.end();
+    io.err(`spur simulate: ${(err as Error).message}\n`);
+    return 1;
+  } finally {
+    off();
+  }
+  progress.end();
+  const paths = await writeReport(result, reportDir);
+  const failed = result.runs.some((r) => !r.passed);
+  io.out(`spur simulate: ${summaryLine(result)}; report: ${resolve(paths.html)}\n`);
+  return failed || result.interrupted ? 1 : 0;
+}

@@ -1,0 +1,137 @@
+// `spur simulate` in-process against a private demo (collector + shop on free ports) with real
+// Chromium: exit codes, the summary line, progress, and the report files.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Io } from '../src/io';
+import { UsageError } from '../src/io';
+import { simulate, SIMULATE_HELP } from '../src/commands/simulate';
+
+jest.setTimeout(120_000);
+
+// stack.js is plain JS; typed here because the test projects have no allowJs.
+const { startStack } = require('../../../examples/shop/stack') as {
+  startStack(): Promise<{ shopUrl: string; collectorUrl: string; adminToken: string; close(): Promise<void> }>;
+};
+
+function captureIo(env: NodeJS.ProcessEnv = {}): Io & { stdout: string; stderr: string } {
+  const io = {
+    stdout: '',
+    stderr: '',
+    env,
+    out(text: string) {
+      io.stdout += text;
+    },
+    err(text: string) {
+      io.stderr += text;
+    },
+    onShutdown: () => () => undefined,
+  };
+  return io;
+}
+
+const browse = {
+  name: 'Look at a mug',
+  vars: { product: { pick: ['p-mug', 'p-cookies'] } },
+  visits: [{ steps: [{ goto: '/product.html?id={{product}}' }, { waitFor: 'data-testid=product-name' }] }],
+  expect: { events: [{ event: 'Product Viewed', properties: { product_id: '{{product}}' } }], profile: { devices: 1 } },
+};
+
+const impossible = {
+  name: 'Expects an order that never happens',
+  visits: [{ steps: [{ goto: '/' }, { waitFor: 'data-testid=product-grid' }] }],
+  expect: { events: ['Order Completed'] },
+};
+
+let dir: string;
+let stack: Awaited<ReturnType<typeof startStack>>;
+
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack?.close();
+});
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'spur-simulate-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const spec = (name: string, value: unknown) => {
+  const file = join(dir, name);
+  writeFileSync(file, JSON.stringify(value, null, 2));
+  return file;
+};
+
+const flags = () => ['--base-url', stack.shopUrl, '--collector', stack.collectorUrl, '--token', stack.adminToken];
+
+describe('spur simulate (arguments)', () => {
+  it('needs at least one spec or folder', async () => {
+    await expect(simulate([], captureIo())).rejects.toThrow(new UsageError('name at least one journey spec (.json) or a folder of them'));
+  });
+
+  it('refuses a bad --runs, --concurrency or duration, naming the flag', async () => {
+    const file = spec('a.json', browse);
+    await expect(simulate([file, '--runs', '0', '--token', 't'], captureIo())).rejects.toThrow(/--runs must be a whole number from 1/);
+    await expect(simulate([file, '--concurrency', 'many', '--token', 't'], captureIo())).rejects.toThrow(/--concurrency/);
+    await expect(simulate([file, '--margin', '1 hour', '--token', 't'], captureIo())).rejects.toThrow(/--margin must be a duration/);
+    await expect(simulate([file, '--frobnicate'], captureIo())).rejects.toThrow(/frobnicate/);
+  });
+
+  it('needs the admin token to check runs, from --token or SPUR_ADMIN_TOKEN', async () => {
+    await expect(simulate([spec('a.json', browse)], captureIo())).rejects.toThrow(/--token or SPUR_ADMIN_TOKEN/);
+  });
+
+  it('exits 2 for an invalid spec, naming the file, the path and what was expected', async () => {
+    const file = spec('bad.json', { name: 'Bad', visits: [{ after: 'later', steps: [{ goto: '/' }] }] });
+    const io = captureIo();
+    expect(await simulate([file, '--token', 't'], io)).toBe(2);
+    expect(io.stderr).toBe(`spur simulate: a journey spec is not valid:\n  ${file}: $.visits[0].after: expected a duration such as 45m, 2d or 1h30m, got string "later"\n`);
+  });
+
+  it('exits 1 at once when the shop cannot be reached, or the collector refuses the token', async () => {
+    const file = spec('a.json', browse);
+    const io = captureIo();
+    expect(await simulate([file, '--base-url', 'http://127.0.0.1:9', '--token', 't'], io)).toBe(1);
+    expect(io.stderr).toMatch(/^spur simulate: cannot reach the shop at http:\/\/127\.0\.0\.1:9: /);
+    const io2 = captureIo();
+    expect(await simulate([file, '--base-url', stack.shopUrl, '--collector', stack.collectorUrl, '--token', 'wrong'], io2)).toBe(1);
+    expect(io2.stderr).toMatch(/answered 401: .*\(check --token \/ SPUR_ADMIN_TOKEN\)/);
+  });
+
+  it('documents every flag in its help', () => {
+    for (const flag of ['--base-url', '--collector', '--token', '--runs', '--concurrency', '--report', '--margin', '--spread', '--step-timeout', '--funnel', '--no-check']) {
+      expect(SIMULATE_HELP).toContain(flag);
+    }
+  });
+});
+
+describe('spur simulate (runs in Chromium)', () => {
+  it('exits 0 when every run passes, with a one-line summary, progress and the reports', async () => {
+    const report = join(dir, 'report');
+    const io = captureIo();
+    const code = await simulate([spec('browse.json', browse), ...flags(), '--runs', '3', '--concurrency', '3', '--report', report], io);
+    expect(io.stderr).not.toMatch(/FAIL/);
+    expect(code).toBe(0);
+    expect(io.stdout).toMatch(/^spur simulate: 3 runs of 1 journey: 3 passed, 0 failed in \d+\.\d s \(\d+\.\d runs\/min\); report: .*report\.html\n$/);
+    // Not a terminal: one line per finished run.
+    expect(io.stderr.match(/^\[\d\/3\] ok {3}Look at a mug · run \d · /gm)).toHaveLength(3);
+    const junit = readFileSync(join(report, 'junit.xml'), 'utf8');
+    expect(junit.match(/<testcase /g)).toHaveLength(3);
+    expect(JSON.parse(readFileSync(join(report, 'report.json'), 'utf8')).summary).toMatchObject({ runs: 3, passed: 3, failed: 0 });
+    expect(readFileSync(join(report, 'report.html'), 'utf8')).toContain('spur simulate: <span class="pass">passed</span>');
+  });
+
+  it('exits 1 when a run fails, printing the failure as it happens and keeping its screenshot', async () => {
+    const report = join(dir, 'out');
+    const io = captureIo({ SPUR_ADMIN_TOKEN: stack.adminToken, SPUR_SHOP_URL: stack.shopUrl, SPUR_URL: stack.collectorUrl });
+    spec('1-browse.json', browse);
+    spec('2-impossible.json', impossible);
+    const code = await simulate([dir, '--report', report], io);
+    expect(code).toBe(1);
+    expect(io.stdout).toMatch(/^spur simulate: 2 runs of 2 journeys: 1 passed, 1 failed in /);
+    expect(io.stderr).toMatch(/FAIL Expects an order that never happens · run 1 · .*\n {7}journey "Expects an order that never happens" run 1 \(\S+\) expectation events: expected "Order Completed"/);
+    expect(existsSync(join(report, 'screenshots', '2-impossible-run1.png'))).toBe(true);
+    expect(readFileSync(join(report, 'junit.xml'), 'utf8')).toContain('<failure message="journey &quot;Expects an order that never happens&quot; run 1');
+  });
+});
