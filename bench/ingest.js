@@ -180,7 +180,7 @@ async function bareRun({ seconds, warmup }) {
 /**
  * Runs a collector under full load with `node --cpu-prof` and summarises where its time went, per
  * thread: node writes one profile per thread (CPU.<date>.<time>.<pid>.<thread id>.<n>.cpuprofile),
- * the main thread (id 0, HTTP and validation) first, then the SQLite writer and checkpointer.
+ * the main thread (id 0: HTTP and validation) first, then the SQLite writer and the checkpointer.
  * Resolves to { events, threads: [{ thread, totalMs, self, inclusive }] }; `events` is what the
  * profiled process acknowledged (warm-up and measured run).
  */
@@ -193,8 +193,10 @@ async function profileCollector(seconds) {
       .readdirSync(dir)
       .filter((f) => f.endsWith('.cpuprofile'))
       .sort((a, b) => threadOf(a) - threadOf(b));
+    // `spur serve` starts the writer thread when it opens the database, the checkpointer later.
+    const names = ['main thread', 'SQLite writer thread', 'checkpointer thread'];
     const threads = files.map((f) => ({
-      thread: threadOf(f) === 0 ? 'main thread' : `worker thread ${threadOf(f)}`,
+      thread: names[threadOf(f)] ?? `thread ${threadOf(f)}`,
       ...summarizeProfile(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'))),
     }));
     return { events: run.acknowledged, threads };
@@ -211,12 +213,19 @@ const STAGES = [
   ['garbage collection', (fn) => fn === '(garbage collector)'],
   ['body to text + JSON.parse', (fn) => fn === 'parseJson' || fn === 'readPlainBody'],
   ['validation', (fn, file) => file === 'validate.js'],
-  ['row building: StoredEvent, JSON.stringify of the body', (fn, file) => ['stored-event.js', 'useragent.js', 'ip.js'].includes(file) || fn === 'toRows'],
-  ['hand-off between threads (postMessage, group commit)', (fn, file) => fn === 'postMessage' || ['sqlite.js', 'group-commit.js', 'sqlite-writer-thread.js'].includes(file)],
+  [
+    'row building: StoredEvent, JSON.stringify of the body',
+    (fn, file) => ['stored-event.js', 'useragent.js', 'ip.js'].includes(file) || fn === 'toRows',
+  ],
+  [
+    'hand-off between threads (postMessage, group commit)',
+    (fn, file) => fn === 'postMessage' || ['sqlite.js', 'group-commit.js', 'sqlite-writer-thread.js'].includes(file),
+  ],
   ['SQLite inserts (events, runs, identity)', (fn, file) => file === 'sqlite-writer.js'],
   ['COMMIT: WAL write + fsync (+ SQLite automatic checkpoint)', (fn) => fn === 'sqliteTransaction'],
-  ['PASSIVE checkpoint (checkpointer thread)', (fn, file) => fn === 'pragma' || file === 'sqlite-checkpoint-thread.js'],
-  ['HTTP, Express, ingest handler, other', () => true],
+  ['PASSIVE checkpoint', (fn, file) => fn === 'pragma' || file === 'sqlite-checkpoint-thread.js'],
+  // On the main thread: node's HTTP parser and response writing, Express, the ingest handler.
+  ['everything else', () => true],
 ];
 
 /** Rows of per-stage time per event (µs), per thread, from profileCollector's result. */

@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { StoredEvent } from '../../../sdk/src/types';
 import { StorageUnavailableError } from '../../src/errors';
@@ -239,6 +240,30 @@ describe('the writer thread', () => {
     while (statSync(file).size < initial + 512 * 1024 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(statSync(file).size).toBeGreaterThan(initial + 512 * 1024);
     expect(await storage.getProfile('A')).toMatchObject({ eventCount: 500 });
+  });
+
+  it('fails appends with StorageUnavailableError once the writer thread is gone, instead of leaving them waiting', async () => {
+    // The storage posts to its writer thread through Worker#postMessage: note which Worker that is.
+    const post = Worker.prototype.postMessage;
+    const threads = new Set<Worker>();
+    const spy = jest.spyOn(Worker.prototype, 'postMessage').mockImplementation(function (this: Worker, value, transfer) {
+      threads.add(this);
+      return post.call(this, value, transfer);
+    });
+    fx.cleanup(() => spy.mockRestore());
+    const storage = await fx.storage();
+    await append(storage, [storedEvent('2024-01-01T00:00:00.000Z', { userId: 'U' })]);
+    spy.mockRestore();
+    expect(threads.size).toBe(1);
+    const [writer] = threads;
+
+    const pending = append(storage, [storedEvent('2024-01-01T00:00:00.000Z', { userId: 'U' })]);
+    await writer.terminate();
+    await expect(pending).rejects.toBeInstanceOf(StorageUnavailableError);
+    await expect(append(storage, [storedEvent('2024-01-01T00:00:00.000Z', { userId: 'U' })])).rejects.toBeInstanceOf(
+      StorageUnavailableError,
+    );
+    await expect(storage.ping()).rejects.toBeInstanceOf(StorageUnavailableError);
   });
 
   it('writes on this thread for an in-memory database, which no other thread can open', async () => {
