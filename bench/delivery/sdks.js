@@ -94,6 +94,7 @@ const spur = {
       writeKeys: { [WRITE_KEY]: [siteUrl] },
       adminToken: 'bench-admin',
       clientClock: 'trust',
+      rateLimit: 0, // the tabs scenario sends 600 events from one address within seconds
       log: () => {},
     });
     const server = await startServer(app, { port: 0, host: '127.0.0.1', storage });

@@ -28,6 +28,17 @@ Options (each flag overrides the environment variable in brackets):
                          id [SPUR_SESSION_MINUTES] (default 30)
   --abandon-minutes N    minutes without cart activity before a cart counts as abandoned and a
                          Cart Abandoned event is recorded [SPUR_ABANDON_MINUTES] (default 30)
+  --gpc MODE             honor | ignore [SPUR_GPC] (default honor: requests with Sec-GPC: 1
+                         count as consent denied; their events are stored only when the
+                         visitor granted consent on the site)
+  --rate-limit N[,M]     ingest requests per second per client IP [, per write key]
+                         [SPUR_RATE_LIMIT] (default 50, per key 500; bursts of 2 s pass;
+                         0 = off); over it: 429 with Retry-After
+  --retention-days N     purge events whose time lies more than N days back, and rejected
+                         events received that long ago, at start and then daily
+                         [SPUR_RETENTION_DAYS] (default: keep forever); see 'spur purge'
+  --suppress-days N      after an erasure, drop events carrying the erased ids for N days
+                         [SPUR_SUPPRESS_DAYS] (default 30; 0 = not at all); see 'spur privacy'
 
 SIGTERM drains for up to 8 s, closes the database and exits 0 within 10 s.
 `;
@@ -72,6 +83,49 @@ Examples:
   spur export events --url https://collector.shop.example --token $SPUR_ADMIN_TOKEN > events.ndjson
 `;
 
+const PRIVACY = `Usage: spur privacy export <customerId> [options]
+       spur privacy erase <customerId> --yes [options]
+
+Answers a data subject's request (GDPR Art. 15 and 17) for a customer id, or for
+the anonymous id of a visitor who never logged in.
+
+  export   everything stored about them as one JSON document: profile, anonymous
+           ids, identity links and aliases, abandoned carts, every event in time
+           order, rejected events carrying their ids
+  erase    deletes all of it (events, Cart Abandoned events, identity links,
+           aliases, rejected events) in one transaction and keeps only an audit
+           entry (a salted hash of the id, counts, time); later events carrying
+           their ids are dropped for --suppress-days. Prints the counts as JSON.
+           Cannot be undone: needs --yes.
+
+A device shared with another customer stays theirs: only what this customer did
+on it is shown and erased, and its id is not suppressed.
+
+Options:
+  --db FILE            SQLite database [SPUR_DB] (default ./data/spur.db)
+  --url URL            a running collector instead of the file [SPUR_URL]
+  --token TOKEN        its admin token [SPUR_ADMIN_TOKEN]
+  --out FILE, -o FILE  export: write to FILE instead of stdout
+  --yes                erase: go ahead
+  --suppress-days N    erase, with --db: days during which later events carrying the
+                       erased ids are dropped [SPUR_SUPPRESS_DAYS] (default 30; 0 = none)
+
+Exit codes: 0 done, 1 failed (e.g. nothing stored about that id), 2 usage error.
+`;
+
+const PURGE = `Usage: spur purge [options]
+
+Deletes events whose time lies more than the retention period back, and rejected
+events received that long ago, from the database file: what the collector does at
+start and then daily when SPUR_RETENTION_DAYS is set. Runs in small transactions,
+so a collector on the same file keeps taking events. Identity links stay.
+
+Options:
+  --db FILE            SQLite database [SPUR_DB] (default ./data/spur.db)
+  --retention-days N   days to keep [SPUR_RETENTION_DAYS] (required, from 1)
+  --dry-run            only count what would be purged
+`;
+
 const MAIN = `spur: first-party customer tracking for webshops
 
 Usage: spur <command> [options]
@@ -80,6 +134,8 @@ Commands:
   serve        run the collector (ingest, admin API, SDK bundle)
   export KIND  export funnels, abandoned carts, products, profiles or events
   simulate     play journey specs in Chromium and check them against the collector
+  privacy      export or erase everything stored about a customer
+  purge        delete events older than the retention period
   help CMD     show the help of one command
 
 Options:
@@ -88,7 +144,8 @@ Options:
 
 Environment: SPUR_PORT, SPUR_HOST, SPUR_DB, SPUR_WRITE_KEYS, SPUR_ADMIN_TOKEN,
 SPUR_CLIENT_CLOCK, SPUR_IP, SPUR_TRUST_PROXY, SPUR_COOKIE_DOMAIN, SPUR_SESSION_MINUTES,
-SPUR_ABANDON_MINUTES (see 'spur serve --help'); SPUR_URL (see 'spur export --help').
+SPUR_ABANDON_MINUTES, SPUR_RETENTION_DAYS, SPUR_SUPPRESS_DAYS (see 'spur serve --help');
+SPUR_URL (see 'spur export --help').
 
 Example:
   SPUR_WRITE_KEYS="demo=http://localhost:3000" SPUR_ADMIN_TOKEN=secret spur serve --port 8080
@@ -99,5 +156,5 @@ export function helpText(): string {
 }
 
 export function commandHelp(name: string): string | undefined {
-  return ({ serve: SERVE, export: EXPORT, simulate: SIMULATE_HELP } as Record<string, string>)[name];
+  return ({ serve: SERVE, export: EXPORT, simulate: SIMULATE_HELP, privacy: PRIVACY, purge: PURGE } as Record<string, string>)[name];
 }

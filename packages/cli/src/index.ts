@@ -1,5 +1,7 @@
 import { helpText, commandHelp } from './help';
 import { exportCommand } from './commands/export';
+import { privacy } from './commands/privacy';
+import { purge } from './commands/purge';
 import { serve } from './commands/serve';
 import { simulate } from './commands/simulate';
 import { UsageError, type Io, defaultIo } from './io';
@@ -9,7 +11,7 @@ export type { Io } from './io';
 
 type Command = (args: string[], io: Io) => Promise<number>;
 
-const commands: Record<string, Command> = { serve, export: exportCommand, simulate };
+const commands: Record<string, Command> = { serve, export: exportCommand, simulate, privacy, purge };
 
 /**
  * Runs the `spur` command line and resolves with the exit code.

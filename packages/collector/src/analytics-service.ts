@@ -2,12 +2,13 @@
 // last one seen (a catch-up costs only the new rows), the identity graph is re-read each time, and
 // carts whose 30 minutes have passed get their Cart Abandoned event recorded, exactly once (the
 // messageId is derived from the cart, so storage drops a repeat, even from another process).
+// Erasures and retention purges delete stored events: storage's generation counter says so, and
+// the cache then starts over from the first row, whichever process deleted them.
 import type { SpurEvent, StoredEvent } from '../../sdk/src/types';
 import { cartAbandonedEvents, createAnalytics, type AbandonedCart, type Analytics, type IdentityGraph } from './analytics';
-import type { Storage } from './storage/types';
+import { DERIVED_WRITE_KEY, type Storage } from './storage/types';
 
-/** Write key recorded on events the collector derives itself (Cart Abandoned). */
-export const DERIVED_WRITE_KEY = 'spur:derived';
+export { DERIVED_WRITE_KEY };
 /** Rows read per catch-up step: bounded memory, and the event loop breathes between steps. */
 const PAGE = 5000;
 
@@ -53,8 +54,11 @@ function sameGraph(a: IdentityGraph, b: IdentityGraph): boolean {
 
 export function createAnalyticsService(storage: Storage, options: AnalyticsServiceOptions = {}): AnalyticsService {
   const now = options.now ?? Date.now;
-  const analytics = createAnalytics({ sessionMinutes: options.sessionMinutes, abandonMinutes: options.abandonMinutes });
+  const make = () => createAnalytics({ sessionMinutes: options.sessionMinutes, abandonMinutes: options.abandonMinutes });
+  let analytics = make();
   let seq = 0;
+  // storage.generation() when the cache was started; undefined before the first run.
+  let generation: number | undefined;
   // Cart Abandoned events known to be stored (cartKey), so each is appended once per process.
   const recorded = new Set<string>();
   let current: Promise<Analytics> | undefined;
@@ -81,6 +85,15 @@ export function createAnalyticsService(storage: Storage, options: AnalyticsServi
   }
 
   async function run(): Promise<Analytics> {
+    // Read before the rows: an erasure committed after this read is caught by the next run.
+    const latest = await storage.generation();
+    if (generation !== undefined && latest !== generation) {
+      analytics = make();
+      seq = 0;
+      graph = undefined;
+      recorded.clear();
+    }
+    generation = latest;
     await catchUp();
     const at = now();
     // Keyed like the messageId (carts.ts) without hashing: thousands of carts per refresh.

@@ -7,10 +7,13 @@ import { errorMiddleware, notFound } from './errors';
 import { reissueVisitorCookie } from './first-party-cookie';
 import type { IpMode } from './ip';
 import { createAnalyticsService } from './analytics-service';
-import { createAdminRouter } from './routes/admin';
+import { adminGuard, ADMIN_PATHS, createAdminRouter } from './routes/admin';
 import { createExportRouter } from './routes/exports';
+import { createPrivacyRouter } from './routes/privacy';
+import { startRetention, type PurgeReport } from './retention';
 import { createHealthRouter } from './routes/health';
-import { createIngest } from './routes/ingest';
+import { createIngest, type GpcMode } from './routes/ingest';
+import { ingestRateLimit, toRateLimits, type RateLimits } from './rate-limit';
 import { createSdkRouter } from './routes/sdk';
 import type { Storage } from './storage/types';
 import type { ClientClock } from './stored-event';
@@ -43,10 +46,33 @@ export interface CollectorConfig {
    * data-cookie-domain. @defaultValue host-only
    */
   cookieDomain?: string;
+  /**
+   * 'honor': a request with `Sec-GPC: 1` counts as consent denied; its events are not stored
+   * unless marked `context.consent: 'granted'`. 'ignore': stored as any other. @defaultValue 'honor'
+   */
+  gpc?: GpcMode;
   /** Inactivity that ends a session without a client session id, in minutes. @defaultValue 30 */
   sessionMinutes?: number;
   /** Minutes without cart activity after which a cart counts as abandoned. @defaultValue 30 */
   abandonMinutes?: number;
+  /**
+   * Ingest requests per second per client IP; a number also sets the per-write-key limit to
+   * WRITE_KEY_FACTOR (10) times it, an object sets both; 0 turns a limit off. Bursts of
+   * BURST_SECONDS (2) times the rate pass. @defaultValue 50 (per write key 500)
+   */
+  rateLimit?: number | RateLimits;
+  /**
+   * Days after an erasure during which events carrying the erased ids are not stored; 0 = none.
+   * @defaultValue 30
+   */
+  suppressDays?: number;
+  /**
+   * Events whose time lies more than this many days back (and rejected events received that long
+   * ago) are purged at start and then daily (retention.ts). @defaultValue unset: kept forever
+   */
+  retentionDays?: number;
+  /** Receives the outcome of each retention purge (spur serve prints it). */
+  onPurge?: (report: PurgeReport) => void;
 }
 
 // The ingest routes (routes/ingest.ts): the only requests that re-issue the visitor cookie.
@@ -72,23 +98,44 @@ export function createCollector(config: CollectorConfig): Express {
     now: config.now,
   });
   analytics.start();
+  // Timers unref'd, like the analytics timer: they never keep the process alive.
+  if (config.retentionDays !== undefined) {
+    startRetention({
+      storage,
+      days: config.retentionDays,
+      now: config.now,
+      onPurge: config.onPurge,
+      log: config.log ?? ((message, err) => console.error(message, err)),
+    });
+  }
+  const keyring = createKeyring(config.writeKeys);
+  const now = config.now ?? Date.now;
   const ingest = createIngest({
     storage,
-    keyring: createKeyring(config.writeKeys),
+    keyring,
     clientClock: config.clientClock ?? 'correct',
     ipMode: config.ip ?? 'truncate',
+    gpc: config.gpc ?? 'honor',
     now: config.now ?? Date.now,
   });
   app.use(createHealthRouter({ storage })); // first: liveness depends on nothing below
   // Plain ingest requests are answered here, past none of the middleware below (routes/ingest.ts).
+  // The limits come before it: a request over them costs one Map lookup and no body read.
+  const rateLimit = ingestRateLimit({ limits: toRateLimits(config.rateLimit), keyring, paths: INGEST_PATHS, now });
+  if (rateLimit) app.use(rateLimit);
   app.use(ingest.fastPath);
   app.use(cookieParser());
   // Not on /spur.js: it is publicly cacheable, and a shared cache must never store a Set-Cookie.
-  app.post(INGEST_PATHS, reissueVisitorCookie({ cookieDomain: config.cookieDomain }));
+  app.post(INGEST_PATHS, reissueVisitorCookie({ cookieDomain: config.cookieDomain, gpc: config.gpc }));
   app.use(createSdkRouter({ sdkPath: config.sdkPath }));
   app.use(ingest.router);
+  // By path prefix, so that admin routers mounted here later are covered too.
+  app.use(ADMIN_PATHS, adminGuard({ adminToken: config.adminToken, now }));
   app.use(createAdminRouter({ storage, adminToken: config.adminToken }));
   app.use(createExportRouter({ storage, adminToken: config.adminToken, analytics, now: config.now ?? Date.now }));
+  app.use(
+    createPrivacyRouter({ storage, adminToken: config.adminToken, analytics, now: config.now ?? Date.now, suppressDays: config.suppressDays }),
+  );
   app.use((req) => {
     throw notFound(`no route for ${req.method} ${req.path}`);
   });

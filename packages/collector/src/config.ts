@@ -2,6 +2,8 @@
 // throw with a message naming the variable and flag, so a typo fails at start, not at 3 a.m.
 import { isIP } from 'node:net';
 import type { IpMode } from './ip';
+import type { GpcMode } from './routes/ingest';
+import { DEFAULT_RATE_LIMIT, WRITE_KEY_FACTOR, type RateLimits } from './rate-limit';
 import type { ClientClock } from './stored-event';
 
 export interface ServerConfig {
@@ -20,6 +22,14 @@ export interface ServerConfig {
   sessionMinutes: number;
   /** Minutes without cart activity before a cart counts as abandoned. */
   abandonMinutes: number;
+  /** Ingest requests per second per client IP and per write key; 0 = off. */
+  rateLimit: RateLimits;
+  /** Whether `Sec-GPC: 1` counts as consent denied ('honor') or not ('ignore'). */
+  gpc: GpcMode;
+  /** Days raw events and rejected events are kept; unset keeps them forever. */
+  retentionDays?: number;
+  /** Days after an erasure during which events carrying the erased ids are not stored; 0 = none. */
+  suppressDays: number;
 }
 
 /**
@@ -42,6 +52,10 @@ const SETTINGS = {
   'cookie-domain': 'SPUR_COOKIE_DOMAIN',
   'session-minutes': 'SPUR_SESSION_MINUTES',
   'abandon-minutes': 'SPUR_ABANDON_MINUTES',
+  'rate-limit': 'SPUR_RATE_LIMIT',
+  gpc: 'SPUR_GPC',
+  'retention-days': 'SPUR_RETENTION_DAYS',
+  'suppress-days': 'SPUR_SUPPRESS_DAYS',
 } as const;
 
 type Flag = keyof typeof SETTINGS;
@@ -119,11 +133,32 @@ export function parseCookieDomain(text: string): string {
 }
 
 /**
+ * Parses SPUR_RATE_LIMIT: `N` (requests per second per IP; per write key WRITE_KEY_FACTOR × N)
+ * or `N,M` (per IP, per write key); 0 turns a limit off.
+ */
+export function parseRateLimit(text: string): RateLimits {
+  const m = /^\s*(\d{1,7})\s*(?:,\s*(\d{1,8})\s*)?$/.exec(text);
+  if (!m) {
+    throw new Error(
+      `Invalid SPUR_RATE_LIMIT / --rate-limit "${text}": expected requests per second per IP, e.g. 50, ` +
+        `or per IP and per write key, e.g. 50,1000 (0 turns a limit off)`,
+    );
+  }
+  const perIp = Number(m[1]);
+  return { perIp, perWriteKey: m[2] === undefined ? perIp * WRITE_KEY_FACTOR : Number(m[2]) };
+}
+
+/**
  * Reads SPUR_PORT (8080), SPUR_HOST ('0.0.0.0': all interfaces, what a server wants; use
  * 127.0.0.1 for local only), SPUR_DB (./data/spur.db), SPUR_WRITE_KEYS, SPUR_ADMIN_TOKEN,
  * SPUR_CLIENT_CLOCK (correct), SPUR_IP (truncate), SPUR_TRUST_PROXY (false), SPUR_COOKIE_DOMAIN
- * (none: host-only), SPUR_SESSION_MINUTES (30), SPUR_ABANDON_MINUTES (30). Flags of the same name
- * win over env.
+ * (none: host-only), SPUR_SESSION_MINUTES (30), SPUR_ABANDON_MINUTES (30), SPUR_RATE_LIMIT
+ * (50 per IP, 500 per write key), SPUR_GPC (honor).
+ * SPUR_RETENTION_DAYS (unset: keep forever): events whose time lies more than this many days
+ * back, and rejected events received that long ago, are purged at start and then daily.
+ * SPUR_SUPPRESS_DAYS (30): after an erasure (DELETE /v1/privacy/subjects/:id), events carrying
+ * the erased ids are not stored for this many days (0: not at all), so that a client's resend
+ * cannot bring them back. Flags of the same name win over env.
  */
 export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<string, string>> = {}): ServerConfig {
   const get = (flag: Flag): string | undefined => {
@@ -141,6 +176,15 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<string,
     }
     return Number(text);
   };
+  const days = (flag: 'retention-days' | 'suppress-days', min: number) => {
+    const text = get(flag);
+    if (text === undefined) return undefined;
+    if (!/^\d{1,5}$/.test(text) || Number(text) < min) {
+      throw new Error(`Invalid ${SETTINGS[flag]} / --${flag} "${text}": expected a whole number of days from ${min} to 99999`);
+    }
+    return Number(text);
+  };
+  const retentionDays = days('retention-days', 1);
   const adminToken = get('admin-token');
   const cookieDomain = get('cookie-domain');
   return {
@@ -155,5 +199,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<string,
     ...(cookieDomain !== undefined && { cookieDomain: parseCookieDomain(cookieDomain) }),
     sessionMinutes: minutes('session-minutes'),
     abandonMinutes: minutes('abandon-minutes'),
+    rateLimit: parseRateLimit(get('rate-limit') ?? String(DEFAULT_RATE_LIMIT)),
+    gpc: oneOf(get('gpc') ?? 'honor', ['honor', 'ignore'] as const, 'gpc'),
+    ...(retentionDays !== undefined && { retentionDays }),
+    suppressDays: days('suppress-days', 0) ?? 30,
   };
 }

@@ -11,9 +11,30 @@ export interface Keyring {
   allowsAny(origin: string): boolean;
 }
 
+/**
+ * An origin as browsers send it (scheme://host[:port], lower-case host, no default port), so
+ * that an exact comparison is the right one. Throws for anything else, '*' and 'null' included:
+ * neither may ever be allowed with credentials.
+ */
+export function canonicalOrigin(text: string, key: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
+    throw new Error(`Invalid origin "${text}" for write key "${key}": expected scheme://host[:port], e.g. https://shop.example`);
+  }
+  return url.origin;
+}
+
+/** Throws for an origin that is not scheme://host[:port] (see canonicalOrigin). */
 export function createKeyring(writeKeys: Record<string, string[]>): Keyring {
   // A Map, so keys such as "__proto__" or "constructor" cannot hit Object.prototype.
-  const keys = new Map(Object.entries(writeKeys).map(([key, origins]) => [key, new Set(origins)]));
+  const keys = new Map(
+    Object.entries(writeKeys).map(([key, origins]) => [key, new Set(origins.map((origin) => canonicalOrigin(origin, key)))]),
+  );
   const any = new Set([...keys.values()].flatMap((origins) => [...origins]));
   return {
     has: (key) => keys.has(key),

@@ -16,6 +16,7 @@ export class HttpError extends Error {
 }
 
 export const badRequest = (message: string, code = 'bad_request') => new HttpError(400, code, message);
+export const payloadTooLarge = (message: string, code = 'payload_too_large') => new HttpError(413, code, message);
 export const unauthorized = (message: string) => new HttpError(401, 'unauthorized', message);
 export const forbidden = (message: string) => new HttpError(403, 'forbidden', message);
 export const notFound = (message: string) => new HttpError(404, 'not_found', message);

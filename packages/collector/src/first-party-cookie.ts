@@ -54,20 +54,31 @@ export function isSameSiteRequest(req: Request): boolean {
   return Boolean(ownHost) && sameSite(sourceHost, ownHost);
 }
 
+/** The SDK's cookie that keeps the visitor's consent choice ('granted' or 'denied'). */
+export const CONSENT_COOKIE = 'spur_consent';
+
 export interface VisitorCookieOptions {
   /** Domain attribute (e.g. shop.example to share with subdomains). @defaultValue host-only */
   cookieDomain?: string;
+  /**
+   * 'honor': a request with `Sec-GPC: 1` gets no cookie unless the visitor granted consent on the
+   * site (`spur_consent=granted`), as its events are not stored either. @defaultValue 'honor'
+   */
+  gpc?: 'honor' | 'ignore';
 }
 
 /**
  * Middleware for ingest requests: re-issues a UUID spur_aid cookie on same-site requests as
  * `spur_aid=<id>; Max-Age=34560000; Path=/; SameSite=Lax` (+ Secure on https, + Domain when
- * configured). Not HttpOnly: the SDK reads it. Cross-site requests never get it.
+ * configured). Not HttpOnly: the SDK reads it. Cross-site requests never get it, nor do
+ * requests whose visitor said no (`spur_consent=denied`, or GPC without a grant on the site).
  */
 export function reissueVisitorCookie(options: VisitorCookieOptions = {}): RequestHandler {
   return (req, res, next) => {
     const id: unknown = req.cookies?.[VISITOR_COOKIE];
-    if (typeof id === 'string' && UUID.test(id) && isSameSiteRequest(req)) {
+    const consent: unknown = req.cookies?.[CONSENT_COOKIE];
+    const gpcDenies = options.gpc !== 'ignore' && req.get('sec-gpc')?.trim() === '1' && consent !== 'granted';
+    if (typeof id === 'string' && UUID.test(id) && consent !== 'denied' && !gpcDenies && isSameSiteRequest(req)) {
       res.cookie(VISITOR_COOKIE, id, {
         maxAge: VISITOR_COOKIE_MAX_AGE_SECONDS * 1000,
         path: '/',

@@ -7,5 +7,9 @@ export type { AppendInput, AppendResult, EventRange, RawEvent, RejectedEvent, St
 export { createAnalyticsService, DERIVED_WRITE_KEY, type AnalyticsService, type AnalyticsServiceOptions } from './analytics-service';
 export { EXPORT_KINDS, runExport, type ExportFormat, type ExportKind, type ExportOptions, type ExportOutput } from './exports';
 export { StorageUnavailableError, type StorageFailure } from './errors';
+export { DEFAULT_SUPPRESS_DAYS, subjectAccess, subjectErasure, type SubjectAccess, type SubjectErasure, type SubjectOptions } from './privacy';
+export { purgeExpired, type PurgeReport } from './retention';
+export type { DataSubject, ErasureCounts, ErasureRecord, PurgeCounts } from './storage/types';
 export type { IpMode } from './ip';
+export type { RateLimits } from './rate-limit';
 export type { ClientClock } from './stored-event';

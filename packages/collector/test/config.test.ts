@@ -44,6 +44,9 @@ describe('loadConfig', () => {
       trustProxy: false,
       sessionMinutes: 30,
       abandonMinutes: 30,
+      rateLimit: { perIp: 50, perWriteKey: 500 },
+      gpc: 'honor',
+      suppressDays: 30,
     });
   });
 
@@ -60,6 +63,10 @@ describe('loadConfig', () => {
       SPUR_COOKIE_DOMAIN: '.Shop.Example',
       SPUR_SESSION_MINUTES: '45',
       SPUR_ABANDON_MINUTES: '60',
+      SPUR_RATE_LIMIT: '20,300',
+      SPUR_GPC: 'ignore',
+      SPUR_RETENTION_DAYS: '90',
+      SPUR_SUPPRESS_DAYS: '0',
     });
     expect(config).toEqual({
       port: 9000,
@@ -73,12 +80,40 @@ describe('loadConfig', () => {
       cookieDomain: 'shop.example',
       sessionMinutes: 45,
       abandonMinutes: 60,
+      rateLimit: { perIp: 20, perWriteKey: 300 },
+      gpc: 'ignore',
+      retentionDays: 90,
+      suppressDays: 0,
     });
+  });
+
+  it('refuses retention and suppression periods that are not whole days (retention at least 1)', () => {
+    expect(() => loadConfig({ SPUR_RETENTION_DAYS: '0' })).toThrow(/SPUR_RETENTION_DAYS \/ --retention-days "0"/);
+    expect(() => loadConfig({}, { 'retention-days': '30d' })).toThrow(/whole number of days from 1/);
+    expect(() => loadConfig({ SPUR_SUPPRESS_DAYS: '-1' })).toThrow(/SPUR_SUPPRESS_DAYS \/ --suppress-days "-1"/);
+    expect(loadConfig({}, { 'retention-days': '7' }).retentionDays).toBe(7);
   });
 
   it('refuses session and abandonment times that are not whole positive minutes', () => {
     expect(() => loadConfig({ SPUR_SESSION_MINUTES: '0' })).toThrow(/SPUR_SESSION_MINUTES \/ --session-minutes "0"/);
     expect(() => loadConfig({}, { 'abandon-minutes': '1.5' })).toThrow(/SPUR_ABANDON_MINUTES \/ --abandon-minutes "1.5"/);
+  });
+
+  it('reads SPUR_RATE_LIMIT as per IP (the write key gets ten times it), or per IP and per key; 0 = off', () => {
+    expect(loadConfig({ SPUR_RATE_LIMIT: '100' }).rateLimit).toEqual({ perIp: 100, perWriteKey: 1000 });
+    expect(loadConfig({ SPUR_RATE_LIMIT: '0' }).rateLimit).toEqual({ perIp: 0, perWriteKey: 0 });
+    expect(loadConfig({ SPUR_RATE_LIMIT: '10, 0' }).rateLimit).toEqual({ perIp: 10, perWriteKey: 0 });
+    expect(loadConfig({ SPUR_RATE_LIMIT: '100' }, { 'rate-limit': '0' }).rateLimit).toEqual({ perIp: 0, perWriteKey: 0 });
+  });
+
+  it.each(['-1', '1.5', 'fast', '10,20,30', '10;20'])('refuses SPUR_RATE_LIMIT %s, naming variable and flag', (text) => {
+    expect(() => loadConfig({ SPUR_RATE_LIMIT: text })).toThrow(/SPUR_RATE_LIMIT \/ --rate-limit/);
+  });
+
+  it('reads SPUR_GPC and --gpc: honor (the default) or ignore', () => {
+    expect(loadConfig({ SPUR_GPC: 'ignore' }, { gpc: 'honor' }).gpc).toBe('honor');
+    expect(loadConfig({}, { gpc: 'ignore' }).gpc).toBe('ignore');
+    expect(() => loadConfig({ SPUR_GPC: 'yes' })).toThrow(/Invalid SPUR_GPC \/ --gpc "yes": expected one of honor, ignore/);
   });
 
   it('lets flags win over environment variables', () => {

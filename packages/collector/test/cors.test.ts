@@ -1,5 +1,6 @@
+import type { Express } from 'express';
 import request from 'supertest';
-import { OTHER_SHOP, SERVER_KEY, SHOP, WRITE_KEY, track, useFixtures } from './helpers';
+import { OTHER_KEY, OTHER_SHOP, SERVER_KEY, SHOP, WRITE_KEY, basic, track, useFixtures } from './helpers';
 
 const fx = useFixtures();
 
@@ -84,5 +85,108 @@ describe('CORS on ingest routes', () => {
     const res = await request(app).options('/v1/batch').set('Origin', 'null');
     expect(res.status).toBe(403);
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
+describe('origins that only look allowed', () => {
+  // The allowed origin is https://shop.example. Browsers send an origin serialized (lower-case
+  // host, no default port, no path), so an exact comparison refuses nothing a real page sends.
+  const lookalikes = [
+    'null', // sandboxed iframes, file: pages, some redirects: anyone can make a browser send it
+    'https://SHOP.example',
+    'https://shop.example:443',
+    'https://shop.example:8443',
+    'http://shop.example',
+    'https://shop.example/',
+    'https://shop.example.evil', // suffix attack
+    'https://evilshop.example',
+    'https://sub.shop.example',
+    'https://shop.example@evil.example',
+    'https://shop.example, https://evil.example',
+    '*',
+  ];
+
+  it.each(lookalikes)('refuses POST from %j with 403, without Access-Control-Allow-Origin, storing nothing', async (origin) => {
+    const { app, storage } = await fx.collector();
+    const res = await request(app)
+      .post('/v1/batch')
+      .set('Origin', origin)
+      .set('Content-Type', 'text/plain')
+      .send(JSON.stringify({ batch: [track({ anonymousId: 'lookalike' })], writeKey: WRITE_KEY }));
+    expect(res.status).toBe(403);
+    expect(res.body.error.code).toBe('forbidden');
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    expect(res.headers['access-control-allow-credentials']).toBeUndefined();
+    expect(await storage.getProfile('lookalike')).toBeNull();
+  });
+
+  it.each(lookalikes)('refuses a preflight from %j with 403, without Access-Control-Allow-Origin', async (origin) => {
+    const { app } = await fx.collector();
+    const res = await request(app)
+      .options('/v1/batch')
+      .set('Origin', origin)
+      .set('Access-Control-Request-Method', 'POST')
+      .set('Access-Control-Request-Headers', 'authorization');
+    expect(res.status).toBe(403);
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    expect(res.headers['access-control-allow-methods']).toBeUndefined();
+  });
+});
+
+describe('the allowed origin', () => {
+  // Every answer an ingest route gives, with the key in each place it may travel.
+  const answers: [string, (app: Express) => request.Test][] = [
+    ['200', (app) => request(app).post('/v1/batch').set('Origin', SHOP).send({ batch: [track()], writeKey: WRITE_KEY })],
+    ['200, key as Basic user', (app) => request(app).post('/v1/track').set('Origin', SHOP).set('Authorization', basic(WRITE_KEY)).send(track())],
+    ['400', (app) => request(app).post('/v1/batch').set('Origin', SHOP).set('Content-Type', 'text/plain').send('{')],
+    ['401', (app) => request(app).post('/v1/batch').set('Origin', SHOP).send({ batch: [track()], writeKey: 'unknown' })],
+    ['405', (app) => request(app).get('/v1/batch').set('Origin', SHOP)],
+    ['204 preflight', (app) => request(app).options('/v1/batch').set('Origin', SHOP).set('Access-Control-Request-Method', 'POST')],
+  ];
+
+  it.each(answers)('is echoed exactly, never as *, on a %s', async (_what, send) => {
+    const { app } = await fx.collector();
+    const res = await send(app);
+    expect(res.headers['access-control-allow-origin']).toBe(SHOP);
+    expect(res.headers['access-control-allow-credentials']).toBe('true');
+    expect(res.headers.vary).toMatch(/Origin/);
+  });
+
+  it('is not echoed for a key it is not allowed for, whichever way the key travels', async () => {
+    const { app } = await fx.collector();
+    const sends = [
+      request(app).post('/v1/batch').set('Origin', SHOP).send({ batch: [track()], writeKey: OTHER_KEY }),
+      request(app).post('/v1/batch').set('Origin', SHOP).set('Authorization', basic(OTHER_KEY)).send({ batch: [track()] }),
+      request(app).post('/v1/batch').set('Origin', SHOP).set('X-Spur-Write-Key', OTHER_KEY).send({ batch: [track()] }),
+      request(app).post('/v1/batch').set('Origin', SHOP).set('Content-Type', 'text/plain').set('Cookie', 'spur_aid=x').send(JSON.stringify({ batch: [track()], writeKey: OTHER_KEY })),
+    ];
+    for (const res of await Promise.all(sends)) {
+      expect(res.status).toBe(403);
+      expect(res.headers['access-control-allow-origin']).toBeUndefined();
+      expect(res.headers['access-control-allow-credentials']).toBeUndefined();
+    }
+  });
+
+  it('needs no Origin from a server-side client, and then gets no CORS headers', async () => {
+    const { app } = await fx.collector();
+    const res = await request(app).post('/v1/batch').set('Authorization', basic(SERVER_KEY)).send({ batch: [track()] });
+    expect(res.status).toBe(200);
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
+describe('configured origins', () => {
+  it.each(['*', 'null', 'shop.example', 'https://shop.example/path', 'ftp://shop.example', 'https://user@shop.example'])(
+    'refuses %j at start, naming the key',
+    async (origin) => {
+      await expect(fx.collector({ writeKeys: { k: [origin] } })).rejects.toThrow(/Invalid origin .* for write key "k"/);
+    },
+  );
+
+  it('are compared as browsers send them: lower-case host, no default port, no trailing slash', async () => {
+    const { app } = await fx.collector({ writeKeys: { k: ['HTTPS://Shop.Example:443/'] } });
+    const res = await request(app).post('/v1/batch').set('Origin', SHOP).send({ batch: [track()], writeKey: 'k' });
+    expect(res.status).toBe(200);
+    expect(res.headers['access-control-allow-origin']).toBe(SHOP);
   });
 });

@@ -89,6 +89,21 @@ describe('first-party spur_aid re-issue', () => {
     expect(res.headers['set-cookie']).toBeUndefined();
   });
 
+  it.each([
+    ['consent denied', 'spur_consent=denied', {}, undefined, false],
+    ['GPC without a grant on the site', '', {}, '1', false],
+    ['GPC with a grant on the site', 'spur_consent=granted', {}, '1', true],
+    ['GPC when the collector ignores it', '', { gpc: 'ignore' as const }, '1', true],
+    ['Sec-GPC: 0', '', {}, '0', true],
+  ])('%s: re-issued %s', async (_case, consent, config, gpc, reissued) => {
+    const { app } = await fx.collector(config);
+    const req = ingest(app).set('Cookie', [`spur_aid=${AID}`, consent].filter(Boolean).join('; ')).set('Sec-Fetch-Site', 'same-origin');
+    if (gpc !== undefined) req.set('Sec-GPC', gpc);
+    const res = await req.send(body());
+    expect(res.status).toBe(200);
+    expect(Boolean(visitorCookie(res))).toBe(reissued);
+  });
+
   it('is only on ingest requests, never on the cacheable /spur.js or other routes', async () => {
     const { app } = await fx.collector();
     for (const path of ['/spur.js', '/readyz', '/healthz', '/v1/profiles/x']) {

@@ -5,6 +5,7 @@ describe('@spur/collector exports', () => {
   it('exports exactly the documented runtime values', () => {
     expect(Object.keys(collector).sort()).toEqual(
       [
+        'DEFAULT_SUPPRESS_DAYS',
         'DERIVED_WRITE_KEY',
         'EXPORT_KINDS',
         'StorageUnavailableError',
@@ -14,8 +15,11 @@ describe('@spur/collector exports', () => {
         'openSqliteStorage',
         'openStorage',
         'parseWriteKeys',
+        'purgeExpired',
         'runExport',
         'startServer',
+        'subjectAccess',
+        'subjectErasure',
       ].sort(),
     );
   });

@@ -1,4 +1,14 @@
-import { MAX_EVENT_BYTES, parseEvent, parseIngestBody, parseIsoDate } from '../src/validate';
+import {
+  MAX_ARRAY_LENGTH,
+  MAX_BATCH_EVENTS,
+  MAX_DEPTH,
+  MAX_EVENT_BYTES,
+  MAX_KEYS,
+  MAX_STRING_LENGTH,
+  parseEvent,
+  parseIngestBody,
+  parseIsoDate,
+} from '../src/validate';
 
 const newId = () => 'generated-id';
 const valid = (raw: unknown, type?: 'track' | 'page' | 'identify' | 'alias') => {
@@ -63,18 +73,139 @@ describe('parseEvent', () => {
     expect(reason(raw)).toBe(expected);
   });
 
+  // Strings are capped too (MAX_STRING_LENGTH), so a big event is made of several.
+  const blobs = (n: number, text: string) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`part${i}`, text]));
+
   it('rejects an event over 32 KB serialized, naming its messageId', () => {
-    const raw = { type: 'track', event: 'Big', anonymousId: 'a', messageId: 'big', properties: { blob: 'x'.repeat(MAX_EVENT_BYTES) } };
-    expect(parseEvent(raw, undefined, newId)).toEqual({ ok: false, reason: `event is larger than ${MAX_EVENT_BYTES} bytes`, messageId: 'big' });
+    const raw = { type: 'track', event: 'Big', anonymousId: 'a', messageId: 'big', properties: blobs(5, 'x'.repeat(7000)) };
+    expect(parseEvent(raw, undefined, newId)).toEqual({
+      ok: false,
+      reason: `event is larger than ${MAX_EVENT_BYTES} bytes`,
+      messageId: 'big',
+    });
   });
 
   it('measures the size in UTF-8 bytes, and only rejects what really is over', () => {
-    // 17,000 characters, 34,000 bytes: over.
-    const wide = { type: 'track', event: 'Big', anonymousId: 'a', properties: { text: 'é'.repeat(17_000) } };
+    // 18,000 characters, 36,000 bytes: over.
+    const wide = { type: 'track', event: 'Big', anonymousId: 'a', properties: blobs(3, 'é'.repeat(6000)) };
     expect(reason(wide)).toBe(`event is larger than ${MAX_EVENT_BYTES} bytes`);
     // 30,000 ASCII characters: under, though a quick upper bound says it might not be.
-    const narrow = { type: 'track', event: 'Big', anonymousId: 'a', properties: { text: 'x'.repeat(30_000) } };
+    const narrow = { type: 'track', event: 'Big', anonymousId: 'a', properties: blobs(4, 'x'.repeat(7500)) };
     expect(parseEvent(narrow, undefined, newId).ok).toBe(true);
+  });
+});
+
+describe('parseEvent limits and hostile content', () => {
+  const page = (extra: Record<string, unknown>) => ({ type: 'page', anonymousId: 'a', messageId: 'm', ...extra });
+  /** `levels` objects nested inside one another: { a: { a: ... { leaf: 1 } } }. */
+  const nested = (levels: number): Record<string, unknown> => {
+    let value: Record<string, unknown> = { leaf: 1 };
+    for (let i = 1; i < levels; i++) value = { a: value };
+    return value;
+  };
+
+  it('passes a real event: page context, Ecommerce properties, a product description of a few KB', () => {
+    const description = 'Soft organic cotton, knitted in Portugal. Größe M; 🧵 '.repeat(80); // ~4,300 characters
+    const e = valid({
+      type: 'track',
+      event: 'Product Viewed',
+      anonymousId: 'a',
+      properties: { product_id: 'p1', name: 'Tee', price: 24.9, description, products: [{ product_id: 'p1', quantity: 1 }] },
+      context: { page: { url: 'https://shop.example/p/1', path: '/p/1' }, library: { name: 'spur', version: '0.1.0' } },
+    });
+    expect(e.properties?.description).toBe(description);
+  });
+
+  it(`allows ${MAX_DEPTH} levels of nesting (properties is level 1) and rejects one more, naming where`, () => {
+    expect(valid(page({ properties: nested(MAX_DEPTH) })).properties).toEqual(nested(MAX_DEPTH));
+    const where = ['properties', ...Array(MAX_DEPTH).fill('a')].join('.');
+    expect(reason(page({ properties: nested(MAX_DEPTH + 1) }))).toBe(`${where} is nested deeper than ${MAX_DEPTH} levels`);
+  });
+
+  it('rejects 10,000 levels of arrays without running out of stack', () => {
+    const deep = JSON.parse('['.repeat(10_000) + ']'.repeat(10_000));
+    expect(reason(page({ context: { deep } }))).toMatch(/^context\.deep(\[0\])+ is nested deeper than 16 levels$/);
+  });
+
+  const keysObject = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]));
+  it.each([
+    [
+      'array length',
+      { properties: { tags: Array(MAX_ARRAY_LENGTH).fill('t') } },
+      { properties: { tags: Array(MAX_ARRAY_LENGTH + 1).fill('t') } },
+      `properties.tags has more than ${MAX_ARRAY_LENGTH} items`,
+    ],
+    [
+      'string length',
+      { properties: { text: 'x'.repeat(MAX_STRING_LENGTH) } },
+      { properties: { text: 'x'.repeat(MAX_STRING_LENGTH + 1) } },
+      `properties.text is longer than ${MAX_STRING_LENGTH} characters`,
+    ],
+    [
+      'key length',
+      { traits: { ['k'.repeat(MAX_STRING_LENGTH)]: 1 } },
+      { traits: { ['k'.repeat(MAX_STRING_LENGTH + 1)]: 1 } },
+      `traits has a key longer than ${MAX_STRING_LENGTH} characters`,
+    ],
+    [
+      'keys per object',
+      { context: { extra: keysObject(MAX_KEYS) } },
+      { context: { extra: keysObject(MAX_KEYS + 1) } },
+      `context.extra has more than ${MAX_KEYS} keys`,
+    ],
+  ])('bounds the %s: at the limit passes, past it is rejected with a reason', (_what, at, past, expected) => {
+    expect(parseEvent(page(at), undefined, newId).ok).toBe(true);
+    expect(reason(page(past))).toBe(expected);
+  });
+
+  it.each([
+    ['{"__proto__": {"admin": true}}', 'the event has a key "__proto__", which is not allowed'],
+    ['{"properties": {"__proto__": {"admin": true}}}', 'properties has a key "__proto__", which is not allowed'],
+    ['{"traits": {"a": [{"b": {"__proto__": null}}]}}', 'traits.a[0].b has a key "__proto__", which is not allowed'],
+    ['{"context": {"constructor": {"prototype": {"admin": true}}}}', 'context has a key "constructor", which is not allowed'],
+    ['{"properties": {"x": {"prototype": 1}}}', 'properties.x has a key "prototype", which is not allowed'],
+  ])('rejects the prototype key in %s', (json, expected) => {
+    // JSON.parse makes "__proto__" an own data property, as a request body would.
+    expect(reason(page(JSON.parse(json)))).toBe(expected);
+    expect(({} as Record<string, unknown>).admin).toBeUndefined();
+  });
+
+  it.each([
+    ['{"anonymousId": "a\\u0000b"}', 'anonymousId contains a NUL character'],
+    ['{"type": "track", "event": "Order\\u0000Completed"}', 'event contains a NUL character'],
+    ['{"properties": {"name": "tee\\u0000"}}', 'properties.name contains a NUL character'],
+    ['{"properties": {"na\\u0000me": 1}}', 'properties has a key with a NUL character'],
+    ['{"properties": {"list": ["ok", "\\ud800"]}}', 'properties.list[1] contains a lone surrogate (not valid Unicode)'],
+    ['{"traits": {"\\udfff": 1}}', 'traits has a key with a lone surrogate (not valid Unicode)'],
+    ['{"userId": "\\ud83d"}', 'userId contains a lone surrogate (not valid Unicode)'],
+    ['{"properties": {"price": 1e999}}', 'properties.price is a number out of range'],
+    ['{"properties": {"Product Name": -1e999}}', 'properties["Product Name"] is a number out of range'],
+    ['{"userId": 12345678901234567890}', 'userId must be a string or an integer below 2^53'],
+    ['{"userId": 1.5}', 'userId must be a string or an integer below 2^53'],
+  ])('rejects %s', (json, expected) => {
+    expect(reason(page(JSON.parse(json)))).toBe(expected);
+  });
+
+  it('accepts a surrogate pair written as escapes, -0 and the largest exact integer id', () => {
+    const e = valid(page(JSON.parse('{"properties": {"emoji": "\\ud83d\\ude00", "zero": -0}, "userId": 9007199254740991}')));
+    expect(e.properties).toEqual({ emoji: '😀', zero: -0 });
+    expect(e.userId).toBe('9007199254740991');
+  });
+
+  it('names the messageId of a rejected event only when it is fit to echo', () => {
+    expect(parseEvent(page({ messageId: 'm\u0000', properties: 5 }), undefined, newId)).toEqual({
+      ok: false,
+      reason: 'messageId contains a NUL character',
+      messageId: undefined,
+    });
+    expect(parseEvent(page({ properties: 5 }), undefined, newId)).toMatchObject({ ok: false, messageId: 'm' });
+  });
+
+  it('skips the NUL and surrogate look only when told the JSON text had no \\u escape', () => {
+    // A text without "\u" cannot hold either; the ingest route passes that knowledge in.
+    const raw = page({ properties: { name: 'a\u0000' } });
+    expect(parseEvent(raw, undefined, newId, true).ok).toBe(false);
+    expect(parseEvent(raw, undefined, newId, false).ok).toBe(true);
   });
 });
 
@@ -97,6 +228,13 @@ describe('parseIngestBody', () => {
     [{ batch: [{}], sentAt: 'soon' }, 'sentAt must be an ISO 8601 date'],
   ])('refuses %j with 400', (body, message) => {
     expect(() => parseIngestBody(body)).toThrow(expect.objectContaining({ status: 400, message }));
+  });
+
+  it(`takes ${MAX_BATCH_EVENTS} events and refuses more with 413 as a whole`, () => {
+    expect(parseIngestBody({ batch: Array(MAX_BATCH_EVENTS).fill({}) }).events).toHaveLength(MAX_BATCH_EVENTS);
+    expect(() => parseIngestBody({ batch: Array(MAX_BATCH_EVENTS + 1).fill({}) })).toThrow(
+      expect.objectContaining({ status: 413, code: 'too_many_events', message: `batch holds more than ${MAX_BATCH_EVENTS} events` }),
+    );
   });
 });
 

@@ -22,6 +22,10 @@ const options = {
   'cookie-domain': { type: 'string' },
   'session-minutes': { type: 'string' },
   'abandon-minutes': { type: 'string' },
+  'rate-limit': { type: 'string' },
+  'retention-days': { type: 'string' },
+  'suppress-days': { type: 'string' },
+  gpc: { type: 'string' },
 } as const;
 
 /** `spur serve`: runs the collector until SIGTERM or SIGINT, then drains and closes the database. */
@@ -47,7 +51,11 @@ export async function serve(args: string[], io: Io): Promise<number> {
 
   const storage = await openStorage({ db: config.db });
   // ServerConfig carries every collector option under the same name (plus port, host, db).
-  const app = createCollector({ ...config, storage });
+  const app = createCollector({
+    ...config,
+    storage,
+    onPurge: (r) => io.out(`spur serve: retention: purged ${r.events} events and ${r.rejectedEvents} rejected events from before ${r.before}\n`),
+  });
   const server = await startServer(app, { port: config.port, host: config.host, storage, drainTimeoutMs: DRAIN_TIMEOUT_MS });
   io.out(`spur collector listening on ${server.url} (database ${config.db})\n`);
   // A database that opens but cannot take writes (read-only file, full disk) is served anyway,

@@ -2,7 +2,9 @@
 // shop page) and must never read data.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
+import helmet from 'helmet';
 import { badRequest, HttpError, notFound } from '../errors';
+import { clientKey, createTokenBuckets, tooManyRequests, type TokenBuckets } from '../rate-limit';
 import type { Storage } from '../storage/types';
 
 export interface AdminDeps {
@@ -10,20 +12,79 @@ export interface AdminDeps {
   adminToken?: string;
 }
 
+/**
+ * Path prefixes of every admin router (profiles, exports, privacy), guarded as a whole by
+ * adminGuard in app.ts, so that a router mounted there later is covered without opting in.
+ */
+export const ADMIN_PATHS = ['/v1/profiles', '/v1/exports', '/v1/privacy'];
+
+/** Failed admin logins allowed per client IP: this many at once, then one per 60/this seconds. */
+export const ADMIN_FAILURES_PER_MINUTE = 10;
+
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
 
 const unauthorized = (message: string) =>
   new HttpError(401, 'unauthorized', message, { 'WWW-Authenticate': 'Bearer realm="spur admin"' });
 
-/** Compares hashes of equal length in constant time, so timing reveals nothing about the token. */
-export function requireAdmin(adminToken: string | undefined): RequestHandler {
+export interface RequireAdminOptions {
+  /** Failed attempts per client IP; an IP without a token left is refused 429 before its token is even compared. */
+  failures?: TokenBuckets;
+}
+
+/**
+ * Only `Authorization: Bearer <token>` (scheme case-insensitive, RFC 7235); never a query
+ * parameter, which would end up in logs and browser history. Compares SHA-256 hashes, which are
+ * always of equal length, in constant time, so timing reveals neither the token nor its length.
+ */
+export function requireAdmin(adminToken: string | undefined, options: RequireAdminOptions = {}): RequestHandler {
   const expected = adminToken ? sha256(adminToken) : null;
+  const { failures } = options;
   return (req, _res, next) => {
     if (!expected) throw unauthorized('the admin API is disabled: no admin token is configured');
+    const client = clientKey(req.ip);
+    // Checked before the token: answering a blocked client according to its token would let it go on guessing.
+    const wait = failures ? failures.wait(client) : 0;
+    if (wait > 0) throw tooManyRequests(wait, 'too many failed admin logins from this address; retry after the time in Retry-After');
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
-    if (!bearer || !timingSafeEqual(sha256(bearer[1]), expected)) throw unauthorized('admin token required');
+    if (!bearer || !timingSafeEqual(sha256(bearer[1]), expected)) {
+      failures?.take(client);
+      throw unauthorized('admin token required');
+    }
     next();
   };
+}
+
+// The admin API answers JSON and CSV to scripts, never pages to a browser: nothing may run,
+// be framed or be sniffed as another type, no Referer leaks, and personal data is not cached.
+// Not on ingest or /spur.js, which are cross-origin by design and set their own CORS and
+// caching headers (a CORP of same-origin would stop shop pages from loading /spur.js).
+const adminHeaders = helmet({
+  contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+  crossOriginResourcePolicy: { policy: 'same-origin' },
+  referrerPolicy: { policy: 'no-referrer' },
+  xFrameOptions: { action: 'deny' },
+});
+
+export interface AdminGuardOptions {
+  adminToken?: string;
+  now: () => number;
+}
+
+/**
+ * Security headers and the admin token check for everything under ADMIN_PATHS, with failed
+ * attempts limited to ADMIN_FAILURES_PER_MINUTE per client IP against guessing the token.
+ */
+export function adminGuard(options: AdminGuardOptions): RequestHandler[] {
+  const failures = createTokenBuckets({
+    rate: ADMIN_FAILURES_PER_MINUTE / 60,
+    burst: ADMIN_FAILURES_PER_MINUTE,
+    now: options.now,
+  });
+  const noStore: RequestHandler = (_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  };
+  return [adminHeaders, noStore, requireAdmin(options.adminToken, { failures })];
 }
 
 function parseLimit(value: unknown): number | undefined {

@@ -7,9 +7,9 @@ import type { EventType, IngestResponse, RejectedItem, StoredEvent } from '../..
 import { allowOrigin, requestWriteKey, revokeOrigin, type Keyring } from '../cors';
 import { badRequest, forbidden, methodNotAllowed, unauthorized } from '../errors';
 import type { IpMode } from '../ip';
-import type { RejectedEvent, Storage } from '../storage/types';
+import type { AppendResult, RejectedEvent, Storage } from '../storage/types';
 import { toStoredEvent, type ClientClock } from '../stored-event';
-import { parseEvent, parseIngestBody } from '../validate';
+import { MAX_DEPTH, parseEvent, parseIngestBody } from '../validate';
 
 /** Whole-request cap (Segment's), checked on the inflated body. */
 export const MAX_BODY_BYTES = 500 * 1024;
@@ -24,26 +24,85 @@ const ROUTES: Record<string, EventType | undefined> = {
 };
 const PATHS = Object.keys(ROUTES);
 
+/**
+ * `Sec-GPC: 1` (Global Privacy Control): 'honor' takes it as consent denied, so that the events of
+ * such a request are not stored unless the visitor granted consent on the site
+ * (`context.consent: 'granted'`); 'ignore' stores them as any other.
+ */
+export type GpcMode = 'honor' | 'ignore';
+
+/**
+ * The answer to an ingest request: the contract's `{ ok, accepted, duplicates, rejected }`, plus,
+ * only when some valid events were not stored for privacy reasons, how many and why. Then
+ * accepted + duplicates + rejected.length + suppressed is the number of events sent.
+ */
+export interface IngestAnswer extends IngestResponse {
+  /** Valid events not stored because the request carried `Sec-GPC: 1` and they no consent. */
+  suppressed?: number;
+  /** Why they were not stored. */
+  reason?: 'gpc';
+}
+
 export interface IngestDeps {
   storage: Storage;
   keyring: Keyring;
   clientClock: ClientClock;
   ipMode: IpMode;
+  gpc: GpcMode;
   now: () => number;
 }
 
-function parseJson(raw: unknown): unknown {
+/** A parsed body, and whether its text had a `\u` escape (validate.ts parseEvent). */
+interface ParsedBody {
+  value: unknown;
+  escapes: boolean;
+}
+
+function parseJson(raw: unknown): ParsedBody {
   if (!Buffer.isBuffer(raw) || raw.length === 0) throw badRequest('request body is empty', 'invalid_body');
   // isUtf8 (simdutf) + toString is the fatal TextDecoder's answer at a fraction of its cost.
   if (!isUtf8(raw)) throw badRequest('request body is not valid UTF-8', 'invalid_json');
   // Like TextDecoder, a leading byte order mark is not part of the text.
   const bom = raw.length >= 3 && raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf;
   const text = raw.toString('utf8', bom ? 3 : 0);
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
+    // Any failure, a stack overflow (RangeError) on some absurd document included, is the body's.
     throw badRequest('request body is not valid JSON', 'invalid_json');
   }
+  return { value, escapes: text.includes('\\u') };
+}
+
+/**
+ * A rejected event as JSON for the rejected-events table. JSON.stringify recurses per level
+ * and overflows the stack on a document thousands of levels deep (which validation refused for
+ * its depth): such an event is kept down to MAX_DEPTH levels, deeper parts replaced by a marker.
+ */
+function rejectedJson(raw: unknown): string {
+  try {
+    return JSON.stringify(raw);
+  } catch {
+    return JSON.stringify(clip(raw, 0));
+  }
+}
+
+function clip(value: unknown, depth: number): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth > MAX_DEPTH) return '[nested too deep]';
+  if (Array.isArray(value)) return value.map((item) => clip(item, depth + 1));
+  // Without a prototype, a "__proto__" key is set as data.
+  const out: Record<string, unknown> = Object.create(null);
+  for (const key of Object.keys(value)) out[key] = clip((value as Record<string, unknown>)[key], depth + 1);
+  return out;
+}
+
+/** Whether the visitor granted consent for this event on the site, despite GPC (SDK: context.consent). */
+function granted(event: unknown): boolean {
+  if (typeof event !== 'object' || event === null) return false;
+  const context = (event as { context?: unknown }).context;
+  return typeof context === 'object' && context !== null && (context as { consent?: unknown }).consent === 'granted';
 }
 
 /**
@@ -110,7 +169,8 @@ export function createIngest(deps: IngestDeps): Ingest {
 
   async function ingest(req: Request, res: Response, type: EventType | undefined, raw: unknown): Promise<void> {
     const receivedAt = new Date(deps.now()).toISOString();
-    const body = parseIngestBody(parseJson(raw), type);
+    const parsed = parseJson(raw);
+    const body = parseIngestBody(parsed.value, type);
     const writeKey = requestWriteKey(req, body.writeKey);
     if (!writeKey) throw unauthorized('write key missing: send it as Basic auth user, X-Spur-Write-Key or writeKey');
     if (!keyring.has(writeKey)) throw unauthorized('unknown write key');
@@ -128,25 +188,39 @@ export function createIngest(deps: IngestDeps): Ingest {
       ipMode: deps.ipMode,
       userAgent: req.get('user-agent'),
     };
+    // Global Privacy Control: the visitor's browser says no; what the visitor did not grant on
+    // the site is neither stored nor kept among rejected events (it would carry its ids).
+    const gpc = deps.gpc === 'honor' && req.get('sec-gpc')?.trim() === '1';
+    let suppressed = 0;
     const events: StoredEvent[] = [];
     const rejected: RejectedItem[] = [];
     const rejectedRows: RejectedEvent[] = [];
     for (let index = 0; index < body.events.length; index++) {
       const raw = body.events[index];
-      const result = parseEvent(raw, type, uuidv4);
+      const result = parseEvent(raw, type, uuidv4, parsed.escapes);
       if (result.ok) {
-        events.push(toStoredEvent(result.event, facts));
+        if (gpc && result.event.context?.consent !== 'granted') suppressed++;
+        else events.push(toStoredEvent(result.event, facts));
         continue;
       }
       const { reason, messageId } = result;
       rejected.push({ index, ...(messageId !== undefined && { messageId }), reason });
-      rejectedRows.push({ raw: JSON.stringify(raw), reason, messageId, writeKey, receivedAt });
+      if (!gpc || granted(raw)) rejectedRows.push({ raw: rejectedJson(raw), reason, messageId, writeKey, receivedAt });
     }
 
-    const { stored } = await storage.append({ writeKey, events, rejected: rejectedRows });
+    // Only suppression leaves nothing to write; then there is nothing to wait for either.
+    const appended: AppendResult =
+      events.length || rejectedRows.length ? await storage.append({ writeKey, events, rejected: rejectedRows }) : { stored: [] };
+    // Events of erased subjects are not stored either; storage reports them as not inserted and
+    // they are answered as duplicates. The write key is public: an answer that said "erased"
+    // would tell anyone who knows a customer id that this customer asked for erasure.
     let accepted = 0;
-    for (const inserted of stored) if (inserted) accepted++;
-    const answer: IngestResponse = { ok: true, accepted, duplicates: stored.length - accepted, rejected };
+    for (const inserted of appended.stored) if (inserted) accepted++;
+    const answer: IngestAnswer = { ok: true, accepted, duplicates: appended.stored.length - accepted, rejected };
+    if (suppressed > 0) {
+      answer.suppressed = suppressed;
+      answer.reason = 'gpc';
+    }
     // What res.json would send, without its content negotiation and ETag machinery (ETags are
     // off for the API anyway): this answer is written once per request on the hot path.
     const json = JSON.stringify(answer);

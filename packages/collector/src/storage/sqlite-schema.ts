@@ -76,6 +76,32 @@ const MIGRATIONS: string[] = [
     SELECT anonymous_id, rowid, rowid FROM events WHERE anonymous_id IS NOT NULL ORDER BY anonymous_id, rowid;
   DROP INDEX events_anonymous;
   `,
+  `
+  -- Data subject rights and retention (sqlite-privacy.ts). One row: a random salt that keys the
+  -- hashes below (HMAC-SHA256), so that a hash is no dictionary lookup shared by every spur
+  -- database, and a generation that every erasure and purge increases: analytics caches of
+  -- every process start over when it changed, and writers reload the suppressions.
+  CREATE TABLE privacy_state (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    salt       TEXT NOT NULL,
+    generation INTEGER NOT NULL
+  );
+  INSERT INTO privacy_state (id, salt, generation) VALUES (1, lower(hex(randomblob(32))), 0);
+
+  -- Ids of erased subjects, hashed: an event carrying one and received before until is not stored.
+  CREATE TABLE suppressions (
+    id_hash TEXT PRIMARY KEY,
+    until   TEXT NOT NULL
+  ) WITHOUT ROWID;
+
+  -- All that an erasure keeps: the hashed id that was asked for, counts per kind (JSON), the time.
+  CREATE TABLE erasures (
+    id           INTEGER PRIMARY KEY,
+    subject_hash TEXT NOT NULL,
+    erased_at    TEXT NOT NULL,
+    counts       TEXT NOT NULL
+  );
+  `,
 ];
 
 /** Latest schema version this build knows. */

@@ -7,6 +7,7 @@ import { createGroupCommit } from './group-commit';
 import type { ToCheckpointer } from './sqlite-checkpoint-thread';
 import { openConnection, type ConnectionOptions } from './sqlite-connection';
 import { startThread } from './sqlite-threads';
+import type { MaintenanceResult, MaintenanceTask } from './sqlite-privacy';
 import { createWriter, FIELDS, PROBE, type AppendRows, type WriteItem, type WriteResult } from './sqlite-writer';
 
 /**
@@ -22,8 +23,14 @@ export interface WriterThreadData {
   options: ConnectionOptions;
 }
 
-/** Main thread -> writer. A batch holds what the main thread submitted in one turn of its loop. */
-export type ToWriter = { type: 'write'; id: number; items: WriteItem[] } | { type: 'close' };
+/**
+ * Main thread -> writer. A batch holds what the main thread submitted in one turn of its loop.
+ * A maintenance task (erasure, purge chunk) runs in a transaction of its own, between groups.
+ */
+export type ToWriter =
+  | { type: 'write'; id: number; items: WriteItem[] }
+  | { type: 'maintain'; id: number; task: MaintenanceTask }
+  | { type: 'close' };
 
 /** A failure as it crosses threads: SQLite's result code is what storage errors are made of. */
 export interface ErrorInfo {
@@ -38,6 +45,7 @@ export type FromWriter =
   | { type: 'failed'; message: string }
   | { type: 'written'; id: number; results: WriteResult[] }
   | { type: 'refused'; id: number; error: ErrorInfo }
+  | { type: 'maintained'; id: number; result: MaintenanceResult }
   | { type: 'closed' };
 
 function describe(err: unknown): ErrorInfo {
@@ -88,6 +96,16 @@ function serve(port: MessagePort, { file, options }: WriterThreadData): void {
         (results) => post({ type: 'written', id, results }),
         (err: unknown) => post({ type: 'refused', id, error: describe(err) }),
       );
+      return;
+    }
+    if (message.type === 'maintain') {
+      // Synchronous: no group commit runs meanwhile (commits are synchronous on this thread too).
+      const { id, task } = message;
+      try {
+        post({ type: 'maintained', id, result: writer.maintain(task) });
+      } catch (err) {
+        post({ type: 'refused', id, error: describe(err) });
+      }
       return;
     }
     // Batches posted before 'close' have been submitted already: drain commits them.

@@ -5,6 +5,7 @@
 import type { Database } from 'better-sqlite3';
 import type { StoredEvent } from '../../../sdk/src/types';
 import { clientTimestamp, eventFingerprint, isConflict } from '../fingerprint';
+import { createPrivacyWriter, hashId, type MaintenanceResult, type MaintenanceTask } from './sqlite-privacy';
 import { IS_CUSTOMER } from './sqlite-profiles';
 import { CONFLICT_REASON, type AppendInput, type RejectedEvent } from './types';
 
@@ -20,8 +21,13 @@ export interface AppendRows {
 export const PROBE = 'probe';
 
 export type WriteItem = AppendRows | typeof PROBE;
-/** Per item: `stored` of each event of an append; null for a probe. */
-export type WriteResult = boolean[] | null;
+/** What an append did: `stored` per event, and how many events were suppressed (not stored). */
+export interface AppendOutcome {
+  stored: boolean[];
+  suppressed: number;
+}
+/** Per item: the outcome of an append; null for a probe. */
+export type WriteResult = AppendOutcome | null;
 
 /** Values per event in AppendRows.rows; the stored body (JSON) is the last. */
 export const FIELDS = 8;
@@ -47,6 +53,77 @@ export function toRows(input: AppendInput): AppendRows {
 export interface Writer {
   /** Writes `items` in one transaction; throws (nothing written) when the database refuses. */
   commit(items: WriteItem[]): WriteResult[];
+  /**
+   * Runs an erasure or a purge chunk in a transaction of its own (never grouped with appends:
+   * its failure fails only itself); throws (nothing written) when the database refuses.
+   */
+  maintain(task: MaintenanceTask): MaintenanceResult;
+}
+
+// The ids an event carries that an erasure suppresses.
+const PREVIOUS_ID = 6;
+const RECEIVED_AT = 5;
+
+/** The ids of a rejected event's raw JSON (numbers as the strings they mean, as validate.ts reads them). */
+function rawIds(raw: string): string[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return [];
+  }
+  if (value === null || typeof value !== 'object') return [];
+  const event = value as Record<string, unknown>;
+  return [event.userId, event.anonymousId, event.previousId].flatMap((id) =>
+    typeof id === 'string' ? [id] : typeof id === 'number' ? [String(id)] : [],
+  );
+}
+
+/**
+ * The writer's view of the suppressions. The table is the truth, shared by every process on
+ * the file; the writer keeps it in memory and reloads it when the generation moved (checked in
+ * each write transaction: one row read), so an erasure committed by another process is seen by
+ * the next append here. Ids are hashed only while a suppression exists, once per id seen.
+ */
+export interface Suppressor {
+  /** Reloads when the database changed; call inside the write transaction. */
+  sync(): void;
+  /** Whether any suppression is loaded (nothing to check otherwise). */
+  readonly active: boolean;
+  /** True when an event carrying `id`, received at `receivedAt` (ISO), must not be stored. */
+  suppresses(id: string | null | undefined, receivedAt: string): boolean;
+}
+
+export function createSuppressor(db: Database): Suppressor {
+  const state = db.prepare('SELECT generation, salt FROM privacy_state WHERE id = 1');
+  const all = db.prepare('SELECT id_hash, until FROM suppressions').raw();
+  let loaded = -1;
+  let salt = '';
+  let until = new Map<string, string>();
+  let hashes = new Map<string, string>();
+  return {
+    sync() {
+      const row = state.get() as { generation: number; salt: string };
+      if (row.generation === loaded) return;
+      loaded = row.generation;
+      salt = row.salt;
+      until = new Map(all.all() as [string, string][]);
+      hashes = new Map();
+    },
+    get active() {
+      return until.size > 0;
+    },
+    suppresses(id, receivedAt) {
+      if (!id || until.size === 0) return false;
+      let hash = hashes.get(id);
+      if (hash === undefined) {
+        if (hashes.size >= 100_000) hashes.clear(); // bounded: a cache, not a record of ids
+        hashes.set(id, (hash = hashId(salt, id)));
+      }
+      const end = until.get(hash);
+      return end !== undefined && receivedAt < end;
+    },
+  };
 }
 
 export function createWriter(db: Database): Writer {
@@ -74,6 +151,8 @@ export function createWriter(db: Database): Writer {
   const insertRejected = db.prepare(
     'INSERT INTO rejected_events (message_id, reason, write_key, received_at, raw, fingerprint) VALUES (?, ?, ?, ?, ?, ?)',
   );
+  const suppressor = createSuppressor(db);
+  const privacy = createPrivacyWriter(db);
   const touchHealth = db.prepare(
     'INSERT INTO health (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at',
   );
@@ -104,8 +183,10 @@ export function createWriter(db: Database): Writer {
     }
   }
 
-  function write({ writeKey, rows, rejected }: AppendRows): boolean[] {
+  function write({ writeKey, rows, rejected }: AppendRows): AppendOutcome {
     const stored: boolean[] = new Array(rows.length / FIELDS);
+    let suppressed = 0;
+    const suppressing = suppressor.active;
     // The run of anonymous_runs being built: rows inserted one after the other by this append
     // (consecutive rowids: this connection is the only writer) with the same anonymous id.
     let run: { id: string; first: number; last: number } | null = null;
@@ -115,6 +196,20 @@ export function createWriter(db: Database): Writer {
       const anonymousId = rows[at + 2];
       const userId = rows[at + 3];
       const timestamp = rows[at + 4] as string;
+      if (suppressing) {
+        const receivedAt = rows[at + RECEIVED_AT] as string;
+        if (
+          suppressor.suppresses(userId, receivedAt) ||
+          suppressor.suppresses(anonymousId, receivedAt) ||
+          suppressor.suppresses(rows[at + PREVIOUS_ID], receivedAt)
+        ) {
+          // An erased subject's id: neither the event nor a link nor a conflict is kept. A resend
+          // of an erased event lands here too, so erasure stays final for its messageId.
+          stored[i] = false;
+          suppressed++;
+          continue;
+        }
+      }
       const result = insertEvent.run(messageId, rows[at + 1], anonymousId, userId, timestamp, rows[at + 5], writeKey, json);
       stored[i] = result.changes === 1;
       if (!stored[i]) {
@@ -134,14 +229,17 @@ export function createWriter(db: Database): Writer {
     }
     if (run) insertRun.run(run.id, run.first, run.last);
     for (const r of rejected) {
+      if (suppressing && rawIds(r.raw).some((id) => suppressor.suppresses(id, r.receivedAt))) continue;
       insertRejected.run(r.messageId ?? null, r.reason, r.writeKey, r.receivedAt, r.raw, null);
     }
-    return stored;
+    return { stored, suppressed };
   }
 
   // IMMEDIATE takes the write lock up front, so a busy database fails fast at BEGIN instead of
   // deadlocking when a read transaction tries to upgrade.
   const transaction = db.transaction((items: WriteItem[]): WriteResult[] => {
+    // Inside the write lock: an erasure committed by any connection before this point is seen.
+    suppressor.sync();
     let probed = false;
     return items.map((item) => {
       if (item !== PROBE) return write(item);
@@ -150,5 +248,22 @@ export function createWriter(db: Database): Writer {
       return null;
     });
   });
-  return { commit: (items) => transaction.immediate(items) };
+  const maintenance = db.transaction((task: MaintenanceTask) => {
+    const result = privacy.run(task);
+    suppressor.sync();
+    return result;
+  });
+  return {
+    commit: (items) => transaction.immediate(items),
+    maintain(task) {
+      // Erased and purged rows are overwritten with zeros, not only unlinked, so that the file
+      // keeps no readable copy; older frames in the WAL are overwritten as it is reused.
+      db.pragma('secure_delete = ON');
+      try {
+        return maintenance.immediate(task);
+      } finally {
+        db.pragma('secure_delete = OFF');
+      }
+    },
+  };
 }

@@ -10,11 +10,12 @@ import { createGroupCommit } from './group-commit';
 import { openConnection, type ConnectionOptions } from './sqlite-connection';
 import { checkFreeSpace, toStorageError } from './sqlite-failures';
 import { createAnalyticsReader } from './sqlite-analytics';
+import { createPrivacyReader, type MaintenanceResult, type MaintenanceTask } from './sqlite-privacy';
 import { createProfileReader } from './sqlite-profiles';
 import { startThread } from './sqlite-threads';
-import { createWriter, PROBE, toRows, type WriteItem, type WriteResult } from './sqlite-writer';
+import { createWriter, PROBE, toRows, type AppendOutcome, type WriteItem, type WriteResult } from './sqlite-writer';
 import type { ErrorInfo, FromWriter, ToWriter, WriterThreadData } from './sqlite-writer-thread';
-import type { AppendResult, RejectedEvent, Storage } from './types';
+import type { AppendResult, ErasureOutcome, PurgeCounts, RejectedEvent, Storage, SubjectEventKey } from './types';
 
 export interface SqliteOptions {
   /** How long a write waits for another connection's lock before failing with 503. @defaultValue 5000 */
@@ -44,6 +45,8 @@ export const FAILURE_MEMORY_MS = 10_000;
 interface WriterLink {
   /** Resolves after the transaction that holds `item` committed; rejects with the raw failure. */
   submit(item: WriteItem): Promise<WriteResult>;
+  /** Runs an erasure or purge chunk in its own transaction, after what was submitted before. */
+  maintain(task: MaintenanceTask): Promise<MaintenanceResult>;
   /** Commits what was submitted, then stops. */
   close(): Promise<void>;
 }
@@ -60,7 +63,16 @@ export async function openSqliteStorage(file: string, options: SqliteOptions = {
     const db = openConnection(file, connection, true);
     const writer = createWriter(db);
     const group = createGroupCommit<WriteItem, WriteResult>((items) => writer.commit(items));
-    return createSqliteStorage(db, { submit: (item) => group.submit(item), close: () => group.drain() }, null);
+    // Commits are synchronous here too, so a task never runs inside a group's transaction.
+    const link: WriterLink = {
+      submit: (item) => group.submit(item),
+      maintain: async (task) => {
+        await group.drain(); // what was submitted before comes first, as on the thread
+        return writer.maintain(task);
+      },
+      close: () => group.drain(),
+    };
+    return createSqliteStorage(db, link, null);
   }
   // The writer thread opens (and migrates) the file first; reads open it once that is done.
   const writer = await startWriterThread({ file, options: connection });
@@ -93,13 +105,15 @@ function startWriterThread(data: WriterThreadData): Promise<WriterLink> {
   let queue: Pending[] = [];
   let timer: NodeJS.Immediate | null = null;
   const posted = new Map<number, Pending[]>();
+  type Task = { resolve: (r: MaintenanceResult) => void; reject: (e: unknown) => void };
+  const tasks = new Map<number, Task>();
   let nextId = 0;
   // Set once the thread is gone: every later submission fails with it.
   let stopped: Error | null = null;
   let closing: Promise<void> | null = null;
 
   // The thread keeps the process alive only while it owes answers, as one connection would.
-  const reference = () => (queue.length > 0 || posted.size > 0 ? worker.ref() : worker.unref());
+  const reference = () => (queue.length > 0 || posted.size > 0 || tasks.size > 0 ? worker.ref() : worker.unref());
 
   function post(): void {
     if (timer !== null) clearImmediate(timer);
@@ -122,8 +136,10 @@ function startWriterThread(data: WriterThreadData): Promise<WriterLink> {
   function fail(err: Error): void {
     stopped ??= err;
     for (const batch of [queue, ...posted.values()]) for (const p of batch) p.reject(stopped);
+    for (const t of tasks.values()) t.reject(stopped);
     queue = [];
     posted.clear();
+    tasks.clear();
   }
 
   return new Promise((resolve, reject) => {
@@ -137,6 +153,16 @@ function startWriterThread(data: WriterThreadData): Promise<WriterLink> {
           // finished arriving together land in the same batch.
           if (timer === null) timer = setImmediate(post);
           worker.ref();
+        });
+      },
+      maintain(task) {
+        if (stopped) return Promise.reject(stopped);
+        post(); // appends submitted before the task are committed before it
+        const id = nextId++;
+        return new Promise((resolveTask, rejectTask) => {
+          tasks.set(id, { resolve: resolveTask, reject: rejectTask });
+          worker.ref();
+          worker.postMessage({ type: 'maintain', id, task } satisfies ToWriter);
         });
       },
       close() {
@@ -162,7 +188,19 @@ function startWriterThread(data: WriterThreadData): Promise<WriterLink> {
           return settle(message.id, (p, i) => p.resolve(message.results[i]));
         case 'refused': {
           const err = rebuild(message.error);
+          const task = tasks.get(message.id);
+          if (task) {
+            tasks.delete(message.id);
+            reference();
+            return task.reject(err);
+          }
           return settle(message.id, (p) => p.reject(err));
+        }
+        case 'maintained': {
+          const task = tasks.get(message.id);
+          tasks.delete(message.id);
+          reference();
+          return task?.resolve(message.result);
         }
         case 'closed':
           stopped ??= new StorageUnavailableError('storage is closed', { reason: 'closed' });
@@ -180,11 +218,24 @@ function startWriterThread(data: WriterThreadData): Promise<WriterLink> {
   });
 }
 
+/** Rows deleted per purge transaction at most: appends wait for one chunk, not the whole purge. */
+const PURGE_CHUNK = 5000;
+/** Row numbers looked at per purge transaction, so a chunk that finds little still ends soon. */
+const PURGE_WINDOW = 50_000;
+
+// Time order of a subject's events, as profiles order them (identity.ts byTime).
+function byTime(a: SubjectEventKey, b: SubjectEventKey): number {
+  if (a.timestamp !== b.timestamp) return a.timestamp < b.timestamp ? -1 : 1;
+  if (a.receivedAt !== b.receivedAt) return a.receivedAt < b.receivedAt ? -1 : 1;
+  return a.seq - b.seq;
+}
+
 function createSqliteStorage(db: Database, writer: WriterLink, dir: string | null): Storage {
   const selectRejected = db.prepare(
     'SELECT message_id, reason, write_key, received_at, raw FROM rejected_events ORDER BY id LIMIT ?',
   );
   const reader = createProfileReader(db);
+  const privacy = createPrivacyReader(db);
   const analytics = createAnalyticsReader(db);
   // The writer thread commits while reads run here: the statements of one read share one
   // snapshot (a read transaction), so a profile never pairs links and events of different moments.
@@ -215,9 +266,9 @@ function createSqliteStorage(db: Database, writer: WriterLink, dir: string | nul
       assertOpen();
       try {
         // Serialized here, on the caller's thread: the writer thread only writes.
-        const stored = (await guard('append', () => writer.submit(toRows(input)))) as boolean[];
+        const { stored, suppressed } = (await guard('append', () => writer.submit(toRows(input)))) as AppendOutcome;
         lastFailure = null;
-        return { stored } satisfies AppendResult;
+        return (suppressed > 0 ? { stored, suppressed } : { stored }) satisfies AppendResult;
       } catch (err) {
         if (err instanceof StorageUnavailableError) lastFailure = { error: err, at: Date.now() };
         throw err;
@@ -241,6 +292,40 @@ function createSqliteStorage(db: Database, writer: WriterLink, dir: string | nul
           }),
         ),
       ),
+    findSubject: (id) => guard('read', () => inSnapshot(() => privacy.findSubject(id))),
+    subjectEvents: (subject) =>
+      guard('read', async () => {
+        const keys: SubjectEventKey[] = [];
+        for (const page of privacy.eventPages(subject)) {
+          for (const key of page) keys.push(key);
+          // Each page is one short read: requests get their turn in between.
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        return keys.sort(byTime);
+      }),
+    eventsBySeq: (seqs) => guard('read', () => privacy.eventsBySeq(seqs)),
+    subjectRejected: (subject, cursor) => guard('read', () => privacy.rejected(subject, cursor)),
+    eraseSubject: async (id, options) => {
+      assertOpen();
+      const task: MaintenanceTask = { kind: 'erase', id, at: options.at, suppressUntil: options.suppressUntil };
+      return (await guard('erase', () => writer.maintain(task))) as ErasureOutcome;
+    },
+    listErasures: () => guard('read', () => privacy.listErasures()),
+    purge: async ({ before, now, dryRun }) => {
+      if (dryRun) return guard('read', () => privacy.countExpired(before));
+      assertOpen();
+      const counts: PurgeCounts = { events: 0, rejectedEvents: 0 };
+      for (const table of ['events', 'rejected'] as const) {
+        for (let after: number | null = 0; after !== null; ) {
+          const task: MaintenanceTask = { kind: 'purge', table, before, now, after, limit: PURGE_CHUNK, window: PURGE_WINDOW };
+          const chunk = (await guard('purge', () => writer.maintain(task))) as { deleted: number; next: number | null };
+          counts[table === 'events' ? 'events' : 'rejectedEvents'] += chunk.deleted;
+          after = chunk.next;
+        }
+      }
+      return counts;
+    },
+    generation: () => guard('read', () => privacy.generation()),
     ping: async () => {
       assertOpen();
       const failure = lastFailure;

@@ -2,10 +2,14 @@
 // shared by several collector processes) can implement it unchanged; no caller may rely on
 // in-process state for correctness: dedupe, identity and profiles all come from the database.
 import type { Profile, StoredEvent } from '../../../sdk/src/types';
-import type { IdentityGraph } from '../analytics/profiles';
+import type { AliasEdge, IdentityGraph } from '../analytics/profiles';
+import type { IdentityLink } from '../identity';
 
 /** Reason kept with an event whose messageId was already stored with another payload. */
 export const CONFLICT_REASON = 'conflict: messageId already stored with a different payload';
+
+/** Write key recorded on events the collector derives itself (Cart Abandoned). */
+export const DERIVED_WRITE_KEY = 'spur:derived';
 
 /** One ingest request's worth of writes, committed atomically with others of its group. */
 export interface AppendInput {
@@ -18,8 +22,16 @@ export interface AppendInput {
 }
 
 export interface AppendResult {
-  /** Per input event: true if stored now, false if its messageId was already stored (duplicate). */
+  /**
+   * Per input event: true if stored now, false if its messageId was already stored (duplicate)
+   * or it was suppressed.
+   */
   stored: boolean[];
+  /**
+   * How many of the events were not stored because they carry an id of an erased data subject
+   * (eraseSubject); absent when none was.
+   */
+  suppressed?: number;
 }
 
 /** An event that failed validation, as kept in the rejected-events table. */
@@ -44,6 +56,85 @@ export interface RawEvent {
   seq: number;
   timestamp: string;
   body: string;
+}
+
+/**
+ * A data subject (GDPR Art. 15 and 17): a customer id with every id stitched to it, or an
+ * anonymous id that never identified.
+ */
+export interface DataSubject {
+  /** The id the request named. */
+  requestedId: string;
+  /** The customer id the profile is keyed by (after aliases); null for an anonymous visitor. */
+  customerId: string | null;
+  /** Every customer id merged into customerId by alias, customerId first; empty for a visitor. */
+  customerIds: string[];
+  /** Its anonymous ids, first linked first (as the profile lists them). */
+  anonymousIds: string[];
+  /**
+   * Those of anonymousIds also linked to another customer (a shared device). Their events stay
+   * with whoever owns them at their time; only the subject's part is shown and erased.
+   */
+  sharedAnonymousIds: string[];
+  /** The identity links of customerIds. */
+  links: IdentityLink[];
+  /** The alias edges from or into customerIds. */
+  aliases: AliasEdge[];
+}
+
+/**
+ * What an id names: a subject; nothing; or an anonymous id that identified as a customer, whose
+ * requests are made with the customer id (it may hold another customer's history too).
+ */
+export type SubjectLookup = { status: 'found'; subject: DataSubject } | { status: 'unknown' } | { status: 'linked' };
+
+/** A stored event of a subject, without its body: enough to order and fetch it. */
+export interface SubjectEventKey {
+  seq: number;
+  type: string;
+  timestamp: string;
+  receivedAt: string;
+}
+
+/** A rejected event with its row number (the cursor of subjectRejected). */
+export interface RejectedRow extends RejectedEvent {
+  id: number;
+}
+
+/** What one erasure removed, per kind. */
+export interface ErasureCounts {
+  /** Stored events, Cart Abandoned events excluded. */
+  events: number;
+  /** Cart Abandoned events the collector derived from them. */
+  derivedEvents: number;
+  identityLinks: number;
+  aliases: number;
+  rejectedEvents: number;
+  /** Anonymous ids of the subject only, gone with everything they carried. */
+  anonymousIds: number;
+  /** Ids whose later events are suppressed (0 when suppression is off). */
+  suppressedIds: number;
+}
+
+export type ErasureOutcome =
+  | { status: 'erased'; erasedAt: string; suppressedUntil: string | null; counts: ErasureCounts }
+  | { status: 'unknown' }
+  | { status: 'linked' };
+
+/** The one trace an erasure leaves: a keyed hash of the requested id, the counts, the time. */
+export interface ErasureRecord {
+  /** HMAC-SHA256 of the requested id, keyed with the database's own random salt (hex). */
+  subjectHash: string;
+  erasedAt: string;
+  counts: ErasureCounts;
+}
+
+/** What a retention purge removed (or, dry, would remove). */
+export interface PurgeCounts {
+  /** Events (Cart Abandoned included) whose timestamp is before the cutoff. */
+  events: number;
+  /** Rejected events received before the cutoff. */
+  rejectedEvents: number;
 }
 
 export interface Storage {
@@ -77,6 +168,41 @@ export interface Storage {
   countEvents(range: EventRange): Promise<number>;
   /** Rejected events, oldest first. */
   listRejected(options?: { limit?: number }): Promise<RejectedEvent[]>;
+  /** What `id` names, for a data subject request. */
+  findSubject(id: string): Promise<SubjectLookup>;
+  /**
+   * Keys of the subject's stored events in time order (timestamp, receivedAt, row): events with
+   * one of its customer ids, and anonymous-only events of its anonymous ids that it owns at their
+   * time (identity.ts) or that are Cart Abandoned events naming it. Read page by page.
+   */
+  subjectEvents(subject: DataSubject): Promise<SubjectEventKey[]>;
+  /** The stored JSON of events by row number, in the order asked; rows gone since are skipped. */
+  eventsBySeq(seqs: readonly number[]): Promise<RawEvent[]>;
+  /**
+   * Rejected events carrying one of the subject's ids (userId, anonymousId or previousId), one
+   * bounded slice of the table per call from `cursor` (start with 0); `cursor` is null at the end.
+   */
+  subjectRejected(subject: DataSubject, cursor: number): Promise<{ rows: RejectedRow[]; cursor: number | null }>;
+  /**
+   * Erases everything subjectEvents, subjectRejected and findSubject show of the subject, in
+   * one transaction, and keeps an ErasureRecord. Until `suppressUntil` (receipt time), events
+   * carrying one of its customer ids or anonymous ids of its own are not stored (a shared
+   * anonymous id is not suppressed: it is someone else's too). Bumps generation().
+   */
+  eraseSubject(id: string, options: { at: string; suppressUntil: string | null }): Promise<ErasureOutcome>;
+  /** Erasures, oldest first. */
+  listErasures(): Promise<ErasureRecord[]>;
+  /**
+   * Deletes events whose timestamp is before `before` and rejected events received before it,
+   * in small transactions so that appends go on meanwhile, and suppressions expired by `now`.
+   * Bumps generation() when anything went. `dryRun` only counts.
+   */
+  purge(options: { before: string; now: string; dryRun?: boolean }): Promise<PurgeCounts>;
+  /**
+   * A counter that every erasure and every purge that deleted something increases, in the
+   * database: caches of stored events (the analytics engine) start over when it changed.
+   */
+  generation(): Promise<number>;
   /**
    * Resolves when the database can take a write now; used by /readyz. Rejects with
    * StorageUnavailableError whose `reason` names the failure (disk_full, read_only, locked, ...).

@@ -1,7 +1,8 @@
 // The admin API, and identity stitching as a product team sees it through that API.
 import request from 'supertest';
 import type { Express } from 'express';
-import { ADMIN_TOKEN, WRITE_KEY, basic, bearer, track, useFixtures } from '../helpers';
+import { EXPORT_KINDS } from '../../src/exports';
+import { ADMIN_TOKEN, NOW, SERVER_KEY, WRITE_KEY, basic, bearer, track, useFixtures } from '../helpers';
 
 const fx = useFixtures();
 const at = (day: number, hour = 0) => `2024-04-${String(day).padStart(2, '0')}T${String(hour).padStart(2, '0')}:00:00.000Z`;
@@ -160,5 +161,122 @@ describe('admin authorization', () => {
     const res = await request(app).get('/v1/profiles/A').set('Authorization', bearer(''));
     expect(res.status).toBe(401);
     expect(res.body.error.message).toMatch(/no admin token is configured/);
+  });
+});
+
+describe('the admin token check', () => {
+  const as = (app: Express, authorization: string) => request(app).get('/v1/profiles/A').set('Authorization', authorization);
+
+  it.each([
+    ['a shorter token', bearer(ADMIN_TOKEN.slice(0, -1))],
+    ['a longer token', bearer(`${ADMIN_TOKEN}x`)],
+    ['a prefix of the token', bearer(ADMIN_TOKEN.slice(0, 5))],
+    ['the token in another case', bearer(ADMIN_TOKEN.toUpperCase())],
+    ['an empty token', 'Bearer '],
+    ['the scheme alone', 'Bearer'],
+    ['the token without a scheme', ADMIN_TOKEN],
+    ['the token followed by more', `Bearer ${ADMIN_TOKEN} ${ADMIN_TOKEN}`],
+    ['the token as Basic user', basic(ADMIN_TOKEN)],
+    ['the token as Basic password', `Basic ${Buffer.from(`:${ADMIN_TOKEN}`).toString('base64')}`],
+  ])('refuses %s', async (_what, authorization) => {
+    const { app } = await fx.collector();
+    await send(app, view('A', 1, 'a'));
+    const res = await as(app, authorization);
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({ error: { code: 'unauthorized', message: 'admin token required' } });
+  });
+
+  it('takes the scheme in any case, as HTTP auth schemes are (RFC 7235)', async () => {
+    const { app } = await fx.collector();
+    await send(app, view('A', 1, 'a'));
+    expect((await as(app, `bearer ${ADMIN_TOKEN}`)).status).toBe(200);
+    expect((await as(app, `BEARER ${ADMIN_TOKEN}`)).status).toBe(200);
+    expect((await as(app, 'bearer wrong')).status).toBe(401);
+  });
+
+  it.each(['token', 'access_token', 'adminToken', 'admin_token'])('never takes the token from ?%s=', async (param) => {
+    const { app } = await fx.collector();
+    await send(app, view('A', 1, 'a'));
+    const res = await request(app).get(`/v1/profiles/A?${param}=${ADMIN_TOKEN}`);
+    expect(res.status).toBe(401);
+  });
+});
+
+describe('a write key never reads', () => {
+  // Every read (and the erasure) of the admin API, including the privacy routes, which answer 401
+  // here whether or not their router is mounted yet.
+  const paths: ['GET' | 'DELETE', string][] = [
+    ['GET', '/v1/profiles/A'],
+    ['GET', '/v1/profiles/A/events'],
+    ...EXPORT_KINDS.map((kind): ['GET', string] => ['GET', `/v1/exports/${kind}`]),
+    ['GET', '/v1/privacy/subjects/U'],
+    ['DELETE', '/v1/privacy/subjects/U'],
+  ];
+
+  it.each(paths)('%s %s answers 401 to every way of sending a write key', async (method, path) => {
+    const { app } = await fx.collector();
+    await send(app, view('A', 1, 'a'), identify('A', 'U', 1, 'i'));
+    for (const key of [WRITE_KEY, SERVER_KEY]) {
+      const call = () => (method === 'GET' ? request(app).get(path) : request(app).delete(path));
+      const tries = [
+        call().set('Authorization', basic(key)),
+        call().set('X-Spur-Write-Key', key),
+        (method === 'GET' ? request(app).get(`${path}?writeKey=${key}`) : request(app).delete(`${path}?writeKey=${key}`)),
+        call().set('Authorization', bearer(key)),
+      ];
+      for (const res of await Promise.all(tries)) {
+        expect(res.status).toBe(401);
+        expect(res.body.error.code).toBe('unauthorized');
+      }
+    }
+  });
+});
+
+describe('failed admin logins', () => {
+  // trustProxy so that X-Forwarded-For plays several clients.
+  async function collectorWithClock() {
+    let t = NOW;
+    const { app } = await fx.collector({ trustProxy: true, now: () => t });
+    await send(app, view('A', 1, 'a'));
+    const from = (ip: string, token: string) =>
+      request(app).get('/v1/profiles/A').set('X-Forwarded-For', ip).set('Authorization', bearer(token));
+    return { from, advance: (ms: number) => void (t += ms) };
+  }
+
+  it('are limited to 10 per IP: then even the right token gets 429 with Retry-After', async () => {
+    const { from } = await collectorWithClock();
+    for (let i = 0; i < 10; i++) expect((await from('192.0.2.1', `guess-${i}`)).status).toBe(401);
+    const blocked = await from('192.0.2.1', ADMIN_TOKEN);
+    expect(blocked.status).toBe(429);
+    expect(blocked.body.error.code).toBe('rate_limited');
+    expect(blocked.headers['retry-after']).toBe('6');
+    expect((await from('192.0.2.1', 'guess-11')).status).toBe(429);
+    // Another address is not affected.
+    expect((await from('192.0.2.2', ADMIN_TOKEN)).status).toBe(200);
+  });
+
+  it('allow one more attempt every 6 seconds after the first 10', async () => {
+    const { from, advance } = await collectorWithClock();
+    for (let i = 0; i < 10; i++) await from('192.0.2.1', `guess-${i}`);
+    advance(6000);
+    expect((await from('192.0.2.1', 'guess-again')).status).toBe(401);
+    expect((await from('192.0.2.1', ADMIN_TOKEN)).status).toBe(429);
+    advance(6000);
+    expect((await from('192.0.2.1', ADMIN_TOKEN)).status).toBe(200);
+  });
+
+  it('do not count successful requests', async () => {
+    const { from } = await collectorWithClock();
+    for (let i = 0; i < 30; i++) expect((await from('192.0.2.1', ADMIN_TOKEN)).status).toBe(200);
+    expect((await from('192.0.2.1', 'wrong')).status).toBe(401);
+  });
+
+  it('are counted across the profile, export and privacy routes together', async () => {
+    const { app } = await fx.collector({ trustProxy: true });
+    const paths = ['/v1/profiles/A', '/v1/exports/products', '/v1/privacy/subjects/U'];
+    for (let i = 0; i < 10; i++) {
+      expect((await request(app).get(paths[i % 3]).set('Authorization', bearer('guess'))).status).toBe(401);
+    }
+    for (const path of paths) expect((await request(app).get(path).set('Authorization', bearer(ADMIN_TOKEN))).status).toBe(429);
   });
 });

@@ -77,7 +77,9 @@ describe('POST /v1/batch', () => {
 
   it('rejects an event over 32 KB on its own', async () => {
     const { app, storage } = await fx.collector();
-    const big = track({ messageId: 'big', properties: { blob: 'x'.repeat(33 * 1024) } });
+    // Several strings: each one stays under MAX_STRING_LENGTH, together they are over 32 KB.
+    const blob = 'x'.repeat(7 * 1024);
+    const big = track({ messageId: 'big', properties: { a: blob, b: blob, c: blob, d: blob, e: blob } });
     const res = await request(app).post('/v1/batch').send({ batch: [big, track()], writeKey: WRITE_KEY }).expect(200);
     expect(res.body.accepted).toBe(1);
     expect(res.body.rejected).toEqual([{ index: 0, messageId: 'big', reason: 'event is larger than 32768 bytes' }]);

@@ -1,11 +1,12 @@
 // The storage contract: every backend runs this suite. Each test opens its own fresh database
 // (a new file under os.tmpdir()) so tests never depend on each other's state.
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StoredEvent } from '../../../sdk/src/types';
 import { StorageUnavailableError } from '../../src/errors';
-import { CONFLICT_REASON, type AppendInput, type Storage } from '../../src/storage/types';
+import { CONFLICT_REASON, DERIVED_WRITE_KEY, type AppendInput, type Storage } from '../../src/storage/types';
 
 const RECEIVED = '2024-05-01T12:00:00.000Z';
 let serial = 0;
@@ -350,6 +351,220 @@ export function runStorageContract(name: string, openFn: (file: string) => Promi
       const profiles = await Promise.all(['c1', 'c2', 'c3'].map((id) => storage.getProfile(id)));
       expect(profiles.map((p) => p?.id)).toEqual(['c1', 'c1', 'c1']);
       expect(profiles[0]?.eventCount).toBe(6);
+    });
+
+    describe('data subjects, erasure and retention', () => {
+      const LATER = '2024-05-02T00:00:00.000Z';
+      const UNTIL = '2024-06-01T00:00:00.000Z';
+      const erase = (storage: Storage, id: string, suppressUntil: string | null = UNTIL) =>
+        storage.eraseSubject(id, { at: RECEIVED, suppressUntil });
+      async function subject(storage: Storage, id: string) {
+        const found = await storage.findSubject(id);
+        if (found.status !== 'found') throw new Error(`${id}: ${found.status}`);
+        return found.subject;
+      }
+      const received = (at: string) => ({ receivedAt: at });
+      async function allRejected(storage: Storage, id: string) {
+        const s = await subject(storage, id);
+        const rows = [];
+        for (let cursor: number | null = 0; cursor !== null; ) {
+          const slice = await storage.subjectRejected(s, cursor);
+          rows.push(...slice.rows);
+          cursor = slice.cursor;
+        }
+        return rows;
+      }
+
+      it('names a customer with its anonymous ids, an unlinked visitor, and refuses a linked anonymous id', async () => {
+        const { storage } = await fresh();
+        await storage.append(
+          input([
+            storedEvent(day(1), { anonymousId: 'A2' }),
+            storedEvent(day(2), { type: 'identify', anonymousId: 'A2', userId: 'U' }),
+            storedEvent(day(1), { type: 'identify', anonymousId: 'A1', userId: 'U' }),
+            storedEvent(day(3), { anonymousId: 'V' }),
+          ]),
+        );
+        expect(await storage.findSubject('nobody')).toEqual({ status: 'unknown' });
+        expect(await storage.findSubject('A1')).toEqual({ status: 'linked' });
+        expect(await subject(storage, 'U')).toMatchObject({ customerId: 'U', customerIds: ['U'], anonymousIds: ['A1', 'A2'], sharedAnonymousIds: [] });
+        expect(await subject(storage, 'V')).toMatchObject({ customerId: null, customerIds: [], anonymousIds: ['V'] });
+      });
+
+      it("lists a customer's events in the order of its profile, aliases and back-filled history included", async () => {
+        const { storage } = await fresh();
+        await storage.append(
+          input([
+            storedEvent(day(1), { anonymousId: 'A' }),
+            storedEvent(day(2), { type: 'identify', anonymousId: 'A', userId: 'old' }),
+            storedEvent(day(4), { userId: 'old' }),
+            storedEvent(day(3), { type: 'alias', previousId: 'old', userId: 'new' }),
+            storedEvent(day(5), { anonymousId: 'A' }),
+          ]),
+        );
+        const keys = await storage.subjectEvents(await subject(storage, 'old'));
+        const bodies = await storage.eventsBySeq(keys.map((k) => k.seq));
+        expect(bodies.map((b) => JSON.parse(b.body).messageId)).toEqual(ids(await storage.getProfileEvents('new')));
+        expect(keys).toHaveLength(5);
+      });
+
+      it('erases one customer everywhere and leaves a customer who shares nothing untouched', async () => {
+        const { storage } = await fresh();
+        const mine = [
+          storedEvent(day(1), { anonymousId: 'A1' }),
+          storedEvent(day(2), { type: 'identify', anonymousId: 'A1', userId: 'U1', traits: { email: 'u1@x' } }),
+          storedEvent(day(3), { type: 'alias', previousId: 'U1', userId: 'U1b' }),
+        ];
+        const theirs = [storedEvent(day(1), { anonymousId: 'B' }), storedEvent(day(2), { type: 'identify', anonymousId: 'B', userId: 'U2' })];
+        await storage.append(input([...mine, ...theirs]));
+        const derived = storedEvent(day(4), { event: 'Cart Abandoned', anonymousId: 'A1', properties: { customer_id: 'U1b' } });
+        await storage.append(input([derived], { writeKey: DERIVED_WRITE_KEY }));
+        await storage.append(
+          input([], {
+            rejected: [
+              { raw: JSON.stringify({ type: 'track', anonymousId: 'A1', userId: 42 }), reason: 'x', writeKey: 'wk', receivedAt: RECEIVED },
+              { raw: JSON.stringify({ type: 'track', userId: 'U2' }), reason: 'y', writeKey: 'wk', receivedAt: RECEIVED },
+              { raw: '{"userId":"U1b", broken', reason: 'z', writeKey: 'wk', receivedAt: RECEIVED },
+            ],
+          }),
+        );
+        const before = await storage.getProfile('U2');
+        const generation = await storage.generation();
+
+        const outcome = await erase(storage, 'U1b');
+        expect(outcome).toEqual({
+          status: 'erased',
+          erasedAt: RECEIVED,
+          suppressedUntil: UNTIL,
+          counts: { events: 3, derivedEvents: 1, identityLinks: 1, aliases: 1, rejectedEvents: 2, anonymousIds: 1, suppressedIds: 3 },
+        });
+        for (const id of ['U1', 'U1b', 'A1']) expect(await storage.findSubject(id)).toEqual({ status: 'unknown' });
+        expect(await storage.getProfileEvents('U1b')).toBeNull();
+        expect(await storage.getProfile('U2')).toEqual(before);
+        expect((await storage.listRejected()).map((r) => r.reason)).toEqual(['y']);
+        expect((await storage.identityGraph()).links.map((l) => l.userId)).toEqual(['U2']);
+        expect(await storage.countEvents({})).toBe(2);
+        expect(await storage.generation()).toBeGreaterThan(generation);
+        expect(await erase(storage, 'U1b')).toEqual({ status: 'unknown' });
+      });
+
+      it('keeps an audit entry with a salted hash of the id, not the id', async () => {
+        const { storage } = await fresh();
+        await storage.append(input([storedEvent(day(1), { userId: 'U' })]));
+        await erase(storage, 'U');
+        const [record] = await storage.listErasures();
+        expect(record).toEqual({ subjectHash: expect.stringMatching(/^[0-9a-f]{64}$/), erasedAt: RECEIVED, counts: expect.objectContaining({ events: 1 }) });
+        expect(record.subjectHash).not.toBe(createHash('sha256').update('U').digest('hex'));
+        // Another database has another salt: the same id hashes differently there.
+        const other = (await fresh()).storage;
+        await other.append(input([storedEvent(day(1), { userId: 'U' })]));
+        await erase(other, 'U');
+        expect((await other.listErasures())[0].subjectHash).not.toBe(record.subjectHash);
+      });
+
+      it("on a shared device erases what the customer owned there and keeps the other customer's part and the device id", async () => {
+        const { storage } = await fresh();
+        const early = storedEvent(day(1), { anonymousId: 'A' });
+        const first = storedEvent(day(2), { type: 'identify', anonymousId: 'A', userId: 'U1' });
+        const middle = storedEvent(day(3), { anonymousId: 'A' });
+        const second = storedEvent(day(5), { type: 'identify', anonymousId: 'A', userId: 'U2' });
+        const late = storedEvent(day(6), { anonymousId: 'A' });
+        await storage.append(input([early, first, middle, second, late]));
+        expect(await subject(storage, 'U1')).toMatchObject({ anonymousIds: ['A'], sharedAnonymousIds: ['A'] });
+        expect((await storage.subjectEvents(await subject(storage, 'U1'))).length).toBe(3);
+
+        const outcome = await erase(storage, 'U1');
+        expect(outcome).toMatchObject({ counts: { events: 3, identityLinks: 1, anonymousIds: 0, suppressedIds: 1 } });
+        expect(ids(await storage.getProfileEvents('U2'))).toEqual(ids([second, late]));
+        // The device goes on: its later events are stored and belong to U2; U1's are suppressed.
+        const next = storedEvent(day(7), { anonymousId: 'A', ...received(LATER) });
+        const again = storedEvent(day(7), { anonymousId: 'A', userId: 'U1', ...received(LATER) });
+        await expect(storage.append(input([next, again]))).resolves.toEqual({ stored: [true, false], suppressed: 1 });
+        expect(ids(await storage.getProfileEvents('A'))).toEqual(ids([second, late, next]));
+      });
+
+      it('suppresses later events carrying an erased id as userId, anonymousId or previousId, until the end of the period', async () => {
+        const { storage } = await fresh();
+        const erased = storedEvent(day(1), { anonymousId: 'A' });
+        await storage.append(input([erased, storedEvent(day(2), { type: 'identify', anonymousId: 'A', userId: 'U' })]));
+        await erase(storage, 'U');
+        const later = [
+          { ...erased, receivedAt: LATER }, // a client's resend of an erased event (same messageId)
+          storedEvent(day(8), { userId: 'U', ...received(LATER) }),
+          storedEvent(day(8), { type: 'alias', previousId: 'U', userId: 'X', ...received(LATER) }),
+          storedEvent(day(8), { anonymousId: 'other', ...received(LATER) }),
+        ];
+        const rejected = [{ raw: JSON.stringify({ anonymousId: 'A' }), reason: 'bad', writeKey: 'wk', receivedAt: LATER }];
+        await expect(storage.append(input(later, { rejected }))).resolves.toEqual({ stored: [false, false, false, true], suppressed: 3 });
+        expect(await storage.findSubject('U')).toEqual({ status: 'unknown' });
+        expect(await storage.listRejected()).toEqual([]);
+        // Past the period, the same ids are new data again.
+        const after = storedEvent(day(9), { userId: 'U', ...received(UNTIL) });
+        await expect(storage.append(input([after]))).resolves.toEqual({ stored: [true] });
+      });
+
+      it('does not suppress when the erasure asks for no suppression', async () => {
+        const { storage } = await fresh();
+        await storage.append(input([storedEvent(day(1), { userId: 'U' })]));
+        expect(await erase(storage, 'U', null)).toMatchObject({ suppressedUntil: null, counts: { suppressedIds: 0 } });
+        await expect(storage.append(input([storedEvent(day(2), { userId: 'U', ...received(LATER) })]))).resolves.toEqual({ stored: [true] });
+      });
+
+      it('makes an erasure by one storage seen by another open on the same database', async () => {
+        const { storage, file } = await fresh();
+        const other = await reopen(file);
+        await storage.append(input([storedEvent(day(1), { userId: 'U' })]));
+        await other.append(input([storedEvent(day(1), { userId: 'V' })])); // the other writer has loaded its state
+        const generation = await other.generation();
+        await erase(storage, 'U');
+        expect(await other.generation()).toBeGreaterThan(generation);
+        await expect(other.append(input([storedEvent(day(2), { userId: 'U', ...received(LATER) })]))).resolves.toMatchObject({ suppressed: 1 });
+        await storage.close();
+        const reopened = await reopen(file);
+        await expect(reopened.append(input([storedEvent(day(2), { userId: 'U', ...received(LATER) })]))).resolves.toMatchObject({ suppressed: 1 });
+      });
+
+      it('finds and erases rejected events of an anonymous visitor, and only theirs', async () => {
+        const { storage } = await fresh();
+        await storage.append(
+          input([storedEvent(day(1), { anonymousId: 'V' })], {
+            rejected: [
+              { raw: JSON.stringify({ anonymousId: 'V', event: 7 }), reason: 'a', writeKey: 'wk', receivedAt: RECEIVED },
+              { raw: JSON.stringify({ anonymousId: 'W', properties: { note: 'V' } }), reason: 'b', writeKey: 'wk', receivedAt: RECEIVED },
+            ],
+          }),
+        );
+        expect((await allRejected(storage, 'V')).map((r) => r.reason)).toEqual(['a']);
+        expect(await erase(storage, 'V')).toMatchObject({ counts: { events: 1, rejectedEvents: 1, anonymousIds: 1 } });
+        expect((await storage.listRejected()).map((r) => r.reason)).toEqual(['b']);
+        expect(await storage.getProfile('V')).toBeNull();
+      });
+
+      it('purges events older than the cutoff and rejected events received before it, in chunks; a dry run only counts', async () => {
+        const { storage } = await fresh();
+        const old = Array.from({ length: 12_000 }, (_, i) => storedEvent(day(1), { anonymousId: `old-${i % 50}` }));
+        await storage.append(input(old));
+        const kept = storedEvent(day(20), { anonymousId: 'old-1' });
+        await storage.append(
+          input([kept, storedEvent(day(2), { userId: 'late-arrival' })], {
+            rejected: [
+              { raw: '{}', reason: 'old', writeKey: 'wk', receivedAt: day(1) },
+              { raw: '{}', reason: 'new', writeKey: 'wk', receivedAt: day(20) },
+            ],
+          }),
+        );
+        const before = day(10);
+        const generation = await storage.generation();
+        expect(await storage.purge({ before, now: RECEIVED, dryRun: true })).toEqual({ events: 12_001, rejectedEvents: 1 });
+        expect(await storage.generation()).toBe(generation);
+        expect(await storage.purge({ before, now: RECEIVED })).toEqual({ events: 12_001, rejectedEvents: 1 });
+        expect(await storage.countEvents({})).toBe(1);
+        expect(ids(await storage.getProfileEvents('old-1'))).toEqual([kept.messageId]);
+        expect(await storage.getProfile('old-2')).toBeNull();
+        expect((await storage.listRejected()).map((r) => r.reason)).toEqual(['new']);
+        expect(await storage.generation()).toBeGreaterThan(generation);
+        expect(await storage.purge({ before, now: RECEIVED })).toEqual({ events: 0, rejectedEvents: 0 });
+      });
     });
   });
 }

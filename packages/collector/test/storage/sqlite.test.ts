@@ -24,7 +24,7 @@ describe('openSqliteStorage', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-    expect(tables).toEqual(['aliases', 'anonymous_runs', 'events', 'health', 'identity_links', 'rejected_events']);
+    expect(tables).toEqual(['aliases', 'anonymous_runs', 'erasures', 'events', 'health', 'identity_links', 'privacy_state', 'rejected_events', 'suppressions']);
   });
 
   it('refuses a database written by a newer collector', async () => {
@@ -98,7 +98,8 @@ describe('openSqliteStorage', () => {
     const v1 = new Database(file);
     v1.exec(`DROP TABLE anonymous_runs; CREATE INDEX events_anonymous ON events (anonymous_id) WHERE anonymous_id IS NOT NULL;
              DROP INDEX rejected_events_conflicts; ALTER TABLE rejected_events DROP COLUMN fingerprint;
-             DROP TABLE health; PRAGMA user_version = 1;`);
+             DROP TABLE health; DROP TABLE privacy_state; DROP TABLE suppressions; DROP TABLE erasures;
+             PRAGMA user_version = 1;`);
     const old = storedEvent('2024-01-01T00:00:00.000Z', { userId: 'U', messageId: 'old-1' });
     v1.prepare(
       'INSERT INTO events (message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -122,7 +123,7 @@ describe('openSqliteStorage', () => {
     (await openSqliteStorage(file)).close();
     const v2 = new Database(file);
     v2.exec(`DROP TABLE anonymous_runs; CREATE INDEX events_anonymous ON events (anonymous_id) WHERE anonymous_id IS NOT NULL;
-             PRAGMA user_version = 2;`);
+             DROP TABLE privacy_state; DROP TABLE suppressions; DROP TABLE erasures; PRAGMA user_version = 2;`);
     const insert = v2.prepare(
       'INSERT INTO events (message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );

@@ -1,0 +1,119 @@
+// Retention (SPUR_RETENTION_DAYS): old events and rejected events are purged by the collector's
+// daily job and by purgeExpired, on a fixed clock; analytics caches forget them.
+import request from 'supertest';
+import type { Express } from 'express';
+import { purgeExpired, startRetention, type PurgeReport } from '../../src/retention';
+import type { StoredEvent } from '../../../sdk/src/types';
+import { NOW, useFixtures } from '../helpers';
+import { admin } from './shop';
+
+const fx = useFixtures();
+const DAY = 86_400_000;
+const daysAgo = (days: number) => new Date(NOW - days * DAY).toISOString();
+
+let n = 0;
+function stored(fields: Partial<StoredEvent>, days: number): StoredEvent {
+  n += 1;
+  const t = daysAgo(days);
+  return { type: 'track', event: 'Product Viewed', messageId: `r-${n}`, timestamp: t, originalTimestamp: t, receivedAt: t, ...fields } as StoredEvent;
+}
+
+/** Old history (40 days), recent history (10 days), and a rejected event of each age. */
+function history() {
+  return {
+    writeKey: 'wk',
+    events: [
+      stored({ type: 'identify', anonymousId: 'A', userId: 'OLD' } as Partial<StoredEvent>, 40),
+      stored({ anonymousId: 'A' }, 39),
+      stored({ type: 'identify', anonymousId: 'B', userId: 'NEW' } as Partial<StoredEvent>, 10),
+      stored({ anonymousId: 'B' }, 9),
+      stored({ anonymousId: 'A' }, 5), // the old customer's device, back recently
+    ],
+    rejected: [
+      { raw: '{"type":"nope"}', reason: 'old', writeKey: 'wk', receivedAt: daysAgo(31) },
+      { raw: '{"type":"nope"}', reason: 'recent', writeKey: 'wk', receivedAt: daysAgo(29) },
+    ],
+  };
+}
+
+const customers = async (app: Express) =>
+  ((await admin(app, 'get', '/v1/exports/profiles?format=json').expect(200)).body as { customerId: string; events: number }[])
+    .map((r) => `${r.customerId}:${r.events}`)
+    .sort();
+
+describe('purgeExpired', () => {
+  it('deletes events whose time is more than N days before now, and rejected events received then', async () => {
+    const storage = await fx.storage();
+    await storage.append(history());
+    const dry = await purgeExpired(storage, { days: 30, now: () => NOW, dryRun: true });
+    expect(dry).toEqual({ events: 2, rejectedEvents: 1, before: daysAgo(30), dryRun: true });
+    expect(await storage.countEvents({})).toBe(5);
+
+    expect(await purgeExpired(storage, { days: 30, now: () => NOW })).toEqual({ events: 2, rejectedEvents: 1, before: daysAgo(30), dryRun: false });
+    expect(await storage.countEvents({})).toBe(3);
+    expect((await storage.listRejected()).map((r) => r.reason)).toEqual(['recent']);
+    // Links stay: the old customer's device is still theirs, with what is left of it.
+    expect(await storage.getProfile('A')).toMatchObject({ id: 'OLD', eventCount: 1, firstSeen: daysAgo(5) });
+  });
+});
+
+describe('the retention job of the collector', () => {
+  it('purges at start, and every analytics cache on the database forgets what went', async () => {
+    const file = fx.dbFile();
+    const { app, storage } = await fx.collector({}, file);
+    await storage.append(history());
+    expect(await customers(app)).toEqual(['NEW:2', 'OLD:3']);
+
+    let purged!: (report: PurgeReport) => void;
+    const report = new Promise<PurgeReport>((resolve) => (purged = resolve));
+    await fx.collector({ retentionDays: 30, onPurge: purged }, file);
+    expect(await report).toMatchObject({ events: 2, rejectedEvents: 1, before: daysAgo(30) });
+    expect(await customers(app)).toEqual(['NEW:2', 'OLD:1']);
+    const events = (await request(app).get('/v1/exports/events').set('Authorization', 'Bearer admin-secret-token')).text;
+    expect(events.trim().split('\n')).toHaveLength(3);
+  });
+
+  it('runs again a day later, by the clock it is given', async () => {
+    const storage = await fx.storage();
+    await storage.append(history());
+    // Only the job's timers are fake: storage answers through real threads.
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask', 'Date', 'hrtime', 'performance'] });
+    fx.cleanup(() => jest.useRealTimers());
+    let clock = NOW;
+    const reports: PurgeReport[] = [];
+    let next!: () => void;
+    let ran = new Promise<void>((resolve) => (next = resolve));
+    const job = startRetention({
+      storage,
+      days: 30,
+      now: () => clock,
+      onPurge: (r) => {
+        reports.push(r);
+        next();
+      },
+    });
+    fx.cleanup(() => job.stop());
+    jest.advanceTimersByTime(0);
+    await ran;
+    ran = new Promise<void>((resolve) => (next = resolve));
+    clock += 2 * DAY; // the rejected event received 29 days ago is now 31 days old
+    jest.advanceTimersByTime(DAY - 1);
+    expect(reports).toHaveLength(1);
+    jest.advanceTimersByTime(1);
+    await ran;
+    expect(reports.map((r) => [r.before, r.events, r.rejectedEvents])).toEqual([
+      [daysAgo(30), 2, 1],
+      [daysAgo(28), 0, 1],
+    ]);
+  });
+
+  it('reports a failed run to its log and resolves without a report', async () => {
+    const storage = await fx.storage();
+    await storage.close();
+    const failures: unknown[] = [];
+    const job = startRetention({ storage, days: 30, now: () => NOW, log: (_message, err) => failures.push(err) });
+    fx.cleanup(() => job.stop());
+    await expect(job.run()).resolves.toBeUndefined();
+    expect(failures).toEqual([expect.objectContaining({ reason: 'closed' })]);
+  });
+});
