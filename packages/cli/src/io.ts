@@ -1,3 +1,4 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 /** Where a command writes and which signals it listens to; injectable so tests run commands in-process. */
 export interface Io {
   out(text: string): void;
@@ -29,4 +30,17 @@ export function defaultIo(): Io {
       };
     },
   };
+}
+
+/** node:util's parseArgs (strict), with its complaints as UsageErrors (exit code 2). */
+export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>, P extends boolean = false>(
+  args: string[],
+  options: T,
+  allowPositionals?: P,
+): ReturnType<typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: P }>> {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: (allowPositionals ?? false) as P });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }

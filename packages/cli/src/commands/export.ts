@@ -1,8 +1,7 @@
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { openStorage, runExport, type ExportKind } from '@spur/collector';
-import { UsageError, type Io } from '../io';
+import { parseFlags, UsageError, type Io } from '../io';
 import { createProgress } from '../progress';
 
 // The command's names for the exports; the HTTP route names carts `abandoned-carts`.
@@ -127,12 +126,7 @@ async function remoteExport(url: string, token: string, kind: ExportKind, params
  * database file directly (SPUR_DB / --db) or from a running collector (--url and --token).
  */
 export async function exportCommand(args: string[], io: Io): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options, strict: true, allowPositionals: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseFlags(args, options, true);
   const { values, positionals } = parsed;
   if (positionals.length !== 1) throw new UsageError(`expected one of ${Object.keys(KINDS).join(', ')}`);
   const kind = KINDS[positionals[0]];

@@ -1,8 +1,7 @@
 import { createWriteStream, existsSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { DEFAULT_SUPPRESS_DAYS, openStorage, subjectAccess, subjectErasure, type Storage, type SubjectErasure } from '@spur/collector';
-import { UsageError, type Io } from '../io';
+import { parseFlags, UsageError, type Io } from '../io';
 
 const options = {
   db: { type: 'string' },
@@ -129,12 +128,7 @@ async function eraseSubject(id: string, t: Target, suppressDays: number | undefi
  * the database file (SPUR_DB / --db) or a running collector (--url and --token).
  */
 export async function privacy(args: string[], io: Io): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options, strict: true, allowPositionals: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseFlags(args, options, true);
   const { values, positionals } = parsed;
   const [action, id, ...rest] = positionals;
   if (action !== 'export' && action !== 'erase') throw new UsageError('expected export or erase, then a customer id');

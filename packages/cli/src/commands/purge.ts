@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { openStorage, purgeExpired } from '@spur/collector';
-import { UsageError, type Io } from '../io';
+import { parseFlags, UsageError, type Io } from '../io';
 
 const options = {
   db: { type: 'string' },
@@ -16,12 +15,7 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
  * collector's daily job does; in small transactions, so a collector on the same file goes on.
  */
 export async function purge(args: string[], io: Io): Promise<number> {
-  let values;
-  try {
-    values = parseArgs({ args, options, strict: true, allowPositionals: false }).values;
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const values = parseFlags(args, options).values;
   const text = values['retention-days'] ?? io.env.SPUR_RETENTION_DAYS;
   if (text === undefined || text.trim() === '') throw new UsageError('no retention period: give --retention-days N or SPUR_RETENTION_DAYS');
   if (!/^\d{1,5}$/.test(text.trim()) || Number(text) < 1) {

@@ -1,6 +1,5 @@
-import { parseArgs } from 'node:util';
 import { createCollector, loadConfig, openStorage, startServer } from '@spur/collector';
-import { UsageError, type Io } from '../io';
+import { parseFlags, UsageError, type Io } from '../io';
 
 /** SIGTERM to exit, at most: in-flight requests finish, the database closes. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -30,12 +29,7 @@ const options = {
 
 /** `spur serve`: runs the collector until SIGTERM or SIGINT, then drains and closes the database. */
 export async function serve(args: string[], io: Io): Promise<number> {
-  let flags: Record<string, string | undefined>;
-  try {
-    flags = parseArgs({ args, options, strict: true, allowPositionals: false }).values;
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const flags = parseFlags(args, options).values;
   let config;
   try {
     config = loadConfig(io.env, flags);

@@ -1,5 +1,4 @@
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   checkCollector,
   DEFAULT_FUNNEL,
@@ -14,7 +13,7 @@ import {
   type Journey,
   type RunResult,
 } from '@spur/journeys';
-import { UsageError, type Io } from '../io';
+import { parseFlags, UsageError, type Io } from '../io';
 
 export const SIMULATE_HELP = `Usage: spur simulate <spec.json|folder>... [options]
 
@@ -114,12 +113,7 @@ function progressPrinter(io: Io, started: number) {
 
 /** `spur simulate`: plays journey specs in Chromium and checks them against the collector. */
 export async function simulate(args: string[], io: Io): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options, strict: true, allowPositionals: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseFlags(args, options, true);
   const { values, positionals } = parsed;
   if (!positionals.length) throw new UsageError('name at least one journey spec (.json) or a folder of them');
   const check = !values['no-check'];
