@@ -4,14 +4,18 @@ import { gzipSync, brotliCompressSync } from 'node:zlib';
 /** Target for dist/spur.js, gzip, everything included (issue 4). */
 export const GZIP_BUDGET = 4096;
 /**
- * What the build refuses outright. The delivery guarantees (Web Locks takeover, bounds, abort
- * timeouts), the deferred start of the script tag (client.ts, for the < 2 ms evaluation target),
- * the large ordinary requests and the reused event context (for the < 20 µs per track() target:
- * +114 B), consent with its withdrawal (+426 B) and Global Privacy Control (+39 B) currently need
- * 4,997 B; until they fit the target, the build reports the excess on every run and fails only
- * past this ceiling (that size + 32 B), so that the size cannot drift further.
+ * What the build refuses outright. With every feature the script tag has, it needs 4,790 B gzip,
+ * over the target; what each feature costs (gzip, measured by building without it): ecommerce
+ * helpers and cart 469 B; consent 398 B (of which withdrawal 100, Global Privacy Control 36,
+ * context.consent 8); the 1,000-event / 7-day bounds with their dropped count 144 B; campaigns
+ * (context.campaign, a new session per campaign) 125 B; adopting the events of pages that are gone
+ * 119 B (Web Locks 88); SPA page views 98 B; debug warnings 77 B; the keepalive send on hide 58 B;
+ * ASCII-only JSON 47 B; the stub queue's replay 40 B; the plain-http UUID 39 B; the abort timeout
+ * 37 B; backoff with Retry-After 35 B; seeing other tabs' cookies 34 B; Blob bodies 25 B. Until
+ * they fit the target, the build reports the excess on every run and fails only past this ceiling
+ * (that size + 32 B), so that the size cannot drift.
  */
-export const GZIP_CEILING = 5029;
+export const GZIP_CEILING = 4822;
 
 export function sizes(code) {
   const buf = Buffer.from(code);

@@ -2,7 +2,7 @@
 // Installs window.spur, replays the calls the stub queued, and inits when a write key is known;
 // what init() needs no answer for right away runs in a task after this script (client.ts).
 import { createSpur, type Spur } from './client';
-import { scriptConfig, setDebug, warn, type Config } from './config';
+import { scriptConfig, setDebug, warn } from './config';
 
 // Read once, first: document.currentScript is set only while this script runs.
 const tag = scriptConfig(document.currentScript as HTMLScriptElement | null);
@@ -18,8 +18,7 @@ if (!stub?.track) {
   const api = createSpur(true);
   const spur: Global = Object.assign((command: string, ...args: unknown[]) => {
     const method = api[command as keyof Spur] as ((...a: unknown[]) => unknown) | undefined;
-    if (typeof method === 'function') return method(...args);
-    warn('unknown command', command);
+    return method ? method(...args) : warn('unknown command', command);
   }, api);
   w.spur = spur;
 
@@ -36,11 +35,10 @@ if (!stub?.track) {
     }
   };
 
-  const queued = stub?.q || [];
-  let config: Partial<Config> = tag;
   // A queued init is applied first, over the tag's attributes; then the other calls, in order.
-  for (const args of queued) if (args[0] === 'init') config = { ...config, ...(args[1] as Partial<Config>) };
-  setDebug(config.debug);
-  if (config.writeKey) replay(['init', config]);
-  for (const args of queued) if (args[0] !== 'init') replay(args);
+  const calls: ArrayLike<unknown>[] = [];
+  for (const args of stub?.q || []) args[0] == 'init' ? Object.assign(tag, args[1]) : calls.push(args);
+  setDebug(tag.debug);
+  if (tag.writeKey) replay(['init', tag]);
+  calls.forEach(replay);
 }

@@ -1,6 +1,6 @@
 // Ecommerce helpers: Segment Ecommerce v2 events, and the cart they imply, kept in localStorage
 // (spur_cart) so that it survives page loads and is shared by the shop's tabs.
-import { misuse } from './config';
+import { check } from './config';
 import { load, save } from './storage';
 import type { Product } from './types';
 
@@ -17,7 +17,7 @@ export interface Order extends Properties {
   products?: Product[];
 }
 
-type Track = (event: string, properties: Properties) => void;
+type Track = (event: string, properties?: Properties) => void;
 
 const positive = (n: unknown) => (Number(n) > 0 ? Number(n) : 0);
 
@@ -35,19 +35,20 @@ export function cartSummary(products: Product[]) {
 
 // A cart line is one product in one variant.
 function line(items: Product[], product: Product, method: string): Product | undefined {
-  if (!product || product.product_id == null) throw misuse(`${method}(product)`, 'a product_id');
+  check(product?.product_id != null, method, 'a product_id');
   return items.find((item) => item.product_id === product.product_id && item.variant === product.variant);
 }
 
 /** The helpers, emitting through `track`. */
 export function commerce(track: Track) {
   return {
+    // (track() serialises the properties at once: no copies needed.)
     productViewed(product: Product): void {
-      track('Product Viewed', { ...product });
+      track('Product Viewed', product);
     },
 
     productListViewed(properties?: Properties): void {
-      track('Product List Viewed', { ...properties });
+      track('Product List Viewed', properties);
     },
 
     /** Adds `quantity` (default 1) of the product to the cart. */
@@ -81,7 +82,7 @@ export function commerce(track: Track) {
 
     /** Records the order and empties the cart. total and revenue default to the products' value. */
     orderCompleted(order: Order): void {
-      if (!order || order.order_id == null) throw misuse('orderCompleted(order)', 'an order_id');
+      check(order?.order_id != null, 'orderCompleted', 'an order_id');
       const summary = cartSummary(order.products || cartItems());
       const total = order.total ?? summary.value;
       track('Order Completed', {

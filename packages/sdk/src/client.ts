@@ -2,18 +2,17 @@
 // browser.ts each make one; tests make fresh ones to simulate page loads. Making one touches
 // neither the DOM nor storage, so importing the ESM build during server rendering is harmless.
 import { CART, commerce, type Properties } from './cart';
-import { misuse, setDebug, warn, type Config } from './config';
+import { check, setDebug, warn, type Config } from './config';
 import { CONSENT, CONSENT_MAX_AGE, type Choice } from './consent';
 import { getCookie, setCookie } from './cookies';
 import { watchHistory } from './history';
 import { AID, createIdentity, SID, type Identity, type Ids } from './identity';
 import { createOutbox, type Outbox } from './outbox';
 import { addDropped, createQueue, MAX_EVENTS, type Queue } from './queue';
-import { buildEvent, campaign, fingerprint, pageProperties } from './track';
+import { buildEvent, pageProperties } from './track';
 import { keep, save } from './storage';
 import { send } from './transport';
 import type { EventType, JsonObject } from './types';
-import { uuid } from './uuid';
 
 const object = (value: unknown) => (value && typeof value === 'object' ? value : {}) as JsonObject;
 
@@ -42,13 +41,16 @@ export function createSpur(defer?: boolean) {
   let outbox: Outbox | undefined;
   // document.referrer, then the previous URL after each SPA navigation.
   let referrer = '';
-  // Set by init(): runs what needs identity and queue, now or, until started, later in order.
-  let run: ((work: () => void) => void) | undefined;
+  // Set by init() (and so, whether it ran): where batches go.
+  let endpoint = '';
+  // Runs what needs identity and queue: once init() ran, now or, until started, later in order.
+  let run = (_work: () => void) => warn('call init() first');
   // Runs the deferred part of init() if it has not run yet and consent is granted; drops what
   // waits once consent is denied.
   let start = () => {};
-  // The visitor's choice: 'granted', 'denied', '' while not asked (and until the start reads it);
-  // and a choice made before init().
+  // The visitor's choice: 'granted' (an explicit grant: this page's or the spur_consent cookie's),
+  // 'denied', 'implied' (consent is not needed, and was not asked), '' while not asked (and until
+  // the start reads it); and a choice made before init().
   let consented = '';
   let chosen: Choice | undefined;
   let domain: string | undefined;
@@ -56,83 +58,81 @@ export function createSpur(defer?: boolean) {
   let waiting: (() => void)[] = [];
   let dropped = 0;
 
-  // Before init() there is nowhere to send to. What the event says is taken now: its fields
-  // (serialised: the caller may change its objects later), page and time; identify's traits are
-  // merged with the stored ones in turn.
+  // Consent denied: what waits goes, and what this page stores (`wipe`: spur's localStorage keys too).
+  const drop = (wipe: boolean) => {
+    waiting = [];
+    dropped = 0;
+    keep(false, wipe);
+  };
+
+  // What the event says is taken now: its fields (serialised: the caller may change its objects
+  // later), page and time; identify's traits are merged with the stored ones in turn.
   function emit(
     type: EventType,
     fields: { event?: string; name?: string; properties?: JsonObject; traits?: JsonObject },
     userId?: string,
     page = pageProperties(referrer),
   ) {
-    if (!run) return warn('call init() first');
     const time = Date.now();
     const body = () => JSON.stringify({ type, ...fields });
     guard(() => {
       const json = userId ? '' : body();
-      run!(() => {
-        const utm = campaign(page.search);
+      run(() => {
         // First: it throws once consent was withdrawn in another tab (identity.ts).
-        const ids = identity!.ids(fingerprint(utm));
+        const ids = identity!.ids(page.search);
         if (userId) (fields.traits = identity!.identify(userId, fields.traits!)), (ids.userId = userId);
-        queue!.enqueue(buildEvent(json || body(), uuid(), ids, page, time, utm));
+        // An explicit grant travels with every event: the collector takes a request with
+        // `Sec-GPC: 1` as denied unless its events show one.
+        queue!.enqueue(buildEvent(json || body(), ids, page, time, consented == 'granted'));
       });
     });
   }
 
   const track = (event: string, properties?: Properties) => {
-    if (typeof event !== 'string' || !event) throw misuse('track(event)', 'an event name');
+    check(typeof event == 'string' && event, 'track', 'an event name');
     emit('track', { event, properties: object(properties) });
   };
 
   const api = {
     init(config: Config): void {
-      if (run) return warn('init() again');
-      const c = config || ({} as Config);
-      if (typeof c.writeKey !== 'string' || !c.writeKey) throw misuse('init({ writeKey })', 'the write key');
-      setDebug(c.debug);
+      if (endpoint) return warn('init() again');
+      check(typeof config?.writeKey == 'string' && config.writeKey, 'init', 'a writeKey');
+      setDebug(config.debug);
       referrer = document.referrer;
-      domain = c.cookieDomain;
-      // Looked up at send time: a missing window.fetch is then a network error, not a crash.
-      const fetchFn = c.fetch || ((url: RequestInfo | URL, init?: RequestInit) => fetch(url, init));
+      domain = config.cookieDomain;
       // Trailing slashes off, /v1/batch on.
-      const endpoint = (c.endpoint || '').replace(/\/*$/, '/v1/batch');
+      endpoint = (config.endpoint || '').replace(/\/*$/, '/v1/batch');
       run = (work) => {
         if (queue) guard(work);
         else if (consented != 'denied' && waiting.push(work) > MAX_EVENTS) waiting.shift(), dropped++;
       };
-      const gpc = (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl && c.gpc != 'ignore';
+      const gpc = (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl && config.gpc != 'ignore';
       // Whether consent may be missing: then nothing goes to localStorage until it is granted.
-      const ask = gpc || c.consent == 'required';
+      const ask = gpc || config.consent == 'required';
       keep(!ask);
       start = () => {
         // The visitor's choice from an earlier page (another value counts as not asked yet), else
-        // GPC's, else none yet or, if consent is not required, 'granted'. Read here, not while the
+        // GPC's, else none yet or, if consent is not required, 'implied'. Read here, not while the
         // script runs: a page's first cookie read costs Chrome ~1 ms. (While not asked, again on
         // each start: a choice made meanwhile on another page counts.)
-        consented ||= (/^(granted|denied)$/.exec(getCookie(CONSENT)!) || [gpc ? 'denied' : ask ? '' : 'granted'])[0];
-        if (consented == 'denied') {
-          waiting = [];
-          dropped = 0;
-          // Without `ask`, cart calls before this could have written to localStorage.
-          keep(false, !ask);
+        consented ||= (/^(granted|denied)$/.exec(getCookie(CONSENT)!) || [gpc ? 'denied' : ask ? '' : 'implied'])[0];
+        // Without `ask`, cart calls before this could have written to localStorage.
+        if (consented == 'denied') drop(!ask);
+        else if (consented && !queue) {
+          keep(true);
+          identity = createIdentity(domain);
+          const q: Queue = (queue = createQueue(
+            (outbox = createOutbox()),
+            // A queue from before a withdrawal sends nothing any more: its events are done with.
+            async (data, keepalive) => (q == queue ? send(config.fetch, endpoint, data, keepalive) : undefined),
+            config.writeKey,
+            config.flushAt || 20,
+            config.flushInterval || 2000,
+          ));
+          addDropped(dropped);
+          // From now on work runs at once; what waited runs first, in call order.
+          waiting.splice(0).forEach(guard);
         }
-        if (queue || consented != 'granted') return;
-        keep(true);
-        identity = createIdentity(domain);
-        const q: Queue = (queue = createQueue(
-          (outbox = createOutbox()),
-          // A queue from before a withdrawal sends nothing any more: its events are done with.
-          async (data, keepalive) => (q == queue ? send(fetchFn, endpoint, data, keepalive) : undefined),
-          c.writeKey,
-          c.flushAt || 20,
-          c.flushInterval || 2000,
-        ));
-        addDropped(dropped);
-        // From now on work runs at once; what waited runs first, in call order.
-        waiting.forEach(guard);
-        waiting = [];
-        dropped = 0;
       };
       // Leaving the page (or coming back) before the deferred start: it runs first.
       const q = () => (start(), queue);
@@ -140,12 +140,12 @@ export function createSpur(defer?: boolean) {
       // discarded without one, so hidden sends too. (Not unload: it keeps pages out of the
       // back/forward cache and is not fired on mobile.)
       addEventListener('pagehide', () => q()?.unload(true));
-      document.addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && q()?.unload());
+      document.addEventListener('visibilitychange', () => document.visibilityState == 'hidden' && q()?.unload());
       // Back from the back/forward cache: the page gave its events up, and may adopt again.
       addEventListener('pageshow', (e) => e.persisted && q()?.online());
       addEventListener('online', () => q()?.online());
       if (chosen) api.consent(chosen);
-      if (c.autoPage !== false) {
+      if (config.autoPage !== false) {
         api.page();
         watchHistory((previous) => {
           referrer = previous;
@@ -153,7 +153,7 @@ export function createSpur(defer?: boolean) {
         });
       }
       // A task, not a microtask: the page gets to render and handle input first.
-      if (defer) setTimeout(start, 0);
+      if (defer) setTimeout(start);
       else start();
     },
 
@@ -165,15 +165,14 @@ export function createSpur(defer?: boolean) {
     track,
 
     identify(userId: string, traits?: Properties): void {
-      if (typeof userId !== 'string' || !userId) throw misuse('identify(userId)', 'a userId string');
+      check(typeof userId == 'string' && userId, 'identify', 'a userId');
       emit('identify', { traits: object(traits) }, userId);
     },
 
     // The next person at this browser must not see the previous customer's cart either.
     reset(): void {
       save(CART, undefined);
-      if (run) run(() => identity!.reset());
-      else warn('call init() first');
+      run(() => identity!.reset());
     },
 
     /**
@@ -182,8 +181,8 @@ export function createSpur(defer?: boolean) {
      * cookies (but this choice), localStorage keys and IndexedDB database are deleted.
      */
     consent(choice: Choice): void {
-      if (choice != 'granted' && choice != 'denied') throw misuse('consent(choice)', "'granted' or 'denied'");
-      if (!run) return void (chosen = choice);
+      check(choice == 'granted' || choice == 'denied', 'consent', "'granted' or 'denied'");
+      if (!endpoint) return void (chosen = choice);
       setCookie(CONSENT, (consented = choice), CONSENT_MAX_AGE, domain);
       if (choice == 'granted') {
         // In a task, as after init(): not in the script that granted it.
@@ -194,9 +193,7 @@ export function createSpur(defer?: boolean) {
         outbox?.close();
         // Waits for the connections of other tabs to close. (Throws in sandboxed frames.)
         guard(() => indexedDB.deleteDatabase('spur'));
-        waiting = [];
-        dropped = 0;
-        keep(false, true);
+        drop(true);
       }
     },
 

@@ -47,9 +47,9 @@ export function warn(...args: unknown[]): void {
   if (debug) console.warn('[spur]', ...args);
 }
 
-/** An Error for a misuse the integrator must fix, saying what the call needs. */
-export function misuse(call: string, needs: string): Error {
-  return new Error(`spur.${call} needs ${needs}`);
+/** Unless `ok`: throws for a misuse the integrator must fix, saying what the call needs. */
+export function check(ok: unknown, call: string, needs: string): asserts ok {
+  if (!ok) throw new Error(`spur.${call} needs ${needs}`);
 }
 
 /** Config from the script tag's data-* attributes (read once, while spur.js runs). */
@@ -58,17 +58,11 @@ export function scriptConfig(script: HTMLScriptElement | null): Partial<Config> 
   // writeKey, endpoint, cookieDomain, consent, gpc as they are (other data-* attributes come along, unused).
   return {
     ...data,
-    endpoint: data.endpoint || scriptEndpoint(script?.src),
-    autoPage: data.autoPage !== 'false',
-    debug: data.debug != null && data.debug !== 'false',
+    // A script served as `<collector>/spur.js` sends to its URL without the file name (and the
+    // query string), so that a collector mounted under a path (`/spur/spur.js`) is found too. `src`
+    // is absolute, or '' for an inline script (then init() or the default decides).
+    endpoint: data.endpoint || /^([^?#]*)\//.exec(script?.src!)?.[1],
+    autoPage: data.autoPage != 'false',
+    debug: data.debug != null && data.debug != 'false',
   };
-}
-
-/**
- * Where a script served as `<collector>/spur.js` sends: its URL without the file name (and the
- * query string), so that a collector mounted under a path (`/spur/spur.js`) is found too.
- * `src` is absolute, or '' for an inline script (then init() or the default decides).
- */
-export function scriptEndpoint(src?: string): string | undefined {
-  return (/^([^?#]*)\//.exec(src!) || [])[1];
 }

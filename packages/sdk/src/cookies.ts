@@ -6,32 +6,18 @@ export const AID_MAX_AGE = 34560000;
 /** spur_sid lives 30 minutes and is rewritten on every event, so it lapses after 30 idle minutes. */
 export const SID_MAX_AGE = 1800;
 
-/** The Set-Cookie string spur writes. Secure on https, Domain only when one is configured. */
-export function cookieString(
-  name: string,
-  value: string,
-  maxAge: number,
-  domain?: string,
-  secure = location.protocol === 'https:',
-): string {
-  return (
-    `${name}=${value}; Max-Age=${maxAge}; Path=/; SameSite=Lax` +
-    (domain ? `; Domain=${domain}` : '') +
-    (secure ? '; Secure' : '')
-  );
-}
-
 export function getCookie(name: string): string | undefined {
   try {
-    return (document.cookie.match(`(?:^|; )${name}=([^;]+)`) || [])[1];
+    return document.cookie.match(`(?:^|; )${name}=([^;]+)`)?.[1];
   } catch {
     // Cookies blocked: the caller falls back to memory.
   }
 }
 
-export function setCookie(name: string, value: string, maxAge: number, domain?: string): void {
+/** Writes a first-party, Lax, path-wide cookie; Secure on https, Domain only when one is configured. */
+export function setCookie(name: string, value: string, maxAge: number, domain?: string, secure = location.protocol == 'https:'): void {
   try {
-    document.cookie = cookieString(name, value, maxAge, domain);
+    document.cookie = `${name}=${value}; Max-Age=${maxAge}; Path=/; SameSite=Lax${domain ? '; Domain=' + domain : ''}${secure ? '; Secure' : ''}`;
   } catch {
     // Cookies blocked: the caller falls back to memory.
   }

@@ -13,15 +13,14 @@ export function watchHistory(onChange: (previousUrl: string) => void): void {
   let last = pageUrl();
   const check = () => {
     const previous = last;
-    last = pageUrl();
-    if (last !== previous) onChange(previous);
+    if ((last = pageUrl()) != previous) onChange(previous);
   };
   for (const method of ['pushState', 'replaceState'] as const) {
     const original = history[method];
+    // (Both return undefined.)
     history[method] = function (this: History, ...args: Parameters<History['pushState']>) {
-      const result = original.apply(this, args);
+      original.apply(this, args);
       check();
-      return result;
     };
   }
   addEventListener('popstate', check);

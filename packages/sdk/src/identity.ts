@@ -8,6 +8,7 @@ import { uuid } from './uuid';
 import { CONSENT } from './consent';
 import { AID_MAX_AGE, SID_MAX_AGE, getCookie, setCookie } from './cookies';
 import { load, save } from './storage';
+import { campaign } from './track';
 import type { JsonObject } from './types';
 
 export const AID = 'spur_aid';
@@ -40,16 +41,20 @@ export function createIdentity(domain?: string) {
   const writeSid = (value: string) => setCookie(SID, (cookie = sid = value), SID_MAX_AGE, domain);
   const newSid = (fingerprint: string) => `${uuid()}.${fingerprint}`;
 
+  /** The ids as of the last event, without touching the session. */
+  const peek = (): Ids => ({ anonymousId: aid, userId: user.userId, sessionId: sid.split('.')[0] || undefined });
+
   // Rewritten on each load to slide the 400-day expiry.
   writeAid();
 
   return {
     /**
-     * Ids for an event now, which keeps the session alive; `fingerprint` is the page's campaign, ''
-     * without one. Throws once consent was withdrawn in another tab: no event, no cookie from here.
+     * Ids for an event now, which keeps the session alive; `search` is the page's query string, for
+     * its campaign. Throws once consent was withdrawn in another tab: no event, no cookie from here.
      */
-    ids(fingerprint: string): Ids {
+    ids(search: string): Ids {
       const now = Date.now();
+      const fingerprint = campaign(search)[1];
       if (now - read > 1000) {
         if (getCookie(CONSENT) == 'denied') throw CONSENT;
         read = now;
@@ -69,13 +74,11 @@ export function createIdentity(domain?: string) {
         lastWrite = now;
       }
       lastEvent = now;
-      return { anonymousId: aid, userId: user.userId, sessionId: value.split('.')[0] };
+      // (sid is `value` now.)
+      return peek();
     },
 
-    /** The ids as of the last event, without touching the session. */
-    peek(): Ids {
-      return { anonymousId: aid, userId: user.userId, sessionId: sid.split('.')[0] || undefined };
-    },
+    peek,
 
     /** Remembers the customer: traits of the same customer are merged, a new customer's start afresh. */
     identify(userId: string, traits: JsonObject): JsonObject {

@@ -22,7 +22,8 @@ export const {
   /**
    * The visitor's choice: `consent('granted' | 'denied')`. With `init({ consent: 'required' })`
    * nothing is stored or sent before 'granted'; 'denied' withdraws (spur's cookies, localStorage
-   * keys and IndexedDB database are deleted). Kept in the cookie `spur_consent` for 180 days.
+   * keys and IndexedDB database are deleted). Kept in the cookie `spur_consent` for 180 days. After
+   * a grant (on this page or an earlier one) every event says `context.consent: 'granted'`.
    */
   consent,
   /** Sends what is waiting: `flush(timeout = 5000)` settles when the outbox is empty or after timeout ms. */

@@ -11,7 +11,14 @@
 // are read only to adopt the parcels of pages that are gone (locks.ts). Without IndexedDB (some
 // private modes, sandboxed frames) or when a write fails (quota), the events live in the page's
 // memory only. No method rejects or throws.
-import { promisifyRequest } from 'idb-keyval';
+
+/** A request's result, or a transaction's completion; rejects on error or abort. */
+const done = <T>(request: IDBRequest<T> | IDBTransaction): Promise<T> =>
+  new Promise((resolve, reject) => {
+    const r = request as IDBRequest<T> & IDBTransaction;
+    r.onsuccess = r.oncomplete = () => resolve(r.result);
+    r.onerror = r.onabort = reject;
+  });
 
 export type Key = [order: number, page: string];
 /** A parcel as the queue holds it: key, events' JSON (the queue's carry more after these). */
@@ -33,11 +40,11 @@ export function createOutbox() {
         // Throws where there is no IndexedDB, fails where it is blocked: then memory only.
         const open = indexedDB.open('spur');
         open.onupgradeneeded = () => open.result.createObjectStore('outbox');
-        db = promisifyRequest(open);
+        db = done(open);
       }
       const tx = (await db).transaction('outbox', 'readwrite');
       fill(tx.objectStore('outbox'), () => tx.commit?.());
-      await promisifyRequest(tx);
+      await done(tx);
       return true;
     } catch {
       db = undefined;
@@ -55,7 +62,7 @@ export function createOutbox() {
       };
       // A write over quota aborts its deletes too: those go again on their own, or a later page
       // would send what the collector has already stored.
-      return run(write).then((ok) => ok || !deletes.length || run((s, commit) => (deletes.forEach((key) => s.delete(key)), commit())));
+      return run(write).then((ok) => ok || !deletes.length || ((rows = []), run(write)));
     },
 
     /** Consent withdrawn: closes the database (client.ts deletes it), and opens it no more. */

@@ -33,7 +33,7 @@ type Parcel = [key: Key, events: string[], request?: Parcel[], deleted?: number]
 /** Counts `n` more events dropped (none: no write). */
 export const addDropped = (n: number) => n && save(DROPPED, (load<number>(DROPPED) || 0) + n);
 
-/** POSTs one batch body; never rejects. Resolves to a retry delay, or undefined when done (see verdict). */
+/** POSTs one batch body; never rejects. Resolves to a retry delay, or undefined when done (see send() in transport.ts). */
 export type Send = (data: string, keepalive: boolean) => Promise<number | undefined>;
 
 /** Positional, not an options object: its property names would be in spur.js for nothing. */
@@ -58,8 +58,8 @@ export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushA
   const wake: (() => unknown)[] = [];
   const notify = () => wake.splice(0).map((f) => f());
 
-  /** Parcels not in a request, oldest first. (Only unload() puts one in a second request.) */
-  const pending = () => [...mine].filter((p) => p[2] == null);
+  /** This page's parcels without field i: not in a request (2), not in a keepalive request (3). */
+  const without = (i: 2 | 3) => [...mine].filter((p) => !p[i]);
 
   // One transaction per tick, once this page holds its lock (locks.ts). The bounds are kept here,
   // before every send too: events past the TTL go, and beyond 1,000 the oldest go (so 1,000 calls
@@ -69,7 +69,7 @@ export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushA
     const expired = (Date.now() - TTL) * 1000;
     count = 0;
     for (const p of mine) count += p[1].length;
-    for (const p of pending()) {
+    for (const p of without(2)) {
       const n = p[0][0] < expired ? p[1].length : Math.min(count - MAX_EVENTS, p[1].length);
       if (n < 1) break; // parcels are oldest first
       addDropped(n);
@@ -78,7 +78,7 @@ export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushA
       if (p[1].length) rows.push(p);
       else mine.delete(p), deletes.push(p[0]);
     }
-    if (rows.length || deletes.length) {
+    if (rows[0] || deletes[0]) {
       written = ready.then(outbox.save.bind(0, owner, rows, deletes));
       rows = [];
       deletes = [];
@@ -108,11 +108,14 @@ export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushA
   }
 
   /**
-   * Sends one batch, with keepalive when leaving the page (then undefined, nothing sent, if it
-   * would not fit the keepalive quota, and the rows are deleted now). Resolves to true when the
-   * events are done with.
+   * Sends the next batch: parcels not in a request yet, up to a request's size; or, when leaving
+   * the page, parcels not in a keepalive request, with keepalive, within its 64 KiB quota (else
+   * nothing is sent), and their rows are deleted now. What does not fit waits for the next batch,
+   * or page. Resolves to true when the events are done with; undefined: nothing sent.
    */
-  function deliver(batch: Parcel[], leaving?: boolean): Promise<boolean> | undefined {
+  function deliver(leaving?: boolean): Promise<boolean> | undefined {
+    const batch = batchOf(without(leaving ? 3 : 2), leaving ? KEEPALIVE_LIMIT : LIMIT);
+    if (!batch[0]) return;
     const dropped = load<number>(DROPPED) || 0;
     const data = body(
       batch.map((p) => p[1]),
@@ -132,13 +135,11 @@ export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushA
       keepalive -= kept;
       const done = wait == null;
       for (const p of batch)
-        if (done) {
-          // (A row deleted when the page was hidden is deleted again: harmless.)
-          mine.delete(p), deletes.push(p[0]);
-          p[2] = undefined;
-        } else if (p[2] == batch) {
-          // Its row was deleted when the page was hidden, but the page lives on: store it again.
-          if (mine.add(p) && p[3]) rows.push(p);
+        if (done || p[2] == batch) {
+          // Done: (a row deleted when the page was hidden is deleted again: harmless.) Else, if
+          // its row was deleted when the page was hidden, but the page lives on: stored again.
+          if (done) mine.delete(p), deletes.push(p[0]);
+          else if (mine.add(p) && p[3]) rows.push(p);
           p[2] = p[3] = undefined;
         }
       write();
@@ -162,7 +163,7 @@ export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushA
     pumping = true;
     // Stored before sent: an event whose request dies with the page is still in the outbox.
     await write();
-    for (let batch; !waiting && (batch = batchOf(pending(), LIMIT)).length && (await deliver(batch)); );
+    while (!waiting && (await deliver()));
     pumping = false;
     if (!mine.size) notify();
   }
@@ -201,16 +202,10 @@ export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushA
      * the rest: another tab or the next page adopts it.
      */
     unload(gone?: true): void {
-      // Parcels not in a keepalive request already.
-      const left = () => [...mine].filter((p) => !p[3]);
-      if (!waiting && navigator.onLine !== false) {
-        // One batch, within the 64 KiB quota. What does not fit stays for the next page.
-        const batch = batchOf(left(), KEEPALIVE_LIMIT);
-        if (batch[0]) deliver(batch, true);
-      }
+      if (!waiting && navigator.onLine !== false) deliver(true);
       if (gone) {
         leave(page);
-        rows = left();
+        rows = without(3);
         mine = new Set();
       }
       write(gone && '');

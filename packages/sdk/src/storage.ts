@@ -9,25 +9,19 @@ let broken = false;
 let held = false;
 
 export function load<T>(key: string): T | undefined {
-  let raw: string | null | undefined;
   try {
-    raw = broken || (held && key in memory) ? memory[key] : localStorage.getItem(key);
+    // (A localStorage that throws holds nothing this page saved: since the save that failed, memory does.)
+    return JSON.parse((broken || (held && key in memory) ? memory[key] : localStorage.getItem(key))!);
   } catch {
-    broken = true;
-    raw = memory[key];
-  }
-  try {
-    return JSON.parse(raw!) ?? undefined; // null when missing
-  } catch {
-    return undefined; // Someone else's garbage under our key: start afresh.
+    // Nothing stored, or someone else's garbage under our key: start afresh.
   }
 }
 
-/** Stores `value` as JSON; `undefined` as null, which load() reads as undefined. */
+/** Stores `value` as JSON; `undefined` as null (load() gives null for it, and undefined for nothing). */
 export function save(key: string, value: unknown): void {
   try {
     memory[key] = JSON.stringify(value ?? null);
-    if (!broken && !held) localStorage.setItem(key, memory[key]!);
+    broken || held || localStorage.setItem(key, memory[key]!);
   } catch {
     broken = true;
   }
@@ -41,7 +35,7 @@ export function keep(on: boolean, wipe?: boolean): void {
   held = !on;
   try {
     for (const key in memory) on ? localStorage.setItem(key, memory[key]!) : wipe && delete memory[key];
-    if (wipe) for (const key of Object.keys(localStorage)) if (key.startsWith('spur_')) localStorage.removeItem(key);
+    if (wipe) for (const key in localStorage) key.startsWith('spur_') && localStorage.removeItem(key);
   } catch {
     broken = true;
   }

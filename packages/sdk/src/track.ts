@@ -1,33 +1,34 @@
 // Building events: the Segment shape with spur's context (page, device, campaign, session).
 import { pageUrl } from './history';
 import type { Ids } from './identity';
+import { uuid } from './uuid';
 import type { Campaign } from './types';
 
 /** Kept equal to packages/sdk/package.json by a test. */
 export const VERSION = '0.1.0';
 
-/** The campaign in a query string (utm_campaign is its `name`), or undefined when there is none. */
 // The query string changes only on navigation; parsing it per event cost ~14 µs in Chrome.
-let parsed: [string, Campaign | undefined] | undefined;
+let parsed: [search?: string, utm?: Campaign, fingerprint?: string] = [];
 
-export function campaign(search: string): Campaign | undefined {
-  if (parsed && parsed[0] === search) return parsed[1];
-  const params = new URLSearchParams(search);
-  let found: Campaign | undefined;
-  for (const key of ['source', 'medium', 'name', 'term', 'content'] as const) {
-    const value = params.get('utm_' + (key === 'name' ? 'campaign' : key));
-    if (value) (found = found || {})[key] = value;
+/**
+ * The campaign in a query string (utm_campaign is its `name`), or undefined when there is none,
+ * and its fingerprint: a short hash kept in the session cookie to notice when a new one arrives
+ * ('' without one).
+ */
+export function campaign(search: string): [utm: Campaign | undefined, fingerprint: string] {
+  if (parsed[0] !== search) {
+    const params = new URLSearchParams(search);
+    let found: Campaign | undefined;
+    let h = 0;
+    for (const key of ['source', 'medium', 'name', 'term', 'content'] as const) {
+      const value = params.get('utm_' + (key == 'name' ? 'campaign' : key));
+      if (value) (found ||= {})[key] = value;
+    }
+    // (The hash of the JSON, as spur_sid cookies already hold it: |h| < 2³¹, exact, as Math.imul.)
+    for (const ch of found ? JSON.stringify(found) : '') h = (h * 31 + ch.charCodeAt(0)) | 0;
+    parsed = [search, found, found && (h >>> 0).toString(36)];
   }
-  parsed = [search, found];
-  return found;
-}
-
-/** A short hash of a campaign, kept in the session cookie to notice when a new one arrives. */
-export function fingerprint(c: Campaign | undefined): string {
-  if (!c) return '';
-  let h = 0;
-  for (const ch of JSON.stringify(c)) h = (h * 31 + ch.charCodeAt(0)) | 0; // |h| < 2³¹: exact, as Math.imul
-  return (h >>> 0).toString(36);
+  return [parsed[1], parsed[2] || ''];
 }
 
 /** page properties and context.page, as they are now. The fragment is left out, as Segment does. */
@@ -41,11 +42,12 @@ export const pageProperties = (referrer: string) => ({
 
 export type Page = ReturnType<typeof pageProperties>;
 
-// What the context was last made for (the page, the session, the screen) and its JSON, escaped:
-// serialising and escaping it was a third of an event's cost, and it changes with a navigation, a
-// new title, a new session or a rotated screen, not between the events of a burst. (So does the
-// campaign: it is in the URL.) Intl.DateTimeFormat() costs more than the rest of an event together
-// (tens of µs in V8, ~10 ms as a page's first use of Intl): it runs only when the context changes.
+// What the context was last made for (the page, the session, the screen, an explicit grant of
+// consent) and its JSON, escaped: serialising and escaping it was a third of an event's cost, and
+// it changes with a navigation, a new title, a new session or a rotated screen, not between the
+// events of a burst. (So does the campaign: it is in the URL.) Intl.DateTimeFormat() costs more
+// than the rest of an event together (tens of µs in V8, ~10 ms as a page's first use of Intl): it
+// runs only when the context changes.
 let context: unknown[] = [];
 
 /** \u-escapes everything beyond ASCII: then a JSON string's length is its size in bytes. */
@@ -58,32 +60,35 @@ const ascii = (json: string) => json.replace(/[^\0-~]/g, (c) => '\\u' + (c.charC
  * turns Dates into strings, and spares IndexedDB and the batch a copy of a nested object. ASCII
  * only, so that batches are cut by length, without encoding anything (TextEncoder) to measure them.
  */
-export function buildEvent(body: string, messageId: string, ids: Ids, page: Page, time: number, utm?: Campaign): string {
+export function buildEvent(body: string, ids: Ids, page: Page, time: number, granted?: boolean): string {
   // The screen is read for every event: it rotates, or the window moves to another display.
-  const key = [...Object.values(page), ids.sessionId, screen.width, screen.height, devicePixelRatio];
+  const key = [...Object.values(page), ids.sessionId, screen.width, screen.height, devicePixelRatio, granted];
   if (key.some((v, i) => v !== context[i]))
-    (context = key)[9] = `${ascii(
+    (context = key)[10] = ascii(
       JSON.stringify({
         page,
         userAgent: navigator.userAgent,
         locale: navigator.language,
         timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
-        screen: { width: key[6], height: key[7], density: key[8] },
-        campaign: utm,
-        sessionId: key[5],
+        screen: { width: screen.width, height: screen.height, density: devicePixelRatio },
+        campaign: campaign(page.search)[0],
+        sessionId: ids.sessionId,
         channel: 'web',
         library: { name: 'spur', version: VERSION },
+        consent: granted ? 'granted' : undefined,
       }),
-    )}}`;
+    );
   return (
     ascii(
       `${body.slice(0, -1)},${JSON.stringify({
-        messageId,
+        messageId: uuid(),
         anonymousId: ids.anonymousId,
         userId: ids.userId,
         timestamp: new Date(time).toISOString(),
         context: 0,
       }).slice(1, -2)}`,
-    ) + context[9]
+    ) +
+    context[10] +
+    '}' // (closing the event)
   );
 }

@@ -30,6 +30,8 @@ export interface EventContext {
   sessionId?: string;
   channel?: Channel;
   library?: { name: string; version: string };
+  /** 'granted' when the visitor granted consent explicitly (`spur.consent('granted')`, now or on an earlier visit); absent otherwise. */
+  consent?: 'granted';
   [key: string]: unknown;
 }
 

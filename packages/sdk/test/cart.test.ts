@@ -135,7 +135,7 @@ it('starts an empty cart over garbage in spur_cart', () => {
 
 it('throws, saying what to pass, on a product without product_id or an order without order_id', () => {
   const loose = spur as unknown as Record<string, (arg?: unknown) => void>;
-  expect(() => loose.productAdded()).toThrow(/productAdded\(product\) needs a product_id/);
-  expect(() => loose.productRemoved({ name: 'x' })).toThrow(/productRemoved\(product\) needs a product_id/);
-  expect(() => loose.orderCompleted({})).toThrow(/orderCompleted\(order\) needs an order_id/);
+  expect(() => loose.productAdded()).toThrow(/spur.productAdded needs a product_id/);
+  expect(() => loose.productRemoved({ name: 'x' })).toThrow(/spur.productRemoved needs a product_id/);
+  expect(() => loose.orderCompleted({})).toThrow(/spur.orderCompleted needs an order_id/);
 });

@@ -220,7 +220,7 @@ describe("consent: 'required'", () => {
   it('throws on consent() without a choice, saying what to pass', () => {
     start(required);
     const loose = spur.consent as (...args: unknown[]) => void;
-    expect(() => loose()).toThrow(/consent\(choice\) needs 'granted' or 'denied'/);
+    expect(() => loose()).toThrow(/spur.consent needs 'granted' or 'denied'/);
     expect(() => loose('yes')).toThrow(Error);
     expect(() => freshSpur().consent(undefined as never)).toThrow(Error); // before init() too
   });
@@ -337,5 +337,57 @@ describe('Global Privacy Control', () => {
     start(required).track('Next page');
     await spur.flush();
     expect(sent()).toEqual(['Next page']);
+  });
+});
+
+describe('context.consent', () => {
+  const consentOf = () => r.events().map((e) => [e.event || e.type, e.context!.consent]);
+
+  it("is 'granted' on every event after an explicit grant, on this page and the next, GPC or not", async () => {
+    Object.defineProperty(navigator, 'globalPrivacyControl', { configurable: true, value: true });
+    start(required).track('Held');
+    spur.consent('granted');
+    spur.page();
+    spur.identify('customer-42');
+    await spur.flush();
+    expect(consentOf()).toEqual([
+      ['page', 'granted'],
+      ['identify', 'granted'],
+    ]);
+    start().track('Next page'); // the cookie's grant, consent required or not
+    await spur.flush();
+    expect(consentOf()).toEqual([['Next page', 'granted']]);
+  });
+
+  it('is absent without an explicit grant: consent not needed, GPC ignored, or not asked yet', async () => {
+    start().track('Not needed');
+    await spur.flush();
+    expect(consentOf()).toEqual([['Not needed', undefined]]);
+    expect(JSON.stringify(r.events()[0].context)).not.toContain('consent');
+
+    start(required).track('Before the choice');
+    await spur.flush(100);
+    expect(r.calls).toHaveLength(0);
+    spur.consent('granted'); // held events go with the grant that lets them go
+    await spur.flush();
+    expect(consentOf()).toEqual([['Before the choice', 'granted']]);
+
+    cleanPage();
+    Object.defineProperty(navigator, 'globalPrivacyControl', { configurable: true, value: true });
+    start({ gpc: 'ignore' }).track('GPC ignored');
+    await spur.flush();
+    expect(consentOf()).toEqual([['GPC ignored', undefined]]);
+  });
+
+  it('follows a grant made on this page after spur started without one', async () => {
+    start().track('Before');
+    await spur.flush();
+    spur.consent('granted');
+    spur.track('After');
+    await spur.flush();
+    expect(consentOf()).toEqual([
+      ['Before', undefined],
+      ['After', 'granted'],
+    ]);
   });
 });

@@ -206,7 +206,7 @@ describe('identify(userId, traits?)', () => {
 
   it('throws, saying what to pass, without a userId', () => {
     const { spur } = load();
-    expect(() => (spur.identify as (id?: unknown) => void)()).toThrow(/identify\(userId\) needs a userId/);
+    expect(() => (spur.identify as (id?: unknown) => void)()).toThrow(/spur.identify needs a userId/);
     expect(() => spur.identify('')).toThrow(Error);
     expect(() => (spur.identify as (id: unknown) => void)(42)).toThrow(Error);
   });

@@ -153,7 +153,7 @@ it('ignores calls before init() without throwing', async () => {
 });
 
 it('throws on init() without a write key, saying what to pass', () => {
-  expect(() => freshSpur().init({} as never)).toThrow(/init\(\{ writeKey \}\) needs the write key/);
+  expect(() => freshSpur().init({} as never)).toThrow(/spur.init needs a writeKey/);
   expect(() => freshSpur().init(undefined as never)).toThrow(Error);
 });
 

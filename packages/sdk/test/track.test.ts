@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Spur } from '../src/client';
-import { campaign, fingerprint, VERSION } from '../src/track';
+import { campaign, VERSION } from '../src/track';
 import type { SpurEvent } from '../src/types';
 import { cleanPage, freshSpur, recorder, UUID_V4 } from './helpers';
 
@@ -80,7 +80,7 @@ describe('the context, reused between events', () => {
   /** The context an event made now must carry, from scratch. */
   const expected = (referrer = '') => {
     const search = location.search;
-    const utm = campaign(search);
+    const [utm] = campaign(search);
     return {
       page: { url: location.href.split('#')[0], path: location.pathname, referrer, title: document.title, search },
       userAgent: navigator.userAgent,
@@ -180,7 +180,7 @@ describe('page(name?, properties?)', () => {
 describe('track(event, properties?)', () => {
   it('throws, saying what to pass, without an event name string', () => {
     const loose = spur.track as (...args: unknown[]) => void;
-    expect(() => loose()).toThrow(/track\(event\) needs an event name/);
+    expect(() => loose()).toThrow(/spur.track needs an event name/);
     expect(() => loose({ event: 'x' })).toThrow(Error);
     expect(() => loose('')).toThrow(Error);
   });
@@ -192,18 +192,27 @@ describe('track(event, properties?)', () => {
   });
 });
 
-describe('campaign(search) and fingerprint(campaign)', () => {
+describe('campaign(search)', () => {
+  const fingerprint = (search: string) => campaign(search)[1];
+
   it('maps utm_* to the Segment campaign fields', () => {
-    expect(campaign('?utm_campaign=spring&utm_source=news')).toEqual({ source: 'news', name: 'spring' });
-    expect(campaign('?q=shoes')).toBeUndefined();
+    expect(campaign('?utm_campaign=spring&utm_source=news')[0]).toEqual({ source: 'news', name: 'spring' });
+    expect(campaign('?q=shoes')).toEqual([undefined, '']);
   });
 
   it('fingerprints campaigns shortly and tells them apart', () => {
-    const a = fingerprint(campaign('?utm_source=news'));
+    const a = fingerprint('?utm_source=news');
     expect(a).toMatch(/^[0-9a-z]{1,7}$/);
-    expect(fingerprint(campaign('?utm_source=news'))).toBe(a);
-    expect(fingerprint(campaign('?utm_source=ads'))).not.toBe(a);
-    expect(fingerprint(undefined)).toBe('');
+    expect(fingerprint('?utm_source=ads')).not.toBe(a);
+    expect(fingerprint('?utm_source=news&x=1')).toBe(a);
+    expect(fingerprint('?utm_source=news')).toBe(a);
+    expect(fingerprint('')).toBe('');
+  });
+
+  it('fingerprints as spur_sid cookies already hold it (a session goes on after an update)', () => {
+    expect(fingerprint('?utm_source=news&utm_campaign=spring')).toBe('1e5h08a');
+    expect(fingerprint('?utm_content=top&utm_term=boots&utm_campaign=spring&utm_medium=email&utm_source=news')).toBe('1xb5jai');
+    expect(fingerprint('?utm_source=n%C3%BCrnberg')).toBe('rpjybp');
   });
 });
 

@@ -150,6 +150,27 @@ async function stored(page: Page) {
     const ignoring = await open({ data: { gpc: 'ignore' }, init: { flushInterval: 200 } });
     await track(ignoring, 'Tracked anyway');
     await h.until(() => h.delivered().includes('Tracked anyway'), 10000, 'the event');
+    // Not granted explicitly: the events say nothing about consent.
+    expect((await stored(ignoring)).map((e) => e.context?.consent)).toEqual([undefined, undefined]);
+  });
+
+  it('with GPC, a grant on the site lets events go, each saying consent: "granted" (the collector needs it to override Sec-GPC)', async () => {
+    await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true }));
+    const page = await open();
+    await track(page, 'Before the grant');
+    await spur(page, 'consent', 'granted');
+    await track(page, 'After the grant');
+    await h.until(() => h.delivered().includes('After the grant'), 10000, 'the event');
+    const next = await open(); // the grant from the cookie
+    await track(next, 'Next page');
+    await h.until(() => h.delivered().includes('Next page'), 10000, 'the next page’s event');
+    const events = await stored(next);
+    expect(events.map((e) => [e.event || e.type, e.context?.consent])).toEqual([
+      ['After the grant', 'granted'],
+      ['page', 'granted'],
+      ['Next page', 'granted'],
+    ]);
+    expect(h.delivered()).not.toContain('Before the grant');
   });
 
   it("withdrawing ('denied' after 'granted') stops sending and deletes spur's cookies, localStorage keys and IndexedDB database", async () => {
