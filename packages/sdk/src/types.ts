@@ -76,6 +76,13 @@ export interface IngestResponse {
   accepted: number;
   duplicates: number;
   rejected: RejectedItem[];
+  /**
+   * Only when valid events were not stored because the request carried `Sec-GPC: 1` and they no
+   * grant (`context.consent: 'granted'`); then accepted + duplicates + rejected.length +
+   * suppressed is the number of events sent.
+   */
+  suppressed?: number;
+  reason?: 'gpc';
 }
 
 /** Whole-request error body. */

@@ -31,17 +31,6 @@ const PATHS = Object.keys(ROUTES);
  */
 export type GpcMode = 'honor' | 'ignore';
 
-/**
- * The answer to an ingest request: the contract's `{ ok, accepted, duplicates, rejected }`, plus,
- * only when some valid events were not stored for privacy reasons, how many and why. Then
- * accepted + duplicates + rejected.length + suppressed is the number of events sent.
- */
-export interface IngestAnswer extends IngestResponse {
-  /** Valid events not stored because the request carried `Sec-GPC: 1` and they no consent. */
-  suppressed?: number;
-  /** Why they were not stored. */
-  reason?: 'gpc';
-}
 
 export interface IngestDeps {
   storage: Storage;
@@ -216,7 +205,7 @@ export function createIngest(deps: IngestDeps): Ingest {
     // would tell anyone who knows a customer id that this customer asked for erasure.
     let accepted = 0;
     for (const inserted of appended.stored) if (inserted) accepted++;
-    const answer: IngestAnswer = { ok: true, accepted, duplicates: appended.stored.length - accepted, rejected };
+    const answer: IngestResponse = { ok: true, accepted, duplicates: appended.stored.length - accepted, rejected };
     if (suppressed > 0) {
       answer.suppressed = suppressed;
       answer.reason = 'gpc';
