@@ -15,7 +15,7 @@ import { createHmac } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
 import type { AliasEdge } from '../analytics/profiles';
 import { canonicalId, ownerAt, type IdentityLink } from '../identity';
-import { IS_CUSTOMER } from './sqlite-profiles';
+import { idKindQueries } from './sqlite-profiles';
 import {
   DERIVED_WRITE_KEY,
   type DataSubject,
@@ -61,16 +61,7 @@ const LINK_COLUMNS = 'anonymous_id AS anonymousId, user_id AS userId, first_seen
 
 function subjectQueries(db: Database) {
   return {
-    isCustomer: db.prepare(IS_CUSTOMER).pluck(),
-    isAnonymous: db
-      .prepare(
-        `SELECT EXISTS (SELECT 1 FROM anonymous_runs WHERE anonymous_id = @id)
-             OR EXISTS (SELECT 1 FROM identity_links WHERE anonymous_id = @id)`,
-      )
-      .pluck(),
-    isAliased: db.prepare('SELECT EXISTS (SELECT 1 FROM aliases WHERE previous_id = ?)').pluck(),
-    aliasOf: db.prepare('SELECT user_id FROM aliases WHERE previous_id = ?').pluck(),
-    aliasesInto: db.prepare('SELECT previous_id FROM aliases WHERE user_id = ?').pluck(),
+    ...idKindQueries(db),
     aliasesOf: db.prepare(
       `SELECT previous_id AS previousId, user_id AS userId FROM aliases
        WHERE previous_id = @id OR user_id = @id ORDER BY created_at, previous_id`,

@@ -1,7 +1,7 @@
 // Profile queries for SQLite: fetch the identity graph and candidate events with SQL, and let
 // identity.ts decide ownership. The caller runs each call in one read transaction, so that all
 // its reads see one state of the database while the writer thread commits.
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import type { JsonObject, Profile, StoredEvent } from '../../../sdk/src/types';
 import { byTime, canonicalId, currentOwner, ownerAt, summarizeProfile, type IdentityLink } from '../identity';
 
@@ -40,8 +40,9 @@ function mergeable(event: StoredEvent): StoredEvent {
   return { ...event, traits: copy };
 }
 
-export function createProfileReader(db: Database): ProfileReader {
-  const q = {
+/** The lookups that tell what an id is (customer, anonymous, aliased), shared with sqlite-privacy.ts. */
+export function idKindQueries(db: Database): Record<'aliasOf' | 'aliasesInto' | 'isCustomer' | 'isAnonymous' | 'isAliased', Statement> {
+  return {
     aliasOf: db.prepare('SELECT user_id FROM aliases WHERE previous_id = ?').pluck(),
     aliasesInto: db.prepare('SELECT previous_id FROM aliases WHERE user_id = ?').pluck(),
     isCustomer: db.prepare(IS_CUSTOMER).pluck(),
@@ -52,6 +53,12 @@ export function createProfileReader(db: Database): ProfileReader {
       )
       .pluck(),
     isAliased: db.prepare('SELECT EXISTS (SELECT 1 FROM aliases WHERE previous_id = ?)').pluck(),
+  };
+}
+
+export function createProfileReader(db: Database): ProfileReader {
+  const q = {
+    ...idKindQueries(db),
     linksOfAnonymous: db.prepare(
       'SELECT anonymous_id AS anonymousId, user_id AS userId, first_seen AS firstSeen FROM identity_links WHERE anonymous_id = ?',
     ),
