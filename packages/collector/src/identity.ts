@@ -80,7 +80,13 @@ export function byTime<T extends { event: StoredEvent; seq: number }>(a: T, b: T
 /** Traits of a profile: identify traits merged in time order, later values winning. */
 export function mergeTraits(events: readonly StoredEvent[]): JsonObject {
   const traits: JsonObject = {};
-  for (const e of events) if (e.type === 'identify' && e.traits) Object.assign(traits, e.traits);
+  for (const e of events) {
+    if (e.type !== 'identify' || !e.traits) continue;
+    // Not Object.assign: it would make an own "__proto__" key (JSON.parse creates one) the
+    // prototype of the traits instead of data. Validation refuses such keys; a database written
+    // before it did may still hold one, and it is left out.
+    for (const key of Object.keys(e.traits)) if (key !== '__proto__') traits[key] = e.traits[key];
+  }
   return traits;
 }
 

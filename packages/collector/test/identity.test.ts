@@ -67,6 +67,14 @@ describe('profile summary', () => {
     expect(traits).toEqual({ email: 'new@example.com', plan: 'free' });
   });
 
+  it('keeps an own "__proto__" trait (as JSON.parse makes it) out, as data and as prototype', () => {
+    const hostile = JSON.parse('{"plan":"gold","__proto__":{"admin":true},"constructor":"x"}');
+    const traits = mergeTraits([event(T1, { traits: hostile })]);
+    expect(Object.getPrototypeOf(traits)).toBe(Object.prototype);
+    expect((traits as Record<string, unknown>).admin).toBeUndefined();
+    expect(Object.keys(traits)).toEqual(['plan', 'constructor']);
+  });
+
   it('uses the customer id as id when known, else the anonymous id', () => {
     expect(summarizeProfile({ customerId: null, anonymousIds: ['A'] }, []).id).toBe('A');
     const p = summarizeProfile({ customerId: 'U', anonymousIds: ['A'] }, [event(T1), event(T2)]);

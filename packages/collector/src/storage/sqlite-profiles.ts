@@ -2,7 +2,7 @@
 // identity.ts decide ownership. The caller runs each call in one read transaction, so that all
 // its reads see one state of the database while the writer thread commits.
 import type { Database, Statement } from 'better-sqlite3';
-import type { JsonObject, Profile, StoredEvent } from '../../../sdk/src/types';
+import type { Profile, StoredEvent } from '../../../sdk/src/types';
 import { byTime, canonicalId, currentOwner, ownerAt, summarizeProfile, type IdentityLink } from '../identity';
 
 interface Entry {
@@ -25,20 +25,6 @@ export interface ProfileReader {
 export const IS_CUSTOMER = `SELECT EXISTS (SELECT 1 FROM events WHERE user_id = @id)
     OR EXISTS (SELECT 1 FROM identity_links WHERE user_id = @id)
     OR EXISTS (SELECT 1 FROM aliases WHERE user_id = @id)`;
-
-/**
- * The event as the traits merge may see it. mergeTraits (identity.ts) copies traits with
- * Object.assign, which would make an own "__proto__" key the prototype of the profile's traits
- * rather than data. Validation refuses such keys; a database written before it did may still
- * hold one, and it is left out of the merge.
- */
-function mergeable(event: StoredEvent): StoredEvent {
-  const traits = event.traits;
-  if (!traits || !Object.prototype.hasOwnProperty.call(traits, '__proto__')) return event;
-  const copy: JsonObject = {};
-  for (const key of Object.keys(traits)) if (key !== '__proto__') copy[key] = traits[key];
-  return { ...event, traits: copy };
-}
 
 /** The lookups that tell what an id is (customer, anonymous, aliased), shared with sqlite-privacy.ts. */
 export function idKindQueries(db: Database): Record<'aliasOf' | 'aliasesInto' | 'isCustomer' | 'isAnonymous' | 'isAliased', Statement> {
@@ -143,7 +129,7 @@ export function createProfileReader(db: Database): ProfileReader {
   return {
     profile(id) {
       const r = resolve(id);
-      return r && summarizeProfile(r, r.entries.map((e) => mergeable(e.event)));
+      return r && summarizeProfile(r, r.entries.map((e) => e.event));
     },
     events(id, limit) {
       const r = resolve(id);

@@ -54,7 +54,7 @@ describe('prototype keys', () => {
     // The stored body still holds the key as data...
     const [first] = (await storage.getProfileEvents('cust-proto'))!;
     expect(Object.prototype.hasOwnProperty.call(first.traits, '__proto__')).toBe(true);
-    // ...but the merge (Object.assign) never sees it, so it cannot become the traits' prototype.
+    // ...but the merge leaves it out, so it cannot become the traits' prototype.
     const profile = await storage.getProfile('cust-proto');
     expect(Object.getPrototypeOf(profile!.traits)).toBe(Object.prototype);
     expect((profile!.traits as Record<string, unknown>).admin).toBeUndefined();
