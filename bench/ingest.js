@@ -11,7 +11,7 @@ const { pacedLoad } = require('./lib/paced-load');
 const { summarizeProfile } = require('./lib/cpu-profile');
 const { storageFloor } = require('./lib/storage-floor');
 const { median } = require('./lib/stats');
-const { num, mark, table } = require('./lib/format');
+const { num, mark, table, printSection } = require('./lib/format');
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -375,13 +375,7 @@ module.exports = async function ingest({ quick = false, log = console.error, pro
 };
 
 if (require.main === module) {
-  module.exports({ quick: process.argv.includes('--quick'), profile: process.argv.includes('--profile') }).then(
-    (r) => console.log(r.markdown),
-    (err) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
-  );
+  printSection(module.exports({ quick: process.argv.includes('--quick'), profile: process.argv.includes('--profile') }));
 }
 
 module.exports.profileCollector = profileCollector;

@@ -8,7 +8,7 @@ const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
 const { startCollector, cleanup } = require('./lib/collector');
-const { num, mark, table } = require('./lib/format');
+const { num, mark, table, printSection } = require('./lib/format');
 
 const RUNS = 100;
 const QUICK_RUNS = 20;
@@ -155,12 +155,4 @@ module.exports = async function journeys({ quick = false, log = console.error } 
   };
 };
 
-if (require.main === module) {
-  module.exports({ quick: process.argv.includes('--quick') }).then(
-    (r) => console.log(r.markdown),
-    (err) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) printSection(module.exports({ quick: process.argv.includes('--quick') }));

@@ -9,7 +9,7 @@ const { startCollector, countStored, cleanup } = require('./lib/collector');
 const { startPageServer, SDK } = require('./lib/static-server');
 const { summarizeProfile } = require('./lib/cpu-profile');
 const { median, summary } = require('./lib/stats');
-const { num, mark, table } = require('./lib/format');
+const { num, mark, table, printSection } = require('./lib/format');
 
 const EVAL_TARGET_MS = 2;
 const PER_CALL_TARGET_US = 20;
@@ -411,12 +411,4 @@ module.exports = async function mainThread({ quick = false, log = console.error 
   }
 };
 
-if (require.main === module) {
-  module.exports({ quick: process.argv.includes('--quick') }).then(
-    (r) => console.log(r.markdown),
-    (err) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) printSection(module.exports({ quick: process.argv.includes('--quick') }));

@@ -4,7 +4,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
-const { bytes, mark, table } = require('./lib/format');
+const { bytes, mark, table, printSection } = require('./lib/format');
 
 const ROOT = path.resolve(__dirname, '..');
 const SPUR = path.join(ROOT, 'packages', 'sdk', 'dist', 'spur.js');
@@ -63,12 +63,4 @@ module.exports = async function size({ log = console.error } = {}) {
   };
 };
 
-if (require.main === module) {
-  module.exports().then(
-    (r) => console.log(r.markdown),
-    (err) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) printSection(module.exports());

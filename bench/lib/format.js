@@ -26,4 +26,15 @@ function table(header, rows) {
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
-module.exports = { num, bytes, mark, table };
+/** A section run on its own (`node bench/x.js`): prints its markdown, or the error with exit code 1. */
+function printSection(run) {
+  run.then(
+    (r) => console.log(r.markdown),
+    (err) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );
+}
+
+module.exports = { num, bytes, mark, table, printSection };

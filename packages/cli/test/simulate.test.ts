@@ -3,9 +3,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Io } from '../src/io';
 import { UsageError } from '../src/io';
 import { simulate, SIMULATE_HELP } from '../src/commands/simulate';
+import { captureIo } from './io';
 
 jest.setTimeout(120_000);
 
@@ -13,22 +13,6 @@ jest.setTimeout(120_000);
 const { startStack } = require('../../../examples/shop/stack') as {
   startStack(): Promise<{ shopUrl: string; collectorUrl: string; adminToken: string; close(): Promise<void> }>;
 };
-
-function captureIo(env: NodeJS.ProcessEnv = {}): Io & { stdout: string; stderr: string } {
-  const io = {
-    stdout: '',
-    stderr: '',
-    env,
-    out(text: string) {
-      io.stdout += text;
-    },
-    err(text: string) {
-      io.stderr += text;
-    },
-    onShutdown: () => () => undefined,
-  };
-  return io;
-}
 
 const browse = {
   name: 'Look at a mug',
