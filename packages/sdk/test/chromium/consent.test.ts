@@ -3,7 +3,7 @@
 // page makes. Before the grant there is nothing; after it the held events arrive in order;
 // 'denied' leaves nothing ever; Global Privacy Control counts as 'denied'; withdrawing deletes.
 import type { Browser, BrowserContext, Page } from 'playwright';
-import { built, launch, outboxHolds, spurLoaded, startHarness, track, type Harness, type PageOptions } from './harness';
+import { built, outboxHolds, spurLoaded, track, useHarness, type Harness, type PageOptions } from './harness';
 
 jest.setTimeout(60000);
 
@@ -13,15 +13,7 @@ let context: BrowserContext;
 /** Every request of every page of the context, but the test pages themselves and spur.js. */
 let requests: string[];
 
-beforeAll(async () => {
-  if (!built) return;
-  h = await startHarness();
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  await h?.close();
-});
+useHarness((s) => ({ h, browser } = s));
 beforeEach(async () => {
   if (!built) return;
   h.arrivals.length = 0;

@@ -2,7 +2,7 @@
 // session, screen) and reuses it between events: every event must still carry exactly what the page
 // was when it was recorded, through title changes, SPA navigations and screen changes.
 import type { Browser, BrowserContext, Page } from 'playwright';
-import { built, launch, spurLoaded, startHarness, type Harness } from './harness';
+import { built, spurLoaded, useHarness, type Harness } from './harness';
 
 jest.setTimeout(60000);
 
@@ -10,15 +10,7 @@ let h: Harness;
 let browser: Browser;
 let context: BrowserContext;
 
-beforeAll(async () => {
-  if (!built) return;
-  h = await startHarness();
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  await h?.close();
-});
+useHarness((s) => ({ h, browser } = s));
 beforeEach(async () => {
   if (!built) return;
   h.arrivals.length = 0;

@@ -250,6 +250,28 @@ export const launch = (bfcache = false, hosts: string[] = []): Promise<Browser> 
   });
 
 /**
+ * A harness and a browser for every test of the calling file: started before them, closed after
+ * them, nothing when dist/spur.js is not built. `use` receives both once started, e.g.
+ * `useHarness((s) => ({ h, browser } = s))`.
+ */
+export function useHarness(
+  use: (started: { h: Harness; browser: Browser }) => void,
+  options: { harness?: HarnessOptions; bfcache?: boolean; hosts?: string[] } = {},
+): void {
+  let started: { h: Harness; browser: Browser } | undefined;
+  beforeAll(async () => {
+    if (!built) return;
+    const h = await startHarness(options.harness);
+    started = { h, browser: await launch(options.bfcache, options.hosts) };
+    use(started);
+  });
+  afterAll(async () => {
+    await started?.browser.close();
+    await started?.h.close();
+  });
+}
+
+/**
  * A persistent profile (IndexedDB, cookies survive a browser restart), launched like
  * launchChromium does: @spur/journeys has no persistent variant, so its flags are repeated here.
  */

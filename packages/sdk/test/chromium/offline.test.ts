@@ -2,22 +2,14 @@
 // loads, closed tabs and a browser restart, and leave once (on `online`, or with the next visit)
 // unless they are older than 7 days, which are dropped and counted.
 import type { Browser, BrowserContext, Page } from 'playwright';
-import { built, launch, launchPersistent, outboxEvents, outboxHolds, spurLoaded, startHarness, tempDir, track, type Harness, type PageOptions } from './harness';
+import { built, launchPersistent, outboxEvents, outboxHolds, spurLoaded, tempDir, track, useHarness, type Harness, type PageOptions } from './harness';
 
 jest.setTimeout(60000);
 
 let h: Harness;
 let browser: Browser;
 
-beforeAll(async () => {
-  if (!built) return;
-  h = await startHarness();
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  await h?.close();
-});
+useHarness((s) => ({ h, browser } = s));
 beforeEach(() => {
   if (!built) return;
   h.setFault(undefined);

@@ -2,7 +2,7 @@
 // crypto.randomUUID nor Web Locks. spur still makes UUID v4 ids (from blob: URLs) and falls back
 // to pages giving up their events on pagehide; no tab sends another's events with two tabs open.
 import type { Browser } from 'playwright';
-import { built, launch, spurLoaded, startHarness, type Harness } from './harness';
+import { built, spurLoaded, useHarness, type Harness } from './harness';
 
 jest.setTimeout(60000);
 
@@ -11,15 +11,7 @@ const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f
 let h: Harness;
 let browser: Browser;
 
-beforeAll(async () => {
-  if (!built) return;
-  h = await startHarness({ host: 'shop.test' });
-  browser = await launch(false, ['shop.test']);
-});
-afterAll(async () => {
-  await browser?.close();
-  await h?.close();
-});
+useHarness((s) => ({ h, browser } = s), { harness: { host: 'shop.test' }, hosts: ['shop.test'] });
 
 (built ? describe : describe.skip)('a plain-http shop (dist/spur.js in Chromium)', () => {
   it('has UUID v4 ids without randomUUID, and sends each event once from two tabs without Web Locks', async () => {

@@ -2,7 +2,7 @@
 // the count sent as `dropped`), a real QuotaExceededError, and IndexedDB missing (some private
 // modes): the SDK falls back to memory, never throws into the page, and still delivers.
 import type { Browser, BrowserContext, Page } from 'playwright';
-import { built, launch, outboxHolds, spurLoaded, startHarness, track, type Harness } from './harness';
+import { built, outboxHolds, spurLoaded, track, useHarness, type Harness } from './harness';
 
 jest.setTimeout(60000);
 
@@ -11,15 +11,7 @@ let browser: Browser;
 let context: BrowserContext;
 let errors: string[];
 
-beforeAll(async () => {
-  if (!built) return;
-  h = await startHarness();
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  await h?.close();
-});
+useHarness((s) => ({ h, browser } = s));
 beforeEach(async () => {
   if (!built) return;
   h.setFault(undefined);

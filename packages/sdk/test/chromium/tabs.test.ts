@@ -4,22 +4,14 @@
 // a closing tab still had in an ordinary request leaves twice (that request dies with the tab, so
 // its events go again), and the collector stores it once.
 import type { Browser, BrowserContext, Page } from 'playwright';
-import { built, launch, outboxEvents, spurLoaded, startHarness, type Harness } from './harness';
+import { built, outboxEvents, spurLoaded, useHarness, type Harness } from './harness';
 
 jest.setTimeout(60000);
 
 let h: Harness;
 let browser: Browser;
 
-beforeAll(async () => {
-  if (!built) return;
-  h = await startHarness();
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  await h?.close();
-});
+useHarness((s) => ({ h, browser } = s));
 beforeEach(() => {
   if (!built) return;
   h.setFault(undefined);

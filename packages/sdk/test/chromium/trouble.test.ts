@@ -4,7 +4,7 @@
 // collector is back. Playwright's clock moves the SDK's timers; Math.random is pinned to 1 so
 // that each backoff is its upper bound (1 s, 2 s, 4 s, ...).
 import type { Browser, BrowserContext, Page } from 'playwright';
-import { built, launch, spurLoaded, startHarness, track, type Harness } from './harness';
+import { built, spurLoaded, track, useHarness, type Harness } from './harness';
 
 jest.setTimeout(60000);
 
@@ -13,15 +13,7 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 
-beforeAll(async () => {
-  if (!built) return;
-  h = await startHarness();
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  await h?.close();
-});
+useHarness((s) => ({ h, browser } = s));
 beforeEach(async () => {
   if (!built) return;
   h.setFault(undefined);

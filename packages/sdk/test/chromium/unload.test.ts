@@ -4,7 +4,7 @@
 // carries when the page hides goes again with keepalive (the browser cancels it with the page),
 // and the collector stores each event once.
 import type { Browser, BrowserContext, Page } from 'playwright';
-import { built, launch, spurLoaded, startHarness, track, type Harness, type PageOptions } from './harness';
+import { built, spurLoaded, track, useHarness, type Harness, type PageOptions } from './harness';
 
 jest.setTimeout(60000);
 
@@ -18,15 +18,7 @@ const opts = { init: { flushInterval: 300 } };
 // ordinary request still carries when the page leaves goes again: the tests further down.)
 const leaving = { init: { flushInterval: 5000 } };
 
-beforeAll(async () => {
-  if (!built) return;
-  h = await startHarness();
-  browser = await launch(true);
-});
-afterAll(async () => {
-  await browser?.close();
-  await h?.close();
-});
+useHarness((s) => ({ h, browser } = s), { bfcache: true });
 beforeEach(async () => {
   if (!built) return;
   h.setFault(undefined);
