@@ -116,7 +116,7 @@ export function createCollector(config: CollectorConfig): Express {
     clientClock: config.clientClock ?? 'correct',
     ipMode: config.ip ?? 'truncate',
     gpc: config.gpc ?? 'honor',
-    now: config.now ?? Date.now,
+    now,
   });
   app.use(createHealthRouter({ storage })); // first: liveness depends on nothing below
   // Plain ingest requests are answered here, past none of the middleware below (routes/ingest.ts).
@@ -131,11 +131,9 @@ export function createCollector(config: CollectorConfig): Express {
   app.use(ingest.router);
   // By path prefix, so that admin routers mounted here later are covered too.
   app.use(ADMIN_PATHS, adminGuard({ adminToken: config.adminToken, now }));
-  app.use(createAdminRouter({ storage, adminToken: config.adminToken }));
-  app.use(createExportRouter({ storage, adminToken: config.adminToken, analytics, now: config.now ?? Date.now }));
-  app.use(
-    createPrivacyRouter({ storage, adminToken: config.adminToken, analytics, now: config.now ?? Date.now, suppressDays: config.suppressDays }),
-  );
+  app.use(createAdminRouter({ storage }));
+  app.use(createExportRouter({ storage, analytics, now }));
+  app.use(createPrivacyRouter({ storage, analytics, now, suppressDays: config.suppressDays }));
   app.use((req) => {
     throw notFound(`no route for ${req.method} ${req.path}`);
   });

