@@ -34,6 +34,22 @@ const input = (events: StoredEvent[], extra: Partial<AppendInput> = {}): AppendI
 
 const day = (d: number) => `2024-01-${String(d).padStart(2, '0')}T00:00:00.000Z`;
 
+/**
+ * One device (anonymous id A) used by two customers: an anonymous event, U1 identifies, another
+ * anonymous event, U2 identifies, a last anonymous event. Appended to `storage`.
+ */
+async function appendSharedDevice(storage: Storage) {
+  const events = {
+    early: storedEvent(day(1), { anonymousId: 'A' }),
+    first: storedEvent(day(2), { type: 'identify', anonymousId: 'A', userId: 'U1' }),
+    middle: storedEvent(day(3), { anonymousId: 'A' }),
+    second: storedEvent(day(5), { type: 'identify', anonymousId: 'A', userId: 'U2' }),
+    late: storedEvent(day(6), { anonymousId: 'A' }),
+  };
+  await storage.append(input(Object.values(events)));
+  return events;
+}
+
 export function runStorageContract(name: string, openFn: (file: string) => Promise<Storage>): void {
   describe(`storage contract: ${name}`, () => {
     let cleanups: (() => unknown)[] = [];
@@ -308,12 +324,7 @@ export function runStorageContract(name: string, openFn: (file: string) => Promi
 
     it('rule 4: a shared anonymous id belongs to the second customer from their identify on', async () => {
       const { storage } = await fresh();
-      const early = storedEvent(day(1), { anonymousId: 'A' });
-      const first = storedEvent(day(2), { type: 'identify', anonymousId: 'A', userId: 'U1' });
-      const middle = storedEvent(day(3), { anonymousId: 'A' });
-      const second = storedEvent(day(5), { type: 'identify', anonymousId: 'A', userId: 'U2' });
-      const late = storedEvent(day(6), { anonymousId: 'A' });
-      await storage.append(input([early, first, middle, second, late]));
+      const { early, first, middle, second, late } = await appendSharedDevice(storage);
       expect(ids(await storage.getProfileEvents('U1'))).toEqual(ids([early, first, middle]));
       expect(ids(await storage.getProfileEvents('U2'))).toEqual(ids([second, late]));
       expect((await storage.getProfile('A'))?.id).toBe('U2');
@@ -464,12 +475,7 @@ export function runStorageContract(name: string, openFn: (file: string) => Promi
 
       it("on a shared device erases what the customer owned there and keeps the other customer's part and the device id", async () => {
         const { storage } = await fresh();
-        const early = storedEvent(day(1), { anonymousId: 'A' });
-        const first = storedEvent(day(2), { type: 'identify', anonymousId: 'A', userId: 'U1' });
-        const middle = storedEvent(day(3), { anonymousId: 'A' });
-        const second = storedEvent(day(5), { type: 'identify', anonymousId: 'A', userId: 'U2' });
-        const late = storedEvent(day(6), { anonymousId: 'A' });
-        await storage.append(input([early, first, middle, second, late]));
+        const { second, late } = await appendSharedDevice(storage);
         expect(await subject(storage, 'U1')).toMatchObject({ anonymousIds: ['A'], sharedAnonymousIds: ['A'] });
         expect((await storage.subjectEvents(await subject(storage, 'U1'))).length).toBe(3);
 
