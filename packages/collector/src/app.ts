@@ -13,6 +13,8 @@ import { createPrivacyRouter } from './routes/privacy';
 import { startRetention, type PurgeReport } from './retention';
 import { createHealthRouter } from './routes/health';
 import { createIngest, type GpcMode } from './routes/ingest';
+// The ingest routes: the only requests that re-issue the visitor cookie.
+import { INGEST_PATHS } from './routes/ingest-paths';
 import { ingestRateLimit, toRateLimits, type RateLimits } from './rate-limit';
 import { createSdkRouter } from './routes/sdk';
 import type { Storage } from './storage/types';
@@ -75,8 +77,6 @@ export interface CollectorConfig {
   onPurge?: (report: PurgeReport) => void;
 }
 
-// The ingest routes (routes/ingest.ts): the only requests that re-issue the visitor cookie.
-const INGEST_PATHS = ['/v1/batch', '/v1/track', '/v1/page', '/v1/identify', '/v1/alias'];
 
 export function createCollector(config: CollectorConfig): Express {
   const { storage } = config;
@@ -126,7 +126,7 @@ export function createCollector(config: CollectorConfig): Express {
   app.use(ingest.fastPath);
   app.use(cookieParser());
   // Not on /spur.js: it is publicly cacheable, and a shared cache must never store a Set-Cookie.
-  app.post(INGEST_PATHS, reissueVisitorCookie({ cookieDomain: config.cookieDomain, gpc: config.gpc }));
+  app.post([...INGEST_PATHS], reissueVisitorCookie({ cookieDomain: config.cookieDomain, gpc: config.gpc }));
   app.use(createSdkRouter({ sdkPath: config.sdkPath }));
   app.use(ingest.router);
   // By path prefix, so that admin routers mounted here later are covered too.

@@ -43,9 +43,13 @@ export function createKeyring(writeKeys: Record<string, string[]>): Keyring {
   };
 }
 
+/** A string that can be a write key, or undefined. */
+const key = (value: unknown): string | undefined => (typeof value === 'string' && value ? value : undefined);
+
 /**
- * The write key of a request: HTTP Basic user (what Segment clients send), then the
- * X-Spur-Write-Key header, then `writeKey` in the body.
+ * The write key of a request, from the first of: the HTTP Basic user (Segment's and RudderStack's
+ * libraries), the X-Spur-Write-Key header, the X-Write-Key header up to its ':' (Jitsu sends
+ * `key:secret`), `writeKey` in the query string (RudderStack's beacons), `writeKey` in the body.
  */
 export function requestWriteKey(req: Request, bodyKey: string | undefined): string | undefined {
   const auth = req.get('authorization');
@@ -55,7 +59,13 @@ export function requestWriteKey(req: Request, bodyKey: string | undefined): stri
     const user = decoded.includes(':') ? decoded.slice(0, decoded.indexOf(':')) : decoded;
     if (user) return user;
   }
-  return req.get('x-spur-write-key') || bodyKey;
+  const jitsu = req.get('x-write-key');
+  return (
+    key(req.get('x-spur-write-key')) ??
+    key(jitsu?.includes(':') ? jitsu.slice(0, jitsu.indexOf(':')) : jitsu) ??
+    key(req.query?.writeKey) ??
+    bodyKey
+  );
 }
 
 export function allowOrigin(res: Response, origin: string): void {
@@ -67,4 +77,25 @@ export function allowOrigin(res: Response, origin: string): void {
 export function revokeOrigin(res: Response): void {
   res.removeHeader('Access-Control-Allow-Origin');
   res.removeHeader('Access-Control-Allow-Credentials');
+}
+
+// A header name as HTTP defines it (a token), in a comma-separated list.
+const TOKEN_LIST = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+(\s*,\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+)*$/;
+const DEFAULT_HEADERS = 'Content-Type, Authorization, X-Spur-Write-Key, X-Write-Key, Content-Encoding';
+
+/**
+ * Headers of a preflight answer for an allowed origin. Clients send headers of their own
+ * (RudderStack's AnonymousId and RSA-Retry-*, Segment's X-Retry-Count, Jitsu's X-Write-Key), and
+ * a browser refuses the request if one is not allowed; the collector reads only the headers it
+ * knows, so whatever header names the browser asks for are allowed. Anything that is not a list of
+ * header names gets the headers spur reads.
+ */
+export function allowPreflight(req: Request, res: Response, methods: string): void {
+  const requested = req.get('access-control-request-headers')?.trim();
+  res.vary('Access-Control-Request-Headers');
+  res.set({
+    'Access-Control-Allow-Methods': methods,
+    'Access-Control-Allow-Headers': requested && requested.length <= 2048 && TOKEN_LIST.test(requested) ? requested : DEFAULT_HEADERS,
+    'Access-Control-Max-Age': '86400',
+  });
 }

@@ -21,7 +21,7 @@ function canonical(value: unknown): string {
 
 /**
  * Hash (128 bits, hex) of the client-authored fields: type, event, name, userId, anonymousId,
- * previousId, properties and traits. Left out: context (the collector rewrites ip and user agent,
+ * previousId, groupId, properties and traits. Left out: context (the collector rewrites ip and user agent,
  * and clients may refresh it on a resend), sentAt, receivedAt and the corrected timestamp, which
  * change per request, and the client's timestamp, which is compared apart (clientTimestamp).
  */
@@ -33,6 +33,7 @@ export function eventFingerprint(e: StoredEvent): string {
     userId: e.userId,
     anonymousId: e.anonymousId,
     previousId: e.previousId,
+    groupId: e.groupId,
     properties: e.properties,
     traits: e.traits,
   };

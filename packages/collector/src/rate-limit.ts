@@ -153,7 +153,7 @@ export interface IngestRateLimitOptions {
 /**
  * Middleware for the top of the app, before the ingest fast path. Counts every request to an
  * ingest path per client IP (req.ip: X-Forwarded-For only under 'trust proxy'), and per write
- * key when the key travels in a header (Basic user or X-Spur-Write-Key) and is configured. A key
+ * key when the key travels in a header or the query string (cors.ts requestWriteKey) and is configured. A key
  * only in the body is counted per IP alone: reading it would mean reading and parsing the body
  * first, the very cost a limit is there to spare. Undefined when both limits are off.
  */

@@ -104,6 +104,7 @@ export function toStoredEvent(e: ParsedEvent, facts: RequestFacts): StoredEvent 
   if (e.properties !== undefined) stored.properties = e.properties;
   if (e.traits !== undefined) stored.traits = e.traits;
   if (e.previousId !== undefined) stored.previousId = e.previousId;
+  if (e.groupId !== undefined) stored.groupId = e.groupId;
   stored.context = minimizeContext(e.context, facts, d.ip) as EventContext;
   // Without a client timestamp there is nothing to correct: both are the receipt time.
   stored.timestamp =

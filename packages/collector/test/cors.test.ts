@@ -61,13 +61,48 @@ describe('CORS on ingest routes', () => {
     expect(res.status).toBe(204);
     expect(res.headers['access-control-allow-origin']).toBe(OTHER_SHOP);
     expect(res.headers['access-control-allow-methods']).toBe('POST');
-    expect(res.headers['access-control-allow-headers']).toBe('Content-Type, Authorization, X-Spur-Write-Key, Content-Encoding');
+    // The headers the browser asked for, as asked.
+    expect(res.headers['access-control-allow-headers']).toBe('content-type, x-spur-write-key');
     expect(res.headers['access-control-max-age']).toBe('86400');
     expect(res.headers['access-control-allow-credentials']).toBe('true');
     expect(res.headers.vary).toMatch(/Origin/);
+    expect(res.headers.vary).toMatch(/Access-Control-Request-Headers/);
   });
 
-  it.each(['/v1/track', '/v1/page', '/v1/identify', '/v1/alias'])('answers preflights on %s too', async (path) => {
+  it("allows whatever headers other clients' preflights ask for", async () => {
+    const { app } = await fx.collector();
+    // RudderStack's browser SDK, Segment's retries, Jitsu.
+    for (const asked of ['anonymousid, content-type, rsa-retry-attempt, rsa-retry-reason, sentat', 'authorization, content-type, x-retry-count', 'content-type, x-write-key']) {
+      const res = await request(app).options('/v1/track').set('Origin', SHOP).set('Access-Control-Request-Method', 'POST').set('Access-Control-Request-Headers', asked);
+      expect(res.status).toBe(204);
+      expect(res.headers['access-control-allow-headers']).toBe(asked);
+    }
+  });
+
+  it('answers a preflight without requested headers, or with something that is no header list, with the headers spur reads', async () => {
+    const { app } = await fx.collector();
+    for (const asked of [undefined, 'content-type, x-a/b', 'content-type;x', '"quoted"', 'a'.repeat(3000)]) {
+      const req = request(app).options('/v1/batch').set('Origin', SHOP).set('Access-Control-Request-Method', 'POST');
+      const res = await (asked === undefined ? req : req.set('Access-Control-Request-Headers', asked));
+      expect(res.status).toBe(204);
+      expect(res.headers['access-control-allow-headers']).toBe('Content-Type, Authorization, X-Spur-Write-Key, X-Write-Key, Content-Encoding');
+    }
+  });
+
+  it('gives an origin that is not allowed nothing, whatever headers its preflight asks for', async () => {
+    const { app } = await fx.collector();
+    const res = await request(app)
+      .options('/api/s/track')
+      .set('Origin', 'https://evil.example')
+      .set('Access-Control-Request-Method', 'POST')
+      .set('Access-Control-Request-Headers', 'content-type, x-write-key');
+    expect(res.status).toBe(403);
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    expect(res.headers['access-control-allow-headers']).toBeUndefined();
+    expect(res.headers['access-control-allow-credentials']).toBeUndefined();
+  });
+
+  it.each(['/v1/track', '/v1/page', '/v1/identify', '/v1/alias', '/v1/group', '/v1/screen', '/v1/t', '/v1/b', '/beacon/v1/batch', '/api/s/page', '/api/s/s2s/group'])('answers preflights on %s too', async (path) => {
     const { app } = await fx.collector();
     const res = await request(app).options(path).set('Origin', SHOP).set('Access-Control-Request-Method', 'POST');
     expect(res.status).toBe(204);

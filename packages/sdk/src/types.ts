@@ -2,7 +2,7 @@
 // Type-only: the collector imports them with `import type`, so no runtime code crosses over.
 
 /** Event types of the Segment HTTP Tracking API that spur accepts. */
-export type EventType = 'track' | 'page' | 'identify' | 'alias';
+export type EventType = 'track' | 'page' | 'identify' | 'alias' | 'group' | 'screen';
 
 /** Where an event came from; web for the browser SDK. */
 export type Channel = 'web' | 'app' | 'phone' | 'store' | 'fax' | 'email';
@@ -46,13 +46,15 @@ export interface SpurEvent {
   timestamp: string;
   /** track: the event name, e.g. `Product Added`. */
   event?: string;
-  /** page: the page name. */
+  /** page, screen: the page or screen name. */
   name?: string;
   properties?: JsonObject;
-  /** identify: what is known about the customer. */
+  /** identify: what is known about the customer; group: about the group. */
   traits?: JsonObject;
   /** alias: the id being merged into userId. */
   previousId?: string;
+  /** group: the account, company or team the user belongs to (some clients send it on every event). */
+  groupId?: string;
   context?: EventContext;
 }
 

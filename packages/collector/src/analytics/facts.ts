@@ -89,8 +89,18 @@ export const TYPE_TRACK = 0;
 export const TYPE_PAGE = 1;
 export const TYPE_IDENTIFY = 2;
 export const TYPE_ALIAS = 3;
-const TYPE_CODES: Record<EventType, number> = { track: TYPE_TRACK, page: TYPE_PAGE, identify: TYPE_IDENTIFY, alias: TYPE_ALIAS };
-const TYPE_NAMES: EventType[] = ['track', 'page', 'identify', 'alias'];
+export const TYPE_GROUP = 4;
+/** A mobile app's screen view. Funnels' `page` steps do not match it; sessions count it as any event. */
+export const TYPE_SCREEN = 5;
+const TYPE_CODES: Record<EventType, number> = {
+  track: TYPE_TRACK,
+  page: TYPE_PAGE,
+  identify: TYPE_IDENTIFY,
+  alias: TYPE_ALIAS,
+  group: TYPE_GROUP,
+  screen: TYPE_SCREEN,
+};
+const TYPE_NAMES: EventType[] = ['track', 'page', 'identify', 'alias', 'group', 'screen'];
 
 const UNKNOWN_AGENT: Agent = { device: 'unknown', browser: 'Other', os: 'Other' };
 
@@ -102,7 +112,7 @@ export interface FactView {
   readonly length: number;
   readonly seq: Float64Array;
   readonly ts: Float64Array;
-  /** TYPE_TRACK, TYPE_PAGE, TYPE_IDENTIFY or TYPE_ALIAS. */
+  /** TYPE_TRACK, TYPE_PAGE, TYPE_IDENTIFY, TYPE_ALIAS, TYPE_GROUP or TYPE_SCREEN. */
   readonly type: Uint8Array;
   readonly name: Int32Array;
   readonly path: Int32Array;

@@ -1,28 +1,29 @@
-// Ingestion: POST /v1/batch and the single-event routes of the Segment HTTP Tracking API.
-// A request is answered 200 only after every accepted event is committed.
+// Ingestion: POST /v1/batch and the single-event routes of the Segment HTTP Tracking API, and the
+// paths other clients post the same events to (ingest-paths.ts). A request is answered 200 only
+// after every accepted event is committed.
 import { isUtf8 } from 'node:buffer';
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { v4 as uuidv4 } from 'uuid';
 import type { EventType, IngestResponse, RejectedItem, StoredEvent } from '../../../sdk/src/types';
-import { allowOrigin, requestWriteKey, revokeOrigin, type Keyring } from '../cors';
+import { allowOrigin, allowPreflight, requestWriteKey, revokeOrigin, type Keyring } from '../cors';
 import { badRequest, forbidden, methodNotAllowed, unauthorized } from '../errors';
 import type { IpMode } from '../ip';
 import type { AppendResult, RejectedEvent, Storage } from '../storage/types';
 import { toStoredEvent, type ClientClock } from '../stored-event';
 import { MAX_DEPTH, parseEvent, parseIngestBody } from '../validate';
+import { createClientConfigRouter } from './client-config';
+import { INGEST_PATHS, INGEST_ROUTES } from './ingest-paths';
 
 /** Whole-request cap (Segment's), checked on the inflated body. */
 export const MAX_BODY_BYTES = 500 * 1024;
 
-/** Route -> the event type it implies; undefined for /v1/batch. */
-const ROUTES: Record<string, EventType | undefined> = {
-  '/v1/batch': undefined,
-  '/v1/track': 'track',
-  '/v1/page': 'page',
-  '/v1/identify': 'identify',
-  '/v1/alias': 'alias',
+const PATHS = [...INGEST_PATHS];
+
+/** The event type a path implies; undefined for a batch path. */
+const impliedType = (path: string): EventType | undefined => {
+  const kind = INGEST_ROUTES.get(path);
+  return kind === 'batch' ? undefined : kind;
 };
-const PATHS = Object.keys(ROUTES);
 
 /**
  * `Sec-GPC: 1` (Global Privacy Control): 'honor' takes it as consent denied, so that the events of
@@ -146,13 +147,7 @@ export function createIngest(deps: IngestDeps): Ingest {
   router.options(PATHS, (req, res) => {
     const origin = req.get('origin');
     if (origin && !keyring.allowsAny(origin)) throw forbidden('origin is not allowed');
-    if (origin) {
-      res.set({
-        'Access-Control-Allow-Methods': 'POST',
-        'Access-Control-Allow-Headers': 'Content-Type, Authorization, X-Spur-Write-Key, Content-Encoding',
-        'Access-Control-Max-Age': '86400',
-      });
-    }
+    if (origin) allowPreflight(req, res, 'POST');
     res.set('Allow', 'POST, OPTIONS').status(204).end();
   });
 
@@ -161,7 +156,7 @@ export function createIngest(deps: IngestDeps): Ingest {
     const parsed = parseJson(raw);
     const body = parseIngestBody(parsed.value, type);
     const writeKey = requestWriteKey(req, body.writeKey);
-    if (!writeKey) throw unauthorized('write key missing: send it as Basic auth user, X-Spur-Write-Key or writeKey');
+    if (!writeKey) throw unauthorized('write key missing: send it as Basic auth user, X-Spur-Write-Key, X-Write-Key or writeKey');
     if (!keyring.has(writeKey)) throw unauthorized('unknown write key');
     const origin = req.get('origin');
     if (origin && !keyring.allows(writeKey, origin)) {
@@ -219,7 +214,8 @@ export function createIngest(deps: IngestDeps): Ingest {
     res.end(req.method === 'HEAD' ? undefined : json);
   }
 
-  for (const [path, type] of Object.entries(ROUTES)) {
+  for (const path of PATHS) {
+    const type = impliedType(path);
     router.post(path, readBody, (req, res) => ingest(req, res, type, req.body));
     router.all(path, () => {
       throw methodNotAllowed('POST, OPTIONS');
@@ -234,7 +230,7 @@ export function createIngest(deps: IngestDeps): Ingest {
     const encoding = req.headers['content-encoding'];
     const plain =
       req.method === 'POST' &&
-      Object.prototype.hasOwnProperty.call(ROUTES, req.path) &&
+      INGEST_ROUTES.has(req.path) &&
       req.headers.cookie === undefined &&
       (encoding === undefined || encoding === 'identity') &&
       req.headers['transfer-encoding'] === undefined &&
@@ -246,9 +242,11 @@ export function createIngest(deps: IngestDeps): Ingest {
     if (!plain) return next();
     corsEarly(req, res);
     readPlainBody(req, length)
-      .then((raw) => ingest(req, res, ROUTES[req.path], raw))
+      .then((raw) => ingest(req, res, impliedType(req.path), raw))
       .catch(next);
   }
 
+  // What a client fetches before it sends, pointed at the collector as its host.
+  router.use(createClientConfigRouter({ keyring }));
   return { fastPath, router };
 }
