@@ -24,12 +24,20 @@ module.exports = {
       testPathIgnorePatterns: ['/node_modules/', '/packages/sdk/test/chromium/'],
       setupFiles: ['<rootDir>/packages/sdk/test/setup.ts'],
     }),
-    base('collector', { roots: ['<rootDir>/packages/collector/test'] }),
+    base('collector', {
+      roots: ['<rootDir>/packages/collector/test'],
+      // Browser clients run in the e2e project.
+      testPathIgnorePatterns: ['/node_modules/', '\\.browser\\.test\\.ts$'],
+    }),
     base('journeys', { roots: ['<rootDir>/packages/journeys/test'] }),
     base('cli', { roots: ['<rootDir>/packages/cli/test'] }),
     base('e2e', {
-      roots: ['<rootDir>/examples/shop/test', '<rootDir>/packages/sdk/test'],
-      testMatch: ['<rootDir>/examples/shop/test/**/*.test.ts', '<rootDir>/packages/sdk/test/chromium/**/*.test.ts'],
+      roots: ['<rootDir>/examples/shop/test', '<rootDir>/packages/sdk/test', '<rootDir>/packages/collector/test/clients'],
+      testMatch: [
+        '<rootDir>/examples/shop/test/**/*.test.ts',
+        '<rootDir>/packages/sdk/test/chromium/**/*.test.ts',
+        '<rootDir>/packages/collector/test/clients/*.browser.test.ts',
+      ],
       testTimeout: 120000,
     }),
   ],
