@@ -137,7 +137,8 @@ function clientTime(raw: Record<string, unknown>): string | undefined {
  */
 function identifyTraits(raw: Record<string, unknown>, context: JsonObject | undefined): JsonObject | undefined {
   const traits = object(raw, 'traits');
-  const inContext = context && object(context, 'traits');
+  // Anything but an object there is left in the context as sent, not a reason to refuse the event.
+  const inContext = context && isPlainObject(context.traits) ? (context.traits as JsonObject) : undefined;
   if (!inContext) return traits;
   if (!traits) return inContext;
   const merged: JsonObject = {};

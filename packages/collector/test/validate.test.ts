@@ -9,14 +9,15 @@ import {
   parseIngestBody,
   parseIsoDate,
 } from '../src/validate';
+import type { EventType } from '../../sdk/src/types';
 
 const newId = () => 'generated-id';
-const valid = (raw: unknown, type?: 'track' | 'page' | 'identify' | 'alias') => {
+const valid = (raw: unknown, type?: EventType) => {
   const r = parseEvent(raw, type, newId);
   if (!r.ok) throw new Error(`expected valid, got: ${r.reason}`);
   return r.event;
 };
-const reason = (raw: unknown, type?: 'track' | 'page' | 'identify' | 'alias') => {
+const reason = (raw: unknown, type?: EventType) => {
   const r = parseEvent(raw, type, newId);
   if (r.ok) throw new Error('expected a rejection');
   return r.reason;
@@ -55,7 +56,14 @@ describe('parseEvent', () => {
     [{ type: 'track', anonymousId: 'a' }, 'event is required'],
     [{ type: 'track', event: '', anonymousId: 'a' }, 'event must be a non-empty string'],
     [{ type: 'track', event: 'x'.repeat(201), anonymousId: 'a' }, 'event is longer than 200 characters'],
-    [{ type: 'screen', anonymousId: 'a' }, 'type must be one of track, page, identify, alias'],
+    [{ type: 'screen_view', anonymousId: 'a' }, 'unknown event type "screen_view": type must be one of track, page, identify, alias, group, screen'],
+    [{ anonymousId: 'a' }, 'type must be one of track, page, identify, alias, group, screen'],
+    [{ type: 'x'.repeat(201), anonymousId: 'a' }, 'type must be one of track, page, identify, alias, group, screen'],
+    [{ type: 'group', anonymousId: 'a' }, 'groupId is required'],
+    [{ type: 'group', anonymousId: 'a', groupId: '' }, 'groupId is required'],
+    [{ type: 'page', anonymousId: '', userId: '' }, 'anonymousId or userId is required'],
+    [{ type: 'alias', userId: 'u', previousId: '' }, 'previousId is required'],
+    [{ type: 'track', event: 'x', anonymousId: 'a', originalTimestamp: 'yesterday' }, 'originalTimestamp must be an ISO 8601 date'],
     [{ type: 'page' }, 'anonymousId or userId is required'],
     [{ type: 'page', anonymousId: 'a'.repeat(201) }, 'anonymousId is longer than 200 characters'],
     [{ type: 'page', userId: {} }, 'userId must be a non-empty string'],
@@ -92,6 +100,61 @@ describe('parseEvent', () => {
     // 30,000 ASCII characters: under, though a quick upper bound says it might not be.
     const narrow = { type: 'track', event: 'Big', anonymousId: 'a', properties: blobs(4, 'x'.repeat(7500)) };
     expect(parseEvent(narrow, undefined, newId).ok).toBe(true);
+  });
+});
+
+describe('parseEvent: what other clients send', () => {
+  it('stores group events with their groupId and traits, and screen events with their name and properties', () => {
+    expect(valid({ type: 'group', userId: 'u', groupId: 'g-1', traits: { name: 'ACME' } })).toMatchObject({
+      type: 'group',
+      groupId: 'g-1',
+      traits: { name: 'ACME' },
+    });
+    expect(valid({ type: 'screen', anonymousId: 'a', name: 'Checkout', properties: { step: 2 } })).toMatchObject({
+      type: 'screen',
+      name: 'Checkout',
+      properties: { step: 2 },
+    });
+    expect(valid({ anonymousId: 'a', groupId: 7 }, 'group').groupId).toBe('7');
+  });
+
+  it('keeps a groupId sent on other events (Jitsu sends it on every event after group)', () => {
+    expect(valid({ type: 'track', event: 'x', anonymousId: 'a', groupId: 'g-1' }).groupId).toBe('g-1');
+  });
+
+  it('takes originalTimestamp as the client time when timestamp is absent, timestamp when both are sent', () => {
+    expect(valid({ type: 'page', anonymousId: 'a', originalTimestamp: '2024-05-01T13:00:00+01:00' }).timestamp).toBe('2024-05-01T12:00:00.000Z');
+    expect(valid({ type: 'page', anonymousId: 'a', timestamp: null, originalTimestamp: '2024-05-01T12:00:00Z' }).timestamp).toBe('2024-05-01T12:00:00.000Z');
+    const both = valid({ type: 'page', anonymousId: 'a', timestamp: '2024-05-01T10:00:00Z', originalTimestamp: '2024-05-01T12:00:00Z' });
+    expect(both.timestamp).toBe('2024-05-01T10:00:00.000Z');
+  });
+
+  it('reads empty ids as absent', () => {
+    const e = valid({ type: 'track', event: 'x', anonymousId: 'a', userId: '', previousId: '', groupId: '' });
+    expect(e.userId).toBeUndefined();
+    expect(e.previousId).toBeUndefined();
+    expect(e.groupId).toBeUndefined();
+    expect(valid({ type: 'identify', anonymousId: '', userId: 'u' }).anonymousId).toBeUndefined();
+  });
+
+  it('takes identify traits from context.traits when traits is absent, merged under traits when both are sent', () => {
+    const inContext = valid({ type: 'identify', userId: 'u', context: { traits: { email: 'a@x', plan: 'free' } } });
+    expect(inContext.traits).toEqual({ email: 'a@x', plan: 'free' });
+    const both = valid({ type: 'identify', userId: 'u', traits: { plan: 'pro', age: 3 }, context: { traits: { email: 'a@x', plan: 'free' } } });
+    expect(both.traits).toEqual({ email: 'a@x', plan: 'pro', age: 3 });
+    // Only identify: on other events context.traits describes the user, not the event.
+    expect(valid({ type: 'track', event: 'x', userId: 'u', context: { traits: { email: 'a@x' } } }).traits).toBeUndefined();
+    expect(valid({ type: 'group', userId: 'u', groupId: 'g', context: { traits: { email: 'a@x' } } }).traits).toBeUndefined();
+  });
+
+  it('refuses merged traits over the key limit, and leaves a context.traits that is not an object in the context', () => {
+    const half = (prefix: string) => Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`${prefix}${i}`, i]));
+    expect(reason({ type: 'identify', userId: 'u', traits: half('a'), context: { traits: half('b') } })).toBe(
+      `traits and context.traits together have more than ${MAX_KEYS} keys`,
+    );
+    const odd = valid({ type: 'identify', userId: 'u', traits: { a: 1 }, context: { traits: 'x' } });
+    expect(odd.traits).toEqual({ a: 1 });
+    expect(odd.context).toEqual({ traits: 'x' });
   });
 });
 

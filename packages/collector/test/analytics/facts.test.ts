@@ -1,5 +1,5 @@
 import type { StoredEvent } from '../../../sdk/src/types';
-import { FactTable, factAt, factFromEvent, type Fact } from '../../src/analytics';
+import { createAnalytics, FactTable, factAt, factFromEvent, type Fact } from '../../src/analytics';
 
 const stored = (over: Partial<StoredEvent>): StoredEvent => ({
   type: 'track',
@@ -161,5 +161,26 @@ describe('FactTable', () => {
     });
     // context.campaign wins over the URL's utm_ parameters.
     expect(view.origins[view.origin[2]]).toMatchObject({ source: 'newsletter', medium: 'email', channel: 'email' });
+  });
+});
+
+describe('group and screen events', () => {
+  it('keep their type in the table; a screen is in a session but is not a page view for funnels', () => {
+    const analytics = createAnalytics();
+    const at = (minute: number) => new Date(Date.parse('2024-05-01T10:00:00.000Z') + minute * 60_000).toISOString();
+    const events: StoredEvent[] = [
+      stored({ messageId: 's', type: 'screen', name: 'Checkout', timestamp: at(0), context: {} }),
+      stored({ messageId: 'g', type: 'group', groupId: 'g-1', userId: 'u-1', timestamp: at(1), context: {} }),
+      stored({ messageId: 't', type: 'track', event: 'Order Completed', timestamp: at(2), context: {} }),
+    ];
+    events.forEach((e, i) => analytics.appendEvent(e, i + 1));
+    const view = analytics.table.view();
+    expect([0, 1, 2].map((i) => factAt(view, i).type)).toEqual(['screen', 'group', 'track']);
+    const sessions = analytics.sessions();
+    expect(sessions.count).toBe(1);
+    expect([...sessions.ofRow]).toEqual([0, 0, 0]);
+    const funnel = analytics.funnel({ steps: ['page', 'Order Completed'] });
+    expect(funnel.steps.map((s) => s.units)).toEqual([0, 0]);
+    expect(analytics.funnel({ steps: ['Order Completed'] }).steps[0].units).toBe(1);
   });
 });
