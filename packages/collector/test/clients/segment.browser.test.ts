@@ -17,7 +17,10 @@ afterEach(async () => {
 });
 afterAll(() => closeBrowser());
 
-/** Makes every call of CALLS in the page; each resolves once its event was delivered. */
+/**
+ * Makes every call of CALLS in the page, in order; each resolves once its event was delivered
+ * (with the batching strategy: once it was queued for a batch).
+ */
 function callAll(page: Page, userId: string): Promise<{ from: number; to: number; failed: string[] }> {
   return page.evaluate(
     async ({ calls, userId }) => {
@@ -38,22 +41,26 @@ function callAll(page: Page, userId: string): Promise<{ from: number; to: number
   );
 }
 
+/** What a shop writes: the write key, and the collector as the CDN it reads settings from. */
+function load(page: Page, cdnURL: string, options: object = {}): Promise<void> {
+  return page.evaluate(
+    ({ writeKey, cdnURL, options }) => {
+      const w = window as unknown as { analytics: unknown; AnalyticsBrowser: { load(settings: object, options: object): unknown } };
+      w.analytics = w.AnalyticsBrowser.load({ writeKey, cdnURL }, options);
+    },
+    { writeKey: WRITE_KEY, cdnURL, options },
+  );
+}
+
 describe('@segment/analytics-next in Chromium', () => {
   it('loads its settings from the collector and stores every call type once, stitched', async () => {
-    // What a shop writes: the write key, and the collector as the CDN it reads settings from.
     shop = await openShop(script, '');
     const { page, collector } = shop;
     const paths: string[] = [];
     page.on('request', (req) => {
       if (req.url().startsWith(collector.url)) paths.push(`${req.method()} ${new URL(req.url()).pathname}`);
     });
-    await page.evaluate(
-      ({ writeKey, cdnURL }) => {
-        const w = window as unknown as { analytics: unknown; AnalyticsBrowser: { load(settings: object): unknown } };
-        w.analytics = w.AnalyticsBrowser.load({ writeKey, cdnURL });
-      },
-      { writeKey: WRITE_KEY, cdnURL: collector.url },
-    );
+    await load(page, collector.url);
     const { from, to, failed } = await callAll(page, 'cus-next');
     expect(failed).toEqual([]);
     // Settings from the collector, then one event per request to Segment's short paths.
@@ -62,5 +69,25 @@ describe('@segment/analytics-next in Chromium', () => {
     await expectJourney(collector, { types, userId: 'cus-next', library: 'analytics.js', from, to });
     expect(shop.offsite).toEqual([]);
     expect(shop.errors).toEqual([]);
+  });
+
+  it('sends batches to /v1/b with the batching delivery strategy', async () => {
+    shop = await openShop(script, '');
+    const { page, collector } = shop;
+    // The collector's answers to /v1/b, counted by the events their requests carried.
+    let delivered = 0;
+    let done: () => void;
+    const all = new Promise<void>((resolve) => (done = resolve));
+    page.on('response', (res) => {
+      if (!res.url().startsWith(`${collector.url}/v1/b`) || !res.ok()) return;
+      delivered += (JSON.parse(res.request().postData() ?? '{}') as { batch: unknown[] }).batch.length;
+      if (delivered >= 6) done();
+    });
+    await load(page, collector.url, { integrations: { 'Segment.io': { deliveryStrategy: { strategy: 'batching', config: { size: 3, timeout: 200 } } } } });
+    const { from } = await callAll(page, 'cus-batch');
+    await all;
+    const types: CallType[] = ['page', 'track', 'screen', 'identify', 'group', 'alias'];
+    await expectJourney(collector, { types, userId: 'cus-batch', library: 'analytics.js', from, to: Date.now() });
+    expect(shop.offsite).toEqual([]);
   });
 });
