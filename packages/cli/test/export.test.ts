@@ -109,7 +109,7 @@ describe('spur export (database file)', () => {
 describe('spur export --url (a running collector)', () => {
   it('streams the export over HTTP with the admin token, and fails clearly without the right one', async () => {
     const storage = await openSqliteStorage(file);
-    const server = await startServer(createCollector({ storage, writeKeys: {}, adminToken: TOKEN, log: () => {} }), {
+    const server = await startServer(createCollector({ storage, writeKeys: {}, adminToken: TOKEN }), {
       port: 0,
       host: '127.0.0.1',
       storage,

@@ -118,7 +118,7 @@ describe('spur privacy (running collector)', () => {
   let server: RunningServer;
   beforeEach(async () => {
     storage = await openSqliteStorage(file);
-    server = await startServer(createCollector({ storage, writeKeys: {}, adminToken: TOKEN, log: () => {} }), { port: 0, host: '127.0.0.1', storage });
+    server = await startServer(createCollector({ storage, writeKeys: {}, adminToken: TOKEN }), { port: 0, host: '127.0.0.1', storage });
   });
   afterEach(() => server.close());
 

@@ -6,6 +6,8 @@ export { openStorage, openSqliteStorage, type SqliteOptions } from './storage';
 export type { AppendInput, AppendResult, EventRange, RawEvent, RejectedEvent, Storage } from './storage';
 export { createAnalyticsService, DERIVED_WRITE_KEY, type AnalyticsService, type AnalyticsServiceOptions } from './analytics-service';
 export { EXPORT_KINDS, runExport, type ExportFormat, type ExportKind, type ExportOptions, type ExportOutput } from './exports';
+export { createLogger, errorFields, LOG_LEVELS, silentLogger, type Logger, type LoggerOptions, type LogLevel } from './log';
+export { MIN_ADMIN_TOKEN_LENGTH } from './startup-warnings';
 export { StorageUnavailableError, type StorageFailure } from './errors';
 export { DEFAULT_SUPPRESS_DAYS, subjectAccess, subjectErasure, type SubjectAccess, type SubjectErasure, type SubjectOptions } from './privacy';
 export { purgeExpired, type PurgeReport } from './retention';
