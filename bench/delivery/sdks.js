@@ -95,7 +95,6 @@ const spur = {
       adminToken: 'bench-admin',
       clientClock: 'trust',
       rateLimit: 0, // the tabs scenario sends 600 events from one address within seconds
-      log: () => {},
     });
     const server = await startServer(app, { port: 0, host: '127.0.0.1', storage });
     let dedupedByCollector = 0;

@@ -29,7 +29,7 @@ function setEnv(env) {
 }
 
 async function main() {
-  const { loadConfig, openStorage, createCollector, startServer } = loadCollector();
+  const { loadConfig, openStorage, createCollector, createLogger, startServer } = loadCollector();
   const env = setEnv(process.env);
   const shopPort = Number(env.SPUR_SHOP_PORT ?? 3000);
   if (!Number.isInteger(shopPort) || shopPort < 0 || shopPort > 65535) {
@@ -53,7 +53,8 @@ async function main() {
   if (config.db) fs.mkdirSync(path.dirname(path.resolve(config.db)), { recursive: true });
   const storage = await openStorage({ db: config.db });
   // ServerConfig carries every collector option under the same name (plus port, host, db).
-  const app = createCollector({ ...config, storage });
+  // JSON log lines as `spur serve` writes them (start-up warnings, 5xx, rejected requests).
+  const app = createCollector({ ...config, storage, logger: createLogger({ level: config.logLevel }) });
   const collector = await startServer(app, { port: config.port, host: config.host, storage });
   // What a browser on this machine types: localhost for any loopback or wildcard address.
   const browserHost = ['127.0.0.1', '::1', '0.0.0.0', '::'].includes(config.host) ? 'localhost' : config.host;

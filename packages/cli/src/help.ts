@@ -1,4 +1,22 @@
+import { EXPORT_PARAMETERS, type ExportKind } from '@spur/collector';
 import { SIMULATE_HELP } from './commands/simulate';
+
+// From the collector's table of export parameters, so that the help lists what is accepted.
+function exportParameterLines(): string {
+  const names: [string, ExportKind][] = [
+    ['funnel', 'funnel'],
+    ['carts', 'abandoned-carts'],
+    ['products', 'products'],
+    ['profiles', 'profiles'],
+    ['events', 'events'],
+  ];
+  return names
+    .map(([name, kind]) => {
+      const flags = EXPORT_PARAMETERS[kind].map((p) => (p.name === 'format' ? `--format ${p.values!.join('|')}` : `--${p.name}`));
+      return `  ${name.padEnd(12)} ${flags.join(' ')}`;
+    })
+    .join('\n');
+}
 
 const SERVE = `Usage: spur serve [options]
 
@@ -39,8 +57,16 @@ Options (each flag overrides the environment variable in brackets):
                          [SPUR_RETENTION_DAYS] (default: keep forever); see 'spur purge'
   --suppress-days N      after an erasure, drop events carrying the erased ids for N days
                          [SPUR_SUPPRESS_DAYS] (default 30; 0 = not at all); see 'spur privacy'
+  --log-level LEVEL      fatal | error | warn | info | debug | trace | silent [SPUR_LOG_LEVEL]
+                         (default info; debug adds a line per request)
+
+Logs: one JSON line per event on stdout (listening, warnings, rejected ingest
+requests at most once a minute per write key and origin, server errors with
+their request id, storage unavailable and back, retention purges, shutdown).
+Every answer carries X-Request-Id (a sane incoming one is kept).
 
 SIGTERM drains for up to 8 s, closes the database and exits 0 within 10 s.
+A port in use (or another listening problem) exits 1 naming the setting to change.
 `;
 
 const EXPORT = `Usage: spur export <funnel|carts|products|profiles|events> [options]
@@ -77,6 +103,13 @@ Options:
   --abandon-minutes N  minutes without cart activity before a cart counts as abandoned
                        [SPUR_ABANDON_MINUTES] (default 30; local database only)
 
+What each export takes (any other option is refused, naming it):
+${exportParameterLines()}
+
+A funnel step that no stored event matches (a misspelt event name, a path no page
+view has) is named in a warning on stderr; the export still runs.
+The database file must exist: a missing one exits 2 naming the path (SPUR_DB / --db).
+
 Examples:
   spur export funnel --by device --format csv --out funnel.csv
   spur export carts --from 2026-11-01 --to 2026-12-01 --format csv
@@ -110,7 +143,8 @@ Options:
   --suppress-days N    erase, with --db: days during which later events carrying the
                        erased ids are dropped [SPUR_SUPPRESS_DAYS] (default 30; 0 = none)
 
-Exit codes: 0 done, 1 failed (e.g. nothing stored about that id), 2 usage error.
+Exit codes: 0 done, 1 failed (e.g. nothing stored about that id), 2 usage error
+(also: no database file at --db / SPUR_DB; none is created).
 `;
 
 const PURGE = `Usage: spur purge [options]
@@ -124,6 +158,8 @@ Options:
   --db FILE            SQLite database [SPUR_DB] (default ./data/spur.db)
   --retention-days N   days to keep [SPUR_RETENTION_DAYS] (required, from 1)
   --dry-run            only count what would be purged
+
+A missing database file exits 2 naming the path; none is created.
 `;
 
 const MAIN = `spur: first-party customer tracking for webshops
@@ -144,7 +180,7 @@ Options:
 
 Environment: SPUR_PORT, SPUR_HOST, SPUR_DB, SPUR_WRITE_KEYS, SPUR_ADMIN_TOKEN,
 SPUR_CLIENT_CLOCK, SPUR_IP, SPUR_TRUST_PROXY, SPUR_COOKIE_DOMAIN, SPUR_SESSION_MINUTES,
-SPUR_ABANDON_MINUTES, SPUR_RETENTION_DAYS, SPUR_SUPPRESS_DAYS (see 'spur serve --help');
+SPUR_ABANDON_MINUTES, SPUR_RETENTION_DAYS, SPUR_SUPPRESS_DAYS, SPUR_LOG_LEVEL (see 'spur serve --help');
 SPUR_URL (see 'spur export --help').
 
 Example:

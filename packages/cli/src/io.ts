@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { openStorage, type Storage } from '@spur/collector';
 /** Where a command writes and which signals it listens to; injectable so tests run commands in-process. */
 export interface Io {
   out(text: string): void;
@@ -42,5 +43,21 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>, P 
     return parseArgs({ args, options, strict: true, allowPositionals: (allowPositionals ?? false) as P });
   } catch (err) {
     throw new UsageError((err as Error).message);
+  }
+}
+
+/**
+ * Opens the database file a command reads (export, privacy, purge). It is never created: a
+ * missing one (a typo in --db, the wrong folder) is a UsageError naming the path and the
+ * setting, where a new, empty database would answer "nothing there".
+ */
+export async function openDatabase(db: string): Promise<Storage> {
+  try {
+    return await openStorage({ db, mustExist: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new UsageError(`no database at ${db}: set SPUR_DB or --db to the collector's database file`);
+    }
+    throw err;
   }
 }

@@ -98,6 +98,11 @@ describe('spur export (database file)', () => {
       [['export', 'events', '--db', file, '--format', 'csv'], 'format of the events export'],
       [['export', 'funnel', '--db', file, '--unit', 'household'], 'unit must be one of'],
       [['export', 'funnel', '--url', 'http://127.0.0.1:9'], '--url needs the admin token'],
+      [['export', 'products', '--db', file, '--by', 'device'], 'the products export does not take --by (only funnel does); it takes --from, --to, --format'],
+      [['export', 'events', '--db', file, '--steps', 'page'], 'the events export does not take --steps'],
+      [['export', 'profiles', '--db', file, '--device', 'mobile'], "Unknown option '--device'"],
+      [['export', 'funnel', '--db', file, '--by', 'shoe_size'], 'by must be one of device, browser'],
+      [['export', 'events', '--url', 'http://127.0.0.1:9', '--token', TOKEN, '--session-minutes', '5'], '--session-minutes applies to --db'],
     ] as [string[], string][]) {
       const io = captureIo();
       expect(await main(argv, io)).toBe(2);
@@ -106,10 +111,39 @@ describe('spur export (database file)', () => {
   });
 });
 
+describe('spur export: what is not there', () => {
+  it('exits 2 for a database file that does not exist, naming it and the setting, and creates nothing', async () => {
+    const missing = join(dir, 'typo', 'spur.db');
+    for (const [argv, env] of [
+      [['export', 'events', '--db', missing], {}],
+      [['export', 'funnel'], { SPUR_DB: missing }],
+    ] as [string[], NodeJS.ProcessEnv][]) {
+      const io = captureIo(env);
+      expect(await main(argv, io)).toBe(2);
+      expect(io.stderr).toContain(`spur export: no database at ${missing}: set SPUR_DB or --db to the collector's database file`);
+      expect(io.stdout).toBe('');
+    }
+    expect(existsSync(join(dir, 'typo'))).toBe(false);
+  });
+
+  it('prints funnel warnings on stderr after the export, which still runs', async () => {
+    const io = captureIo();
+    expect(await main(['export', 'funnel', '--db', file, '--steps', 'Product Viewed,Prodcut Added,page:/nowhere', '--format', 'csv'], io)).toBe(0);
+    expect(io.stdout.split('\r\n')[1]).toBe('1,Product Viewed,3,3,,1,');
+    expect(io.stderr).toBe(
+      'spur export: warning: step 2 "Prodcut Added": no stored event has this name\n' +
+        'spur export: warning: step 3 "page:/nowhere": no page view has a path starting with /nowhere\n',
+    );
+    const clean = captureIo();
+    expect(await main(['export', 'funnel', '--db', file, '--steps', 'Product Viewed,Product Added'], clean)).toBe(0);
+    expect(clean.stderr).toBe('');
+  });
+});
+
 describe('spur export --url (a running collector)', () => {
   it('streams the export over HTTP with the admin token, and fails clearly without the right one', async () => {
     const storage = await openSqliteStorage(file);
-    const server = await startServer(createCollector({ storage, writeKeys: {}, adminToken: TOKEN, log: () => {} }), {
+    const server = await startServer(createCollector({ storage, writeKeys: {}, adminToken: TOKEN }), {
       port: 0,
       host: '127.0.0.1',
       storage,
@@ -132,6 +166,12 @@ describe('spur export --url (a running collector)', () => {
       const bad = captureIo();
       expect(await main(['export', 'funnel', '--url', server.url, '--token', TOKEN, '--window', 'soon'], bad)).toBe(1);
       expect(bad.stderr).toMatch(/answered 400: .*window/);
+
+      // The collector's warnings arrive in X-Spur-Warnings and are printed as they are locally.
+      const warned = captureIo();
+      const steps = 'Product Viewed,Produkt hinzugefügt';
+      expect(await main(['export', 'funnel', '--url', server.url, '--token', TOKEN, '--steps', steps, '--format', 'csv'], warned)).toBe(0);
+      expect(warned.stderr).toBe('spur export: warning: step 2 "Produkt hinzugefügt": no stored event has this name\n');
     } finally {
       await server.close();
     }

@@ -85,15 +85,17 @@ describe('spur privacy (database file)', () => {
     expect(JSON.parse(io.stdout)).toMatchObject({ suppressedUntil: null, counts: { suppressedIds: 0 } });
   });
 
-  it('exits 1 for an id nothing is stored about, and for a database that does not exist (creating none)', async () => {
+  it('exits 1 for an id nothing is stored about, and 2 for a database that does not exist (creating none)', async () => {
     const io = captureIo();
     expect(await main(['privacy', 'export', 'nobody', '--db', file], io)).toBe(1);
     expect(io.stderr).toContain('nothing is stored about "nobody"');
-    const missing = join(dir, 'typo.db');
-    const again = captureIo();
-    expect(await main(['privacy', 'erase', 'alice', '--yes', '--db', missing], again)).toBe(1);
-    expect(again.stderr).toContain(`no database at ${missing}`);
-    expect(existsSync(missing)).toBe(false);
+    const missing = join(dir, 'typo', 'spur.db');
+    for (const argv of [['privacy', 'erase', 'alice', '--yes', '--db', missing], ['privacy', 'export', 'alice']]) {
+      const again = captureIo({ SPUR_DB: missing });
+      expect(await main(argv, again)).toBe(2);
+      expect(again.stderr).toContain(`spur privacy: no database at ${missing}: set SPUR_DB or --db to the collector's database file`);
+    }
+    expect(existsSync(join(dir, 'typo'))).toBe(false);
   });
 
   it('exits 2 for a command line it cannot read', async () => {
@@ -118,7 +120,7 @@ describe('spur privacy (running collector)', () => {
   let server: RunningServer;
   beforeEach(async () => {
     storage = await openSqliteStorage(file);
-    server = await startServer(createCollector({ storage, writeKeys: {}, adminToken: TOKEN, log: () => {} }), { port: 0, host: '127.0.0.1', storage });
+    server = await startServer(createCollector({ storage, writeKeys: {}, adminToken: TOKEN }), { port: 0, host: '127.0.0.1', storage });
   });
   afterEach(() => server.close());
 

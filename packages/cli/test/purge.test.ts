@@ -59,7 +59,7 @@ describe('spur purge', () => {
     expect(io.stdout).toMatch(/purged 1 event and 1 rejected event/);
   });
 
-  it('exits 2 without a retention period or with a bad one, and 1 for a missing database (creating none)', async () => {
+  it('exits 2 without a retention period or with a bad one, and for a missing database (creating none)', async () => {
     for (const argv of [['purge', '--db', file], ['purge', '--db', file, '--retention-days', '0'], ['purge', '--retention-days', '1w']]) {
       const io = captureIo();
       expect(await main(argv, io)).toBe(2);
@@ -68,7 +68,8 @@ describe('spur purge', () => {
     expect(await count()).toEqual({ events: 3, rejected: 1 });
     const missing = join(dir, 'nope.db');
     const io = captureIo();
-    expect(await main(['purge', '--db', missing, '--retention-days', '30'], io)).toBe(1);
+    expect(await main(['purge', '--db', missing, '--retention-days', '30'], io)).toBe(2);
+    expect(io.stderr).toContain(`spur purge: no database at ${missing}: set SPUR_DB or --db`);
     expect(existsSync(missing)).toBe(false);
   });
 });

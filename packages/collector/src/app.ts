@@ -6,6 +6,11 @@ import type { TrustProxy } from './config';
 import { errorMiddleware, notFound } from './errors';
 import { reissueVisitorCookie } from './first-party-cookie';
 import type { IpMode } from './ip';
+import { silentLogger, type Logger } from './log';
+import { createRejectionLog } from './rejections';
+import { assignRequestIds } from './request-id';
+import { logStartupWarnings } from './startup-warnings';
+import { watchStorage } from './storage-watch';
 import { createAnalyticsService } from './analytics-service';
 import { adminGuard, ADMIN_PATHS, createAdminRouter } from './routes/admin';
 import { createExportRouter } from './routes/exports';
@@ -35,8 +40,13 @@ export interface CollectorConfig {
   now?: () => number;
   /** What is stored of the client IP. @defaultValue 'truncate' */
   ip?: IpMode;
-  /** Receives server-side failures (5xx). @defaultValue console.error */
-  log?: (message: string, err: unknown) => void;
+  /**
+   * Where the collector logs (log.ts): start-up warnings, server-side failures (5xx), ingest
+   * rejections (rate-limited), storage becoming unavailable and available again, retention
+   * purges; at debug level also each request. A pino logger fits (createLogger makes one).
+   * @defaultValue silentLogger
+   */
+  logger?: Logger;
   /**
    * Express 'trust proxy': whose X-Forwarded-For/-Proto/-Host count (client IP, https, host).
    * @defaultValue unset: false when standalone; when mounted in another Express app, that app's
@@ -80,6 +90,8 @@ export interface CollectorConfig {
 
 export function createCollector(config: CollectorConfig): Express {
   const { storage } = config;
+  const logger = config.logger ?? silentLogger;
+  logStartupWarnings(config, logger);
   const app = express();
   app.disable('x-powered-by');
   // API answers are not cacheable by ETag; /spur.js sets its own strong ETag.
@@ -105,7 +117,7 @@ export function createCollector(config: CollectorConfig): Express {
       days: config.retentionDays,
       now: config.now,
       onPurge: config.onPurge,
-      log: config.log ?? ((message, err) => console.error(message, err)),
+      logger,
     });
   }
   const keyring = createKeyring(config.writeKeys);
@@ -118,6 +130,8 @@ export function createCollector(config: CollectorConfig): Express {
     gpc: config.gpc ?? 'honor',
     now,
   });
+  // Before everything: each answer carries its X-Request-Id, also the fast path's.
+  app.use(assignRequestIds(logger));
   app.use(createHealthRouter({ storage })); // first: liveness depends on nothing below
   // Plain ingest requests are answered here, past none of the middleware below (routes/ingest.ts).
   // The limits come before it: a request over them costs one Map lookup and no body read.
@@ -137,6 +151,12 @@ export function createCollector(config: CollectorConfig): Express {
   app.use((req) => {
     throw notFound(`no route for ${req.method} ${req.path}`);
   });
-  app.use(errorMiddleware(config.log ?? ((message, err) => console.error(message, err))));
+  app.use(
+    errorMiddleware({
+      logger,
+      rejections: createRejectionLog({ logger, now }),
+      storage: watchStorage({ storage, logger, now }),
+    }),
+  );
   return app;
 }

@@ -2,6 +2,7 @@
 // throw with a message naming the variable and flag, so a typo fails at start, not at 3 a.m.
 import { isIP } from 'node:net';
 import type { IpMode } from './ip';
+import { LOG_LEVELS, type LogLevel } from './log';
 import type { GpcMode } from './routes/ingest';
 import { DEFAULT_RATE_LIMIT, WRITE_KEY_FACTOR, type RateLimits } from './rate-limit';
 import type { ClientClock } from './stored-event';
@@ -30,6 +31,8 @@ export interface ServerConfig {
   retentionDays?: number;
   /** Days after an erasure during which events carrying the erased ids are not stored; 0 = none. */
   suppressDays: number;
+  /** Lines below this level are not logged (`spur serve`, the demo). */
+  logLevel: LogLevel;
 }
 
 /**
@@ -56,6 +59,7 @@ const SETTINGS = {
   gpc: 'SPUR_GPC',
   'retention-days': 'SPUR_RETENTION_DAYS',
   'suppress-days': 'SPUR_SUPPRESS_DAYS',
+  'log-level': 'SPUR_LOG_LEVEL',
 } as const;
 
 type Flag = keyof typeof SETTINGS;
@@ -158,7 +162,8 @@ export function parseRateLimit(text: string): RateLimits {
  * back, and rejected events received that long ago, are purged at start and then daily.
  * SPUR_SUPPRESS_DAYS (30): after an erasure (DELETE /v1/privacy/subjects/:id), events carrying
  * the erased ids are not stored for this many days (0: not at all), so that a client's resend
- * cannot bring them back. Flags of the same name win over env.
+ * cannot bring them back. SPUR_LOG_LEVEL (info): fatal, error, warn, info, debug, trace or silent.
+ * Flags of the same name win over env.
  */
 export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<string, string>> = {}): ServerConfig {
   const get = (flag: Flag): string | undefined => {
@@ -203,5 +208,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<string,
     gpc: oneOf(get('gpc') ?? 'honor', ['honor', 'ignore'] as const, 'gpc'),
     ...(retentionDays !== undefined && { retentionDays }),
     suppressDays: days('suppress-days', 0) ?? 30,
+    logLevel: oneOf(get('log-level') ?? 'info', LOG_LEVELS, 'log-level'),
   };
 }

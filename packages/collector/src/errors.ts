@@ -1,6 +1,10 @@
 // Error classes that carry an HTTP status, and the one middleware that turns any error into the
 // JSON shape of the contract: `{ "error": { "code", "message" } }`, never a stack trace.
 import type { ErrorRequestHandler } from 'express';
+import { errorFields, requestFields, type Logger } from './log';
+import type { Rejection, RejectionLog } from './rejections';
+import { requestIdOf } from './request-id';
+import type { StorageWatch } from './storage-watch';
 
 /** An error whose message is safe to show to the client. */
 export class HttpError extends Error {
@@ -9,6 +13,8 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly headers: Record<string, string> = {},
+    /** Set on ingest 401/403: what the rejection log needs (rejections.ts). */
+    readonly rejection?: Rejection,
   ) {
     super(message);
     this.name = 'HttpError';
@@ -17,8 +23,8 @@ export class HttpError extends Error {
 
 export const badRequest = (message: string, code = 'bad_request') => new HttpError(400, code, message);
 export const payloadTooLarge = (message: string, code = 'payload_too_large') => new HttpError(413, code, message);
-export const unauthorized = (message: string) => new HttpError(401, 'unauthorized', message);
-export const forbidden = (message: string) => new HttpError(403, 'forbidden', message);
+export const unauthorized = (message: string, rejection?: Rejection) => new HttpError(401, 'unauthorized', message, {}, rejection);
+export const forbidden = (message: string, rejection?: Rejection) => new HttpError(403, 'forbidden', message, {}, rejection);
 export const notFound = (message: string) => new HttpError(404, 'not_found', message);
 export const methodNotAllowed = (allow: string) =>
   new HttpError(405, 'method_not_allowed', `use ${allow}`, { Allow: allow });
@@ -79,12 +85,36 @@ function toHttpError(err: unknown): HttpError | null {
   return null;
 }
 
-/** The single error middleware. `log` sees server-side failures (5xx), not client mistakes. */
-export function errorMiddleware(log: (message: string, err: unknown) => void): ErrorRequestHandler {
-  return (err, _req, res, next) => {
-    if (res.headersSent) return next(err);
-    const http = toHttpError(err) ?? new HttpError(500, 'internal', 'internal error');
-    if (http.status >= 500) log(`spur collector: ${http.code}`, err);
-    res.status(http.status).set(http.headers).json({ error: { code: http.code, message: http.message } });
+export interface ErrorMiddlewareDeps {
+  logger: Logger;
+  /** Logs ingest rejections, at most one line per write key and origin per minute. */
+  rejections: RejectionLog;
+  /** Logs storage becoming unavailable and available again. */
+  storage: StorageWatch;
+}
+
+/**
+ * The single error middleware. Server-side failures (5xx) are logged with the request's id,
+ * method and path; the stack only for unexpected errors or at debug level. Ingest rejections go
+ * to the rate-limited rejection log; other client mistakes are logged at debug level only.
+ */
+export function errorMiddleware(deps: ErrorMiddlewareDeps): ErrorRequestHandler {
+  const { logger } = deps;
+  return (err, req, res, _next) => {
+    const fields = requestFields(req, requestIdOf(res));
+    if (res.headersSent) {
+      // A streamed answer failed midway: a status can no longer say so; a cut connection does.
+      logger.error({ ...fields, ...errorFields(err, true) }, 'answer failed after it started');
+      if (!res.destroyed) res.destroy();
+      return;
+    }
+    const http = toHttpError(err);
+    const answer = http ?? new HttpError(500, 'internal', 'internal error');
+    if (err instanceof StorageUnavailableError) deps.storage.failed(err, fields);
+    else if (!http) logger.error({ ...fields, code: answer.code, ...errorFields(err, true) }, 'internal error');
+    else if (http.status >= 500) logger.error({ ...fields, code: http.code, ...errorFields(err, logger.isLevelEnabled('debug')) }, 'server error');
+    else if (http.rejection) deps.rejections.record(http.rejection, { ...fields, origin: req.get('origin') });
+    else if (logger.isLevelEnabled('debug')) logger.debug({ ...fields, status: http.status, code: http.code, message: http.message }, 'request refused');
+    res.status(answer.status).set(answer.headers).json({ error: { code: answer.code, message: answer.message } });
   };
 }

@@ -1,8 +1,10 @@
-// The exports of the admin API and of `spur export`: one parser for their parameters (the HTTP
-// query string and the command's flags share names) and one producer of their text, streamed in
-// chunks so that neither the route nor the command holds a large export in memory.
+// The exports of the admin API and of `spur export`: their parameters are checked against one
+// table (export-params.ts; the HTTP query string and the command's flags share names), and one
+// producer writes their text, streamed in chunks so that neither the route nor the command holds
+// a large export in memory.
 import {
   chunked,
+  funnelWarnings,
   toCsv,
   toJsonArray,
   toNdjson,
@@ -11,27 +13,17 @@ import {
   type CustomerStats,
   type FunnelResult,
   type FunnelStepRow,
-  type FunnelUnit,
   type ProductStats,
-  type SessionAttribute,
 } from './analytics';
 import { createAnalyticsService, type AnalyticsService, type AnalyticsServiceOptions } from './analytics-service';
 import { badRequest } from './errors';
+import { EXPORT_KINDS, parseExportParams, type ExportFormat, type ExportKind } from './export-params';
 import type { Storage } from './storage/types';
 
-export const EXPORT_KINDS = ['funnel', 'abandoned-carts', 'products', 'profiles', 'events'] as const;
-export type ExportKind = (typeof EXPORT_KINDS)[number];
-export type ExportFormat = 'json' | 'csv' | 'ndjson';
+export { EXPORT_KINDS, type ExportFormat, type ExportKind } from './export-params';
 
-const FORMATS: Record<ExportKind, readonly ExportFormat[]> = {
-  funnel: ['json', 'csv'],
-  'abandoned-carts': ['json', 'csv', 'ndjson'],
-  products: ['json', 'csv', 'ndjson'],
-  profiles: ['json', 'csv', 'ndjson'],
-  events: ['ndjson'],
-};
-
-const DEFAULT_STEPS = ['Product Viewed', 'Product Added', 'Checkout Started', 'Order Completed'];
+/** The answer header that carries an export's warnings (as a JSON array of strings). */
+export const WARNINGS_HEADER = 'X-Spur-Warnings';
 
 const CONTENT_TYPES: Record<ExportFormat, string> = {
   json: 'application/json; charset=utf-8',
@@ -48,6 +40,11 @@ export interface ExportOutput {
   filename: string;
   /** Data rows to come, when known before streaming (the events export). */
   totalRows?: number;
+  /**
+   * What the caller should know about the answer, e.g. a funnel step no stored event matches.
+   * JSON funnels carry them in the body too; the route sends them in WARNINGS_HEADER.
+   */
+  warnings: string[];
   chunks: AsyncIterable<string>;
 }
 
@@ -57,40 +54,6 @@ export interface ExportOptions extends AnalyticsServiceOptions {
 }
 
 type Query = Record<string, unknown>;
-
-function text(query: Query, name: string): string | undefined {
-  const value = query[name];
-  if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string') throw badRequest(`${name} must be given once`, 'invalid_query');
-  return value;
-}
-
-/** An ISO 8601 date (midnight UTC) or date-time with a zone, as epoch ms. */
-export function parseTime(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const ok = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/.test(value);
-  const ms = ok ? Date.parse(value) : NaN;
-  if (!Number.isFinite(ms)) {
-    throw badRequest(`${name} must be an ISO 8601 date or time with a zone, e.g. 2026-11-01 or 2026-11-01T12:00:00Z (got ${JSON.stringify(value)})`, 'invalid_query');
-  }
-  return ms;
-}
-
-function range(query: Query) {
-  const from = parseTime(text(query, 'from'), 'from');
-  const to = parseTime(text(query, 'to'), 'to');
-  if (from !== undefined && to !== undefined && !(from < to)) throw badRequest('from must be before to', 'invalid_query');
-  return { from, to };
-}
-
-function format(kind: ExportKind, query: Query): ExportFormat {
-  const allowed = FORMATS[kind];
-  const value = text(query, 'format') ?? allowed[0];
-  if (!(allowed as readonly string[]).includes(value)) {
-    throw badRequest(`format of the ${kind} export must be one of ${allowed.join(', ')}`, 'invalid_query');
-  }
-  return value as ExportFormat;
-}
 
 const STEP_COLUMNS: (keyof FunnelStepRow)[] = [
   'step',
@@ -182,47 +145,32 @@ async function* eventPages(storage: Storage, from: number | undefined, to: numbe
   }
 }
 
-function steps(query: Query): string[] {
-  const value = text(query, 'steps');
-  if (value === undefined) return DEFAULT_STEPS;
-  return value.split(',').map((s) => s.trim());
-}
-
 /**
- * Validates `query` (400 HttpError naming the parameter) and produces the export. Abandoned carts
- * are detected, and their Cart Abandoned events recorded, up to now before any export.
+ * Validates `query` against the export's parameters (export-params.ts; a 400 HttpError naming the
+ * parameter) and produces the export. Abandoned carts are detected, and their Cart Abandoned
+ * events recorded, up to now before any export.
  */
 export async function runExport(storage: Storage, kind: ExportKind, query: Query, options: ExportOptions = {}): Promise<ExportOutput> {
   if (!EXPORT_KINDS.includes(kind)) throw badRequest(`unknown export ${JSON.stringify(kind)}: one of ${EXPORT_KINDS.join(', ')}`);
-  const fmt = format(kind, query);
-  const { from, to } = range(query);
-  const out = (chunks: AsyncIterable<string>, totalRows?: number): ExportOutput => ({
+  const { format: fmt, from, to, funnel } = parseExportParams(kind, query);
+  const out = (chunks: AsyncIterable<string>, totalRows?: number, warnings: string[] = []): ExportOutput => ({
     contentType: CONTENT_TYPES[fmt],
     filename: `spur-${kind}.${fmt}`,
     chunks,
+    warnings,
     ...(totalRows !== undefined && { totalRows }),
   });
 
   if (kind === 'events') return out(eventPages(storage, from, to), await storage.countEvents({ from, to }));
 
-  const funnelQuery =
-    kind === 'funnel'
-      ? {
-          steps: steps(query),
-          unit: text(query, 'unit') as FunnelUnit | undefined,
-          window: text(query, 'window'),
-          by: text(query, 'by') as SessionAttribute | undefined,
-          from,
-          to,
-        }
-      : undefined;
   const service = options.analytics ?? createAnalyticsService(storage, options);
   const analytics = await service.refresh();
   const asOf = (options.now ?? Date.now)();
   switch (kind) {
     case 'funnel': {
-      const result = analytics.funnel(funnelQuery!);
-      return out(asAsync(fmt === 'csv' ? funnelCsv(result) : [JSON.stringify(result)]));
+      const result = analytics.funnel(funnel!);
+      const warnings = funnelWarnings(analytics.table.view(), funnel!.steps);
+      return out(asAsync(fmt === 'csv' ? funnelCsv(result) : [JSON.stringify({ ...result, warnings })]), undefined, warnings);
     }
     case 'abandoned-carts':
       return out(asAsync(rowsAs(analytics.abandonedCarts({ asOf, from, to }), fmt, CART_COLUMNS)));
@@ -231,4 +179,12 @@ export async function runExport(storage: Storage, kind: ExportKind, query: Query
     default:
       return out(asAsync(rowsAs(analytics.customers({ from, to }), fmt, PROFILE_COLUMNS)));
   }
+}
+
+/**
+ * Warnings as a header value: a JSON array, with every character outside printable ASCII
+ * escaped, since a header carries no more (JSON.parse reads it back).
+ */
+export function warningsHeader(warnings: readonly string[]): string {
+  return JSON.stringify(warnings).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

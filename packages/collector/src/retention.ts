@@ -4,6 +4,8 @@
 // generation, so that every analytics cache on the database starts over without them.
 // Identity links and aliases stay: they hold no behaviour, only which ids are one person, and
 // they keep a returning device stitched to its customer; an erasure request removes them.
+import { StorageUnavailableError } from './errors';
+import { errorFields, silentLogger, type Logger } from './log';
 import type { PurgeCounts, Storage } from './storage/types';
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
@@ -41,8 +43,8 @@ export interface RetentionOptions {
   intervalMs?: number;
   /** Receives the outcome of each run. */
   onPurge?: (report: PurgeReport) => void;
-  /** Receives a failed run's error (the next run tries again). */
-  log?: (message: string, err: unknown) => void;
+  /** Each run's outcome at info level, a failed run at error level (the next run tries again). @defaultValue silentLogger */
+  logger?: Logger;
 }
 
 export interface RetentionJob {
@@ -56,6 +58,7 @@ export interface RetentionJob {
  * collector restarted more often than daily still purges.
  */
 export function startRetention(options: RetentionOptions): RetentionJob {
+  const logger = options.logger ?? silentLogger;
   let running: Promise<PurgeReport | undefined> | undefined;
   const run = () => {
     running ??= (async () => {
@@ -63,11 +66,17 @@ export function startRetention(options: RetentionOptions): RetentionJob {
       try {
         report = await purgeExpired(options.storage, { days: options.days, now: options.now });
       } catch (err) {
-        options.log?.('spur collector: retention purge failed', err);
+        // A storage failure (full disk, locked) is explained by its reason; anything else needs its stack.
+        const stack = !(err instanceof StorageUnavailableError) || logger.isLevelEnabled('debug');
+        logger.error({ days: options.days, ...errorFields(err, stack) }, 'retention purge failed');
       }
       // Cleared before anyone hears of the outcome: a run asked for from then on is a new one.
       running = undefined;
-      if (report) options.onPurge?.(report);
+      if (report) {
+        const { events, rejectedEvents, before } = report;
+        logger.info({ days: options.days, before, events, rejectedEvents }, `retention purge: ${events} events and ${rejectedEvents} rejected events from before ${before}`);
+        options.onPurge?.(report);
+      }
       return report;
     })();
     return running;

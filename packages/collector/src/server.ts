@@ -5,8 +5,11 @@ import type { AddressInfo } from 'node:net';
 import type { Storage } from './storage/types';
 
 export interface RunningServer {
-  /** Base URL to reach the server, e.g. http://127.0.0.1:8080. */
+  /** Base URL to reach the server, e.g. http://127.0.0.1:8080 (loopback for a wildcard host). */
   url: string;
+  /** The address the socket is bound to, e.g. 0.0.0.0, 127.0.0.1 or ::. */
+  address: string;
+  /** The port bound: the one chosen by the system for port 0. */
   port: number;
   /**
    * Stops accepting connections, lets in-flight requests finish (idle keep-alive sockets are
@@ -72,11 +75,27 @@ export function startServer(app: RequestListener, opts: StartOptions): Promise<R
   }
 
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (err: NodeJS.ErrnoException) => reject(listenError(err, host, opts.port));
+    server.once('error', failed);
     server.listen(opts.port, host, () => {
-      server.off('error', reject);
-      const { port } = server.address() as AddressInfo;
-      resolve({ url: `http://${urlHost(host)}:${port}`, port, close });
+      server.off('error', failed);
+      const { address, port } = server.address() as AddressInfo;
+      resolve({ url: `http://${urlHost(host)}:${port}`, address, port, close });
     });
   });
+}
+
+// What listen's errors mean for whoever configured host and port; the code stays on the error.
+const LISTEN_ERRORS: Record<string, (where: string) => string> = {
+  EADDRINUSE: (where) => `cannot listen on ${where}: the port is already in use`,
+  EACCES: (where) => `cannot listen on ${where}: not permitted (ports below 1024 need privileges)`,
+  EADDRNOTAVAIL: (where) => `cannot listen on ${where}: the address is not one of this machine's`,
+  ENOTFOUND: (where) => `cannot listen on ${where}: the host name does not resolve`,
+};
+
+function listenError(err: NodeJS.ErrnoException, host: string, port: number): Error {
+  const explain = err.code === undefined ? undefined : LISTEN_ERRORS[err.code];
+  if (!explain) return err;
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return Object.assign(new Error(explain(where), { cause: err }), { code: err.code });
 }

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { ADMIN_TOKEN, WRITE_KEY, bearer, track, useFixtures } from './helpers';
+import { captureLogs } from './log-capture';
 
 const fx = useFixtures();
 
@@ -39,13 +40,15 @@ describe('createCollector', () => {
   });
 
   it('reports unexpected failures as 500 JSON without details, and logs them', async () => {
-    const logged: unknown[] = [];
+    const logs = captureLogs();
     const { storage: real } = await fx.collector();
     const broken = { ...real, getProfile: async () => Promise.reject(new TypeError('secret internals')) };
-    const { app } = await fx.collector({ storage: broken, log: (_m, err) => logged.push(err) });
+    const { app } = await fx.collector({ storage: broken, logger: logs.logger });
     const res = await request(app).get('/v1/profiles/A').set('Authorization', bearer(ADMIN_TOKEN));
     expect(res.status).toBe(500);
     expect(res.body).toEqual({ error: { code: 'internal', message: 'internal error' } });
-    expect(logged).toHaveLength(1);
+    expect(logs.lines().filter((l) => l.level === 'error')).toEqual([
+      expect.objectContaining({ msg: 'internal error', code: 'internal', error: expect.objectContaining({ message: 'secret internals' }) }),
+    ]);
   });
 });

@@ -47,6 +47,7 @@ describe('loadConfig', () => {
       rateLimit: { perIp: 50, perWriteKey: 500 },
       gpc: 'honor',
       suppressDays: 30,
+      logLevel: 'info',
     });
   });
 
@@ -67,6 +68,7 @@ describe('loadConfig', () => {
       SPUR_GPC: 'ignore',
       SPUR_RETENTION_DAYS: '90',
       SPUR_SUPPRESS_DAYS: '0',
+      SPUR_LOG_LEVEL: 'debug',
     });
     expect(config).toEqual({
       port: 9000,
@@ -84,7 +86,13 @@ describe('loadConfig', () => {
       gpc: 'ignore',
       retentionDays: 90,
       suppressDays: 0,
+      logLevel: 'debug',
     });
+  });
+
+  it('refuses a log level pino does not know, naming the setting', () => {
+    expect(() => loadConfig({ SPUR_LOG_LEVEL: 'verbose' })).toThrow(/SPUR_LOG_LEVEL \/ --log-level "verbose": expected one of fatal, error, warn, info, debug, trace, silent/);
+    expect(loadConfig({ SPUR_LOG_LEVEL: 'debug' }, { 'log-level': 'warn' }).logLevel).toBe('warn');
   });
 
   it('refuses retention and suppression periods that are not whole days (retention at least 1)', () => {

@@ -161,7 +161,7 @@ describe('first-party spur_aid re-issue', () => {
       shop.get('/', (_req, res) => {
         res.send('<script async src="/spur/spur.js" data-write-key="wk_shop"></script>');
       });
-      shop.use('/spur', createCollector({ storage, writeKeys: WRITE_KEYS, adminToken: ADMIN_TOKEN, now: () => NOW, log: () => {} }));
+      shop.use('/spur', createCollector({ storage, writeKeys: WRITE_KEYS, adminToken: ADMIN_TOKEN, now: () => NOW }));
       return { shop, storage };
     }
 

@@ -49,7 +49,6 @@ export function useFixtures() {
       writeKeys: WRITE_KEYS,
       adminToken: ADMIN_TOKEN,
       now: () => NOW,
-      log: () => {},
       ...config,
       storage: store,
     });

@@ -5,9 +5,18 @@ describe('@spur/collector exports', () => {
   it('exports exactly the documented runtime values', () => {
     expect(Object.keys(collector).sort()).toEqual(
       [
+        'ALL_EXPORT_PARAMETERS',
         'DEFAULT_SUPPRESS_DAYS',
         'DERIVED_WRITE_KEY',
         'EXPORT_KINDS',
+        'EXPORT_PARAMETERS',
+        'LOG_LEVELS',
+        'MIN_ADMIN_TOKEN_LENGTH',
+        'WARNINGS_HEADER',
+        'checkExportParameters',
+        'createLogger',
+        'errorFields',
+        'silentLogger',
         'StorageUnavailableError',
         'createAnalyticsService',
         'createCollector',

@@ -95,7 +95,10 @@ describe('startServer', () => {
     const server = await startServer(app, { port: 0, host: '127.0.0.1', storage });
     fx.cleanup(() => server.close());
     const other = await fx.storage();
-    await expect(startServer(app, { port: server.port, host: '127.0.0.1', storage: other })).rejects.toThrow(/EADDRINUSE/);
+    await expect(startServer(app, { port: server.port, host: '127.0.0.1', storage: other })).rejects.toMatchObject({
+      code: 'EADDRINUSE',
+      message: `cannot listen on 127.0.0.1:${server.port}: the port is already in use`,
+    });
   });
 
   it('gives a connectable URL when listening on all interfaces', async () => {

@@ -1,7 +1,7 @@
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { openStorage, runExport, type ExportKind } from '@spur/collector';
-import { parseFlags, UsageError, type Io } from '../io';
+import { ALL_EXPORT_PARAMETERS, checkExportParameters, runExport, WARNINGS_HEADER, type ExportKind } from '@spur/collector';
+import { openDatabase, parseFlags, UsageError, type Io } from '../io';
 import { createProgress } from '../progress';
 
 // The command's names for the exports; the HTTP route names carts `abandoned-carts`.
@@ -14,24 +14,21 @@ const KINDS: Record<string, ExportKind> = {
   events: 'events',
 };
 
-const options = {
+// The command's own options; the export parameters come from the collector's table
+// (EXPORT_PARAMETERS), so that the command takes exactly what the HTTP API takes.
+const COMMAND_OPTIONS = {
   db: { type: 'string' },
   url: { type: 'string' },
   token: { type: 'string' },
   out: { type: 'string', short: 'o' },
-  from: { type: 'string' },
-  to: { type: 'string' },
-  format: { type: 'string' },
-  steps: { type: 'string' },
-  unit: { type: 'string' },
-  window: { type: 'string' },
-  by: { type: 'string' },
   'abandon-minutes': { type: 'string' },
   'session-minutes': { type: 'string' },
 } as const;
 
-// Flags passed on as export parameters, under the names of the HTTP query string.
-const PARAMS = ['from', 'to', 'format', 'steps', 'unit', 'window', 'by'] as const;
+const options = {
+  ...Object.fromEntries(ALL_EXPORT_PARAMETERS.map((name) => [name, { type: 'string' }])),
+  ...COMMAND_OPTIONS,
+} as Record<string, { type: 'string'; short?: string }>;
 
 /** Where the export goes: stdout, or a file that appears only once it is complete. */
 interface Sink {
@@ -108,6 +105,7 @@ async function remoteExport(url: string, token: string, kind: ExportKind, params
     throw Object.assign(new Error(`${url} answered ${res.status}: ${message}`), { status: res.status });
   }
   const total = Number(res.headers.get('x-spur-total-rows') ?? NaN);
+  const warnings = parseWarnings(res.headers.get(WARNINGS_HEADER));
   const body = res.body as unknown as AsyncIterable<Uint8Array>;
   async function* chunks() {
     const decoder = new TextDecoder();
@@ -118,7 +116,19 @@ async function remoteExport(url: string, token: string, kind: ExportKind, params
     const rest = decoder.decode();
     if (rest) yield rest;
   }
-  return { chunks: chunks(), totalRows: Number.isFinite(total) ? total : undefined };
+  return { chunks: chunks(), totalRows: Number.isFinite(total) ? total : undefined, warnings };
+}
+
+// The collector's warnings header: a JSON array of strings (shown as it came if it is not one).
+function parseWarnings(header: string | null): string[] {
+  if (header === null) return [];
+  try {
+    const list: unknown = JSON.parse(header);
+    if (Array.isArray(list)) return list.map(String);
+  } catch {
+    // fall through: not JSON
+  }
+  return [header];
 }
 
 /**
@@ -127,45 +137,53 @@ async function remoteExport(url: string, token: string, kind: ExportKind, params
  */
 export async function exportCommand(args: string[], io: Io): Promise<number> {
   const parsed = parseFlags(args, options, true);
-  const { values, positionals } = parsed;
+  const { positionals } = parsed;
+  const values = parsed.values as Record<string, string | undefined>;
   if (positionals.length !== 1) throw new UsageError(`expected one of ${Object.keys(KINDS).join(', ')}`);
   const kind = KINDS[positionals[0]];
   if (!kind) throw new UsageError(`unknown export '${positionals[0]}': expected one of ${Object.keys(KINDS).join(', ')}`);
 
+  const given = ALL_EXPORT_PARAMETERS.filter((name) => values[name] !== undefined);
+  try {
+    checkExportParameters(kind, given, (name) => `--${name}`);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
   const params = new URLSearchParams();
-  for (const name of PARAMS) if (values[name] !== undefined) params.set(name, values[name]!);
+  for (const name of given) params.set(name, values[name]!);
   const url = values.url ?? io.env.SPUR_URL;
   const token = values.token ?? io.env.SPUR_ADMIN_TOKEN;
   if (values.url && values.db) throw new UsageError('give --db or --url, not both');
 
   let chunks: AsyncIterable<string>;
   let total: number | undefined;
+  let warnings: string[];
   let close = async () => undefined as void;
   if (url && !values.db) {
     if (!token) throw new UsageError('--url needs the admin token: --token or SPUR_ADMIN_TOKEN');
+    for (const flag of ['abandon-minutes', 'session-minutes']) {
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} applies to --db; the collector uses its own setting`);
+    }
     try {
-      ({ chunks, totalRows: total } = await remoteExport(url, token, kind, params));
+      ({ chunks, totalRows: total, warnings } = await remoteExport(url, token, kind, params));
     } catch (err) {
       io.err(`spur export: ${(err as Error).message}\n`);
       return 1;
     }
   } else {
-    const db = values.db ?? io.env.SPUR_DB ?? './data/spur.db';
-    const storage = await openStorage({ db });
-    close = () => storage.close();
     const minutes = (flag: 'abandon-minutes' | 'session-minutes', env: string) => {
       const text = values[flag] ?? io.env[env];
       if (text === undefined) return undefined;
       if (!/^[1-9]\d{0,6}$/.test(text)) throw new UsageError(`--${flag} / ${env} must be a positive number of minutes`);
       return Number(text);
     };
+    const abandonMinutes = minutes('abandon-minutes', 'SPUR_ABANDON_MINUTES');
+    const sessionMinutes = minutes('session-minutes', 'SPUR_SESSION_MINUTES');
+    const storage = await openDatabase(values.db ?? io.env.SPUR_DB ?? './data/spur.db');
+    close = () => storage.close();
     try {
-      const output = await runExport(storage, kind, Object.fromEntries(params), {
-        abandonMinutes: minutes('abandon-minutes', 'SPUR_ABANDON_MINUTES'),
-        sessionMinutes: minutes('session-minutes', 'SPUR_SESSION_MINUTES'),
-      });
-      chunks = output.chunks;
-      total = output.totalRows;
+      const output = await runExport(storage, kind, Object.fromEntries(params), { abandonMinutes, sessionMinutes });
+      ({ chunks, totalRows: total, warnings } = output);
     } catch (err) {
       await close();
       if ((err as { status?: number }).status === 400) throw new UsageError((err as Error).message);
@@ -192,5 +210,7 @@ export async function exportCommand(args: string[], io: Io): Promise<number> {
   progress.end();
   await close();
   if (values.out) io.err(`spur export: wrote ${progress.summary()} to ${values.out}\n`);
+  // Last, where they are seen: the export is complete, but maybe not what was meant.
+  for (const warning of warnings) io.err(`spur export: warning: ${warning}\n`);
   return 0;
 }

@@ -1,7 +1,7 @@
-import { createWriteStream, existsSync, renameSync, rmSync } from 'node:fs';
+import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { DEFAULT_SUPPRESS_DAYS, openStorage, subjectAccess, subjectErasure, type Storage, type SubjectErasure } from '@spur/collector';
-import { parseFlags, UsageError, type Io } from '../io';
+import { DEFAULT_SUPPRESS_DAYS, subjectAccess, subjectErasure, type Storage, type SubjectErasure } from '@spur/collector';
+import { openDatabase, parseFlags, UsageError, type Io } from '../io';
 
 const options = {
   db: { type: 'string' },
@@ -49,15 +49,10 @@ async function call(t: { url: string; token: string }, method: 'GET' | 'DELETE',
   throw new Failure(`${t.url} answered ${res.status}: ${message}`);
 }
 
-// Opens the database file; never creates one (a typo in --db must not answer "unknown subject").
-async function open(db: string): Promise<Storage> {
-  if (db !== ':memory:' && !existsSync(db)) throw new Failure(`no database at ${db} (--db or SPUR_DB)`);
-  return openStorage({ db });
-}
-
-// The collector's 404 / 409 (HttpError) are failures to report, not crashes.
+// The collector's 404 / 409 (HttpError) are failures to report, not crashes. The file is never
+// created: a typo in --db must not answer "unknown subject" (openDatabase).
 async function local<T>(db: string, work: (storage: Storage) => Promise<T>): Promise<T> {
-  const storage = await open(db);
+  const storage = await openDatabase(db);
   try {
     return await work(storage);
   } catch (err) {

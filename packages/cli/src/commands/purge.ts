@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import { openStorage, purgeExpired } from '@spur/collector';
-import { parseFlags, UsageError, type Io } from '../io';
+import { purgeExpired } from '@spur/collector';
+import { openDatabase, parseFlags, UsageError, type Io } from '../io';
 
 const options = {
   db: { type: 'string' },
@@ -22,12 +21,7 @@ export async function purge(args: string[], io: Io): Promise<number> {
     throw new UsageError(`--retention-days / SPUR_RETENTION_DAYS "${text}" must be a whole number of days from 1`);
   }
   const days = Number(text);
-  const db = values.db ?? io.env.SPUR_DB ?? './data/spur.db';
-  if (!existsSync(db)) {
-    io.err(`spur purge: no database at ${db} (--db or SPUR_DB)\n`);
-    return 1;
-  }
-  const storage = await openStorage({ db });
+  const storage = await openDatabase(values.db ?? io.env.SPUR_DB ?? './data/spur.db');
   try {
     const dryRun = values['dry-run'] ?? false;
     const report = await purgeExpired(storage, { days, dryRun });

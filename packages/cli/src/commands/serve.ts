@@ -1,4 +1,4 @@
-import { createCollector, loadConfig, openStorage, startServer } from '@spur/collector';
+import { createCollector, createLogger, errorFields, loadConfig, openStorage, startServer, type Logger, type RunningServer } from '@spur/collector';
 import { parseFlags, UsageError, type Io } from '../io';
 
 /** SIGTERM to exit, at most: in-flight requests finish, the database closes. */
@@ -25,7 +25,27 @@ const options = {
   'retention-days': { type: 'string' },
   'suppress-days': { type: 'string' },
   gpc: { type: 'string' },
+  'log-level': { type: 'string' },
 } as const;
+
+// Which setting to change when listening fails; startServer's message says what went wrong.
+const LISTEN_SETTINGS: Record<string, string> = {
+  EADDRINUSE: 'choose another port with SPUR_PORT / --port (0 = any free port)',
+  EACCES: 'choose a port from 1024 with SPUR_PORT / --port (0 = any free port)',
+  EADDRNOTAVAIL: "set SPUR_HOST / --host to an address of this machine (0.0.0.0 = all, 127.0.0.1 = this machine only)",
+  ENOTFOUND: 'set SPUR_HOST / --host to an address of this machine (0.0.0.0 = all, 127.0.0.1 = this machine only)',
+};
+
+function wildcard(address: string): boolean {
+  return address === '0.0.0.0' || address === '::';
+}
+
+/** The listening line: where the socket is bound and, for a wildcard address, the URL to try. */
+function logListening(logger: Logger, server: RunningServer, db: string): void {
+  const fields = { url: server.url, address: server.address, port: server.port, db };
+  const bound = wildcard(server.address) ? `; bound to ${server.address}:${server.port}, every interface` : '';
+  logger.info(fields, `listening on ${server.url} (database ${db}${bound})`);
+}
 
 /** `spur serve`: runs the collector until SIGTERM or SIGINT, then drains and closes the database. */
 export async function serve(args: string[], io: Io): Promise<number> {
@@ -36,39 +56,50 @@ export async function serve(args: string[], io: Io): Promise<number> {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  if (Object.keys(config.writeKeys).length === 0) {
-    io.err('spur serve: warning: no write keys configured (SPUR_WRITE_KEYS or --write-keys); every ingest request will get 401\n');
-  }
-  if (!config.adminToken) {
-    io.err('spur serve: warning: no admin token (SPUR_ADMIN_TOKEN or --admin-token); the admin API answers 401\n');
-  }
+  // One JSON line per event on stdout (log.ts); nothing per request below debug level.
+  const logger = createLogger({ level: config.logLevel, destination: { write: (line) => io.out(line) } });
 
-  const storage = await openStorage({ db: config.db });
-  // ServerConfig carries every collector option under the same name (plus port, host, db).
-  const app = createCollector({
-    ...config,
-    storage,
-    onPurge: (r) => io.out(`spur serve: retention: purged ${r.events} events and ${r.rejectedEvents} rejected events from before ${r.before}\n`),
-  });
-  const server = await startServer(app, { port: config.port, host: config.host, storage, drainTimeoutMs: DRAIN_TIMEOUT_MS });
-  io.out(`spur collector listening on ${server.url} (database ${config.db})\n`);
+  let storage;
+  try {
+    storage = await openStorage({ db: config.db });
+  } catch (err) {
+    logger.fatal({ db: config.db, ...errorFields(err, false) }, `${(err as Error).message} (SPUR_DB / --db)`);
+    return 1;
+  }
+  // ServerConfig carries every collector option under the same name (plus port, host, db); the
+  // collector logs the start-up warnings (write keys, admin token) itself.
+  const app = createCollector({ ...config, storage, logger });
+  let server: RunningServer;
+  try {
+    server = await startServer(app, { port: config.port, host: config.host, storage, drainTimeoutMs: DRAIN_TIMEOUT_MS });
+  } catch (err) {
+    await storage.close();
+    const { code, message } = err as NodeJS.ErrnoException;
+    const setting = code === undefined ? undefined : LISTEN_SETTINGS[code];
+    if (!setting) throw err;
+    // A configuration mistake, not a crash: the message says which setting to change, no stack.
+    logger.fatal({ code, host: config.host, port: config.port }, `${message}: ${setting}`);
+    return 1;
+  }
+  logListening(logger, server, config.db);
   // A database that opens but cannot take writes (read-only file, full disk) is served anyway,
   // answering 503 and not ready on /readyz until it can; say so at once rather than per request.
   storage.ping().catch((err: Error & { reason?: string }) => {
-    io.err(`spur serve: warning: the database cannot take writes (${err.reason ?? 'unavailable'}): ${err.message}\n`);
+    logger.warn({ reason: err.reason ?? 'unavailable', ...errorFields(err, false) }, `the database cannot take writes (${err.reason ?? 'unavailable'}): ${err.message}`);
   });
 
   await new Promise<void>((resolve) => {
     let stopping = false;
     const off = io.onShutdown((signal) => {
       if (stopping) {
-        io.err(`spur serve: ${signal} again, exiting now\n`);
+        logger.warn({ signal }, `${signal} again, exiting now`);
         process.exit(1);
       }
       stopping = true;
-      io.out(`spur serve: ${signal}, draining\n`);
+      const started = Date.now();
+      logger.info({ signal }, `${signal}: draining (in-flight requests finish, then the database closes)`);
       const timer = setTimeout(() => {
-        io.err(`spur serve: still not stopped after ${SHUTDOWN_DEADLINE_MS / 1000} s, exiting\n`);
+        logger.error({ signal, deadlineMs: SHUTDOWN_DEADLINE_MS }, `still not stopped after ${SHUTDOWN_DEADLINE_MS / 1000} s, exiting`);
         process.exit(1);
       }, SHUTDOWN_DEADLINE_MS);
       timer.unref();
@@ -76,11 +107,11 @@ export async function serve(args: string[], io: Io): Promise<number> {
         () => {
           clearTimeout(timer);
           off();
-          io.out('spur serve: stopped\n');
+          logger.info({ signal, ms: Date.now() - started }, 'stopped');
           resolve();
         },
         (err: Error) => {
-          io.err(`spur serve: error while stopping: ${err.message}\n`);
+          logger.error({ signal, ...errorFields(err, true) }, `error while stopping: ${err.message}`);
           off();
           resolve();
         },

@@ -30,8 +30,10 @@ export const DEFAULT_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
 /** Steps are bits of a 32-bit mask; 20 is more than any readable funnel. */
 export const MAX_STEPS = 20;
 
-const UNITS: readonly FunnelUnit[] = ['session', 'visitor', 'customer'];
-const BREAKDOWNS: readonly SessionAttribute[] = ['device', 'browser', 'channel', 'utm_source', 'returning'];
+/** The units a funnel counts; the first is the default. */
+export const FUNNEL_UNITS: readonly FunnelUnit[] = ['session', 'visitor', 'customer'];
+/** The session attributes a funnel can be broken down by. */
+export const FUNNEL_BREAKDOWNS: readonly SessionAttribute[] = ['device', 'browser', 'channel', 'utm_source', 'returning'];
 
 export interface FunnelQuery {
   /** Event names; `page` for any page view; `page:/path` for page views whose path starts so. */
@@ -77,9 +79,11 @@ export interface FunnelSources {
   profiles?: ProfileIndex;
 }
 
-type Step = { kind: 'event'; name: string } | { kind: 'page' } | { kind: 'path'; prefix: string };
+/** A parsed funnel step: an event name, any page view, or page views under a path. */
+export type FunnelStep = { kind: 'event'; name: string } | { kind: 'page' } | { kind: 'path'; prefix: string };
 
-function parseStep(text: string): Step {
+/** Parses one step (`Order Completed`, `page`, `page:/checkout`); throws a 400 HttpError when malformed. */
+export function parseStep(text: string): FunnelStep {
   const name = typeof text === 'string' ? text.trim() : '';
   if (!name) throw badRequest('steps must be non-empty event names, `page` or `page:/path`', 'invalid_query');
   if (name === 'page') return { kind: 'page' };
@@ -93,7 +97,7 @@ function parseStep(text: string): Step {
 
 interface Plan {
   names: string[];
-  steps: Step[];
+  steps: FunnelStep[];
   unit: FunnelUnit;
   window: number;
   from: number;
@@ -106,9 +110,9 @@ function plan(query: FunnelQuery): Plan {
   if (!Array.isArray(raw) || raw.length === 0) throw badRequest('a funnel needs at least one step', 'invalid_query');
   if (raw.length > MAX_STEPS) throw badRequest(`a funnel has at most ${MAX_STEPS} steps`, 'invalid_query');
   const unit = query.unit ?? 'session';
-  if (!UNITS.includes(unit)) throw badRequest(`unit must be one of ${UNITS.join(', ')}`, 'invalid_query');
-  if (query.by !== undefined && !BREAKDOWNS.includes(query.by)) {
-    throw badRequest(`by must be one of ${BREAKDOWNS.join(', ')}`, 'invalid_query');
+  if (!FUNNEL_UNITS.includes(unit)) throw badRequest(`unit must be one of ${FUNNEL_UNITS.join(', ')}`, 'invalid_query');
+  if (query.by !== undefined && !FUNNEL_BREAKDOWNS.includes(query.by)) {
+    throw badRequest(`by must be one of ${FUNNEL_BREAKDOWNS.join(', ')}`, 'invalid_query');
   }
   let window: number;
   if (query.window === undefined || query.window === '') window = unit === 'session' ? Infinity : DEFAULT_WINDOW_MS;

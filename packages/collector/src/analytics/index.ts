@@ -19,6 +19,7 @@ export * from './facts';
 export * from './formats';
 export * from './from-event';
 export * from './funnel';
+export * from './funnel-warnings';
 export * from './grouping';
 export * from './products';
 export * from './profile-stats';

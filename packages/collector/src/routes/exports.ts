@@ -2,7 +2,7 @@
 import { Router } from 'express';
 import type { AnalyticsService } from '../analytics-service';
 import { notFound } from '../errors';
-import { EXPORT_KINDS, runExport, type ExportKind } from '../exports';
+import { EXPORT_KINDS, runExport, WARNINGS_HEADER, warningsHeader, type ExportKind } from '../exports';
 import type { Storage } from '../storage/types';
 import { streamChunks } from './stream';
 
@@ -22,6 +22,8 @@ export function createExportRouter(deps: ExportDeps): Router {
     res.setHeader('Content-Type', output.contentType);
     res.setHeader('Content-Disposition', `attachment; filename="${output.filename}"`);
     if (output.totalRows !== undefined) res.setHeader('X-Spur-Total-Rows', String(output.totalRows));
+    // In every format: CSV has no place for them, and a client need not parse JSON to see them.
+    if (output.warnings.length > 0) res.setHeader(WARNINGS_HEADER, warningsHeader(output.warnings));
     await streamChunks(res, output.chunks);
   });
   return router;

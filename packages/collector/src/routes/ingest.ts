@@ -156,12 +156,14 @@ export function createIngest(deps: IngestDeps): Ingest {
     const parsed = parseJson(raw);
     const body = parseIngestBody(parsed.value, type);
     const writeKey = requestWriteKey(req, body.writeKey);
-    if (!writeKey) throw unauthorized('write key missing: send it as Basic auth user, X-Spur-Write-Key, X-Write-Key or writeKey');
-    if (!keyring.has(writeKey)) throw unauthorized('unknown write key');
+    if (!writeKey) {
+      throw unauthorized('write key missing: send it as Basic auth user, X-Spur-Write-Key, X-Write-Key or writeKey', { reason: 'missing_write_key' });
+    }
+    if (!keyring.has(writeKey)) throw unauthorized('unknown write key', { reason: 'unknown_write_key', writeKey });
     const origin = req.get('origin');
     if (origin && !keyring.allows(writeKey, origin)) {
       revokeOrigin(res);
-      throw forbidden('this origin is not allowed for the write key');
+      throw forbidden('this origin is not allowed for the write key', { reason: 'origin_not_allowed', writeKey });
     }
 
     const facts = {

@@ -1,7 +1,7 @@
 // Opening an SQLite connection the way every connection of the collector needs it: WAL,
 // synchronous=FULL, a busy timeout, the size cap. The writer thread opens the file first and
 // migrates it; the connection that serves reads opens it after that.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate } from './sqlite-schema';
@@ -9,6 +9,8 @@ import { migrate } from './sqlite-schema';
 /** The options of openSqliteStorage, with defaults applied; plain data, so they cross threads. */
 export interface ConnectionOptions {
   readonly: boolean;
+  /** Never create the file (nor its folders): a missing one fails with code ENOENT. */
+  mustExist: boolean;
   busyTimeoutMs: number;
   maxSizeBytes?: number;
 }
@@ -19,11 +21,18 @@ export interface ConnectionOptions {
  */
 export function openConnection(file: string, options: ConnectionOptions, writer: boolean): Database.Database {
   const { readonly } = options;
-  if (writer && file !== ':memory:' && !readonly) mkdirSync(dirname(file), { recursive: true });
+  const mustExist = readonly || (options.mustExist && file !== ':memory:');
+  if (writer && file !== ':memory:' && !mustExist) mkdirSync(dirname(file), { recursive: true });
   let db: Database.Database;
   try {
-    db = new Database(file, { readonly, fileMustExist: readonly });
+    // fileMustExist opens without SQLite's create flag: no check that a concurrent delete could
+    // outrun, and nothing is ever created.
+    db = new Database(file, { readonly, fileMustExist: mustExist });
   } catch (err) {
+    // Only the message depends on this look; the open itself already refused to create.
+    if (mustExist && !existsSync(file)) {
+      throw Object.assign(new Error(`no database at ${file}`, { cause: err }), { code: 'ENOENT', path: file });
+    }
     throw new Error(`cannot open the database ${file}: ${(err as Error).message}`, { cause: err });
   }
   try {

@@ -42,7 +42,7 @@ export interface ErrorInfo {
 /** Writer -> main thread. */
 export type FromWriter =
   | { type: 'ready' }
-  | { type: 'failed'; message: string }
+  | { type: 'failed'; message: string; code?: string }
   | { type: 'written'; id: number; results: WriteResult[] }
   | { type: 'refused'; id: number; error: ErrorInfo }
   | { type: 'maintained'; id: number; result: MaintenanceResult }
@@ -69,7 +69,8 @@ function serve(port: MessagePort, { file, options }: WriterThreadData): void {
   try {
     db = openConnection(file, options, true);
   } catch (err) {
-    post({ type: 'failed', message: (err as Error).message });
+    const { message, code } = describe(err);
+    post({ type: 'failed', message, ...(code !== undefined && { code }) });
     port.close();
     return;
   }

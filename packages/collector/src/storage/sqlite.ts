@@ -32,6 +32,12 @@ export interface SqliteOptions {
    * @defaultValue no cap
    */
   maxSizeBytes?: number;
+  /**
+   * Open only a database that exists: a missing file is an error with code `ENOENT` (for tools
+   * that read a database, where a typo must not answer from a new, empty one), never created.
+   * @defaultValue false (the file, its folders and the schema are created as needed)
+   */
+  mustExist?: boolean;
 }
 
 /**
@@ -55,6 +61,7 @@ interface WriterLink {
 export async function openSqliteStorage(file: string, options: SqliteOptions = {}): Promise<Storage> {
   const connection: ConnectionOptions = {
     readonly: options.readonly ?? false,
+    mustExist: options.mustExist ?? false,
     busyTimeoutMs: options.busyTimeoutMs ?? 5000,
     maxSizeBytes: options.maxSizeBytes,
   };
@@ -183,7 +190,7 @@ function startWriterThread(data: WriterThreadData): Promise<WriterLink> {
           reference();
           return resolve(link);
         case 'failed':
-          return reject(new Error(message.message));
+          return reject(Object.assign(new Error(message.message), message.code === undefined ? {} : { code: message.code, path: data.file }));
         case 'written':
           return settle(message.id, (p, i) => p.resolve(message.results[i]));
         case 'refused': {

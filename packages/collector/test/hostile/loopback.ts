@@ -21,7 +21,6 @@ export async function startLoopback(config: Partial<CollectorConfig> = {}): Prom
     writeKeys: WRITE_KEYS,
     adminToken: ADMIN_TOKEN,
     now: () => NOW,
-    log: () => {},
     rateLimit: 0,
     ...config,
     storage,

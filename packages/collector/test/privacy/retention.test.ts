@@ -5,6 +5,7 @@ import type { Express } from 'express';
 import { purgeExpired, startRetention, type PurgeReport } from '../../src/retention';
 import type { StoredEvent } from '../../../sdk/src/types';
 import { NOW, useFixtures } from '../helpers';
+import { captureLogs } from '../log-capture';
 import { admin } from './shop';
 
 const fx = useFixtures();
@@ -83,10 +84,12 @@ describe('the retention job of the collector', () => {
     const reports: PurgeReport[] = [];
     let next!: () => void;
     let ran = new Promise<void>((resolve) => (next = resolve));
+    const logs = captureLogs();
     const job = startRetention({
       storage,
       days: 30,
       now: () => clock,
+      logger: logs.logger,
       onPurge: (r) => {
         reports.push(r);
         next();
@@ -105,15 +108,24 @@ describe('the retention job of the collector', () => {
       [daysAgo(30), 2, 1],
       [daysAgo(28), 0, 1],
     ]);
+    // Each run is a log line too.
+    expect(logs.lines().map((l) => [l.level, l.msg.split(':')[0], l.before, l.events, l.rejectedEvents])).toEqual([
+      ['info', 'retention purge', daysAgo(30), 2, 1],
+      ['info', 'retention purge', daysAgo(28), 0, 1],
+    ]);
   });
 
   it('reports a failed run to its log and resolves without a report', async () => {
     const storage = await fx.storage();
     await storage.close();
-    const failures: unknown[] = [];
-    const job = startRetention({ storage, days: 30, now: () => NOW, log: (_message, err) => failures.push(err) });
+    const logs = captureLogs();
+    const job = startRetention({ storage, days: 30, now: () => NOW, logger: logs.logger });
     fx.cleanup(() => job.stop());
     await expect(job.run()).resolves.toBeUndefined();
-    expect(failures).toEqual([expect.objectContaining({ reason: 'closed' })]);
+    expect(logs.lines()).toEqual([
+      expect.objectContaining({ level: 'error', msg: 'retention purge failed', days: 30, error: expect.objectContaining({ reason: 'closed' }) }),
+    ]);
+    // A storage failure is explained by its reason; its stack is for the debug level.
+    expect((logs.lines()[0].error as Record<string, unknown>).stack).toBeUndefined();
   });
 });

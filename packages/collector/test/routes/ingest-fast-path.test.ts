@@ -48,7 +48,7 @@ describe('the ingest fast path', () => {
     const { storage } = await fx.collector();
     const shop = express();
     shop.use(express.raw({ type: () => true }));
-    shop.use('/spur', createCollector({ storage, writeKeys: WRITE_KEYS, adminToken: ADMIN_TOKEN, now: () => NOW, log: () => {} }));
+    shop.use('/spur', createCollector({ storage, writeKeys: WRITE_KEYS, adminToken: ADMIN_TOKEN, now: () => NOW }));
     // Reading the request again would wait for data that already came and went.
     const res = await request(shop)
       .post('/spur/v1/batch')

@@ -158,7 +158,7 @@ describe('openSqliteStorage', () => {
     });
 
     it('refuses a file that does not exist or needs a schema upgrade', async () => {
-      await expect(openSqliteStorage(fx.dbFile(), { readonly: true })).rejects.toThrow(/cannot open the database/);
+      await expect(openSqliteStorage(fx.dbFile(), { readonly: true })).rejects.toMatchObject({ code: 'ENOENT', message: expect.stringMatching(/^no database at /) });
       const file = fx.dbFile();
       new Database(file).close();
       await expect(openSqliteStorage(file, { readonly: true })).rejects.toThrow(/needs an upgrade/);

@@ -97,7 +97,6 @@ export async function startHarness(options: HarnessOptions = {}) {
     adminToken: ADMIN_TOKEN,
     clientClock: 'trust',
     sdkPath: SDK,
-    log: () => undefined, // 5xx of a stopped storage etc. are expected in some tests
   });
 
   const shop = express();
