@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Profile, StoredEvent } from '../../../sdk/src/types';
-import { createCollector, openSqliteStorage, startServer, type RejectedEvent } from '../../src';
+import { createCollector, createLogger, openSqliteStorage, startServer, type RejectedEvent } from '../../src';
 
 export const WRITE_KEY = 'wk_clients';
 export const ADMIN_TOKEN = 'clients-admin-token';
@@ -33,7 +33,8 @@ export async function startCollector(origins: string[] = []): Promise<TestCollec
     writeKeys: { [WRITE_KEY]: origins },
     adminToken: ADMIN_TOKEN,
     now: () => Date.now() + SKEW_MS,
-    log: (message, err) => console.error(message, err),
+    // Server-side failures on stderr, where a failing client test shows them.
+    logger: createLogger({ level: 'error', destination: process.stderr }),
   });
   const server = await startServer(app, { port: 0, host: '127.0.0.1', storage });
   return {

@@ -25,7 +25,7 @@ describe('GET /v1/projects/:writeKey/settings (Segment)', () => {
     const { storage } = await fx.collector();
     const shop = express();
     shop.set('trust proxy', 'loopback');
-    shop.use('/spur', createCollector({ storage, writeKeys: WRITE_KEYS, adminToken: ADMIN_TOKEN, now: () => NOW, log: () => {} }));
+    shop.use('/spur', createCollector({ storage, writeKeys: WRITE_KEYS, adminToken: ADMIN_TOKEN, now: () => NOW }));
     const res = await request(shop).get(`/spur/v1/projects/${WRITE_KEY}/settings`).set('Host', 'shop.example').set('X-Forwarded-Proto', 'https');
     expect(res.body.integrations['Segment.io']).toMatchObject({ apiHost: 'shop.example/spur/v1', protocol: 'https' });
   });
