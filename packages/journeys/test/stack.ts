@@ -12,7 +12,7 @@ export interface Stack {
 
 // stack.js is plain JS; typed here because the test projects have no allowJs.
 export const { startStack } = require('../../../examples/shop/stack') as {
-  startStack(options?: { adminToken?: string; writeKey?: string; consent?: 'required'; db?: string }): Promise<Stack>;
+  startStack(options?: { adminToken?: string; writeKey?: string; consent?: 'required'; db?: string; via?: (collectorUrl: string) => Promise<string> }): Promise<Stack>;
 };
 
 /** GET on the stack's admin API. */
