@@ -50,7 +50,7 @@ const CART_ABANDONED = 'Cart Abandoned';
  */
 export function needsAbandonedCarts(expect: Expectations, vars: Vars): boolean {
   const names = (m: unknown) => m === CART_ABANDONED || (!!m && typeof m === 'object' && (m as { event?: unknown }).event === CART_ABANDONED);
-  const matchers = [...((resolveValue(expect.events ?? [], vars) as unknown[]) ?? []), ...(expect.funnel?.steps.map((s) => resolveText(s, vars)) ?? [])];
+  const matchers = [...(resolveValue(expect.events ?? [], vars) as unknown[]), ...(expect.funnel?.steps.map((s) => resolveText(s, vars)) ?? [])];
   return expect.cart !== undefined || matchers.some(names);
 }
 
