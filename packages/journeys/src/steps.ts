@@ -76,7 +76,9 @@ export async function flushPage(page: Page, timeoutMs: number): Promise<void> {
  */
 async function leavePage(ctx: StepContext): Promise<void> {
   if (ctx.offline || ctx.device.offline) return;
-  await flushPage(ctx.page, ctx.timeoutMs);
+  // A page that navigates by itself meanwhile (a redirect) has sent its events on its way out:
+  // the goto goes ahead rather than failing on the page's destroyed context.
+  await flushPage(ctx.page, ctx.timeoutMs).catch(() => undefined);
 }
 
 /** Calls window.spur.consent(choice) on the device's first page, once the SDK has loaded. */
