@@ -2,28 +2,12 @@
 // Abandoned, and what a failed events expectation says it compared. The stack is this file's own
 // and the Cart Abandoned test runs first: the collector's minute timer, which records Cart
 // Abandoned events too, has not run yet, so only the expectation's own wait can find the event.
-import type { Browser } from 'playwright';
-import { launchChromium } from '../src/browser';
-import { describeFailure, playRun, type RunResult } from '../src/runner';
-import { parseJourney, type JourneySpec } from '../src/spec';
-import { startStack, type Stack } from './stack';
+import type { JourneySpec } from '../src/spec';
+import { failuresOf, useDemo } from './stack';
 
 jest.setTimeout(120_000);
 
-let stack: Stack;
-let browser: Browser;
-
-beforeAll(async () => {
-  stack = await startStack();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-});
-
-const play = (spec: JourneySpec) => playRun(browser, parseJourney(spec), 1, { baseUrl: stack.shopUrl, collectorUrl: stack.collectorUrl, adminToken: stack.adminToken });
-const failuresOf = (result: RunResult) => result.failures.map((f) => describeFailure(result, f));
+const { play } = useDemo();
 
 const leavesACart = (expect: JourneySpec['expect']): JourneySpec => ({
   name: 'Leaves a cart',

@@ -1,39 +1,22 @@
 // Steps in real Chromium: a goto after a page that recorded events, against a collector that is
 // slow to take them (a proxy holds the request with the marked event for 3 s), and what a failed
 // expectRequest compared.
-import type { Browser } from 'playwright';
-import { launchChromium } from '../src/browser';
-import { describeFailure, playRun, type RunResult } from '../src/runner';
-import { parseJourney, type JourneySpec } from '../src/spec';
 import { startSlowProxy, type SlowProxy } from './slow-proxy';
-import { startStack, type Stack } from './stack';
+import { failuresOf, useDemo } from './stack';
 
 jest.setTimeout(120_000);
 
 const HOLD_MS = 3000;
 const MARKER = 'Slow Goodbye';
 
-let stack: Stack;
 let proxy: SlowProxy;
-let browser: Browser;
-
-beforeAll(async () => {
-  stack = await startStack({
-    via: async (collectorUrl) => {
-      proxy = await startSlowProxy(collectorUrl, (body) => (body.includes(MARKER) ? HOLD_MS : 0));
-      return proxy.url;
-    },
-  });
-  browser = await launchChromium();
+const { play } = useDemo({
+  via: async (collectorUrl) => {
+    proxy = await startSlowProxy(collectorUrl, (body) => (body.includes(MARKER) ? HOLD_MS : 0));
+    return proxy.url;
+  },
 });
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-  await proxy?.close();
-});
-
-const play = (spec: JourneySpec) => playRun(browser, parseJourney(spec), 1, { baseUrl: stack.shopUrl, collectorUrl: stack.collectorUrl, adminToken: stack.adminToken });
-const failuresOf = (result: RunResult) => result.failures.map((f) => describeFailure(result, f));
+afterAll(() => proxy?.close());
 
 describe('goto', () => {
   it('delivers what the page recorded before it leaves, so a slow collector has it when the run is checked', async () => {
