@@ -91,6 +91,7 @@ function staleReason() {
   } catch {
     return 'no earlier build recorded';
   }
+  if (!Array.isArray(manifest?.roots) || !manifest.inputs || !manifest.outputs) return 'no earlier build recorded';
   const now = scan(manifest.roots);
   for (const [path, time] of Object.entries(now)) if (manifest.inputs[path] !== time) return `${path} ${path in manifest.inputs ? 'changed' : 'is new'}`;
   for (const path of Object.keys(manifest.inputs)) if (!(path in now)) return `${path} is gone`;

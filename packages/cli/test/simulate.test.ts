@@ -116,6 +116,12 @@ describe('spur simulate (where the shop and the collector are)', () => {
     expect(() => simulateTargets({ SPUR_SHOP_PORT: '0' })).toThrow(new UsageError('SPUR_SHOP_PORT is 0 (any free port): name the address with --base-url'));
   });
 
+  it('reads no variable for an address a flag names', async () => {
+    const io = captureIo({ SPUR_SHOP_PORT: 'not-a-port', SPUR_ADMIN_TOKEN: 't' });
+    expect(await simulate([spec('a.json', browse), '--base-url', 'http://127.0.0.1:9'], io)).toBe(1);
+    expect(io.stderr).toMatch(/^spur simulate: cannot reach the shop at http:\/\/127\.0\.0\.1:9: [^(]*\n$/);
+  });
+
   it('reaches a shop and a collector named only by SPUR_SHOP_PORT and SPUR_PORT', async () => {
     const env = { SPUR_SHOP_PORT: new URL(stack.shopUrl).port, SPUR_PORT: new URL(stack.collectorUrl).port, SPUR_ADMIN_TOKEN: 'not-the-token' };
     const io = captureIo(env);

@@ -101,21 +101,28 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback: number, flag: stri
   return Number(text);
 }
 
+const set = (env: NodeJS.ProcessEnv, name: string) => (env[name] === '' ? undefined : env[name]);
+
 /**
- * The shop and the collector when no flag names them: SPUR_SHOP_URL and SPUR_URL, else where
- * `npm start` runs them, from the variables the demo reads (SPUR_SHOP_PORT, SPUR_PORT, SPUR_HOST).
+ * Where the shop or the collector is when no flag names it: the URL variable (SPUR_SHOP_URL,
+ * SPUR_URL), else where `npm start` runs it, from the variables the demo reads (SPUR_SHOP_PORT or
+ * SPUR_PORT, on SPUR_HOST). `from` names the variables it came from, for messages.
  */
-export function simulateTargets(env: NodeJS.ProcessEnv): { baseUrl: string; collectorUrl: string; shopFrom: string; collectorFrom: string } {
-  const set = (name: string) => (env[name] === '' ? undefined : env[name]);
-  const host = demoHost(set('SPUR_HOST'));
-  // Where each came from, for the message when it cannot be reached.
-  const from = (url: string, port: string) => (set(url) ? url : [port, 'SPUR_HOST'].filter(set).join(' and ') || 'the demo\'s default');
+function target(env: NodeJS.ProcessEnv, urlName: string, portName: string, fallback: number, flag: string): { url: string; from: string } {
+  const url = set(env, urlName);
+  if (url) return { url, from: urlName };
   return {
-    baseUrl: set('SPUR_SHOP_URL') ?? `http://${host}:${port(env, 'SPUR_SHOP_PORT', 3000, '--base-url')}`,
-    collectorUrl: set('SPUR_URL') ?? `http://${host}:${port(env, 'SPUR_PORT', 8080, '--collector')}`,
-    shopFrom: from('SPUR_SHOP_URL', 'SPUR_SHOP_PORT'),
-    collectorFrom: from('SPUR_URL', 'SPUR_PORT'),
+    url: `http://${demoHost(set(env, 'SPUR_HOST'))}:${port(env, portName, fallback, flag)}`,
+    from: [portName, 'SPUR_HOST'].filter((name) => set(env, name)).join(' and ') || "the demo's default",
   };
+}
+
+const shopTarget = (env: NodeJS.ProcessEnv) => target(env, 'SPUR_SHOP_URL', 'SPUR_SHOP_PORT', 3000, '--base-url');
+const collectorTarget = (env: NodeJS.ProcessEnv) => target(env, 'SPUR_URL', 'SPUR_PORT', 8080, '--collector');
+
+/** Both addresses from the environment (see target). */
+export function simulateTargets(env: NodeJS.ProcessEnv): { baseUrl: string; collectorUrl: string } {
+  return { baseUrl: shopTarget(env).url, collectorUrl: collectorTarget(env).url };
 }
 
 function url(text: string, flag: string): string {
@@ -163,12 +170,13 @@ export async function simulate(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parsed;
   if (!positionals.length) throw new UsageError('name at least one journey spec (.json) or a folder of them');
   const check = !values['no-check'];
-  const targets = values['base-url'] && values.collector ? undefined : simulateTargets(io.env);
-  const baseUrl = url(values['base-url'] ?? targets!.baseUrl, 'base-url');
-  const collectorUrl = url(values.collector ?? targets!.collectorUrl, 'collector');
-  // Said when an address the flags did not name cannot be reached.
-  const shopHint = values['base-url'] ? '' : ` (the address from ${targets!.shopFrom}: is the demo running? --base-url names another shop)`;
-  const collectorHint = values.collector ? '' : ` (the address from ${targets!.collectorFrom}: --collector names another)`;
+  // Each from its flag, else from the environment; a hint for the message should it be unreachable.
+  const shop = values['base-url'] ? { url: values['base-url'] } : shopTarget(io.env);
+  const collector = values.collector ? { url: values.collector } : collectorTarget(io.env);
+  const baseUrl = url(shop.url, 'base-url');
+  const collectorUrl = url(collector.url, 'collector');
+  const shopHint = 'from' in shop ? ` (the address from ${shop.from}: is the demo running? --base-url names another shop)` : '';
+  const collectorHint = 'from' in collector ? ` (the address from ${collector.from}: --collector names another)` : '';
   const token = values.token ?? io.env.SPUR_ADMIN_TOKEN;
   if (check && !token) throw new UsageError('checking runs needs the collector\'s admin token: --token or SPUR_ADMIN_TOKEN (or --no-check)');
   const runs = count(values.runs, 'runs', 1, 100_000);
