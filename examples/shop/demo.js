@@ -23,6 +23,26 @@ function loadCollector() {
   }
 }
 
+/**
+ * A port the demo cannot have says which setting moves it: Node's own error ("listen EADDRINUSE:
+ * address already in use 127.0.0.1:8080") names neither the server nor the variable.
+ */
+function portError(error, what, variable, port, host) {
+  // By its code, or by its message should a layer in between have wrapped it.
+  const message = String(error && error.message);
+  const code = error && (error.code || (/\bEADDRINUSE\b|\bin use\b/i.test(message) ? 'EADDRINUSE' : /\bEACCES\b/.test(message) ? 'EACCES' : undefined));
+  if (code === 'EADDRINUSE') {
+    return new Error(
+      `port ${port} (the ${what}) is already in use on ${host}: another program listens there, perhaps another spur demo. ` +
+        `Stop it, or set ${variable} to a free port: ${variable}=${port === 65535 ? port - 1 : port + 1} npm start`,
+    );
+  }
+  if (code === 'EACCES') {
+    return new Error(`port ${port} (the ${what}) needs privileges this process does not have. Set ${variable} to a port above 1023: ${variable}=${what === 'shop' ? 3000 : 8080} npm start`);
+  }
+  return error;
+}
+
 /** process.env without empty values, so `SPUR_ADMIN_TOKEN= npm start` means "not set". */
 function setEnv(env) {
   return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
@@ -55,7 +75,13 @@ async function main() {
   // ServerConfig carries every collector option under the same name (plus port, host, db).
   // JSON log lines as `spur serve` writes them (start-up warnings, 5xx, rejected requests).
   const app = createCollector({ ...config, storage, logger: createLogger({ level: config.logLevel }) });
-  const collector = await startServer(app, { port: config.port, host: config.host, storage });
+  let collector;
+  try {
+    collector = await startServer(app, { port: config.port, host: config.host, storage });
+  } catch (error) {
+    await storage.close().catch(() => undefined);
+    throw portError(error, 'collector', 'SPUR_PORT', config.port, config.host);
+  }
   // What a browser on this machine types: localhost for any loopback or wildcard address.
   const browserHost = ['127.0.0.1', '::1', '0.0.0.0', '::'].includes(config.host) ? 'localhost' : config.host;
   const urlFor = (port) => `http://${browserHost.includes(':') ? `[${browserHost}]` : browserHost}:${port}`;
@@ -67,15 +93,22 @@ async function main() {
   if (env.SPUR_SHOP_CONSENT !== undefined && env.SPUR_SHOP_CONSENT !== 'required') {
     throw new Error(`SPUR_SHOP_CONSENT must be "required" (or unset), got ${env.SPUR_SHOP_CONSENT}`);
   }
-  const shop = await startShop({
-    port: shopPort,
-    host: config.host,
-    // The same host as the shop: same site, so the collector's cookies are first-party.
-    collectorUrl,
-    writeKey,
-    // Unset: pages ask for consent only for visitors who came with ?consent=required.
-    consent: env.SPUR_SHOP_CONSENT,
-  });
+  let shop;
+  try {
+    shop = await startShop({
+      port: shopPort,
+      host: config.host,
+      // The same host as the shop: same site, so the collector's cookies are first-party.
+      collectorUrl,
+      writeKey,
+      // Unset: pages ask for consent only for visitors who came with ?consent=required.
+      consent: env.SPUR_SHOP_CONSENT,
+    });
+  } catch (error) {
+    // The collector listens already: it closes its database before the demo gives up.
+    await collector.close().catch(() => undefined);
+    throw portError(error, 'shop', 'SPUR_SHOP_PORT', shopPort, config.host);
+  }
 
   const token = config.adminToken;
   console.log(

@@ -9,12 +9,14 @@ const { createShopApp } = require('./server');
 
 /**
  * Starts both and resolves once they listen.
- * @param {{ adminToken?: string, writeKey?: string, consent?: 'required', db?: string }} [options]
+ * @param {{ adminToken?: string, writeKey?: string, consent?: 'required', db?: string, via?: (collectorUrl: string) => Promise<string> }} [options]
  *   adminToken: default 'stack-admin'; writeKey: default 'stack'; consent: as createShopApp;
- *   db: a SQLite file to use (default a new one in a temporary folder, removed by close()).
+ *   db: a SQLite file to use (default a new one in a temporary folder, removed by close());
+ *   via: given the collector's URL, the URL the shop's pages load spur from and send to instead
+ *   (a proxy in front of the collector, which the caller starts and stops).
  * @returns {Promise<{ shopUrl: string, collectorUrl: string, adminToken: string, writeKey: string, db: string, close(): Promise<void> }>}
  */
-async function startStack({ adminToken = 'stack-admin', writeKey = 'stack', consent, db } = {}) {
+async function startStack({ adminToken = 'stack-admin', writeKey = 'stack', consent, db, via } = {}) {
   const { createCollector, openStorage, startServer } = require('@spur/collector');
   const dir = db ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'spur-stack-'));
   const file = db ?? path.join(dir, 'spur.db');
@@ -32,7 +34,8 @@ async function startStack({ adminToken = 'stack-admin', writeKey = 'stack', cons
   const app = createCollector({ storage, writeKeys: { [writeKey]: [shopUrl] }, adminToken, clientClock: 'trust' });
   const collector = await startServer(app, { port: 0, host: '127.0.0.1', storage });
   const collectorUrl = `http://127.0.0.1:${collector.port}`;
-  shopServer.on('request', createShopApp({ collectorUrl, writeKey, consent }));
+  const pagesSendTo = via ? await via(collectorUrl) : collectorUrl;
+  shopServer.on('request', createShopApp({ collectorUrl: pagesSendTo, writeKey, consent }));
 
   let closing;
   return {

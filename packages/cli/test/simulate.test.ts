@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../src/io';
-import { simulate, SIMULATE_HELP } from '../src/commands/simulate';
+import { simulate, SIMULATE_HELP, simulateTargets } from '../src/commands/simulate';
 import { captureIo } from './io';
 
 jest.setTimeout(120_000);
@@ -83,12 +83,70 @@ describe('spur simulate (arguments)', () => {
     expect(io2.stderr).toMatch(/answered 401: .*\(check --token \/ SPUR_ADMIN_TOKEN\)/);
   });
 
-  it('documents every flag in its help', () => {
+  it('documents every flag in its help, and the demo’s variables it reads without them', () => {
     for (const flag of ['--base-url', '--collector', '--token', '--runs', '--concurrency', '--report', '--margin', '--spread', '--step-timeout', '--funnel', '--no-check']) {
       expect(SIMULATE_HELP).toContain(flag);
     }
+    for (const variable of ['SPUR_SHOP_URL', 'SPUR_URL', 'SPUR_SHOP_PORT', 'SPUR_PORT', 'SPUR_HOST', 'SPUR_ADMIN_TOKEN']) expect(SIMULATE_HELP).toContain(variable);
   });
 });
+
+describe('spur simulate (where the shop and the collector are)', () => {
+  it('finds them where `npm start` runs them: SPUR_SHOP_PORT and SPUR_PORT on SPUR_HOST, as the demo prints it', () => {
+    const urls = (env: NodeJS.ProcessEnv) => {
+      const { baseUrl, collectorUrl } = simulateTargets(env);
+      return [baseUrl, collectorUrl];
+    };
+    expect(urls({})).toEqual(['http://localhost:3000', 'http://localhost:8080']);
+    expect(urls({ SPUR_SHOP_PORT: '3100', SPUR_PORT: '8180' })).toEqual(['http://localhost:3100', 'http://localhost:8180']);
+    // The demo listens on 127.0.0.1 unless SPUR_HOST says otherwise, and prints localhost for any loopback or wildcard address.
+    for (const host of ['127.0.0.1', '0.0.0.0', '::', '::1', '']) expect(urls({ SPUR_HOST: host, SPUR_PORT: '8180' })[1]).toBe('http://localhost:8180');
+    expect(urls({ SPUR_HOST: '192.0.2.7' })).toEqual(['http://192.0.2.7:3000', 'http://192.0.2.7:8080']);
+    expect(urls({ SPUR_HOST: 'fd00::7', SPUR_SHOP_PORT: '3100' })[0]).toBe('http://[fd00::7]:3100');
+    // A whole URL wins over the port.
+    expect(urls({ SPUR_SHOP_URL: 'https://shop.example', SPUR_SHOP_PORT: '3100', SPUR_URL: 'https://c.example', SPUR_PORT: '8180' })).toEqual([
+      'https://shop.example',
+      'https://c.example',
+    ]);
+  });
+
+  it('refuses a port variable that is not a port, or 0 (a port only the demo knows)', () => {
+    expect(() => simulateTargets({ SPUR_PORT: 'http' })).toThrow(new UsageError('SPUR_PORT must be a port number, got "http"'));
+    expect(() => simulateTargets({ SPUR_SHOP_PORT: '70000' })).toThrow(/SPUR_SHOP_PORT must be a port number/);
+    expect(() => simulateTargets({ SPUR_SHOP_PORT: '0' })).toThrow(new UsageError('SPUR_SHOP_PORT is 0 (any free port): name the address with --base-url'));
+  });
+
+  it('reads no variable for an address a flag names', async () => {
+    const io = captureIo({ SPUR_SHOP_PORT: 'not-a-port', SPUR_ADMIN_TOKEN: 't' });
+    expect(await simulate([spec('a.json', browse), '--base-url', 'http://127.0.0.1:9'], io)).toBe(1);
+    expect(io.stderr).toMatch(/^spur simulate: cannot reach the shop at http:\/\/127\.0\.0\.1:9: [^(]*\n$/);
+  });
+
+  it('reaches a shop and a collector named only by SPUR_SHOP_PORT and SPUR_PORT', async () => {
+    const env = { SPUR_SHOP_PORT: new URL(stack.shopUrl).port, SPUR_PORT: new URL(stack.collectorUrl).port, SPUR_ADMIN_TOKEN: 'not-the-token' };
+    const io = captureIo(env);
+    // The shop answered (else the message would be about it); the collector answered 401 to the wrong token.
+    expect(await simulate([spec('a.json', browse)], io)).toBe(1);
+    expect(io.stderr).toBe(
+      `spur simulate: GET /v1/profiles/spur-simulate-token-check answered 401: ${await wrongTokenMessage()} (check --token / SPUR_ADMIN_TOKEN)\n`,
+    );
+  });
+
+  it('says where an address it cannot reach came from', async () => {
+    const io = captureIo({ SPUR_SHOP_PORT: '9', SPUR_ADMIN_TOKEN: 't' });
+    expect(await simulate([spec('a.json', browse)], io)).toBe(1);
+    expect(io.stderr).toMatch(/^spur simulate: cannot reach the shop at http:\/\/localhost:9: .* \(the address from SPUR_SHOP_PORT: is the demo running\? --base-url names another shop\)\n$/);
+    const io2 = captureIo({ SPUR_SHOP_URL: stack.shopUrl, SPUR_PORT: '9', SPUR_ADMIN_TOKEN: 't' });
+    expect(await simulate([spec('a.json', browse)], io2)).toBe(1);
+    expect(io2.stderr).toMatch(/^spur simulate: cannot reach the collector at http:\/\/localhost:9: .* \(the address from SPUR_PORT: --collector names another\)\n$/);
+  });
+});
+
+/** What the collector says to a wrong admin token. */
+async function wrongTokenMessage(): Promise<string> {
+  const res = await fetch(`${stack.collectorUrl}/v1/profiles/x`, { headers: { authorization: 'Bearer not-the-token' } });
+  return ((await res.json()) as { error: { message: string } }).error.message;
+}
 
 describe('spur simulate (runs in Chromium)', () => {
   it('exits 0 when every run passes, with a one-line summary, progress and the reports', async () => {
@@ -117,5 +175,19 @@ describe('spur simulate (runs in Chromium)', () => {
     expect(io.stderr).toMatch(/FAIL Expects an order that never happens · run 1 · .*\n {7}journey "Expects an order that never happens" run 1 \(\S+\) expectation events: expected "Order Completed"/);
     expect(existsSync(join(report, 'screenshots', '2-impossible-run1.png'))).toBe(true);
     expect(readFileSync(join(report, 'junit.xml'), 'utf8')).toContain('<failure message="journey &quot;Expects an order that never happens&quot; run 1');
+  });
+
+  it('prints under a failed expectation the values picked and each field it compared', async () => {
+    const io = captureIo();
+    const wrongList = {
+      name: 'Wrong list',
+      vars: { list: { pick: ['category:Tea'] } },
+      visits: [{ steps: [{ goto: '/' }, { waitFor: 'data-testid=product-grid' }] }],
+      expect: { events: [{ event: 'Product List Viewed', properties: { list_id: '{{list}}' } }] },
+    };
+    expect(await simulate([spec('wrong-list.json', wrongList), ...flags(), '--report', join(dir, 'out')], io)).toBe(1);
+    expect(io.stderr).toMatch(
+      /\n {7}journey "Wrong list" run 1 \(\S+\) expectation events: expected .*\n {9}picked: \{\{list\}\} = "category:Tea"\n {9}Product List Viewed at \S+Z: properties\.list_id: expected "category:Tea", got "all-products"\n/,
+    );
   });
 });

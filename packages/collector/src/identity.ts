@@ -2,7 +2,7 @@
 // events, and these functions decide who owns what. Nothing is rewritten on identify; ownership is
 // computed at query time, so a later identify back-fills history and an erasure finds everything.
 //
-// DESIGN.md rules:
+// ARCHITECTURE.md rules ("Identity stitching"):
 //  1. identify(U) from anonymous id A: all of A's events, before and after, belong to U.
 //  2. a customer may have many anonymous ids (one link each).
 //  3. two customer ids are never merged automatically (only `alias` merges).

@@ -1,4 +1,5 @@
-// The one place that finds and launches Chromium for tests and journeys (DESIGN.md "Browser tests").
+// The one place that finds and launches Chromium for tests and journeys (ARCHITECTURE.md,
+// "Browser tests and journeys").
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type LaunchOptions } from 'playwright';
 

@@ -1,10 +1,11 @@
 // Checking a run's expectations against what the collector recorded (admin API) and what the
 // browser did. Each failed expectation is one message that says what was expected and what was
 // found instead.
-import type { Admin, Profile, StoredEvent } from './admin';
+import { AdminError, type AbandonedCartRow, type Admin, type Profile, type StoredEvent } from './admin';
+import { compareEvents, pickedIn, type FailureDetail } from './compare';
 import type { SentRequest } from './device';
 import { parseDuration } from './duration';
-import { describeMatcher, eventLabel, firstMissing, funnelReached } from './match';
+import { describeMatcher, eventLabel, funnelReached, walkMatchers } from './match';
 import type { Expectations } from './spec';
 import { resolveText, resolveValue, type Vars } from './values';
 
@@ -15,6 +16,8 @@ export const FUNNEL_WINDOW_MS = 7 * 86_400_000;
 export interface CollectorView {
   profiles: Profile[];
   events: StoredEvent[];
+  /** The abandoned-carts export since the run's start, when it was read first (see readCollector). */
+  abandonedCarts?: AbandonedCartRow[];
 }
 
 /** What the run did in the browser. */
@@ -31,14 +34,42 @@ export interface RunEvidence {
   simulatedStart: string;
 }
 
-export interface ExpectationFailure {
+export interface ExpectationFailure extends FailureDetail {
   /** events, profile, cart, funnel, nothingSent, nothingStored, or identity (runs sharing a profile). */
   expectation: string;
   message: string;
 }
 
-/** Reads the profile of every anonymous id of the run, and the events of those profiles. */
-export async function readCollector(admin: Admin, anonymousIds: readonly string[]): Promise<CollectorView> {
+const CART_ABANDONED = 'Cart Abandoned';
+
+/**
+ * Whether the expectations need the collector's abandoned carts: a `cart` expectation, or an
+ * `events` or `funnel` expectation that names Cart Abandoned, an event the collector records
+ * itself once a cart's abandonment time has passed (on a minute timer, and before the
+ * abandoned-carts export answers).
+ */
+export function needsAbandonedCarts(expect: Expectations, vars: Vars): boolean {
+  const names = (m: unknown) => m === CART_ABANDONED || (!!m && typeof m === 'object' && (m as { event?: unknown }).event === CART_ABANDONED);
+  const matchers = [...(resolveValue(expect.events ?? [], vars) as unknown[]), ...(expect.funnel?.steps.map((s) => resolveText(s, vars)) ?? [])];
+  return expect.cart !== undefined || matchers.some(names);
+}
+
+/**
+ * Reads the profile of every anonymous id of the run, and the events of those profiles. With
+ * `abandonedCartsFrom` it first reads the abandoned-carts export since then: the collector records
+ * the Cart Abandoned events that are due before it answers, so the events read after it hold them
+ * (the way a `cart` expectation has always waited for them). A collector without that export
+ * (404) is read without it.
+ */
+export async function readCollector(admin: Admin, anonymousIds: readonly string[], abandonedCartsFrom?: string): Promise<CollectorView> {
+  let abandonedCarts: AbandonedCartRow[] | undefined;
+  if (abandonedCartsFrom !== undefined) {
+    try {
+      abandonedCarts = await admin.abandonedCarts(abandonedCartsFrom);
+    } catch (error) {
+      if (!(error instanceof AdminError && error.status === 404)) throw error;
+    }
+  }
   const profiles = new Map<string, Profile>();
   for (const id of anonymousIds) {
     if ([...profiles.values()].some((p) => p.anonymousIds.includes(id))) continue;
@@ -49,17 +80,30 @@ export async function readCollector(admin: Admin, anonymousIds: readonly string[
   for (const profile of profiles.values()) for (const e of (await admin.events(profile.id)) ?? []) events.set(e.messageId, e);
   // Stable: the admin API's order (timestamp, then arrival) breaks ties within a profile.
   const ordered = [...events.values()].sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp));
-  return { profiles: [...profiles.values()], events: ordered };
+  return { profiles: [...profiles.values()], events: ordered, ...(abandonedCarts ? { abandonedCarts } : {}) };
 }
 
 const list = (labels: string[], max = 30) => (labels.length ? labels.slice(0, max).join(', ') + (labels.length > max ? `, ... (${labels.length} in all)` : '') : 'nothing');
 
-function checkEvents(matchers: unknown[], view: CollectorView): string | undefined {
-  const missing = firstMissing(matchers, view.events);
+type Check = { message: string } & FailureDetail;
+
+function checkEvents(specMatchers: unknown[], vars: Vars, view: CollectorView): Check | undefined {
+  const matchers = resolveValue(specMatchers, vars) as unknown[];
+  const { missing, from } = walkMatchers(matchers, view.events);
   if (missing === -1) return undefined;
   const after = missing > 0 ? ` after ${describeMatcher(matchers[missing - 1])}` : '';
-  return `expected ${describeMatcher(matchers[missing])}${after} (event ${missing + 1} of ${matchers.length}, in order); the collector holds for this run: ${list(view.events.map(eventLabel))}`;
+  const compared = compareEvents(matchers[missing], view.events, from);
+  return {
+    message: `expected ${describeMatcher(matchers[missing])}${after} (event ${missing + 1} of ${matchers.length}, in order); the collector holds for this run: ${list(view.events.map(eventLabel))}`,
+    ...detail(pickedIn(specMatchers[missing], vars), compared),
+  };
 }
+
+/** The parts of a detail that have something to say. */
+const detail = (picked: Record<string, unknown> | undefined, compared?: FailureDetail['compared']): FailureDetail => ({
+  ...(picked ? { picked } : {}),
+  ...(compared?.length ? { compared } : {}),
+});
 
 function checkProfile(expected: NonNullable<Expectations['profile']>, evidence: RunEvidence, view: CollectorView): string | undefined {
   const customers = view.profiles.filter((p) => p.customerId);
@@ -102,9 +146,9 @@ async function checkCart(expected: NonNullable<Expectations['cart']>, evidence: 
   const profileIds = new Set(view.profiles.map((p) => p.id));
   const customerIds = new Set(view.profiles.map((p) => p.customerId).filter(Boolean));
   const anonymousIds = new Set(evidence.devices.flatMap((d) => d.anonymousIds));
-  let rows;
+  let rows = view.abandonedCarts;
   try {
-    rows = await admin.abandonedCarts(evidence.simulatedStart);
+    rows ??= await admin.abandonedCarts(evidence.simulatedStart);
   } catch (error) {
     const status = (error as { status?: number }).status;
     if (status === 404) return `cannot check: the collector has no /v1/exports/abandoned-carts (404); cart expectations need a collector with the exports (issue 5)`;
@@ -158,13 +202,17 @@ function checkIdentity(evidence: RunEvidence, view: CollectorView): string | und
 /** Checks the spec's expectations of one run; an empty list when all hold. */
 export async function checkExpectations(expect: Expectations, evidence: RunEvidence, view: CollectorView, admin: Admin): Promise<ExpectationFailure[]> {
   const failures: ExpectationFailure[] = [];
-  const fail = (expectation: string, message: string | undefined) => message && failures.push({ expectation, message });
+  const fail = (expectation: string, found: string | Check | undefined, spec?: unknown) => {
+    if (!found) return;
+    const check = typeof found === 'string' ? { message: found, ...detail(pickedIn(spec, evidence.vars)) } : found;
+    failures.push({ expectation, ...check });
+  };
 
   fail('identity', checkIdentity(evidence, view));
-  if (expect.events) fail('events', checkEvents(resolveValue(expect.events, evidence.vars) as unknown[], view));
-  if (expect.profile) fail('profile', checkProfile(expect.profile, evidence, view));
+  if (expect.events) fail('events', checkEvents(expect.events, evidence.vars, view));
+  if (expect.profile) fail('profile', checkProfile(expect.profile, evidence, view), expect.profile);
   if (expect.cart) fail('cart', await checkCart(expect.cart, evidence, view, admin));
-  if (expect.funnel) fail('funnel', checkFunnel(expect.funnel, view));
+  if (expect.funnel) fail('funnel', checkFunnel(resolveValue(expect.funnel, evidence.vars) as NonNullable<Expectations['funnel']>, view), expect.funnel);
   if (expect.nothingSent && evidence.requests.length) {
     const events = evidence.requests.flatMap((r) => r.events.map(eventLabel));
     fail('nothingSent', `expected no request to the collector; the browser sent ${evidence.requests.length} (${list(events, 10)})`);

@@ -1,6 +1,9 @@
 // Public API of @spur/journeys; other packages import only from here.
+export { stripAnsi } from './ansi';
 export { findChromium, launchChromium } from './browser';
 export type { ChromiumLookup, ChromiumSource, FoundChromium } from './browser';
+export { compareEvents, detailLines, MAX_COMPARED } from './compare';
+export type { EventComparison, FailureDetail, FieldComparison } from './compare';
 export { formatDuration, parseDuration } from './duration';
 export { journeySchema, journeySlug, loadJourneyFile, loadJourneys, parseJourney, SpecError } from './spec';
 export type { Device, Duration, EventMatcher, Expectations, Journey, JourneySpec, Random, SpecProblem, Step, Text, Visit } from './spec';

@@ -53,16 +53,23 @@ export function eventLabel(event: EventLike): string {
 
 /**
  * Walks the events in order and matches the matchers as a subsequence. Returns the index of the
- * first matcher that was not found after the previous one, or -1 when all were.
+ * first matcher that was not found after the previous one (-1 when all were), and where in the
+ * events the search for it began (just after the previous matcher's event).
  */
-export function firstMissing(matchers: readonly unknown[], events: readonly EventLike[]): number {
+export function walkMatchers(matchers: readonly unknown[], events: readonly EventLike[]): { missing: number; from: number } {
   let at = 0;
   for (let m = 0; m < matchers.length; m++) {
+    const from = at;
     while (at < events.length && !matchesEvent(matchers[m], events[at])) at++;
-    if (at === events.length) return m;
+    if (at === events.length) return { missing: m, from };
     at++;
   }
-  return -1;
+  return { missing: -1, from: at };
+}
+
+/** The index of the first matcher not found in order (see walkMatchers), or -1 when all were. */
+export function firstMissing(matchers: readonly unknown[], events: readonly EventLike[]): number {
+  return walkMatchers(matchers, events).missing;
 }
 
 /**

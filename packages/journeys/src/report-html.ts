@@ -1,14 +1,17 @@
 // report.html: one self-contained page (no script, no network) that a person reads after a
 // simulation: pass or fail per journey, timings, each failure with its screenshot, the funnel the
 // runs produced, and every run.
+import { stripAnsi } from './ansi';
+import { show, type FailureDetail } from './compare';
 import { formatDuration } from './duration';
 import { eventLabel } from './match';
 import { failurePlace, type RunResult } from './runner';
 import type { SimulationResult } from './simulation';
 import { attachments, journeySummaries, summarise, summaryLine } from './summary';
 
+/** Text for HTML content and attributes, without ANSI codes. */
 export function html(text: unknown): string {
-  return String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return stripAnsi(String(text)).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
 const STYLE = `
@@ -25,6 +28,8 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .failure img{max-width:min(100%,560px);max-height:360px;object-fit:contain;object-position:left top;border:1px solid #ddd;margin-top:8px}
 code,.mono{font-family:ui-monospace,monospace;font-size:13px}ul{margin:4px 0;padding-left:20px}
 details{margin:6px 0}summary{cursor:pointer}.muted{color:#777}
+table.compared{width:auto;margin:4px 0 8px}table.compared td,table.compared th{padding:2px 8px;font-size:13px}
+td.differs{background:#fbe4e2}
 `;
 
 const time = (ms: number) => formatDuration(ms);
@@ -51,13 +56,31 @@ function funnelSection(result: SimulationResult): string {
   return `<h2>Funnel</h2><table><tr><th>#</th><th>Step</th><th class="num">Runs</th><th>of step 1</th>${collectorHead}</tr>${rows.join('')}</table>${note}`;
 }
 
+/** What a failure compared: the picked values it used, and per candidate event each field, expected against actual. */
+function detailBlock(detail: FailureDetail): string {
+  const picked = detail.picked
+    ? `<p class="meta">Picked for this run: ${Object.entries(detail.picked).map(([name, value]) => `<code>{{${html(name)}}}</code> = <code>${html(show(value))}</code>`).join(', ')}</p>`
+    : '';
+  if (!detail.compared?.length) return picked;
+  const rows = detail.compared.flatMap((c) => {
+    const event = `${html(c.event)}${c.at ? `<br><span class="muted mono">${html(c.at)}</span>` : ''}${c.note ? `<br><span class="muted">${html(c.note)}</span>` : ''}`;
+    if (!c.fields.length) return [`<tr><td>${event}</td><td colspan="3" class="muted">no field to compare</td></tr>`];
+    return c.fields.map(
+      (f, i) =>
+        `<tr>${i === 0 ? `<td rowspan="${c.fields.length}">${event}</td>` : ''}<td class="mono">${html(f.path)}</td>` +
+        `<td class="mono">${html(show(f.expected))}</td><td class="mono${f.equal ? '' : ' differs'}">${html(show(f.actual))}</td></tr>`,
+    );
+  });
+  return `${picked}<table class="compared"><tr><th>Event</th><th>Field</th><th>Expected</th><th>Actual</th></tr>${rows.join('')}</table>`;
+}
+
 function failureBlock(run: RunResult): string {
   const files = attachments(run);
   const devices = run.devices.map((d) => `<li>device ${d.device} (${html(d.label)}): ${d.anonymousIds.map((id) => `<code>${html(id)}</code>`).join(', ') || 'no anonymous id'}</li>`).join('');
   const events = run.events.length ? run.events.map((e) => html(eventLabel(e))).join(', ') : 'nothing';
   return `<div class="failure" id="${html(`${run.slug}-run${run.run}`)}">
 <h3>${html(run.journey)} — run ${run.run} <span class="muted mono">${html(run.runId)}</span></h3>
-<ul>${run.failures.map((f) => `<li><strong>${html(failurePlace(f))}</strong>: ${html(f.message)}</li>`).join('')}</ul>
+<ul>${run.failures.map((f) => `<li><strong>${html(failurePlace(f))}</strong>: ${html(f.message)}${detailBlock(f)}</li>`).join('')}</ul>
 <p class="meta">${html(run.file)} · ${time(run.durationMs)} · simulated ${when(run.simulatedStart)} → ${when(run.simulatedEnd)} UTC${
     run.userIds.length ? ` · customer ${run.userIds.map((u) => `<code>${html(u)}</code>`).join(', ')}` : ''
   }${files.requests ? ` · <a href="${html(files.requests)}">requests the browser sent (${run.requests.length})</a>` : ''}</p>

@@ -3,6 +3,8 @@
 // its screenshot and the requests its browsers sent.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { stripAnsi } from './ansi';
+import { detailLines } from './compare';
 import { eventLabel } from './match';
 import { renderHtml } from './report-html';
 import { describeFailure } from './runner';
@@ -40,7 +42,7 @@ export function reportJson(result: SimulationResult): object {
       funnelReached: r.funnelReached,
       requestCount: r.requests.length,
       eventCount: r.events.length,
-      failures: r.failures.map((f) => ({ ...f, line: describeFailure(r, f) })),
+      failures: r.failures.map((f) => ({ ...f, message: stripAnsi(f.message), line: stripAnsi(describeFailure(r, f)) })),
       // For a failed run, what the collector held, to read next to the failure.
       ...(r.passed ? {} : { events: r.events.map(eventLabel), ...attachments(r) }),
     })),
@@ -48,9 +50,9 @@ export function reportJson(result: SimulationResult): object {
 }
 
 const XML_UNSAFE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g;
-/** Text for XML attributes and content (XML 1.0 cannot carry most control characters at all). */
+/** Text for XML attributes and content: no ANSI codes, no control characters (XML 1.0 cannot carry most). */
 export function xml(text: string): string {
-  return text
+  return stripAnsi(text)
     .replace(XML_UNSAFE, '')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
@@ -88,7 +90,8 @@ export function junitXml(result: SimulationResult): string {
       }
       const tag = r.failures.some((f) => f.kind === 'run') ? 'error' : 'failure';
       const first = r.failures[0];
-      const body = r.failures.map((f) => describeFailure(r, f)).join('\n');
+      // Each failure in a line, and under it what it compared.
+      const body = r.failures.flatMap((f) => [describeFailure(r, f), ...detailLines(f).map((line) => `  ${line}`)]).join('\n');
       const files = attachments(r);
       lines.push(`${head}>`);
       lines.push(`      <${tag} message="${xml(describeFailure(r, first))}" type="${first.kind}">${xml(body)}</${tag}>`);

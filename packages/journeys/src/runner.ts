@@ -13,10 +13,11 @@ import type { Browser, Page } from 'playwright';
 import { createAdmin, type Profile, type StoredEvent } from './admin';
 import { advanceDevice, createRecorder, noteCookies, openDevice, spurStorage, type Device, type SentRequest, type SpurCookie, type Timeline } from './device';
 import { parseDuration } from './duration';
-import { checkExpectations, FUNNEL_WINDOW_MS, readCollector, type CollectorView } from './expect';
+import type { FailureDetail } from './compare';
+import { checkExpectations, FUNNEL_WINDOW_MS, needsAbandonedCarts, readCollector, type CollectorView } from './expect';
 import { funnelReached } from './match';
 import { journeySlug, type Journey, type Step } from './spec';
-import { playStep, sdkLoaded, stepLabel, type StepContext } from './steps';
+import { flushPage, playStep, stepLabel, StepError, type StepContext } from './steps';
 import { randomness, runVars, type Randomness } from './values';
 
 /** The funnel of the report: issue 5's default steps. */
@@ -46,8 +47,11 @@ export interface RunOptions {
   random?: Randomness;
 }
 
-/** Where a run failed: a step, an expectation, or the run itself (browser, collector). */
-export interface RunFailure {
+/**
+ * Where a run failed: a step, an expectation, or the run itself (browser, collector). A failed
+ * expectation or expectRequest step also says what it compared (picked, compared).
+ */
+export interface RunFailure extends FailureDetail {
   kind: 'step' | 'expectation' | 'run';
   /** 1-based visit of a failed step. */
   visit?: number;
@@ -210,7 +214,7 @@ async function playSteps(steps: Step[], ctx: StepContext, prefix: string): Promi
     const number = `${prefix}${s + 1}`;
     if ('offline' in step) {
       await ctx.device.context.setOffline(true);
-      await playSteps(step.offline, ctx, `${number}.`);
+      await playSteps(step.offline, { ...ctx, offline: true }, `${number}.`);
       if (step.reconnect === 'next-visit') ctx.device.offline = true;
       else await ctx.device.context.setOffline(false);
       continue;
@@ -218,7 +222,8 @@ async function playSteps(steps: Step[], ctx: StepContext, prefix: string): Promi
     try {
       await playStep(step, ctx);
     } catch (error) {
-      throw new StepFailed({ kind: 'step', visit: ctx.visit, step: number, action: stepLabel(step, ctx.vars), message: firstLine(error) }, ctx.page);
+      const detail = error instanceof StepError ? error.detail : {};
+      throw new StepFailed({ kind: 'step', visit: ctx.visit, step: number, action: stepLabel(step, ctx.vars), message: firstLine(error), ...detail }, ctx.page);
     }
   }
 }
@@ -230,11 +235,7 @@ async function playSteps(steps: Step[], ctx: StepContext, prefix: string): Promi
  * stay open for a screenshot should an expectation fail.
  */
 async function endVisit(device: Device, close: boolean): Promise<void> {
-  for (const page of device.context.pages()) {
-    if (!device.offline && !page.isClosed() && (await sdkLoaded(page).catch(() => false))) {
-      await page.evaluate((ms) => (window as any).spur.flush(ms), FLUSH_TIMEOUT_MS);
-    }
-  }
+  if (!device.offline) for (const page of device.context.pages()) await flushPage(page, FLUSH_TIMEOUT_MS);
   await noteCookies(device);
   if (close) for (const page of device.context.pages()) await page.close();
 }
@@ -258,7 +259,8 @@ async function check(result: RunResult, journey: Journey, vars: Record<string, u
   const stored = expect.nothingStored ? await Promise.all(devices.map(async (d) => ({ device: d.index, found: await spurStorage(d, options.baseUrl) }))) : undefined;
   let view: CollectorView;
   try {
-    view = await readCollector(admin, result.devices.flatMap((d) => d.anonymousIds));
+    const cartsFrom = needsAbandonedCarts(expect, vars) ? result.simulatedStart : undefined;
+    view = await readCollector(admin, result.devices.flatMap((d) => d.anonymousIds), cartsFrom);
   } catch (error) {
     result.failures.push({ kind: 'run', message: `cannot read the collector: ${firstLine(error)}` });
     return;
@@ -268,7 +270,7 @@ async function check(result: RunResult, journey: Journey, vars: Record<string, u
   result.funnelReached = funnelReached(options.funnelSteps ?? DEFAULT_FUNNEL, view.events, FUNNEL_WINDOW_MS);
   const evidence = { vars, devices: result.devices.map((d) => ({ index: d.device, anonymousIds: d.anonymousIds })), userIds: result.userIds, requests: result.requests, stored, simulatedStart: result.simulatedStart };
   try {
-    for (const f of await checkExpectations(expect, evidence, view, admin)) result.failures.push({ kind: 'expectation', expectation: f.expectation, message: f.message });
+    for (const f of await checkExpectations(expect, evidence, view, admin)) result.failures.push({ kind: 'expectation', ...f });
   } catch (error) {
     result.failures.push({ kind: 'run', message: `cannot check the expectations: ${firstLine(error)}` });
   }

@@ -1,6 +1,7 @@
 // Playing one step of a visit in a page. Steps wait on real signals (Playwright's auto-waiting,
 // the requests the browser sends), never on sleeps.
 import type { Page } from 'playwright';
+import { compareEvents, pickedIn, type FailureDetail } from './compare';
 import type { Device, Recorder } from './device';
 import { parseDuration } from './duration';
 import { describeMatcher, eventLabel, matchesEvent } from './match';
@@ -16,6 +17,18 @@ export interface StepContext {
   consent?: 'granted' | 'denied';
   recorder: Recorder;
   timeoutMs: number;
+  /** The step is in an offline leg: the device's network is cut. */
+  offline?: boolean;
+}
+
+/** A step that failed with what it compared (expectRequest: the events this visit sent). */
+export class StepError extends Error {
+  constructor(
+    message: string,
+    readonly detail: FailureDetail,
+  ) {
+    super(message);
+  }
 }
 
 /** A step in a line: `click data-testid=add-to-cart`, `goto /cart.html`. */
@@ -42,6 +55,32 @@ export async function sdkLoaded(page: Page): Promise<boolean> {
   return page.evaluate(() => typeof (window as any).spur?.flush === 'function');
 }
 
+/**
+ * Waits until the page's SDK holds no event: spur.flush() settles once the collector has
+ * answered 2xx for every event of the page, or after `timeoutMs`. A page without the SDK (or
+ * before the first goto, about:blank) has nothing to wait for.
+ */
+export async function flushPage(page: Page, timeoutMs: number): Promise<void> {
+  if (page.isClosed() || page.url() === 'about:blank' || !(await sdkLoaded(page).catch(() => false))) return;
+  await page.evaluate((ms) => (window as any).spur.flush(ms), timeoutMs);
+}
+
+/**
+ * Before a goto leaves a page: what the page recorded is delivered first, unless the device is
+ * offline (then it stays in the outbox for a later page, which is the point). Left to itself, the
+ * page would send it on pagehide in a keepalive request, which Chromium sends but reports to no
+ * one: neither Playwright nor the page's DevTools session sees a request of a document being
+ * unloaded. The runner would then not see those events (expectRequest, nothingSent, the report's
+ * requests) and could not wait for their answer before it reads the collector: on a busy machine
+ * or with a slow collector, they were not stored yet when the run was checked.
+ */
+async function leavePage(ctx: StepContext): Promise<void> {
+  if (ctx.offline || ctx.device.offline) return;
+  // A page that navigates by itself meanwhile (a redirect) has sent its events on its way out:
+  // the goto goes ahead rather than failing on the page's destroyed context.
+  await flushPage(ctx.page, ctx.timeoutMs).catch(() => undefined);
+}
+
 /** Calls window.spur.consent(choice) on the device's first page, once the SDK has loaded. */
 async function applyConsent(ctx: StepContext): Promise<void> {
   if (!ctx.consent || ctx.device.consentApplied) return;
@@ -58,18 +97,23 @@ async function applyConsent(ctx: StepContext): Promise<void> {
 }
 
 /** Resolves when this device has sent, during this visit, a request with an event the matcher matches. */
-function expectRequest(ctx: StepContext, matcher: unknown, timeoutMs: number): Promise<void> {
+function expectRequest(ctx: StepContext, specMatcher: unknown, timeoutMs: number): Promise<void> {
+  const matcher = resolveValue(specMatcher, ctx.vars);
   const mine = (sent: Recorder['requests'][number]) => sent.device === ctx.device.index && sent.visit === ctx.visit;
   const hit = (sent: Recorder['requests'][number]) => mine(sent) && sent.events.some((e) => matchesEvent(matcher, e));
   if (ctx.recorder.requests.some(hit)) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       stop();
-      const seen = ctx.recorder.requests.filter(mine).flatMap((r) => r.events.map(eventLabel));
+      const sent = ctx.recorder.requests.filter(mine).flatMap((r) => r.events);
+      const seen = sent.map(eventLabel);
+      const picked = pickedIn(specMatcher, ctx.vars);
+      const compared = compareEvents(matcher, sent);
       reject(
-        new Error(
+        new StepError(
           `no request with ${describeMatcher(matcher)} within ${timeoutMs} ms; ` +
             (seen.length ? `this visit sent: ${seen.slice(0, 20).join(', ')}${seen.length > 20 ? ', ...' : ''}` : 'this visit sent nothing to the collector'),
+          { ...(picked ? { picked } : {}), ...(compared.length ? { compared } : {}) },
         ),
       );
     }, timeoutMs);
@@ -87,6 +131,7 @@ export async function playStep(step: Step, ctx: StepContext): Promise<void> {
   const { page, vars } = ctx;
   const text = (value: unknown) => resolveText(value, vars);
   if ('goto' in step) {
+    await leavePage(ctx);
     await page.goto(new URL(text(step.goto), ctx.baseUrl).href);
     await applyConsent(ctx);
   } else if ('click' in step) {
@@ -110,7 +155,7 @@ export async function playStep(step: Step, ctx: StepContext): Promise<void> {
   } else if ('identify' in step) {
     await page.evaluate(([userId, traits]) => (window as any).spur('identify', userId, traits), [text(step.identify), resolveValue(step.traits ?? {}, vars)] as const);
   } else if ('expectRequest' in step) {
-    await expectRequest(ctx, resolveValue(step.expectRequest, vars), step.timeout ? parseDuration(step.timeout)! : ctx.timeoutMs);
+    await expectRequest(ctx, step.expectRequest, step.timeout ? parseDuration(step.timeout)! : ctx.timeoutMs);
   } else {
     throw new Error('an offline leg is played by the visit, not as a single step');
   }

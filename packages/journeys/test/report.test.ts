@@ -53,7 +53,27 @@ const simulation = (): SimulationResult => ({
       runId: 'r2',
       passed: false,
       screenshot: PNG,
-      failures: [{ kind: 'step', visit: 2, step: '3', action: 'click text=Buy', message: 'Timeout 10000ms exceeded <waiting>\u0007' }],
+      failures: [
+        { kind: 'step', visit: 2, step: '3', action: 'click text=Buy', message: 'Timeout 10000ms exceeded <waiting>\u0007' },
+        // Playwright's call log, coloured as it comes.
+        { kind: 'step', visit: 2, step: '4', action: 'click text=Pay', message: 'locator.click: Timeout 1500ms exceeded. Call log: \u001b[2m- waiting for getByText(\'Pay\')\u001b[22m' },
+        {
+          kind: 'expectation',
+          expectation: 'events',
+          message: 'expected {"event":"Product Added","properties":{"product_id":"p-kettle"}} (event 1 of 1, in order); the collector holds for this run: Product Added',
+          picked: { product: 'p-kettle' },
+          compared: [
+            {
+              event: 'Product Added',
+              at: '2026-11-21T09:01:00.000Z',
+              fields: [
+                { path: 'properties.product_id', expected: 'p-kettle', actual: 'p-mug', equal: false },
+                { path: 'properties.quantity', expected: 2, actual: 2, equal: true },
+              ],
+            },
+          ],
+        },
+      ],
       requests: [{ device: 1, visit: 1, method: 'POST', url: 'http://localhost:8080/v1/batch', at: '2026-11-23T10:00:01.000Z', events: [{ type: 'page' }], status: 200 }],
       funnelReached: 2,
     }),
@@ -114,6 +134,19 @@ describe('junitXml(result)', () => {
     expect(xml).toContain('<testsuite name="Checkout &lt;fast&gt; &amp; &quot;easy&quot;"');
     expect(xml).not.toContain('\u0007');
   });
+
+  it('carries no ANSI colour code of a Playwright message, not even as "[2m"', () => {
+    expect(xml).toContain("visit 2 step 4 (click text=Pay): locator.click: Timeout 1500ms exceeded. Call log: - waiting for getByText(&apos;Pay&apos;)\n");
+    expect(xml).not.toMatch(/\u001b|\[2m|\[22m/);
+  });
+
+  it('lists under a failed expectation the values picked and what it compared, per event', () => {
+    expect(xml).toContain(
+      'expectation events: expected {&quot;event&quot;:&quot;Product Added&quot;,&quot;properties&quot;:{&quot;product_id&quot;:&quot;p-kettle&quot;}} (event 1 of 1, in order); the collector holds for this run: Product Added\n' +
+        '  picked: {{product}} = &quot;p-kettle&quot;\n' +
+        '  Product Added at 2026-11-21T09:01:00.000Z: properties.product_id: expected &quot;p-kettle&quot;, got &quot;p-mug&quot;; properties.quantity = 2 as expected</failure>',
+    );
+  });
 });
 
 describe('renderHtml(result)', () => {
@@ -130,6 +163,20 @@ describe('renderHtml(result)', () => {
     expect(html).toContain('<img src="screenshots/checkout-run2.png"');
     expect(html).toContain('<a href="requests/checkout-run2.json">requests the browser sent (1)</a>');
     expect(html).toContain('No screenshot: no page was open.');
+  });
+
+  it('carries no ANSI colour code of a Playwright message', () => {
+    expect(html).toContain('<strong>visit 2 step 4 (click text=Pay)</strong>: locator.click: Timeout 1500ms exceeded. Call log: - waiting for getByText(&#39;Pay&#39;)</li>');
+    expect(html).not.toMatch(/\u001b|\[2m|\[22m/);
+  });
+
+  it('shows under a failed expectation the values picked and, per event, each field expected against actual', () => {
+    expect(html).toContain('<p class="meta">Picked for this run: <code>{{product}}</code> = <code>&quot;p-kettle&quot;</code></p>');
+    expect(html).toContain(
+      '<tr><td rowspan="2">Product Added<br><span class="muted mono">2026-11-21T09:01:00.000Z</span></td><td class="mono">properties.product_id</td>' +
+        '<td class="mono">&quot;p-kettle&quot;</td><td class="mono differs">&quot;p-mug&quot;</td></tr>' +
+        '<tr><td class="mono">properties.quantity</td><td class="mono">2</td><td class="mono">2</td></tr>',
+    );
   });
 
   it('shows the funnel of the runs and the collector’s', () => {
@@ -157,6 +204,9 @@ describe('writeReport(result, dir)', () => {
       expect(json.summary).toMatchObject({ runs: 4, passed: 2, failed: 2, journeys: 2 });
       expect(json.runs[1]).toMatchObject({ passed: false, screenshot: 'screenshots/checkout-run2.png', requests: 'requests/checkout-run2.json' });
       expect(json.runs[1].failures[0].line).toMatch(/^journey "Checkout <fast> & "easy"" run 2 \(r2\) visit 2 step 3/);
+      // Without colour codes, with what the expectation compared.
+      expect(json.runs[1].failures[1].message).toBe("locator.click: Timeout 1500ms exceeded. Call log: - waiting for getByText('Pay')");
+      expect(json.runs[1].failures[2]).toMatchObject({ picked: { product: 'p-kettle' }, compared: [{ event: 'Product Added', fields: [{ path: 'properties.product_id', actual: 'p-mug' }, {}] }] });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,38 +1,15 @@
 // The runner in real Chromium against a real collector and the demo shop: simulated time between
 // visits (cookies aged, sessions ended, every event in the collector's past), unique customers
 // per run, offline legs, and failures that say where they happened and keep the evidence.
-import type { Browser } from 'playwright';
-import { launchChromium } from '../src/browser';
-import { describeFailure, playRun, type RunOptions, type RunResult } from '../src/runner';
+import { describeFailure, type RunResult } from '../src/runner';
 import { runJourneys } from '../src/simulation';
 import { parseJourney, type JourneySpec } from '../src/spec';
-import { startStack, type Stack } from './stack';
+import { failuresOf, useDemo } from './stack';
 
 jest.setTimeout(120_000);
 
-let stack: Stack;
-let browser: Browser;
-
-beforeAll(async () => {
-  stack = await startStack();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-});
-
-const options = (extra: Partial<RunOptions> = {}): RunOptions => ({
-  baseUrl: stack.shopUrl,
-  collectorUrl: stack.collectorUrl,
-  adminToken: stack.adminToken,
-  ...extra,
-});
-
-const play = (spec: JourneySpec, extra?: Partial<RunOptions>) => playRun(browser, parseJourney(spec), 1, options(extra));
-
-/** The run's failures as lines, so a failing assertion shows them. */
-const failuresOf = (result: RunResult) => result.failures.map((f) => describeFailure(result, f));
+const demo = useDemo();
+const { play } = demo;
 
 const MINUTE = 60_000;
 
@@ -109,7 +86,7 @@ describe('identities', () => {
   });
 
   it('makes every run a new customer: own anonymous ids, own customer id', async () => {
-    const sim = await runJourneys([parseJourney(login({ email: 'unique' }))], { ...options(), browser, runs: 3, concurrency: 3 });
+    const sim = await runJourneys([parseJourney(login({ email: 'unique' }))], { ...demo.options(), browser: demo.browser, runs: 3, concurrency: 3 });
     for (const r of sim.runs) expect(failuresOf(r)).toEqual([]);
     expect(new Set(sim.runs.flatMap((r) => r.userIds)).size).toBe(3);
     expect(new Set(sim.runs.flatMap((r) => r.devices[0].anonymousIds)).size).toBe(3);
@@ -137,7 +114,7 @@ describe('identities', () => {
   });
 
   it('fails a run whose customer is also another run’s: a fixed email stitches runs together', async () => {
-    const sim = await runJourneys([parseJourney(login('always.the.same@example.test'))], { ...options(), browser, runs: 2, concurrency: 1 });
+    const sim = await runJourneys([parseJourney(login('always.the.same@example.test'))], { ...demo.options(), browser: demo.browser, runs: 2, concurrency: 1 });
     expect(failuresOf(sim.runs[0])).toEqual([]);
     expect(sim.runs[1].passed).toBe(false);
     expect(sim.runs[1].failures).toEqual([

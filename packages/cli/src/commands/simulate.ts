@@ -3,11 +3,13 @@ import {
   checkCollector,
   DEFAULT_FUNNEL,
   describeFailure,
+  detailLines,
   formatDuration,
   loadJourneys,
   parseDuration,
   runJourneys,
   SpecError,
+  stripAnsi,
   summaryLine,
   writeReport,
   type Journey,
@@ -28,8 +30,10 @@ The collector must trust client clocks (SPUR_CLIENT_CLOCK=trust, as \`npm start\
 does): the browsers' clocks run days behind on purpose.
 
 Options:
-  --base-url URL       the shop [SPUR_SHOP_URL] (default http://localhost:3000)
-  --collector URL      the collector, for its admin API [SPUR_URL] (default http://localhost:8080)
+  --base-url URL       the shop [SPUR_SHOP_URL]; else where \`npm start\` runs it:
+                       http://localhost:$SPUR_SHOP_PORT (default 3000)
+  --collector URL      the collector, for its admin API [SPUR_URL]; else where
+                       \`npm start\` runs it: http://localhost:$SPUR_PORT (default 8080)
   --token TOKEN        the collector's admin token [SPUR_ADMIN_TOKEN]
   --runs N             runs of each journey (default 1)
   --concurrency C      runs played at a time, each in its own browser contexts (default 2)
@@ -41,6 +45,15 @@ Options:
   --step-timeout DURATION  how long a step may take (default 10s)
   --funnel A,B,C       the funnel of the report (default ${DEFAULT_FUNNEL.join(',')})
   --no-check           play the journeys without checking them (no token needed)
+
+Without --base-url and --collector, spur simulate reads the variables the demo
+reads: a demo started with SPUR_SHOP_PORT=3100 SPUR_PORT=8180 npm start is found
+by spur simulate run with the same variables. localhost stands for SPUR_HOST
+when that is a loopback or wildcard address or unset (the demo listens on
+127.0.0.1), else SPUR_HOST itself.
+
+A failed expectation shows the values picked for the run that it used and, for
+each event it could have been, every field the spec names: expected and actual.
 
 Examples:
   spur simulate examples/journeys --token $SPUR_ADMIN_TOKEN
@@ -74,6 +87,44 @@ function duration(text: string | undefined, flag: string, fallback: number): num
   return ms;
 }
 
+/** What a browser on this machine uses for the demo's SPUR_HOST: localhost for loopback and wildcard addresses, as demo.js prints it. */
+function demoHost(host: string | undefined): string {
+  if (!host || ['127.0.0.1', '::1', '0.0.0.0', '::', 'localhost'].includes(host)) return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function port(env: NodeJS.ProcessEnv, name: string, fallback: number, flag: string): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  if (!/^\d+$/.test(text) || Number(text) > 65535) throw new UsageError(`${name} must be a port number, got "${text}"`);
+  if (Number(text) === 0) throw new UsageError(`${name} is 0 (any free port): name the address with ${flag}`);
+  return Number(text);
+}
+
+const set = (env: NodeJS.ProcessEnv, name: string) => (env[name] === '' ? undefined : env[name]);
+
+/**
+ * Where the shop or the collector is when no flag names it: the URL variable (SPUR_SHOP_URL,
+ * SPUR_URL), else where `npm start` runs it, from the variables the demo reads (SPUR_SHOP_PORT or
+ * SPUR_PORT, on SPUR_HOST). `from` names the variables it came from, for messages.
+ */
+function target(env: NodeJS.ProcessEnv, urlName: string, portName: string, fallback: number, flag: string): { url: string; from: string } {
+  const url = set(env, urlName);
+  if (url) return { url, from: urlName };
+  return {
+    url: `http://${demoHost(set(env, 'SPUR_HOST'))}:${port(env, portName, fallback, flag)}`,
+    from: [portName, 'SPUR_HOST'].filter((name) => set(env, name)).join(' and ') || "the demo's default",
+  };
+}
+
+const shopTarget = (env: NodeJS.ProcessEnv) => target(env, 'SPUR_SHOP_URL', 'SPUR_SHOP_PORT', 3000, '--base-url');
+const collectorTarget = (env: NodeJS.ProcessEnv) => target(env, 'SPUR_URL', 'SPUR_PORT', 8080, '--collector');
+
+/** Both addresses from the environment (see target). */
+export function simulateTargets(env: NodeJS.ProcessEnv): { baseUrl: string; collectorUrl: string } {
+  return { baseUrl: shopTarget(env).url, collectorUrl: collectorTarget(env).url };
+}
+
 function url(text: string, flag: string): string {
   try {
     const parsed = new URL(text);
@@ -95,9 +146,11 @@ function progressPrinter(io: Io, started: number) {
     done(result: RunResult, p: { done: number; failed: number; total: number }) {
       const mark = result.passed ? 'ok  ' : 'FAIL';
       const what = `${mark} ${result.journey} · run ${result.run} · ${formatDuration(result.durationMs)}`;
-      const failures = result.failures.map((f) => `       ${describeFailure(result, f)}\n`).join('');
+      // Each failure, and under it what it compared (picked values, expected against actual).
+      const failures = result.failures.map((f) => [`       ${describeFailure(result, f)}\n`, ...detailLines(f).map((d) => `         ${d}\n`)].join('')).join('');
       if (!io.errIsTTY) {
-        io.err(`[${p.done}/${p.total}] ${what}\n${failures}`);
+        // A log file, not a terminal: Playwright's colour codes would be noise.
+        io.err(stripAnsi(`[${p.done}/${p.total}] ${what}\n${failures}`));
         return;
       }
       clear();
@@ -117,8 +170,13 @@ export async function simulate(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parsed;
   if (!positionals.length) throw new UsageError('name at least one journey spec (.json) or a folder of them');
   const check = !values['no-check'];
-  const baseUrl = url(values['base-url'] ?? io.env.SPUR_SHOP_URL ?? 'http://localhost:3000', 'base-url');
-  const collectorUrl = url(values.collector ?? io.env.SPUR_URL ?? 'http://localhost:8080', 'collector');
+  // Each from its flag, else from the environment; a hint for the message should it be unreachable.
+  const shop = values['base-url'] ? { url: values['base-url'] } : shopTarget(io.env);
+  const collector = values.collector ? { url: values.collector } : collectorTarget(io.env);
+  const baseUrl = url(shop.url, 'base-url');
+  const collectorUrl = url(collector.url, 'collector');
+  const shopHint = 'from' in shop ? ` (the address from ${shop.from}: is the demo running? --base-url names another shop)` : '';
+  const collectorHint = 'from' in collector ? ` (the address from ${collector.from}: --collector names another)` : '';
   const token = values.token ?? io.env.SPUR_ADMIN_TOKEN;
   if (check && !token) throw new UsageError('checking runs needs the collector\'s admin token: --token or SPUR_ADMIN_TOKEN (or --no-check)');
   const runs = count(values.runs, 'runs', 1, 100_000);
@@ -144,14 +202,15 @@ export async function simulate(args: string[], io: Io): Promise<number> {
     const shop = await fetch(baseUrl, { signal: AbortSignal.timeout(10_000) });
     await shop.body?.cancel();
   } catch (err) {
-    io.err(`spur simulate: cannot reach the shop at ${baseUrl}: ${((err as Error).cause as Error)?.message ?? (err as Error).message}\n`);
+    io.err(`spur simulate: cannot reach the shop at ${baseUrl}: ${((err as Error).cause as Error)?.message ?? (err as Error).message}${shopHint}\n`);
     return 1;
   }
   if (check) {
     try {
       await checkCollector(collectorUrl, token!);
     } catch (err) {
-      io.err(`spur simulate: ${(err as Error).message}\n`);
+      const unreachable = (err as { status?: number }).status === 0;
+      io.err(`spur simulate: ${(err as Error).message}${unreachable ? collectorHint : ''}\n`);
       return 1;
     }
   }

@@ -1,6 +1,7 @@
-// Stitched profile of every fact, by DESIGN.md "Identity stitching", decided by identity.ts (the
-// same functions the admin API's profile reads use, so a funnel by customer and a profile page
-// agree). The caller reads links and aliases from storage and passes them as plain arrays.
+// Stitched profile of every fact, by ARCHITECTURE.md "Identity stitching", decided by
+// identity.ts (the same functions the admin API's profile reads use, so a funnel by customer and a
+// profile page agree). The caller reads links and aliases from storage and passes them as plain
+// arrays.
 //  - a fact with a userId belongs to that customer, after aliases (canonicalId);
 //  - an anonymous-only fact belongs to the customer its anonymous id was linked to at the fact's
 //    time (ownerAt: back-fill before the first identify, shared computer after a second one);

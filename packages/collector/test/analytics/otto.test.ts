@@ -1,4 +1,4 @@
-// The real OTTO excerpt (../shared/data/otto-sample, see its README): 20 sessions, 862 events.
+// The real OTTO excerpt (test/data/otto-sample, see its README): 20 sessions, 862 events.
 // clicks -> Product Viewed, carts -> Product Added, orders -> Order Completed, OTTO's session id
 // as the sessionId. The engine's session funnel must give the README's published figures and
 // agree with a plain re-count over the raw file.
@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { buildSessions, FactTable, runFunnel, type Fact, type FunnelStepRow } from '../../src/analytics';
 
-const FILE = path.resolve(__dirname, '../../../../../shared/data/otto-sample/train.jsonl');
+const FILE = path.resolve(__dirname, '../data/otto-sample/train.jsonl');
 
 interface OttoEvent {
   aid: number;

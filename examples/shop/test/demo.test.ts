@@ -1,0 +1,86 @@
+// `npm start`'s demo (demo.js) as a real process: a port that is taken says which setting moves
+// it, for the collector's port and for the shop's, and the demo exits 1 without a stack trace.
+// (Other lines the demo may print at start, such as warnings, are not this test's business.)
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+jest.setTimeout(60_000);
+
+const DEMO = resolve(__dirname, '../demo.js');
+
+/** A port something else listens on (127.0.0.1, where the demo listens), until close(). */
+async function takenPort(): Promise<{ port: number; close(): Promise<void> }> {
+  const server = net.createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return { port: (server.address() as net.AddressInfo).port, close: () => new Promise((done) => server.close(() => done())) };
+}
+
+async function freePort(): Promise<number> {
+  const { port, close } = await takenPort();
+  await close();
+  return port;
+}
+
+/** Runs the demo until it exits (or stops it after 20 s); its exit code and output. */
+function runDemo(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [DEMO], { env: { ...process.env, SPUR_ADMIN_TOKEN: 'a-long-enough-admin-token-for-the-demo-test', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    // A demo that started after all is stopped: the test then fails on its exit code.
+    const timer = setTimeout(() => child.kill('SIGTERM'), 20_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'spur-demo-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('demo.js when a port is taken', () => {
+  it('names SPUR_PORT when the collector’s port is in use', async () => {
+    const taken = await takenPort();
+    try {
+      const { code, stderr, stdout } = await runDemo({ SPUR_PORT: String(taken.port), SPUR_SHOP_PORT: String(await freePort()), SPUR_DB: join(dir, 'spur.db') });
+      expect(code).toBe(1);
+      expect(stderr).toContain(
+        `spur demo: port ${taken.port} (the collector) is already in use on 127.0.0.1: another program listens there, perhaps another spur demo. ` +
+          `Stop it, or set SPUR_PORT to a free port: SPUR_PORT=${taken.port + 1} npm start\n`,
+      );
+      expect(stderr).not.toMatch(/EADDRINUSE|^\s+at /m);
+      expect(stdout).not.toContain('spur demo\n');
+    } finally {
+      await taken.close();
+    }
+  });
+
+  it('names SPUR_SHOP_PORT when the shop’s port is in use, and stops the collector it had started', async () => {
+    const taken = await takenPort();
+    const collectorPort = await freePort();
+    try {
+      const { code, stderr } = await runDemo({ SPUR_PORT: String(collectorPort), SPUR_SHOP_PORT: String(taken.port), SPUR_DB: join(dir, 'spur.db') });
+      expect(code).toBe(1);
+      expect(stderr).toContain(
+        `spur demo: port ${taken.port} (the shop) is already in use on 127.0.0.1: another program listens there, perhaps another spur demo. ` +
+          `Stop it, or set SPUR_SHOP_PORT to a free port: SPUR_SHOP_PORT=${taken.port + 1} npm start\n`,
+      );
+      expect(stderr).not.toMatch(/EADDRINUSE|^\s+at /m);
+      // The collector's port is free again: the demo closed what it had opened.
+      const again = net.createServer();
+      await new Promise<void>((done, fail) => again.once('error', fail).listen(collectorPort, '127.0.0.1', done));
+      await new Promise((done) => again.close(done));
+    } finally {
+      await taken.close();
+    }
+  });
+});
