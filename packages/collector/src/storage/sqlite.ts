@@ -12,10 +12,12 @@ import { checkFreeSpace, toStorageError } from './sqlite-failures';
 import { createAnalyticsReader } from './sqlite-analytics';
 import { createPrivacyReader, type MaintenanceResult, type MaintenanceTask } from './sqlite-privacy';
 import { createProfileReader } from './sqlite-profiles';
+import { createRejectedReads } from './sqlite-rejected';
+import { ERASE_WAIT_MS } from './sqlite-scrub';
 import { startThread } from './sqlite-threads';
 import { createWriter, PROBE, toRows, type AppendOutcome, type WriteItem, type WriteResult } from './sqlite-writer';
 import type { ErrorInfo, FromWriter, ToWriter, WriterThreadData } from './sqlite-writer-thread';
-import type { AppendResult, ErasureOutcome, PurgeCounts, RejectedEvent, Storage, SubjectEventKey } from './types';
+import type { AppendResult, ErasureOutcome, PurgeCounts, Storage, SubjectEventKey } from './types';
 
 export interface SqliteOptions {
   /** How long a write waits for another connection's lock before failing with 503. @defaultValue 5000 */
@@ -38,6 +40,13 @@ export interface SqliteOptions {
    * @defaultValue false (the file, its folders and the schema are created as needed)
    */
   mustExist?: boolean;
+  /**
+   * How long an erasure waits for readers of old snapshots (an export mid-page, another process)
+   * to let the WAL be emptied before it answers; past it the erasure reports `scrubbed: false`
+   * (the rows are gone, older copies remain in the WAL until the erasure is asked for again).
+   * @defaultValue 30000
+   */
+  eraseWaitMs?: number;
 }
 
 /**
@@ -75,14 +84,16 @@ export async function openSqliteStorage(file: string, options: SqliteOptions = {
       submit: (item) => group.submit(item),
       maintain: async (task) => {
         await group.drain(); // what was submitted before comes first, as on the thread
-        return writer.maintain(task);
+        const result = writer.maintain(task);
+        // No file, no copies: an in-memory erasure is complete when its transaction is.
+        return 'status' in result && result.status === 'erased' ? { ...result, scrubbed: true } : result;
       },
       close: () => group.drain(),
     };
     return createSqliteStorage(db, link, null);
   }
   // The writer thread opens (and migrates) the file first; reads open it once that is done.
-  const writer = await startWriterThread({ file, options: connection });
+  const writer = await startWriterThread({ file, options: connection, eraseWaitMs: options.eraseWaitMs ?? ERASE_WAIT_MS });
   let reads: Database;
   try {
     reads = openConnection(file, connection, false);
@@ -238,9 +249,7 @@ function byTime(a: SubjectEventKey, b: SubjectEventKey): number {
 }
 
 function createSqliteStorage(db: Database, writer: WriterLink, dir: string | null): Storage {
-  const selectRejected = db.prepare(
-    'SELECT message_id, reason, write_key, received_at, raw FROM rejected_events ORDER BY id LIMIT ?',
-  );
+  const rejected = createRejectedReads(db);
   const reader = createProfileReader(db);
   const privacy = createPrivacyReader(db);
   const analytics = createAnalyticsReader(db);
@@ -287,18 +296,7 @@ function createSqliteStorage(db: Database, writer: WriterLink, dir: string | nul
     identityGraph: () => guard('read', () => inSnapshot(() => analytics.identityGraph())),
     eventPage: (range, afterSeq, limit) => guard('read', () => analytics.eventPage(range, afterSeq, limit)),
     countEvents: (range) => guard('read', () => analytics.countEvents(range)),
-    listRejected: (options) =>
-      guard('read', () =>
-        (selectRejected.all(options?.limit ?? -1) as Record<string, string | null>[]).map(
-          (r): RejectedEvent => ({
-            ...(r.message_id !== null && { messageId: r.message_id }),
-            reason: r.reason!,
-            writeKey: r.write_key!,
-            receivedAt: r.received_at!,
-            raw: r.raw!,
-          }),
-        ),
-      ),
+    listRejected: (options) => guard('read', () => inSnapshot(() => rejected.list(options?.limit ?? -1))),
     findSubject: (id) => guard('read', () => inSnapshot(() => privacy.findSubject(id))),
     subjectEvents: (subject) =>
       guard('read', async () => {
@@ -311,7 +309,12 @@ function createSqliteStorage(db: Database, writer: WriterLink, dir: string | nul
         return keys.sort(byTime);
       }),
     eventsBySeq: (seqs) => guard('read', () => privacy.eventsBySeq(seqs)),
-    subjectRejected: (subject, cursor) => guard('read', () => privacy.rejected(subject, cursor)),
+    subjectRejected: (subject, cursor) =>
+      guard('read', async () => {
+        // The subject's identify events are read first, a page per turn of the loop.
+        for (const _ of privacy.prepareRejected(subject)) await new Promise((resolve) => setImmediate(resolve));
+        return privacy.rejected(subject, cursor);
+      }),
     eraseSubject: async (id, options) => {
       assertOpen();
       const task: MaintenanceTask = { kind: 'erase', id, at: options.at, suppressUntil: options.suppressUntil };
