@@ -7,7 +7,7 @@
 'use strict';
 const fs = require('node:fs');
 const http = require('node:http');
-const { startCollector, cleanup, countStored } = require('./lib/collector');
+const { startCollector, cleanup, sqlite } = require('./lib/collector');
 const { event } = require('./lib/events');
 
 const args = process.argv.slice(2);
@@ -57,9 +57,33 @@ function fileBytes(db) {
   return bytes;
 }
 
+// Bytes of the pages of each table and index holding rejected events (SQLite's dbstat).
+function tableBytes(db) {
+  const Database = sqlite();
+  const file = new Database(db, { readonly: true, fileMustExist: true });
+  try {
+    const rows = file.prepare("SELECT name, sum(pgsize) AS bytes FROM dbstat WHERE name LIKE 'rejected%' GROUP BY name ORDER BY name").all();
+    // Before this version a row per event held the raw text, with no blob to measure.
+    const blobs = file.prepare("SELECT count(*) FROM pragma_table_info('rejected_events') WHERE name = 'body'").pluck().get()
+      ? file.prepare('SELECT coalesce(sum(length(body)), 0) FROM rejected_events').pluck().get()
+      : null;
+    return { pages: rows.map((r) => `${r.name} ${r.bytes}`).join(', '), blobs };
+  } finally {
+    file.close();
+  }
+}
+
+// A clean stop (exit 0) checkpoints the WAL into the file and removes it.
+async function stop(collector) {
+  const code = await collector.stop();
+  if (code !== 0) throw new Error(`the collector did not stop cleanly (${code})`);
+}
+
 async function baseline() {
   const collector = await startCollector();
-  await collector.stop();
+  // Let it finish starting: a SIGTERM the very moment it listens may beat its signal handler.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  await stop(collector);
   const bytes = fileBytes(collector.db);
   cleanup(collector.dir);
   return bytes;
@@ -85,22 +109,23 @@ async function run(flood, empty) {
     }
     await Promise.all(Array.from({ length: 4 }, lane));
   } finally {
-    await collector.stop();
+    await stop(collector);
   }
   const stored = fileBytes(collector.db) - empty;
-  const rows = countStored(collector.db).rejected;
+  const tables = tableBytes(collector.db);
   cleanup(collector.dir);
-  return { name: flood.name, events: total, sent, stored, rows };
+  return { name: flood.name, events: total, sent, stored, tables };
 }
 
 (async () => {
   const empty = await baseline();
-  console.log(`| Flood | Events | Bytes sent per event | Bytes on disk per event | On disk / sent |`);
-  console.log(`| --- | --- | --- | --- | --- |`);
+  console.log(`| Flood | Events | Bytes sent per event | Bytes on disk per event | On disk / sent | Blob bytes per event | Pages of the rejected tables (bytes) |`);
+  console.log(`| --- | --- | --- | --- | --- | --- | --- |`);
   for (const flood of FLOODS) {
     if (ONLY && !flood.name.includes(ONLY)) continue;
     const r = await run(flood, empty);
-    console.log(`| ${r.name} | ${r.events} | ${(r.sent / r.events).toFixed(1)} | ${(r.stored / r.events).toFixed(1)} | ${(r.stored / r.sent).toFixed(2)} |`);
+    const perEvent = r.stored / r.events;
+    console.log(`| ${r.name} | ${r.events} | ${(r.sent / r.events).toFixed(1)} | ${perEvent.toFixed(perEvent < 1 ? 2 : 1)} | ${(r.stored / r.sent).toFixed(3)} | ${r.tables.blobs === null ? '-' : (r.tables.blobs / r.events).toFixed(2)} | ${r.tables.pages} |`);
   }
 })().catch((err) => {
   console.error(err);
