@@ -207,7 +207,7 @@ export interface PrivacyReader {
   /** Reads what the subject's rejected events are found by, page by page (rejected() needs it). */
   prepareRejected(subject: DataSubject): Generator<void>;
   rejected(subject: DataSubject, cursor: number): { rows: RejectedRow[]; cursor: number | null };
-  countExpired(before: string): PurgeCounts;
+  countExpired(before: string | null, rejectedBefore: string | null): PurgeCounts;
   generation(): number;
   listErasures(): ErasureRecord[];
 }
@@ -248,7 +248,10 @@ export function createPrivacyReader(db: Database): PrivacyReader {
       yield* prepare(subject);
     },
     rejected: (subject, cursor) => rejectedSlice(rejectedReads, complete(prepare(subject)), cursor),
-    countExpired: (before) => ({ events: countEvents.get(before) as number, rejectedEvents: rejectedReads.countBefore(before) }),
+    countExpired: (before, rejectedBefore) => ({
+      events: before === null ? 0 : (countEvents.get(before) as number),
+      rejectedEvents: rejectedBefore === null ? 0 : rejectedReads.countBefore(rejectedBefore),
+    }),
     generation: () => generation.get() as number,
     listErasures: () =>
       (erasures.all() as [string, string, string][]).map(([subjectHash, erasedAt, counts]) => ({
@@ -368,7 +371,8 @@ export function createPrivacyWriter(db: Database): PrivacyWriter {
       deleted = chunk.events;
       if (chunk.resumeAfter !== null) last = chunk.resumeAfter;
     }
-    if (deleted > 0) w.bump.run();
+    // Rejected events are in no analytics cache: only events going makes the caches start over.
+    if (deleted > 0 && task.table === 'events') w.bump.run();
     return { deleted, next: last >= max ? null : last };
   }
 

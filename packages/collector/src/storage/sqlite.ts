@@ -321,13 +321,15 @@ function createSqliteStorage(db: Database, writer: WriterLink, dir: string | nul
       return (await guard('erase', () => writer.maintain(task))) as ErasureOutcome;
     },
     listErasures: () => guard('read', () => privacy.listErasures()),
-    purge: async ({ before, now, dryRun }) => {
-      if (dryRun) return guard('read', () => privacy.countExpired(before));
+    purge: async ({ before, rejectedBefore = before, now, dryRun }) => {
+      if (dryRun) return guard('read', () => privacy.countExpired(before, rejectedBefore));
       assertOpen();
       const counts: PurgeCounts = { events: 0, rejectedEvents: 0 };
-      for (const table of ['events', 'rejected'] as const) {
+      const cutoffs = [['events', before] as const, ['rejected', rejectedBefore] as const];
+      for (const [table, cutoff] of cutoffs) {
+        if (cutoff === null) continue;
         for (let after: number | null = 0; after !== null; ) {
-          const task: MaintenanceTask = { kind: 'purge', table, before, now, after, limit: PURGE_CHUNK, window: PURGE_WINDOW };
+          const task: MaintenanceTask = { kind: 'purge', table, before: cutoff, now, after, limit: PURGE_CHUNK, window: PURGE_WINDOW };
           const chunk = (await guard('purge', () => writer.maintain(task))) as { deleted: number; next: number | null };
           counts[table === 'events' ? 'events' : 'rejectedEvents'] += chunk.deleted;
           after = chunk.next;

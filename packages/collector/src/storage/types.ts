@@ -144,7 +144,7 @@ export interface ErasureRecord {
 export interface PurgeCounts {
   /** Events (Cart Abandoned included) whose timestamp is before the cutoff. */
   events: number;
-  /** Rejected events received before the cutoff. */
+  /** Rejected events received before their cutoff. */
   rejectedEvents: number;
 }
 
@@ -209,13 +209,14 @@ export interface Storage {
   /** Erasures, oldest first. */
   listErasures(): Promise<ErasureRecord[]>;
   /**
-   * Deletes events whose timestamp is before `before` and rejected events received before it,
-   * in small transactions so that appends go on meanwhile, and suppressions expired by `now`.
-   * Bumps generation() when anything went. `dryRun` only counts.
+   * Deletes events whose timestamp is before `before` (none when null) and rejected events
+   * received before `rejectedBefore` (default: `before`; none when null), in small
+   * transactions so that appends go on meanwhile, and suppressions expired by `now`. Bumps
+   * generation() when events went. `dryRun` only counts.
    */
-  purge(options: { before: string; now: string; dryRun?: boolean }): Promise<PurgeCounts>;
+  purge(options: { before: string | null; rejectedBefore?: string | null; now: string; dryRun?: boolean }): Promise<PurgeCounts>;
   /**
-   * A counter that every erasure and every purge that deleted something increases, in the
+   * A counter that every erasure and every purge that deleted events increases, in the
    * database: caches of stored events (the analytics engine) start over when it changed.
    */
   generation(): Promise<number>;
