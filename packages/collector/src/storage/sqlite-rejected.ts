@@ -12,7 +12,7 @@ import { CONFLICT_REASON, type RejectedEvent } from './types';
 /** Bytes of HMAC-SHA256 kept per term: a lookup key; matches are confirmed on the decoded event. */
 const TERM_BYTES = 8;
 /** Terms remembered per connection (values such as a user agent recur in every request). */
-const TERM_CACHE = 100_000;
+const TERM_CACHE = 10_000;
 
 /** A row of rejected_events, decoded. */
 export interface RejectedBatch {
@@ -37,16 +37,22 @@ export function createTermHasher(salt: string): (value: string) => Buffer {
   };
 }
 
-/** The distinct terms of a row's entries. */
-function termsOf(entries: readonly RejectedEntry[], term: (value: string) => Buffer): Buffer[] {
+/** The distinct terms of values (each entry's, from rejectedValues). */
+function termsOfValues(values: Iterable<string>, term: (value: string) => Buffer): Buffer[] {
   const seen = new Map<string, Buffer>();
-  for (const e of entries) {
-    for (const value of rejectedValues(e.raw)) {
-      const t = term(value);
-      seen.set(t.toString('hex'), t);
-    }
+  for (const value of values) {
+    const t = term(value);
+    seen.set(t.toString('hex'), t);
   }
   return [...seen.values()];
+}
+
+/** The distinct terms of a row's entries. */
+function termsOf(entries: readonly RejectedEntry[], term: (value: string) => Buffer): Buffer[] {
+  return termsOfValues(
+    entries.flatMap((e) => rejectedValues(e.raw)),
+    term,
+  );
 }
 
 const saltOf = (db: Database) => db.prepare('SELECT salt FROM privacy_state WHERE id = 1').pluck().get() as string;
@@ -139,9 +145,10 @@ export function createRejectedWrites(db: Database): RejectedWrites {
     .raw();
   const max = db.prepare('SELECT coalesce(max(id), 0) FROM rejected_events').pluck();
 
-  function store(entries: RejectedEntry[], writeKey: string, receivedAt: string, conflict: [string, string] | null): void {
+  // `values`: the entries' values, when the caller has them already (each event is parsed once).
+  function store(entries: RejectedEntry[], writeKey: string, receivedAt: string, conflict: [string, string] | null, values?: Set<string>): void {
     const id = Number(insert.run(receivedAt, writeKey, entries.length, encodeEntries(entries), conflict?.[0] ?? null, conflict?.[1] ?? null).lastInsertRowid);
-    for (const t of termsOf(entries, term)) insertTerm.run(t, id);
+    for (const t of values ? termsOfValues(values, term) : termsOf(entries, term)) insertTerm.run(t, id);
   }
   function drop(batch: { id: number; entries: readonly RejectedEntry[] }): void {
     for (const t of termsOf(batch.entries, term)) deleteTerm.run(t, batch.id);
@@ -151,13 +158,19 @@ export function createRejectedWrites(db: Database): RejectedWrites {
   return {
     append(rejected, keep) {
       let group: RejectedEntry[] = [];
+      let values = new Set<string>();
       for (let i = 0; i < rejected.length; i++) {
         const r = rejected[i];
-        if (keep(rejectedValues(r.raw), r.receivedAt)) group.push({ reason: r.reason, ...(r.messageId !== undefined && { messageId: r.messageId }), raw: r.raw });
+        const own = rejectedValues(r.raw);
+        if (keep(own, r.receivedAt)) {
+          group.push({ reason: r.reason, ...(r.messageId !== undefined && { messageId: r.messageId }), raw: r.raw });
+          for (const value of own) values.add(value);
+        }
         const next = rejected[i + 1];
         if (group.length && (!next || next.writeKey !== r.writeKey || next.receivedAt !== r.receivedAt)) {
-          store(group, r.writeKey, r.receivedAt, null);
+          store(group, r.writeKey, r.receivedAt, null, values);
           group = [];
+          values = new Set();
         }
       }
     },
