@@ -135,6 +135,7 @@ const MIGRATIONS: string[] = [
   -- not yet; the writer empties it at the next chance, sqlite-scrub.ts).
   ALTER TABLE erasures ADD COLUMN suppressed_until TEXT;
   ALTER TABLE erasures ADD COLUMN scrubbed_at TEXT;
+  CREATE INDEX erasures_unscrubbed ON erasures (subject_hash) WHERE scrubbed_at IS NULL;
   `,
 ];
 

@@ -48,8 +48,12 @@ describe('an erasure, read back from the database files', () => {
     expect(databaseFiles(file)).toEqual([file, `${file}-wal`, `${file}-shm`]);
     expect(findNeedles(file, SUBJECT_NEEDLES)).toEqual([]);
     expect(missing(file, OTHER_NEEDLES)).toEqual([]);
+    // Reading and writing go on: a snapshot taken now holds nothing of the subject either.
+    reader.exec('BEGIN');
+    expect(reader.prepare('SELECT count(*) FROM events WHERE user_id = ?').pluck().get(SUBJECT.customerId)).toBe(0);
     await send(app, [ev('track', { anonymousId: 'after-erasure', event: 'Product Viewed' }, -1)]);
     expect(findNeedles(file, SUBJECT_NEEDLES)).toEqual([]);
+    reader.exec('COMMIT');
     // The device is no longer shared; everything of the other customer is as it was.
     const after = (await admin(app, 'get', `/v1/privacy/subjects/${OTHER.customerId}`).expect(200)).body;
     for (const part of ['profile', 'events', 'rejectedEvents', 'counts']) expect(after[part]).toEqual(before[part]);
