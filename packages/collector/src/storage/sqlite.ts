@@ -13,7 +13,7 @@ import { createAnalyticsReader } from './sqlite-analytics';
 import { createPrivacyReader, type MaintenanceResult, type MaintenanceTask } from './sqlite-privacy';
 import { createProfileReader } from './sqlite-profiles';
 import { createRejectedReads } from './sqlite-rejected';
-import { ERASE_WAIT_MS } from './sqlite-scrub';
+import { createScrubber, ERASE_WAIT_MS } from './sqlite-scrub';
 import { startThread } from './sqlite-threads';
 import { createWriter, PROBE, toRows, type AppendOutcome, type WriteItem, type WriteResult } from './sqlite-writer';
 import type { ErrorInfo, FromWriter, ToWriter, WriterThreadData } from './sqlite-writer-thread';
@@ -78,6 +78,7 @@ export async function openSqliteStorage(file: string, options: SqliteOptions = {
   if (file === ':memory:') {
     const db = openConnection(file, connection, true);
     const writer = createWriter(db);
+    const scrubber = createScrubber(db, { waitMs: 0, busyTimeoutMs: connection.busyTimeoutMs });
     const group = createGroupCommit<WriteItem, WriteResult>((items) => writer.commit(items));
     // Commits are synchronous here too, so a task never runs inside a group's transaction.
     const link: WriterLink = {
@@ -85,8 +86,9 @@ export async function openSqliteStorage(file: string, options: SqliteOptions = {
       maintain: async (task) => {
         await group.drain(); // what was submitted before comes first, as on the thread
         const result = writer.maintain(task);
-        // No file, no copies: an in-memory erasure is complete when its transaction is.
-        return 'status' in result && result.status === 'erased' ? { ...result, scrubbed: true } : result;
+        if (!('status' in result) || result.status !== 'erased') return result;
+        // No file and no readers but this one: the scrub only records that it is done.
+        return { ...result, scrubbed: await scrubber.scrub() };
       },
       close: () => group.drain(),
     };
