@@ -68,7 +68,10 @@ export interface RetentionOptions extends RetentionPeriods {
   intervalMs?: number;
   /** Receives the outcome of each run. */
   onPurge?: (report: PurgeReport) => void;
-  /** Each run's outcome at info level, a failed run at error level (the next run tries again). @defaultValue silentLogger */
+  /**
+   * Each run's outcome at info level (debug when nothing was purged), a failed run at error level
+   * (the next run tries again). @defaultValue silentLogger
+   */
   logger?: Logger;
 }
 
@@ -108,7 +111,9 @@ export function startRetention(options: RetentionOptions): RetentionJob {
           before === null ? 'events kept' : `${events} events from before ${before}`,
           rejectedBefore === null ? 'rejected events kept' : `${rejectedEvents} rejected events received before ${rejectedBefore}`,
         ];
-        logger.info({ days, rejectedDays, before, rejectedBefore, events, rejectedEvents }, `retention purge: ${parts.join(', ')}`);
+        // A run that found nothing is routine (the rejected-event period runs in every collector).
+        const level = events + rejectedEvents > 0 ? 'info' : 'debug';
+        logger[level]({ days, rejectedDays, before, rejectedBefore, events, rejectedEvents }, `retention purge: ${parts.join(', ')}`);
         options.onPurge?.(report);
       }
       return report;
