@@ -110,4 +110,4 @@ function cleanup(dir) {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
-module.exports = { startCollector, startBare, spawnListening, countStored, cleanup, tempDir, ROOT };
+module.exports = { startCollector, startBare, spawnListening, countStored, cleanup, tempDir, sqlite, ROOT };

@@ -55,6 +55,9 @@ Options (each flag overrides the environment variable in brackets):
   --retention-days N     purge events whose time lies more than N days back, and rejected
                          events received that long ago, at start and then daily
                          [SPUR_RETENTION_DAYS] (default: keep forever); see 'spur purge'
+  --rejected-days N      purge rejected events received more than N days ago, at start and
+                         then daily, also without --retention-days [SPUR_REJECTED_DAYS]
+                         (default 30; 0 = no limit of their own)
   --suppress-days N      after an erasure, drop events carrying the erased ids for N days
                          [SPUR_SUPPRESS_DAYS] (default 30; 0 = not at all); see 'spur privacy'
   --log-level LEVEL      fatal | error | warn | info | debug | trace | silent [SPUR_LOG_LEVEL]

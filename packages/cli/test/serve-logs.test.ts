@@ -128,6 +128,19 @@ describe('spur serve: logs', () => {
       await new Promise((r) => taken.close(r));
     }
   }, 15_000);
+  it('purges rejected events by --rejected-days at start, without a retention period for events', async () => {
+    const serve = spawnServe(['--port', '0', '--host', '127.0.0.1', '--db', join(dir, 'spur.db'), '--rejected-days', '7'], {
+      SPUR_WRITE_KEYS: 'shop=https://shop.example',
+      SPUR_ADMIN_TOKEN: 'x'.repeat(32),
+      SPUR_LOG_LEVEL: 'debug', // a run that purged nothing is a debug line
+    });
+    const purge = await serve.waitFor(/^retention purge/);
+    expect(purge).toMatchObject({ level: 'debug', rejectedDays: 7, before: null, events: 0, rejectedEvents: 0 });
+    expect(Date.now() - Date.parse(purge.rejectedBefore as string)).toBeGreaterThanOrEqual(7 * 86_400_000);
+    expect(purge.msg).toMatch(/^retention purge: events kept, 0 rejected events received before /);
+    serve.proc.kill('SIGTERM');
+    expect(await serve.exited).toBe(0);
+  }, 15_000);
 });
 
 describe('spur serve on a wildcard address (in-process)', () => {

@@ -15,7 +15,7 @@ import { createAnalyticsService } from './analytics-service';
 import { adminGuard, ADMIN_PATHS, createAdminRouter } from './routes/admin';
 import { createExportRouter } from './routes/exports';
 import { createPrivacyRouter } from './routes/privacy';
-import { startRetention, type PurgeReport } from './retention';
+import { DEFAULT_REJECTED_DAYS, startRetention, type PurgeReport } from './retention';
 import { createHealthRouter } from './routes/health';
 import { createIngest, type GpcMode } from './routes/ingest';
 // The ingest routes: the only requests that re-issue the visitor cookie.
@@ -83,6 +83,11 @@ export interface CollectorConfig {
    * ago) are purged at start and then daily (retention.ts). @defaultValue unset: kept forever
    */
   retentionDays?: number;
+  /**
+   * Rejected events received more than this many days ago are purged at start and then daily,
+   * also without retentionDays; 0: no limit of their own. @defaultValue 30
+   */
+  rejectedDays?: number;
   /** Receives the outcome of each retention purge (spur serve prints it). */
   onPurge?: (report: PurgeReport) => void;
 }
@@ -111,10 +116,12 @@ export function createCollector(config: CollectorConfig): Express {
   });
   analytics.start();
   // Timers unref'd, like the analytics timer: they never keep the process alive.
-  if (config.retentionDays !== undefined) {
+  const rejectedDays = config.rejectedDays ?? DEFAULT_REJECTED_DAYS;
+  if (config.retentionDays !== undefined || rejectedDays > 0) {
     startRetention({
       storage,
       days: config.retentionDays,
+      rejectedDays,
       now: config.now,
       onPurge: config.onPurge,
       logger,

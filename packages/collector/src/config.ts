@@ -5,6 +5,7 @@ import type { IpMode } from './ip';
 import { LOG_LEVELS, type LogLevel } from './log';
 import type { GpcMode } from './routes/ingest';
 import { DEFAULT_RATE_LIMIT, WRITE_KEY_FACTOR, type RateLimits } from './rate-limit';
+import { DEFAULT_REJECTED_DAYS } from './retention';
 import type { ClientClock } from './stored-event';
 
 export interface ServerConfig {
@@ -29,6 +30,8 @@ export interface ServerConfig {
   gpc: GpcMode;
   /** Days raw events and rejected events are kept; unset keeps them forever. */
   retentionDays?: number;
+  /** Days rejected events are kept, also without retentionDays; 0 = no limit of their own. */
+  rejectedDays: number;
   /** Days after an erasure during which events carrying the erased ids are not stored; 0 = none. */
   suppressDays: number;
   /** Lines below this level are not logged (`spur serve`, the demo). */
@@ -58,6 +61,7 @@ const SETTINGS = {
   'rate-limit': 'SPUR_RATE_LIMIT',
   gpc: 'SPUR_GPC',
   'retention-days': 'SPUR_RETENTION_DAYS',
+  'rejected-days': 'SPUR_REJECTED_DAYS',
   'suppress-days': 'SPUR_SUPPRESS_DAYS',
   'log-level': 'SPUR_LOG_LEVEL',
 } as const;
@@ -160,6 +164,8 @@ export function parseRateLimit(text: string): RateLimits {
  * (50 per IP, 500 per write key), SPUR_GPC (honor).
  * SPUR_RETENTION_DAYS (unset: keep forever): events whose time lies more than this many days
  * back, and rejected events received that long ago, are purged at start and then daily.
+ * SPUR_REJECTED_DAYS (30; 0: no limit of their own): rejected events received longer ago are
+ * purged too, also without SPUR_RETENTION_DAYS.
  * SPUR_SUPPRESS_DAYS (30): after an erasure (DELETE /v1/privacy/subjects/:id), events carrying
  * the erased ids are not stored for this many days (0: not at all), so that a client's resend
  * cannot bring them back. SPUR_LOG_LEVEL (info): fatal, error, warn, info, debug, trace or silent.
@@ -181,7 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<string,
     }
     return Number(text);
   };
-  const days = (flag: 'retention-days' | 'suppress-days', min: number) => {
+  const days = (flag: 'retention-days' | 'rejected-days' | 'suppress-days', min: number) => {
     const text = get(flag);
     if (text === undefined) return undefined;
     if (!/^\d{1,5}$/.test(text) || Number(text) < min) {
@@ -207,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<string,
     rateLimit: parseRateLimit(get('rate-limit') ?? String(DEFAULT_RATE_LIMIT)),
     gpc: oneOf(get('gpc') ?? 'honor', ['honor', 'ignore'] as const, 'gpc'),
     ...(retentionDays !== undefined && { retentionDays }),
+    rejectedDays: days('rejected-days', 0) ?? DEFAULT_REJECTED_DAYS,
     suppressDays: days('suppress-days', 0) ?? 30,
     logLevel: oneOf(get('log-level') ?? 'info', LOG_LEVELS, 'log-level'),
   };

@@ -3,7 +3,7 @@
 // rules of profiles (storage/sqlite-privacy.ts); this module words the answers.
 import { createAnalyticsService, type AnalyticsService, type AnalyticsServiceOptions } from './analytics-service';
 import type { AbandonedCart } from './analytics';
-import { HttpError, notFound } from './errors';
+import { HttpError, notFound, RETRY_AFTER_SECONDS } from './errors';
 import { mergeTraits } from './identity';
 import type { Profile, StoredEvent } from '../../sdk/src/types';
 import type { DataSubject, ErasureCounts, Storage, SubjectEventKey } from './storage/types';
@@ -132,7 +132,9 @@ export async function subjectAccess(storage: Storage, id: string, options: Subje
 
 /**
  * Erases everything stored about the subject (storage.eraseSubject) and suppresses its ids for
- * `suppressDays` (DEFAULT_SUPPRESS_DAYS; 0 = no suppression). Throws 404 / 409 HttpErrors.
+ * `suppressDays` (DEFAULT_SUPPRESS_DAYS; 0 = no suppression). Throws 404 / 409 HttpErrors, and
+ * a 503 `erasure_incomplete` when the rows are gone but older copies are still in the database
+ * files (readers held the WAL): asking again finishes it and answers this erasure.
  */
 export async function subjectErasure(
   storage: Storage,
@@ -145,5 +147,14 @@ export async function subjectErasure(
   const outcome = await storage.eraseSubject(id, { at: new Date(now).toISOString(), suppressUntil });
   if (outcome.status === 'linked') throw linked(id);
   if (outcome.status === 'unknown') throw notFound(`nothing is stored about ${JSON.stringify(id)}`);
+  if (!outcome.scrubbed) {
+    throw new HttpError(
+      503,
+      'erasure_incomplete',
+      `${JSON.stringify(id)} is erased from every table, but older copies are still in the database's write-ahead log: ` +
+        'a reader kept an old snapshot open too long; repeat this request to finish the erasure',
+      { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+    );
+  }
   return { ok: true, erasedAt: outcome.erasedAt, suppressedUntil: outcome.suppressedUntil, counts: outcome.counts };
 }

@@ -46,6 +46,7 @@ describe('loadConfig', () => {
       abandonMinutes: 30,
       rateLimit: { perIp: 50, perWriteKey: 500 },
       gpc: 'honor',
+      rejectedDays: 30,
       suppressDays: 30,
       logLevel: 'info',
     });
@@ -67,6 +68,7 @@ describe('loadConfig', () => {
       SPUR_RATE_LIMIT: '20,300',
       SPUR_GPC: 'ignore',
       SPUR_RETENTION_DAYS: '90',
+      SPUR_REJECTED_DAYS: '0',
       SPUR_SUPPRESS_DAYS: '0',
       SPUR_LOG_LEVEL: 'debug',
     });
@@ -85,6 +87,7 @@ describe('loadConfig', () => {
       rateLimit: { perIp: 20, perWriteKey: 300 },
       gpc: 'ignore',
       retentionDays: 90,
+      rejectedDays: 0,
       suppressDays: 0,
       logLevel: 'debug',
     });
@@ -99,6 +102,8 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SPUR_RETENTION_DAYS: '0' })).toThrow(/SPUR_RETENTION_DAYS \/ --retention-days "0"/);
     expect(() => loadConfig({}, { 'retention-days': '30d' })).toThrow(/whole number of days from 1/);
     expect(() => loadConfig({ SPUR_SUPPRESS_DAYS: '-1' })).toThrow(/SPUR_SUPPRESS_DAYS \/ --suppress-days "-1"/);
+    expect(() => loadConfig({ SPUR_REJECTED_DAYS: '2w' })).toThrow(/SPUR_REJECTED_DAYS \/ --rejected-days "2w": expected a whole number of days from 0/);
+    expect(loadConfig({ SPUR_REJECTED_DAYS: '7' }, { 'rejected-days': '14' }).rejectedDays).toBe(14);
     expect(loadConfig({}, { 'retention-days': '7' }).retentionDays).toBe(7);
   });
 

@@ -23,6 +23,7 @@ const options = {
   'abandon-minutes': { type: 'string' },
   'rate-limit': { type: 'string' },
   'retention-days': { type: 'string' },
+  'rejected-days': { type: 'string' },
   'suppress-days': { type: 'string' },
   gpc: { type: 'string' },
   'log-level': { type: 'string' },

@@ -41,6 +41,13 @@ export function openConnection(file: string, options: ConnectionOptions, writer:
     // FULL: the WAL is fsynced at every commit; a 2xx promises the event survives a power cut.
     db.pragma('synchronous = FULL');
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs))}`);
+    // Sorts and statement journals in memory, never in temporary files that would hold rows.
+    db.pragma('temp_store = MEMORY');
+    // Whatever the writer deletes or moves is overwritten with zeros, not only unlinked: an
+    // erased row, and also the stale copy a row leaves in a page's free space when it is
+    // rewritten (a link's first time moved back) or moved by a page split. Erasure alone
+    // could zero only the copies it still finds; the others are never made.
+    if (writer && !readonly) db.pragma('secure_delete = ON');
     if (options.maxSizeBytes !== undefined) {
       const pageSize = db.pragma('page_size', { simple: true }) as number;
       db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.maxSizeBytes / pageSize))}`);

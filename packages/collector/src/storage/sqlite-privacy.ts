@@ -9,13 +9,17 @@
 //    alone: its events owned by the other customer stay, with that customer's link, and the id
 //    is not suppressed; what the subject owned of it goes. An erasure must not take another
 //    person's data with it, and must not leave the subject's.
+// Rejected events are the subject's when they carry its ids anywhere (sqlite-subject-rejected.ts).
 // Reads run on the reader's connection, page by page; erasures and purges on the writer's, each
-// in a transaction of its own (sqlite-writer.ts).
+// in a transaction of its own (sqlite-writer.ts). Freed space is overwritten (secure_delete, set
+// on the writer's connection), and the WAL is emptied before an erasure answers (sqlite-scrub.ts).
 import { createHmac } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
 import type { AliasEdge } from '../analytics/profiles';
 import { canonicalId, ownerAt, type IdentityLink } from '../identity';
 import { idKindQueries } from './sqlite-profiles';
+import { createRejectedReads, createRejectedWrites } from './sqlite-rejected';
+import { eraseRejected, rejectedMatcher, rejectedSlice, type RejectedMatcher } from './sqlite-subject-rejected';
 import {
   DERIVED_WRITE_KEY,
   type DataSubject,
@@ -32,8 +36,6 @@ import {
 const PAGE = 5000;
 /** Runs of an anonymous id read per page at most (one statement each). */
 const RUNS_PER_PAGE = 1000;
-/** Rejected-event rows (by id) looked at per slice: bounded work per read, whatever matches. */
-const REJECTED_WINDOW = 5000;
 
 /** Maintenance the writer runs in a transaction of its own, between groups of appends. */
 export type MaintenanceTask =
@@ -83,22 +85,7 @@ function subjectQueries(db: Database) {
          FROM events WHERE rowid BETWEEN @first AND @last AND anonymous_id = @id AND user_id IS NULL`,
       )
       .raw(),
-    // Prefilter in SQL (ids as a JSON array); subjectRejected decides on the extracted ids.
-    rejected: db
-      .prepare(
-        `SELECT id, message_id, reason, write_key, received_at, raw, ok, u, a, p FROM (
-           SELECT *, json_valid(raw) AS ok,
-             CASE WHEN json_valid(raw) THEN CAST(json_extract(raw, '$.userId') AS TEXT) END AS u,
-             CASE WHEN json_valid(raw) THEN CAST(json_extract(raw, '$.anonymousId') AS TEXT) END AS a,
-             CASE WHEN json_valid(raw) THEN CAST(json_extract(raw, '$.previousId') AS TEXT) END AS p
-           FROM rejected_events WHERE id > @after AND id <= @end)
-         WHERE CASE WHEN ok THEN u IN (SELECT value FROM json_each(@ids)) OR a IN (SELECT value FROM json_each(@ids))
-             OR p IN (SELECT value FROM json_each(@ids))
-           ELSE EXISTS (SELECT 1 FROM json_each(@ids) WHERE instr(raw, json_quote(value)) > 0) END
-         ORDER BY id`,
-      )
-      .raw(),
-    maxRejected: db.prepare('SELECT coalesce(max(id), 0) FROM rejected_events').pluck(),
+    identifyBodies: db.prepare("SELECT body FROM events WHERE rowid IN (SELECT value FROM json_each(?)) AND type = 'identify'").pluck(),
   };
 }
 type Queries = ReturnType<typeof subjectQueries>;
@@ -190,27 +177,26 @@ function* eventPages(q: Queries, s: DataSubject, scope: Scope): Generator<KeyRow
   }
 }
 
-/** Rejected events of the subject with id in (cursor, cursor + REJECTED_WINDOW]. */
-function rejectedSlice(q: Queries, s: DataSubject, scope: Scope, cursor: number): { rows: RejectedRow[]; cursor: number | null } {
-  const end = cursor + REJECTED_WINDOW;
-  const ids = JSON.stringify([...scope.members, ...s.anonymousIds]);
-  const own = (x: string | null) => x !== null && (scope.members.has(x) || scope.exclusive.has(x));
-  const rows: RejectedRow[] = [];
-  type Row = [number, string | null, string, string, string, string, number, string | null, string | null, string | null];
-  for (const [id, messageId, reason, writeKey, receivedAt, raw, ok, u, a, p] of q.rejected.all({ after: cursor, end, ids }) as Row[]) {
-    let mine: boolean;
-    if (!ok) {
-      // Not JSON: no field to read. Only ids of the subject alone may match as quoted text.
-      mine = [...scope.members, ...scope.exclusive].some((x) => raw.includes(JSON.stringify(x)));
-    } else if (own(u) || own(p) || own(a)) mine = true;
-    else {
-      // A shared anonymous id without a userId: the subject's when it owned the id on receipt.
-      const links = a === null ? undefined : scope.sharedLinks.get(a);
-      mine = u === null && links !== undefined && scope.members.has(ownerAt(links, receivedAt)!);
-    }
-    if (mine) rows.push({ id, ...(messageId !== null && { messageId }), reason, writeKey, receivedAt, raw });
+/**
+ * Builds the matcher of the subject's rejected events from its events (`keys`: the bodies of its
+ * identify events give its emails), yielding after each page read; the last value is the matcher.
+ */
+function* buildMatcher(q: Queries, scope: Scope, keys: Iterable<KeyRow[]>, term: (value: string) => Buffer): Generator<void, RejectedMatcher> {
+  const identifies: string[] = [];
+  for (const page of keys) {
+    const seqs = page.filter(([, type]) => type === 'identify').map(([seq]) => seq);
+    if (seqs.length) identifies.push(...(q.identifyBodies.all(JSON.stringify(seqs)) as string[]));
+    yield;
   }
-  return { rows, cursor: end >= (q.maxRejected.get() as number) ? null : end };
+  return rejectedMatcher({ members: scope.members, exclusive: scope.exclusive, sharedLinks: scope.sharedLinks, identifies }, term);
+}
+
+/** Runs a generator to its end at once. */
+function complete<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
 }
 
 export interface PrivacyReader {
@@ -218,8 +204,10 @@ export interface PrivacyReader {
   /** Pages of the subject's events; each page is read when asked for (one statement each). */
   eventPages(subject: DataSubject): Generator<{ seq: number; type: string; timestamp: string; receivedAt: string }[]>;
   eventsBySeq(seqs: readonly number[]): RawEvent[];
+  /** Reads what the subject's rejected events are found by, page by page (rejected() needs it). */
+  prepareRejected(subject: DataSubject): Generator<void>;
   rejected(subject: DataSubject, cursor: number): { rows: RejectedRow[]; cursor: number | null };
-  countExpired(before: string): PurgeCounts;
+  countExpired(before: string | null, rejectedBefore: string | null): PurgeCounts;
   generation(): number;
   listErasures(): ErasureRecord[];
 }
@@ -228,7 +216,18 @@ export function createPrivacyReader(db: Database): PrivacyReader {
   const q = subjectQueries(db);
   const bySeq = db.prepare('SELECT rowid, timestamp, body FROM events WHERE rowid IN (SELECT value FROM json_each(?))').raw();
   const countEvents = db.prepare('SELECT count(*) FROM events WHERE timestamp < ?').pluck();
-  const countRejected = db.prepare('SELECT count(*) FROM rejected_events WHERE received_at < ?').pluck();
+  const rejectedReads = createRejectedReads(db);
+  // A subject's matcher reads its identify events once; the slices of one access request share it.
+  const matchers = new WeakMap<DataSubject, RejectedMatcher>();
+  function* prepare(subject: DataSubject): Generator<void, RejectedMatcher> {
+    let match = matchers.get(subject);
+    if (!match) {
+      const scope = scopeOf(q, subject);
+      match = yield* buildMatcher(q, scope, eventPages(q, subject, scope), rejectedReads.term);
+      matchers.set(subject, match);
+    }
+    return match;
+  }
   const generation = db.prepare('SELECT generation FROM privacy_state WHERE id = 1').pluck();
   const erasures = db.prepare('SELECT subject_hash, erased_at, counts FROM erasures ORDER BY id').raw();
   return {
@@ -245,8 +244,14 @@ export function createPrivacyReader(db: Database): PrivacyReader {
       }
       return seqs.flatMap((seq) => found.get(seq) ?? []);
     },
-    rejected: (subject, cursor) => rejectedSlice(q, subject, scopeOf(q, subject), cursor),
-    countExpired: (before) => ({ events: countEvents.get(before) as number, rejectedEvents: countRejected.get(before) as number }),
+    *prepareRejected(subject) {
+      yield* prepare(subject);
+    },
+    rejected: (subject, cursor) => rejectedSlice(rejectedReads, complete(prepare(subject)), cursor),
+    countExpired: (before, rejectedBefore) => ({
+      events: before === null ? 0 : (countEvents.get(before) as number),
+      rejectedEvents: rejectedBefore === null ? 0 : rejectedReads.countBefore(rejectedBefore),
+    }),
     generation: () => generation.get() as number,
     listErasures: () =>
       (erasures.all() as [string, string, string][]).map(([subjectHash, erasedAt, counts]) => ({
@@ -264,6 +269,8 @@ export interface PrivacyWriter {
 
 export function createPrivacyWriter(db: Database): PrivacyWriter {
   const q = subjectQueries(db);
+  const rejectedReads = createRejectedReads(db);
+  const rejectedWrites = createRejectedWrites(db);
   const s = (sql: string): Statement => db.prepare(sql);
   const w = {
     deleteEvent: s('DELETE FROM events WHERE rowid = ?'),
@@ -274,47 +281,48 @@ export function createPrivacyWriter(db: Database): PrivacyWriter {
       `DELETE FROM anonymous_runs WHERE anonymous_id = @id AND NOT EXISTS (
          SELECT 1 FROM events e WHERE e.rowid BETWEEN first_seq AND last_seq AND e.anonymous_id = @id)`,
     ),
-    deleteRejected: s('DELETE FROM rejected_events WHERE id = ?'),
     salt: s('SELECT salt FROM privacy_state WHERE id = 1').pluck(),
     suppress: s(
       `INSERT INTO suppressions (id_hash, until) VALUES (?, ?)
        ON CONFLICT (id_hash) DO UPDATE SET until = max(until, excluded.until)`,
     ),
     expire: s('DELETE FROM suppressions WHERE until <= ?'),
-    audit: s('INSERT INTO erasures (subject_hash, erased_at, counts) VALUES (?, ?, ?)'),
+    audit: s('INSERT INTO erasures (subject_hash, erased_at, counts, suppressed_until) VALUES (?, ?, ?, ?)'),
+    // An erasure whose WAL could not be emptied yet (sqlite-scrub.ts): asking again finishes it.
+    unscrubbed: s(
+      `SELECT erased_at, suppressed_until, counts FROM erasures
+       WHERE subject_hash = ? AND scrubbed_at IS NULL ORDER BY id DESC LIMIT 1`,
+    ).raw(),
     bump: s('UPDATE privacy_state SET generation = generation + 1 WHERE id = 1'),
     maxEvent: s('SELECT coalesce(max(rowid), 0) FROM events').pluck(),
-    maxRejected: s('SELECT coalesce(max(id), 0) FROM rejected_events').pluck(),
     expiredEvents: s(
       `SELECT rowid, anonymous_id FROM events
        WHERE rowid > @after AND rowid <= @end AND timestamp < @before ORDER BY rowid LIMIT @limit`,
-    ).raw(),
-    expiredRejected: s(
-      `SELECT id FROM rejected_events
-       WHERE id > @after AND id <= @end AND received_at < @before ORDER BY id LIMIT @limit`,
     ).raw(),
   };
 
   function erase(task: Extract<MaintenanceTask, { kind: 'erase' }>): ErasureOutcome {
     const found = lookup(q, task.id);
+    const salt = w.salt.get() as string;
+    if (found.status === 'unknown') {
+      const pending = w.unscrubbed.get(hashId(salt, task.id)) as [string, string | null, string] | undefined;
+      if (!pending) return found;
+      const [erasedAt, suppressedUntil, counts] = pending;
+      return { status: 'erased', erasedAt, suppressedUntil, counts: JSON.parse(counts) as ErasureCounts, scrubbed: false };
+    }
     if (found.status !== 'found') return found;
     const subject = found.subject;
     const scope = scopeOf(q, subject);
     // Everything is read before anything is deleted: ownership depends on links that go too.
     const keys: KeyRow[] = [];
     for (const page of eventPages(q, subject, scope)) for (const row of page) keys.push(row);
-    const rejected: number[] = [];
-    for (let cursor: number | null = 0; cursor !== null; ) {
-      const slice = rejectedSlice(q, subject, scope, cursor);
-      for (const row of slice.rows) rejected.push(row.id);
-      cursor = slice.cursor;
-    }
+    const match = complete(buildMatcher(q, scope, [keys], rejectedReads.term));
     const counts: ErasureCounts = {
       events: 0,
       derivedEvents: 0,
       identityLinks: 0,
       aliases: 0,
-      rejectedEvents: rejected.length,
+      rejectedEvents: 0,
       anonymousIds: scope.exclusive.size,
       suppressedIds: 0,
     };
@@ -328,30 +336,28 @@ export function createPrivacyWriter(db: Database): PrivacyWriter {
       counts.aliases += w.deleteAliases.run({ id: member }).changes;
     }
     for (const id of subject.anonymousIds) w.pruneRuns.run({ id });
-    for (const id of rejected) w.deleteRejected.run(id);
-    const salt = w.salt.get() as string;
+    counts.rejectedEvents = eraseRejected(rejectedReads, rejectedWrites, match);
     w.expire.run(task.at);
     if (task.suppressUntil !== null) {
       const ids = new Set([subject.requestedId, ...scope.members, ...scope.exclusive]);
       for (const id of ids) w.suppress.run(hashId(salt, id), task.suppressUntil);
       counts.suppressedIds = ids.size;
     }
-    w.audit.run(hashId(salt, subject.requestedId), task.at, JSON.stringify(counts));
+    w.audit.run(hashId(salt, subject.requestedId), task.at, JSON.stringify(counts), task.suppressUntil);
     w.bump.run();
-    return { status: 'erased', erasedAt: task.at, suppressedUntil: task.suppressUntil, counts };
+    return { status: 'erased', erasedAt: task.at, suppressedUntil: task.suppressUntil, counts, scrubbed: false };
   }
 
-  // One chunk of a purge: at most `limit` rows, looked for among ids (after, after + window].
+  // One chunk of a purge: at most `limit` rows (rejected: events), looked for among ids (after, after + window].
   function purge(task: Extract<MaintenanceTask, { kind: 'purge' }>): { deleted: number; next: number | null } {
     const end = task.after + task.window;
-    const params = { after: task.after, end, before: task.before, limit: task.limit };
     let deleted = 0;
     let last = end;
     let max: number;
     w.expire.run(task.now);
     if (task.table === 'events') {
       max = w.maxEvent.get() as number;
-      const rows = w.expiredEvents.all(params) as [number, string | null][];
+      const rows = w.expiredEvents.all({ after: task.after, end, before: task.before, limit: task.limit }) as [number, string | null][];
       const anonymous = new Set<string>();
       for (const [seq, anonymousId] of rows) {
         deleted += w.deleteEvent.run(seq).changes;
@@ -360,12 +366,13 @@ export function createPrivacyWriter(db: Database): PrivacyWriter {
       for (const id of anonymous) w.pruneRuns.run({ id });
       if (rows.length === task.limit) last = rows[rows.length - 1][0];
     } else {
-      max = w.maxRejected.get() as number;
-      const rows = w.expiredRejected.all(params) as [number][];
-      for (const [id] of rows) deleted += w.deleteRejected.run(id).changes;
-      if (rows.length === task.limit) last = rows[rows.length - 1][0];
+      max = rejectedWrites.maxId();
+      const chunk = rejectedWrites.purge(task.after, end, task.before, task.limit);
+      deleted = chunk.events;
+      if (chunk.resumeAfter !== null) last = chunk.resumeAfter;
     }
-    if (deleted > 0) w.bump.run();
+    // Rejected events are in no analytics cache: only events going makes the caches start over.
+    if (deleted > 0 && task.table === 'events') w.bump.run();
     return { deleted, next: last >= max ? null : last };
   }
 

@@ -1,6 +1,8 @@
 // SQLite schema, versioned with PRAGMA user_version: migration i brings the file from version i
 // to i + 1. Append new migrations; never edit a released one.
 import type { Database } from 'better-sqlite3';
+import { createRejectedWrites } from './sqlite-rejected';
+import type { RejectedEvent } from './types';
 
 const MIGRATIONS: string[] = [
   `
@@ -102,16 +104,85 @@ const MIGRATIONS: string[] = [
     counts       TEXT NOT NULL
   );
   `,
+  `
+  -- Rejected events, compact (rejected-codec.ts): one row per group received together (one
+  -- request's, or one conflict), the events in one blob, deflated when that is smaller. Rows
+  -- of one event each with its reason, write key and time as text cost 36 times the bytes
+  -- sent for a flood of {} (bench/rejected-bytes.js). The rows are moved over by convertRejected.
+  ALTER TABLE rejected_events RENAME TO rejected_events_v4;
+  DROP INDEX rejected_events_conflicts;
+  CREATE TABLE rejected_events (
+    id          INTEGER PRIMARY KEY,
+    received_at TEXT NOT NULL,
+    write_key   TEXT NOT NULL,
+    events      INTEGER NOT NULL,  -- how many rejected events the blob holds
+    body        BLOB NOT NULL,
+    message_id  TEXT,              -- conflicts only (one event): messageId and fingerprint
+    fingerprint TEXT
+  );
+  CREATE INDEX rejected_events_conflicts ON rejected_events (message_id, fingerprint) WHERE fingerprint IS NOT NULL;
+
+  -- The values rejected events carry (rejected-values.ts), as keyed hashes: HMAC-SHA256 with
+  -- privacy_state.salt, first 8 bytes. Access and erasure find a subject's rejected events by
+  -- its ids and emails here, wherever in an event they are, without reading the table.
+  CREATE TABLE rejected_terms (
+    term        BLOB NOT NULL,
+    rejected_id INTEGER NOT NULL,
+    PRIMARY KEY (term, rejected_id)
+  ) WITHOUT ROWID;
+
+  -- What an erasure answers when asked again, and whether the WAL was emptied after it (NULL:
+  -- not yet; the writer empties it at the next chance, sqlite-scrub.ts).
+  ALTER TABLE erasures ADD COLUMN suppressed_until TEXT;
+  ALTER TABLE erasures ADD COLUMN scrubbed_at TEXT;
+  CREATE INDEX erasures_unscrubbed ON erasures (subject_hash) WHERE scrubbed_at IS NULL;
+  `,
 ];
+
+/**
+ * Version 4 -> 5, after its SQL: the rejected events of version 4 (a row each) move into the
+ * compact rows, grouped as they were received, and get their terms.
+ */
+function convertRejected(db: Database): void {
+  const writes = createRejectedWrites(db);
+  const page = db
+    .prepare('SELECT id, message_id, reason, write_key, received_at, raw, fingerprint FROM rejected_events_v4 WHERE id > ? ORDER BY id LIMIT 5000')
+    .raw();
+  type Row = [number, string | null, string, string, string, string, string | null];
+  for (let after = 0; ; ) {
+    const rows = page.all(after) as Row[];
+    let group: RejectedEvent[] = [];
+    const flush = () => {
+      writes.append(group, () => true);
+      group = [];
+    };
+    for (const [, messageId, reason, writeKey, receivedAt, raw, fingerprint] of rows) {
+      if (fingerprint === null) {
+        group.push({ raw, reason, writeKey, receivedAt, ...(messageId !== null && { messageId }) });
+        continue;
+      }
+      flush();
+      writes.conflict(messageId!, fingerprint, writeKey, receivedAt, raw);
+    }
+    flush();
+    if (rows.length < 5000) break;
+    after = rows[rows.length - 1][0];
+  }
+  db.exec('DROP TABLE rejected_events_v4');
+}
+
+/** What a migration needs beyond its SQL, by the index of the migration. */
+const CONVERSIONS: Record<number, (db: Database) => void> = { 4: convertRejected };
 
 /** Latest schema version this build knows. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /**
- * Brings the database to SCHEMA_VERSION; refuses a file written by a newer collector. A read-only
- * connection cannot migrate: it accepts only a file that is already current.
+ * Brings the database to SCHEMA_VERSION (or `upTo`, for tests that build an old file); refuses a
+ * file written by a newer collector. A read-only connection cannot migrate: it accepts only a
+ * file that is already current.
  */
-export function migrate(db: Database, options: { readonly?: boolean } = {}): void {
+export function migrate(db: Database, options: { readonly?: boolean; upTo?: number } = {}): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION) {
     throw new Error(`database schema version ${version} is newer than this collector supports (${SCHEMA_VERSION})`);
@@ -119,9 +190,10 @@ export function migrate(db: Database, options: { readonly?: boolean } = {}): voi
   if (options.readonly && version < SCHEMA_VERSION) {
     throw new Error(`database schema version ${version} needs an upgrade to ${SCHEMA_VERSION}; open it read-write once (spur serve)`);
   }
-  for (let v = version; v < SCHEMA_VERSION; v++) {
+  for (let v = version; v < (options.upTo ?? SCHEMA_VERSION); v++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[v]);
+      CONVERSIONS[v]?.(db);
       db.pragma(`user_version = ${v + 1}`);
     }).immediate();
   }

@@ -8,6 +8,7 @@ import type { ToCheckpointer } from './sqlite-checkpoint-thread';
 import { openConnection, type ConnectionOptions } from './sqlite-connection';
 import { startThread } from './sqlite-threads';
 import type { MaintenanceResult, MaintenanceTask } from './sqlite-privacy';
+import { createScrubber } from './sqlite-scrub';
 import { createWriter, FIELDS, PROBE, type AppendRows, type WriteItem, type WriteResult } from './sqlite-writer';
 
 /**
@@ -21,6 +22,8 @@ const CHECKPOINT_EVERY_CHARS = 512 * 1024;
 export interface WriterThreadData {
   file: string;
   options: ConnectionOptions;
+  /** How long an erasure waits for readers before the WAL can be emptied (sqlite-scrub.ts). */
+  eraseWaitMs: number;
 }
 
 /**
@@ -63,7 +66,7 @@ function bodyChars({ rows }: AppendRows): number {
   return chars;
 }
 
-function serve(port: MessagePort, { file, options }: WriterThreadData): void {
+function serve(port: MessagePort, { file, options, eraseWaitMs }: WriterThreadData): void {
   const post = (message: FromWriter) => port.postMessage(message);
   let db: ReturnType<typeof openConnection>;
   try {
@@ -75,6 +78,12 @@ function serve(port: MessagePort, { file, options }: WriterThreadData): void {
     return;
   }
   const writer = createWriter(db);
+  const scrubber = createScrubber(db, { waitMs: eraseWaitMs, busyTimeoutMs: options.busyTimeoutMs });
+  // An erasure that could not empty the WAL before (another process read on, or a crash came
+  // first) is finished now, before anyone else reads the file through this collector.
+  if (!options.readonly) scrubber.settle();
+  // Erasures whose answer waits for the WAL to be emptied.
+  const scrubbing = new Set<Promise<void>>();
   // Started with the first request: a database that takes little never needs the thread.
   let checkpointer: Checkpointer | null = null;
   let sinceCheckpoint = 0;
@@ -102,17 +111,32 @@ function serve(port: MessagePort, { file, options }: WriterThreadData): void {
     if (message.type === 'maintain') {
       // Synchronous: no group commit runs meanwhile (commits are synchronous on this thread too).
       const { id, task } = message;
+      let result: MaintenanceResult;
       try {
-        post({ type: 'maintained', id, result: writer.maintain(task) });
+        result = writer.maintain(task);
       } catch (err) {
         post({ type: 'refused', id, error: describe(err) });
+        return;
       }
+      if (!('status' in result) || result.status !== 'erased') return post({ type: 'maintained', id, result });
+      // Answered once the erased rows are gone from the files too; appends go on meanwhile.
+      const erased = result;
+      const done: Promise<void> = scrubber.scrub().then((scrubbed) => {
+        scrubbing.delete(done);
+        post({ type: 'maintained', id, result: { ...erased, scrubbed } });
+      });
+      scrubbing.add(done);
       return;
     }
     // Batches posted before 'close' have been submitted already: drain commits them.
     void group
       .drain()
       .then(() => checkpointer?.stop())
+      .then(() => {
+        // Last chance for waiting erasures (their answers go out before 'closed').
+        scrubber.settle();
+        return Promise.all(scrubbing);
+      })
       .then(() => {
         try {
           db.close();

@@ -7,7 +7,8 @@ import type { StoredEvent } from '../../../sdk/src/types';
 import { clientTimestamp, eventFingerprint, isConflict } from '../fingerprint';
 import { createPrivacyWriter, hashId, type MaintenanceResult, type MaintenanceTask } from './sqlite-privacy';
 import { IS_CUSTOMER } from './sqlite-profiles';
-import { CONFLICT_REASON, type AppendInput, type RejectedEvent } from './types';
+import { createRejectedWrites } from './sqlite-rejected';
+import type { AppendInput, RejectedEvent } from './types';
 
 /** One append, as the writer takes it. */
 export interface AppendRows {
@@ -63,21 +64,6 @@ export interface Writer {
 // The ids an event carries that an erasure suppresses.
 const PREVIOUS_ID = 6;
 const RECEIVED_AT = 5;
-
-/** The ids of a rejected event's raw JSON (numbers as the strings they mean, as validate.ts reads them). */
-function rawIds(raw: string): string[] {
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    return [];
-  }
-  if (value === null || typeof value !== 'object') return [];
-  const event = value as Record<string, unknown>;
-  return [event.userId, event.anonymousId, event.previousId].flatMap((id) =>
-    typeof id === 'string' ? [id] : typeof id === 'number' ? [String(id)] : [],
-  );
-}
 
 /**
  * The writer's view of the suppressions. The table is the truth, shared by every process on
@@ -135,9 +121,6 @@ export function createWriter(db: Database): Writer {
   // stored with every event: duplicates are rare, and hashing every insert cost about 40% of
   // the storage's throughput (bench/README.md).
   const storedVersion = db.prepare('SELECT body FROM events WHERE message_id = ?').pluck();
-  const conflictRecorded = db
-    .prepare('SELECT EXISTS (SELECT 1 FROM rejected_events WHERE message_id = ? AND fingerprint = ?)')
-    .pluck();
   // firstSeen is the earliest event time of the pair, whatever order events arrive in.
   const upsertLink = db.prepare(
     `INSERT INTO identity_links (anonymous_id, user_id, first_seen) VALUES (?, ?, ?)
@@ -148,9 +131,7 @@ export function createWriter(db: Database): Writer {
   );
   const insertRun = db.prepare('INSERT INTO anonymous_runs (anonymous_id, first_seq, last_seq) VALUES (?, ?, ?)');
   const isCustomer = db.prepare(IS_CUSTOMER).pluck();
-  const insertRejected = db.prepare(
-    'INSERT INTO rejected_events (message_id, reason, write_key, received_at, raw, fingerprint) VALUES (?, ?, ?, ?, ?, ?)',
-  );
+  const rejectedWrites = createRejectedWrites(db);
   const suppressor = createSuppressor(db);
   const privacy = createPrivacyWriter(db);
   const touchHealth = db.prepare(
@@ -178,9 +159,7 @@ export function createWriter(db: Database): Writer {
     const mine = { fingerprint, clientTimestamp: clientTimestamp(incoming) };
     if (!isConflict({ fingerprint: eventFingerprint(existing), clientTimestamp: clientTimestamp(existing) }, mine)) return;
     const key = `${fingerprint}@${mine.clientTimestamp ?? ''}`;
-    if (!conflictRecorded.get(messageId, key)) {
-      insertRejected.run(messageId, CONFLICT_REASON, writeKey, incoming.receivedAt, json, key);
-    }
+    if (!rejectedWrites.conflictRecorded(messageId, key)) rejectedWrites.conflict(messageId, key, writeKey, incoming.receivedAt, json);
   }
 
   function write({ writeKey, rows, rejected }: AppendRows): AppendOutcome {
@@ -228,9 +207,9 @@ export function createWriter(db: Database): Writer {
       run = anonymousId === null ? null : { id: anonymousId, first: seq, last: seq };
     }
     if (run) insertRun.run(run.id, run.first, run.last);
-    for (const r of rejected) {
-      if (suppressing && rawIds(r.raw).some((id) => suppressor.suppresses(id, r.receivedAt))) continue;
-      insertRejected.run(r.messageId ?? null, r.reason, r.writeKey, r.receivedAt, r.raw, null);
+    // A rejected event that carries an erased id anywhere is not kept: an erasure would take it.
+    if (rejected.length) {
+      rejectedWrites.append(rejected, (values, receivedAt) => !suppressing || !values.some((v) => suppressor.suppresses(v, receivedAt)));
     }
     return { stored, suppressed };
   }
@@ -255,15 +234,8 @@ export function createWriter(db: Database): Writer {
   });
   return {
     commit: (items) => transaction.immediate(items),
-    maintain(task) {
-      // Erased and purged rows are overwritten with zeros, not only unlinked, so that the file
-      // keeps no readable copy; older frames in the WAL are overwritten as it is reused.
-      db.pragma('secure_delete = ON');
-      try {
-        return maintenance.immediate(task);
-      } finally {
-        db.pragma('secure_delete = OFF');
-      }
-    },
+    // Erased and purged rows are overwritten with zeros, not only unlinked: the write connection
+    // runs with secure_delete (sqlite-connection.ts). The WAL is emptied by sqlite-scrub.ts.
+    maintain: (task) => maintenance.immediate(task),
   };
 }

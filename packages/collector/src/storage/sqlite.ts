@@ -12,10 +12,12 @@ import { checkFreeSpace, toStorageError } from './sqlite-failures';
 import { createAnalyticsReader } from './sqlite-analytics';
 import { createPrivacyReader, type MaintenanceResult, type MaintenanceTask } from './sqlite-privacy';
 import { createProfileReader } from './sqlite-profiles';
+import { createRejectedReads } from './sqlite-rejected';
+import { createScrubber, ERASE_WAIT_MS } from './sqlite-scrub';
 import { startThread } from './sqlite-threads';
 import { createWriter, PROBE, toRows, type AppendOutcome, type WriteItem, type WriteResult } from './sqlite-writer';
 import type { ErrorInfo, FromWriter, ToWriter, WriterThreadData } from './sqlite-writer-thread';
-import type { AppendResult, ErasureOutcome, PurgeCounts, RejectedEvent, Storage, SubjectEventKey } from './types';
+import type { AppendResult, ErasureOutcome, PurgeCounts, Storage, SubjectEventKey } from './types';
 
 export interface SqliteOptions {
   /** How long a write waits for another connection's lock before failing with 503. @defaultValue 5000 */
@@ -38,6 +40,13 @@ export interface SqliteOptions {
    * @defaultValue false (the file, its folders and the schema are created as needed)
    */
   mustExist?: boolean;
+  /**
+   * How long an erasure waits for readers of old snapshots (an export mid-page, another process)
+   * to let the WAL be emptied before it answers; past it the erasure reports `scrubbed: false`
+   * (the rows are gone, older copies remain in the WAL until the erasure is asked for again).
+   * @defaultValue 30000
+   */
+  eraseWaitMs?: number;
 }
 
 /**
@@ -69,20 +78,24 @@ export async function openSqliteStorage(file: string, options: SqliteOptions = {
   if (file === ':memory:') {
     const db = openConnection(file, connection, true);
     const writer = createWriter(db);
+    const scrubber = createScrubber(db, { waitMs: 0, busyTimeoutMs: connection.busyTimeoutMs });
     const group = createGroupCommit<WriteItem, WriteResult>((items) => writer.commit(items));
     // Commits are synchronous here too, so a task never runs inside a group's transaction.
     const link: WriterLink = {
       submit: (item) => group.submit(item),
       maintain: async (task) => {
         await group.drain(); // what was submitted before comes first, as on the thread
-        return writer.maintain(task);
+        const result = writer.maintain(task);
+        if (!('status' in result) || result.status !== 'erased') return result;
+        // No file and no readers but this one: the scrub only records that it is done.
+        return { ...result, scrubbed: await scrubber.scrub() };
       },
       close: () => group.drain(),
     };
     return createSqliteStorage(db, link, null);
   }
   // The writer thread opens (and migrates) the file first; reads open it once that is done.
-  const writer = await startWriterThread({ file, options: connection });
+  const writer = await startWriterThread({ file, options: connection, eraseWaitMs: options.eraseWaitMs ?? ERASE_WAIT_MS });
   let reads: Database;
   try {
     reads = openConnection(file, connection, false);
@@ -238,9 +251,7 @@ function byTime(a: SubjectEventKey, b: SubjectEventKey): number {
 }
 
 function createSqliteStorage(db: Database, writer: WriterLink, dir: string | null): Storage {
-  const selectRejected = db.prepare(
-    'SELECT message_id, reason, write_key, received_at, raw FROM rejected_events ORDER BY id LIMIT ?',
-  );
+  const rejected = createRejectedReads(db);
   const reader = createProfileReader(db);
   const privacy = createPrivacyReader(db);
   const analytics = createAnalyticsReader(db);
@@ -287,18 +298,7 @@ function createSqliteStorage(db: Database, writer: WriterLink, dir: string | nul
     identityGraph: () => guard('read', () => inSnapshot(() => analytics.identityGraph())),
     eventPage: (range, afterSeq, limit) => guard('read', () => analytics.eventPage(range, afterSeq, limit)),
     countEvents: (range) => guard('read', () => analytics.countEvents(range)),
-    listRejected: (options) =>
-      guard('read', () =>
-        (selectRejected.all(options?.limit ?? -1) as Record<string, string | null>[]).map(
-          (r): RejectedEvent => ({
-            ...(r.message_id !== null && { messageId: r.message_id }),
-            reason: r.reason!,
-            writeKey: r.write_key!,
-            receivedAt: r.received_at!,
-            raw: r.raw!,
-          }),
-        ),
-      ),
+    listRejected: (options) => guard('read', () => inSnapshot(() => rejected.list(options?.limit ?? -1))),
     findSubject: (id) => guard('read', () => inSnapshot(() => privacy.findSubject(id))),
     subjectEvents: (subject) =>
       guard('read', async () => {
@@ -311,20 +311,27 @@ function createSqliteStorage(db: Database, writer: WriterLink, dir: string | nul
         return keys.sort(byTime);
       }),
     eventsBySeq: (seqs) => guard('read', () => privacy.eventsBySeq(seqs)),
-    subjectRejected: (subject, cursor) => guard('read', () => privacy.rejected(subject, cursor)),
+    subjectRejected: (subject, cursor) =>
+      guard('read', async () => {
+        // The subject's identify events are read first, a page per turn of the loop.
+        for (const _ of privacy.prepareRejected(subject)) await new Promise((resolve) => setImmediate(resolve));
+        return privacy.rejected(subject, cursor);
+      }),
     eraseSubject: async (id, options) => {
       assertOpen();
       const task: MaintenanceTask = { kind: 'erase', id, at: options.at, suppressUntil: options.suppressUntil };
       return (await guard('erase', () => writer.maintain(task))) as ErasureOutcome;
     },
     listErasures: () => guard('read', () => privacy.listErasures()),
-    purge: async ({ before, now, dryRun }) => {
-      if (dryRun) return guard('read', () => privacy.countExpired(before));
+    purge: async ({ before, rejectedBefore = before, now, dryRun }) => {
+      if (dryRun) return guard('read', () => privacy.countExpired(before, rejectedBefore));
       assertOpen();
       const counts: PurgeCounts = { events: 0, rejectedEvents: 0 };
-      for (const table of ['events', 'rejected'] as const) {
+      const cutoffs = [['events', before] as const, ['rejected', rejectedBefore] as const];
+      for (const [table, cutoff] of cutoffs) {
+        if (cutoff === null) continue;
         for (let after: number | null = 0; after !== null; ) {
-          const task: MaintenanceTask = { kind: 'purge', table, before, now, after, limit: PURGE_CHUNK, window: PURGE_WINDOW };
+          const task: MaintenanceTask = { kind: 'purge', table, before: cutoff, now, after, limit: PURGE_CHUNK, window: PURGE_WINDOW };
           const chunk = (await guard('purge', () => writer.maintain(task))) as { deleted: number; next: number | null };
           counts[table === 'events' ? 'events' : 'rejectedEvents'] += chunk.deleted;
           after = chunk.next;

@@ -96,7 +96,7 @@ export interface SubjectEventKey {
   receivedAt: string;
 }
 
-/** A rejected event with its row number (the cursor of subjectRejected). */
+/** A rejected event with the number of the row that holds it (the cursor of subjectRejected). */
 export interface RejectedRow extends RejectedEvent {
   id: number;
 }
@@ -117,7 +117,18 @@ export interface ErasureCounts {
 }
 
 export type ErasureOutcome =
-  | { status: 'erased'; erasedAt: string; suppressedUntil: string | null; counts: ErasureCounts }
+  | {
+      status: 'erased';
+      erasedAt: string;
+      suppressedUntil: string | null;
+      counts: ErasureCounts;
+      /**
+       * Whether no copy is left in the database files either (SQLite: the WAL was emptied).
+       * False when readers kept an old snapshot too long: the data is gone from every table, but
+       * older copies remain in the files until asking again (the same id) finishes the erasure.
+       */
+      scrubbed: boolean;
+    }
   | { status: 'unknown' }
   | { status: 'linked' };
 
@@ -133,7 +144,7 @@ export interface ErasureRecord {
 export interface PurgeCounts {
   /** Events (Cart Abandoned included) whose timestamp is before the cutoff. */
   events: number;
-  /** Rejected events received before the cutoff. */
+  /** Rejected events received before their cutoff. */
   rejectedEvents: number;
 }
 
@@ -179,13 +190,18 @@ export interface Storage {
   /** The stored JSON of events by row number, in the order asked; rows gone since are skipped. */
   eventsBySeq(seqs: readonly number[]): Promise<RawEvent[]>;
   /**
-   * Rejected events carrying one of the subject's ids (userId, anonymousId or previousId), one
-   * bounded slice of the table per call from `cursor` (start with 0); `cursor` is null at the end.
+   * Rejected events carrying one of the subject's ids anywhere (top level, nested, in arrays, in
+   * properties or context), or an email address of its identify traits (trimmed, any case); on a
+   * shared anonymous id, those without userId received while the subject owned it. A slice per
+   * call from `cursor` (start with 0), found by lookup (its cost grows with what matches, not
+   * with the table); `cursor` is null at the end.
    */
   subjectRejected(subject: DataSubject, cursor: number): Promise<{ rows: RejectedRow[]; cursor: number | null }>;
   /**
    * Erases everything subjectEvents, subjectRejected and findSubject show of the subject, in
-   * one transaction, and keeps an ErasureRecord. Until `suppressUntil` (receipt time), events
+   * one transaction, and keeps an ErasureRecord; resolves once no copy is left in the database
+   * files (see `scrubbed`). Asked again for an id whose erasure is not scrubbed yet, tries to
+   * finish it and answers that erasure. Until `suppressUntil` (receipt time), events
    * carrying one of its customer ids or anonymous ids of its own are not stored (a shared
    * anonymous id is not suppressed: it is someone else's too). Bumps generation().
    */
@@ -193,13 +209,14 @@ export interface Storage {
   /** Erasures, oldest first. */
   listErasures(): Promise<ErasureRecord[]>;
   /**
-   * Deletes events whose timestamp is before `before` and rejected events received before it,
-   * in small transactions so that appends go on meanwhile, and suppressions expired by `now`.
-   * Bumps generation() when anything went. `dryRun` only counts.
+   * Deletes events whose timestamp is before `before` (none when null) and rejected events
+   * received before `rejectedBefore` (default: `before`; none when null), in small
+   * transactions so that appends go on meanwhile, and suppressions expired by `now`. Bumps
+   * generation() when events went. `dryRun` only counts.
    */
-  purge(options: { before: string; now: string; dryRun?: boolean }): Promise<PurgeCounts>;
+  purge(options: { before: string | null; rejectedBefore?: string | null; now: string; dryRun?: boolean }): Promise<PurgeCounts>;
   /**
-   * A counter that every erasure and every purge that deleted something increases, in the
+   * A counter that every erasure and every purge that deleted events increases, in the
    * database: caches of stored events (the analytics engine) start over when it changed.
    */
   generation(): Promise<number>;

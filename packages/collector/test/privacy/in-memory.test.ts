@@ -10,7 +10,9 @@ describe('privacy on an in-memory database', () => {
       const pending = storage.append({ writeKey: 'wk', events: [storedEvent('2024-01-01T00:00:00.000Z', { userId: 'U' })], rejected: [] });
       const erasure = storage.eraseSubject('U', { at: '2024-05-01T00:00:00.000Z', suppressUntil: '2024-06-01T00:00:00.000Z' });
       await pending;
-      expect(await erasure).toMatchObject({ status: 'erased', counts: { events: 1 } });
+      expect(await erasure).toMatchObject({ status: 'erased', counts: { events: 1 }, scrubbed: true });
+      // Done: asked again, the id names nothing.
+      expect(await storage.eraseSubject('U', { at: '2024-05-01T00:00:01.000Z', suppressUntil: null })).toEqual({ status: 'unknown' });
       const later = storedEvent('2024-05-02T00:00:00.000Z', { userId: 'U', receivedAt: '2024-05-02T00:00:00.000Z' });
       await expect(storage.append({ writeKey: 'wk', events: [later], rejected: [] })).resolves.toEqual({ stored: [false], suppressed: 1 });
       await storage.append({ writeKey: 'wk', events: [storedEvent('2024-01-01T00:00:00.000Z', { userId: 'V' })], rejected: [] });

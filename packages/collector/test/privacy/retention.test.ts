@@ -1,8 +1,10 @@
-// Retention (SPUR_RETENTION_DAYS): old events and rejected events are purged by the collector's
-// daily job and by purgeExpired, on a fixed clock; analytics caches forget them.
+// Retention (SPUR_RETENTION_DAYS, SPUR_REJECTED_DAYS): old events and rejected events are purged
+// by the collector's daily job and by purgeExpired, on a fixed clock; analytics caches forget them.
+import Database from 'better-sqlite3';
 import request from 'supertest';
 import type { Express } from 'express';
 import { purgeExpired, startRetention, type PurgeReport } from '../../src/retention';
+import { openSqliteStorage } from '../../src/storage';
 import type { StoredEvent } from '../../../sdk/src/types';
 import { NOW, useFixtures } from '../helpers';
 import { captureLogs } from '../log-capture';
@@ -47,28 +49,57 @@ describe('purgeExpired', () => {
     const storage = await fx.storage();
     await storage.append(history());
     const dry = await purgeExpired(storage, { days: 30, now: () => NOW, dryRun: true });
-    expect(dry).toEqual({ events: 2, rejectedEvents: 1, before: daysAgo(30), dryRun: true });
+    expect(dry).toEqual({ events: 2, rejectedEvents: 1, before: daysAgo(30), rejectedBefore: daysAgo(30), dryRun: true });
     expect(await storage.countEvents({})).toBe(5);
 
-    expect(await purgeExpired(storage, { days: 30, now: () => NOW })).toEqual({ events: 2, rejectedEvents: 1, before: daysAgo(30), dryRun: false });
+    expect(await purgeExpired(storage, { days: 30, now: () => NOW })).toEqual({
+      events: 2,
+      rejectedEvents: 1,
+      before: daysAgo(30),
+      rejectedBefore: daysAgo(30),
+      dryRun: false,
+    });
     expect(await storage.countEvents({})).toBe(3);
     expect((await storage.listRejected()).map((r) => r.reason)).toEqual(['recent']);
     // Links stay: the old customer's device is still theirs, with what is left of it.
     expect(await storage.getProfile('A')).toMatchObject({ id: 'OLD', eventCount: 1, firstSeen: daysAgo(5) });
+  });
+
+  it('purges rejected events after their own period without touching events, and the shorter period wins', async () => {
+    const storage = await fx.storage();
+    await storage.append(history());
+    const generation = await storage.generation();
+    expect(await purgeExpired(storage, { rejectedDays: 30, now: () => NOW })).toEqual({
+      events: 0,
+      rejectedEvents: 1,
+      before: null,
+      rejectedBefore: daysAgo(30),
+      dryRun: false,
+    });
+    expect(await storage.countEvents({})).toBe(5);
+    expect((await storage.listRejected()).map((r) => r.reason)).toEqual(['recent']);
+    // Rejected events are in no analytics cache: the caches need not start over.
+    expect(await storage.generation()).toBe(generation);
+
+    expect(await purgeExpired(storage, { days: 60, rejectedDays: 20, now: () => NOW, dryRun: true })).toMatchObject({ before: daysAgo(60), rejectedBefore: daysAgo(20), rejectedEvents: 1 });
+    expect(await purgeExpired(storage, { days: 20, rejectedDays: 60, now: () => NOW, dryRun: true })).toMatchObject({ before: daysAgo(20), rejectedBefore: daysAgo(20) });
+    // 0: no period of their own; without one for events either, nothing is looked at.
+    expect(await purgeExpired(storage, { rejectedDays: 0, now: () => NOW })).toEqual({ events: 0, rejectedEvents: 0, before: null, rejectedBefore: null, dryRun: false });
+    expect(await purgeExpired(storage, { days: 20, rejectedDays: 0, now: () => NOW, dryRun: true })).toMatchObject({ rejectedBefore: daysAgo(20), rejectedEvents: 1 });
   });
 });
 
 describe('the retention job of the collector', () => {
   it('purges at start, and every analytics cache on the database forgets what went', async () => {
     const file = fx.dbFile();
-    const { app, storage } = await fx.collector({}, file);
+    const { app, storage } = await fx.collector({ rejectedDays: 0 }, file);
     await storage.append(history());
     expect(await customers(app)).toEqual(['NEW:2', 'OLD:3']);
 
     let purged!: (report: PurgeReport) => void;
     const report = new Promise<PurgeReport>((resolve) => (purged = resolve));
-    await fx.collector({ retentionDays: 30, onPurge: purged }, file);
-    expect(await report).toMatchObject({ events: 2, rejectedEvents: 1, before: daysAgo(30) });
+    await fx.collector({ retentionDays: 30, rejectedDays: 0, onPurge: purged }, file);
+    expect(await report).toMatchObject({ events: 2, rejectedEvents: 1, before: daysAgo(30), rejectedBefore: daysAgo(30) });
     expect(await customers(app)).toEqual(['NEW:2', 'OLD:1']);
     const events = (await request(app).get('/v1/exports/events').set('Authorization', 'Bearer admin-secret-token')).text;
     expect(events.trim().split('\n')).toHaveLength(3);
@@ -116,16 +147,44 @@ describe('the retention job of the collector', () => {
   });
 
   it('reports a failed run to its log and resolves without a report', async () => {
-    const storage = await fx.storage();
-    await storage.close();
+    const file = fx.dbFile();
+    const storage = await openSqliteStorage(file, { busyTimeoutMs: 20 });
+    fx.cleanup(() => storage.close());
+    // Another process holds the write lock past the busy timeout.
+    const other = new Database(file);
+    fx.cleanup(() => other.close());
+    other.exec('BEGIN IMMEDIATE');
     const logs = captureLogs();
     const job = startRetention({ storage, days: 30, now: () => NOW, logger: logs.logger });
     fx.cleanup(() => job.stop());
     await expect(job.run()).resolves.toBeUndefined();
+    other.exec('ROLLBACK');
     expect(logs.lines()).toEqual([
-      expect.objectContaining({ level: 'error', msg: 'retention purge failed', days: 30, error: expect.objectContaining({ reason: 'closed' }) }),
+      expect.objectContaining({ level: 'error', msg: 'retention purge failed', days: 30, error: expect.objectContaining({ reason: 'locked' }) }),
     ]);
     // A storage failure is explained by its reason; its stack is for the debug level.
     expect((logs.lines()[0].error as Record<string, unknown>).stack).toBeUndefined();
+  });
+
+  it('skips a run quietly when storage is closed (the collector is stopping)', async () => {
+    const storage = await fx.storage();
+    await storage.close();
+    const logs = captureLogs();
+    const job = startRetention({ storage, rejectedDays: 30, now: () => NOW, logger: logs.logger });
+    fx.cleanup(() => job.stop());
+    await expect(job.run()).resolves.toBeUndefined();
+    expect(logs.lines().filter((l) => l.level !== 'debug')).toEqual([]);
+  });
+
+  it('purges rejected events after 30 days by default, without SPUR_RETENTION_DAYS, and keeps every event', async () => {
+    const file = fx.dbFile();
+    const storage = await fx.storage(file);
+    await storage.append(history());
+    let purged!: (report: PurgeReport) => void;
+    const report = new Promise<PurgeReport>((resolve) => (purged = resolve));
+    const { app } = await fx.collector({ storage, onPurge: purged });
+    expect(await report).toEqual({ events: 0, rejectedEvents: 1, before: null, rejectedBefore: daysAgo(30), dryRun: false });
+    expect((await storage.listRejected()).map((r) => r.reason)).toEqual(['recent']);
+    expect(await customers(app)).toEqual(['NEW:2', 'OLD:3']);
   });
 });

@@ -448,6 +448,7 @@ export function runStorageContract(name: string, openFn: (file: string) => Promi
           erasedAt: RECEIVED,
           suppressedUntil: UNTIL,
           counts: { events: 3, derivedEvents: 1, identityLinks: 1, aliases: 1, rejectedEvents: 2, anonymousIds: 1, suppressedIds: 3 },
+          scrubbed: true,
         });
         for (const id of ['U1', 'U1b', 'A1']) expect(await storage.findSubject(id)).toEqual({ status: 'unknown' });
         expect(await storage.getProfileEvents('U1b')).toBeNull();
@@ -536,7 +537,7 @@ export function runStorageContract(name: string, openFn: (file: string) => Promi
           input([storedEvent(day(1), { anonymousId: 'V' })], {
             rejected: [
               { raw: JSON.stringify({ anonymousId: 'V', event: 7 }), reason: 'a', writeKey: 'wk', receivedAt: RECEIVED },
-              { raw: JSON.stringify({ anonymousId: 'W', properties: { note: 'V' } }), reason: 'b', writeKey: 'wk', receivedAt: RECEIVED },
+              { raw: JSON.stringify({ anonymousId: 'W', properties: { note: 'not V' } }), reason: 'b', writeKey: 'wk', receivedAt: RECEIVED },
             ],
           }),
         );

@@ -5,12 +5,14 @@ import Database from 'better-sqlite3';
 import type { StoredEvent } from '../../../sdk/src/types';
 import { StorageUnavailableError } from '../../src/errors';
 import { openSqliteStorage, openStorage, type Storage } from '../../src/storage';
-import { SCHEMA_VERSION } from '../../src/storage/sqlite-schema';
+import { migrate, SCHEMA_VERSION } from '../../src/storage/sqlite-schema';
 import { useFixtures } from '../helpers';
 import { runStorageContract, storedEvent } from './contract';
+import { runRejectedContract } from './contract-rejected';
 import { walCommitCount } from './wal';
 
 runStorageContract('sqlite', (file) => openSqliteStorage(file));
+runRejectedContract('sqlite', (file) => openSqliteStorage(file));
 
 describe('openSqliteStorage', () => {
   const fx = useFixtures();
@@ -24,7 +26,18 @@ describe('openSqliteStorage', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-    expect(tables).toEqual(['aliases', 'anonymous_runs', 'erasures', 'events', 'health', 'identity_links', 'privacy_state', 'rejected_events', 'suppressions']);
+    expect(tables).toEqual([
+      'aliases',
+      'anonymous_runs',
+      'erasures',
+      'events',
+      'health',
+      'identity_links',
+      'privacy_state',
+      'rejected_events',
+      'rejected_terms',
+      'suppressions',
+    ]);
   });
 
   it('refuses a database written by a newer collector', async () => {
@@ -93,13 +106,9 @@ describe('openSqliteStorage', () => {
 
   it('upgrades a version 1 database: old rows keep their place and take part in conflict detection', async () => {
     const file = fx.dbFile();
-    (await openSqliteStorage(file)).close();
-    // Back to the version 1 schema, with a row written by a version 1 collector.
+    // A version 1 database, with a row written by a version 1 collector.
     const v1 = new Database(file);
-    v1.exec(`DROP TABLE anonymous_runs; CREATE INDEX events_anonymous ON events (anonymous_id) WHERE anonymous_id IS NOT NULL;
-             DROP INDEX rejected_events_conflicts; ALTER TABLE rejected_events DROP COLUMN fingerprint;
-             DROP TABLE health; DROP TABLE privacy_state; DROP TABLE suppressions; DROP TABLE erasures;
-             PRAGMA user_version = 1;`);
+    migrate(v1, { upTo: 1 });
     const old = storedEvent('2024-01-01T00:00:00.000Z', { userId: 'U', messageId: 'old-1' });
     v1.prepare(
       'INSERT INTO events (message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -120,10 +129,8 @@ describe('openSqliteStorage', () => {
 
   it('upgrades a version 2 database: the events of its anonymous ids are found through runs, old and new', async () => {
     const file = fx.dbFile();
-    (await openSqliteStorage(file)).close();
     const v2 = new Database(file);
-    v2.exec(`DROP TABLE anonymous_runs; CREATE INDEX events_anonymous ON events (anonymous_id) WHERE anonymous_id IS NOT NULL;
-             DROP TABLE privacy_state; DROP TABLE suppressions; DROP TABLE erasures; PRAGMA user_version = 2;`);
+    migrate(v2, { upTo: 2 });
     const insert = v2.prepare(
       'INSERT INTO events (message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
