@@ -45,9 +45,12 @@ export type Page = ReturnType<typeof pageProperties>;
 // What the context was last made for (the page, the session, the screen, an explicit grant of
 // consent) and its JSON, escaped: serialising and escaping it was a third of an event's cost, and
 // it changes with a navigation, a new title, a new session or a rotated screen, not between the
-// events of a burst. (So does the campaign: it is in the URL.) Intl.DateTimeFormat() costs more
-// than the rest of an event together (tens of µs in V8, ~10 ms as a page's first use of Intl): it
-// runs only when the context changes.
+// events of a burst. (So does the campaign: it is in the URL.)
+//
+// No time zone: the IANA name (Intl.DateTimeFormat().resolvedOptions().timeZone) costs a page's
+// first use of Intl, which loads ICU data: most of what spur cost a page in a fresh browser
+// profile (bench/first-page.js), and nothing in the collector read it. No user agent either: the
+// collector takes the request's User-Agent header, the same string, when an event carries none.
 let context: unknown[] = [];
 
 /** \u-escapes everything beyond ASCII: then a JSON string's length is its size in bytes. */
@@ -67,9 +70,7 @@ export function buildEvent(body: string, ids: Ids, page: Page, time: number, gra
     (context = key)[10] = ascii(
       JSON.stringify({
         page,
-        userAgent: navigator.userAgent,
         locale: navigator.language,
-        timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
         screen: { width: screen.width, height: screen.height, density: devicePixelRatio },
         campaign: campaign(page.search)[0],
         sessionId: ids.sessionId,
