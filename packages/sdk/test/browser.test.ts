@@ -116,8 +116,49 @@ it('inits from a queued init alone, with the fetch it passes', async () => {
   expect(r.calls).toHaveLength(0);
 });
 
+/** console.warn's calls while `run` runs (boot() restores jest's spies, and their calls with them). */
+async function warnings(run: () => unknown): Promise<unknown[][]> {
+  const calls: unknown[][] = [];
+  const original = console.warn;
+  console.warn = (...args: unknown[]) => void calls.push(args);
+  try {
+    await run();
+  } finally {
+    console.warn = original;
+  }
+  return calls;
+}
+
+it('warns once in the console without data-write-key, debug or not, and does nothing else', async () => {
+  let spur: Global | undefined;
+  const calls = await warnings(async () => {
+    spur = boot({}, [['track', 'Queued']]);
+    spur.track('Later');
+    await spur.flush(50);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  });
+  expect(calls).toEqual([['[spur] no data-write-key']]);
+  expect(r.calls).toHaveLength(0);
+  expect(document.cookie).toBe('');
+  expect(localStorage.length).toBe(0);
+  expect(await indexedDB.databases()).toEqual([]);
+  expect(spur!.user()).toEqual({});
+});
+
+it('warns about nothing when the key comes from the tag or from a queued init', async () => {
+  const calls = await warnings(async () => {
+    await boot({ 'data-write-key': 'demo' }).flush();
+    delete w.spur;
+    await boot({}, [['init', { writeKey: 'queued' }]]).flush();
+  });
+  expect(calls).toEqual([]);
+  expect(r.calls.map((c) => c.body.writeKey)).toEqual(['demo', 'queued']);
+});
+
 it('waits for spur.init() when no write key is known, without throwing', async () => {
-  const spur = boot({}, [['track', 'Too early']]);
+  let booted: Global | undefined;
+  expect(await warnings(() => (booted = boot({}, [['track', 'Too early']])))).toHaveLength(1);
+  const spur = booted!;
   expect(() => spur.track('Still early')).not.toThrow();
   spur.init({ writeKey: 'late' });
   spur.track('Now');

@@ -158,14 +158,15 @@ it('throws on init() without a write key, saying what to pass', () => {
 });
 
 describe('debug mode', () => {
-  it('warns about a second init and about dropped batches', async () => {
+  it("warns about dropped batches with the collector's reason, and ignores a second init", async () => {
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const r = recorder(() => ({ status: 400, body: { error: { code: 'bad_request', message: 'body is not JSON' } } }));
     const spur = freshSpur();
-    spur.init({ writeKey: 'demo', fetch: recorder(() => 400).fetch, debug: true });
-    spur.init({ writeKey: 'demo' });
+    spur.init({ writeKey: 'demo', fetch: r.fetch, debug: true });
+    spur.init({ writeKey: 'other', endpoint: 'http://elsewhere.test' });
     await spur.flush();
-    expect(warn.mock.calls.map((c) => c[1])).toEqual(['init() again', 'dropped a batch']);
-    expect(warn.mock.calls[1][2]).toBe(400);
+    expect(warn.mock.calls).toEqual([['[spur]', 400, 'body is not JSON']]);
+    expect(r.calls.map((c) => [c.url, c.body.writeKey])).toEqual([['/v1/batch', 'demo']]);
   });
 
   it('stays silent otherwise', async () => {
