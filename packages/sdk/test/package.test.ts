@@ -17,7 +17,8 @@ import * as src from '../src/index';
 const root = join(__dirname, '../../..');
 const sdk = join(__dirname, '..');
 const pkg = JSON.parse(readFileSync(join(sdk, 'package.json'), 'utf8'));
-const built = ['spur.mjs', 'spur.cjs', 'types/index.d.ts'].every((f) => existsSync(join(sdk, 'dist', f)));
+// Built when the script-tag build is: then the package's builds must be there too.
+const built = existsSync(join(sdk, 'dist/spur.js'));
 
 // What src/index.ts exports (exports.test.ts pins the list); importing it touches no DOM either.
 const expected = Object.keys(src).sort();
@@ -45,6 +46,10 @@ describe('package.json', () => {
 });
 
 describeBuilt('require and import in Node (no DOM)', () => {
+  it('has every file the exports map names', () => {
+    for (const file of [pkg.exports['.'].types, pkg.exports['.'].import, pkg.exports['.'].require, pkg.main]) expect(existsSync(join(sdk, file))).toBe(true);
+  });
+
   it('gives every export of src/index.ts to require(), as functions, without touching the DOM', () => {
     expect(expected.length).toBeGreaterThan(10);
     const out = node('-e', "const s = require('@spur/sdk'); console.log(JSON.stringify([require.resolve('@spur/sdk'), Object.entries(s).map(([k, v]) => [k, typeof v]), s.cart(), s.user()]))");
@@ -105,7 +110,7 @@ describeBuilt('a bundler (rollup)', () => {
 });
 
 const iife = join(sdk, 'dist/spur.js');
-(existsSync(`${iife}.br`) ? describe : describe.skip)('the precompressed script tag build', () => {
+describeBuilt('the precompressed script tag build', () => {
   it('writes spur.js.br and spur.js.gz next to spur.js, at the highest quality, decoding to spur.js', () => {
     const source = readFileSync(iife);
     const br = readFileSync(`${iife}.br`);

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync, gzipSync } from 'node:zlib';
 import type { Express } from 'express';
 import request from 'supertest';
 import { negotiateEncoding } from '../../src/routes/sdk';
@@ -16,12 +16,16 @@ function sdkFile(source = 'window.spur=function(){};'): string {
   return file;
 }
 
-/** A bundle the size of the real one, with its precompressed copies as the build writes them. */
+/**
+ * A bundle the size of the real one, with precompressed copies next to it as the build writes
+ * them (at a lower quality than the build's, so that they differ from what the collector would
+ * make itself: a test can tell which it sent).
+ */
 function builtSdk(): { file: string; source: Buffer } {
   const source = Buffer.from(`!function(){${Array.from({ length: 300 }, (_, i) => `var spur${i}=${i}*${i};`).join('')}}();`);
   const file = sdkFile(source.toString());
-  writeFileSync(`${file}.br`, brotliCompressSync(source));
-  writeFileSync(`${file}.gz`, gzipSync(source, { level: 9 }));
+  writeFileSync(`${file}.br`, brotliCompressSync(source, { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } }));
+  writeFileSync(`${file}.gz`, gzipSync(source, { level: 1 }));
   return { file, source };
 }
 
@@ -123,9 +127,12 @@ describe('GET /spur.js, compressed', () => {
     const identity = await get(app);
     expect(br.body.equals(readFileSync(`${file}.br`))).toBe(true);
     expect(gzip.body.equals(readFileSync(`${file}.gz`))).toBe(true);
+    // (Not what the collector would make of spur.js itself.)
+    expect(br.body.equals(brotliCompressSync(source))).toBe(false);
+    expect(gzip.body.equals(gzipSync(source, { level: 9 }))).toBe(false);
     expect(identity.body.equals(source)).toBe(true);
-    expect(br.body.length).toBeLessThan(gzip.body.length);
     expect(gzip.body.length).toBeLessThan(source.length / 3);
+    expect(br.body.length).toBeLessThan(source.length / 3);
   });
 
   it('gives each encoding its own strong ETag, and answers 304 only to the ETag of the encoding it would send', async () => {
@@ -200,8 +207,10 @@ describe('GET /spur.js, compressed', () => {
 
 // The build's own files: what a browser downloads from a collector serving this checkout.
 const built = join(__dirname, '../../../sdk/dist/spur.js');
-(existsSync(`${built}.br`) ? describe : describe.skip)('GET /spur.js, the built SDK', () => {
+// (Skipped before the SDK is built; once it is, its .br and .gz must be there.)
+(existsSync(built) ? describe : describe.skip)('GET /spur.js, the built SDK', () => {
   it('serves dist/spur.js.br and .gz, which decode to dist/spur.js', async () => {
+    expect(existsSync(`${built}.br`) && existsSync(`${built}.gz`)).toBe(true);
     const { app } = await fx.collector({ sdkPath: built });
     const source = readFileSync(built);
     const sizes: Record<string, number> = {};
