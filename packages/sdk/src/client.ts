@@ -95,7 +95,7 @@ export function createSpur(defer?: boolean) {
 
   const api = {
     init(config: Config): void {
-      // A second init() is ignored (silently: its debug warning's 7 B gzip went to the 401/403 hints).
+      // A second init() is ignored, silently (its debug warning's 7 B gzip went to the 401/403 hints).
       if (endpoint) return;
       check(typeof config?.writeKey == 'string' && config.writeKey, 'init', 'a writeKey');
       setDebug(config.debug);

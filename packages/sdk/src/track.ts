@@ -43,11 +43,9 @@ export const pageProperties = (referrer: string) => ({
 export type Page = ReturnType<typeof pageProperties>;
 
 // What the context was last made for (the page, the session, the screen, an explicit grant of
-// consent) and its JSON: serialising it was a third of an event's cost, and it changes with a
-// navigation, a new title, a new session or a rotated screen, not between the events of a burst.
-// (So does the campaign: it is in the URL.) It is escaped with each event, in one pass over the
-// whole event: a scan of some 300 more characters, where keeping an escaped copy cost spur.js
-// 10 B gzip.
+// consent) and its JSON, escaped: serialising and escaping it was a third of an event's cost, and
+// it changes with a navigation, a new title, a new session or a rotated screen, not between the
+// events of a burst. (So does the campaign: it is in the URL.)
 //
 // No time zone: the IANA name (Intl.DateTimeFormat().resolvedOptions().timeZone) costs a page's
 // first use of Intl, which loads ICU data: most of what spur cost a page in a fresh browser
@@ -69,23 +67,29 @@ export function buildEvent(body: string, ids: Ids, page: Page, time: number, gra
   // The screen is read for every event: it rotates, or the window moves to another display.
   const key = [...Object.values(page), ids.sessionId, screen.width, screen.height, devicePixelRatio, granted];
   if (key.some((v, i) => v !== context[i]))
-    (context = key)[10] = JSON.stringify({
-      page,
-      locale: navigator.language,
-      screen: { width: screen.width, height: screen.height, density: devicePixelRatio },
-      campaign: campaign(page.search)[1],
-      sessionId: ids.sessionId,
-      channel: 'web',
-      library: { name: 'spur', version: VERSION },
-      consent: granted ? 'granted' : undefined,
-    });
-  return ascii(
-    `${body.slice(0, -1)},${JSON.stringify({
-      messageId: uuid(),
-      anonymousId: ids.anonymousId,
-      userId: ids.userId,
-      timestamp: new Date(time).toISOString(),
-      context: 0,
-    }).slice(1, -2)}${context[10]}}`,
+    (context = key)[10] = ascii(
+      JSON.stringify({
+        page,
+        locale: navigator.language,
+        screen: { width: screen.width, height: screen.height, density: devicePixelRatio },
+        campaign: campaign(page.search)[1],
+        sessionId: ids.sessionId,
+        channel: 'web',
+        library: { name: 'spur', version: VERSION },
+        consent: granted ? 'granted' : undefined,
+      }),
+    );
+  return (
+    ascii(
+      `${body.slice(0, -1)},${JSON.stringify({
+        messageId: uuid(),
+        anonymousId: ids.anonymousId,
+        userId: ids.userId,
+        timestamp: new Date(time).toISOString(),
+        context: 0,
+      }).slice(1, -2)}`,
+    ) +
+    context[10] +
+    '}' // (closing the event)
   );
 }

@@ -158,21 +158,21 @@ it('throws on init() without a write key, saying what to pass', () => {
 });
 
 describe('debug mode', () => {
-  it("warns about dropped batches with the collector's reason, and ignores a second init", async () => {
+  it('warns about a refused write key, naming what SPUR_WRITE_KEYS needs, and ignores a second init', async () => {
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
-    const r = recorder(() => ({ status: 400, body: { error: { code: 'bad_request', message: 'body is not JSON' } } }));
+    const r = recorder(() => ({ status: 401, body: { error: { code: 'unauthorized', message: 'unknown write key' } } }));
     const spur = freshSpur();
     spur.init({ writeKey: 'demo', fetch: r.fetch, debug: true });
     spur.init({ writeKey: 'other', endpoint: 'http://elsewhere.test' });
     await spur.flush();
-    expect(warn.mock.calls).toEqual([['[spur]', 400, 'body is not JSON']]);
+    expect(warn.mock.calls).toEqual([['[spur]', 401, 'unknown write key', `(SPUR_WRITE_KEYS needs demo=${location.origin})`]]);
     expect(r.calls.map((c) => [c.url, c.body.writeKey])).toEqual([['/v1/batch', 'demo']]);
   });
 
   it('stays silent otherwise', async () => {
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     const spur = freshSpur();
-    spur.init({ writeKey: 'demo', fetch: recorder(() => 400).fetch });
+    spur.init({ writeKey: 'demo', fetch: recorder(() => 401).fetch });
     spur.init({ writeKey: 'demo' });
     freshSpur().track('Early');
     await spur.flush();
