@@ -1,4 +1,7 @@
-// Builds packages/sdk only: a minified IIFE for the script tag and an ESM build for bundlers.
+// Builds packages/sdk only: a minified IIFE for the script tag (with its precompressed copies),
+// and ESM and CommonJS builds of the same API for bundlers and test runners.
+import { writeFileSync } from 'node:fs';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import resolve from '@rollup/plugin-node-resolve';
 import typescript from '@rollup/plugin-typescript';
 import { minify as swcMinify } from '@swc/core';
@@ -25,17 +28,48 @@ const minify = () => ({
     }),
 });
 
+// spur.js.br and spur.js.gz next to spur.js, at the highest quality each has: the collector
+// serves them as the browser's Accept-Encoding asks (packages/collector/src/routes/sdk.ts), so
+// that no request pays for compressing, and every request gets the smallest bytes.
+const precompress = () => ({
+  name: 'spur-precompress',
+  writeBundle(options, bundle) {
+    for (const chunk of Object.values(bundle)) {
+      if (chunk.type !== 'chunk') continue;
+      const code = Buffer.from(chunk.code);
+      const br = brotliCompressSync(code, {
+        params: {
+          [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
+          [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+          [constants.BROTLI_PARAM_SIZE_HINT]: code.length,
+        },
+      });
+      const gz = gzipSync(code, { level: constants.Z_BEST_COMPRESSION, memLevel: 9 });
+      writeFileSync(`${options.file}.br`, br);
+      writeFileSync(`${options.file}.gz`, gz);
+      console.log(`${options.file}: served as ${br.length} B brotli (.br), ${gz.length} B gzip (.gz), ${code.length} B identity`);
+    }
+  },
+});
+
 export default [
   {
     input: 'packages/sdk/src/browser.ts',
     // 'hidden': the map is written but the script carries no sourceMappingURL comment (bytes).
     // strict: false: no "use strict" prologue (bytes); the code is written as strict TypeScript anyway.
     output: { file: 'packages/sdk/dist/spur.js', format: 'iife', strict: false, sourcemap: 'hidden' },
-    plugins: [resolve({ browser: true }), ts(), minify(), sizeReport()],
+    plugins: [resolve({ browser: true }), ts(), minify(), sizeReport(), precompress()],
   },
   {
+    // The package's entry (package.json `exports`): `import` gets spur.mjs, `require` spur.cjs.
+    // idb-keyval stays a dependency of the package, not a copy inside it, so that an app that
+    // uses it too bundles it once.
     input: 'packages/sdk/src/index.ts',
-    output: { file: 'packages/sdk/dist/spur.mjs', format: 'es', sourcemap: true },
+    external: ['idb-keyval'],
+    output: [
+      { file: 'packages/sdk/dist/spur.mjs', format: 'es', sourcemap: true },
+      { file: 'packages/sdk/dist/spur.cjs', format: 'cjs', sourcemap: true },
+    ],
     plugins: [resolve({ browser: true }), ts(), minify()],
   },
 ];

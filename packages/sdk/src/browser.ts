@@ -39,6 +39,9 @@ if (!stub?.track) {
   const calls: ArrayLike<unknown>[] = [];
   for (const args of stub?.q || []) args[0] == 'init' ? Object.assign(tag, args[1]) : calls.push(args);
   setDebug(tag.debug);
+  // Without a key spur cannot send, and does nothing: the one misuse it always warns about, debug
+  // or not (a queued init, or one called later, still starts it).
   if (tag.writeKey) replay(['init', tag]);
+  else console.warn('[spur] no data-write-key');
   calls.forEach(replay);
 }

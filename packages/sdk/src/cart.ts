@@ -92,7 +92,7 @@ export function commerce(track: Track) {
         total,
         products: summary.products,
       });
-      save(CART, undefined);
+      save(CART);
     },
 
     /** The cart's lines (a copy). */

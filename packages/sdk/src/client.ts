@@ -95,7 +95,8 @@ export function createSpur(defer?: boolean) {
 
   const api = {
     init(config: Config): void {
-      if (endpoint) return warn('init() again');
+      // A second init() is ignored, silently (its debug warning's 7 B gzip went to the 401/403 hints).
+      if (endpoint) return;
       check(typeof config?.writeKey == 'string' && config.writeKey, 'init', 'a writeKey');
       setDebug(config.debug);
       referrer = document.referrer;
@@ -124,7 +125,7 @@ export function createSpur(defer?: boolean) {
           const q: Queue = (queue = createQueue(
             (outbox = createOutbox()),
             // A queue from before a withdrawal sends nothing any more: its events are done with.
-            async (data, keepalive) => (q == queue ? send(config.fetch, endpoint, data, keepalive) : undefined),
+            async (data, keepalive) => (q == queue ? send(config.fetch, endpoint, data, keepalive, config.writeKey) : undefined),
             config.writeKey,
             config.flushAt || 20,
             config.flushInterval || 2000,

@@ -54,7 +54,7 @@ export function createIdentity(domain?: string) {
      */
     ids(search: string): Ids {
       const now = Date.now();
-      const fingerprint = campaign(search)[1];
+      const fingerprint = campaign(search)[2];
       if (now - read > 1000) {
         if (getCookie(CONSENT) == 'denied') throw CONSENT;
         read = now;
@@ -90,7 +90,7 @@ export function createIdentity(domain?: string) {
     /** Log out: forget the customer, start a new visitor and a new session. */
     reset(): void {
       user = {};
-      save(USER, undefined);
+      save(USER);
       aid = uuid();
       writeAid();
       writeSid(newSid(sid.split('.')[1] || ''));

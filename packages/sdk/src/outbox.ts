@@ -12,42 +12,32 @@
 // private modes, sandboxed frames) or when a write fails (quota), the events live in the page's
 // memory only. No method rejects or throws.
 
-/** A request's result, or a transaction's completion; rejects on error or abort. */
-const done = <T>(request: IDBRequest<T> | IDBTransaction): Promise<T> =>
-  new Promise((resolve, reject) => {
-    const r = request as IDBRequest<T> & IDBTransaction;
-    r.onsuccess = r.oncomplete = () => resolve(r.result);
-    r.onerror = r.onabort = reject;
-  });
+import { createStore, promisifyRequest } from 'idb-keyval';
 
 export type Key = [order: number, page: string];
 /** A parcel as the queue holds it: key, events' JSON (the queue's carry more after these). */
 export type Row = [key: Key, events: string[], ...rest: unknown[]];
 
+// Every write is committed at once: a transaction left to auto-commit is aborted when its page
+// dies before the browser got round to it, and with it every transaction queued behind it, such
+// as the one pagehide wrote. (commit(): Chrome 76+, Firefox 74+, Safari 15; without it, auto-commit.)
+const commit = (s: IDBObjectStore) => s.transaction.commit?.();
+
 export function createOutbox() {
-  let db: Promise<IDBDatabase> | undefined;
+  // idb-keyval's store: it opens the database `spur` on first use (creating the store `outbox`),
+  // opens it again after a failed open or a connection the browser closed, and hands each
+  // callback the object store inside a transaction of its own.
+  const store = createStore('spur', 'outbox');
   let dead: unknown;
 
-  // One readwrite transaction; true when it committed. Every write is committed at once: a
-  // transaction left to auto-commit is aborted when its page dies before the browser got round to
-  // it, and with it every transaction queued behind it, such as the one pagehide wrote.
-  // (commit(): Chrome 76+, Firefox 74+, Safari 15; without it, auto-commit.) After a failure the
-  // database is opened again next time: Safari closes connections now and then.
-  async function run(fill: (s: IDBObjectStore, commit: () => void) => void): Promise<boolean> {
+  // One readwrite transaction, filled by `fill`; true when it committed.
+  async function run(fill: (s: IDBObjectStore) => void): Promise<boolean> {
     try {
       if (dead) throw 0;
-      if (!db) {
-        // Throws where there is no IndexedDB, fails where it is blocked: then memory only.
-        const open = indexedDB.open('spur');
-        open.onupgradeneeded = () => open.result.createObjectStore('outbox');
-        db = done(open);
-      }
-      const tx = (await db).transaction('outbox', 'readwrite');
-      fill(tx.objectStore('outbox'), () => tx.commit?.());
-      await done(tx);
+      // Throws where there is no IndexedDB, fails where it is blocked: then memory only.
+      await store('readwrite', (s) => (fill(s), promisifyRequest(s.transaction)));
       return true;
     } catch {
-      db = undefined;
       return false;
     }
   }
@@ -55,10 +45,10 @@ export function createOutbox() {
   return {
     /** Writes rows as `owner`'s and deletes rows, in one transaction. */
     save(owner: string, rows: Row[], deletes: Key[]): Promise<unknown> {
-      const write = (s: IDBObjectStore, commit: () => void) => {
+      const write = (s: IDBObjectStore) => {
         for (const [key, events] of rows) s.put([owner, events], key);
         for (const key of deletes) s.delete(key);
-        commit();
+        commit(s);
       };
       // A write over quota aborts its deletes too: those go again on their own, or a later page
       // would send what the collector has already stored.
@@ -67,11 +57,10 @@ export function createOutbox() {
 
     /** Consent withdrawn: closes the database (client.ts deletes it), and opens it no more. */
     close(): void {
+      // The last transaction: it closes the connection (once the transactions queued before it
+      // are done), so that the deletion need not wait for the page to go.
+      run((s) => s.transaction.db.close());
       dead = 1;
-      db?.then(
-        (d) => d.close(),
-        () => 0,
-      );
     },
 
     /**
@@ -81,10 +70,10 @@ export function createOutbox() {
      */
     adopt(owner: string, gone: (owner: string, order: number) => boolean): Promise<Row[]> {
       const rows: Row[] = [];
-      return run((s, commit) => {
+      return run((s) => {
         s.openCursor().onsuccess = function () {
           const cursor = this.result;
-          if (!cursor) return commit();
+          if (!cursor) return commit(s);
           const key = cursor.key as Key;
           const [from, events] = cursor.value;
           if (from !== owner && gone(from, key[0])) {

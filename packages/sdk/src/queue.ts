@@ -54,6 +54,8 @@ export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushA
   let keepalive = 0; // bytes of this page's keepalive requests in flight
   let last = 0;
   let count = 0; // events this page holds, as of the last write, plus those recorded since
+  // The bound of write(): 0 once the collector refused the write key or the origin (401, 403).
+  let max = MAX_EVENTS;
   // flush() calls waiting for the next answer, to check whether the page holds nothing now.
   const wake: (() => unknown)[] = [];
   const notify = () => wake.splice(0).map((f) => f());
@@ -63,14 +65,15 @@ export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushA
 
   // One transaction per tick, once this page holds its lock (locks.ts). The bounds are kept here,
   // before every send too: events past the TTL go, and beyond 1,000 the oldest go (so 1,000 calls
-  // in one tick never store more either); never one in a request, which may arrive.
+  // in one tick never store more either); never one in a request, which may arrive. Once refused,
+  // the bound is 0: every event goes, counted, before a request could carry it.
   function write(owner = page.id): Promise<unknown> {
     open = undefined;
     const expired = (Date.now() - TTL) * 1000;
     count = 0;
     for (const p of mine) count += p[1].length;
     for (const p of without(2)) {
-      const n = p[0][0] < expired ? p[1].length : Math.min(count - MAX_EVENTS, p[1].length);
+      const n = p[0][0] < expired ? p[1].length : Math.min(count - max, p[1].length);
       if (n < 1) break; // parcels are oldest first
       addDropped(n);
       count -= n;
@@ -134,6 +137,10 @@ export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushA
     return send(data, !!kept).then((wait) => {
       keepalive -= kept;
       const done = wait == null;
+      // Refused: every request of this page would be (a wrong write key, an origin the key does
+      // not allow). Nothing more is sent; what the page holds and records is dropped and counted
+      // (write()), since this key cannot deliver it from here. (REFUSED is -1; undefined < 0 is false.)
+      if (wait! < 0) max = 0;
       for (const p of batch)
         if (done || p[2] == batch) {
           // Done: (a row deleted when the page was hidden is deleted again: harmless.) Else, if
@@ -150,7 +157,7 @@ export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushA
       } else {
         if (dropped) addDropped(dropped);
         waiting = true;
-        schedule(wait >= 0 ? wait : backoff(attempt++));
+        if (max) schedule(wait >= 0 ? wait : backoff(attempt++));
       }
       notify();
       return done;

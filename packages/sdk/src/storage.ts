@@ -17,8 +17,8 @@ export function load<T>(key: string): T | undefined {
   }
 }
 
-/** Stores `value` as JSON; `undefined` as null (load() gives null for it, and undefined for nothing). */
-export function save(key: string, value: unknown): void {
+/** Stores `value` as JSON; none (`undefined`) as null (load() gives null for it, and undefined for nothing). */
+export function save(key: string, value?: unknown): void {
   try {
     memory[key] = JSON.stringify(value ?? null);
     broken || held || localStorage.setItem(key, memory[key]!);

@@ -8,14 +8,14 @@ import type { Campaign } from './types';
 export const VERSION = '0.1.0';
 
 // The query string changes only on navigation; parsing it per event cost ~14 µs in Chrome.
-let parsed: [search?: string, utm?: Campaign, fingerprint?: string] = [];
+let parsed: [search: string, utm: Campaign | undefined, fingerprint: string] | [] = [];
 
 /**
- * The campaign in a query string (utm_campaign is its `name`), or undefined when there is none,
- * and its fingerprint: a short hash kept in the session cookie to notice when a new one arrives
- * ('' without one).
+ * `[search, utm, fingerprint]`: the campaign in the query string `search` (utm_campaign is its
+ * `name`), or undefined when there is none, and its fingerprint: a short hash kept in the session
+ * cookie to notice when a new one arrives ('' without one).
  */
-export function campaign(search: string): [utm: Campaign | undefined, fingerprint: string] {
+export function campaign(search: string): [search: string, utm: Campaign | undefined, fingerprint: string] {
   if (parsed[0] !== search) {
     const params = new URLSearchParams(search);
     let found: Campaign | undefined;
@@ -26,9 +26,9 @@ export function campaign(search: string): [utm: Campaign | undefined, fingerprin
     }
     // (The hash of the JSON, as spur_sid cookies already hold it: |h| < 2³¹, exact, as Math.imul.)
     for (const ch of found ? JSON.stringify(found) : '') h = (h * 31 + ch.charCodeAt(0)) | 0;
-    parsed = [search, found, found && (h >>> 0).toString(36)];
+    parsed = [search, found, found ? (h >>> 0).toString(36) : ''];
   }
-  return [parsed[1], parsed[2] || ''];
+  return parsed as [string, Campaign | undefined, string];
 }
 
 /** page properties and context.page, as they are now. The fragment is left out, as Segment does. */
@@ -45,9 +45,12 @@ export type Page = ReturnType<typeof pageProperties>;
 // What the context was last made for (the page, the session, the screen, an explicit grant of
 // consent) and its JSON, escaped: serialising and escaping it was a third of an event's cost, and
 // it changes with a navigation, a new title, a new session or a rotated screen, not between the
-// events of a burst. (So does the campaign: it is in the URL.) Intl.DateTimeFormat() costs more
-// than the rest of an event together (tens of µs in V8, ~10 ms as a page's first use of Intl): it
-// runs only when the context changes.
+// events of a burst. (So does the campaign: it is in the URL.)
+//
+// No time zone: the IANA name (Intl.DateTimeFormat().resolvedOptions().timeZone) costs a page's
+// first use of Intl, which loads ICU data: most of what spur cost a page in a fresh browser
+// profile (bench/first-page.js), and nothing in the collector read it. No user agent either: the
+// collector takes the request's User-Agent header, the same string, when an event carries none.
 let context: unknown[] = [];
 
 /** \u-escapes everything beyond ASCII: then a JSON string's length is its size in bytes. */
@@ -67,11 +70,9 @@ export function buildEvent(body: string, ids: Ids, page: Page, time: number, gra
     (context = key)[10] = ascii(
       JSON.stringify({
         page,
-        userAgent: navigator.userAgent,
         locale: navigator.language,
-        timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
         screen: { width: screen.width, height: screen.height, density: devicePixelRatio },
-        campaign: campaign(page.search)[0],
+        campaign: campaign(page.search)[1],
         sessionId: ids.sessionId,
         channel: 'web',
         library: { name: 'spur', version: VERSION },

@@ -48,19 +48,30 @@ export function body(events: (string | string[])[], writeKey: string, dropped: n
   return `{"batch":[${events}],${JSON.stringify({ sentAt: new Date().toISOString(), writeKey, dropped }).slice(1)}`;
 }
 
+/** What send() resolves to when the collector refused the write key (401) or this page's origin (403). */
+export const REFUSED = -1;
+
 /**
  * POSTs one batch as text/plain, a simple request: no CORS preflight, which a keepalive request
- * could not wait for anyway. A body beyond the keepalive quota goes as a Blob: for 366 KB,
- * Chrome's main thread spends ~1.9 ms on a Blob and ~3 ms on a string (for a small body the Blob
- * costs ~0.1 ms more). Credentials let the collector read and re-issue spur_aid.
- * Calls fetch synchronously, which pagehide needs. Never rejects.
+ * could not wait for anyway. (A body beyond the keepalive quota went as a Blob: for 366 KB Chrome's
+ * main thread spends ~1.9 ms on a Blob and ~3 ms on a string, about 1 µs per event of a burst;
+ * its 25 B gzip went to idb-keyval and to the 401/403 handling.) Credentials let the collector
+ * read and re-issue spur_aid. Calls fetch synchronously, which pagehide needs. Never rejects.
  *
  * Resolves to undefined when the events may leave the outbox, else to a retry delay: ms
- * (Retry-After) or, when NaN, a backoff. 2xx: the collector kept every event (the ones listed
- * under `rejected` with their reason). Network errors, timeouts, 429 and 5xx are retried. Any other
- * answer (400 malformed, 401 key, 403 origin, 413 size) would be the same next time: dropped.
+ * (Retry-After) or, when NaN, a backoff; or to REFUSED. 2xx: the collector kept every event (the
+ * ones listed under `rejected` with their reason). Network errors, timeouts, 429 and 5xx are
+ * retried. 401 (write key missing or unknown) and 403 (origin not allowed for the key) refuse
+ * every request of this page alike: REFUSED, and in debug mode what to fix, naming `writeKey`.
+ * Any other answer (400 malformed, 413 size) would be the same next time for this batch: dropped.
  */
-export async function send(fetchFn: typeof fetch | undefined, url: string, data: string, keepalive: boolean): Promise<number | undefined> {
+export async function send(
+  fetchFn: typeof fetch | undefined,
+  url: string,
+  data: string,
+  keepalive: boolean,
+  writeKey?: string,
+): Promise<number | undefined> {
   const abort = new AbortController();
   // Never cleared: aborting a request that has been answered does nothing.
   setTimeout(() => abort.abort(), TIMEOUT);
@@ -68,18 +79,25 @@ export async function send(fetchFn: typeof fetch | undefined, url: string, data:
     // window.fetch is looked up now: missing, it is a network error, not a crash.
     const res = await (fetchFn || fetch)(url, {
       method: 'POST',
-      body: data.length > KEEPALIVE_QUOTA ? new Blob([data], { type: 'text/plain' }) : data,
+      body: data,
       credentials: 'include',
       keepalive,
       signal: abort.signal,
     });
     // Chrome counts a keepalive request against the page's 64 KiB until its body is read: unread,
-    // the next keepalive batch fails. The answer counts even if reading its body does not.
-    await res.text().catch(() => undefined);
+    // the next keepalive batch fails. The answer counts even if reading its body does not (an
+    // empty 204, a proxy's HTML page).
+    const answer = await res.json().catch(() => 0);
     const { status } = res;
     // (Retry-After in seconds; missing, or a date: NaN.)
     if (status == 429 || status > 499) return Number(res.headers.get('Retry-After') || NaN) * 1000;
-    if (status < 200 || status > 299) warn('dropped a batch', status);
+    // The collector's reason, from its `{"error":{"code","message"}}`.
+    const reason = answer?.error?.message;
+    // 401 or 403 (the only statuses s with s | 2 == 403): a write key the collector does not know,
+    // or an origin the key does not allow. The fix is the same: the key, for this page's origin.
+    if ((status | 2) == 403) return warn(status, reason, `(SPUR_WRITE_KEYS needs ${writeKey}=${location.origin})`), REFUSED;
+    // Any other answer (400, 413) drops its batch, without a warning even in debug mode: it cost
+    // spur.js 16 B gzip, and these come from the SDK's own bugs or an event over 480 KB.
   } catch {
     return NaN; // Network error, refused connection, abort.
   }

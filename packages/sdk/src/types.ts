@@ -21,9 +21,19 @@ export interface Campaign {
 
 export interface EventContext {
   page?: { url?: string; path?: string; referrer?: string; title?: string; search?: string };
+  /**
+   * Not sent by spur's browser SDK: the collector takes the request's User-Agent header (the same
+   * string) when an event carries none. Other clients may send it; the collector keeps only the
+   * device type, browser and OS families either way.
+   */
   userAgent?: string;
   locale?: string;
   screen?: { width: number; height: number; density?: number };
+  /**
+   * IANA time zone (e.g. `Europe/Berlin`), as Segment clients send it. Not sent by spur's browser
+   * SDK: reading it is a page's first use of Intl, which loads ICU data (tens of ms of main thread
+   * in a fresh browser profile); the collector does not use it.
+   */
   timezone?: string;
   campaign?: Campaign;
   /** The SDK's session id (cookie spur_sid). */

@@ -6,9 +6,7 @@
 // than setting the version and variant bits around getRandomValues; the `uuid` package would cost
 // ~300 B gzip, a tenth of the size budget.
 
-export function uuid(): string {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  const url = URL.createObjectURL(new Blob());
-  URL.revokeObjectURL(url);
-  return url.slice(-36);
-}
+let url: string;
+
+export const uuid = (): string =>
+  crypto.randomUUID?.() || (URL.revokeObjectURL((url = URL.createObjectURL(new Blob()))), url.slice(-36));

@@ -116,8 +116,49 @@ it('inits from a queued init alone, with the fetch it passes', async () => {
   expect(r.calls).toHaveLength(0);
 });
 
+/** console.warn's calls while `run` runs (boot() restores jest's spies, and their calls with them). */
+async function warnings(run: () => unknown): Promise<unknown[][]> {
+  const calls: unknown[][] = [];
+  const original = console.warn;
+  console.warn = (...args: unknown[]) => void calls.push(args);
+  try {
+    await run();
+  } finally {
+    console.warn = original;
+  }
+  return calls;
+}
+
+it('warns once in the console without data-write-key, debug or not, and does nothing else', async () => {
+  let spur: Global | undefined;
+  const calls = await warnings(async () => {
+    spur = boot({}, [['track', 'Queued']]);
+    spur.track('Later');
+    await spur.flush(50);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  });
+  expect(calls).toEqual([['[spur] no data-write-key']]);
+  expect(r.calls).toHaveLength(0);
+  expect(document.cookie).toBe('');
+  expect(localStorage.length).toBe(0);
+  expect(await indexedDB.databases()).toEqual([]);
+  expect(spur!.user()).toEqual({});
+});
+
+it('warns about nothing when the key comes from the tag or from a queued init', async () => {
+  const calls = await warnings(async () => {
+    await boot({ 'data-write-key': 'demo' }).flush();
+    delete w.spur;
+    await boot({}, [['init', { writeKey: 'queued' }]]).flush();
+  });
+  expect(calls).toEqual([]);
+  expect(r.calls.map((c) => c.body.writeKey)).toEqual(['demo', 'queued']);
+});
+
 it('waits for spur.init() when no write key is known, without throwing', async () => {
-  const spur = boot({}, [['track', 'Too early']]);
+  let booted: Global | undefined;
+  expect(await warnings(() => (booted = boot({}, [['track', 'Too early']])))).toHaveLength(1);
+  const spur = booted!;
   expect(() => spur.track('Still early')).not.toThrow();
   spur.init({ writeKey: 'late' });
   spur.track('Now');
@@ -237,8 +278,8 @@ it('warns about unknown commands with data-debug', () => {
 });
 
 // The script does at once only what must happen while it runs (window.spur, the stub queue, the
-// facts of each call); cookies, the timezone, serialising, IndexedDB and Web Locks follow in a
-// task right after, so that evaluating spur.js stays cheap.
+// facts of each call); cookies, serialising, IndexedDB and Web Locks follow in a task right after,
+// so that evaluating spur.js stays cheap.
 describe('the deferred start', () => {
   /** Runs spur.js as boot() does, leaving other spies in place; `nextTask` lets the deferred part run. */
   function load(attributes: Record<string, string>, queued: unknown[][] = []): Global {
@@ -258,17 +299,14 @@ describe('the deferred start', () => {
   }
   const nextTask = () => new Promise((resolve) => setTimeout(resolve));
 
-  it('leaves cookies, IndexedDB and the timezone to a task after the script', async () => {
+  it('leaves cookies and IndexedDB to a task after the script', async () => {
     const open = jest.spyOn(indexedDB, 'open');
-    const timezone = jest.spyOn(Intl, 'DateTimeFormat');
     const spur = load({ 'data-write-key': 'demo' }, [['track', 'Queued']]);
     expect(document.cookie).not.toContain('spur_aid');
     expect(open).not.toHaveBeenCalled();
-    expect(timezone).not.toHaveBeenCalled();
     await nextTask();
     expect(document.cookie).toContain('spur_aid=');
     expect(open).toHaveBeenCalled();
-    expect(timezone).toHaveBeenCalled();
     await spur.flush();
     expect(r.events().map((e) => e.event || e.type)).toEqual(['page', 'Queued']);
   });

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Spur } from '../src/client';
-import { cleanPage, recorder } from './helpers';
+import { cleanPage, recorder, settle, storedEvents, UUID_V4 } from './helpers';
 
 const file = join(__dirname, '../dist/spur.js');
 const code = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
@@ -78,3 +78,25 @@ function snippet(...calls: unknown[][]) {
     });
   },
 );
+
+// The CommonJS build, as a CommonJS test runner (this one, in jsdom) loads it for an app's tests:
+// the same API, with its outbox in IndexedDB through idb-keyval's CommonJS build.
+const cjsFile = join(__dirname, '../dist/spur.cjs');
+(code ? describe : describe.skip)('dist/spur.cjs', () => {
+  beforeEach(cleanPage);
+
+  it('records, stores and sends like the ESM build', async () => {
+    let sdk: typeof import('../src/index') | undefined;
+    jest.isolateModules(() => (sdk = require(cjsFile)));
+    const r = recorder();
+    sdk!.init({ writeKey: 'demo', endpoint: 'http://collector.test', fetch: r.fetch, autoPage: false });
+    sdk!.track('From CommonJS', { n: 1 });
+    await settle();
+    expect((await storedEvents()).map((e) => e.event)).toEqual(['From CommonJS']); // in IndexedDB before it is sent
+    expect(r.calls).toHaveLength(0);
+    await sdk!.flush();
+    expect(r.events().map((e) => [e.event, e.properties])).toEqual([['From CommonJS', { n: 1 }]]);
+    expect(await storedEvents()).toEqual([]);
+    expect(sdk!.user().anonymousId).toMatch(UUID_V4);
+  });
+});

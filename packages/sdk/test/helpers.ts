@@ -9,8 +9,11 @@ export interface Call {
   body: BatchRequest;
 }
 
-/** What the fake collector answers: a status (and headers), or a thrown network error. */
-export type Answer = number | { status: number; headers?: Record<string, string> } | Error;
+/**
+ * What the fake collector answers: a status (and headers, and a JSON body other than the ingest
+ * answer, such as the collector's `{ error: { code, message } }`), or a thrown network error.
+ */
+export type Answer = number | { status: number; headers?: Record<string, string>; body?: unknown } | Error;
 
 /**
  * A fetch that records every request and answers with `answer(call)` (default 200). Requests
@@ -30,14 +33,15 @@ export function recorder(answer: (call: Call, index: number) => Answer = () => 2
       if (read) await read;
       const a = answer(call, calls.length - 1);
       if (a instanceof Error) throw a;
-      const { status, headers = {} } = typeof a === 'number' ? { status: a } : a;
+      const { status, headers = {}, body } = typeof a === 'number' ? { status: a, body: undefined } : a;
       const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+      const json = body ?? { ok: true, accepted: call.body.batch.length, duplicates: 0, rejected: [] };
       return {
         status,
         ok: status >= 200 && status < 300,
         headers: { get: (name: string) => lower[name.toLowerCase()] ?? null },
-        json: async () => ({ ok: true, accepted: call.body.batch.length, duplicates: 0, rejected: [] }),
-        text: async () => JSON.stringify({ ok: true, accepted: call.body.batch.length, duplicates: 0, rejected: [] }),
+        json: async () => json,
+        text: async () => JSON.stringify(json),
       } as unknown as Response;
     };
     if (!hold) return reply();

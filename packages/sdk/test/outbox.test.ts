@@ -65,6 +65,39 @@ describe('createOutbox()', () => {
     await outbox.save('x', [row(2)], [[1, 'x']]); // writing still works
   });
 
+  it('opens the database again when the browser closed its connection (Safari does, now and then)', async () => {
+    const outbox = createOutbox();
+    let db: IDBDatabase | undefined;
+    const transaction = IDBDatabase.prototype.transaction;
+    jest.spyOn(IDBDatabase.prototype, 'transaction').mockImplementation(function (this: IDBDatabase, ...args) {
+      db = this;
+      return transaction.apply(this, args);
+    });
+    await outbox.save('p', [row(1)], []);
+    const first = db!;
+    first.close();
+    // The close event the browser fires when it closes a connection itself (fake-indexeddb has no
+    // way to fire it).
+    first.onclose!.call(first, new Event('close'));
+    await outbox.save('p', [row(2)], []);
+    expect(db).not.toBe(first);
+    expect(orders(await storedRows())).toEqual([1, 2]);
+  });
+
+  it('closes its connection when consent is withdrawn, so that the database can be deleted at once', async () => {
+    const outbox = createOutbox();
+    await outbox.save('p', [row(1)], []);
+    outbox.close();
+    const deleted = await new Promise((resolve) => {
+      const request = indexedDB.deleteDatabase('spur');
+      request.onsuccess = () => resolve('deleted');
+      request.onblocked = () => resolve('blocked');
+    });
+    expect(deleted).toBe('deleted');
+    await outbox.save('p', [row(2)], []); // opens nothing any more
+    expect(await indexedDB.databases()).toEqual([]);
+  });
+
   it('does nothing, without throwing, when IndexedDB is missing', async () => {
     // @ts-expect-error: private mode in some browsers, or a sandboxed iframe.
     delete globalThis.indexedDB;

@@ -247,7 +247,7 @@ describe('retries', () => {
       autoPage: false,
       fetch: ((_: unknown, init: RequestInit) => {
         calls.push(init);
-        if (calls.length > 1) return Promise.resolve({ status: 200, headers: { get: () => null }, text: async () => '' });
+        if (calls.length > 1) return Promise.resolve({ status: 200, headers: { get: () => null }, json: async () => ({}) });
         return new Promise((_resolve, reject) => init.signal!.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))));
       }) as unknown as typeof fetch,
     });
@@ -294,6 +294,80 @@ describe('retries', () => {
     await until(() => r.calls.length === 2);
     await settle();
     expect(await ids()).toEqual([]);
+  });
+});
+
+// 401 (write key unknown) and 403 (origin not allowed for the key) would answer every request of
+// the page alike: the page stops sending, and drops what it holds and records, counted.
+describe('a collector that refuses the write key or the origin', () => {
+  const refusal = (status: number) => ({ status, body: { error: { code: 'x', message: 'refused' } } });
+  const dropped = () => Number(localStorage.getItem('spur_dropped'));
+
+  it.each([401, 403])('stops sending on %i: no retry, no later batch, nothing on pagehide', async (status) => {
+    const r = start(() => refusal(status));
+    spur.track('A');
+    await settle();
+    jest.advanceTimersByTime(2000);
+    await until(() => r.calls.length === 1);
+    await settle();
+    spur.track('B');
+    for (let i = 0; i < 25; i++) spur.track('Burst'); // past flushAt
+    await settle();
+    jest.advanceTimersByTime(10 * 60 * 1000);
+    await settle();
+    dispatchEvent(new Event('online'));
+    document.dispatchEvent(new Event('visibilitychange'));
+    dispatchEvent(new Event('pagehide'));
+    await spur.flush(1000);
+    await settle();
+    expect(r.calls).toHaveLength(1);
+  });
+
+  it('drops what the page holds and what it records later, counted, and leaves the outbox empty', async () => {
+    localStorage.setItem('spur_dropped', '2'); // dropped earlier: the refused batch carried them
+    const r = start(() => refusal(403));
+    spur.track('A');
+    spur.track('B');
+    await settle();
+    jest.advanceTimersByTime(2000);
+    await until(() => r.calls.length === 1);
+    expect(r.calls[0].body).toMatchObject({ dropped: 2 });
+    await settle();
+    expect(await ids()).toEqual([]);
+    expect(dropped()).toBe(2 + 2);
+    spur.track('C');
+    await settle();
+    expect(await ids()).toEqual([]);
+    expect(dropped()).toBe(2 + 2 + 1);
+    await expect(spur.flush(1000)).resolves.toBeUndefined(); // holds nothing: settles at once
+  });
+
+  it('reports the count with the next batch that a collector takes, on a later page', async () => {
+    start(() => refusal(401));
+    spur.track('A');
+    await settle();
+    jest.advanceTimersByTime(2000);
+    await settle();
+    expect(dropped()).toBe(1);
+    const r = start();
+    spur.track('Fixed');
+    await spur.flush(5000);
+    expect(r.calls[0].body).toMatchObject({ dropped: 1 });
+    expect(r.events().map((e) => e.event)).toEqual(['Fixed']);
+  });
+
+  it.each([400, 413])('goes on sending later batches after %i (only that batch was bad)', async (status) => {
+    const r = start((_, i) => (i === 0 ? status : 200));
+    spur.track('A');
+    await settle();
+    jest.advanceTimersByTime(2000);
+    await until(() => r.calls.length === 1);
+    await settle();
+    spur.track('B');
+    await settle();
+    jest.advanceTimersByTime(2000);
+    await until(() => r.calls.length === 2);
+    expect(r.calls[1].body.batch.map((e) => e.event)).toEqual(['B']);
   });
 });
 
@@ -453,7 +527,7 @@ describe('a page hidden while an ordinary request is out', () => {
         const call = {
           init,
           events: [] as string[],
-          answer: (a: Answer) => (a instanceof Error ? reject(a) : resolve({ status: a, headers: { get: () => null }, text: async () => '' })),
+          answer: (a: Answer) => (a instanceof Error ? reject(a) : resolve({ status: a, headers: { get: () => null }, json: async () => ({}) })),
         };
         calls.push(call);
         const names = (text: string) => (call.events = JSON.parse(text).batch.map((e: { event: string }) => e.event));

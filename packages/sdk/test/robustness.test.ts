@@ -158,20 +158,21 @@ it('throws on init() without a write key, saying what to pass', () => {
 });
 
 describe('debug mode', () => {
-  it('warns about a second init and about dropped batches', async () => {
+  it('warns about a refused write key, naming what SPUR_WRITE_KEYS needs, and ignores a second init', async () => {
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const r = recorder(() => ({ status: 401, body: { error: { code: 'unauthorized', message: 'unknown write key' } } }));
     const spur = freshSpur();
-    spur.init({ writeKey: 'demo', fetch: recorder(() => 400).fetch, debug: true });
-    spur.init({ writeKey: 'demo' });
+    spur.init({ writeKey: 'demo', fetch: r.fetch, debug: true });
+    spur.init({ writeKey: 'other', endpoint: 'http://elsewhere.test' });
     await spur.flush();
-    expect(warn.mock.calls.map((c) => c[1])).toEqual(['init() again', 'dropped a batch']);
-    expect(warn.mock.calls[1][2]).toBe(400);
+    expect(warn.mock.calls).toEqual([['[spur]', 401, 'unknown write key', `(SPUR_WRITE_KEYS needs demo=${location.origin})`]]);
+    expect(r.calls.map((c) => [c.url, c.body.writeKey])).toEqual([['/v1/batch', 'demo']]);
   });
 
   it('stays silent otherwise', async () => {
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     const spur = freshSpur();
-    spur.init({ writeKey: 'demo', fetch: recorder(() => 400).fetch });
+    spur.init({ writeKey: 'demo', fetch: recorder(() => 401).fetch });
     spur.init({ writeKey: 'demo' });
     freshSpur().track('Early');
     await spur.flush();

@@ -42,10 +42,8 @@ describe('every event', () => {
           title: 'Red shoes',
           search: '?color=red&utm_source=news&utm_medium=email&utm_campaign=spring&utm_term=boots&utm_content=top',
         },
-        userAgent: navigator.userAgent,
         locale: navigator.language,
         screen: { width: screen.width, height: screen.height, density: devicePixelRatio },
-        timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
         campaign: { source: 'news', medium: 'email', name: 'spring', term: 'boots', content: 'top' },
         sessionId: expect.stringMatching(UUID_V4),
         channel: 'web',
@@ -54,6 +52,25 @@ describe('every event', () => {
     });
     expect(Date.parse(event.timestamp)).toBeGreaterThanOrEqual(before);
     expect(new Date(event.timestamp).toISOString()).toBe(event.timestamp);
+  });
+
+  // A page's first use of Intl loads ICU data: tens of ms of main thread on a fresh profile. The
+  // collector takes the user agent from the request's header.
+  it('sends neither a time zone nor a user agent, and never touches Intl', async () => {
+    const intl = jest.spyOn(Intl, 'DateTimeFormat');
+    const offset = jest.spyOn(Date.prototype, 'getTimezoneOffset');
+    spur.track('A');
+    spur.page();
+    const events = await sent();
+    expect(events).toHaveLength(2);
+    for (const e of events) {
+      expect(e.context).not.toHaveProperty('timezone');
+      expect(e.context).not.toHaveProperty('userAgent');
+    }
+    expect(intl).not.toHaveBeenCalled();
+    expect(offset).not.toHaveBeenCalled();
+    intl.mockRestore();
+    offset.mockRestore();
   });
 
   it('gets a fresh messageId each time', async () => {
@@ -80,13 +97,11 @@ describe('the context, reused between events', () => {
   /** The context an event made now must carry, from scratch. */
   const expected = (referrer = '') => {
     const search = location.search;
-    const [utm] = campaign(search);
+    const [, utm] = campaign(search);
     return {
       page: { url: location.href.split('#')[0], path: location.pathname, referrer, title: document.title, search },
-      userAgent: navigator.userAgent,
       locale: navigator.language,
       screen: { width: screen.width, height: screen.height, density: devicePixelRatio },
-      timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
       ...(utm && { campaign: utm }),
       sessionId: spur.user().sessionId,
       channel: 'web',
@@ -193,11 +208,11 @@ describe('track(event, properties?)', () => {
 });
 
 describe('campaign(search)', () => {
-  const fingerprint = (search: string) => campaign(search)[1];
+  const fingerprint = (search: string) => campaign(search)[2];
 
   it('maps utm_* to the Segment campaign fields', () => {
-    expect(campaign('?utm_campaign=spring&utm_source=news')[0]).toEqual({ source: 'news', name: 'spring' });
-    expect(campaign('?q=shoes')).toEqual([undefined, '']);
+    expect(campaign('?utm_campaign=spring&utm_source=news')[1]).toEqual({ source: 'news', name: 'spring' });
+    expect(campaign('?q=shoes')).toEqual(['?q=shoes', undefined, '']);
   });
 
   it('fingerprints campaigns shortly and tells them apart', () => {

@@ -1,4 +1,5 @@
-import { backoff, batchOf, body, KEEPALIVE_LIMIT, KEEPALIVE_QUOTA, LIMIT, send, TIMEOUT } from '../src/transport';
+import { setDebug } from '../src/config';
+import { backoff, batchOf, body, KEEPALIVE_LIMIT, KEEPALIVE_QUOTA, LIMIT, REFUSED, send, TIMEOUT } from '../src/transport';
 import type { SpurEvent } from '../src/types';
 import { recorder } from './helpers';
 
@@ -10,7 +11,7 @@ const event = (i: number, extra = ''): SpurEvent => ({
 });
 
 // What send() resolves to, for each answer: undefined when the events may leave the outbox, else a
-// retry delay in ms, NaN for a backoff.
+// retry delay in ms, NaN for a backoff, or REFUSED.
 describe('send(): the answer', () => {
   const verdict = (status: number, retryAfter?: string) =>
     send(recorder(() => ({ status, headers: retryAfter ? { 'Retry-After': retryAfter } : undefined })).fetch, '', body([], 'demo', 0), false);
@@ -19,8 +20,17 @@ describe('send(): the answer', () => {
     expect(await verdict(status)).toBeUndefined();
   });
 
-  it.each([400, 401, 403, 404, 410, 413, 422])('drops the events on %i, since resending cannot succeed', async (status) => {
+  it.each([400, 402, 404, 410, 413, 422])('drops the events on %i, since resending cannot succeed', async (status) => {
     expect(await verdict(status)).toBeUndefined();
+  });
+
+  it.each([401, 403])('answers REFUSED on %i: no request of this page can succeed', async (status) => {
+    expect(await verdict(status)).toBe(REFUSED);
+  });
+
+  it('lets the events go when the answer has no JSON body (an empty 204, a proxy page)', async () => {
+    const fetch = (async () => ({ status: 204, headers: { get: () => null }, json: () => Promise.reject(new SyntaxError('empty')) })) as unknown as typeof globalThis.fetch;
+    expect(await send(fetch, '', body([], 'demo', 0), false)).toBeUndefined();
   });
 
   it.each([429, 500, 502, 503, 504])('retries after a backoff on %i', async (status) => {
@@ -34,6 +44,44 @@ describe('send(): the answer', () => {
 
   it('falls back to backoff when Retry-After is not a number of seconds', async () => {
     expect(await verdict(503, 'Wed, 21 Oct 2015 07:28:00 GMT')).toBeNaN();
+  });
+});
+
+// With data-debug, a developer reads in the console what the collector said and what to change.
+describe('send(): what it says in debug mode', () => {
+  const answer = (status: number, message?: string) =>
+    recorder(() => ({ status, body: message ? { error: { code: status == 401 ? 'unauthorized' : 'forbidden', message } } : {} })).fetch;
+  let warn: jest.SpyInstance;
+  beforeEach(() => {
+    warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    setDebug(true);
+  });
+  afterEach(() => {
+    setDebug(false);
+    warn.mockRestore();
+  });
+
+  it("names, on 403, the collector's reason and the SPUR_WRITE_KEYS entry that lets this origin send with the key", async () => {
+    await send(answer(403, 'this origin is not allowed for the write key'), '', body([], 'shop', 0), false, 'shop');
+    expect(warn.mock.calls).toEqual([
+      ['[spur]', 403, 'this origin is not allowed for the write key', `(SPUR_WRITE_KEYS needs shop=${location.origin})`],
+    ]);
+  });
+
+  it("names, on 401, the collector's reason (an unknown or missing key) and the entry the key needs", async () => {
+    await send(answer(401, 'unknown write key'), '', body([], 'typo', 0), false, 'typo');
+    expect(warn.mock.calls).toEqual([['[spur]', 401, 'unknown write key', `(SPUR_WRITE_KEYS needs typo=${location.origin})`]]);
+  });
+
+  it('says nothing about other answers (2xx, retries, a batch dropped on 400 or 413)', async () => {
+    for (const status of [200, 429, 503, 400, 413]) await send(answer(status, 'x'), '', body([], 'shop', 0), false, 'shop');
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  it('says nothing without debug', async () => {
+    setDebug(false);
+    await send(answer(403, 'this origin is not allowed for the write key'), '', body([], 'shop', 0), false, 'shop');
+    expect(warn).not.toHaveBeenCalled();
   });
 });
 
@@ -144,16 +192,12 @@ describe('send(fetch, url, body, keepalive)', () => {
     expect(sent.batch).toEqual([event(1)]);
   });
 
-  it('sends a body beyond the 64 KiB keepalive quota as a text/plain Blob (less work for Chrome), a smaller one as a string', async () => {
+  it('sends a body beyond the 64 KiB keepalive quota as a string too', async () => {
     const r = recorder();
     const big = body([JSON.stringify(event(1, 'x'.repeat(70000)))], 'demo', 0);
     await send(r.fetch, '', big, false);
-    await send(r.fetch, '', data(), false);
-    const [blob, string] = r.calls.map((c) => c.init.body);
-    expect(blob).toBeInstanceOf(Blob);
-    expect((blob as Blob).type).toBe('text/plain'); // a simple request still: no CORS preflight
+    expect(typeof r.calls[0].init.body).toBe('string');
     expect(r.calls[0].body.batch[0].event).toBe('E' + 'x'.repeat(70000));
-    expect(typeof string).toBe('string');
   });
 
   it('passes keepalive as asked', async () => {
