@@ -119,8 +119,10 @@ function startWriterThread(data: WriterThreadData): Promise<WriterLink> {
   let stopped: Error | null = null;
   let closing: Promise<void> | null = null;
 
-  // The thread keeps the process alive only while it owes answers, as one connection would.
-  const reference = () => (queue.length > 0 || posted.size > 0 || tasks.size > 0 ? worker.ref() : worker.unref());
+  // The thread keeps the process alive only while it owes answers, as one connection would, and
+  // while it closes: an answer that arrives meanwhile (a probe sent just before) must not let the
+  // process exit before the database is closed.
+  const reference = () => (closing || queue.length > 0 || posted.size > 0 || tasks.size > 0 ? worker.ref() : worker.unref());
 
   function post(): void {
     if (timer !== null) clearImmediate(timer);
