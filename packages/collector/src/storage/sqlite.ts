@@ -286,6 +286,7 @@ function createSqliteStorage(db: Database, writer: WriterLink, dir: string | nul
     getProfile: (id) => guard('read', () => inSnapshot(() => reader.profile(id))),
     getProfileEvents: (id, options) => guard('read', () => inSnapshot(() => reader.events(id, options?.limit))),
     eventsAfter: (afterSeq, limit) => guard('read', () => analytics.eventsAfter(afterSeq, limit)),
+    lastSeq: () => guard('read', () => analytics.lastSeq()),
     identityGraph: () => guard('read', () => inSnapshot(() => analytics.identityGraph())),
     eventPage: (range, afterSeq, limit) => guard('read', () => analytics.eventPage(range, afterSeq, limit)),
     countEvents: (range) => guard('read', () => analytics.countEvents(range)),
