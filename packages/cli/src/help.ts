@@ -1,8 +1,9 @@
-import { EXPORT_PARAMETERS, type ExportKind } from '@spur/collector';
-import { SIMULATE_HELP } from './commands/simulate';
+import type { ExportKind } from '@spur/collector';
 
 // From the collector's table of export parameters, so that the help lists what is accepted.
-function exportParameterLines(): string {
+// Loaded here, when export's help is asked for: the rest of the help needs no collector.
+async function exportParameterLines(): Promise<string> {
+  const { EXPORT_PARAMETERS } = await import('@spur/collector');
   const names: [string, ExportKind][] = [
     ['funnel', 'funnel'],
     ['carts', 'abandoned-carts'],
@@ -69,7 +70,7 @@ SIGTERM drains for up to 8 s, closes the database and exits 0 within 10 s.
 A port in use (or another listening problem) exits 1 naming the setting to change.
 `;
 
-const EXPORT = `Usage: spur export <funnel|carts|products|profiles|events> [options]
+const EXPORT = (parameterLines: string) => `Usage: spur export <funnel|carts|products|profiles|events> [options]
 
 Writes an export of the collector's data: the same rows and formats as the admin
 API's /v1/exports/*. Reads the database file directly (SPUR_DB / --db), or a
@@ -104,7 +105,7 @@ Options:
                        [SPUR_ABANDON_MINUTES] (default 30; local database only)
 
 What each export takes (any other option is refused, naming it):
-${exportParameterLines()}
+${parameterLines}
 
 A funnel step that no stored event matches (a misspelt event name, a path no page
 view has) is named in a warning on stderr; the export still runs.
@@ -191,6 +192,17 @@ export function helpText(): string {
   return MAIN;
 }
 
-export function commandHelp(name: string): string | undefined {
-  return ({ serve: SERVE, export: EXPORT, simulate: SIMULATE_HELP, privacy: PRIVACY, purge: PURGE } as Record<string, string>)[name];
+// Built when asked for: export's lists the collector's parameters, simulate's the journeys'
+// default funnel, and neither module is loaded for the other commands' help.
+const HELP: Record<string, () => Promise<string>> = {
+  serve: async () => SERVE,
+  export: async () => EXPORT(await exportParameterLines()),
+  simulate: async () => (await import('./commands/simulate')).SIMULATE_HELP,
+  privacy: async () => PRIVACY,
+  purge: async () => PURGE,
+};
+
+/** The help of one command; undefined for a name that is not one. */
+export async function commandHelp(name: string): Promise<string | undefined> {
+  return Object.hasOwn(HELP, name) ? HELP[name]() : undefined;
 }
