@@ -22,8 +22,13 @@ async function exportParameterLines(): Promise<string> {
 const SERVE = `Usage: spur serve [options]
 
 Runs the collector: Segment-compatible ingest under /v1/*, the admin API,
-the SDK at /spur.js, /healthz and /readyz. SIGTERM or SIGINT stops accepting
-requests, finishes the ones in flight and closes the database.
+the SDK at /spur.js, /healthz, /readyz (ingest) and /readyz/analytics (exports).
+SIGTERM or SIGINT stops accepting requests, finishes the ones in flight and
+closes the database.
+
+It listens at once and opens the database meanwhile (/readyz: 503 starting;
+requests wait for the open), then catches the analytics up in the background
+(/readyz reports the progress; exports wait for it).
 
 Options (each flag overrides the environment variable in brackets):
   --port N               port to listen on [SPUR_PORT] (default 8080; 0 = any free port)
@@ -61,9 +66,10 @@ Options (each flag overrides the environment variable in brackets):
   --log-level LEVEL      fatal | error | warn | info | debug | trace | silent [SPUR_LOG_LEVEL]
                          (default info; debug adds a line per request)
 
-Logs: one JSON line per event on stdout (listening, warnings, rejected ingest
-requests at most once a minute per write key and origin, server errors with
-their request id, storage unavailable and back, retention purges, shutdown).
+Logs: one JSON line per event on stdout (listening, database open, analytics
+ready, warnings, rejected ingest requests at most once a minute per write key
+and origin, server errors with their request id, storage unavailable, its count
+each minute and back, retention purges, shutdown).
 Every answer carries X-Request-Id (a sane incoming one is kept).
 
 SIGTERM drains for up to 8 s, closes the database and exits 0 within 10 s.
