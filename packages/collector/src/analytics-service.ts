@@ -109,6 +109,26 @@ export function createAnalyticsService(storage: Storage, options: AnalyticsServi
     if (!graph || !sameGraph(graph, next)) analytics.setIdentity((graph = next));
   }
 
+  async function recordAbandonedCarts(): Promise<void> {
+    const at = now();
+    // Keyed like the messageId (carts.ts) without hashing: thousands of carts per refresh.
+    const due = cartAbandonedEvents(analytics.abandonedCarts({ asOf: at }).filter((c) => !recorded.has(cartKey(c))));
+    if (!due.length) return;
+    const receivedAt = new Date(at).toISOString();
+    const events = due.map(
+      (e): StoredEvent => ({
+        ...e,
+        originalTimestamp: e.timestamp!,
+        timestamp: e.timestamp!,
+        receivedAt,
+        context: { library: { name: 'spur-collector', version: '0.1.0' } },
+      }),
+    );
+    await storage.append({ writeKey: DERIVED_WRITE_KEY, events, rejected: [] });
+    for (const e of due) recorded.add(eventKey(e));
+    await catchUp();
+  }
+
   async function run(): Promise<Analytics> {
     // Read before the rows: an erasure committed after this read is caught by the next run.
     const latest = await storage.generation();
@@ -120,31 +140,19 @@ export function createAnalyticsService(storage: Storage, options: AnalyticsServi
       ready = false;
     }
     generation = latest;
-    if (ready) await catchUp();
-    else {
-      const started = Date.now();
-      target = await storage.lastSeq();
-      await catchUp();
-      ready = true;
-      logger.info({ events: analytics.table.length, ms: Date.now() - started }, 'analytics ready');
-    }
-    const at = now();
-    // Keyed like the messageId (carts.ts) without hashing: thousands of carts per refresh.
-    const due = cartAbandonedEvents(analytics.abandonedCarts({ asOf: at }).filter((c) => !recorded.has(cartKey(c))));
-    if (due.length) {
-      const receivedAt = new Date(at).toISOString();
-      const events = due.map(
-        (e): StoredEvent => ({
-          ...e,
-          originalTimestamp: e.timestamp!,
-          timestamp: e.timestamp!,
-          receivedAt,
-          context: { library: { name: 'spur-collector', version: '0.1.0' } },
-        }),
-      );
-      await storage.append({ writeKey: DERIVED_WRITE_KEY, events, rejected: [] });
-      for (const e of due) recorded.add(eventKey(e));
-      await catchUp();
+    const full = !ready;
+    const started = Date.now();
+    if (full) target = await storage.lastSeq();
+    await catchUp();
+    try {
+      await recordAbandonedCarts();
+    } finally {
+      // Ready once caught up and the carts left meanwhile are recorded (or could not be: a full
+      // disk must not keep exports waiting for a cache that is complete).
+      if (full) {
+        ready = true;
+        logger.info({ events: analytics.table.length, ms: Date.now() - started }, 'analytics ready');
+      }
     }
     return analytics;
   }

@@ -70,7 +70,20 @@ describe('analytics service: the catch-up after a start', () => {
     expect(logs.lines()).toHaveLength(1);
   });
 
-  it('has a refresh that arrives during the catch-up wait for it and see every event', async () => {
+  it('has recorded the carts left while the collector was down when it says ready', async () => {
+    const storage = await fx.storage();
+    const mug = { product_id: 'mug', price: 10, currency: 'EUR', quantity: 1 };
+    await storage.append({ writeKey: 'wk', events: [storedEvent(at(-40), { event: 'Product Added', anonymousId: 'A', properties: mug })], rejected: [] });
+    // A slow commit of the Cart Abandoned event: ready must wait for it.
+    const slow: Storage = { ...storage, append: async (input) => (await new Promise((r) => setTimeout(r, 100)), storage.append(input)) };
+    const service = createAnalyticsService(slow, { now: () => NOW });
+    fx.cleanup(() => service.stop());
+    service.start();
+    await until(() => service.status().ready);
+    expect((await storage.getProfileEvents('A'))!.map((e) => e.event)).toEqual(['Product Added', 'Cart Abandoned']);
+  });
+
+  it('makes a refresh asked for during the catch-up wait for it, and see every event', async () => {
     const real = await fx.storage();
     await fill(real, 7_000);
     const gate = gated(real, 1);
