@@ -1,5 +1,6 @@
 // `npm run bench`: runs the benchmark sections, prints one markdown document and writes it to
-// bench/results.md. Flags: --only size,main-thread,delivery,ingest,analytics,journeys,first-page   --quick (fewer repetitions).
+// bench/results.md. Flags: --only size,main-thread,delivery,ingest,analytics,journeys,first-page,restart
+// --quick (fewer repetitions).
 // Benchmarks, not tests: nothing here fails a build; the ✅/❌ marks say which targets were met.
 'use strict';
 const fs = require('node:fs');
@@ -7,7 +8,7 @@ const path = require('node:path');
 const { machine } = require('./lib/machine');
 const { mark, table } = require('./lib/format');
 
-const SECTIONS = ['size', 'main-thread', 'delivery', 'ingest', 'analytics', 'journeys', 'first-page'];
+const SECTIONS = ['size', 'main-thread', 'delivery', 'ingest', 'analytics', 'journeys', 'first-page', 'restart'];
 
 function parseArgs(argv) {
   const quick = argv.includes('--quick');
@@ -65,6 +66,7 @@ const RUNNERS = {
   analytics: analyticsSection,
   journeys: (o) => require('./journeys')(o),
   'first-page': (o) => require('./first-page')(o),
+  restart: (o) => require('./restart')(o),
 };
 
 const TITLES = {
@@ -75,6 +77,7 @@ const TITLES = {
   analytics: '5. Funnels and exports',
   journeys: '6. Journey runs in Chromium',
   'first-page': '7. The script tag on a first page (fresh browser profile)',
+  restart: '8. Restart on a 1 GiB database',
 };
 
 /** Chromium's version when no browser section ran (for the machine line). */

@@ -1,8 +1,9 @@
-import { EXPORT_PARAMETERS, type ExportKind } from '@spur/collector';
-import { SIMULATE_HELP } from './commands/simulate';
+import type { ExportKind } from '@spur/collector';
 
 // From the collector's table of export parameters, so that the help lists what is accepted.
-function exportParameterLines(): string {
+// Loaded here, when export's help is asked for: the rest of the help needs no collector.
+async function exportParameterLines(): Promise<string> {
+  const { EXPORT_PARAMETERS } = await import('@spur/collector');
   const names: [string, ExportKind][] = [
     ['funnel', 'funnel'],
     ['carts', 'abandoned-carts'],
@@ -21,8 +22,13 @@ function exportParameterLines(): string {
 const SERVE = `Usage: spur serve [options]
 
 Runs the collector: Segment-compatible ingest under /v1/*, the admin API,
-the SDK at /spur.js, /healthz and /readyz. SIGTERM or SIGINT stops accepting
-requests, finishes the ones in flight and closes the database.
+the SDK at /spur.js, /healthz, /readyz (ingest) and /readyz/analytics (exports).
+SIGTERM or SIGINT stops accepting requests, finishes the ones in flight and
+closes the database.
+
+It listens at once and opens the database meanwhile (/readyz: 503 starting;
+requests wait for the open), then catches the analytics up in the background
+(/readyz reports the progress; exports wait for it).
 
 Options (each flag overrides the environment variable in brackets):
   --port N               port to listen on [SPUR_PORT] (default 8080; 0 = any free port)
@@ -63,16 +69,17 @@ Options (each flag overrides the environment variable in brackets):
   --log-level LEVEL      fatal | error | warn | info | debug | trace | silent [SPUR_LOG_LEVEL]
                          (default info; debug adds a line per request)
 
-Logs: one JSON line per event on stdout (listening, warnings, rejected ingest
-requests at most once a minute per write key and origin, server errors with
-their request id, storage unavailable and back, retention purges, shutdown).
+Logs: one JSON line per event on stdout (listening, database open, analytics
+ready, warnings, rejected ingest requests at most once a minute per write key
+and origin, server errors with their request id, storage unavailable, its count
+each minute and back, retention purges, shutdown).
 Every answer carries X-Request-Id (a sane incoming one is kept).
 
 SIGTERM drains for up to 8 s, closes the database and exits 0 within 10 s.
 A port in use (or another listening problem) exits 1 naming the setting to change.
 `;
 
-const EXPORT = `Usage: spur export <funnel|carts|products|profiles|events> [options]
+const EXPORT = (parameterLines: string) => `Usage: spur export <funnel|carts|products|profiles|events> [options]
 
 Writes an export of the collector's data: the same rows and formats as the admin
 API's /v1/exports/*. Reads the database file directly (SPUR_DB / --db), or a
@@ -107,7 +114,7 @@ Options:
                        [SPUR_ABANDON_MINUTES] (default 30; local database only)
 
 What each export takes (any other option is refused, naming it):
-${exportParameterLines()}
+${parameterLines}
 
 A funnel step that no stored event matches (a misspelt event name, a path no page
 view has) is named in a warning on stderr; the export still runs.
@@ -194,6 +201,17 @@ export function helpText(): string {
   return MAIN;
 }
 
-export function commandHelp(name: string): string | undefined {
-  return ({ serve: SERVE, export: EXPORT, simulate: SIMULATE_HELP, privacy: PRIVACY, purge: PURGE } as Record<string, string>)[name];
+// Built when asked for: export's lists the collector's parameters, simulate's the journeys'
+// default funnel, and neither module is loaded for the other commands' help.
+const HELP: Record<string, () => Promise<string>> = {
+  serve: async () => SERVE,
+  export: async () => EXPORT(await exportParameterLines()),
+  simulate: async () => (await import('./commands/simulate')).SIMULATE_HELP,
+  privacy: async () => PRIVACY,
+  purge: async () => PURGE,
+};
+
+/** The help of one command; undefined for a name that is not one. */
+export async function commandHelp(name: string): Promise<string | undefined> {
+  return Object.hasOwn(HELP, name) ? HELP[name]() : undefined;
 }

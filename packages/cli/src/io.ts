@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { openStorage, type Storage } from '@spur/collector';
+import type { Storage } from '@spur/collector';
 /** Where a command writes and which signals it listens to; injectable so tests run commands in-process. */
 export interface Io {
   out(text: string): void;
@@ -52,6 +52,8 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>, P 
  * setting, where a new, empty database would answer "nothing there".
  */
 export async function openDatabase(db: string): Promise<Storage> {
+  // Loaded by the commands that open a database, not by `spur --help` (index.ts imports this file).
+  const { openStorage } = await import('@spur/collector');
   try {
     return await openStorage({ db, mustExist: true });
   } catch (err) {

@@ -149,9 +149,12 @@ describe('spur export --url (a running collector)', () => {
       storage,
     });
     try {
+      // A collector catches up as it starts, and records the cart visitor a left as abandoned.
+      while ((await fetch(`${server.url}/readyz/analytics`)).status !== 200) await new Promise((r) => setTimeout(r, 10));
       const io = captureIo();
       expect(await main(['export', 'events', '--url', server.url, '--token', TOKEN], io)).toBe(0);
-      expect(io.stdout.trim().split('\n').map((l) => JSON.parse(l).messageId)).toHaveLength(4);
+      const events = io.stdout.trim().split('\n').map((l) => JSON.parse(l) as StoredEvent);
+      expect(events.map((e) => e.event)).toEqual(['Product Viewed', 'Product Added', 'Product Viewed', 'Product Viewed', 'Cart Abandoned']);
 
       const io2 = captureIo({ SPUR_ADMIN_TOKEN: TOKEN, SPUR_URL: server.url });
       expect(await main(['export', 'profiles', '--format', 'csv'], io2)).toBe(0);

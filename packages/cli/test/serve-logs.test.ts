@@ -2,7 +2,7 @@
 // port chosen for --port 0), what it warns about, request ids, and how it stops; a port in use
 // is one line naming the setting, not a stack trace. Needs the built CLI (`npm test` builds).
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -64,7 +64,9 @@ describe('spur serve: logs', () => {
       SPUR_LOG_LEVEL: 'info',
     });
     const listening = await serve.waitFor(/^listening on /);
-    expect(listening).toMatchObject({ level: 'info', address: '127.0.0.1', db });
+    expect(listening).toMatchObject({ level: 'info', address: '127.0.0.1', db, startupMs: expect.any(Number) });
+    // The database opens while it listens; the line says how long that took.
+    expect(await serve.waitFor(/^database open/)).toMatchObject({ level: 'info', db, ms: expect.any(Number) });
     const port = listening.port as number;
     expect(port).toBeGreaterThan(0);
     expect(listening.url).toBe(`http://127.0.0.1:${port}`);
@@ -140,6 +142,33 @@ describe('spur serve: logs', () => {
     expect(purge.msg).toMatch(/^retention purge: events kept, 0 rejected events received before /);
     serve.proc.kill('SIGTERM');
     expect(await serve.exited).toBe(0);
+  }, 15_000);
+});
+
+describe('spur serve: starting', () => {
+  it('listens, then exits 1 with one line naming SPUR_DB / --db when the database cannot be opened', async () => {
+    // A folder where the file should be: SQLite cannot open it.
+    const db = join(dir, 'a-folder');
+    mkdirSync(db);
+    const serve = spawnServe(['--port', '0', '--host', '127.0.0.1', '--db', db], { SPUR_WRITE_KEYS: 'shop=https://shop.example', SPUR_ADMIN_TOKEN: 'x'.repeat(32) });
+    expect(await serve.exited).toBe(1);
+    const lines = serve.lines();
+    expect(lines.map((l) => l.level)).toEqual(['info', 'fatal']);
+    expect(lines[0].msg).toMatch(/^listening on /);
+    expect(lines[1]).toMatchObject({ db, msg: expect.stringMatching(new RegExp(`^cannot open the database ${db}: .* \\(SPUR_DB / --db\\)$`)) });
+    expect(serve.stderr()).toBe('');
+  }, 15_000);
+
+  it('stops cleanly on a SIGTERM that comes the moment it listens: the database is closed, exit 0', async () => {
+    const db = join(dir, 'spur.db');
+    const serve = spawnServe(['--port', '0', '--host', '127.0.0.1', '--db', db], { SPUR_WRITE_KEYS: 'shop=https://shop.example', SPUR_ADMIN_TOKEN: 'x'.repeat(32) });
+    await serve.waitFor(/^listening on /);
+    serve.proc.kill('SIGTERM');
+    expect(await serve.exited).toBe(0);
+    expect(serve.lines().map((l) => l.msg)).toContain('stopped');
+    // A clean close checkpoints the WAL into the file and removes it.
+    expect(existsSync(`${db}-wal`)).toBe(false);
+    expect(existsSync(db)).toBe(true);
   }, 15_000);
 });
 

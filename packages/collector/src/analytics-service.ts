@@ -4,8 +4,11 @@
 // messageId is derived from the cart, so storage drops a repeat, even from another process).
 // Erasures and retention purges delete stored events: storage's generation counter says so, and
 // the cache then starts over from the first row, whichever process deleted them.
+// A full catch-up (at start, and after such a reset) takes seconds for a million events; it runs
+// in the background from start(), and status() says how far it is (/readyz reports it).
 import type { SpurEvent, StoredEvent } from '../../sdk/src/types';
 import { cartAbandonedEvents, createAnalytics, type AbandonedCart, type Analytics, type IdentityGraph } from './analytics';
+import { silentLogger, type Logger } from './log';
 import { DERIVED_WRITE_KEY, type Storage } from './storage/types';
 
 export { DERIVED_WRITE_KEY };
@@ -21,6 +24,19 @@ export interface AnalyticsServiceOptions {
   now?: () => number;
   /** How often carts are checked without an export asking. @defaultValue 60000 */
   intervalMs?: number;
+  /** Where a finished full catch-up is logged (`analytics ready`, with events and ms). @defaultValue silentLogger */
+  logger?: Logger;
+}
+
+/** How far the cache is: what /readyz reports. */
+export interface AnalyticsStatus {
+  /**
+   * The cache holds every event stored before its latest full catch-up began (at start, or after
+   * an erasure or purge made it start over), so an export reads only what is new.
+   */
+  ready: boolean;
+  /** The share of the stored rows read so far, 0 to 1 (1 when ready). */
+  progress: number;
 }
 
 export interface AnalyticsService {
@@ -30,9 +46,13 @@ export interface AnalyticsService {
    * so a caller always sees every event committed before it called.
    */
   refresh(): Promise<Analytics>;
-  /** Runs refresh() every intervalMs (the timer does not keep the process alive). */
+  /**
+   * Starts catching up at once (in the background: exports wait for it) and runs refresh() every
+   * intervalMs. The timers do not keep the process alive.
+   */
   start(): void;
   stop(): void;
+  status(): AnalyticsStatus;
 }
 
 // What a Cart Abandoned messageId is derived from (carts.ts): who had the cart, and when it was left.
@@ -64,7 +84,12 @@ export function createAnalyticsService(storage: Storage, options: AnalyticsServi
   let current: Promise<Analytics> | undefined;
   let queued: Promise<Analytics> | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let first: NodeJS.Timeout | undefined;
   let graph: IdentityGraph | undefined;
+  const logger = options.logger ?? silentLogger;
+  // Whether the cache is caught up since it was (re)started, and the row a full catch-up reads to.
+  let ready = false;
+  let target = 0;
 
   async function catchUp(): Promise<void> {
     for (;;) {
@@ -84,6 +109,26 @@ export function createAnalyticsService(storage: Storage, options: AnalyticsServi
     if (!graph || !sameGraph(graph, next)) analytics.setIdentity((graph = next));
   }
 
+  async function recordAbandonedCarts(): Promise<void> {
+    const at = now();
+    // Keyed like the messageId (carts.ts) without hashing: thousands of carts per refresh.
+    const due = cartAbandonedEvents(analytics.abandonedCarts({ asOf: at }).filter((c) => !recorded.has(cartKey(c))));
+    if (!due.length) return;
+    const receivedAt = new Date(at).toISOString();
+    const events = due.map(
+      (e): StoredEvent => ({
+        ...e,
+        originalTimestamp: e.timestamp!,
+        timestamp: e.timestamp!,
+        receivedAt,
+        context: { library: { name: 'spur-collector', version: '0.1.0' } },
+      }),
+    );
+    await storage.append({ writeKey: DERIVED_WRITE_KEY, events, rejected: [] });
+    for (const e of due) recorded.add(eventKey(e));
+    await catchUp();
+  }
+
   async function run(): Promise<Analytics> {
     // Read before the rows: an erasure committed after this read is caught by the next run.
     const latest = await storage.generation();
@@ -92,26 +137,22 @@ export function createAnalyticsService(storage: Storage, options: AnalyticsServi
       seq = 0;
       graph = undefined;
       recorded.clear();
+      ready = false;
     }
     generation = latest;
+    const full = !ready;
+    const started = Date.now();
+    if (full) target = await storage.lastSeq();
     await catchUp();
-    const at = now();
-    // Keyed like the messageId (carts.ts) without hashing: thousands of carts per refresh.
-    const due = cartAbandonedEvents(analytics.abandonedCarts({ asOf: at }).filter((c) => !recorded.has(cartKey(c))));
-    if (due.length) {
-      const receivedAt = new Date(at).toISOString();
-      const events = due.map(
-        (e): StoredEvent => ({
-          ...e,
-          originalTimestamp: e.timestamp!,
-          timestamp: e.timestamp!,
-          receivedAt,
-          context: { library: { name: 'spur-collector', version: '0.1.0' } },
-        }),
-      );
-      await storage.append({ writeKey: DERIVED_WRITE_KEY, events, rejected: [] });
-      for (const e of due) recorded.add(eventKey(e));
-      await catchUp();
+    try {
+      await recordAbandonedCarts();
+    } finally {
+      // Ready once caught up and the carts left meanwhile are recorded (or could not be: a full
+      // disk must not keep exports waiting for a cache that is complete).
+      if (full) {
+        ready = true;
+        logger.info({ events: analytics.table.length, ms: Date.now() - started }, 'analytics ready');
+      }
     }
     return analytics;
   }
@@ -136,12 +177,17 @@ export function createAnalyticsService(storage: Storage, options: AnalyticsServi
     refresh,
     start() {
       if (timer) return;
+      // Not in this turn of the loop: the caller (createCollector) goes on to listen first.
+      first = setTimeout(() => refresh().catch(() => undefined), 0);
+      first.unref();
       timer = setInterval(() => refresh().catch(() => undefined), options.intervalMs ?? 60_000);
       timer.unref();
     },
     stop() {
+      clearTimeout(first);
       clearInterval(timer);
       timer = undefined;
     },
+    status: () => ({ ready, progress: ready ? 1 : target > 0 ? Math.min(1, Math.floor((seq / target) * 100) / 100) : 0 }),
   };
 }

@@ -105,14 +105,16 @@ export function createCollector(config: CollectorConfig): Express {
   // ignored) and a mounted collector inherits the parent app's setting.
   if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
 
-  // One analytics cache per app: exports catch it up, and a timer records Cart Abandoned events
-  // once their time has passed even if nobody exports. (Any gap a later event can show has
+  // One analytics cache per app: it starts catching up with the stored events at once, in the
+  // background (/readyz tells how far; exports wait for it), and a timer records Cart Abandoned
+  // events once their time has passed even if nobody exports. (Any gap a later event can show has
   // passed by the collector's clock too, so the timer sees it within a minute; refreshing after
   // every request instead would re-resolve all profiles every few seconds under load.)
   const analytics = createAnalyticsService(storage, {
     sessionMinutes: config.sessionMinutes,
     abandonMinutes: config.abandonMinutes,
     now: config.now,
+    logger,
   });
   analytics.start();
   // Timers unref'd, like the analytics timer: they never keep the process alive.
@@ -139,7 +141,7 @@ export function createCollector(config: CollectorConfig): Express {
   });
   // Before everything: each answer carries its X-Request-Id, also the fast path's.
   app.use(assignRequestIds(logger));
-  app.use(createHealthRouter({ storage })); // first: liveness depends on nothing below
+  app.use(createHealthRouter({ storage, analytics })); // first: liveness depends on nothing below
   // Plain ingest requests are answered here, past none of the middleware below (routes/ingest.ts).
   // The limits come before it: a request over them costs one Map lookup and no body read.
   const rateLimit = ingestRateLimit({ limits: toRateLimits(config.rateLimit), keyring, paths: INGEST_PATHS, now });

@@ -40,6 +40,7 @@ export type StorageFailure =
   | 'io_error' // the disk reported an I/O error (also: a file made read-only while open)
   | 'corrupt' // the file is not a healthy SQLite database
   | 'closed' // the collector is shutting down
+  | 'starting' // the database is still opening (after an unclean stop: reading its WAL back in)
   | 'unavailable'; // anything else the database refused
 
 /**

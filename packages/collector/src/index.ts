@@ -2,9 +2,9 @@
 export { createCollector, type CollectorConfig } from './app';
 export { loadConfig, parseWriteKeys, type ServerConfig, type TrustProxy } from './config';
 export { startServer, type RunningServer, type StartOptions } from './server';
-export { openStorage, openSqliteStorage, type SqliteOptions } from './storage';
+export { openStorage, openSqliteStorage, storageWhenOpen, type SqliteOptions } from './storage';
 export type { AppendInput, AppendResult, EventRange, RawEvent, RejectedEvent, Storage } from './storage';
-export { createAnalyticsService, DERIVED_WRITE_KEY, type AnalyticsService, type AnalyticsServiceOptions } from './analytics-service';
+export { createAnalyticsService, DERIVED_WRITE_KEY, type AnalyticsService, type AnalyticsServiceOptions, type AnalyticsStatus } from './analytics-service';
 export { EXPORT_KINDS, runExport, WARNINGS_HEADER, type ExportFormat, type ExportKind, type ExportOptions, type ExportOutput } from './exports';
 export { ALL_EXPORT_PARAMETERS, checkExportParameters, EXPORT_PARAMETERS, type ExportParameter } from './export-params';
 export { createLogger, errorFields, LOG_LEVELS, silentLogger, type Logger, type LoggerOptions, type LogLevel } from './log';

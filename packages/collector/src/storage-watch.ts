@@ -1,12 +1,16 @@
 // Storage becoming unavailable, and available again, in the log. When the disk fills up every
 // ingest request fails with 503 until it is fixed: the first failure is logged with its reason,
-// the rest are counted, and a probe (the check /readyz makes) says when writes work again.
+// the rest are counted (a line with the count each minute while they go on, so a spell that
+// outlasts the process, or a writer thread that is gone for good, still shows its size), and a
+// probe (the check /readyz makes) says when writes work again, with the count.
 import { StorageUnavailableError } from './errors';
 import { errorFields, type Logger, type RequestFields } from './log';
 import type { Storage } from './storage/types';
 
 /** How often storage is probed while it is unavailable. */
 export const STORAGE_PROBE_MS = 5_000;
+/** While requests keep failing, a line with the count at most this often. */
+export const STORAGE_SUMMARY_MS = 60_000;
 
 export interface StorageWatchOptions {
   storage: Storage;
@@ -15,6 +19,8 @@ export interface StorageWatchOptions {
   now?: () => number;
   /** @defaultValue STORAGE_PROBE_MS */
   probeMs?: number;
+  /** @defaultValue STORAGE_SUMMARY_MS */
+  summaryMs?: number;
 }
 
 export interface StorageWatch {
@@ -27,7 +33,7 @@ export interface StorageWatch {
 export function watchStorage(options: StorageWatchOptions): StorageWatch {
   const { storage, logger } = options;
   const now = options.now ?? Date.now;
-  let down: { since: number; failures: number } | null = null;
+  let down: { since: number; failures: number; lastLine: number } | null = null;
   let timer: NodeJS.Timeout | undefined;
 
   function probe(): void {
@@ -54,9 +60,16 @@ export function watchStorage(options: StorageWatchOptions): StorageWatch {
       if (down) {
         down.failures++;
         logger.debug({ ...fields, code: 'storage_unavailable', reason: err.reason, ...errorFields(err, stack) }, 'storage still unavailable');
+        const at = now();
+        if (at - down.lastLine >= (options.summaryMs ?? STORAGE_SUMMARY_MS)) {
+          down.lastLine = at;
+          const downMs = at - down.since;
+          const summary = `storage still unavailable after ${Math.round(downMs / 1000)} s: ${down.failures} requests refused so far`;
+          logger.error({ code: 'storage_unavailable', reason: err.reason, downMs, failedRequests: down.failures }, summary);
+        }
         return;
       }
-      down = { since: now(), failures: 1 };
+      down = { since: now(), failures: 1, lastLine: now() };
       logger.error({ ...fields, code: 'storage_unavailable', reason: err.reason, ...errorFields(err, stack) }, 'storage unavailable');
       if (err.reason !== 'closed') probe();
     },

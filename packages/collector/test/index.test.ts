@@ -27,6 +27,7 @@ describe('@spur/collector exports', () => {
         'purgeExpired',
         'runExport',
         'startServer',
+        'storageWhenOpen',
         'subjectAccess',
         'subjectErasure',
       ].sort(),

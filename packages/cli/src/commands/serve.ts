@@ -1,4 +1,14 @@
-import { createCollector, createLogger, errorFields, loadConfig, openStorage, startServer, type Logger, type RunningServer } from '@spur/collector';
+import {
+  createCollector,
+  createLogger,
+  errorFields,
+  loadConfig,
+  openStorage,
+  startServer,
+  storageWhenOpen,
+  type Logger,
+  type RunningServer,
+} from '@spur/collector';
 import { parseFlags, UsageError, type Io } from '../io';
 
 /** SIGTERM to exit, at most: in-flight requests finish, the database closes. */
@@ -41,9 +51,12 @@ function wildcard(address: string): boolean {
   return address === '0.0.0.0' || address === '::';
 }
 
-/** The listening line: where the socket is bound and, for a wildcard address, the URL to try. */
+/**
+ * The listening line: where the socket is bound and, for a wildcard address, the URL to try;
+ * startupMs is the time since the process started.
+ */
 function logListening(logger: Logger, server: RunningServer, db: string): void {
-  const fields = { url: server.url, address: server.address, port: server.port, db };
+  const fields = { url: server.url, address: server.address, port: server.port, db, startupMs: Math.round(process.uptime() * 1000) };
   const bound = wildcard(server.address) ? `; bound to ${server.address}:${server.port}, every interface` : '';
   logger.info(fields, `listening on ${server.url} (database ${db}${bound})`);
 }
@@ -60,13 +73,12 @@ export async function serve(args: string[], io: Io): Promise<number> {
   // One JSON line per event on stdout (log.ts); nothing per request below debug level.
   const logger = createLogger({ level: config.logLevel, destination: { write: (line) => io.out(line) } });
 
-  let storage;
-  try {
-    storage = await openStorage({ db: config.db });
-  } catch (err) {
-    logger.fatal({ db: config.db, ...errorFields(err, false) }, `${(err as Error).message} (SPUR_DB / --db)`);
-    return 1;
-  }
+  // The database opens while the server starts to listen: after an unclean stop, opening reads
+  // the whole WAL back in (seconds for a large one on a slow disk). Meanwhile /healthz answers,
+  // /readyz says `starting` and requests wait for the open (storage/opening.ts in the collector).
+  const openedAt = Date.now();
+  const opening = openStorage({ db: config.db });
+  const storage = storageWhenOpen(opening);
   // ServerConfig carries every collector option under the same name (plus port, host, db); the
   // collector logs the start-up warnings (write keys, admin token) itself.
   const app = createCollector({ ...config, storage, logger });
@@ -82,16 +94,38 @@ export async function serve(args: string[], io: Io): Promise<number> {
     logger.fatal({ code, host: config.host, port: config.port }, `${message}: ${setting}`);
     return 1;
   }
+  // Signals are handled from the moment it listens, before anything else happens.
+  const stopped = handleShutdown(io, logger, server);
   logListening(logger, server, config.db);
+
+  try {
+    await opening;
+  } catch (err) {
+    logger.fatal({ db: config.db, ...errorFields(err, false) }, `${(err as Error).message} (SPUR_DB / --db)`);
+    stopped.off();
+    await server.close().catch(() => undefined); // its storage never opened: nothing to commit
+    return 1;
+  }
+  const openMs = Date.now() - openedAt;
+  logger.info({ db: config.db, ms: openMs }, `database open (${openMs} ms)`);
   // A database that opens but cannot take writes (read-only file, full disk) is served anyway,
   // answering 503 and not ready on /readyz until it can; say so at once rather than per request.
   storage.ping().catch((err: Error & { reason?: string }) => {
     logger.warn({ reason: err.reason ?? 'unavailable', ...errorFields(err, false) }, `the database cannot take writes (${err.reason ?? 'unavailable'}): ${err.message}`);
   });
+  await stopped.done;
+  return 0;
+}
 
-  await new Promise<void>((resolve) => {
+/**
+ * SIGTERM / SIGINT: stop accepting, drain, close the database; a second signal exits at once.
+ * `done` resolves once stopped; `off` stops listening for signals.
+ */
+function handleShutdown(io: Io, logger: Logger, server: RunningServer): { done: Promise<void>; off: () => void } {
+  let off: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => {
     let stopping = false;
-    const off = io.onShutdown((signal) => {
+    off = io.onShutdown((signal) => {
       if (stopping) {
         logger.warn({ signal }, `${signal} again, exiting now`);
         process.exit(1);
@@ -119,5 +153,5 @@ export async function serve(args: string[], io: Io): Promise<number> {
       );
     });
   });
-  return 0;
+  return { done, off: () => off() };
 }

@@ -1,34 +1,56 @@
 // Liveness and readiness. /healthz touches nothing (the process answers); /readyz asks storage
 // whether it can take a write now, so a load balancer stops sending events to a collector that
-// cannot commit them, and an operator sees why (disk_full, read_only, locked, ...).
-import { Router } from 'express';
+// cannot commit them, and an operator sees why (disk_full, read_only, locked, starting, ...).
+// Ingest does not need the analytics cache: /readyz is 200 while it catches up after a start
+// (the body says how far), so ingest traffic keeps flowing to a collector that just restarted.
+// /readyz/analytics is for what does need it (exports, a dashboard): 503 until it is caught up.
+import { Router, type Response } from 'express';
+import type { AnalyticsService } from '../analytics-service';
 import { RETRY_AFTER_SECONDS, StorageUnavailableError } from '../errors';
 import type { Storage } from '../storage/types';
 
-export function createHealthRouter(deps: { storage: Storage }): Router {
+export interface HealthDeps {
+  storage: Storage;
+  analytics: AnalyticsService;
+}
+
+function notReady(res: Response, reason: string, message: string, extra: Record<string, unknown> = {}): void {
+  res
+    .status(503)
+    .set('Retry-After', String(RETRY_AFTER_SECONDS))
+    .json({ error: { code: 'not_ready', reason, message, ...extra } });
+}
+
+export function createHealthRouter(deps: HealthDeps): Router {
   const router = Router();
+
+  /** Resolves true when storage can take a write; otherwise answers 503 and resolves false. */
+  async function storageReady(res: Response): Promise<boolean> {
+    try {
+      await deps.storage.ping();
+      return true;
+    } catch (err) {
+      // Answered here, not by the error middleware: failing probes are expected and not logged.
+      // Only storage failures are described; anything else could carry internals.
+      if (!(err instanceof StorageUnavailableError)) notReady(res, 'unavailable', 'storage is not answering');
+      else notReady(res, err.reason, `storage cannot take writes: ${err.message}`);
+      return false;
+    }
+  }
+
   router.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
   router.get('/readyz', async (_req, res) => {
-    try {
-      await deps.storage.ping();
-      res.json({ ok: true });
-    } catch (err) {
-      // Answered here, not by the error middleware: failing probes are expected and not logged.
-      // Only storage failures are described; anything else could carry internals.
-      const known = err instanceof StorageUnavailableError;
-      res
-        .status(503)
-        .set('Retry-After', String(RETRY_AFTER_SECONDS))
-        .json({
-          error: {
-            code: 'not_ready',
-            reason: known ? err.reason : 'unavailable',
-            message: known ? `storage cannot take writes: ${err.message}` : 'storage is not answering',
-          },
-        });
-    }
+    if (await storageReady(res)) res.json({ ok: true, analytics: deps.analytics.status() });
+  });
+  router.get('/readyz/analytics', async (_req, res) => {
+    if (!(await storageReady(res))) return;
+    const analytics = deps.analytics.status();
+    if (analytics.ready) return void res.json({ ok: true, analytics });
+    // A share, not row counts: this answer is public, and counts would tell anyone the shop's traffic.
+    const percent = Math.floor(analytics.progress * 100);
+    notReady(res, 'analytics_catching_up', `the analytics cache is catching up with the stored events (${percent}%); exports wait for it`, { analytics });
   });
   return router;
 }

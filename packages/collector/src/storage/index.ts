@@ -3,6 +3,7 @@ import { openSqliteStorage } from './sqlite';
 import type { Storage } from './types';
 
 export { openSqliteStorage, type SqliteOptions } from './sqlite';
+export { storageWhenOpen } from './opening';
 export type { AppendInput, AppendResult, EventRange, RawEvent, RejectedEvent, Storage } from './types';
 
 /**

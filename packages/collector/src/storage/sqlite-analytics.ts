@@ -8,6 +8,7 @@ import type { EventRange, RawEvent } from './types';
 
 export interface AnalyticsReader {
   eventsAfter(afterSeq: number, limit: number): { seq: number; event: StoredEvent }[];
+  lastSeq(): number;
   identityGraph(): IdentityGraph;
   eventPage(range: EventRange, afterSeq: number, limit: number): RawEvent[];
   countEvents(range: EventRange): number;
@@ -20,6 +21,8 @@ const bounds = (range: EventRange) => ({ from: iso(range.from, ''), to: iso(rang
 export function createAnalyticsReader(db: Database): AnalyticsReader {
   const q = {
     after: db.prepare('SELECT rowid AS seq, body FROM events WHERE rowid > ? ORDER BY rowid LIMIT ?').raw(),
+    // The last row of the table's b-tree: one page read, however many rows.
+    last: db.prepare('SELECT coalesce(max(rowid), 0) FROM events').pluck(),
     links: db.prepare('SELECT anonymous_id AS anonymousId, user_id AS userId, first_seen AS firstSeen FROM identity_links ORDER BY anonymous_id, user_id'),
     aliases: db.prepare('SELECT previous_id AS previousId, user_id AS userId FROM aliases ORDER BY created_at, previous_id'),
     page: db
@@ -35,6 +38,7 @@ export function createAnalyticsReader(db: Database): AnalyticsReader {
       const rows = q.after.all(afterSeq, limit) as [number, string][];
       return rows.map(([seq, body]) => ({ seq, event: JSON.parse(body) as StoredEvent }));
     },
+    lastSeq: () => q.last.get() as number,
     identityGraph() {
       return { links: q.links.all() as IdentityGraph['links'], aliases: q.aliases.all() as IdentityGraph['aliases'] };
     },

@@ -9,6 +9,8 @@ import { openConnection, type ConnectionOptions } from './sqlite-connection';
 
 /** Writer -> checkpointer. */
 export type ToCheckpointer = 'checkpoint' | 'close';
+/** Checkpointer -> writer: every frame of the WAL is in the database file (sent once). */
+export type FromCheckpointer = 'caught-up';
 
 function serve(port: MessagePort, { file, options }: { file: string; options: ConnectionOptions }): void {
   let db: ReturnType<typeof openConnection>;
@@ -20,10 +22,17 @@ function serve(port: MessagePort, { file, options }: { file: string; options: Co
     return;
   }
   let scheduled = false;
+  let caughtUp = false;
   const checkpoint = () => {
     scheduled = false;
     try {
-      db.pragma('wal_checkpoint(PASSIVE)');
+      // log: frames in the WAL; checkpointed: those now in the database file (a reader holding an
+      // older snapshot keeps the rest there until it is done).
+      const [result] = db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
+      if (!caughtUp && result.busy === 0 && result.checkpointed >= result.log) {
+        caughtUp = true;
+        port.postMessage('caught-up' satisfies FromCheckpointer);
+      }
     } catch {
       // Busy, full, I/O: the next request tries again, and a failing disk surfaces in the commits.
     }

@@ -2,9 +2,10 @@
 // sends, so that the main thread parses and validates the next requests while this one waits
 // for the disk. A group is every batch that arrived while the previous commit ran; each batch is
 // answered only after the commit that holds it returned (WAL fsynced).
+import { statSync } from 'node:fs';
 import { parentPort, workerData, type MessagePort, type Worker } from 'node:worker_threads';
 import { createGroupCommit } from './group-commit';
-import type { ToCheckpointer } from './sqlite-checkpoint-thread';
+import type { FromCheckpointer, ToCheckpointer } from './sqlite-checkpoint-thread';
 import { openConnection, type ConnectionOptions } from './sqlite-connection';
 import { startThread } from './sqlite-threads';
 import type { MaintenanceResult, MaintenanceTask } from './sqlite-privacy';
@@ -18,6 +19,27 @@ import { createWriter, FIELDS, PROBE, type AppendRows, type WriteItem, type Writ
  * writes (and tests counting commits in the WAL) never wake the checkpointer.
  */
 const CHECKPOINT_EVERY_CHARS = 512 * 1024;
+
+/**
+ * SQLite's automatic checkpoint: after a commit that leaves this many pages in the WAL (its
+ * default), the writer copies them into the database file before it returns.
+ */
+const AUTO_CHECKPOINT_PAGES = 1000;
+/**
+ * A WAL file larger than this at open (an unclean stop under load, or a reader that held a
+ * snapshot for long) holds a backlog that SQLite's automatic checkpoint would copy after the
+ * first commit, holding up every request of the next group: hundreds of milliseconds per GiB, more
+ * from a slow disk. The checkpointer thread copies it instead. 4 MiB: the automatic threshold.
+ */
+const BACKLOG_BYTES = AUTO_CHECKPOINT_PAGES * 4096;
+
+function walBytes(file: string): number {
+  try {
+    return statSync(`${file}-wal`).size;
+  } catch {
+    return 0; // no WAL: the last connection closed cleanly
+  }
+}
 
 export interface WriterThreadData {
   file: string;
@@ -68,6 +90,8 @@ function bodyChars({ rows }: AppendRows): number {
 
 function serve(port: MessagePort, { file, options, eraseWaitMs }: WriterThreadData): void {
   const post = (message: FromWriter) => port.postMessage(message);
+  // Before opening: the open reads the WAL back in, and a clean close removes it.
+  const backlog = !options.readonly && walBytes(file) > BACKLOG_BYTES;
   let db: ReturnType<typeof openConnection>;
   try {
     db = openConnection(file, options, true);
@@ -87,13 +111,20 @@ function serve(port: MessagePort, { file, options, eraseWaitMs }: WriterThreadDa
   // Started with the first request: a database that takes little never needs the thread.
   let checkpointer: Checkpointer | null = null;
   let sinceCheckpoint = 0;
+  if (backlog) {
+    // Until the checkpointer has copied the backlog, commits do not copy anything themselves.
+    // Should the thread not start or stop early, they go back to doing it.
+    db.pragma('wal_autocheckpoint = 0');
+    checkpointer = startCheckpointer(file, options, () => db.open && db.pragma(`wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`));
+    checkpointer?.request();
+  }
   const group = createGroupCommit<WriteItem[], WriteResult[]>((batches) => {
     const items = batches.flat();
     const results = writer.commit(items);
     for (const item of items) if (item !== PROBE) sinceCheckpoint += bodyChars(item);
     if (sinceCheckpoint >= CHECKPOINT_EVERY_CHARS && !options.readonly) {
       sinceCheckpoint = 0;
-      checkpointer ??= startCheckpointer(file, options);
+      checkpointer ??= startCheckpointer(file, options, () => undefined);
       checkpointer?.request();
     }
     let at = 0;
@@ -156,14 +187,27 @@ interface Checkpointer {
   stop(): Promise<void>;
 }
 
-function startCheckpointer(file: string, options: ConnectionOptions): Checkpointer | null {
+/**
+ * Starts the checkpointer thread; `caughtUp` runs once, when a checkpoint has copied every frame
+ * of the WAL or when the thread is gone (then at once if it cannot start).
+ */
+function startCheckpointer(file: string, options: ConnectionOptions, caughtUp: () => unknown): Checkpointer | null {
   let thread: Worker;
   try {
     thread = startThread('sqlite-checkpoint-thread', { file, options });
   } catch {
+    caughtUp();
     return null; // SQLite's automatic checkpoint on this thread does all the copying, as it would anyway
   }
-  const exited = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
+  let pending = true;
+  const once = () => {
+    if (pending) caughtUp();
+    pending = false;
+  };
+  thread.on('message', (message: FromCheckpointer) => {
+    if (message === 'caught-up') once();
+  });
+  const exited = new Promise<void>((resolve) => thread.once('exit', () => resolve(once())));
   thread.on('error', () => {}); // likewise; it exits after an error
   return {
     request: () => thread.postMessage('checkpoint' satisfies ToCheckpointer),

@@ -132,8 +132,10 @@ function startWriterThread(data: WriterThreadData): Promise<WriterLink> {
   let stopped: Error | null = null;
   let closing: Promise<void> | null = null;
 
-  // The thread keeps the process alive only while it owes answers, as one connection would.
-  const reference = () => (queue.length > 0 || posted.size > 0 || tasks.size > 0 ? worker.ref() : worker.unref());
+  // The thread keeps the process alive only while it owes answers, as one connection would, and
+  // while it closes: an answer that arrives meanwhile (a probe sent just before) must not let the
+  // process exit before the database is closed.
+  const reference = () => (closing || queue.length > 0 || posted.size > 0 || tasks.size > 0 ? worker.ref() : worker.unref());
 
   function post(): void {
     if (timer !== null) clearImmediate(timer);
@@ -295,6 +297,7 @@ function createSqliteStorage(db: Database, writer: WriterLink, dir: string | nul
     getProfile: (id) => guard('read', () => inSnapshot(() => reader.profile(id))),
     getProfileEvents: (id, options) => guard('read', () => inSnapshot(() => reader.events(id, options?.limit))),
     eventsAfter: (afterSeq, limit) => guard('read', () => analytics.eventsAfter(afterSeq, limit)),
+    lastSeq: () => guard('read', () => analytics.lastSeq()),
     identityGraph: () => guard('read', () => inSnapshot(() => analytics.identityGraph())),
     eventPage: (range, afterSeq, limit) => guard('read', () => analytics.eventPage(range, afterSeq, limit)),
     countEvents: (range) => guard('read', () => analytics.countEvents(range)),

@@ -168,6 +168,8 @@ export interface Storage {
    * number: how the analytics cache catches up, reading only what is new.
    */
   eventsAfter(afterSeq: number, limit: number): Promise<{ seq: number; event: StoredEvent }[]>;
+  /** The row number of the latest stored event (0 when there is none): how far a catch-up goes. */
+  lastSeq(): Promise<number>;
   /** Every identity link and alias, read at one moment. */
   identityGraph(): Promise<IdentityGraph>;
   /**

@@ -84,6 +84,16 @@ export function runStorageContract(name: string, openFn: (file: string) => Promi
       expect(await storage.getProfileEvents('A')).toEqual([e]);
     });
 
+    it('names the row of the latest stored event (0 before any), the end of what eventsAfter reads', async () => {
+      const { storage } = await fresh();
+      expect(await storage.lastSeq()).toBe(0);
+      await storage.append(input([storedEvent(day(1)), storedEvent(day(2))]));
+      await storage.append(input([storedEvent(day(3))]));
+      const rows = await storage.eventsAfter(0, 10);
+      expect(rows).toHaveLength(3);
+      expect(await storage.lastSeq()).toBe(rows[2].seq);
+    });
+
     it('answers a resent messageId as a duplicate and keeps the first copy', async () => {
       const { storage } = await fresh();
       const e = storedEvent(day(1), { anonymousId: 'A' });

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -249,6 +250,32 @@ describe('the writer thread', () => {
     expect(statSync(file).size).toBeGreaterThan(initial + 512 * 1024);
     expect(await storage.getProfile('A')).toMatchObject({ eventCount: 500 });
   });
+
+  it('has a WAL left behind by an unclean stop copied into the database file by the checkpointer thread, with no commit asking', async () => {
+    const file = fx.dbFile();
+    await (await openSqliteStorage(file)).close();
+    // A process writes 8 MiB of rejected events without checkpointing, and is killed: its WAL
+    // stays, as after a SIGKILL under load. (A commit would copy it all before answering.)
+    const driver = require.resolve('better-sqlite3');
+    const crash = spawnSync(process.execPath, [
+      '-e',
+      `const db = new (require(${JSON.stringify(driver)}))(${JSON.stringify(file)});
+       db.pragma('wal_autocheckpoint = 0');
+       const insert = db.prepare("INSERT INTO rejected_events (reason, write_key, received_at, raw) VALUES ('r', 'wk', '2024-01-01T00:00:00.000Z', ?)");
+       db.transaction(() => { for (let i = 0; i < 2048; i++) insert.run('x'.repeat(4000)); })();
+       process.kill(process.pid, 'SIGKILL');`,
+    ]);
+    expect(crash.signal).toBe('SIGKILL');
+    expect(statSync(`${file}-wal`).size).toBeGreaterThan(8 * 1024 * 1024);
+    const before = statSync(file).size;
+
+    const storage = await fx.storage(file);
+    const deadline = Date.now() + 10_000;
+    while (statSync(file).size < before + 8 * 1024 * 1024 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(statSync(file).size).toBeGreaterThan(before + 8 * 1024 * 1024);
+    expect(await storage.listRejected()).toHaveLength(2048);
+    await expect(append(storage, [storedEvent('2024-01-01T00:00:00.000Z', { userId: 'U' })])).resolves.toEqual({ stored: [true] });
+  }, 15_000);
 
   it('fails appends with StorageUnavailableError once the writer thread is gone, instead of leaving them waiting', async () => {
     // The storage posts to its writer thread through Worker#postMessage: note which Worker that is.

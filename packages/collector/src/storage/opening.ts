@@ -1,0 +1,57 @@
+// A store that can be handed to the collector while it is still opening, so that `spur serve`
+// listens at once. Opening a database after an unclean stop reads its whole WAL back in (SQLite
+// rebuilds the WAL index from every frame): about half a second per GiB from a warm page cache,
+// many seconds from a slow disk. Meanwhile /healthz answers, /readyz says `starting`, and every
+// other call (ingest included) waits for the open and then runs as usual.
+import { StorageUnavailableError } from '../errors';
+import type { Storage } from './types';
+
+type Forwarded = Exclude<keyof Storage, 'ping' | 'close'>;
+
+/**
+ * A Storage usable at once while `opening` settles: ping() rejects with reason `starting` until
+ * it has, every other method waits for it. If the open fails, calls reject with
+ * StorageUnavailableError (the owner of `opening` reports the open's own error and stops).
+ */
+export function storageWhenOpen(opening: Promise<Storage>): Storage {
+  let opened: Storage | null = null;
+  let failure: StorageUnavailableError | null = null;
+  const ready = opening.then(
+    (storage) => (opened = storage),
+    (err: Error) => {
+      failure = new StorageUnavailableError(`the database could not be opened: ${err.message}`, { cause: err });
+      throw failure;
+    },
+  );
+  ready.catch(() => undefined); // each caller gets the failure; nothing is left unhandled
+
+  // Every method of the contract is asynchronous: a call waits for the open, then runs.
+  const forward = <K extends Forwarded>(name: K): Storage[K] =>
+    (async (...args: unknown[]) => {
+      const storage = opened ?? (await ready);
+      return (storage[name] as (...a: unknown[]) => unknown)(...args);
+    }) as Storage[K];
+
+  return {
+    append: forward('append'),
+    getProfile: forward('getProfile'),
+    getProfileEvents: forward('getProfileEvents'),
+    eventsAfter: forward('eventsAfter'),
+    identityGraph: forward('identityGraph'),
+    eventPage: forward('eventPage'),
+    countEvents: forward('countEvents'),
+    listRejected: forward('listRejected'),
+    findSubject: forward('findSubject'),
+    subjectEvents: forward('subjectEvents'),
+    eventsBySeq: forward('eventsBySeq'),
+    subjectRejected: forward('subjectRejected'),
+    eraseSubject: forward('eraseSubject'),
+    listErasures: forward('listErasures'),
+    purge: forward('purge'),
+    generation: forward('generation'),
+    lastSeq: forward('lastSeq'),
+    // Readiness must answer now, not when the open is done.
+    ping: () => (opened ? opened.ping() : Promise.reject(failure ?? new StorageUnavailableError('the database is still opening', { reason: 'starting' }))),
+    close: () => ready.then((storage) => storage.close(), () => undefined),
+  };
+}
