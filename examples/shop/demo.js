@@ -54,8 +54,10 @@ async function main() {
   const storage = await openStorage({ db: config.db });
   // ServerConfig carries every collector option under the same name (plus port, host, db).
   // JSON log lines as `spur serve` writes them (start-up warnings, 5xx, rejected requests).
-  const app = createCollector({ ...config, storage, logger: createLogger({ level: config.logLevel }) });
-  const collector = await startServer(app, { port: config.port, host: config.host, storage });
+  const logger = createLogger({ level: config.logLevel });
+  const app = createCollector({ ...config, storage, logger });
+  // The same names again for the server: port, host, timeouts, connection caps.
+  const collector = await startServer(app, { ...config, storage, logger });
   // What a browser on this machine types: localhost for any loopback or wildcard address.
   const browserHost = ['127.0.0.1', '::1', '0.0.0.0', '::'].includes(config.host) ? 'localhost' : config.host;
   const urlFor = (port) => `http://${browserHost.includes(':') ? `[${browserHost}]` : browserHost}:${port}`;
