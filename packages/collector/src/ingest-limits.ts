@@ -7,7 +7,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { allowOrigin, requestWriteKey, type Keyring } from './cors';
 import { minimizeIp, type IpMode } from './ip';
 import type { LimitLog } from './limit-log';
-import { BURST_SECONDS, clientKey, createTokenBuckets, tooManyRequests, type RateLimits } from './rate-limit';
+import { BURST_SECONDS, clientKey, createTokenBuckets, retryAfterSeconds, tooManyRequests, type RateLimits, type TokenBuckets } from './rate-limit';
 import { ingestRoute } from './routes/ingest-paths';
 import { closeAfterAnswer } from './errors';
 import type { RejectedEvent } from './storage/types';
@@ -84,14 +84,18 @@ export function createIngestLimits(options: IngestLimitsOptions): IngestLimits {
     return key !== undefined && keyring.has(key) ? key : undefined;
   };
 
-  function limited(req: Request, limit: 'requests' | 'events', by: 'ip' | 'writeKey', key: string | undefined, wait: number): never {
-    log.record('ingest rate limited', by === 'ip' ? { address: address(req) } : { writeKey: key }, 1, {
-      limit,
-      by,
-      method: req.method,
-      path: req.path,
-    });
-    throw tooManyRequests(wait, `too many ${limit} from this ${by === 'ip' ? 'address' : 'write key'}; retry after the time in Retry-After`);
+  interface Refusal {
+    limit: 'requests' | 'events';
+    by: 'ip' | 'writeKey';
+    key?: string;
+    wait: number;
+  }
+
+  // Logged once a minute per address or key (limit-log.ts); the 429 says the rest.
+  function refusal(req: Request, refused: Refusal): string {
+    const { limit, by, key } = refused;
+    log.record('ingest rate limited', by === 'ip' ? { address: address(req) } : { writeKey: key }, 1, { limit, by, method: req.method, path: req.path });
+    return `too many ${limit} from this ${by === 'ip' ? 'address' : 'write key'}; retry after the time in Retry-After`;
   }
 
   // The page must be able to read the 429 and its Retry-After, or the SDK cannot back off as
@@ -105,42 +109,51 @@ export function createIngestLimits(options: IngestLimitsOptions): IngestLimits {
     if (key !== undefined ? keyring.allows(key, origin) : keyring.allowsAny(origin)) allowOrigin(res, origin);
   }
 
-  function admitOrThrow(req: Request): void {
+  function check(req: Request): Refusal | undefined {
     const ip = clientKey(req.ip);
     // The IP first: a client over its own limit must not also drain its shop's key.
     let wait = requests.ip?.take(ip) ?? 0;
-    if (wait > 0) limited(req, 'requests', 'ip', undefined, wait);
+    if (wait > 0) return { limit: 'requests', by: 'ip', wait };
     wait = events.ip?.wait(ip) ?? 0;
-    if (wait > 0) limited(req, 'events', 'ip', undefined, wait);
-    if (!requests.key && !events.key) return;
+    if (wait > 0) return { limit: 'events', by: 'ip', wait };
+    if (!requests.key && !events.key) return undefined;
     const key = knownKey(req);
-    if (key === undefined) return;
+    if (key === undefined) return undefined;
     wait = events.key?.wait(key) ?? 0;
-    if (wait > 0) limited(req, 'events', 'writeKey', key, wait);
+    if (wait > 0) return { limit: 'events', by: 'writeKey', key, wait };
     wait = requests.key?.take(key) ?? 0;
-    if (wait > 0) limited(req, 'requests', 'writeKey', key, wait);
+    if (wait > 0) return { limit: 'requests', by: 'writeKey', key, wait };
+    return undefined;
+  }
+
+  function charge(req: Request, buckets: TokenBuckets | undefined, refused: Omit<Refusal, 'wait'>, count: number): void {
+    const wait = buckets?.take(refused.by === 'ip' ? clientKey(req.ip) : refused.key!, count) ?? 0;
+    if (wait === 0) return;
+    throw tooManyRequests(wait, refusal(req, { ...refused, wait }));
   }
 
   const anyOn = [requests, events].some((pair) => pair.ip || pair.key);
   return {
     admit(req, res, next) {
       if (!anyOn || ingestRoute(req) === undefined) return next();
-      try {
-        admitOrThrow(req);
-      } catch (err) {
-        corsForRefusal(req, res);
-        closeAfterAnswer(req, res);
-        return next(err);
-      }
-      next();
+      const refused = check(req);
+      if (refused === undefined) return next();
+      // Answered here rather than through the error middleware: a flood is mostly these, and an
+      // Error with its stack and Express's error path cost more than the refusal itself.
+      const json = JSON.stringify({ error: { code: 'rate_limited', message: refusal(req, refused) } });
+      corsForRefusal(req, res);
+      closeAfterAnswer(req, res);
+      res.statusCode = 429;
+      res.setHeader('Retry-After', retryAfterSeconds(refused.wait));
+      res.setHeader('Content-Type', 'application/json; charset=utf-8');
+      res.setHeader('Content-Length', Buffer.byteLength(json));
+      res.end(json);
     },
     chargeAddress(req, count) {
-      const wait = events.ip?.take(clientKey(req.ip), count) ?? 0;
-      if (wait > 0) limited(req, 'events', 'ip', undefined, wait);
+      charge(req, events.ip, { limit: 'events', by: 'ip' }, count);
     },
     chargeWriteKey(req, key, count) {
-      const wait = events.key?.take(key, count) ?? 0;
-      if (wait > 0) limited(req, 'events', 'writeKey', key, wait);
+      charge(req, events.key, { limit: 'events', by: 'writeKey', key }, count);
     },
     storable(req, writeKey, rows) {
       if (rows.length === 0 || (!rejected.ip && !rejected.key)) return rows;

@@ -35,9 +35,12 @@ export function toRateLimits(value: number | RateLimits | undefined, fallback = 
   return value;
 }
 
-/** 429 with Retry-After in whole seconds (at least 1, as the SDK and HTTP caches expect). */
+/** Retry-After in whole seconds: at least 1, as the SDK and HTTP caches expect. */
+export const retryAfterSeconds = (seconds: number) => String(Math.max(1, Math.ceil(seconds)));
+
+/** 429 with Retry-After. */
 export function tooManyRequests(seconds: number, message = 'too many requests; retry after the time in Retry-After'): HttpError {
-  return new HttpError(429, 'rate_limited', message, { 'Retry-After': String(Math.max(1, Math.ceil(seconds))) });
+  return new HttpError(429, 'rate_limited', message, { 'Retry-After': retryAfterSeconds(seconds) });
 }
 
 export interface TokenBuckets {
