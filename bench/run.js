@@ -1,5 +1,5 @@
 // `npm run bench`: runs the benchmark sections, prints one markdown document and writes it to
-// bench/results.md. Flags: --only size,main-thread,delivery,ingest,analytics,journeys   --quick (fewer repetitions).
+// bench/results.md. Flags: --only size,main-thread,delivery,ingest,analytics,journeys,flood   --quick (fewer repetitions).
 // Benchmarks, not tests: nothing here fails a build; the ✅/❌ marks say which targets were met.
 'use strict';
 const fs = require('node:fs');
@@ -7,7 +7,7 @@ const path = require('node:path');
 const { machine } = require('./lib/machine');
 const { mark, table } = require('./lib/format');
 
-const SECTIONS = ['size', 'main-thread', 'delivery', 'ingest', 'analytics', 'journeys'];
+const SECTIONS = ['size', 'main-thread', 'delivery', 'ingest', 'analytics', 'journeys', 'flood'];
 
 function parseArgs(argv) {
   const quick = argv.includes('--quick');
@@ -64,6 +64,7 @@ const RUNNERS = {
   ingest: (o) => require('./ingest')(o),
   analytics: analyticsSection,
   journeys: (o) => require('./journeys')(o),
+  flood: (o) => require('./flood')(o),
 };
 
 const TITLES = {
@@ -73,6 +74,7 @@ const TITLES = {
   ingest: '4. Ingest throughput and latency',
   analytics: '5. Funnels and exports',
   journeys: '6. Journey runs in Chromium',
+  flood: '7. A flood from one address',
 };
 
 /** Chromium's version when no browser section ran (for the machine line). */

@@ -2,7 +2,8 @@
 // the event loop that times the good client. It posts one prebuilt body of 5,000 invalid events
 // (no anonymousId or userId: each is rejected on its own) over `connections` keep-alive sockets
 // bound to another loopback address, each sending its next request when the last one is
-// answered, as fast as the collector lets it. On 'stop' it reports what it was answered.
+// answered, as fast as the collector lets it. Messages: 'pause' and 'resume' (answered 'paused'
+// once no request is in flight, 'resumed'), 'stop' (answered with what it was answered).
 'use strict';
 const http = require('node:http');
 
@@ -14,7 +15,7 @@ function invalidBatch(count) {
   return Buffer.from(`{"batch":[${events.join(',')}]}`);
 }
 
-function run({ url, localAddress, connections, writeKey }) {
+function run({ url, localAddress, connections, writeKey, paused = false }) {
   const body = invalidBatch(EVENTS);
   const target = new URL('/v1/batch', url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
@@ -25,8 +26,14 @@ function run({ url, localAddress, connections, writeKey }) {
   };
   const counts = { requests: 0, byStatus: {}, errors: 0, eventsAnswered: 0, bytesSent: 0 };
   let running = true;
+  let inFlight = 0;
+  // While paused, the loops wait on `gate`; resuming opens it.
+  let gate = null;
+  let open = () => {};
+  if (paused) gate = new Promise((resolve) => (open = resolve));
 
   function post() {
+    inFlight++;
     return new Promise((resolve) => {
       const req = http.request(target, { method: 'POST', agent, headers, localAddress }, (res) => {
         const chunks = [];
@@ -62,10 +69,24 @@ function run({ url, localAddress, connections, writeKey }) {
   }
 
   async function loop() {
-    while (running) await post();
+    while (running) {
+      if (gate) await gate;
+      else await post().finally(() => inFlight--);
+    }
   }
   const loops = Array.from({ length: connections }, loop);
   process.on('message', async (message) => {
+    if (message === 'pause') {
+      gate ??= new Promise((resolve) => (open = resolve));
+      // Quiet means quiet: every request in flight has its answer first.
+      while (inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      return process.send('paused');
+    }
+    if (message === 'resume' || message === 'stop') {
+      gate = null;
+      open();
+    }
+    if (message === 'resume') return process.send('resumed');
     if (message !== 'stop') return;
     running = false;
     // Requests in flight get their answers, within 15 s; a collector still busy then is cut off.
