@@ -1,5 +1,5 @@
 // `npm run bench`: runs the benchmark sections, prints one markdown document and writes it to
-// bench/results.md. Flags: --only size,main-thread,delivery,ingest,analytics,journeys,first-page,restart
+// bench/results.md. Flags: --only size,main-thread,delivery,ingest,analytics,journeys,first-page,restart,flood
 // --quick (fewer repetitions).
 // Benchmarks, not tests: nothing here fails a build; the ✅/❌ marks say which targets were met.
 'use strict';
@@ -8,7 +8,7 @@ const path = require('node:path');
 const { machine } = require('./lib/machine');
 const { mark, table } = require('./lib/format');
 
-const SECTIONS = ['size', 'main-thread', 'delivery', 'ingest', 'analytics', 'journeys', 'first-page', 'restart'];
+const SECTIONS = ['size', 'main-thread', 'delivery', 'ingest', 'analytics', 'journeys', 'first-page', 'restart', 'flood'];
 
 function parseArgs(argv) {
   const quick = argv.includes('--quick');
@@ -67,6 +67,7 @@ const RUNNERS = {
   journeys: (o) => require('./journeys')(o),
   'first-page': (o) => require('./first-page')(o),
   restart: (o) => require('./restart')(o),
+  flood: (o) => require('./flood')(o),
 };
 
 const TITLES = {
@@ -78,6 +79,7 @@ const TITLES = {
   journeys: '6. Journey runs in Chromium',
   'first-page': '7. The script tag on a first page (fresh browser profile)',
   restart: '8. Restart on a 1 GiB database',
+  flood: '9. A flood from one address',
 };
 
 /** Chromium's version when no browser section ran (for the machine line). */

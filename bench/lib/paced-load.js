@@ -9,7 +9,7 @@ const { quantile } = require('./stats');
 
 /**
  * Sends `amount` POSTs of `body()` to `url` at `rate` per second over at most `connections`
- * keep-alive sockets. Resolves to { seconds, requests, answers[], latencies (ms), p50, p99, errors }
+ * keep-alive sockets. Resolves to { seconds, requests, latencies (ms, each answer's), p50, p99, max, errors, non2xx }
  * once every request has its answer (or failed); bounded by `maxSeconds`.
  */
 function pacedLoad(url, { rate, amount, connections = 16, path = '/v1/batch', headers = {}, body, onAnswer, maxSeconds = 120 }) {
@@ -36,6 +36,7 @@ function pacedLoad(url, { rate, amount, connections = 16, path = '/v1/batch', he
         p50: quantile(latencies, 0.5),
         p99: quantile(latencies, 0.99),
         max: Math.max(...latencies),
+        latencies,
       });
     }
     function settle() {

@@ -74,10 +74,12 @@ async function main() {
   const storage = await openStorage({ db: config.db });
   // ServerConfig carries every collector option under the same name (plus port, host, db).
   // JSON log lines as `spur serve` writes them (start-up warnings, 5xx, rejected requests).
-  const app = createCollector({ ...config, storage, logger: createLogger({ level: config.logLevel }) });
+  const logger = createLogger({ level: config.logLevel });
+  const app = createCollector({ ...config, storage, logger });
   let collector;
   try {
-    collector = await startServer(app, { port: config.port, host: config.host, storage });
+    // The same names again for the server: port, host, timeouts, connection caps.
+    collector = await startServer(app, { ...config, storage, logger });
   } catch (error) {
     await storage.close().catch(() => undefined);
     throw portError(error, 'collector', 'SPUR_PORT', config.port, config.host);

@@ -58,6 +58,22 @@ Options (each flag overrides the environment variable in brackets):
   --rate-limit N[,M]     ingest requests per second per client IP [, per write key]
                          [SPUR_RATE_LIMIT] (default 50, per key 500; bursts of 2 s pass;
                          0 = off); over it: 429 with Retry-After
+  --event-rate-limit N[,M]  ingest events per second per client IP [, per write key], valid
+                         or not, counted when a body is parsed [SPUR_EVENT_RATE_LIMIT]
+                         (default 1000, per key 10000; 0 = off); a client over it gets 429
+                         before its next body is read until it is back under
+  --rejected-cap N[,M]   rejected events stored per hour per client IP [, per write key]
+                         [SPUR_REJECTED_CAP] (default 1000, per key 10000; one per 4 KiB begun;
+                         0 = no cap); past it they are still answered, counted and logged
+  --body-timeout S       seconds an ingest body may take to arrive [SPUR_BODY_TIMEOUT]
+                         (default 30; 0 = none); slower: 408, connection closed
+  --headers-timeout S    seconds for a request's headers [SPUR_HEADERS_TIMEOUT] (default 15;
+                         0 = none); --request-timeout S: for the whole request
+                         [SPUR_REQUEST_TIMEOUT] (default 60; 0 = none)
+  --max-connections N    connections held at most [SPUR_MAX_CONNECTIONS] (default 10000;
+                         0 = no cap); --max-connections-per-ip N: per client address
+                         [SPUR_MAX_CONNECTIONS_PER_IP] (default 256; 0 = no cap; proxies
+                         trusted by --trust-proxy are not capped); over a cap: closed at once
   --retention-days N     purge events whose time lies more than N days back, and rejected
                          events received that long ago, at start and then daily
                          [SPUR_RETENTION_DAYS] (default: keep forever); see 'spur purge'
@@ -190,7 +206,10 @@ Options:
 
 Environment: SPUR_PORT, SPUR_HOST, SPUR_DB, SPUR_WRITE_KEYS, SPUR_ADMIN_TOKEN,
 SPUR_CLIENT_CLOCK, SPUR_IP, SPUR_TRUST_PROXY, SPUR_COOKIE_DOMAIN, SPUR_SESSION_MINUTES,
-SPUR_ABANDON_MINUTES, SPUR_RETENTION_DAYS, SPUR_SUPPRESS_DAYS, SPUR_LOG_LEVEL (see 'spur serve --help');
+SPUR_ABANDON_MINUTES, SPUR_RATE_LIMIT, SPUR_EVENT_RATE_LIMIT, SPUR_REJECTED_CAP,
+SPUR_BODY_TIMEOUT, SPUR_HEADERS_TIMEOUT, SPUR_REQUEST_TIMEOUT, SPUR_MAX_CONNECTIONS,
+SPUR_MAX_CONNECTIONS_PER_IP, SPUR_RETENTION_DAYS, SPUR_SUPPRESS_DAYS, SPUR_LOG_LEVEL
+(see 'spur serve --help');
 SPUR_URL (see 'spur export --help').
 
 Example:

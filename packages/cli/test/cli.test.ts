@@ -13,7 +13,22 @@ describe('spur (command line)', () => {
     const io = captureIo();
     expect(await main(['--help'], io)).toBe(0);
     expect(io.stdout).toContain('spur serve');
-    for (const v of ['SPUR_PORT', 'SPUR_DB', 'SPUR_WRITE_KEYS', 'SPUR_ADMIN_TOKEN', 'SPUR_CLIENT_CLOCK', 'SPUR_TRUST_PROXY', 'SPUR_COOKIE_DOMAIN']) {
+    for (const v of [
+      'SPUR_PORT',
+      'SPUR_DB',
+      'SPUR_WRITE_KEYS',
+      'SPUR_ADMIN_TOKEN',
+      'SPUR_CLIENT_CLOCK',
+      'SPUR_TRUST_PROXY',
+      'SPUR_COOKIE_DOMAIN',
+      'SPUR_EVENT_RATE_LIMIT',
+      'SPUR_REJECTED_CAP',
+      'SPUR_BODY_TIMEOUT',
+      'SPUR_HEADERS_TIMEOUT',
+      'SPUR_REQUEST_TIMEOUT',
+      'SPUR_MAX_CONNECTIONS',
+      'SPUR_MAX_CONNECTIONS_PER_IP',
+    ]) {
       expect(io.stdout).toContain(v);
     }
   });
@@ -22,7 +37,8 @@ describe('spur (command line)', () => {
     for (const argv of [['serve', '--help'], ['help', 'serve']]) {
       const io = captureIo();
       expect(await main(argv, io)).toBe(0);
-      for (const flag of ['--port', '--db', '--write-keys', '--admin-token', '--client-clock', '--trust-proxy', '--cookie-domain']) {
+      const limits = ['--event-rate-limit', '--rejected-cap', '--body-timeout', '--headers-timeout', '--request-timeout', '--max-connections', '--max-connections-per-ip'];
+      for (const flag of ['--port', '--db', '--write-keys', '--admin-token', '--client-clock', '--trust-proxy', '--cookie-domain', ...limits]) {
         expect(io.stdout).toContain(flag);
       }
     }

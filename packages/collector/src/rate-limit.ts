@@ -1,10 +1,7 @@
-// Rate limits: token buckets in memory, one per client IP and one per write key, checked before
-// anything else reads an ingest request. Memory is bounded: a bucket that has refilled is worth
-// nothing and is dropped first, and the map never holds more than `maxBuckets` entries, however
-// many addresses a flood comes from. Limits are per process: N collectors behind a balancer
-// allow N times as much.
-import type { Request, RequestHandler } from 'express';
-import { allowOrigin, requestWriteKey, type Keyring } from './cors';
+// Rate limits: token buckets in memory, keyed by client IP or write key (ingest-limits.ts puts
+// them to use). Memory is bounded: a bucket that has refilled is worth nothing and is dropped
+// first, and the map never holds more than `maxBuckets` entries, however many addresses a flood
+// comes from. Limits are per process: N collectors behind a balancer allow N times as much.
 import { HttpError } from './errors';
 
 /** Sustained requests per second; 0 turns a limit off. */
@@ -28,21 +25,33 @@ export const BURST_SECONDS = 2;
 /** Buckets kept per limit at most (about 100 bytes each). */
 export const MAX_BUCKETS = 100_000;
 
-/** A number is the per-IP rate (the write key gets WRITE_KEY_FACTOR times it); 0 turns both off. */
-export function toRateLimits(value: number | RateLimits | undefined): RateLimits {
-  if (value === undefined) value = DEFAULT_RATE_LIMIT;
+/**
+ * A number is the per-IP rate (the write key gets WRITE_KEY_FACTOR times it); 0 turns both off;
+ * undefined is `fallback`.
+ */
+export function toRateLimits(value: number | RateLimits | undefined, fallback = DEFAULT_RATE_LIMIT): RateLimits {
+  if (value === undefined) value = fallback;
   if (typeof value === 'number') return { perIp: value, perWriteKey: value * WRITE_KEY_FACTOR };
   return value;
 }
 
-/** 429 with Retry-After in whole seconds (at least 1, as the SDK and HTTP caches expect). */
+/** Retry-After in whole seconds: at least 1, as the SDK and HTTP caches expect. */
+export const retryAfterSeconds = (seconds: number) => String(Math.max(1, Math.ceil(seconds)));
+
+/** 429 with Retry-After. */
 export function tooManyRequests(seconds: number, message = 'too many requests; retry after the time in Retry-After'): HttpError {
-  return new HttpError(429, 'rate_limited', message, { 'Retry-After': String(Math.max(1, Math.ceil(seconds))) });
+  return new HttpError(429, 'rate_limited', message, { 'Retry-After': retryAfterSeconds(seconds) });
 }
 
 export interface TokenBuckets {
-  /** Takes a token of `key`: 0 when there was one, else the seconds until there is (≥ 1). */
-  take(key: string): number;
+  /**
+   * Takes `amount` tokens (default 1) of `key` when it has at least one: 0 then, else the
+   * seconds until it has (≥ 1). More than it holds leaves it in debt, paid back at the rate
+   * before it takes again: an ingest request's events are charged once its body is parsed.
+   */
+  take(key: string, amount?: number): number;
+  /** The whole tokens `key` has now (a full bucket's for a key never seen), taking none. */
+  available(key: string): number;
   /** Like take, without taking: 0 when `key` has a token now. */
   wait(key: string): number;
   /** Buckets held now. */
@@ -88,23 +97,30 @@ export function createTokenBuckets(options: TokenBucketOptions): TokenBuckets {
     }
   }
 
+  // The bucket of `key` brought up to now, made (full) when there is none.
+  function bucket(key: string, t: number): Bucket {
+    let b = buckets.get(key);
+    if (b === undefined) {
+      if (buckets.size >= max) makeRoom(t);
+      b = { tokens: burst, at: t };
+      buckets.set(key, b);
+      return b;
+    }
+    b.tokens = level(b, t);
+    b.at = Math.max(b.at, t);
+    return b;
+  }
+
   return {
-    take(key) {
-      const t = now();
-      const b = buckets.get(key);
-      if (b === undefined) {
-        if (buckets.size >= max) makeRoom(t);
-        buckets.set(key, { tokens: burst - 1, at: t });
-        return 0;
-      }
-      const tokens = level(b, t);
-      b.at = Math.max(b.at, t);
-      if (tokens < 1) {
-        b.tokens = tokens;
-        return secondsUntilToken(tokens);
-      }
-      b.tokens = tokens - 1;
+    take(key, amount = 1) {
+      const b = bucket(key, now());
+      if (b.tokens < 1) return secondsUntilToken(b.tokens);
+      b.tokens -= amount;
       return 0;
+    },
+    available(key) {
+      const b = buckets.get(key);
+      return Math.max(0, Math.floor(b === undefined ? burst : level(b, now())));
     },
     wait(key) {
       const b = buckets.get(key);
@@ -138,58 +154,4 @@ export function clientKey(ip: string | undefined): string {
     groups = [...left, ...Array<string>(Math.max(0, 8 - left.length - rightCount)).fill('0'), ...right];
   }
   return `${groups.slice(0, 4).map((g) => (parseInt(g, 16) || 0).toString(16)).join(':')}::/64`;
-}
-
-export interface IngestRateLimitOptions {
-  limits: RateLimits;
-  keyring: Keyring;
-  /** Paths the limits apply to (the ingest routes); every other request passes untouched. */
-  paths: readonly string[];
-  now: () => number;
-  /** @defaultValue MAX_BUCKETS */
-  maxBuckets?: number;
-}
-
-/**
- * Middleware for the top of the app, before the ingest fast path. Counts every request to an
- * ingest path per client IP (req.ip: X-Forwarded-For only under 'trust proxy'), and per write
- * key when the key travels in a header or the query string (cors.ts requestWriteKey) and is configured. A key
- * only in the body is counted per IP alone: reading it would mean reading and parsing the body
- * first, the very cost a limit is there to spare. Undefined when both limits are off.
- */
-export function ingestRateLimit(options: IngestRateLimitOptions): RequestHandler | undefined {
-  const { limits, keyring, now } = options;
-  const bucketsFor = (rate: number) =>
-    rate > 0 ? createTokenBuckets({ rate, burst: Math.max(1, rate * BURST_SECONDS), now, maxBuckets: options.maxBuckets }) : undefined;
-  const perIp = bucketsFor(limits.perIp);
-  const perKey = bucketsFor(limits.perWriteKey);
-  if (!perIp && !perKey) return undefined;
-  const paths = new Set(options.paths);
-  // Unknown keys get no bucket of their own (they are refused with 401 anyway): otherwise a
-  // flood of made-up keys would fill the map.
-  const knownKey = (req: Request) => {
-    const key = requestWriteKey(req, undefined);
-    return key !== undefined && keyring.has(key) ? key : undefined;
-  };
-
-  return (req, res, next) => {
-    if (!paths.has(req.path)) return next();
-    // The IP first: a client over its own limit must not also drain its shop's key.
-    let wait = perIp ? perIp.take(clientKey(req.ip)) : 0;
-    if (wait === 0 && perKey) {
-      const key = knownKey(req);
-      if (key !== undefined) wait = perKey.take(key);
-    }
-    if (wait === 0) return next();
-    // The page must be able to read the 429 and its Retry-After, or the SDK cannot back off as
-    // told; the origin is echoed only as the ingest routes would (allowed for this key, or for
-    // some key while the key is unknown).
-    res.vary('Origin');
-    const origin = req.get('origin');
-    if (origin) {
-      const key = knownKey(req);
-      if (key !== undefined ? keyring.allows(key, origin) : keyring.allowsAny(origin)) allowOrigin(res, origin);
-    }
-    next(tooManyRequests(wait));
-  };
 }

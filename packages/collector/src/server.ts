@@ -1,8 +1,24 @@
 // Listening and graceful shutdown, apart from the app. No signal handlers here: the CLI owns the
 // process and decides when to call close().
-import { createServer, type RequestListener, type ServerResponse } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { TrustProxy } from './config';
+import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_IP, limitConnections, proxyTrust } from './connection-limits';
+import type { IpMode } from './ip';
+import { createLimitLog } from './limit-log';
+import type { Logger } from './log';
 import type { Storage } from './storage/types';
+
+/**
+ * The request line and headers must be in this long after the connection opened or the last
+ * request ended; node answers 408 and closes the connection. A browser sends them in one packet.
+ */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 15_000;
+/**
+ * A whole request, headers and body, must be in this long (node answers 408 and closes); the
+ * ingest body deadline (30 s) comes first, with an answer of the collector's own.
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 export interface RunningServer {
   /** Base URL to reach the server, e.g. http://127.0.0.1:8080 (loopback for a wildcard host). */
@@ -16,6 +32,8 @@ export interface RunningServer {
    * closed at once), then closes storage. Idempotent: every call returns the same promise.
    */
   close(): Promise<void>;
+  /** node's server, for what a host application adds (listeners, metrics). */
+  server: Server;
 }
 
 export interface StartOptions {
@@ -26,6 +44,23 @@ export interface StartOptions {
   storage: Storage;
   /** After this long, connections still open are cut so shutdown cannot hang. @defaultValue 10000 */
   drainTimeoutMs?: number;
+  /** node's headersTimeout; 0 = none. @defaultValue DEFAULT_HEADERS_TIMEOUT_MS (15 s) */
+  headersTimeoutMs?: number;
+  /** node's requestTimeout; 0 = none. @defaultValue DEFAULT_REQUEST_TIMEOUT_MS (60 s) */
+  requestTimeoutMs?: number;
+  /** Connections held at most; 0 = no cap. @defaultValue DEFAULT_MAX_CONNECTIONS (10,000) */
+  maxConnections?: number;
+  /**
+   * Connections per client address at most; 0 = no cap. Proxies trusted by `trustProxy` are
+   * not capped. @defaultValue DEFAULT_MAX_CONNECTIONS_PER_IP (256)
+   */
+  maxConnectionsPerIp?: number;
+  /** The collector's trustProxy: those proxies' connections are not capped per address. */
+  trustProxy?: TrustProxy;
+  /** Where refused connections are logged (a line per address a minute). */
+  logger?: Logger;
+  /** What that log shows of an address. @defaultValue 'truncate' */
+  ip?: IpMode;
 }
 
 function urlHost(host: string): string {
@@ -40,13 +75,27 @@ export function startServer(app: RequestListener, opts: StartOptions): Promise<R
   let closing: Promise<void> | null = null;
   // Responses not finished yet: told to close their connection once shutdown begins.
   const active = new Set<ServerResponse>();
-  const server = createServer((req, res) => {
+  const headersTimeout = opts.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+  const requestTimeout = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  // node checks both timeouts every connectionsCheckingInterval (30 s by default, which would
+  // let a 15 s timeout run to 45 s): a quarter of the shorter one, within 50 ms to 1 s.
+  const shortest = Math.min(...[headersTimeout, requestTimeout].filter((t) => t > 0), 4000);
+  const options = { headersTimeout, requestTimeout, connectionsCheckingInterval: Math.max(50, Math.floor(shortest / 4)) };
+  const server = createServer(options, (req, res) => {
     // A request that arrives on a kept-alive connection during shutdown is still served (the
     // database stays open until every connection is done), but its connection closes after it.
     if (closing) res.shouldKeepAlive = false;
     active.add(res);
     res.on('close', () => active.delete(res));
     app(req, res);
+  });
+
+  limitConnections(server, {
+    max: opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+    perIp: opts.maxConnectionsPerIp ?? DEFAULT_MAX_CONNECTIONS_PER_IP,
+    exempt: proxyTrust(opts.trustProxy),
+    ...(opts.logger && { log: createLimitLog({ logger: opts.logger }) }),
+    ip: opts.ip,
   });
 
   // While draining, a keep-alive connection becomes idle as soon as its response is done; close
@@ -80,7 +129,7 @@ export function startServer(app: RequestListener, opts: StartOptions): Promise<R
     server.listen(opts.port, host, () => {
       server.off('error', failed);
       const { address, port } = server.address() as AddressInfo;
-      resolve({ url: `http://${urlHost(host)}:${port}`, address, port, close });
+      resolve({ url: `http://${urlHost(host)}:${port}`, address, port, close, server });
     });
   });
 }

@@ -45,6 +45,13 @@ describe('loadConfig', () => {
       sessionMinutes: 30,
       abandonMinutes: 30,
       rateLimit: { perIp: 50, perWriteKey: 500 },
+      eventRateLimit: { perIp: 1000, perWriteKey: 10000 },
+      rejectedCap: { perIp: 1000, perWriteKey: 10000 },
+      bodyTimeoutMs: 30_000,
+      headersTimeoutMs: 15_000,
+      requestTimeoutMs: 60_000,
+      maxConnections: 10_000,
+      maxConnectionsPerIp: 256,
       gpc: 'honor',
       rejectedDays: 30,
       suppressDays: 30,
@@ -66,6 +73,13 @@ describe('loadConfig', () => {
       SPUR_SESSION_MINUTES: '45',
       SPUR_ABANDON_MINUTES: '60',
       SPUR_RATE_LIMIT: '20,300',
+      SPUR_EVENT_RATE_LIMIT: '200,3000',
+      SPUR_REJECTED_CAP: '10',
+      SPUR_BODY_TIMEOUT: '5',
+      SPUR_HEADERS_TIMEOUT: '3',
+      SPUR_REQUEST_TIMEOUT: '0',
+      SPUR_MAX_CONNECTIONS: '500',
+      SPUR_MAX_CONNECTIONS_PER_IP: '0',
       SPUR_GPC: 'ignore',
       SPUR_RETENTION_DAYS: '90',
       SPUR_REJECTED_DAYS: '0',
@@ -85,6 +99,13 @@ describe('loadConfig', () => {
       sessionMinutes: 45,
       abandonMinutes: 60,
       rateLimit: { perIp: 20, perWriteKey: 300 },
+      eventRateLimit: { perIp: 200, perWriteKey: 3000 },
+      rejectedCap: { perIp: 10, perWriteKey: 100 },
+      bodyTimeoutMs: 5000,
+      headersTimeoutMs: 3000,
+      requestTimeoutMs: 0,
+      maxConnections: 500,
+      maxConnectionsPerIp: 0,
       gpc: 'ignore',
       retentionDays: 90,
       rejectedDays: 0,
@@ -121,6 +142,35 @@ describe('loadConfig', () => {
 
   it.each(['-1', '1.5', 'fast', '10,20,30', '10;20'])('refuses SPUR_RATE_LIMIT %s, naming variable and flag', (text) => {
     expect(() => loadConfig({ SPUR_RATE_LIMIT: text })).toThrow(/SPUR_RATE_LIMIT \/ --rate-limit/);
+  });
+
+  it.each([
+    ['SPUR_EVENT_RATE_LIMIT', 'event-rate-limit', 'eventRateLimit'],
+    ['SPUR_REJECTED_CAP', 'rejected-cap', 'rejectedCap'],
+  ] as const)('reads %s like SPUR_RATE_LIMIT, the flag winning, and refuses what is no count', (variable, flag, field) => {
+    expect(loadConfig({ [variable]: '100' })[field]).toEqual({ perIp: 100, perWriteKey: 1000 });
+    expect(loadConfig({ [variable]: '0' })[field]).toEqual({ perIp: 0, perWriteKey: 0 });
+    expect(loadConfig({ [variable]: '5, 7' })[field]).toEqual({ perIp: 5, perWriteKey: 7 });
+    expect(loadConfig({ [variable]: '100' }, { [flag]: '3' })[field]).toEqual({ perIp: 3, perWriteKey: 30 });
+    for (const text of ['-1', '1.5', 'lots', '1,2,3']) {
+      expect(() => loadConfig({ [variable]: text })).toThrow(new RegExp(`Invalid ${variable} / --${flag} "${text.replace('.', '\\.')}": expected`));
+    }
+  });
+
+  it('reads the timeouts in seconds and the connection caps, 0 turning each off, and refuses anything else', () => {
+    const config = loadConfig({ SPUR_BODY_TIMEOUT: '0', SPUR_MAX_CONNECTIONS: '0' }, { 'headers-timeout': '2', 'request-timeout': '9', 'max-connections-per-ip': '4' });
+    expect(config).toMatchObject({ bodyTimeoutMs: 0, headersTimeoutMs: 2000, requestTimeoutMs: 9000, maxConnections: 0, maxConnectionsPerIp: 4 });
+    expect(() => loadConfig({ SPUR_BODY_TIMEOUT: '1.5' })).toThrow(/Invalid SPUR_BODY_TIMEOUT \/ --body-timeout "1.5": expected a whole number of seconds from 0 \(off\) to 3600/);
+    expect(() => loadConfig({ SPUR_REQUEST_TIMEOUT: '7200' })).toThrow(/SPUR_REQUEST_TIMEOUT \/ --request-timeout "7200"/);
+    expect(() => loadConfig({}, { 'max-connections': 'many' })).toThrow(/SPUR_MAX_CONNECTIONS \/ --max-connections "many": expected a whole number of connections/);
+    expect(() => loadConfig({ SPUR_MAX_CONNECTIONS_PER_IP: '-3' })).toThrow(/SPUR_MAX_CONNECTIONS_PER_IP \/ --max-connections-per-ip "-3"/);
+  });
+
+  it('refuses a headers timeout longer than the request timeout, which includes the headers', () => {
+    expect(() => loadConfig({ SPUR_HEADERS_TIMEOUT: '30', SPUR_REQUEST_TIMEOUT: '20' })).toThrow(
+      /SPUR_HEADERS_TIMEOUT \/ --headers-timeout 30: it must not be longer than SPUR_REQUEST_TIMEOUT \/ --request-timeout \(20 s\)/,
+    );
+    expect(loadConfig({ SPUR_HEADERS_TIMEOUT: '30', SPUR_REQUEST_TIMEOUT: '0' }).headersTimeoutMs).toBe(30_000);
   });
 
   it('reads SPUR_GPC and --gpc: honor (the default) or ignore', () => {

@@ -58,6 +58,31 @@ describe('token buckets', () => {
     expect(buckets.take('a')).toBe(1);
   });
 
+  it('lets a bucket with a token take more than it holds, and refuses until the debt is paid back', () => {
+    const clock = manualClock();
+    const buckets = createTokenBuckets({ rate: 1000, burst: 2000, now: clock.now });
+    expect(buckets.take('ip', 5000)).toBe(0); // never refused for its size
+    expect(buckets.wait('ip')).toBe(4); // 3,000 in debt, and one token more
+    expect(buckets.take('ip', 20)).toBe(4);
+    clock.advance(3000);
+    expect(buckets.take('ip', 20)).toBe(1); // 0 tokens: not yet one
+    clock.advance(1);
+    expect(buckets.take('ip', 20)).toBe(0);
+  });
+
+  it('tells the whole tokens available without taking any, a full bucket for a key never seen', () => {
+    const clock = manualClock();
+    const buckets = createTokenBuckets({ rate: 1, burst: 5, now: clock.now });
+    expect(buckets.available('new')).toBe(5);
+    expect(buckets.size).toBe(0);
+    buckets.take('a', 3);
+    expect(buckets.available('a')).toBe(2);
+    clock.advance(500);
+    expect(buckets.available('a')).toBe(2); // 2.5
+    buckets.take('a', 4);
+    expect(buckets.available('a')).toBe(0); // in debt: none
+  });
+
   it('never holds more than maxBuckets, however many keys a flood brings', () => {
     const clock = manualClock();
     const buckets = createTokenBuckets({ rate: 50, burst: 100, now: clock.now, maxBuckets: 1000 });

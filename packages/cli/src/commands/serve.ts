@@ -32,6 +32,13 @@ const options = {
   'session-minutes': { type: 'string' },
   'abandon-minutes': { type: 'string' },
   'rate-limit': { type: 'string' },
+  'event-rate-limit': { type: 'string' },
+  'rejected-cap': { type: 'string' },
+  'body-timeout': { type: 'string' },
+  'headers-timeout': { type: 'string' },
+  'request-timeout': { type: 'string' },
+  'max-connections': { type: 'string' },
+  'max-connections-per-ip': { type: 'string' },
   'retention-days': { type: 'string' },
   'rejected-days': { type: 'string' },
   'suppress-days': { type: 'string' },
@@ -84,7 +91,8 @@ export async function serve(args: string[], io: Io): Promise<number> {
   const app = createCollector({ ...config, storage, logger });
   let server: RunningServer;
   try {
-    server = await startServer(app, { port: config.port, host: config.host, storage, drainTimeoutMs: DRAIN_TIMEOUT_MS });
+    // The same names again: port, host, timeouts, connection caps, trustProxy and ip.
+    server = await startServer(app, { ...config, storage, logger, drainTimeoutMs: DRAIN_TIMEOUT_MS });
   } catch (err) {
     await storage.close();
     const { code, message } = err as NodeJS.ErrnoException;

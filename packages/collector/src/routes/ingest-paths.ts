@@ -1,6 +1,7 @@
-// Every path a client posts events to, listed once. The ingest routes, the fast path, the rate
-// limit and the re-issue of the visitor cookie (app.ts) all read this table, so a path added
-// here gets every limit the others get.
+// Every path a client posts events to, listed once, and the one function that decides whether a
+// request is for one of them: ingestRoute. The rate limits, the body limits, the fast path, the
+// re-issue of the visitor cookie and the ingest router all ask it, so a spelling of a path is
+// either that route with every limit or no ingest route at all (404).
 import type { EventType } from '../../../sdk/src/types';
 
 /** A path's event type, or 'batch' for a body of `{ batch: [...] }`. */
@@ -31,3 +32,34 @@ export const INGEST_ROUTES: ReadonlyMap<string, IngestKind> = table();
 
 /** Every ingest path. */
 export const INGEST_PATHS: readonly string[] = [...INGEST_ROUTES.keys()];
+
+/** An ingest route: its path as listed, and what its body holds. */
+export interface IngestRoute {
+  path: string;
+  kind: IngestKind;
+}
+
+const ROUTES = new Map<string, IngestRoute>([...INGEST_ROUTES].map(([path, kind]) => [path, { path, kind }]));
+
+/**
+ * The ingest route a path names, or undefined. The spellings Express routes to a path of its own
+ * (letters in any case, one trailing slash) name the route; anything else does not: doubled
+ * slashes, dot segments, percent-encoded characters. The query string is not part of the path.
+ */
+export function ingestRouteOf(path: string): IngestRoute | undefined {
+  // The common case first, without making a new string.
+  const exact = ROUTES.get(path);
+  if (exact !== undefined) return exact;
+  // ASCII only: toLowerCase maps some other letters onto ASCII ones (the Kelvin sign to k).
+  if (!/^[\x21-\x7e]+$/.test(path)) return undefined;
+  const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+  return ROUTES.get(trimmed.toLowerCase());
+}
+
+/**
+ * The ingest route of a request (by `req.path`: relative to where the collector is mounted, as
+ * Express parsed it, absolute-form targets and query strings included), or undefined.
+ */
+export function ingestRoute(req: { path: string }): IngestRoute | undefined {
+  return ingestRouteOf(req.path);
+}

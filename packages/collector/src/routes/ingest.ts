@@ -2,28 +2,29 @@
 // paths other clients post the same events to (ingest-paths.ts). A request is answered 200 only
 // after every accepted event is committed.
 import { isUtf8 } from 'node:buffer';
-import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { v4 as uuidv4 } from 'uuid';
 import type { EventType, IngestResponse, RejectedItem, StoredEvent } from '../../../sdk/src/types';
 import { allowOrigin, allowPreflight, requestWriteKey, revokeOrigin, type Keyring } from '../cors';
 import { badRequest, forbidden, methodNotAllowed, unauthorized } from '../errors';
+import type { IngestLimits } from '../ingest-limits';
 import type { IpMode } from '../ip';
+import { readBody, type BodyLimits } from '../request-body';
 import type { AppendResult, RejectedEvent, Storage } from '../storage/types';
 import { toStoredEvent, type ClientClock } from '../stored-event';
 import { MAX_DEPTH, parseEvent, parseIngestBody } from '../validate';
 import { createClientConfigRouter } from './client-config';
-import { INGEST_PATHS, INGEST_ROUTES } from './ingest-paths';
+import { ingestRoute, type IngestRoute } from './ingest-paths';
 
-/** Whole-request cap (Segment's), checked on the inflated body. */
-export const MAX_BODY_BYTES = 500 * 1024;
+/**
+ * A batch is validated this many events at a time, with a turn of the event loop in between:
+ * 5,000 events take tens of milliseconds, which other clients' requests would otherwise wait.
+ */
+export const VALIDATION_SLICE = 500;
 
-const PATHS = [...INGEST_PATHS];
-
-/** The event type a path implies; undefined for a batch path. */
-const impliedType = (path: string): EventType | undefined => {
-  const kind = INGEST_ROUTES.get(path);
-  return kind === 'batch' ? undefined : kind;
-};
+/** The event type a route implies; undefined for a batch route. */
+const impliedType = (route: IngestRoute): EventType | undefined => (route.kind === 'batch' ? undefined : route.kind);
 
 /**
  * `Sec-GPC: 1` (Global Privacy Control): 'honor' takes it as consent denied, so that the events of
@@ -40,6 +41,10 @@ export interface IngestDeps {
   ipMode: IpMode;
   gpc: GpcMode;
   now: () => number;
+  /** Rates per address and write key, and the cap on stored rejected events. */
+  limits: IngestLimits;
+  /** Body size caps and deadline. */
+  body: BodyLimits;
 }
 
 /** A parsed body, and whether its text had a `\u` escape (validate.ts parseEvent). */
@@ -95,42 +100,24 @@ function granted(event: unknown): boolean {
   return typeof context === 'object' && context !== null && (context as { consent?: unknown }).consent === 'granted';
 }
 
-/**
- * The body of a request that needs none of what express.raw does beyond reading it: a
- * Content-Length within the cap, and no Content-Encoding to inflate. Resolves to the bytes, or
- * rejects as body-parser does when the client goes away mid-body.
- */
-function readPlainBody(req: Request, length: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const body = Buffer.allocUnsafe(length);
-    let at = 0;
-    req.on('data', (chunk: Buffer) => {
-      // node's parser never delivers more than Content-Length; this only guards the copy.
-      at += chunk.copy(body, at);
-    });
-    req.once('end', () => resolve(at === length ? body : body.subarray(0, at)));
-    req.once('error', () => reject(Object.assign(new Error('request aborted'), { type: 'request.aborted', status: 400 })));
-  });
-}
-
 export interface Ingest {
   /**
-   * Middleware for the top of the app: answers the common ingest request (POST to an ingest
-   * path, a plain body with a Content-Length within the cap, no cookie to re-issue) without the
-   * rest of the middleware stack; every other request passes on to `router`. Errors go to the
-   * app's error middleware, as from the router.
+   * Middleware for the top of the app: answers the common ingest request (a POST to an ingest
+   * route with no cookie to re-issue and a body nobody read yet) without the rest of the
+   * middleware stack; every other request passes on to `router`. Errors go to the app's error
+   * middleware, as from the router.
    */
   fastPath: RequestHandler;
-  /** Every ingest route: preflights, encoded and chunked bodies, 405s. */
+  /** Every ingest route (ingest-paths.ts ingestRoute): posts, preflights, 405s. */
   router: Router;
 }
 
+/** Whether a body parser of a shop the collector is mounted in has read the body already. */
+const readAlready = (req: Request) => req.readableEnded || req.body !== undefined;
+
 export function createIngest(deps: IngestDeps): Ingest {
-  const { storage, keyring } = deps;
+  const { storage, keyring, limits } = deps;
   const router = Router();
-  // Any content type (the SDK sends text/plain to avoid a preflight; sendBeacon may send none);
-  // gzip/deflate are inflated and the cap applies to the inflated size, which also stops gzip bombs.
-  const readBody = express.raw({ type: () => true, limit: MAX_BODY_BYTES });
 
   // CORS headers go on early, for any origin some key allows, so that an allowed page can read
   // errors raised before its key is known (400, 413). Once the key is known they are narrowed.
@@ -139,22 +126,23 @@ export function createIngest(deps: IngestDeps): Ingest {
     const origin = req.get('origin');
     if (origin && keyring.allowsAny(origin)) allowOrigin(res, origin);
   }
-  router.use(PATHS, (req, res, next) => {
-    corsEarly(req, res);
-    next();
-  });
 
-  router.options(PATHS, (req, res) => {
+  function preflight(req: Request, res: Response): void {
     const origin = req.get('origin');
     if (origin && !keyring.allowsAny(origin)) throw forbidden('origin is not allowed');
     if (origin) allowPreflight(req, res, 'POST');
     res.set('Allow', 'POST, OPTIONS').status(204).end();
-  });
+  }
 
-  async function ingest(req: Request, res: Response, type: EventType | undefined, raw: unknown): Promise<void> {
+  async function ingest(req: Request, res: Response, route: IngestRoute): Promise<void> {
+    // Any content type (the SDK sends text/plain to avoid a preflight; sendBeacon may send none).
+    const raw: unknown = readAlready(req) ? req.body : await readBody(req, res, deps.body);
+    const type = impliedType(route);
     const receivedAt = new Date(deps.now()).toISOString();
     const parsed = parseJson(raw);
     const body = parseIngestBody(parsed.value, type);
+    // Charged before the key is checked: parsing was work done for this address either way.
+    limits.chargeAddress(req, body.events.length);
     const writeKey = requestWriteKey(req, body.writeKey);
     if (!writeKey) {
       throw unauthorized('write key missing: send it as Basic auth user, X-Spur-Write-Key, X-Write-Key or writeKey', { reason: 'missing_write_key' });
@@ -165,6 +153,7 @@ export function createIngest(deps: IngestDeps): Ingest {
       revokeOrigin(res);
       throw forbidden('this origin is not allowed for the write key', { reason: 'origin_not_allowed', writeKey });
     }
+    limits.chargeWriteKey(req, writeKey, body.events.length);
 
     const facts = {
       receivedAt,
@@ -180,8 +169,9 @@ export function createIngest(deps: IngestDeps): Ingest {
     let suppressed = 0;
     const events: StoredEvent[] = [];
     const rejected: RejectedItem[] = [];
-    const rejectedRows: RejectedEvent[] = [];
+    let rejectedRows: RejectedEvent[] = [];
     for (let index = 0; index < body.events.length; index++) {
+      if (index > 0 && index % VALIDATION_SLICE === 0) await nextTurn();
       const raw = body.events[index];
       const result = parseEvent(raw, type, uuidv4, parsed.escapes);
       if (result.ok) {
@@ -193,6 +183,9 @@ export function createIngest(deps: IngestDeps): Ingest {
       rejected.push({ index, ...(messageId !== undefined && { messageId }), reason });
       if (!gpc || granted(raw)) rejectedRows.push({ raw: rejectedJson(raw), reason, messageId, writeKey, receivedAt });
     }
+    // Past the cap per address and write key, rejected events are counted, not stored; the
+    // answer lists them all the same.
+    rejectedRows = limits.storable(req, writeKey, rejectedRows);
 
     // Only suppression leaves nothing to write; then there is nothing to wait for either.
     const appended: AppendResult =
@@ -216,36 +209,25 @@ export function createIngest(deps: IngestDeps): Ingest {
     res.end(req.method === 'HEAD' ? undefined : json);
   }
 
-  for (const path of PATHS) {
-    const type = impliedType(path);
-    router.post(path, readBody, (req, res) => ingest(req, res, type, req.body));
-    router.all(path, () => {
-      throw methodNotAllowed('POST, OPTIONS');
-    });
-  }
+  // The routes are not Express paths: ingestRoute decides, as for the limits above the router.
+  router.use((req, res, next) => {
+    const route = ingestRoute(req);
+    if (route === undefined) return next();
+    corsEarly(req, res);
+    if (req.method === 'POST') return ingest(req, res, route).catch(next);
+    if (req.method === 'OPTIONS') return preflight(req, res);
+    throw methodNotAllowed('POST, OPTIONS');
+  });
 
   // Express would route such a request through every router and middleware above the ingest
-  // routes (cookie parsing, the SDK route, body parsing), each matching paths on the way: about
-  // as much main-thread time as validating the request's 20 events. The answers are the same.
+  // routes (cookie parsing, the SDK route), each matching paths on the way: about as much
+  // main-thread time as validating the request's 20 events. The answers are the same.
   function fastPath(req: Request, res: Response, next: NextFunction): void {
-    const length = Number(req.headers['content-length']);
-    const encoding = req.headers['content-encoding'];
-    const plain =
-      req.method === 'POST' &&
-      INGEST_ROUTES.has(req.path) &&
-      req.headers.cookie === undefined &&
-      (encoding === undefined || encoding === 'identity') &&
-      req.headers['transfer-encoding'] === undefined &&
-      Number.isInteger(length) &&
-      length <= MAX_BODY_BYTES &&
-      // Mounted in a shop's app, a body parser of the shop may have read the body already.
-      !req.readableEnded &&
-      req.body === undefined;
-    if (!plain) return next();
+    if (req.method !== 'POST' || req.headers.cookie !== undefined || readAlready(req)) return next();
+    const route = ingestRoute(req);
+    if (route === undefined) return next();
     corsEarly(req, res);
-    readPlainBody(req, length)
-      .then((raw) => ingest(req, res, impliedType(req.path), raw))
-      .catch(next);
+    ingest(req, res, route).catch(next);
   }
 
   // What a client fetches before it sends, pointed at the collector as its host.
