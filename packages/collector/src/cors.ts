@@ -74,9 +74,20 @@ export function allowOrigin(res: Response, origin: string): void {
   res.set('Access-Control-Allow-Credentials', 'true');
 }
 
-export function revokeOrigin(res: Response): void {
-  res.removeHeader('Access-Control-Allow-Origin');
-  res.removeHeader('Access-Control-Allow-Credentials');
+/**
+ * Lets the page a refusal (401/403) is for read it, so that the SDK can stop and say what to fix.
+ * Only an origin as a browser sends it is echoed (scheme://host[:port]); anything else gets no
+ * CORS headers at all.
+ */
+export function exposeRefusal(res: Response, origin: string | undefined): void {
+  if (!origin) return;
+  let canonical: string | undefined;
+  try {
+    canonical = canonicalOrigin(origin, '');
+  } catch {
+    canonical = undefined;
+  }
+  if (canonical === origin) allowOrigin(res, origin);
 }
 
 // A header name as HTTP defines it (a token), in a comma-separated list.

@@ -18,24 +18,35 @@ describe('CORS on ingest routes', () => {
     expect(res.headers.vary).toMatch(/Origin/);
   });
 
-  it('answers 403 without Access-Control-Allow-Origin for an origin not allowed for the key', async () => {
+  it('answers 403 to an origin not allowed for the key, readable by that page only, storing nothing', async () => {
     const { app, storage } = await fx.collector();
     const res = await request(app)
       .post('/v1/batch')
       .set('Origin', 'https://evil.example')
       .send({ batch: [track()], writeKey: WRITE_KEY });
     expect(res.status).toBe(403);
-    expect(res.body.error.code).toBe('forbidden');
-    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    expect(res.body).toEqual({ error: { code: 'forbidden', message: 'this origin is not allowed for the write key' } });
+    // The refused page can read why (the SDK stops and says what to fix); no other origin is named.
+    expect(res.headers['access-control-allow-origin']).toBe('https://evil.example');
     expect(await storage.getProfile('anon-1')).toBeNull();
   });
 
-  it("refuses an origin allowed only for another key, without echoing it", async () => {
+  it('lets a refused page read a 401 for an unknown or missing write key', async () => {
     const { app } = await fx.collector();
-    const res = await request(app).post('/v1/batch').set('Origin', OTHER_SHOP).send({ batch: [track()], writeKey: WRITE_KEY });
+    const unknown = await request(app).post('/v1/batch').set('Origin', 'https://evil.example').send({ batch: [track()], writeKey: 'typo' });
+    expect(unknown.status).toBe(401);
+    expect(unknown.headers['access-control-allow-origin']).toBe('https://evil.example');
+    const missing = await request(app).post('/v1/batch').set('Origin', SHOP).send({ batch: [track()] });
+    expect(missing.status).toBe(401);
+    expect(missing.headers['access-control-allow-origin']).toBe(SHOP);
+  });
+
+  it('refuses an origin allowed only for another key, naming no origin but its own', async () => {
+    const { app, storage } = await fx.collector();
+    const res = await request(app).post('/v1/batch').set('Origin', OTHER_SHOP).send({ batch: [track({ anonymousId: 'other-shop' })], writeKey: WRITE_KEY });
     expect(res.status).toBe(403);
-    expect(res.headers['access-control-allow-origin']).toBeUndefined();
-    expect(res.headers['access-control-allow-credentials']).toBeUndefined();
+    expect(res.headers['access-control-allow-origin']).toBe(OTHER_SHOP);
+    expect(await storage.getProfile('other-shop')).toBeNull();
   });
 
   it('refuses every browser origin for a key without origins', async () => {
@@ -141,7 +152,7 @@ describe('origins that only look allowed', () => {
     '*',
   ];
 
-  it.each(lookalikes)('refuses POST from %j with 403, without Access-Control-Allow-Origin, storing nothing', async (origin) => {
+  it.each(lookalikes)('refuses POST from %j with 403, never naming the configured origin, storing nothing', async (origin) => {
     const { app, storage } = await fx.collector();
     const res = await request(app)
       .post('/v1/batch')
@@ -150,8 +161,10 @@ describe('origins that only look allowed', () => {
       .send(JSON.stringify({ batch: [track({ anonymousId: 'lookalike' })], writeKey: WRITE_KEY }));
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('forbidden');
-    expect(res.headers['access-control-allow-origin']).toBeUndefined();
-    expect(res.headers['access-control-allow-credentials']).toBeUndefined();
+    // An origin as browsers send it may read its own refusal; anything else gets no CORS headers.
+    const wellFormed = URL.canParse(origin) && new URL(origin).origin === origin;
+    expect(res.headers['access-control-allow-origin']).toBe(wellFormed ? origin : undefined);
+    expect(res.headers['access-control-allow-origin']).not.toBe(SHOP);
     expect(await storage.getProfile('lookalike')).toBeNull();
   });
 
@@ -187,7 +200,7 @@ describe('the allowed origin', () => {
     expect(res.headers.vary).toMatch(/Origin/);
   });
 
-  it('is not echoed for a key it is not allowed for, whichever way the key travels', async () => {
+  it('is refused for a key it is not allowed for, whichever way the key travels (the page reads its own refusal)', async () => {
     const { app } = await fx.collector();
     const sends = [
       request(app).post('/v1/batch').set('Origin', SHOP).send({ batch: [track()], writeKey: OTHER_KEY }),
@@ -197,8 +210,8 @@ describe('the allowed origin', () => {
     ];
     for (const res of await Promise.all(sends)) {
       expect(res.status).toBe(403);
-      expect(res.headers['access-control-allow-origin']).toBeUndefined();
-      expect(res.headers['access-control-allow-credentials']).toBeUndefined();
+      expect(res.body.error.message).toBe('this origin is not allowed for the write key');
+      expect(res.headers['access-control-allow-origin']).toBe(SHOP);
     }
   });
 

@@ -6,7 +6,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { v4 as uuidv4 } from 'uuid';
 import type { EventType, IngestResponse, RejectedItem, StoredEvent } from '../../../sdk/src/types';
-import { allowOrigin, allowPreflight, requestWriteKey, revokeOrigin, type Keyring } from '../cors';
+import { allowOrigin, allowPreflight, exposeRefusal, requestWriteKey, type Keyring } from '../cors';
 import { badRequest, forbidden, methodNotAllowed, unauthorized } from '../errors';
 import type { IngestLimits } from '../ingest-limits';
 import type { IpMode } from '../ip';
@@ -144,13 +144,24 @@ export function createIngest(deps: IngestDeps): Ingest {
     // Charged before the key is checked: parsing was work done for this address either way.
     limits.chargeAddress(req, body.events.length);
     const writeKey = requestWriteKey(req, body.writeKey);
-    if (!writeKey) {
-      throw unauthorized('write key missing: send it as Basic auth user, X-Spur-Write-Key, X-Write-Key or writeKey', { reason: 'missing_write_key' });
-    }
-    if (!keyring.has(writeKey)) throw unauthorized('unknown write key', { reason: 'unknown_write_key', writeKey });
     const origin = req.get('origin');
+    // A refusal is readable by the page it refuses (cors.ts exposeRefusal): otherwise a browser
+    // reports a network error, and a page on another origin than the collector would retry
+    // forever instead of stopping and saying what to fix. The answer carries nothing but the
+    // error; the preflight of a non-simple request from such an origin is still refused, so only
+    // simple requests (what the SDK sends) get this far.
+    if (!writeKey) {
+      exposeRefusal(res, origin);
+      throw unauthorized('write key missing: send it as Basic auth user, X-Spur-Write-Key, X-Write-Key, ?writeKey= or writeKey', {
+        reason: 'missing_write_key',
+      });
+    }
+    if (!keyring.has(writeKey)) {
+      exposeRefusal(res, origin);
+      throw unauthorized('unknown write key', { reason: 'unknown_write_key', writeKey });
+    }
     if (origin && !keyring.allows(writeKey, origin)) {
-      revokeOrigin(res);
+      exposeRefusal(res, origin);
       throw forbidden('this origin is not allowed for the write key', { reason: 'origin_not_allowed', writeKey });
     }
     limits.chargeWriteKey(req, writeKey, body.events.length);
