@@ -133,11 +133,14 @@ describe('a disk-full spell through the collector', () => {
       expect(await post(app)).toBe(503);
       clock += 250;
     }
-    expect(lines().map((l) => [l.msg, l.reason, l.failedRequests])).toEqual([
+    // The retention job's start-up purge may meet the dead writer too (its own line, once).
+    const storageLines = lines().filter((l) => String(l.msg).startsWith('storage'));
+    expect(lines().length - storageLines.length).toBeLessThanOrEqual(1);
+    expect(storageLines.map((l) => [l.msg, l.reason, l.failedRequests])).toEqual([
       ['storage unavailable', 'unavailable', undefined],
       ['storage still unavailable after 60 s: 241 requests refused so far', 'unavailable', 241],
     ]);
-    expect((lines()[0].error as { message: string }).message).toMatch(/writer thread stopped/);
+    expect((storageLines[0].error as { message: string }).message).toMatch(/writer thread stopped/);
     expect(lines().filter(stack)).toEqual([]);
   });
 });

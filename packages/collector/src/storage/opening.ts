@@ -19,7 +19,9 @@ export function storageWhenOpen(opening: Promise<Storage>): Storage {
   const ready = opening.then(
     (storage) => (opened = storage),
     (err: Error) => {
-      failure = new StorageUnavailableError(`the database could not be opened: ${err.message}`, { cause: err });
+      // 'closed': this store will never take a call (whoever opened it reports the failure and
+      // stops), so jobs that meet it (retention, analytics) stand down as at a shutdown.
+      failure = new StorageUnavailableError(`the database could not be opened: ${err.message}`, { cause: err, reason: 'closed' });
       throw failure;
     },
   );

@@ -52,7 +52,7 @@ describe('storageWhenOpen', () => {
     const first = await failed(waiting); // made before the open failed
     for (const err of [first, await failed(storage.ping()), await failed(storage.append({ writeKey: 'wk', events: [], rejected: [] }))]) {
       expect(err).toBeInstanceOf(StorageUnavailableError);
-      expect(err).toMatchObject({ reason: 'unavailable', message: 'the database could not be opened: cannot open the database /nowhere: unable to open database file' });
+      expect(err).toMatchObject({ reason: 'closed', message: 'the database could not be opened: cannot open the database /nowhere: unable to open database file' });
     }
     await expect(storage.close()).resolves.toBeUndefined();
   });
