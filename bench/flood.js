@@ -84,9 +84,9 @@ function pooled(windows) {
 
 /** One run: `cycles` × (a quiet window, then a flooded one), `window` seconds each. */
 async function run({ cycles, window }) {
-  // SPUR_RATE_LIMIT empty: the collector's defaults, as a shop runs it (lib/collector.js turns
-  // the limit off for throughput runs).
-  const collector = await startCollector({ writeKeys: 'bench;flood', env: { SPUR_RATE_LIMIT: '' } });
+  // Empty values: the collector's defaults, as a shop runs it (lib/collector.js turns the rate
+  // limits off for throughput runs).
+  const collector = await startCollector({ writeKeys: 'bench;flood', env: { SPUR_RATE_LIMIT: '', SPUR_EVENT_RATE_LIMIT: '' } });
   const factory = batchFactory(20);
   try {
     await good(collector.url, factory, 2); // warm-up

@@ -65,9 +65,10 @@ function spawnListening(script, args, { nodeArgs = [], env = {}, timeoutMs = 200
 /**
  * Starts `spur serve --port 0 --host 127.0.0.1 --db <fresh file>` and resolves once it listens,
  * to { url, db, dir, pid, adminToken, stop() }. `writeKeys` is SPUR_WRITE_KEYS
- * (`key=origin1,origin2;key2`); `nodeArgs` go to node itself (e.g. `--cpu-prof`); rate limits are
- * off unless `env` sets SPUR_RATE_LIMIT. stop() drains and closes the database (SIGTERM), so the
- * file can be counted afterwards.
+ * (`key=origin1,origin2;key2`); `nodeArgs` go to node itself (e.g. `--cpu-prof`); the rate limits
+ * of requests and events are off unless `env` sets SPUR_RATE_LIMIT or SPUR_EVENT_RATE_LIMIT (an
+ * empty value: the defaults). stop() drains and closes the database (SIGTERM), so the file can
+ * be counted afterwards.
  */
 async function startCollector({ writeKeys = 'bench', adminToken = 'bench-admin', nodeArgs = [], env = {} } = {}) {
   const dir = tempDir('collector');
@@ -75,7 +76,7 @@ async function startCollector({ writeKeys = 'bench', adminToken = 'bench-admin',
   const server = await spawnListening(CLI, ['serve', '--port', '0', '--host', '127.0.0.1', '--db', db], {
     nodeArgs,
     // Rate limits off: a bench sends from one address far faster than a shop's visitors would.
-    env: { SPUR_RATE_LIMIT: '0', ...env, SPUR_WRITE_KEYS: writeKeys, SPUR_ADMIN_TOKEN: adminToken },
+    env: { SPUR_RATE_LIMIT: '0', SPUR_EVENT_RATE_LIMIT: '0', ...env, SPUR_WRITE_KEYS: writeKeys, SPUR_ADMIN_TOKEN: adminToken },
   });
   return { ...server, db, dir, adminToken };
 }

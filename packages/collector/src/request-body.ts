@@ -9,13 +9,14 @@ import { closeAfterAnswer, HttpError, payloadTooLarge } from './errors';
 /** Whole-request cap (Segment's), checked on the inflated body. */
 export const MAX_BODY_BYTES = 500 * 1024;
 /**
- * Cap on a compressed body as sent. Compression never makes JSON longer than itself plus a few
- * bytes, so a body the inflated cap allows fits; without it an endless stream of empty deflate
- * blocks, which inflate to nothing, could be sent forever.
+ * Cap on a compressed body as sent. JSON compresses, so a body the inflated cap allows is well
+ * within it; without it an endless stream of empty deflate blocks, which inflate to nothing,
+ * could be sent forever.
  */
 export const MAX_ENCODED_BYTES = MAX_BODY_BYTES;
 /** A body must have arrived this long after its request did; 0 = no deadline. */
 export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
+
 export interface BodyLimits {
   /** @defaultValue MAX_BODY_BYTES */
   maxBytes: number;
@@ -25,11 +26,12 @@ export interface BodyLimits {
   timeoutMs: number;
 }
 
-const INFLATE: Record<string, (() => zlib.Inflate | zlib.Gunzip | zlib.BrotliDecompress) | undefined> = {
-  gzip: zlib.createGunzip,
-  deflate: zlib.createInflate,
-  br: zlib.createBrotliDecompress,
-};
+// A Map: the header is the client's, and `constructor` must not find Object's.
+const INFLATE = new Map<string, () => zlib.Inflate | zlib.Gunzip | zlib.BrotliDecompress>([
+  ['gzip', zlib.createGunzip],
+  ['deflate', zlib.createInflate],
+  ['br', zlib.createBrotliDecompress],
+]);
 
 const unsupportedEncoding = () => new HttpError(415, 'unsupported_encoding', 'unsupported Content-Encoding');
 const tooLarge = () => payloadTooLarge('request body is over the limit');
@@ -43,7 +45,7 @@ const tooLarge = () => payloadTooLarge('request body is over the limit');
  */
 export function readBody(req: IncomingMessage, res: ServerResponse, limits: BodyLimits): Promise<Buffer> {
   const encoding = (req.headers['content-encoding'] || 'identity').toLowerCase();
-  const inflate = encoding === 'identity' ? undefined : INFLATE[encoding];
+  const inflate = encoding === 'identity' ? undefined : INFLATE.get(encoding);
   const rawCap = inflate ? limits.maxEncodedBytes : limits.maxBytes;
   const announced = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
   const refuse = (err: HttpError) => {

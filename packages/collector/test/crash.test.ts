@@ -33,7 +33,7 @@ function freePort(): Promise<number> {
 function startCollector(port: number, db: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--host', '127.0.0.1', '--db', db], {
     // Rate limits off: the load comes from one address, far faster than a shop's visitors.
-    env: { ...process.env, SPUR_WRITE_KEYS: KEY, SPUR_ADMIN_TOKEN: 'crash-admin', SPUR_RATE_LIMIT: '0' },
+    env: { ...process.env, SPUR_WRITE_KEYS: KEY, SPUR_ADMIN_TOKEN: 'crash-admin', SPUR_RATE_LIMIT: '0', SPUR_EVENT_RATE_LIMIT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -115,6 +115,16 @@ describe('a body past the cap', () => {
     socket.destroy();
   });
 
+  it.each(['compress', 'constructor', '__proto__', 'toString', 'gzip, gzip'])('answers Content-Encoding %s with 415 and closes', async (encoding) => {
+    const socket = await openSocket(lb.port);
+    const body = JSON.stringify({ batch: [track()] });
+    socket.write(head('/v1/batch', { 'Content-Length': body.length, 'Content-Encoding': encoding, 'X-Spur-Write-Key': SERVER_KEY }) + body);
+    const answer = await readAnswer(socket);
+    expect(answer).toMatchObject({ status: 415, headers: { connection: 'close' } });
+    expect(JSON.parse(answer!.body)).toEqual({ error: { code: 'unsupported_encoding', message: expect.any(String) } });
+    socket.destroy();
+  });
+
   it('still takes a gzip body within the caps', async () => {
     const socket = await openSocket(lb.port);
     const body = gzipSync(JSON.stringify({ batch: [track()] }));

@@ -59,6 +59,28 @@ describe('event rate limits', () => {
     }
   });
 
+  it("keeps a browser's connection open when it refuses a small body: node reads the rest, and the next request is served", async () => {
+    const clock = manualClock();
+    const lb = await startLimited({ now: clock.now, rateLimit: 0, eventRateLimit: 10 });
+    try {
+      const socket = await openSocket(lb.port);
+      const send = (n: number) => {
+        const body = Buffer.from(JSON.stringify({ batch: events(n) }));
+        socket.write(head('/v1/batch', { 'Content-Length': body.length, 'X-Spur-Write-Key': SERVER_KEY }) + body.toString());
+        return readAnswer(socket);
+      };
+      expect((await send(25))?.status).toBe(200); // 5 in debt
+      const refused = await send(20);
+      expect(refused?.status).toBe(429);
+      expect(refused?.headers.connection).not.toBe('close');
+      clock.advance(1000);
+      expect((await send(1))?.status).toBe(200); // the same connection
+      socket.destroy();
+    } finally {
+      await lb.close();
+    }
+  });
+
   it('counts invalid events like valid ones, per address, and logs the address as the IP setting stores it', async () => {
     const clock = manualClock();
     const logs = captureLogs();
