@@ -108,10 +108,11 @@ export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushA
     return exclusive(page, (gone) => outbox.adopt(page.id, gone)).then((found) => {
       // Older than this page's own, as a rule: first.
       mine = new Set([...(found as Parcel[]), ...mine]);
-      if (found.length) {
-        write();
-        if (!timer) schedule(flushInterval);
-      }
+      // Sent at once (with what this page recorded so far), not after flushInterval: the page that
+      // is gone may have sent them on its way out, and heard nothing; a page a visitor leaves
+      // before its first batch would carry them again, and the next one again, until one lives
+      // long enough to hear back. (Adoption never runs while backing off.)
+      if (found.length) schedule(0);
     }, () => undefined);
   }
 

@@ -435,6 +435,26 @@ describe('leaving the page', () => {
     expect(next.calls).toHaveLength(0);
   });
 
+  it('sends what it adopted at once, with what it recorded so far, so that a page left quickly has heard back', async () => {
+    const first = start();
+    first.hold(); // no answer reaches the first page
+    spur.track('A');
+    dispatchEvent(new Event('pagehide'));
+    await settle();
+
+    const second = start();
+    spur.track('B');
+    await settle(); // its start: A adopted
+    jest.advanceTimersByTime(0); // not flushInterval
+    await until(() => second.calls.length === 1);
+    expect(second.calls[0].init.keepalive).toBe(false);
+    expect(second.events().map((e) => e.event)).toEqual(['A', 'B']);
+    await settle();
+    expect(await ids()).toEqual([]);
+    dispatchEvent(new Event('pagehide')); // and the visitor goes on: nothing left to carry again
+    expect(second.calls).toHaveLength(1);
+  });
+
   it('keeps the rows when the keepalive request fails after the page went away, for the next page', async () => {
     const r = start(() => new TypeError('Failed to fetch')); // the collector is down
     spur.track('A');
