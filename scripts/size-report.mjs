@@ -15,7 +15,7 @@ export const GZIP_BUDGET = 4096;
  * they fit the target, the build reports the excess on every run and fails only past this ceiling
  * (that size + 32 B), so that the size cannot drift. Since then idb-keyval (+44 B) and the
  * 401/403 handling with the missing-key warning (about +100 B) came in under it, paid for in the
- * SDK (packages/sdk/README.md, Size): 4,820 B.
+ * SDK (packages/sdk/README.md, Size): 4,820 B. Keeping keepalive rows until a 2xx: 4,794 B.
  */
 export const GZIP_CEILING = 4822;
 

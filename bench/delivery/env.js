@@ -45,6 +45,8 @@ ${adapterHead}
 async function openEnv(adapter, { tmpDir }) {
   let inst = null;
   const counts = new Map(); // bench id -> times received (2xx)
+  // bench id -> requests that carried it here, whatever the answer (adapters that say: spur)
+  const sent = new Map();
   const requests = []; // sink requests: {t, method, path, status, seqs}
   const siteRequests = []; // site requests: {t, path, status}
 
@@ -65,6 +67,7 @@ async function openEnv(adapter, { tmpDir }) {
     }
     const seqs = out.status >= 200 && out.status < 300 ? out.seqs || [] : [];
     for (const s of seqs) counts.set(s, (counts.get(s) || 0) + 1);
+    for (const s of out.sent || []) sent.set(s, (sent.get(s) || 0) + 1);
     if (requests.length < MAX_LOG) {
       requests.push({ t: Date.now(), method: req.method, path: url.pathname, status: out.status, seqs });
     }
@@ -134,11 +137,17 @@ async function openEnv(adapter, { tmpDir }) {
     adapterNotes: () => (inst && inst.notes ? inst.notes() : []),
     sinkDown: () => sink.down(),
     sinkUp: () => sink.up(),
-    /** { delivered, duplicates, extraCopies } over the given ids. */
+    /**
+     * { delivered, duplicates, extraCopies } over the given ids, and where the adapter tells which
+     * ids each request carried whatever its answer (spur), { resent, resentCopies }: ids that
+     * arrived in more than one request, and the requests beyond the first.
+     */
     tally(ids) {
       let delivered = 0;
       let duplicates = 0;
       let extraCopies = 0;
+      let resent = 0;
+      let resentCopies = 0;
       for (const id of ids) {
         const n = counts.get(id) || 0;
         if (n > 0) delivered++;
@@ -146,8 +155,10 @@ async function openEnv(adapter, { tmpDir }) {
           duplicates++;
           extraCopies += n - 1;
         }
+        const m = sent.get(id) || 0;
+        if (m > 1) (resent += 1), (resentCopies += m - 1);
       }
-      return { delivered, duplicates, extraCopies };
+      return { delivered, duplicates, extraCopies, ...(adapter.reportsSent && { resent, resentCopies }) };
     },
     async close() {
       await sink.down();

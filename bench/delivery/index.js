@@ -84,6 +84,7 @@ function cell(r) {
   if (r.failed) return 'not measured';
   let s = `${r.delivered}/${r.recorded}`;
   if (r.duplicates) s += `, ${r.duplicates} dup`;
+  if (r.resent !== undefined) s += `, ${r.resent} resent`;
   return s;
 }
 
@@ -93,7 +94,8 @@ function renderMarkdown(rows, meta) {
   const lines = [];
   lines.push(
     `Delivery: events delivered / recorded, and events received more than once ("dup"), per SDK at its default ` +
-      `settings. ${meta.quick ? 'Quick mode. ' : ''}${meta.date}, ${meta.browser}.`,
+      `settings; for spur also events that reached the collector in more than one request whatever the answers ("resent"). ` +
+      `${meta.quick ? 'Quick mode. ' : ''}${meta.date}, ${meta.browser}.`,
   );
   lines.push('');
   lines.push(`| SDK | ${scenarios.map((s) => SCENARIOS[s].title).join(' | ')} |`);

@@ -112,6 +112,7 @@ function row(adapter, scenario, env, recordedIds, seen, extraNotes = []) {
   const t = env.tally(recordedIds);
   const notes = [...extraNotes];
   if (t.duplicates) notes.push(`${t.extraCopies} extra copies in all`);
+  if (t.resent !== undefined) notes.push(`resent (arrived in more than one request, whatever the answer): ${t.resent} events, ${t.resentCopies} copies beyond the first`);
   notes.push(...env.adapterNotes());
   if (seen.dropWarnings) notes.push(`${seen.dropWarnings} console warnings about client-side rate limiting`);
   if (seen.remote.size) notes.push(`tried to reach ${[...seen.remote].slice(0, 3).join(', ')}`);
@@ -122,6 +123,7 @@ function row(adapter, scenario, env, recordedIds, seen, extraNotes = []) {
     recorded: recordedIds.length,
     delivered: t.delivered,
     duplicates: t.duplicates,
+    ...(t.resent !== undefined && { resent: t.resent, resentCopies: t.resentCopies }),
     ...(notes.length ? { notes: notes.join('; ') } : {}),
     scripts: [...seen.scripts].sort(),
   };

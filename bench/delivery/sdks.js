@@ -21,7 +21,8 @@ function pkgDir(name) {
 }
 const pkgVersion = (name) => JSON.parse(fs.readFileSync(path.join(pkgDir(name), 'package.json'), 'utf8')).version;
 
-const SPUR_JS = path.join(ROOT, 'packages', 'sdk', 'dist', 'spur.js');
+// SPUR_BENCH_SDK: another build of spur.js (e.g. the one before a change, to compare).
+const SPUR_JS = process.env.SPUR_BENCH_SDK || path.join(ROOT, 'packages', 'sdk', 'dist', 'spur.js');
 const WRITE_KEY = 'benchkey';
 const PH_TOKEN = 'phc_bench';
 
@@ -78,6 +79,8 @@ const COMMON_PAGE_API = (ready, track) =>
 // ---------------------------------------------------------------------------------------------
 const spur = {
   name: 'spur',
+  /** Its handle() names the ids of every batch that arrived (`sent`), whatever the answer. */
+  reportsSent: true,
   version: () => JSON.parse(fs.readFileSync(path.join(ROOT, 'packages', 'sdk', 'package.json'), 'utf8')).version,
   settings:
     'script tag from the shop origin with data-write-key and data-endpoint (the sink); a real spur collector ' +
@@ -109,13 +112,16 @@ const spur = {
       assets: { '/spur.js': { file: SPUR_JS } },
       async handle(request, url, body) {
         const res = await forward(server.url, request, body);
-        // Delivered means the collector acknowledged it (2xx), as for the other sinks.
-        const ok = res.status >= 200 && res.status < 300 && url.pathname.startsWith('/v1/');
+        // Delivered means the collector acknowledged it (2xx), as for the other sinks; sent, that
+        // the browser sent it and it got here, whatever the answer.
+        const batch = url.pathname.startsWith('/v1/');
+        const ok = res.status >= 200 && res.status < 300 && batch;
         if (ok) {
           const answer = decode(res.body);
           if (answer && typeof answer.duplicates === 'number') dedupedByCollector += answer.duplicates;
         }
-        return { ...res, seqs: ok ? seqsOf(decode(body)) : [] };
+        const sent = batch ? seqsOf(decode(body)) : [];
+        return { ...res, seqs: ok ? sent : [], sent };
       },
       notes: () =>
         dedupedByCollector ? [`the collector recognised ${dedupedByCollector} resent events as duplicates and stored them once`] : [],

@@ -1,5 +1,6 @@
-// Which pages are alive, so that tabs share one outbox without sending an event twice. Each page
-// sends only the events it owns (outbox.ts); it adopts the rows of pages that are gone. Web Locks
+// Which pages are alive, so that open tabs share one outbox without sending an event twice. Each
+// page sends only the events it owns (outbox.ts); it adopts the rows of pages that are gone (and
+// sends again what such a page sent on its way out: its answer came to no page). Web Locks
 // tell which those are: a page holds a lock named after its id while it is shown, and the
 // browser releases it when the page closes, navigates away or crashes. (Released on pagehide, not
 // held through it: Chrome keeps no page that holds a lock in the back/forward cache.)

@@ -3,12 +3,17 @@
 // the collector answered for it, so nothing is read back to be sent. A batch is whole parcels; it
 // leaves when flushAt events wait, or flushInterval ms after the first, in an ordinary request of
 // up to 480 KB; failures wait with backoff. When the page is hidden or goes away, what it holds
-// leaves at once in a keepalive request (64 KB), whose rows are deleted in the same moment: the
-// browser finishes that request after the page is gone, and the next page must not send it again.
-// That includes what an ordinary request still carries: the browser cancels those with the page.
+// leaves at once in a keepalive request (64 KB), which the browser finishes after the page is
+// gone. That includes what an ordinary request still carries: the browser cancels those with the
+// page. Its rows stay until a 2xx for them reaches this page (hidden, or back from the
+// back/forward cache); a page that is gone hears nothing, so the next page of the shop adopts
+// them and sends them again, and the collector stores each messageId once. (Deleted when the
+// keepalive request was made, they were lost whenever it failed: the collector down, or the
+// network gone while navigator.onLine said otherwise, as Chromium says during a reload that fails
+// offline, where it fires `online` in the page it is about to replace.)
 //
 // A page sends only the parcels it owns: its own, and those it adopted from pages that are gone
-// (locks.ts). So no event is in two pages' requests, however many tabs are open.
+// (locks.ts). So no event is in two open pages' requests, however many tabs are open.
 import type { Key, Outbox } from './outbox';
 import { exclusive, leave, type PageLock } from './locks';
 import { load, save } from './storage';
@@ -25,10 +30,10 @@ export const DROPPED = 'spur_dropped';
 /**
  * A parcel of this page: outbox key ([order, page], outbox.ts), the events' JSON, the batch of the
  * request that carries it now (a keepalive request may take it over from an ordinary one; only
- * the latest answer counts, unless it is a 2xx), and 1 while its row is deleted because a
- * keepalive request carries it, which outlives the page.
+ * the latest answer counts, unless it is a 2xx), and, while that is a keepalive request (which
+ * outlives the page, so no other is made for it), its size.
  */
-type Parcel = [key: Key, events: string[], request?: Parcel[], deleted?: number];
+type Parcel = [key: Key, events: string[], request?: Parcel[], kept?: number];
 
 /** Counts `n` more events dropped (none: no write). */
 export const addDropped = (n: number) => n && save(DROPPED, (load<number>(DROPPED) || 0) + n);
@@ -103,18 +108,19 @@ export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushA
     return exclusive(page, (gone) => outbox.adopt(page.id, gone)).then((found) => {
       // Older than this page's own, as a rule: first.
       mine = new Set([...(found as Parcel[]), ...mine]);
-      if (found.length) {
-        write();
-        if (!timer) schedule(flushInterval);
-      }
+      // Sent at once (with what this page recorded so far), not after flushInterval: the page that
+      // is gone may have sent them on its way out, and heard nothing; a page a visitor leaves
+      // before its first batch would carry them again, and the next one again, until one lives
+      // long enough to hear back. (Adoption never runs while backing off.)
+      if (found.length) schedule(0);
     }, () => undefined);
   }
 
   /**
    * Sends the next batch: parcels not in a request yet, up to a request's size; or, when leaving
    * the page, parcels not in a keepalive request, with keepalive, within its 64 KiB quota (else
-   * nothing is sent), and their rows are deleted now. What does not fit waits for the next batch,
-   * or page. Resolves to true when the events are done with; undefined: nothing sent.
+   * nothing is sent). What does not fit waits for the next batch, or page. Rows go only after a
+   * 2xx. Resolves to true when the events are done with; undefined: nothing sent.
    */
   function deliver(leaving?: boolean): Promise<boolean> | undefined {
     const batch = batchOf(without(leaving ? 3 : 2), leaving ? KEEPALIVE_LIMIT : LIMIT);
@@ -130,10 +136,7 @@ export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushA
     if (keepalive + kept > KEEPALIVE_QUOTA) return;
     if (dropped) save(DROPPED, 0);
     keepalive += kept;
-    for (const p of batch) {
-      p[2] = batch;
-      if (kept) deletes.push(p[0]), (p[3] = 1);
-    }
+    for (const p of batch) (p[2] = batch), (p[3] = kept);
     return send(data, !!kept).then((wait) => {
       keepalive -= kept;
       const done = wait == null;
@@ -141,12 +144,13 @@ export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushA
       // not allow). Nothing more is sent; what the page holds and records is dropped and counted
       // (write()), since this key cannot deliver it from here. (REFUSED is -1; undefined < 0 is false.)
       if (wait! < 0) max = 0;
+      // Done: the rows go, whoever holds them now (after a 2xx that is always safe; a page back
+      // from the back/forward cache may have given them up meanwhile). Else, unless a later
+      // request carries them, they wait in this page for the next batch; or, once it is gone,
+      // in their rows for another page.
       for (const p of batch)
         if (done || p[2] == batch) {
-          // Done: (a row deleted when the page was hidden is deleted again: harmless.) Else, if
-          // its row was deleted when the page was hidden, but the page lives on: stored again.
           if (done) mine.delete(p), deletes.push(p[0]);
-          else if (mine.add(p) && p[3]) rows.push(p);
           p[2] = p[3] = undefined;
         }
       write();
@@ -202,17 +206,18 @@ export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushA
 
     /**
      * The page is hidden, or going away (`gone`: pagehide): what it holds leaves now in a keepalive
-     * request, as much as the keepalive quota allows, unless offline or backing off (then a
-     * request would fail, and its events would be lost with the page). That includes parcels in
-     * an ordinary request still in flight, which the browser cancels with the page (the collector
-     * stores an event sent twice once). Their rows are deleted now. On pagehide the page gives up
-     * the rest: another tab or the next page adopts it.
+     * request, as much as the keepalive quota allows, unless offline or backing off (a request
+     * would fail). That includes parcels in an ordinary request still in flight, which the browser
+     * cancels with the page (the collector stores an event sent twice once). Their rows stay until
+     * a 2xx reaches this page. On pagehide the page gives up every row, those in a keepalive
+     * request too: another tab or the next page adopts them, and sends them unless this page,
+     * still alive, deleted them after a 2xx first.
      */
     unload(gone?: true): void {
       if (!waiting && navigator.onLine !== false) deliver(true);
       if (gone) {
         leave(page);
-        rows = without(3);
+        rows = [...mine];
         mine = new Set();
       }
       write(gone && '');

@@ -394,27 +394,86 @@ describe('leaving the page', () => {
     expect(r.calls).toHaveLength(1);
   });
 
-  it('deletes the rows of what it hands to the browser, so that no later page sends it again', async () => {
+  it('keeps the rows of what it hands to the browser, gives them up, and the next page sends them again: no answer reached this page', async () => {
     const r = start();
-    r.hold();
+    r.hold(); // the keepalive request's answer never reaches the page
     spur.track('A');
     spur.track('B');
     await settle();
-    expect(await ids()).toEqual(['A', 'B']);
+    dispatchEvent(new Event('pagehide'));
+    expect(r.calls[0].init.keepalive).toBe(true);
+    await settle();
+    expect(await ids()).toEqual(['A', 'B']); // while the keepalive request is in flight, and after
+    expect((await storedRows()).map(([, row]) => row[0])).toEqual(['']); // given up for the next page
+
+    const next = start(); // the next page
+    await settle();
+    jest.advanceTimersByTime(2000);
+    await until(() => next.calls.length === 1);
+    // The same messageIds: the collector stores each once.
+    expect(next.events().map((e) => e.messageId)).toEqual(r.calls[0].body.batch.map((e) => e.messageId));
+    await settle();
+    expect(await ids()).toEqual([]);
+  });
+
+  it('deletes the rows when the keepalive request is answered 2xx while the page still lives (back/forward cache), so the next page sends nothing', async () => {
+    const r = start();
+    r.hold();
+    spur.track('A');
+    await settle();
     dispatchEvent(new Event('pagehide'));
     await settle();
-    expect(await ids()).toEqual([]); // while the keepalive request is still in flight
+    expect(await ids()).toEqual(['A']);
+    r.release(); // the answer, to the page in the cache
+    await settle();
+    expect(await ids()).toEqual([]);
 
-    const next = start(); // the next page finds nothing to send
-    next.hold();
+    const next = start();
     await settle();
     jest.advanceTimersByTime(2000);
     await settle();
     expect(next.calls).toHaveLength(0);
-    r.release();
   });
 
-  it('sends again, with keepalive, what an ordinary request still carries (the browser cancels it with the page), and deletes its rows', async () => {
+  it('sends what it adopted at once, with what it recorded so far, so that a page left quickly has heard back', async () => {
+    const first = start();
+    first.hold(); // no answer reaches the first page
+    spur.track('A');
+    dispatchEvent(new Event('pagehide'));
+    await settle();
+
+    const second = start();
+    spur.track('B');
+    await settle(); // its start: A adopted
+    jest.advanceTimersByTime(0); // not flushInterval
+    await until(() => second.calls.length === 1);
+    expect(second.calls[0].init.keepalive).toBe(false);
+    expect(second.events().map((e) => e.event)).toEqual(['A', 'B']);
+    await settle();
+    expect(await ids()).toEqual([]);
+    dispatchEvent(new Event('pagehide')); // and the visitor goes on: nothing left to carry again
+    expect(second.calls).toHaveLength(1);
+  });
+
+  it('keeps the rows when the keepalive request fails after the page went away, for the next page', async () => {
+    const r = start(() => new TypeError('Failed to fetch')); // the collector is down
+    spur.track('A');
+    dispatchEvent(new Event('pagehide'));
+    expect(r.calls[0].init.keepalive).toBe(true);
+    await settle();
+    jest.advanceTimersByTime(10 * 60 * 1000);
+    await settle();
+    expect(r.calls).toHaveLength(1); // a page that is gone sends nothing more
+    expect(await ids()).toEqual(['A']);
+
+    const next = start();
+    await settle();
+    jest.advanceTimersByTime(2000);
+    await until(() => next.calls.length === 1);
+    expect(next.events().map((e) => e.event)).toEqual(['A']);
+  });
+
+  it('sends again, with keepalive, what an ordinary request still carries (the browser cancels it with the page), and keeps its rows', async () => {
     const r = start();
     r.hold();
     for (let i = 0; i < 20; i++) spur.track('E' + i);
@@ -427,6 +486,9 @@ describe('leaving the page', () => {
     expect(r.calls[1].init.keepalive).toBe(true);
     expect(r.calls[1].body.batch.map((e) => e.messageId)).toEqual(r.calls[0].body.batch.map((e) => e.messageId));
     await settle();
+    expect(await ids()).toHaveLength(20);
+    r.release(); // both answered 2xx while the page still lives: done
+    await settle();
     expect(await ids()).toEqual([]);
 
     const next = start(); // the next page finds nothing to send
@@ -434,21 +496,26 @@ describe('leaving the page', () => {
     jest.advanceTimersByTime(2000);
     await settle();
     expect(next.calls).toHaveLength(0);
-    r.release();
   });
 
-  it('writes them back when the page lives on (hidden) and the request fails', async () => {
-    const r = start(() => 503);
+  it('keeps them when the page is hidden, and sends them again when the keepalive request fails and the page lives on', async () => {
+    const r = start((_, i) => (i === 0 ? 503 : 200));
     r.hold();
     const visibility = jest.spyOn(document, 'visibilityState', 'get').mockReturnValue('hidden');
     spur.track('A');
     document.dispatchEvent(new Event('visibilitychange'));
     visibility.mockRestore();
+    expect(r.calls[0].init.keepalive).toBe(true);
     await settle();
-    expect(await ids()).toEqual([]);
+    expect(await ids()).toEqual(['A']);
     r.release();
     await settle();
     expect(await ids()).toEqual(['A']);
+    jest.advanceTimersByTime(1000); // the backoff
+    await until(() => r.calls.length === 2);
+    await settle();
+    expect(r.calls[1].body.batch.map((e) => e.event)).toEqual(['A']);
+    expect(await ids()).toEqual([]);
   });
 
   it('gives up what it could not send on pagehide to the next page (owner "")', async () => {
@@ -473,7 +540,7 @@ describe('leaving the page', () => {
     expect(await ids()).toEqual(['A']);
   });
 
-  it('hands off no more than the 64 KiB keepalive quota; the rest stays for the next page', async () => {
+  it('hands off no more than the 64 KiB keepalive quota; every row stays, for the next page', async () => {
     const r = start();
     r.hold();
     const big = 'x'.repeat(10000);
@@ -486,7 +553,7 @@ describe('leaving the page', () => {
     expect(sent.length).toBeGreaterThan(3);
     expect(sent.length).toBeLessThan(10);
     await settle();
-    expect(await ids()).toEqual(Array.from({ length: 10 }, (_, i) => 'E' + i).filter((e) => !sent.includes(e)));
+    expect(await ids()).toEqual(Array.from({ length: 10 }, (_, i) => 'E' + i));
     r.release();
   });
 
@@ -552,7 +619,7 @@ describe('a page hidden while an ordinary request is out', () => {
       [20, true],
     ]);
     await settle();
-    expect(await ids()).toEqual([]); // the keepalive request has them
+    expect(await ids()).toHaveLength(20); // until a 2xx for them
     return m;
   }
 
@@ -581,11 +648,11 @@ describe('a page hidden while an ordinary request is out', () => {
     expect(await ids()).toEqual([]);
   });
 
-  it('stores the events again when the keepalive request fails and the page lives on; the ordinary answer still counts', async () => {
+  it('keeps the events when the keepalive request fails and the page lives on; the ordinary answer still counts', async () => {
     const m = await hiddenWhileOut();
     m.calls[1].answer(503);
     await settle();
-    expect(await ids()).toHaveLength(20); // back in the outbox: the page may still go away
+    expect(await ids()).toHaveLength(20); // still in the outbox: the page may still go away
     m.calls[0].answer(200);
     expect(await later(m)).toBe(2);
     expect(await ids()).toEqual([]);
@@ -604,7 +671,7 @@ describe('a page hidden while an ordinary request is out', () => {
     expect(await ids()).toEqual([]);
   });
 
-  it('leaves what the keepalive request could not take for the next page, which sends it; not what it took', async () => {
+  it('leaves it all to the next page, which sends it: what the keepalive request could not take, and what it took (no answer reached the page)', async () => {
     const m = manual();
     spur = freshSpur();
     spur.init({ writeKey: 'demo', fetch: m.fetch, autoPage: false });
@@ -617,7 +684,7 @@ describe('a page hidden while an ordinary request is out', () => {
     expect(kept.length).toBeGreaterThan(5);
     expect(kept.length).toBeLessThan(30);
     await settle();
-    const left = Array.from({ length: 30 }, (_, i) => 'E' + i).filter((e) => !kept.includes(e));
+    const left = Array.from({ length: 30 }, (_, i) => 'E' + i);
     expect(await ids()).toEqual(left);
 
     const next = start(); // the next page

@@ -3,16 +3,57 @@
 //
 // CSV: UTF-8 (callers encode the strings as UTF-8; `bom` adds the byte order mark that Excel needs
 // to read UTF-8 rather than the locale's code page), a header row, CRLF line ends, and a cell in
-// double quotes when it holds `"`, `,`, CR or LF, with `"` doubled.
-// Formula injection: a text cell that starts with = + - @ tab or CR is prefixed with ' so that a
-// spreadsheet shows it instead of running it (OWASP "CSV injection"). Numbers are written as
-// numbers: -5 is data, and a prefix would turn it into text in the sheet.
+// double quotes when it holds `"`, `,`, `;`, CR or LF, with `"` doubled.
+//
+// Formula injection (OWASP "CSV injection"): a spreadsheet runs a cell that starts with = + - or
+// @, also after spaces, a line break or a full-width ＝ (many trim and fold what they read), so a
+// text cell that would is written with a leading ' and shown as text. A spreadsheet may also begin
+// a cell *inside* ours: one that splits on `;` (the list separator of German, French and other
+// locales) does so at every `;`, and, since our quotes then sit inside its cells where they quote
+// nothing, starts a row at every line break; a double quote there may be taken as an opening
+// quote. So the rule applies to each
+// part of the text, the one before the first `;`/CR/LF and each one after: a part that starts,
+// after whitespace and double quotes and under NFKC, with = + - or @, or that starts with a tab,
+// gets the ' in front of it (the whole cell also when it starts with CR, as before). `x;=1+1` is
+// written "x;'=1+1", `\n=1` as "\n'=1".
+// Numbers are told apart from text by their type, not by their column: a value spur computed as a
+// number (counts, revenue, rates; -5 is data) is written as a number, untouched, since a prefix
+// would make it text in the sheet; a string is text even when it reads like a number ("-5" is
+// written '-5), as everything a shop or a visitor sent is.
 
 /** A column: a property of the row, or a header with a function of the row. */
 export type CsvColumn<T> = (keyof T & string) | { header: string; value: (row: T) => unknown };
 
-const NEEDS_QUOTES = /[",\r\n]/;
-const FORMULA_START = /^[=+\-@\t\r]/;
+const NEEDS_QUOTES = /[",;\r\n]/;
+// Where a spreadsheet may begin a cell inside one of ours.
+const PART_END = /[;\r\n]/;
+const FORMULA = /[=+\-@]/;
+// What a spreadsheet may skip before it looks at a cell's first character.
+const SKIPPED = /[\s"]/;
+
+// Whether a part of a cell's text (no ; CR or LF in it) would start a formula. Characters outside
+// ASCII are looked at under NFKC, one at a time (＝ is =; a mark that would compose with what came
+// before can only make that character harmless, so this errs on the safe side); leading
+// whitespace and quotes, also those NFKC makes, are skipped.
+function formulaPart(part: string): boolean {
+  if (part[0] === '\t') return true;
+  for (let i = 0; i < part.length; ) {
+    const code = part.codePointAt(i)!;
+    const char = code < 128 ? part[i] : String.fromCodePoint(code).normalize('NFKC');
+    i += code > 0xffff ? 2 : 1;
+    for (const c of char) if (!SKIPPED.test(c)) return FORMULA.test(c);
+  }
+  return false;
+}
+
+// The text with a ' in front of every part that would start a formula (see the top of this file).
+function neutralise(text: string): string {
+  if (!PART_END.test(text)) return formulaPart(text) ? "'" + text : text;
+  // Parts at even indices, the ; CR or LF after each at odd ones.
+  const parts = text.split(/([;\r\n])/);
+  for (let i = 0; i < parts.length; i += 2) if (formulaPart(parts[i])) parts[i] = "'" + parts[i];
+  return (text[0] === '\r' ? "'" : '') + parts.join('');
+}
 
 /** One CSV cell. null and undefined are empty; objects and arrays are written as JSON text. */
 export function csvCell(value: unknown): string {
@@ -23,7 +64,7 @@ export function csvCell(value: unknown): string {
   if (value instanceof Date) text = Number.isNaN(value.getTime()) ? '' : value.toISOString();
   else if (typeof value === 'string') text = value;
   else text = JSON.stringify(value) ?? '';
-  if (FORMULA_START.test(text)) text = "'" + text;
+  text = neutralise(text);
   return NEEDS_QUOTES.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
 }
 

@@ -101,9 +101,35 @@ describe('CSV', () => {
 
     it('does not touch numbers (a negative number is data) or text that merely contains = + - @', () => {
       expect(csvCell(-5)).toBe('-5');
-      expect(csvCell('-5')).toBe("'-5");
+      expect(csvCell(-12.5)).toBe('-12.5');
+      expect(csvCell('-5')).toBe("'-5"); // text is text, even when it reads like a number
       expect(csvCell('a=b+c-d@e')).toBe('a=b+c-d@e');
-      expect(csvCell(' =1')).toBe(' =1');
+      expect(csvCell('x - y')).toBe('x - y');
+    });
+
+    it('looks past leading whitespace (Unicode too) and double quotes', () => {
+      expect(csvCell(' =1')).toBe("' =1");
+      expect(csvCell('  \t@SUM(A1)')).toBe("'  \t@SUM(A1)");
+      expect(csvCell('\u00a0\u3000+1')).toBe("'\u00a0\u3000+1");
+      expect(csvCell('"=1"')).toBe('"\'""=1"""');
+      expect(csvCell(' plain')).toBe(' plain');
+    });
+
+    it('reads the start under NFKC: full-width and other compatibility forms of = + - @ count', () => {
+      for (const c of ['\uff1d', '\uff0b', '\uff0d', '\uff20', '\ufe66', '\u207c']) expect(csvCell(`${c}1+1`)).toBe(`'${c}1+1`);
+      expect(csvCell('\uff02=1')).toBe("'\uff02=1"); // a full-width quote is a quote
+      expect(csvCell('東京')).toBe('東京');
+      expect(csvCell('😀=1')).toBe('😀=1');
+    });
+
+    it('quotes a cell holding ; and neutralises what follows each ; or line break, where a spreadsheet may start a cell', () => {
+      expect(csvCell('a;b')).toBe('"a;b"');
+      expect(csvCell(';=1+1')).toBe(`";'=1+1"`);
+      expect(csvCell('x; =HYPERLINK("a")')).toBe(`"x;' =HYPERLINK(""a"")"`);
+      expect(csvCell('\n=1+1')).toBe(`"\n'=1+1"`);
+      expect(csvCell('a\r\n-2+3')).toBe(`"a\r\n'-2+3"`);
+      expect(csvCell('a;\tb')).toBe(`"a;'\tb"`);
+      expect(csvCell('=a;@b\n+c')).toBe(`"'=a;'@b\n'+c"`);
     });
 
     it('applies to header cells too', () => {

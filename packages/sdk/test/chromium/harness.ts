@@ -1,8 +1,9 @@
 // What the SDK's Chromium tests run against: a real collector (@spur/collector on a temporary
 // SQLite file) in an Express app on 127.0.0.1 that also serves a test shop page and the built
 // dist/spur.js. In front of the collector a recorder notes the messageIds of every /v1/batch
-// request, and a fault switch makes it answer 5xx/429, hang, or drop the connection; the server
-// can stop (connection refused) and start again on the same port.
+// request, and a fault switch makes it answer 5xx/429, hang, drop the connection, or let the
+// collector store the batch and drop the connection instead of its answer; the server can stop
+// (connection refused) and start again on the same port.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -26,7 +27,8 @@ export type Fault =
   | { status: number; retryAfter?: string } // answer this instead of passing the request on
   | { delay: number } // pass the request on after this many ms (a slow collector)
   | 'hang' // never answer
-  | 'destroy'; // close the connection without an answer
+  | 'destroy' // close the connection without an answer
+  | 'lose-answer'; // pass the request on (the collector stores it), then close the connection instead of answering
 
 /** One /v1/batch request as it arrived. */
 export interface Arrival {
@@ -135,6 +137,11 @@ export async function startHarness(options: HarnessOptions = {}) {
     const f = fault;
     if (f === 'hang') return void hung.add(res);
     if (f === 'destroy') return void req.socket.destroy();
+    if (f === 'lose-answer') {
+      // The collector answers only after its commit: the events are stored, the page hears nothing.
+      res.write = res.end = (() => (req.socket.destroy(), res)) as never;
+      return void next();
+    }
     if (f && 'delay' in f) return void setTimeout(next, f.delay);
     if (f) {
       if (f.retryAfter) res.set('Retry-After', f.retryAfter);

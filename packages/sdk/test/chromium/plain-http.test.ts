@@ -1,6 +1,6 @@
 // A shop on plain http (not localhost) is no secure context: Chromium gives it neither
 // crypto.randomUUID nor Web Locks. spur still makes UUID v4 ids (from blob: URLs) and falls back
-// to pages giving up their events on pagehide; no tab sends another's events with two tabs open.
+// to pages giving up their events on pagehide; no tab sends the events of another that is open.
 import type { Browser } from 'playwright';
 import { built, spurLoaded, useHarness, type Harness } from './harness';
 
@@ -14,7 +14,7 @@ let browser: Browser;
 useHarness((s) => ({ h, browser } = s), { harness: { host: 'shop.test' }, hosts: ['shop.test'] });
 
 (built ? describe : describe.skip)('a plain-http shop (dist/spur.js in Chromium)', () => {
-  it('has UUID v4 ids without randomUUID, and sends each event once from two tabs without Web Locks', async () => {
+  it('has UUID v4 ids without randomUUID, and no tab sends the events of another open tab, without Web Locks', async () => {
     const context = await browser.newContext();
     try {
       const tabs = await Promise.all(
@@ -35,12 +35,13 @@ useHarness((s) => ({ h, browser } = s), { harness: { host: 'shop.test' }, hosts:
       await spurLoaded(next);
       await Promise.all([tabs[1], next].map((tab) => tab.evaluate(() => (window as any).spur.flush(10000))));
       await h.until(() => h.counts(true).size === 200, 10000, 'all 200 events'); // answered 2xx, each counted once
-      // Twice at most, and only what the closing tab still had in an ordinary request, which died
-      // with it (its events go again; the collector stores them once).
+      // Only what the closing tab still held, three times at most: an ordinary request that died
+      // with it, its keepalive request, and the page that adopted its rows without knowing whether
+      // that got through (the collector stores them once).
       const names = new Map(h.arrivals.flatMap((a) => a.ids.map((id, i) => [id, a.names[i]] as const)));
       for (const id of h.duplicates()) {
         expect(names.get(id)).toBe('Tab 0');
-        expect(h.counts().get(id)).toBe(2);
+        expect(h.counts().get(id)).toBeLessThanOrEqual(3);
       }
       const ids = [...h.counts().keys()];
       expect(ids.length).toBe(200);

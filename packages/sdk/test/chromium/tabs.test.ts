@@ -1,8 +1,9 @@
 // Several tabs of one shop in real Chromium share one outbox, and no tab sends another's events:
 // 3 tabs × 200 events, counted per messageId at the collector; with Web Locks and with the
 // fallback for browsers without them; and a tab that closes with events it could not send. What
-// a closing tab still had in an ordinary request leaves twice (that request dies with the tab, so
-// its events go again), and the collector stores it once.
+// a closing tab still held leaves again from another tab: that tab cannot know whether the
+// closing tab's keepalive request got through (an event its ordinary request carried too leaves
+// three times), and the collector stores it once. Only the closing tab's events leave twice.
 import type { Browser, BrowserContext, Page } from 'playwright';
 import { built, outboxEvents, spurLoaded, useHarness, type Harness } from './harness';
 
@@ -56,7 +57,8 @@ const eventsDelivered = () => h.delivered().filter((n) => n.startsWith('Tab '));
 
 /**
  * Measures, logs and returns the names of the events whose messageId reached the collector more
- * than once, each of which must have come exactly twice.
+ * than once, each of which must have come at most three times (an ordinary request cancelled with
+ * the closing tab, its keepalive request, and the tab that adopted its rows).
  */
 function measure(label: string): string[] {
   const counts = h.counts();
@@ -64,13 +66,13 @@ function measure(label: string): string[] {
   const dup = [...counts].filter(([, c]) => c > 1);
   // The figure the issue asks for: printed so that CI logs carry it.
   console.log(`${label}: ${counts.size} messageIds, ${dup.length} sent more than once, ${h.arrivals.length} requests`);
-  for (const [, c] of dup) expect(c).toBe(2);
+  for (const [, c] of dup) expect(c).toBeLessThanOrEqual(3);
   return dup.map(([id]) => names.get(id)!);
 }
 
 
 (built ? describe : describe.skip)('tabs sharing one outbox (dist/spur.js in Chromium)', () => {
-  it(`delivers ${TABS} tabs × ${EVENTS} events with no messageId sent twice (Web Locks)`, async () => {
+  it(`delivers ${TABS} tabs × ${EVENTS} events; only the closing tab's are sent again (Web Locks)`, async () => {
     const context = await browser.newContext();
     try {
       const tabs = await openTabs(context, TABS);
@@ -91,7 +93,7 @@ function measure(label: string): string[] {
     }
   });
 
-  it(`delivers ${TABS} tabs × ${EVENTS} events with no messageId sent twice without Web Locks (fallback)`, async () => {
+  it(`delivers ${TABS} tabs × ${EVENTS} events; only the closing tab's are sent again, without Web Locks (fallback)`, async () => {
     const context = await browser.newContext();
     try {
       await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined }));
@@ -137,4 +139,29 @@ function measure(label: string): string[] {
       await context.close();
     }
   });
+
+  it('loses nothing of a tab closed while the collector hangs: the tab still open sends its events once the collector is back', async () => {
+    const context = await browser.newContext();
+    try {
+      const [a, b] = await openTabs(context, 2);
+      h.setFault('hang');
+      await b.evaluate(() => (window as any).spur.track('From B')); // B's request hangs: B is in trouble
+      await h.until(() => h.arrivals.some((x) => x.names.includes('From B')), 5000, 'B’s request');
+      await a.evaluate(() => {
+        const spur = (window as any).spur;
+        for (let i = 0; i < 5; i++) spur.track(`Closed ${i}`);
+      });
+      await a.close(); // A's keepalive request hangs too, and A is gone
+      await h.until(() => h.arrivals.some((x) => x.names.includes('Closed 4')), 5000, 'A’s keepalive request');
+      h.setFault(undefined);
+      // B's request is aborted after 10 s and retried; once it gets through, B adopts what A left.
+      await b.evaluate(() => (window as any).spur.flush(30000));
+      await h.until(() => new Set(h.delivered().filter((n) => n.startsWith('Closed '))).size === 5, 10000, 'A’s events');
+      expect(new Set(h.delivered())).toEqual(new Set(['From B', 'Closed 0', 'Closed 1', 'Closed 2', 'Closed 3', 'Closed 4']));
+      measure('a tab closed while the collector hangs');
+      expect(await outboxEvents(b)).toBe(0);
+    } finally {
+      await context.close();
+    }
+  }, 60000);
 });

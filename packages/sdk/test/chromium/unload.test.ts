@@ -1,10 +1,12 @@
 // Leaving a page in real Chromium: events recorded right before a navigation or a tab close are
-// delivered (keepalive requests on pagehide / hidden), and no later page sends them again. While
-// the page is shown, batches go in ordinary requests of up to 480 KB; what one of them still
-// carries when the page hides goes again with keepalive (the browser cancels it with the page),
-// and the collector stores each event once.
+// delivered (keepalive requests on pagehide / hidden). Their rows stay in the outbox until a 2xx
+// for them reaches the page: a page that is gone never hears back, so the next page of the shop
+// sends them again, and the collector stores each event once. So a keepalive request that fails
+// (the collector down or hanging) loses nothing. While the page is shown, batches go in ordinary
+// requests of up to 480 KB; what one of them still carries when the page hides goes again with
+// keepalive (the browser cancels it with the page).
 import type { Browser, BrowserContext, Page } from 'playwright';
-import { built, spurLoaded, track, useHarness, type Harness, type PageOptions } from './harness';
+import { built, outboxHolds, spurLoaded, track, useHarness, type Harness, type PageOptions } from './harness';
 
 jest.setTimeout(60000);
 
@@ -78,29 +80,83 @@ async function nextVisit(): Promise<Page> {
 
 const times = (name: string) => h.delivered().filter((n) => n === name).length;
 
+/** Each of `names` stored exactly once for this browser's visitor. */
+async function storedOnce(page: Page, names: string[]): Promise<void> {
+  const stored = await storedNames(page);
+  expect(names.map((name) => [name, stored.filter((n) => n === name).length])).toEqual(names.map((name) => [name, 1]));
+}
+
+const five = (prefix: string) => Array.from({ length: 5 }, (_, i) => `${prefix}-${i}`);
+
 (built ? describe : describe.skip)('leaving the page (dist/spur.js in Chromium)', () => {
-  it('delivers an event recorded right before a navigation, and the next page does not send it again', async () => {
+  it('delivers an event recorded right before a navigation; the next page, which cannot know, sends it again, and it is stored once', async () => {
     const page = await open(leaving);
     await track(page, 'Right before leaving');
     await page.click('#next'); // same origin: the next page shares the outbox
     await spurLoaded(page);
     await h.until(() => h.delivered().filter((n) => n === 'page').length >= 2, 10000, 'the next page view');
     await page.evaluate(() => (window as any).spur.flush(5000));
-    expect(times('Right before leaving')).toBe(1);
-    expect(h.duplicates()).toEqual([]);
+    expect(times('Right before leaving')).toBeGreaterThanOrEqual(1);
+    expect(carried('Right before leaving').every((n) => n <= 2)).toBe(true); // the keepalive request, and the next page's
+    await storedOnce(page, ['Right before leaving']);
   });
 
-  it('delivers an event recorded right before the tab closes, and a later visit does not send it again', async () => {
+  it('delivers an event recorded right before the tab closes; the next visit sends it again unless the answer reached the tab first, stored once', async () => {
     const page = await open(leaving);
     await track(page, 'Right before closing');
     await page.close();
     await h.until(() => times('Right before closing') === 1, 5000, 'the closing tab’s event');
-    await nextVisit();
-    expect(times('Right before closing')).toBe(1);
-    expect(h.duplicates()).toEqual([]);
+    const next = await nextVisit();
+    await next.evaluate(() => (window as any).spur.flush(5000));
+    // (On loopback the 2xx may come back while the closing tab still runs: then it deleted the row.)
+    expect([[1], [2]]).toContainEqual(carried('Right before closing'));
+    await storedOnce(next, ['Right before closing']);
   });
 
-  it('sends again with keepalive what a slow ordinary request carries when the page navigates away; each event is stored once, and no later page sends it', async () => {
+  it('with the collector down, a tab that records 5 events and is closed loses none: the next page of the shop sends them', async () => {
+    const page = await open(leaving); // nothing sent before it closes, so it is not backing off
+    await track(page, 'Down', 5);
+    await outboxHolds(page, 6); // and its page view
+    await h.stop(); // connection refused: the keepalive request on pagehide fails
+    await page.close();
+    await h.start();
+    const next = await nextVisit();
+    await next.evaluate(() => (window as any).spur.flush(5000));
+    expect([...new Set(h.delivered().filter((n) => n.startsWith('Down-')))].sort()).toEqual(five('Down'));
+    await storedOnce(next, five('Down'));
+  });
+
+  it('with the collector hanging, a tab that records 5 events and is closed loses none: the next page of the shop sends them', async () => {
+    const page = await open(leaving);
+    await track(page, 'Hung', 5);
+    await outboxHolds(page, 6);
+    h.setFault('hang');
+    await page.close();
+    await h.until(() => h.arrivals.some((a) => a.names.includes('Hung-4')), 5000, 'the keepalive request'); // it got there, unanswered
+    h.setFault(undefined);
+    const next = await nextVisit();
+    await next.evaluate(() => (window as any).spur.flush(5000));
+    expect([...new Set(h.delivered().filter((n) => n.startsWith('Hung-')))].sort()).toEqual(five('Hung'));
+    await storedOnce(next, five('Hung'));
+  });
+
+  it('when the collector stores a closing tab’s keepalive batch but its answer is lost, the next page sends it again and it is stored once, not twice', async () => {
+    const page = await open(leaving);
+    await track(page, 'Unanswered', 5);
+    await outboxHolds(page, 6);
+    h.setFault('lose-answer');
+    await page.close();
+    await h.until(() => h.arrivals.some((a) => a.names.includes('Unanswered-4')), 5000, 'the keepalive request');
+    h.setFault(undefined);
+    const next = await nextVisit();
+    await next.evaluate(() => (window as any).spur.flush(5000));
+    // (Chromium may send a request again itself when the connection closes without an answer.)
+    for (const n of carried('Unanswered')) expect(n).toBeGreaterThanOrEqual(2);
+    expect([...new Set(h.delivered().filter((n) => n.startsWith('Unanswered-')))].sort()).toEqual(five('Unanswered')); // answered 2xx, later
+    await storedOnce(next, five('Unanswered'));
+  });
+
+  it('sends again with keepalive what a slow ordinary request carries when the page navigates away; each event is stored once', async () => {
     const page = await open();
     await page.evaluate(() => (window as any).spur.flush(5000));
     h.setFault({ delay: 1500 }); // the collector is slow: the batch is in flight while we leave
@@ -111,13 +167,14 @@ const times = (name: string) => h.delivered().filter((n) => n === name).length;
     h.setFault(undefined);
     await h.until(() => h.delivered().filter((n) => n === 'page').length >= 2, 10000, 'the next page view');
     await page.evaluate(() => (window as any).spur.flush(5000));
-    await page.waitForTimeout(500); // the next page's later batches, where a third copy would travel
-    expect(carried('In flight')).toEqual(Array(20).fill(2)); // the ordinary request and the keepalive one
+    await page.waitForTimeout(500); // the next page's later batches
+    // The ordinary request and the keepalive one; and the next page's, which heard of neither answer.
+    for (const n of carried('In flight')) expect([2, 3]).toContain(n);
     const stored = await storedNames(page);
     for (let i = 0; i < 20; i++) expect(stored.filter((n) => n === `In flight-${i}`)).toHaveLength(1);
   });
 
-  it('delivers what an ordinary request still carried when the tab closed, without a later visit', async () => {
+  it('delivers what an ordinary request still carried when the tab closed, without a later visit; the later visit sends it once more, stored once', async () => {
     const page = await open();
     await page.evaluate(() => (window as any).spur.flush(5000));
     h.setFault('hang'); // this request never gets an answer, and dies with the tab
@@ -127,10 +184,14 @@ const times = (name: string) => h.delivered().filter((n) => n === name).length;
     await page.close();
     await h.until(() => times('Cancelled-19') === 1, 5000, 'the keepalive request');
     expect(new Set(h.delivered().filter((n) => n.startsWith('Cancelled-'))).size).toBe(20);
-    // And nothing of it a third time from the next visit.
+    // The next visit cannot know that the keepalive request got through, unless the closing tab
+    // heard back in time and deleted the rows: a third time, or not.
     const next = await nextVisit();
-    await next.waitForTimeout(500);
-    expect(carried('Cancelled-')).toEqual(Array(20).fill(2));
+    await next.evaluate(() => (window as any).spur.flush(5000));
+    const copies = carried('Cancelled-');
+    expect(copies).toHaveLength(20);
+    for (const n of copies) expect([2, 3]).toContain(n);
+    await storedOnce(next, Array.from({ length: 20 }, (_, i) => `Cancelled-${i}`));
   });
 
   it('sends again with keepalive what an ordinary request carries when the page is hidden; once both are answered, nothing is sent a third time', async () => {
@@ -175,11 +236,12 @@ const times = (name: string) => h.delivered().filter((n) => n === name).length;
     expect(left[0].size).toBeGreaterThan(60000);
   });
 
-  it('delivers on visibilitychange to hidden, and a page discarded while hidden leaves nothing to resend', async () => {
+  it('delivers on visibilitychange to hidden; a page discarded before it heard back leaves the event to the next visit, stored once', async () => {
     const page = await open(leaving);
-    h.setFault({ delay: 1000 });
+    h.setFault({ delay: 1000 }); // the answer comes after the page is gone
     const sent = page.waitForRequest((r) => r.url().endsWith('/v1/batch') && r.postData()!.includes('Hidden'));
     await track(page, 'Hidden');
+    await outboxHolds(page, 2); // and the page view
     // Headless Chromium never hides a page by itself: set the state the event reports, and fire it.
     await page.evaluate(() => {
       Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
@@ -193,12 +255,13 @@ const times = (name: string) => h.delivered().filter((n) => n === name).length;
     await crashed;
     h.setFault(undefined);
     await h.until(() => times('Hidden') === 1, 5000, 'the hidden page’s event');
-    await nextVisit();
-    expect(times('Hidden')).toBe(1);
-    expect(h.duplicates()).toEqual([]);
+    const next = await nextVisit();
+    await next.evaluate(() => (window as any).spur.flush(5000));
+    expect(carried('Hidden')).toEqual([2]);
+    await storedOnce(next, ['Hidden']);
   });
 
-  it('hands no more than 64 KiB to keepalive on close; the rest goes with the next visit, each event once', async () => {
+  it('hands no more than 64 KiB to keepalive on close; the next visit sends all of it, each event stored once', async () => {
     const page = await open({ init: { flushInterval: 5000, flushAt: 1000 } }); // nothing in flight when it closes
     await page.evaluate(() => (window as any).spur.flush(5000));
     await track(page, 'Big', 30, { blob: 'x'.repeat(5000) }); // ~150 KB
@@ -211,7 +274,11 @@ const times = (name: string) => h.delivered().filter((n) => n === name).length;
     });
     const unloadRequests = h.arrivals.filter((a) => a.names.some((n) => n.startsWith('Big-')));
     expect(unloadRequests.length).toBeGreaterThan(1);
-    expect(h.duplicates()).toEqual([]);
+    // Twice what the keepalive request took, unless the closing tab heard back in time; the rest once.
+    const copies = carried('Big-');
+    expect(copies.filter((n) => n === 1).length).toBeGreaterThan(0);
+    expect(copies.every((n) => n <= 2)).toBe(true);
+    await storedOnce(next, Array.from({ length: 30 }, (_, i) => `Big-${i}`));
   });
 
   it('delivers the page view of a page that goes away right after spur.js ran, before the rest of its start', async () => {
@@ -240,7 +307,7 @@ const times = (name: string) => h.delivered().filter((n) => n === name).length;
     expect(h.duplicates()).toEqual([]);
   });
 
-  it('stays usable after the back/forward cache, sending each event once', async () => {
+  it('stays usable after the back/forward cache, each event stored once', async () => {
     const page = await open(leaving);
     await page.evaluate(() => addEventListener('pageshow', (e) => ((window as any).restored = e.persisted)));
     await track(page, 'Before');
@@ -251,9 +318,9 @@ const times = (name: string) => h.delivered().filter((n) => n === name).length;
     const restored = await page.evaluate(() => (window as any).restored === true);
     await track(page, 'After');
     await page.evaluate(() => (window as any).spur.flush(5000));
-    expect(times('Before')).toBe(1);
+    expect(times('Before')).toBeGreaterThanOrEqual(1); // and again by the page it went to, which adopted it
     expect(times('After')).toBe(1);
-    expect(h.duplicates()).toEqual([]);
+    await storedOnce(page, ['Before', 'After']);
     // Holding a Web Lock through pagehide would keep the page out of the cache.
     expect(restored).toBe(true);
   });
