@@ -140,13 +140,16 @@ function handleShutdown(io: Io, logger: Logger, server: RunningServer): { done: 
       }
       stopping = true;
       const started = Date.now();
-      logger.info({ signal }, `${signal}: draining (in-flight requests finish, then the database closes)`);
+      // close() stops accepting at once; the line comes after it, so that whoever reads it (an
+      // orchestrator, a test) can rely on new connections being refused from then on.
+      const closing = server.close();
+      logger.info({ signal }, `${signal}: draining (new connections refused, in-flight requests finish, then the database closes)`);
       const timer = setTimeout(() => {
         logger.error({ signal, deadlineMs: SHUTDOWN_DEADLINE_MS }, `still not stopped after ${SHUTDOWN_DEADLINE_MS / 1000} s, exiting`);
         process.exit(1);
       }, SHUTDOWN_DEADLINE_MS);
       timer.unref();
-      server.close().then(
+      closing.then(
         () => {
           clearTimeout(timer);
           off();
