@@ -29,7 +29,7 @@ export interface StartOptions {
   bindir?: string;
 }
 
-export function findPostgres(env?: NodeJS.ProcessEnv): { bindir: string; reason?: undefined } | { bindir?: undefined; reason: string };
+export function findPostgres(env?: NodeJS.ProcessEnv, debianRoot?: string): { bindir: string; reason?: undefined } | { bindir?: undefined; reason: string };
 export function startCluster(options?: StartOptions): Promise<Cluster>;
 export function cleanStale(prefix: string, bindir?: string): string[];
 export const SUPERUSER: string;

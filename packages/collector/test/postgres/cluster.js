@@ -34,7 +34,7 @@ const hasServerBinaries = (dir) => executable(path.join(dir, 'initdb')) && execu
  * `pg_config --bindir`.
  * Returns { bindir } or { reason } naming every place looked at.
  */
-function findPostgres(env = process.env) {
+function findPostgres(env = process.env, debianRoot = DEBIAN_ROOT) {
   // Named explicitly, the folder is the only place looked at: a wrong one is an error, not a
   // silent fall back to another version.
   if (env.SPUR_POSTGRES_BIN) {
@@ -45,20 +45,20 @@ function findPostgres(env = process.env) {
   const candidates = [];
   let versions = [];
   try {
-    versions = fs.readdirSync(DEBIAN_ROOT).filter((v) => /^\d+(\.\d+)?$/.test(v));
+    versions = fs.readdirSync(debianRoot).filter((v) => /^\d+(\.\d+)?$/.test(v));
   } catch {
     // not Debian's layout
   }
   versions.sort((a, b) => Number(b) - Number(a));
-  candidates.push(...versions.map((v) => path.join(DEBIAN_ROOT, v, 'bin')));
-  if (!versions.length) looked.push(`${DEBIAN_ROOT}/<version>/bin`);
+  candidates.push(...versions.map((v) => path.join(debianRoot, v, 'bin')));
+  if (!versions.length) looked.push(`${debianRoot}/<version>/bin`);
   for (const dir of (env.PATH || '').split(path.delimiter).filter(Boolean)) {
     // A symlink on PATH (/usr/local/bin/initdb) stands for the folder of the real binaries.
     if (executable(path.join(dir, 'initdb'))) candidates.push(path.dirname(fs.realpathSync(path.join(dir, 'initdb'))));
   }
   looked.push('PATH');
   try {
-    candidates.push(execFileSync('pg_config', ['--bindir'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+    candidates.push(execFileSync('pg_config', ['--bindir'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
   } catch {
     looked.push('pg_config --bindir (no pg_config)');
   }
