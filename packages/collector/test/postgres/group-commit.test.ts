@@ -27,13 +27,26 @@ describePostgres('PostgreSQL group commit', (db) => {
     (await pool.query('SELECT DISTINCT xid::text AS xid FROM events WHERE message_id = ANY($1)', [messageIds])).rows.map((r) => r.xid as string);
 
   it('writes the appends of one moment in one transaction, in the order they came', async () => {
-    const commits = createEventGroupCommit(pool);
+    const commits = createEventGroupCommit(pool, { maxInFlight: 1 });
     const appends = Array.from({ length: 12 }, (_, i) => ids(`a${i}`, 5));
     const stored = await Promise.all(appends.map((a) => commits.submit(rows(a))));
     expect(stored).toEqual(appends.map((a) => a.map(() => true)));
     expect(await xidsOf(appends.flat())).toHaveLength(1); // one transaction, one COMMIT
     const order = await pool.query('SELECT message_id FROM events ORDER BY id');
     expect(order.rows.map((r) => r.message_id)).toEqual(appends.flat());
+  });
+
+  it('shares what is queued among the transactions it may have in flight, in order within each', async () => {
+    const commits = createEventGroupCommit(pool, { maxInFlight: 4 });
+    const appends = Array.from({ length: 12 }, (_, i) => ids(`s${i}`, 5));
+    await Promise.all(appends.map((a) => commits.submit(rows(a))));
+    for (let g = 0; g < 4; g++) {
+      const group = appends.slice(g * 3, g * 3 + 3).flat(); // three appends each
+      expect(await xidsOf(group)).toHaveLength(1);
+      const order = await pool.query('SELECT message_id FROM events WHERE message_id = ANY($1) ORDER BY id', [group]);
+      expect(order.rows.map((r) => r.message_id)).toEqual(group);
+    }
+    expect(await xidsOf(appends.flat())).toHaveLength(4);
   });
 
   it('groups what arrives while a transaction is in flight into the next one', async () => {
@@ -58,13 +71,22 @@ describePostgres('PostgreSQL group commit', (db) => {
   });
 
   it('answers a duplicate as not stored: within an append, within a group and later', async () => {
-    const commits = createEventGroupCommit(pool);
+    const commits = createEventGroupCommit(pool, { maxInFlight: 1 });
     const [one, two] = await Promise.all([commits.submit(rows(['d-1', 'd-2', 'd-1'])), commits.submit(rows(['d-2', 'd-3']))]);
     expect(one).toEqual([true, true, false]);
     expect(two).toEqual([false, true]);
     expect(await commits.submit(rows(['d-3', 'd-4']))).toEqual([false, true]);
     const { rows: stored } = await pool.query('SELECT message_id, body FROM events ORDER BY id');
     expect(stored.map((r) => r.message_id)).toEqual(['d-1', 'd-2', 'd-3', 'd-4']);
+  });
+
+  it('stores an id that two transactions in flight both carry once, answering one of them stored', async () => {
+    const commits = createEventGroupCommit(pool, { maxInFlight: 4 });
+    const appends = Array.from({ length: 8 }, () => ['same', 'another']);
+    const answers = await Promise.all(appends.map((a) => commits.submit(rows(a))));
+    expect(answers.filter(([same]) => same)).toHaveLength(1);
+    expect(answers.filter(([, another]) => another)).toHaveLength(1);
+    expect((await pool.query('SELECT count(*)::int AS n FROM events')).rows[0].n).toBe(2);
   });
 
   it('answers each caller only after COMMIT: a COMMIT that fails fails every caller of its group, and stores nothing', async () => {
@@ -183,6 +205,7 @@ describePostgres('PostgreSQL group commit', (db) => {
   it('runs any write in the group transaction (createPgGroupCommit), one result per item', async () => {
     const commits = createPgGroupCommit<string[], number>({
       connection: pool,
+      maxInFlight: 1,
       write: async (tx, items) => {
         const stored = await insertEvents(tx, rows(items.flat()));
         let at = 0;

@@ -19,7 +19,7 @@ export interface PgGroupCommitOptions<I, R> {
    * (in a new transaction) after a serialization failure or deadlock.
    */
   write: (tx: PoolClient, items: I[]) => Promise<R[]>;
-  /** Transactions in flight at once. @defaultValue 2 */
+  /** Transactions in flight at once, each on a connection of its own. @defaultValue 4 */
   maxInFlight?: number;
   /** The most one transaction takes, in `weight` units; a heavier item goes alone. @defaultValue 10000 */
   maxWeight?: number;
@@ -42,7 +42,7 @@ interface Waiting<I, R> {
 
 export function createPgGroupCommit<I, R>(options: PgGroupCommitOptions<I, R>): PgGroupCommit<I, R> {
   const { connection, write } = options;
-  const maxInFlight = options.maxInFlight ?? 2;
+  const maxInFlight = options.maxInFlight ?? 4;
   const maxWeight = options.maxWeight ?? 10_000;
   const weight = options.weight ?? (() => 1);
   let queue: Waiting<I, R>[] = [];
@@ -50,11 +50,11 @@ export function createPgGroupCommit<I, R>(options: PgGroupCommitOptions<I, R>): 
   let scheduled = false;
   const idle: (() => void)[] = [];
 
-  // The items of a group: from the head of the queue, up to maxWeight (at least one).
-  function takeGroup(): Waiting<I, R>[] {
+  // The items of a group: from the head of the queue, up to `limit` (at least one item).
+  function takeGroup(limit: number): Waiting<I, R>[] {
     let total = 0;
     let n = 0;
-    while (n < queue.length && (n === 0 || total + weight(queue[n].item) <= maxWeight)) total += weight(queue[n++].item);
+    while (n < queue.length && (n === 0 || total + weight(queue[n].item) <= limit)) total += weight(queue[n++].item);
     const group = queue.slice(0, n);
     queue = queue.slice(n);
     return group;
@@ -71,9 +71,15 @@ export function createPgGroupCommit<I, R>(options: PgGroupCommitOptions<I, R>): 
 
   function pump(): void {
     scheduled = false;
+    // What is queued is shared among the free transactions rather than all put in the first:
+    // one session works on one core, and a group that one caller of many waits for anyway
+    // gains nothing from being one transaction instead of several in flight at once.
+    const free = maxInFlight - inFlight;
+    const queued = queue.reduce((sum, w) => sum + weight(w.item), 0);
+    const limit = Math.min(maxWeight, Math.ceil(queued / Math.max(1, free)));
     while (inFlight < maxInFlight && queue.length > 0) {
       inFlight++;
-      void commit(takeGroup()).then(() => {
+      void commit(takeGroup(limit)).then(() => {
         inFlight--;
         // What queued while this group was in flight is the next group.
         pump();
