@@ -16,6 +16,10 @@ const base = (name, extra) => ({
 });
 
 module.exports = {
+  // One PostgreSQL server for the whole run (fsync off), stopped at the end; each test file that
+  // needs it makes a database of its own (packages/collector/test/postgres/server.ts).
+  globalSetup: '<rootDir>/packages/collector/test/postgres/global-setup.js',
+  globalTeardown: '<rootDir>/packages/collector/test/postgres/global-teardown.js',
   projects: [
     base('sdk', {
       testEnvironment: 'jsdom',
