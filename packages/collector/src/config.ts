@@ -5,12 +5,12 @@ import type { IpMode } from './ip';
 import { LOG_LEVELS, type LogLevel } from './log';
 import type { GpcMode } from './routes/ingest';
 import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_IP } from './connection-limits';
-import { DEFAULT_EVENT_RATE_LIMIT, DEFAULT_REJECTED_CAP } from './ingest-limits';
+import { DEFAULT_EVENT_RATE_LIMIT, DEFAULT_REJECTED_CAP } from './ingest/limits';
 import { DEFAULT_RATE_LIMIT, WRITE_KEY_FACTOR, type RateLimits } from './rate-limit';
-import { DEFAULT_REJECTED_DAYS } from './retention';
-import { DEFAULT_BODY_TIMEOUT_MS } from './request-body';
+import { DEFAULT_REJECTED_DAYS } from './jobs/retention';
+import { DEFAULT_BODY_TIMEOUT_MS } from './routes/request-body';
 import { DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from './server';
-import type { ClientClock } from './stored-event';
+import type { ClientClock } from './ingest/stored-event';
 
 export interface ServerConfig {
   port: number;

@@ -1,10 +1,10 @@
 // Data subject requests (GDPR Art. 15 access, Art. 17 erasure), for the admin API and for
 // `spur privacy`. Who the subject is and what is theirs is decided by storage, with the identity
-// rules of profiles (storage/sqlite-privacy.ts); this module words the answers.
-import { createAnalyticsService, type AnalyticsService, type AnalyticsServiceOptions } from './analytics-service';
+// rules of profiles (storage/sqlite/privacy.ts); this module words the answers.
+import { createAnalyticsService, type AnalyticsService, type AnalyticsServiceOptions } from './jobs/catch-up';
 import type { AbandonedCart } from './analytics';
 import { HttpError, notFound, RETRY_AFTER_SECONDS } from './errors';
-import { mergeTraits } from './identity';
+import { mergeTraits } from './rules/identity';
 import type { Profile, StoredEvent } from '../../sdk/src/types';
 import type { DataSubject, ErasureCounts, Storage, SubjectEventKey } from './storage/types';
 

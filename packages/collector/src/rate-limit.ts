@@ -1,4 +1,4 @@
-// Rate limits: token buckets in memory, keyed by client IP or write key (ingest-limits.ts puts
+// Rate limits: token buckets in memory, keyed by client IP or write key (ingest/limits.ts puts
 // them to use). Memory is bounded: a bucket that has refilled is worth nothing and is dropped
 // first, and the map never holds more than `maxBuckets` entries, however many addresses a flood
 // comes from. Limits are per process: N collectors behind a balancer allow N times as much.

@@ -8,12 +8,12 @@ import { v4 as uuidv4 } from 'uuid';
 import type { EventType, IngestResponse, RejectedItem, StoredEvent } from '../../../sdk/src/types';
 import { allowOrigin, allowPreflight, exposeRefusal, requestWriteKey, type Keyring } from '../cors';
 import { badRequest, forbidden, methodNotAllowed, unauthorized } from '../errors';
-import type { IngestLimits } from '../ingest-limits';
+import type { IngestLimits } from '../ingest/limits';
 import type { IpMode } from '../ip';
-import { readBody, type BodyLimits } from '../request-body';
+import { readBody, type BodyLimits } from './request-body';
 import type { AppendResult, RejectedEvent, Storage } from '../storage/types';
-import { toStoredEvent, type ClientClock } from '../stored-event';
-import { MAX_DEPTH, parseEvent, parseIngestBody } from '../validate';
+import { toStoredEvent, type ClientClock } from '../ingest/stored-event';
+import { MAX_DEPTH, parseEvent, parseIngestBody } from '../ingest/validate';
 import { createClientConfigRouter } from './client-config';
 import { ingestRoute, type IngestRoute } from './ingest-paths';
 

@@ -3,7 +3,7 @@
 // in-process state for correctness: dedupe, identity and profiles all come from the database.
 import type { Profile, StoredEvent } from '../../../sdk/src/types';
 import type { AliasEdge, IdentityGraph } from '../analytics/profiles';
-import type { IdentityLink } from '../identity';
+import type { IdentityLink } from '../rules/identity';
 
 /** Reason kept with an event whose messageId was already stored with another payload. */
 export const CONFLICT_REASON = 'conflict: messageId already stored with a different payload';
