@@ -5,7 +5,7 @@ import { createAnalyticsService, type AnalyticsService, type AnalyticsServiceOpt
 import type { AbandonedCart } from './analytics';
 import { HttpError, notFound, RETRY_AFTER_SECONDS } from './errors';
 import { mergeTraits } from './rules/identity';
-import type { Profile, StoredEvent } from '../../sdk/src/types';
+import type { Profile, StoredEvent } from '@spur/sdk';
 import type { DataSubject, ErasureCounts, Storage, SubjectEventKey } from './storage/types';
 
 /** SPUR_SUPPRESS_DAYS: how long after an erasure events carrying the erased ids are dropped. */

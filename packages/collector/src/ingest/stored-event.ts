@@ -1,5 +1,5 @@
 // Turns a validated event into what is stored: server-side times and a minimised context.
-import type { EventContext, JsonObject, StoredEvent } from '../../../sdk/src/types';
+import type { EventContext, JsonObject, StoredEvent } from '@spur/sdk';
 import { minimizeIp, type IpMode } from '../ip';
 import { parseUserAgent } from '../useragent';
 import type { ParsedEvent } from './validate';

@@ -1,6 +1,6 @@
 // Validation at the edge: request bodies and events arrive as `unknown` and leave as typed
 // values or as a reason. Nothing past this module re-checks shapes.
-import type { EventType, JsonObject } from '../../../sdk/src/types';
+import type { EventType, JsonObject } from '@spur/sdk';
 import { badRequest, payloadTooLarge } from '../errors';
 import { checkBounds, Invalid, isCleanId, MAX_BATCH_EVENTS, MAX_ID_LENGTH, MAX_KEYS } from './input-limits';
 

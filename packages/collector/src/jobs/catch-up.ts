@@ -6,7 +6,7 @@
 // the cache then starts over from the first row, whichever process deleted them.
 // A full catch-up (at start, and after such a reset) takes seconds for a million events; it runs
 // in the background from start(), and status() says how far it is (/readyz reports it).
-import type { SpurEvent, StoredEvent } from '../../../sdk/src/types';
+import type { SpurEvent, StoredEvent } from '@spur/sdk';
 import { cartAbandonedEvents, createAnalytics, type AbandonedCart, type Analytics, type IdentityGraph } from '../analytics';
 import { silentLogger, type Logger } from '../log';
 import { DERIVED_WRITE_KEY, type Storage } from '../storage/types';

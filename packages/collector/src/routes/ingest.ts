@@ -5,7 +5,7 @@ import { isUtf8 } from 'node:buffer';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { v4 as uuidv4 } from 'uuid';
-import type { EventType, IngestResponse, RejectedItem, StoredEvent } from '../../../sdk/src/types';
+import type { EventType, IngestResponse, RejectedItem, StoredEvent } from '@spur/sdk';
 import { allowOrigin, allowPreflight, exposeRefusal, requestWriteKey, type Keyring } from '../cors';
 import { badRequest, forbidden, methodNotAllowed, unauthorized } from '../errors';
 import type { IngestLimits } from '../ingest/limits';

@@ -3,7 +3,7 @@
 // the collector derives per request (receivedAt, sentAt, the corrected timestamp, context.ip and
 // the user agent families), so only client-authored fields count.
 import { createHash } from 'node:crypto';
-import type { StoredEvent } from '../../../sdk/src/types';
+import type { StoredEvent } from '@spur/sdk';
 
 // JSON with object keys sorted at every depth, so that a client re-serializing the same event in
 // another key order is not a conflict. Arrays keep their order: it is part of the payload.

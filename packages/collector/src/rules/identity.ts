@@ -7,7 +7,7 @@
 //  2. a customer may have many anonymous ids (one link each).
 //  3. two customer ids are never merged automatically (only `alias` merges).
 //  4. A identifying as U1 at t1 and later as U2 at t2: A's anonymous events from t2 on go to U2.
-import type { JsonObject, Profile, StoredEvent } from '../../../sdk/src/types';
+import type { JsonObject, Profile, StoredEvent } from '@spur/sdk';
 
 /** An anonymous id seen together with a customer id; firstSeen is the earliest such event time. */
 export interface IdentityLink {

@@ -9,7 +9,7 @@ import {
   parseIngestBody,
   parseIsoDate,
 } from '../../src/ingest/validate';
-import type { EventType } from '../../../sdk/src/types';
+import type { EventType } from '@spur/sdk';
 
 const newId = () => 'generated-id';
 const valid = (raw: unknown, type?: EventType) => {

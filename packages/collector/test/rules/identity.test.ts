@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../../../sdk/src/types';
+import type { StoredEvent } from '@spur/sdk';
 import { canonicalId, currentOwner, mergeTraits, ownerAt, summarizeProfile, type IdentityLink } from '../../src/rules/identity';
 
 const link = (userId: string, firstSeen: string): IdentityLink => ({ anonymousId: 'A', userId, firstSeen });

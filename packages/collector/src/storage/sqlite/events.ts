@@ -2,7 +2,7 @@
 // cursor, so each page is one index range read however large the table, and no timestamp index
 // has to be kept up to date by every ingest just for exports.
 import type { Database } from 'better-sqlite3';
-import type { StoredEvent } from '../../../../sdk/src/types';
+import type { StoredEvent } from '@spur/sdk';
 import type { IdentityGraph } from '../../analytics';
 import type { EventRange, RawEvent } from '../types';
 

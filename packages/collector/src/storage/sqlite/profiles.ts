@@ -2,7 +2,7 @@
 // identity.ts decide ownership. The caller runs each call in one read transaction, so that all
 // its reads see one state of the database while the writer thread commits.
 import type { Database, Statement } from 'better-sqlite3';
-import type { Profile, StoredEvent } from '../../../../sdk/src/types';
+import type { Profile, StoredEvent } from '@spur/sdk';
 import { byTime, canonicalId, currentOwner, ownerAt, summarizeProfile, type IdentityLink } from '../../rules/identity';
 
 interface Entry {

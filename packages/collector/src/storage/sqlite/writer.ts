@@ -3,7 +3,7 @@
 // thread for an in-memory database. Appends reach it as rows: flat arrays of strings, serialized
 // once where the events were built, which cross to another thread at the cost of a copy.
 import type { Database } from 'better-sqlite3';
-import type { StoredEvent } from '../../../../sdk/src/types';
+import type { StoredEvent } from '@spur/sdk';
 import { clientTimestamp, eventFingerprint, isConflict } from '../../rules/fingerprint';
 import { createPrivacyWriter, hashId, type MaintenanceResult, type MaintenanceTask } from './privacy';
 import { IS_CUSTOMER } from './profiles';

@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import type { StoredEvent } from '../../../../sdk/src/types';
+import type { StoredEvent } from '@spur/sdk';
 import { StorageUnavailableError } from '../../../src/errors';
 import { openSqliteStorage, openStorage, type Storage } from '../../../src/storage';
 import { migrate, SCHEMA_VERSION } from '../../../src/storage/sqlite/schema';
