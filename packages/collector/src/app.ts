@@ -2,7 +2,6 @@
 import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import { createKeyring } from './cors';
-import type { TrustProxy } from './config';
 import { errorMiddleware, notFound } from './errors';
 import { reissueVisitorCookie } from './first-party-cookie';
 import type { IpMode } from './ip';
@@ -15,17 +14,25 @@ import { createAnalyticsService } from './jobs/catch-up';
 import { adminGuard, ADMIN_PATHS, createAdminRouter } from './routes/admin';
 import { createExportRouter } from './routes/exports';
 import { createPrivacyRouter } from './routes/privacy';
-import { DEFAULT_REJECTED_DAYS, startRetention, type PurgeReport } from './jobs/retention';
+import { startRetention, type PurgeReport } from './jobs/retention';
 import { createHealthRouter } from './routes/health';
-import { createIngest, type GpcMode } from './routes/ingest';
+import { createIngest } from './routes/ingest';
 import { ingestRoute } from './routes/ingest-paths';
-import { createIngestLimits, DEFAULT_EVENT_RATE_LIMIT, DEFAULT_REJECTED_CAP } from './ingest/limits';
+import { createIngestLimits } from './ingest/limits';
 import { createLimitLog } from './limit-log';
 import { toRateLimits, type RateLimits } from './rate-limit';
-import { DEFAULT_BODY_TIMEOUT_MS, MAX_BODY_BYTES, MAX_ENCODED_BYTES } from './routes/request-body';
+import { MAX_BODY_BYTES, MAX_ENCODED_BYTES } from './routes/request-body';
 import { createSdkRouter } from './routes/sdk';
+import {
+  DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_EVENT_RATE_LIMIT,
+  DEFAULT_REJECTED_CAP,
+  DEFAULT_REJECTED_DAYS,
+  type ClientClock,
+  type GpcMode,
+  type TrustProxy,
+} from './settings';
 import type { Storage } from './storage/types';
-import type { ClientClock } from './ingest/stored-event';
 
 export interface CollectorConfig {
   /** From openStorage / openSqliteStorage. The app never closes it; startServer's close() does. */

@@ -1,6 +1,7 @@
 // Public entry point of @spur/collector: other packages import only what is named here.
 export { createCollector, type CollectorConfig } from './app';
 export { loadConfig, parseWriteKeys, type ServerConfig, type TrustProxy } from './config';
+export { SETTINGS, settingHelp, settingNames, type Setting, type SettingPart } from './settings';
 export { startServer, type RunningServer, type StartOptions } from './server';
 export { openStorage, openSqliteStorage, storageWhenOpen, type SqliteOptions } from './storage';
 export type { AppendInput, AppendResult, EventRange, RawEvent, RejectedEvent, Storage } from './storage';

@@ -6,10 +6,10 @@ import type { AbandonedCart } from './analytics';
 import { HttpError, notFound, RETRY_AFTER_SECONDS } from './errors';
 import { mergeTraits } from './rules/identity';
 import type { Profile, StoredEvent } from '@spur/sdk';
+import { DEFAULT_SUPPRESS_DAYS } from './settings';
 import type { DataSubject, ErasureCounts, Storage, SubjectEventKey } from './storage/types';
 
-/** SPUR_SUPPRESS_DAYS: how long after an erasure events carrying the erased ids are dropped. */
-export const DEFAULT_SUPPRESS_DAYS = 30;
+export { DEFAULT_SUPPRESS_DAYS };
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Event bodies read per storage call while streaming. */
 const BODY_PAGE = 1000;

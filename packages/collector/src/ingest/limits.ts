@@ -12,25 +12,6 @@ import { ingestRoute } from '../routes/ingest-paths';
 import { closeAfterAnswer } from '../errors';
 import type { RejectedEvent } from '../storage/types';
 
-/**
- * Events per second per client address by default; a write key gets WRITE_KEY_FACTOR (10)
- * times it, 10,000. Every event counts, valid or not. Why these numbers: spur's SDK sends at
- * most 20 events a request (a page's outbox of up to 1,000 after an outage), so an office of a
- * few hundred shoppers behind one address sends well under 300 events/s; a shop's backend may
- * post batches of 5,000 events, and a single request is never refused for its size (only the next
- * one waits until the debt is paid: one such batch every 5 s, 3.6 million events an hour). The
- * collector stores about 50,000 events/s on two cores, so the write key's 10,000 (36 million an
- * hour, far above any shop's peak) leaves four fifths of it to the rest even when the public
- * write key itself floods; and one address flooding gets a fiftieth of it.
- */
-export const DEFAULT_EVENT_RATE_LIMIT = 1_000;
-/**
- * Rejected events stored per client address per hour by default; a write key gets 10 times it.
- * Past that they are counted (and logged) but not stored; the answer still lists them. A shop's
- * bug rejects the same event for every visitor, so 10,000 an hour show it well, and a flood of
- * invalid events cannot fill the disk.
- */
-export const DEFAULT_REJECTED_CAP = 1_000;
 /** An event counts against the rejected cap once per 4 KiB begun, so the cap bounds bytes too. */
 export const REJECTED_UNIT_BYTES = 4096;
 

@@ -2,9 +2,10 @@
 import type { EventContext, JsonObject, StoredEvent } from '@spur/sdk';
 import { minimizeIp, type IpMode } from '../ip';
 import { parseUserAgent } from '../useragent';
+import type { ClientClock } from '../settings';
 import type { ParsedEvent } from './validate';
 
-export type ClientClock = 'correct' | 'trust';
+export type { ClientClock };
 
 export interface RequestFacts {
   /** When the collector received the request (ISO). */

@@ -12,8 +12,6 @@ import { errorFields, silentLogger, type Logger } from '../log';
 import type { PurgeCounts, Storage } from '../storage/types';
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
-/** SPUR_REJECTED_DAYS: days rejected events are kept when nothing else is set. */
-export const DEFAULT_REJECTED_DAYS = 30;
 
 export interface PurgeReport extends PurgeCounts {
   /** Events before this time are purged; null: events are kept. */

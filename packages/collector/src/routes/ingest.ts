@@ -12,7 +12,8 @@ import type { IngestLimits } from '../ingest/limits';
 import type { IpMode } from '../ip';
 import { readBody, type BodyLimits } from './request-body';
 import type { AppendResult, RejectedEvent, Storage } from '../storage/types';
-import { toStoredEvent, type ClientClock } from '../ingest/stored-event';
+import type { ClientClock, GpcMode } from '../settings';
+import { toStoredEvent } from '../ingest/stored-event';
 import { MAX_DEPTH, parseEvent, parseIngestBody } from '../ingest/validate';
 import { createClientConfigRouter } from './client-config';
 import { ingestRoute, type IngestRoute } from './ingest-paths';
@@ -25,14 +26,6 @@ export const VALIDATION_SLICE = 500;
 
 /** The event type a route implies; undefined for a batch route. */
 const impliedType = (route: IngestRoute): EventType | undefined => (route.kind === 'batch' ? undefined : route.kind);
-
-/**
- * `Sec-GPC: 1` (Global Privacy Control): 'honor' takes it as consent denied, so that the events of
- * such a request are not stored unless the visitor granted consent on the site
- * (`context.consent: 'granted'`); 'ignore' stores them as any other.
- */
-export type GpcMode = 'honor' | 'ignore';
-
 
 export interface IngestDeps {
   storage: Storage;

@@ -14,15 +14,13 @@ export const MAX_BODY_BYTES = 500 * 1024;
  * could be sent forever.
  */
 export const MAX_ENCODED_BYTES = MAX_BODY_BYTES;
-/** A body must have arrived this long after its request did; 0 = no deadline. */
-export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
 
 export interface BodyLimits {
   /** @defaultValue MAX_BODY_BYTES */
   maxBytes: number;
   /** @defaultValue MAX_ENCODED_BYTES */
   maxEncodedBytes: number;
-  /** @defaultValue DEFAULT_BODY_TIMEOUT_MS */
+  /** @defaultValue DEFAULT_BODY_TIMEOUT_MS (settings.ts) */
   timeoutMs: number;
 }
 
