@@ -4,7 +4,7 @@
 // once where the events were built, which cross to another thread at the cost of a copy.
 import type { Database } from 'better-sqlite3';
 import type { StoredEvent } from '@spur/sdk';
-import { clientTimestamp, eventFingerprint, isConflict } from '../../rules/fingerprint';
+import { clientTimestamp, eventFingerprint, isConflict } from '../../rules/conflicts';
 import { createPrivacyWriter, hashId, type MaintenanceResult, type MaintenanceTask } from './privacy';
 import { IS_CUSTOMER } from './profiles';
 import { createRejectedWrites } from './rejected';
