@@ -219,11 +219,11 @@ const STAGES = [
   ],
   [
     'hand-off between threads (postMessage, group commit)',
-    (fn, file) => fn === 'postMessage' || ['sqlite.js', 'group-commit.js', 'sqlite-writer-thread.js'].includes(file),
+    (fn, file) => fn === 'postMessage' || ['storage.js', 'group-commit.js', 'writer-thread.js'].includes(file),
   ],
-  ['SQLite inserts (events, runs, identity)', (fn, file) => file === 'sqlite-writer.js'],
+  ['SQLite inserts (events, runs, identity)', (fn, file) => file === 'writer.js'],
   ['COMMIT: WAL write + fsync (+ SQLite automatic checkpoint)', (fn) => fn === 'sqliteTransaction'],
-  ['PASSIVE checkpoint', (fn, file) => fn === 'pragma' || file === 'sqlite-checkpoint-thread.js'],
+  ['PASSIVE checkpoint', (fn, file) => fn === 'pragma' || file === 'checkpoint-thread.js'],
   // On the main thread: node's HTTP parser and response writing, Express, the ingest handler.
   ['everything else', () => true],
 ];

@@ -15,7 +15,7 @@ const TOTAL = at === -1 ? 100_000 : Number(args[at + 1]);
 
 (async () => {
   const dist = path.dirname(require.resolve('@spur/collector'));
-  const { migrate } = require(path.join(dist, 'storage', 'sqlite-schema.js'));
+  const { migrate } = require(path.join(dist, 'storage', 'sqlite', 'schema.js'));
   const { openStorage } = require('@spur/collector');
   const Database = sqlite();
   const dir = tempDir('migration');

@@ -2,7 +2,6 @@
 import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import { createKeyring } from './cors';
-import type { TrustProxy } from './config';
 import { errorMiddleware, notFound } from './errors';
 import { reissueVisitorCookie } from './first-party-cookie';
 import type { IpMode } from './ip';
@@ -10,22 +9,30 @@ import { silentLogger, type Logger } from './log';
 import { createRejectionLog } from './rejections';
 import { assignRequestIds } from './request-id';
 import { logStartupWarnings } from './startup-warnings';
-import { watchStorage } from './storage-watch';
-import { createAnalyticsService } from './analytics-service';
+import { watchStorage } from './jobs/storage-watch';
+import { createAnalyticsService } from './jobs/catch-up';
 import { adminGuard, ADMIN_PATHS, createAdminRouter } from './routes/admin';
 import { createExportRouter } from './routes/exports';
 import { createPrivacyRouter } from './routes/privacy';
-import { DEFAULT_REJECTED_DAYS, startRetention, type PurgeReport } from './retention';
+import { startRetention, type PurgeReport } from './jobs/retention';
 import { createHealthRouter } from './routes/health';
-import { createIngest, type GpcMode } from './routes/ingest';
+import { createIngest } from './routes/ingest';
 import { ingestRoute } from './routes/ingest-paths';
-import { createIngestLimits, DEFAULT_EVENT_RATE_LIMIT, DEFAULT_REJECTED_CAP } from './ingest-limits';
+import { createIngestLimits } from './ingest/limits';
 import { createLimitLog } from './limit-log';
 import { toRateLimits, type RateLimits } from './rate-limit';
-import { DEFAULT_BODY_TIMEOUT_MS, MAX_BODY_BYTES, MAX_ENCODED_BYTES } from './request-body';
+import { MAX_BODY_BYTES, MAX_ENCODED_BYTES } from './routes/request-body';
 import { createSdkRouter } from './routes/sdk';
+import {
+  DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_EVENT_RATE_LIMIT,
+  DEFAULT_REJECTED_CAP,
+  DEFAULT_REJECTED_DAYS,
+  type ClientClock,
+  type GpcMode,
+  type TrustProxy,
+} from './settings';
 import type { Storage } from './storage/types';
-import type { ClientClock } from './stored-event';
 
 export interface CollectorConfig {
   /** From openStorage / openSqliteStorage. The app never closes it; startServer's close() does. */
@@ -79,7 +86,7 @@ export interface CollectorConfig {
    * Ingest events per second per client IP, valid or not, charged when a body is parsed; a
    * number also sets the per-write-key limit to 10 times it, an object sets both; 0 turns a limit
    * off. A client over it is refused (429) before its next body is read until it is back under.
-   * @defaultValue 1,000 (per write key 10,000): ingest-limits.ts DEFAULT_EVENT_RATE_LIMIT says why
+   * @defaultValue 1,000 (per write key 10,000): ingest/limits.ts DEFAULT_EVENT_RATE_LIMIT says why
    */
   eventRateLimit?: number | RateLimits;
   /**
@@ -101,7 +108,7 @@ export interface CollectorConfig {
   suppressDays?: number;
   /**
    * Events whose time lies more than this many days back (and rejected events received that long
-   * ago) are purged at start and then daily (retention.ts). @defaultValue unset: kept forever
+   * ago) are purged at start and then daily (jobs/retention.ts). @defaultValue unset: kept forever
    */
   retentionDays?: number;
   /**

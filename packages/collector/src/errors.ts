@@ -5,7 +5,7 @@ import { errorFields, requestFields, type Logger } from './log';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Rejection, RejectionLog } from './rejections';
 import { requestIdOf } from './request-id';
-import type { StorageWatch } from './storage-watch';
+import type { StorageWatch } from './jobs/storage-watch';
 
 /** An error whose message is safe to show to the client. */
 export class HttpError extends Error {

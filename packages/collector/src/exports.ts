@@ -15,7 +15,7 @@ import {
   type FunnelStepRow,
   type ProductStats,
 } from './analytics';
-import { createAnalyticsService, type AnalyticsService, type AnalyticsServiceOptions } from './analytics-service';
+import { createAnalyticsService, type AnalyticsService, type AnalyticsServiceOptions } from './jobs/catch-up';
 import { badRequest } from './errors';
 import { EXPORT_KINDS, parseExportParams, type ExportFormat, type ExportKind } from './export-params';
 import type { Storage } from './storage/types';

@@ -1,15 +1,15 @@
 // Data subject requests (GDPR Art. 15 access, Art. 17 erasure), for the admin API and for
 // `spur privacy`. Who the subject is and what is theirs is decided by storage, with the identity
-// rules of profiles (storage/sqlite-privacy.ts); this module words the answers.
-import { createAnalyticsService, type AnalyticsService, type AnalyticsServiceOptions } from './analytics-service';
+// rules of profiles (storage/sqlite/privacy.ts); this module words the answers.
+import { createAnalyticsService, type AnalyticsService, type AnalyticsServiceOptions } from './jobs/catch-up';
 import type { AbandonedCart } from './analytics';
 import { HttpError, notFound, RETRY_AFTER_SECONDS } from './errors';
-import { mergeTraits } from './identity';
-import type { Profile, StoredEvent } from '../../sdk/src/types';
+import { mergeTraits } from './rules/identity';
+import type { Profile, StoredEvent } from '@spur/sdk';
+import { DEFAULT_SUPPRESS_DAYS } from './settings';
 import type { DataSubject, ErasureCounts, Storage, SubjectEventKey } from './storage/types';
 
-/** SPUR_SUPPRESS_DAYS: how long after an erasure events carrying the erased ids are dropped. */
-export const DEFAULT_SUPPRESS_DAYS = 30;
+export { DEFAULT_SUPPRESS_DAYS };
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Event bodies read per storage call while streaming. */
 const BODY_PAGE = 1000;

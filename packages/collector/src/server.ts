@@ -2,23 +2,18 @@
 // process and decides when to call close().
 import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { TrustProxy } from './config';
-import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_IP, limitConnections, proxyTrust } from './connection-limits';
+import { limitConnections, proxyTrust } from './connection-limits';
 import type { IpMode } from './ip';
 import { createLimitLog } from './limit-log';
 import type { Logger } from './log';
+import {
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_CONNECTIONS_PER_IP,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  type TrustProxy,
+} from './settings';
 import type { Storage } from './storage/types';
-
-/**
- * The request line and headers must be in this long after the connection opened or the last
- * request ended; node answers 408 and closes the connection. A browser sends them in one packet.
- */
-export const DEFAULT_HEADERS_TIMEOUT_MS = 15_000;
-/**
- * A whole request, headers and body, must be in this long (node answers 408 and closes); the
- * ingest body deadline (30 s) comes first, with an answer of the collector's own.
- */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 export interface RunningServer {
   /** Base URL to reach the server, e.g. http://127.0.0.1:8080 (loopback for a wildcard host). */

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import request from 'supertest';
 import { startServer, type Storage } from '../src';
 import { WRITE_KEY, track, useFixtures } from './helpers';
-import { walCommitCount } from './storage/wal';
+import { walCommitCount } from './storage/sqlite/wal';
 
 const fx = useFixtures();
 

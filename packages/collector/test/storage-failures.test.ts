@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import type { Express } from 'express';
 import request from 'supertest';
 import { openSqliteStorage, type Storage } from '../src';
-import { checkFreeSpace } from '../src/storage/sqlite-failures';
+import { checkFreeSpace } from '../src/storage/sqlite/failures';
 import { WRITE_KEY, track, useFixtures } from './helpers';
 
 const fx = useFixtures();

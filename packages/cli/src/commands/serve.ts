@@ -4,6 +4,7 @@ import {
   errorFields,
   loadConfig,
   openStorage,
+  SETTINGS,
   startServer,
   storageWhenOpen,
   type Logger,
@@ -19,32 +20,8 @@ const SHUTDOWN_DEADLINE_MS = 10_000;
  */
 const DRAIN_TIMEOUT_MS = 8_000;
 
-const options = {
-  port: { type: 'string' },
-  host: { type: 'string' },
-  db: { type: 'string' },
-  'write-keys': { type: 'string' },
-  'admin-token': { type: 'string' },
-  'client-clock': { type: 'string' },
-  ip: { type: 'string' },
-  'trust-proxy': { type: 'string' },
-  'cookie-domain': { type: 'string' },
-  'session-minutes': { type: 'string' },
-  'abandon-minutes': { type: 'string' },
-  'rate-limit': { type: 'string' },
-  'event-rate-limit': { type: 'string' },
-  'rejected-cap': { type: 'string' },
-  'body-timeout': { type: 'string' },
-  'headers-timeout': { type: 'string' },
-  'request-timeout': { type: 'string' },
-  'max-connections': { type: 'string' },
-  'max-connections-per-ip': { type: 'string' },
-  'retention-days': { type: 'string' },
-  'rejected-days': { type: 'string' },
-  'suppress-days': { type: 'string' },
-  gpc: { type: 'string' },
-  'log-level': { type: 'string' },
-} as const;
+/** The flags of `spur serve`: every setting of the collector's table, meaning what its variable does. */
+export const SERVE_FLAGS = Object.fromEntries(SETTINGS.map((s) => [s.flag, { type: 'string' as const }]));
 
 // Which setting to change when listening fails; startServer's message says what went wrong.
 const LISTEN_SETTINGS: Record<string, string> = {
@@ -70,7 +47,7 @@ function logListening(logger: Logger, server: RunningServer, db: string): void {
 
 /** `spur serve`: runs the collector until SIGTERM or SIGINT, then drains and closes the database. */
 export async function serve(args: string[], io: Io): Promise<number> {
-  const flags = parseFlags(args, options).values;
+  const flags = parseFlags(args, SERVE_FLAGS).values;
   let config;
   try {
     config = loadConfig(io.env, flags);

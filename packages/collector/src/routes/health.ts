@@ -5,7 +5,7 @@
 // (the body says how far), so ingest traffic keeps flowing to a collector that just restarted.
 // /readyz/analytics is for what does need it (exports, a dashboard): 503 until it is caught up.
 import { Router, type Response } from 'express';
-import type { AnalyticsService } from '../analytics-service';
+import type { AnalyticsService } from '../jobs/catch-up';
 import { RETRY_AFTER_SECONDS, StorageUnavailableError } from '../errors';
 import type { Storage } from '../storage/types';
 

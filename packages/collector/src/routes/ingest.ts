@@ -5,15 +5,16 @@ import { isUtf8 } from 'node:buffer';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { v4 as uuidv4 } from 'uuid';
-import type { EventType, IngestResponse, RejectedItem, StoredEvent } from '../../../sdk/src/types';
+import type { EventType, IngestResponse, RejectedItem, StoredEvent } from '@spur/sdk';
 import { allowOrigin, allowPreflight, exposeRefusal, requestWriteKey, type Keyring } from '../cors';
 import { badRequest, forbidden, methodNotAllowed, unauthorized } from '../errors';
-import type { IngestLimits } from '../ingest-limits';
+import type { IngestLimits } from '../ingest/limits';
 import type { IpMode } from '../ip';
-import { readBody, type BodyLimits } from '../request-body';
+import { readBody, type BodyLimits } from './request-body';
 import type { AppendResult, RejectedEvent, Storage } from '../storage/types';
-import { toStoredEvent, type ClientClock } from '../stored-event';
-import { MAX_DEPTH, parseEvent, parseIngestBody } from '../validate';
+import type { ClientClock, GpcMode } from '../settings';
+import { toStoredEvent } from '../ingest/stored-event';
+import { MAX_DEPTH, parseEvent, parseIngestBody } from '../ingest/validate';
 import { createClientConfigRouter } from './client-config';
 import { ingestRoute, type IngestRoute } from './ingest-paths';
 
@@ -25,14 +26,6 @@ export const VALIDATION_SLICE = 500;
 
 /** The event type a route implies; undefined for a batch route. */
 const impliedType = (route: IngestRoute): EventType | undefined => (route.kind === 'batch' ? undefined : route.kind);
-
-/**
- * `Sec-GPC: 1` (Global Privacy Control): 'honor' takes it as consent denied, so that the events of
- * such a request are not stored unless the visitor granted consent on the site
- * (`context.consent: 'granted'`); 'ignore' stores them as any other.
- */
-export type GpcMode = 'honor' | 'ignore';
-
 
 export interface IngestDeps {
   storage: Storage;

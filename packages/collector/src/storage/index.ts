@@ -1,8 +1,8 @@
 // Chooses a storage backend from configuration.
-import { openSqliteStorage } from './sqlite';
+import { openSqliteStorage } from './sqlite/storage';
 import type { Storage } from './types';
 
-export { openSqliteStorage, type SqliteOptions } from './sqlite';
+export { openSqliteStorage, type SqliteOptions } from './sqlite/storage';
 export { storageWhenOpen } from './opening';
 export type { AppendInput, AppendResult, EventRange, RawEvent, RejectedEvent, Storage } from './types';
 

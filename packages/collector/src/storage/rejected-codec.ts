@@ -1,5 +1,5 @@
 // How the rejected events received together are kept: one blob per row of rejected_events
-// (sqlite-rejected.ts). A flood of small invalid events cost 36 times the bytes sent when each
+// (sqlite/rejected.ts). A flood of small invalid events cost 36 times the bytes sent when each
 // had a row of its own with its reason, write key and receipt time as text (bench/rejected-bytes.js):
 // now a row holds every rejected event of a request, reasons are short codes where the
 // reason is one of the common fixed ones, and the blob is deflated when that makes it smaller.

@@ -1,6 +1,6 @@
 // What a rejected event may identify someone by. A rejected event failed validation, so its ids
 // can be anywhere: `userId: ["cus_1"]`, an id only in `properties`, an email in `context.traits`.
-// Its string values are indexed (sqlite-rejected.ts keeps keyed hashes of them), so that access
+// Its string values are indexed (sqlite/rejected.ts keeps keyed hashes of them), so that access
 // and erasure find a subject's rejected events by lookup instead of reading the whole table.
 // The walk is bounded: at most MAX_VALUES distinct values of at most MAX_VALUE_LENGTH characters,
 // shallow ones first, so that a hostile event costs a bounded amount of work and index.

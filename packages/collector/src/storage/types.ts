@@ -1,9 +1,9 @@
 // The storage contract. Every method is asynchronous so that a networked backend (PostgreSQL,
 // shared by several collector processes) can implement it unchanged; no caller may rely on
 // in-process state for correctness: dedupe, identity and profiles all come from the database.
-import type { Profile, StoredEvent } from '../../../sdk/src/types';
+import type { Profile, StoredEvent } from '@spur/sdk';
 import type { AliasEdge, IdentityGraph } from '../analytics/profiles';
-import type { IdentityLink } from '../identity';
+import type { IdentityLink } from '../rules/identity';
 
 /** Reason kept with an event whose messageId was already stored with another payload. */
 export const CONFLICT_REASON = 'conflict: messageId already stored with a different payload';

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Profile, StoredEvent } from '../../../sdk/src/types';
+import type { Profile, StoredEvent } from '@spur/sdk';
 import { createCollector, createLogger, openSqliteStorage, startServer, type RejectedEvent } from '../../src';
 
 export const WRITE_KEY = 'wk_clients';

@@ -1,7 +1,7 @@
 // GET /v1/privacy/subjects/:customerId: an access request answered with one JSON document.
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { StoredEvent } from '../../../sdk/src/types';
+import type { StoredEvent } from '@spur/sdk';
 import { useFixtures } from '../helpers';
 import { admin, at, ev, MUG, scenario, send } from './shop';
 

@@ -2,7 +2,7 @@
 // analytics caches (of this process and of another on the same file) that forget the subject.
 import Database from 'better-sqlite3';
 import type { Express } from 'express';
-import type { StoredEvent } from '../../../sdk/src/types';
+import type { StoredEvent } from '@spur/sdk';
 import { useFixtures } from '../helpers';
 import { admin, ev, MUG, scenario, send } from './shop';
 

@@ -3,9 +3,9 @@
 import Database from 'better-sqlite3';
 import request from 'supertest';
 import type { Express } from 'express';
-import { purgeExpired, startRetention, type PurgeReport } from '../../src/retention';
+import { purgeExpired, startRetention, type PurgeReport } from '../../src/jobs/retention';
 import { openSqliteStorage } from '../../src/storage';
-import type { StoredEvent } from '../../../sdk/src/types';
+import type { StoredEvent } from '@spur/sdk';
 import { NOW, useFixtures } from '../helpers';
 import { captureLogs } from '../log-capture';
 import { admin } from './shop';

@@ -2,7 +2,7 @@
 // timeline, recovered across devices), products, profiles and the raw event stream, in every format.
 import request from 'supertest';
 import type { Express } from 'express';
-import { createAnalyticsService } from '../../src/analytics-service';
+import { createAnalyticsService } from '../../src/jobs/catch-up';
 import { ADMIN_TOKEN, NOW, WRITE_KEY, basic, bearer, useFixtures } from '../helpers';
 
 const fx = useFixtures();

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { StoredEvent } from '../../../sdk/src/types';
+import type { StoredEvent } from '@spur/sdk';
 import { StorageUnavailableError } from '../../src/errors';
 import { CONFLICT_REASON, DERIVED_WRITE_KEY, type AppendInput, type Storage } from '../../src/storage/types';
 

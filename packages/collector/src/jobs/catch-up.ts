@@ -1,0 +1,193 @@
+// Keeps the in-memory analytics engine in step with storage: facts are read in row order from the
+// last one seen (a catch-up costs only the new rows), the identity graph is re-read each time, and
+// carts whose 30 minutes have passed get their Cart Abandoned event recorded, exactly once (the
+// messageId is derived from the cart, so storage drops a repeat, even from another process).
+// Erasures and retention purges delete stored events: storage's generation counter says so, and
+// the cache then starts over from the first row, whichever process deleted them.
+// A full catch-up (at start, and after such a reset) takes seconds for a million events; it runs
+// in the background from start(), and status() says how far it is (/readyz reports it).
+import type { SpurEvent, StoredEvent } from '@spur/sdk';
+import { cartAbandonedEvents, createAnalytics, type AbandonedCart, type Analytics, type IdentityGraph } from '../analytics';
+import { silentLogger, type Logger } from '../log';
+import { DERIVED_WRITE_KEY, type Storage } from '../storage/types';
+
+export { DERIVED_WRITE_KEY };
+/** Rows read per catch-up step: bounded memory, and the event loop breathes between steps. */
+const PAGE = 5000;
+
+export interface AnalyticsServiceOptions {
+  /** SPUR_SESSION_MINUTES. @defaultValue 30 */
+  sessionMinutes?: number;
+  /** SPUR_ABANDON_MINUTES. @defaultValue 30 */
+  abandonMinutes?: number;
+  /** @defaultValue Date.now */
+  now?: () => number;
+  /** How often carts are checked without an export asking. @defaultValue 60000 */
+  intervalMs?: number;
+  /** Where a finished full catch-up is logged (`analytics ready`, with events and ms). @defaultValue silentLogger */
+  logger?: Logger;
+}
+
+/** How far the cache is: what /readyz reports. */
+export interface AnalyticsStatus {
+  /**
+   * The cache holds every event stored before its latest full catch-up began (at start, or after
+   * an erasure or purge made it start over), so an export reads only what is new.
+   */
+  ready: boolean;
+  /** The share of the stored rows read so far, 0 to 1 (1 when ready). */
+  progress: number;
+}
+
+export interface AnalyticsService {
+  /**
+   * Reads what storage gained since the last call, records the Cart Abandoned events that are due
+   * by now, and resolves with the engine. Calls while one runs wait for a fresh run of their own,
+   * so a caller always sees every event committed before it called.
+   */
+  refresh(): Promise<Analytics>;
+  /**
+   * Starts catching up at once (in the background: exports wait for it) and runs refresh() every
+   * intervalMs. The timers do not keep the process alive.
+   */
+  start(): void;
+  stop(): void;
+  status(): AnalyticsStatus;
+}
+
+// What a Cart Abandoned messageId is derived from (carts.ts): who had the cart, and when it was left.
+const cartKey = (c: AbandonedCart) => `${c.anonymousId !== null ? 'a:' + c.anonymousId : 'u:' + (c.customerId ?? c.profileId)}|${c.abandonedAt}`;
+const eventKey = (e: SpurEvent) => `${e.anonymousId !== undefined ? 'a:' + e.anonymousId : 'u:' + e.userId}|${e.timestamp}`;
+
+function sameGraph(a: IdentityGraph, b: IdentityGraph): boolean {
+  if (a.links.length !== b.links.length || a.aliases.length !== b.aliases.length) return false;
+  for (let i = 0; i < a.links.length; i++) {
+    const x = a.links[i];
+    const y = b.links[i];
+    if (x.anonymousId !== y.anonymousId || x.userId !== y.userId || x.firstSeen !== y.firstSeen) return false;
+  }
+  for (let i = 0; i < a.aliases.length; i++) {
+    if (a.aliases[i].previousId !== b.aliases[i].previousId || a.aliases[i].userId !== b.aliases[i].userId) return false;
+  }
+  return true;
+}
+
+export function createAnalyticsService(storage: Storage, options: AnalyticsServiceOptions = {}): AnalyticsService {
+  const now = options.now ?? Date.now;
+  const make = () => createAnalytics({ sessionMinutes: options.sessionMinutes, abandonMinutes: options.abandonMinutes });
+  let analytics = make();
+  let seq = 0;
+  // storage.generation() when the cache was started; undefined before the first run.
+  let generation: number | undefined;
+  // Cart Abandoned events known to be stored (cartKey), so each is appended once per process.
+  const recorded = new Set<string>();
+  let current: Promise<Analytics> | undefined;
+  let queued: Promise<Analytics> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let first: NodeJS.Timeout | undefined;
+  let graph: IdentityGraph | undefined;
+  const logger = options.logger ?? silentLogger;
+  // Whether the cache is caught up since it was (re)started, and the row a full catch-up reads to.
+  let ready = false;
+  let target = 0;
+
+  async function catchUp(): Promise<void> {
+    for (;;) {
+      const rows = await storage.eventsAfter(seq, PAGE);
+      for (const row of rows) {
+        analytics.appendEvent(row.event, row.seq);
+        seq = row.seq;
+      }
+      if (rows.length < PAGE) break;
+      // Reads are synchronous underneath: let requests in between pages, or a first catch-up
+      // of millions of events would hold up ingest for its whole length.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const next = await storage.identityGraph();
+    // A new graph object makes the engine re-resolve every profile; most refreshes find the
+    // graph as it was, so only a changed one is handed over.
+    if (!graph || !sameGraph(graph, next)) analytics.setIdentity((graph = next));
+  }
+
+  async function recordAbandonedCarts(): Promise<void> {
+    const at = now();
+    // Keyed like the messageId (carts.ts) without hashing: thousands of carts per refresh.
+    const due = cartAbandonedEvents(analytics.abandonedCarts({ asOf: at }).filter((c) => !recorded.has(cartKey(c))));
+    if (!due.length) return;
+    const receivedAt = new Date(at).toISOString();
+    const events = due.map(
+      (e): StoredEvent => ({
+        ...e,
+        originalTimestamp: e.timestamp!,
+        timestamp: e.timestamp!,
+        receivedAt,
+        context: { library: { name: 'spur-collector', version: '0.1.0' } },
+      }),
+    );
+    await storage.append({ writeKey: DERIVED_WRITE_KEY, events, rejected: [] });
+    for (const e of due) recorded.add(eventKey(e));
+    await catchUp();
+  }
+
+  async function run(): Promise<Analytics> {
+    // Read before the rows: an erasure committed after this read is caught by the next run.
+    const latest = await storage.generation();
+    if (generation !== undefined && latest !== generation) {
+      analytics = make();
+      seq = 0;
+      graph = undefined;
+      recorded.clear();
+      ready = false;
+    }
+    generation = latest;
+    const full = !ready;
+    const started = Date.now();
+    if (full) target = await storage.lastSeq();
+    await catchUp();
+    try {
+      await recordAbandonedCarts();
+    } finally {
+      // Ready once caught up and the carts left meanwhile are recorded (or could not be: a full
+      // disk must not keep exports waiting for a cache that is complete).
+      if (full) {
+        ready = true;
+        logger.info({ events: analytics.table.length, ms: Date.now() - started }, 'analytics ready');
+      }
+    }
+    return analytics;
+  }
+
+  function refresh(): Promise<Analytics> {
+    if (!current) {
+      current = run().finally(() => (current = undefined));
+      return current;
+    }
+    // One run is under way and may have read storage before this call: queue one more, shared by
+    // every caller that arrives meanwhile.
+    queued ??= current
+      .catch(() => undefined)
+      .then(() => {
+        queued = undefined;
+        return refresh();
+      });
+    return queued;
+  }
+
+  return {
+    refresh,
+    start() {
+      if (timer) return;
+      // Not in this turn of the loop: the caller (createCollector) goes on to listen first.
+      first = setTimeout(() => refresh().catch(() => undefined), 0);
+      first.unref();
+      timer = setInterval(() => refresh().catch(() => undefined), options.intervalMs ?? 60_000);
+      timer.unref();
+    },
+    stop() {
+      clearTimeout(first);
+      clearInterval(timer);
+      timer = undefined;
+    },
+    status: () => ({ ready, progress: ready ? 1 : target > 0 ? Math.min(1, Math.floor((seq / target) * 100) / 100) : 0 }),
+  };
+}
