@@ -9,6 +9,8 @@ export interface ServerConfig {
   port: number;
   host: string;
   db: string;
+  /** A postgres:// URL: PostgreSQL instead of the SQLite file `db`. */
+  databaseUrl?: string;
   writeKeys: Record<string, string[]>;
   adminToken?: string;
   clientClock: ClientClock;

@@ -15,6 +15,8 @@ import {
   type SettingNames,
 } from './setting-values';
 
+import { parseDatabaseUrl } from './storage/postgres/database-url';
+
 export { parseCookieDomain, parseTrustProxy, parseWriteKeys, WRITE_KEY_FACTOR, type RateLimits, type TrustProxy } from './setting-values';
 
 /** pino's levels, and `silent`. */
@@ -124,6 +126,17 @@ export const SETTINGS = [
   setting({ key: 'port', env: 'SPUR_PORT', flag: 'port', arg: 'N', part: 'server', parse: parsePort, default: '8080', about: 'port to listen on', note: '0 = any free port' }),
   setting({ key: 'host', env: 'SPUR_HOST', flag: 'host', arg: 'ADDR', part: 'server', parse: (t) => t, default: '0.0.0.0', about: 'address to bind', note: '127.0.0.1 = this machine only' }),
   setting({ key: 'db', env: 'SPUR_DB', flag: 'db', arg: 'FILE', part: 'storage', parse: (t) => t, default: './data/spur.db', about: 'SQLite database file' }),
+  setting({
+    key: 'databaseUrl',
+    env: 'SPUR_DATABASE_URL',
+    flag: 'database-url',
+    arg: 'URL',
+    part: 'storage',
+    // Checked here, so that a typo fails at start naming the setting (the password never shown).
+    parse: (t) => (parseDatabaseUrl(t), t),
+    about: 'PostgreSQL instead of SQLite: postgres://user:password@host:5432/database',
+    more: 'several collectors may share one database',
+  }),
   setting({
     key: 'writeKeys',
     env: 'SPUR_WRITE_KEYS',

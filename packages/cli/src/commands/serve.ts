@@ -2,8 +2,10 @@ import {
   createCollector,
   createLogger,
   errorFields,
+  isPostgresUrl,
   loadConfig,
   openStorage,
+  redactDatabaseUrl,
   SETTINGS,
   startServer,
   storageWhenOpen,
@@ -61,7 +63,11 @@ export async function serve(args: string[], io: Io): Promise<number> {
   // the whole WAL back in (seconds for a large one on a slow disk). Meanwhile /healthz answers,
   // /readyz says `starting` and requests wait for the open (storage/opening.ts in the collector).
   const openedAt = Date.now();
-  const opening = openStorage({ db: config.db });
+  // PostgreSQL when SPUR_DATABASE_URL is set (or SPUR_DB is a postgres:// URL); shown without its password.
+  const postgres = config.databaseUrl ?? (isPostgresUrl(config.db) ? config.db : undefined);
+  const database = postgres === undefined ? config.db : redactDatabaseUrl(postgres);
+  const setting = postgres === undefined ? 'SPUR_DB / --db' : 'SPUR_DATABASE_URL / --database-url';
+  const opening = openStorage({ db: config.db, ...(postgres !== undefined && { databaseUrl: postgres }), logger });
   const storage = storageWhenOpen(opening);
   // ServerConfig carries every collector option under the same name (plus port, host, db); the
   // collector logs the start-up warnings (write keys, admin token) itself.
@@ -81,18 +87,18 @@ export async function serve(args: string[], io: Io): Promise<number> {
   }
   // Signals are handled from the moment it listens, before anything else happens.
   const stopped = handleShutdown(io, logger, server);
-  logListening(logger, server, config.db);
+  logListening(logger, server, database);
 
   try {
     await opening;
   } catch (err) {
-    logger.fatal({ db: config.db, ...errorFields(err, false) }, `${(err as Error).message} (SPUR_DB / --db)`);
+    logger.fatal({ db: database, ...errorFields(err, false) }, `${(err as Error).message} (${setting})`);
     stopped.off();
     await server.close().catch(() => undefined); // its storage never opened: nothing to commit
     return 1;
   }
   const openMs = Date.now() - openedAt;
-  logger.info({ db: config.db, ms: openMs }, `database open (${openMs} ms)`);
+  logger.info({ db: database, ms: openMs }, `database open (${openMs} ms)`);
   // A database that opens but cannot take writes (read-only file, full disk) is served anyway,
   // answering 503 and not ready on /readyz until it can; say so at once rather than per request.
   storage.ping().catch((err: Error & { reason?: string }) => {
