@@ -21,6 +21,7 @@ describe('@spur/collector exports', () => {
         'StorageUnavailableError',
         'createAnalyticsService',
         'createCollector',
+        'createStore',
         'loadConfig',
         'openSqliteStorage',
         'openStorage',

@@ -4,7 +4,7 @@ import type { Storage } from './types';
 
 export { openSqliteStorage, type SqliteOptions } from './sqlite/storage';
 export { storageWhenOpen } from './opening';
-export type { AppendInput, AppendResult, EventRange, RawEvent, RejectedEvent, Storage } from './types';
+export type * from './types';
 
 /**
  * Opens the backend named by `db`: a file path for SQLite. With `mustExist`, a database that is
