@@ -32,6 +32,7 @@ import {
   type GpcMode,
   type TrustProxy,
 } from './settings';
+import { createStore } from './rules/store';
 import type { Storage } from './storage/types';
 
 export interface CollectorConfig {
@@ -122,7 +123,8 @@ export interface CollectorConfig {
 
 
 export function createCollector(config: CollectorConfig): Express {
-  const { storage } = config;
+  // The rules over the configured storage: what every part below talks to.
+  const storage = createStore(config.storage);
   const logger = config.logger ?? silentLogger;
   logStartupWarnings(config, logger);
   const app = express();

@@ -7,7 +7,9 @@ import { HttpError, notFound, RETRY_AFTER_SECONDS } from './errors';
 import { mergeTraits } from './rules/identity';
 import type { Profile, StoredEvent } from '@spur/sdk';
 import { DEFAULT_SUPPRESS_DAYS } from './settings';
-import type { DataSubject, ErasureCounts, Storage, SubjectEventKey } from './storage/types';
+import { createStore, type Store } from './rules/store';
+import type { DataSubject, SubjectEventKey } from './rules/subjects';
+import type { ErasureCounts, Storage } from './storage/types';
 
 export { DEFAULT_SUPPRESS_DAYS };
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -34,7 +36,7 @@ export interface SubjectErasure {
 }
 
 // 404 for an unknown id, 409 for an anonymous id that identified (the customer id decides).
-async function findSubject(storage: Storage, id: string): Promise<DataSubject> {
+async function findSubject(storage: Store, id: string): Promise<DataSubject> {
   const found = await storage.findSubject(id);
   if (found.status === 'found') return found.subject;
   if (found.status === 'linked') throw linked(id);
@@ -53,7 +55,7 @@ const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 // The profile as GET /v1/profiles/:id shows it, from the keys and the identify events alone, so
 // that a customer with 100,000 events is not parsed at once.
-async function profileOf(storage: Storage, subject: DataSubject, keys: SubjectEventKey[]): Promise<Profile> {
+async function profileOf(storage: Store, subject: DataSubject, keys: SubjectEventKey[]): Promise<Profile> {
   const identifies = keys.filter((k) => k.type === 'identify').map((k) => k.seq);
   const events: StoredEvent[] = [];
   for (let i = 0; i < identifies.length; i += BODY_PAGE) {
@@ -75,7 +77,8 @@ async function profileOf(storage: Storage, subject: DataSubject, keys: SubjectEv
  * profile, identity links and aliases, abandoned carts, every event in time order (as stored),
  * and the rejected events that carry its ids. Throws 404 / 409 HttpErrors before any output.
  */
-export async function subjectAccess(storage: Storage, id: string, options: SubjectOptions = {}): Promise<SubjectAccess> {
+export async function subjectAccess(backend: Storage, id: string, options: SubjectOptions = {}): Promise<SubjectAccess> {
+  const storage = createStore(backend);
   await findSubject(storage, id);
   const now = (options.now ?? Date.now)();
   // First: it may record Cart Abandoned events of the subject, which the keys must then hold.
@@ -137,10 +140,11 @@ export async function subjectAccess(storage: Storage, id: string, options: Subje
  * files (readers held the WAL): asking again finishes it and answers this erasure.
  */
 export async function subjectErasure(
-  storage: Storage,
+  backend: Storage,
   id: string,
   options: { now?: () => number; suppressDays?: number } = {},
 ): Promise<SubjectErasure> {
+  const storage = createStore(backend);
   const now = (options.now ?? Date.now)();
   const days = options.suppressDays ?? DEFAULT_SUPPRESS_DAYS;
   const suppressUntil = days > 0 ? new Date(now + days * DAY_MS).toISOString() : null;

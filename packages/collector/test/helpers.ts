@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Express } from 'express';
-import { createCollector, openSqliteStorage, type CollectorConfig, type Storage } from '../src';
+import { createCollector, createStore, openSqliteStorage, type CollectorConfig, type Store } from '../src';
 
 export const WRITE_KEY = 'wk_shop';
 export const SHOP = 'https://shop.example';
@@ -37,14 +37,15 @@ export function useFixtures() {
 
   const tempDir = () => makeTempDir(cleanups);
   const dbFile = () => join(tempDir(), 'spur.db');
-  async function storage(file: string = dbFile()): Promise<Storage> {
-    const opened = await openSqliteStorage(file);
+  /** A store (the rules over a real SQLite file), closed after the test. */
+  async function storage(file: string = dbFile()): Promise<Store> {
+    const opened = createStore(await openSqliteStorage(file));
     cleanups.push(() => opened.close());
     return opened;
   }
   /** A collector with test defaults; pass `storage` to bring your own, or `file` to reuse a database. */
-  async function collector(config: Partial<CollectorConfig> = {}, file?: string): Promise<{ app: Express; storage: Storage }> {
-    const store = config.storage ?? (await storage(file));
+  async function collector(config: Partial<CollectorConfig> = {}, file?: string): Promise<{ app: Express; storage: Store }> {
+    const store = createStore(config.storage ?? (await storage(file)));
     const app = createCollector({
       writeKeys: WRITE_KEYS,
       adminToken: ADMIN_TOKEN,

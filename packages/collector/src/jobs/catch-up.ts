@@ -9,6 +9,7 @@
 import type { SpurEvent, StoredEvent } from '@spur/sdk';
 import { cartAbandonedEvents, createAnalytics, type AbandonedCart, type Analytics, type IdentityGraph } from '../analytics';
 import { silentLogger, type Logger } from '../log';
+import { createStore } from '../rules/store';
 import { DERIVED_WRITE_KEY, type Storage } from '../storage/types';
 
 export { DERIVED_WRITE_KEY };
@@ -72,10 +73,13 @@ function sameGraph(a: IdentityGraph, b: IdentityGraph): boolean {
   return true;
 }
 
-export function createAnalyticsService(storage: Storage, options: AnalyticsServiceOptions = {}): AnalyticsService {
+export function createAnalyticsService(backend: Storage, options: AnalyticsServiceOptions = {}): AnalyticsService {
+  const storage = createStore(backend);
   const now = options.now ?? Date.now;
   const make = () => createAnalytics({ sessionMinutes: options.sessionMinutes, abandonMinutes: options.abandonMinutes });
   let analytics = make();
+  // Where storage's catch-up stands (its own opaque cursor), and the rows read since the start.
+  let cursor: string | null = null;
   let seq = 0;
   // storage.generation() when the cache was started; undefined before the first run.
   let generation: number | undefined;
@@ -93,12 +97,11 @@ export function createAnalyticsService(storage: Storage, options: AnalyticsServi
 
   async function catchUp(): Promise<void> {
     for (;;) {
-      const rows = await storage.eventsAfter(seq, PAGE);
-      for (const row of rows) {
-        analytics.appendEvent(row.event, row.seq);
-        seq = row.seq;
-      }
-      if (rows.length < PAGE) break;
+      const page = await storage.eventsAfter(cursor, PAGE);
+      // Numbered here, in the order storage commits them: the engine wants rising numbers.
+      for (const event of page.rows) analytics.appendEvent(event, ++seq);
+      cursor = page.cursor;
+      if (page.rows.length < PAGE) break;
       // Reads are synchronous underneath: let requests in between pages, or a first catch-up
       // of millions of events would hold up ingest for its whole length.
       await new Promise((resolve) => setImmediate(resolve));
@@ -134,6 +137,7 @@ export function createAnalyticsService(storage: Storage, options: AnalyticsServi
     const latest = await storage.generation();
     if (generation !== undefined && latest !== generation) {
       analytics = make();
+      cursor = null;
       seq = 0;
       graph = undefined;
       recorded.clear();
@@ -142,7 +146,7 @@ export function createAnalyticsService(storage: Storage, options: AnalyticsServi
     generation = latest;
     const full = !ready;
     const started = Date.now();
-    if (full) target = await storage.lastSeq();
+    if (full) target = await storage.eventCountEstimate();
     await catchUp();
     try {
       await recordAbandonedCarts();

@@ -11,7 +11,9 @@ import { badRequest, forbidden, methodNotAllowed, unauthorized } from '../errors
 import type { IngestLimits } from '../ingest/limits';
 import type { IpMode } from '../ip';
 import { readBody, type BodyLimits } from './request-body';
-import type { AppendResult, RejectedEvent, Storage } from '../storage/types';
+import type { AppendResult } from '../rules/append';
+import type { Store } from '../rules/store';
+import type { RejectedEvent } from '../storage/types';
 import type { ClientClock, GpcMode } from '../settings';
 import { toStoredEvent } from '../ingest/stored-event';
 import { MAX_DEPTH, parseEvent, parseIngestBody } from '../ingest/validate';
@@ -28,7 +30,7 @@ export const VALIDATION_SLICE = 500;
 const impliedType = (route: IngestRoute): EventType | undefined => (route.kind === 'batch' ? undefined : route.kind);
 
 export interface IngestDeps {
-  storage: Storage;
+  storage: Store;
   keyring: Keyring;
   clientClock: ClientClock;
   ipMode: IpMode;

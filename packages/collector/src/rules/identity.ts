@@ -1,6 +1,7 @@
-// Identity resolution, pure and backend-independent: storage backends fetch links, aliases and
-// events, and these functions decide who owns what. Nothing is rewritten on identify; ownership is
-// computed at query time, so a later identify back-fills history and an erasure finds everything.
+// Identity, pure and backend-independent: which links and aliases stored events make (the
+// customer and alias rules), and who owns what given the links (storage only fetches them).
+// Nothing is rewritten on identify; ownership is computed at query time, so a later identify
+// back-fills history and an erasure finds everything.
 //
 // ARCHITECTURE.md rules ("Identity stitching"):
 //  1. identify(U) from anonymous id A: all of A's events, before and after, belong to U.
@@ -8,13 +9,63 @@
 //  3. two customer ids are never merged automatically (only `alias` merges).
 //  4. A identifying as U1 at t1 and later as U2 at t2: A's anonymous events from t2 on go to U2.
 import type { JsonObject, Profile, StoredEvent } from '@spur/sdk';
+import type { AliasEdge, IdentityLink } from '../storage/types';
 
-/** An anonymous id seen together with a customer id; firstSeen is the earliest such event time. */
-export interface IdentityLink {
-  anonymousId: string;
-  userId: string;
-  /** Normalized ISO time: compares correctly as text. */
-  firstSeen: string;
+export type { AliasEdge, IdentityGraph, IdentityLink } from '../storage/types';
+
+/** What identity needs of a stored event. */
+export interface IdentityFields {
+  type: string;
+  anonymousId: string | null;
+  userId: string | null;
+  previousId: string | null;
+  /** The event's (corrected) time. */
+  timestamp: string;
+}
+
+/** The links and aliases that stored events make, gathered for one write transaction. */
+export interface IdentityWrites {
+  /**
+   * Records what a stored event says, in the order events are stored: every event carrying
+   * anonymousId and userId links them, first seen at its time (the earliest time wins); an alias
+   * (previousId -> userId) of a previousId that is a customer id merges it (an alias edge only:
+   * its events and links then resolve to userId), of any other previousId links it like an
+   * identify, and records the edge too (the first alias of an id wins).
+   */
+  add(event: IdentityFields): void;
+  /** The links, one per (anonymousId, userId), at their earliest time. */
+  links(): IdentityLink[];
+  /** The alias edges, in event order. */
+  aliases(): (AliasEdge & { createdAt: string })[];
+}
+
+/**
+ * Gathers links and aliases. `customersBefore`: those previousIds of alias events that were
+ * customer ids before the transaction (StorageReads.knownCustomers); an event stored earlier in
+ * the transaction makes its userId one too, exactly as if each event were written alone.
+ */
+export function identityWrites(customersBefore: ReadonlySet<string>): IdentityWrites {
+  const customers = new Set<string>();
+  const links = new Map<string, IdentityLink>();
+  const aliases: (AliasEdge & { createdAt: string })[] = [];
+  const link = (anonymousId: string, userId: string, at: string) => {
+    const key = JSON.stringify([anonymousId, userId]);
+    const known = links.get(key);
+    if (!known || at < known.firstSeen) links.set(key, { anonymousId, userId, firstSeen: at });
+  };
+  return {
+    add({ type, anonymousId, userId, previousId, timestamp }) {
+      // A userId of a stored event is a customer id (StorageReads.knownCustomers).
+      if (userId) customers.add(userId);
+      if (anonymousId && userId) link(anonymousId, userId, timestamp);
+      if (type === 'alias' && previousId && userId && previousId !== userId) {
+        if (!customersBefore.has(previousId) && !customers.has(previousId)) link(previousId, userId, timestamp);
+        aliases.push({ previousId, userId, createdAt: timestamp });
+      }
+    },
+    links: () => [...links.values()],
+    aliases: () => aliases,
+  };
 }
 
 /**

@@ -3,13 +3,16 @@
 // is one of the subject's customer ids, one of its own anonymous ids, or an email address of its
 // identify traits (trimmed, any case). An event that carries only a shared anonymous id (a device
 // another customer identified on too) and no userId is the subject's when the subject owned the
-// device when the event arrived, as for stored events. Candidates come from rejected_terms by
-// hash; each is confirmed on its decoded values, so a hash that happens to collide costs a read.
+// device when the event arrived, as for stored events. Candidates come from storage's index of
+// values (rejectedCandidates); each is confirmed on its decoded values, so a false match costs a read.
 import { ownerAt, type IdentityLink } from './identity';
-import type { RejectedEntry } from '../storage/rejected-codec';
 import { emailsIn, normalizeValue, rejectedValues } from '../storage/rejected-values';
-import type { RejectedBatch, RejectedReads, RejectedWrites } from '../storage/sqlite/rejected';
-import type { RejectedRow } from '../storage/types';
+import type { RejectedBatch, RejectedEntry, RejectedEvent, StorageReads, WriteTransaction } from '../storage/types';
+
+/** A rejected event with the number of the row that holds it (the cursor of subjectRejected). */
+export interface RejectedRow extends RejectedEvent {
+  id: number;
+}
 
 /** Candidate rows read per step. */
 const ROWS_PER_SLICE = 200;
@@ -27,8 +30,8 @@ export interface SubjectIds {
 }
 
 export interface RejectedMatcher {
-  /** The terms to look the subject up by. */
-  terms: Buffer[];
+  /** The values to look the subject up by. */
+  values: string[];
   owns(batch: RejectedBatch, entry: RejectedEntry): boolean;
 }
 
@@ -45,13 +48,13 @@ function topUserId(raw: string): unknown {
   }
 }
 
-export function rejectedMatcher(ids: SubjectIds, term: (value: string) => Buffer): RejectedMatcher {
+export function rejectedMatcher(ids: SubjectIds): RejectedMatcher {
   const emails = new Set<string>();
   for (const body of ids.identifies) for (const email of emailsIn((JSON.parse(body) as { traits?: unknown }).traits)) emails.add(email);
   const own = new Set([...ids.members, ...ids.exclusive, ...emails].map(normalizeValue));
   const shared = new Map([...ids.sharedLinks].map(([id, links]) => [normalizeValue(id), links]));
   return {
-    terms: [...new Set([...own, ...shared.keys()])].map(term),
+    values: [...new Set([...own, ...shared.keys()])],
     owns(batch, entry) {
       const values = rejectedValues(entry.raw).map(normalizeValue);
       if (values.some((v) => own.has(v))) return true;
@@ -65,32 +68,28 @@ export function rejectedMatcher(ids: SubjectIds, term: (value: string) => Buffer
 }
 
 /** The subject's rejected events in candidate rows after `cursor`; `cursor` is null at the end. */
-export function rejectedSlice(reads: RejectedReads, match: RejectedMatcher, cursor: number): { rows: RejectedRow[]; cursor: number | null } {
-  const ids = reads.candidates(match.terms, cursor, ROWS_PER_SLICE);
+export async function rejectedSlice(r: StorageReads, match: RejectedMatcher, cursor: number): Promise<{ rows: RejectedRow[]; cursor: number | null }> {
+  const ids = await r.rejectedCandidates(match.values, cursor, ROWS_PER_SLICE);
   const rows: RejectedRow[] = [];
-  for (const id of ids) {
-    const batch = reads.batch(id);
-    if (!batch) continue;
+  for (const batch of ids.length ? await r.rejectedRows(ids) : []) {
     for (const entry of batch.entries) {
       if (!match.owns(batch, entry)) continue;
       const { reason, messageId, raw } = entry;
-      rows.push({ id, ...(messageId !== undefined && { messageId }), reason, writeKey: batch.writeKey, receivedAt: batch.receivedAt, raw });
+      rows.push({ id: batch.id, ...(messageId !== undefined && { messageId }), reason, writeKey: batch.writeKey, receivedAt: batch.receivedAt, raw });
     }
   }
   return { rows, cursor: ids.length < ROWS_PER_SLICE ? null : ids[ids.length - 1] };
 }
 
-/** Removes the subject's rejected events (rewriting rows shared with others); returns how many went. */
-export function eraseRejected(reads: RejectedReads, writes: RejectedWrites, match: RejectedMatcher): number {
+/** Removes the subject's rejected events (rewriting groups shared with others); returns how many went. */
+export async function eraseRejected(tx: WriteTransaction, match: RejectedMatcher): Promise<number> {
   let erased = 0;
   for (let after = 0; ; ) {
-    const ids = reads.candidates(match.terms, after, ROWS_PER_SLICE);
-    for (const id of ids) {
-      const batch = reads.batch(id);
-      if (!batch) continue;
+    const ids = await tx.rejectedCandidates(match.values, after, ROWS_PER_SLICE);
+    for (const batch of ids.length ? await tx.rejectedRows(ids) : []) {
       const keep = batch.entries.filter((entry) => !match.owns(batch, entry));
       erased += batch.entries.length - keep.length;
-      writes.rewrite(batch, keep);
+      if (keep.length < batch.entries.length) await tx.rewriteRejected(batch, keep);
     }
     if (ids.length < ROWS_PER_SLICE) return erased;
     after = ids[ids.length - 1];

@@ -2,7 +2,7 @@
 // to ask), says how far it is, logs once when it is ready, and starts over (not ready) when an
 // erasure deleted events. Real SQLite stores; a gate holds a catch-up midway where a test looks.
 import { createAnalyticsService } from '../../src/jobs/catch-up';
-import type { Storage } from '../../src/storage/types';
+import type { Store } from '../../src/rules/store';
 import { captureLogs } from '../log-capture';
 import { NOW, useFixtures } from '../helpers';
 import { storedEvent } from '../storage/contract';
@@ -11,7 +11,7 @@ const fx = useFixtures();
 const at = (minutes: number) => new Date(NOW + minutes * 60_000).toISOString();
 
 /** Appends `n` page views of one visitor, in appends of 5,000. */
-async function fill(storage: Storage, n: number): Promise<void> {
+async function fill(storage: Store, n: number): Promise<void> {
   for (let done = 0; done < n; done += 5000) {
     const events = Array.from({ length: Math.min(5000, n - done) }, (_, i) => storedEvent(at(-60 + (done + i) / 1000), { type: 'page', anonymousId: 'A' }));
     await storage.append({ writeKey: 'wk', events, rejected: [] });
@@ -22,13 +22,13 @@ async function fill(storage: Storage, n: number): Promise<void> {
  * `storage` whose `call`-th read of events (0-based) waits until release() is called; atGate
  * resolves when that read is reached.
  */
-function gated(storage: Storage, call: number) {
+function gated(storage: Store, call: number) {
   let release!: () => void;
   const open = new Promise<void>((r) => (release = r));
   let calls = 0;
   let reached!: () => void;
   const atGate = new Promise<void>((r) => (reached = r));
-  const store: Storage = {
+  const store: Store = {
     ...storage,
     eventsAfter: async (afterSeq, limit) => {
       if (calls++ === call) {
@@ -75,7 +75,7 @@ describe('analytics service: the catch-up after a start', () => {
     const mug = { product_id: 'mug', price: 10, currency: 'EUR', quantity: 1 };
     await storage.append({ writeKey: 'wk', events: [storedEvent(at(-40), { event: 'Product Added', anonymousId: 'A', properties: mug })], rejected: [] });
     // A slow commit of the Cart Abandoned event: ready must wait for it.
-    const slow: Storage = { ...storage, append: async (input) => (await new Promise((r) => setTimeout(r, 100)), storage.append(input)) };
+    const slow: Store = { ...storage, append: async (input) => (await new Promise((r) => setTimeout(r, 100)), storage.append(input)) };
     const service = createAnalyticsService(slow, { now: () => NOW });
     fx.cleanup(() => service.stop());
     service.start();

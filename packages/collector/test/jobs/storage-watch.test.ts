@@ -2,7 +2,7 @@
 // whose probe is made to fail and then pass.
 import { Worker } from 'node:worker_threads';
 import supertest from 'supertest';
-import { openSqliteStorage, StorageUnavailableError, type Storage } from '../../src';
+import { createStore, openSqliteStorage, StorageUnavailableError, type Store } from '../../src';
 import { watchStorage } from '../../src/jobs/storage-watch';
 import { NOW, WRITE_KEY, basic, track, useFixtures } from '../helpers';
 import { captureLogs, type LogLine } from '../log-capture';
@@ -87,7 +87,7 @@ describe('a disk-full spell through the collector', () => {
     return (await supertest(app).post('/v1/batch').set('Authorization', basic(WRITE_KEY)).send({ batch })).status;
   }
 
-  async function collector(storage: Storage, clock: () => number) {
+  async function collector(storage: Store, clock: () => number) {
     fx.cleanup(() => storage.close());
     const logs = captureLogs('info');
     const { app } = await fx.collector({ storage, logger: logs.logger, now: clock });
@@ -98,7 +98,7 @@ describe('a disk-full spell through the collector', () => {
 
   it('past the size cap (SQLITE_FULL from the writer thread): 500 refused requests make one line, then one a minute with the count, no stack', async () => {
     let clock = NOW;
-    const { app, lines } = await collector(await openSqliteStorage(fx.dbFile(), { maxSizeBytes: 1024 * 1024 }), () => clock);
+    const { app, lines } = await collector(createStore(await openSqliteStorage(fx.dbFile(), { maxSizeBytes: 1024 * 1024 })), () => clock);
     let stored = 0;
     while ((await post(app)) === 200) stored++; // the first refusal starts the spell
     expect(stored).toBeGreaterThan(5);
@@ -122,7 +122,7 @@ describe('a disk-full spell through the collector', () => {
       return post0.call(this, value, transfer);
     });
     fx.cleanup(() => spy.mockRestore());
-    const storage = await openSqliteStorage(fx.dbFile());
+    const storage = createStore(await openSqliteStorage(fx.dbFile()));
     await storage.append({ writeKey: WRITE_KEY, events: [], rejected: [] });
     spy.mockRestore();
     expect(threads.size).toBe(1);

@@ -3,41 +3,12 @@
 // (rejected-codec.ts); rejected_terms indexes the values each event carries (rejected-values.ts)
 // as keyed hashes, so that a data subject's rejected events are found by lookup, wherever in an
 // event its ids are, at a cost that grows with what matches and not with the table.
-import { createHmac } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
-import { decodeEntries, encodeEntries, type RejectedEntry } from '../rejected-codec';
-import { normalizeValue, rejectedValues } from '../rejected-values';
-import { CONFLICT_REASON, type RejectedEvent } from '../types';
+import { decodeEntries, encodeEntries } from '../rejected-codec';
+import { createTermHasher, rejectedValues } from '../rejected-values';
+import type { ConflictKey, RejectedBatch, RejectedEntry, RejectedEvent, RejectedGroup } from '../types';
 
-/** Bytes of HMAC-SHA256 kept per term: a lookup key; matches are confirmed on the decoded event. */
-const TERM_BYTES = 8;
-/** Terms remembered per connection (values such as a user agent recur in every request). */
-const TERM_CACHE = 10_000;
-
-/** A row of rejected_events, decoded. */
-export interface RejectedBatch {
-  id: number;
-  writeKey: string;
-  receivedAt: string;
-  entries: RejectedEntry[];
-}
-
-/** The keyed hash a value is indexed by: HMAC-SHA256 with the database's salt, truncated. */
-export function createTermHasher(salt: string): (value: string) => Buffer {
-  const cache = new Map<string, Buffer>();
-  return (value) => {
-    const normal = normalizeValue(value);
-    let term = cache.get(normal);
-    if (term === undefined) {
-      if (cache.size >= TERM_CACHE) cache.clear(); // bounded: a cache, not a record of values
-      term = createHmac('sha256', salt).update(normal).digest().subarray(0, TERM_BYTES);
-      cache.set(normal, term);
-    }
-    return term;
-  };
-}
-
-/** The distinct terms of values (each entry's, from rejectedValues). */
+/** The distinct terms of values. */
 function termsOfValues(values: Iterable<string>, term: (value: string) => Buffer): Buffer[] {
   const seen = new Map<string, Buffer>();
   for (const value of values) {
@@ -59,12 +30,12 @@ const saltOf = (db: Database) => db.prepare('SELECT salt FROM privacy_state WHER
 
 /** Reads of rejected events (any connection). */
 export interface RejectedReads {
-  term(value: string): Buffer;
   /** Rejected events, oldest first; `limit` events at most (-1: all). */
   list(limit: number): RejectedEvent[];
-  /** Ids of rows after `after` that hold one of `terms`, in order, `limit` at most. */
-  candidates(terms: readonly Buffer[], after: number, limit: number): number[];
-  batch(id: number): RejectedBatch | undefined;
+  /** Ids of rows after `after` that hold one of `values`, in order, `limit` at most. */
+  candidates(values: readonly string[], after: number, limit: number): number[];
+  /** The rows with these ids, decoded, ascending. */
+  batches(ids: readonly number[]): RejectedBatch[];
   /** Events received before `before`. */
   countBefore(before: string): number;
 }
@@ -73,7 +44,7 @@ export function createRejectedReads(db: Database): RejectedReads {
   const term = createTermHasher(saltOf(db));
   const page = db.prepare('SELECT id, write_key, received_at, body FROM rejected_events WHERE id > ? ORDER BY id LIMIT 500').raw();
   const byTerm = db.prepare('SELECT rejected_id FROM rejected_terms WHERE term = ? AND rejected_id > ? ORDER BY rejected_id LIMIT ?').pluck();
-  const one = db.prepare('SELECT id, write_key, received_at, body FROM rejected_events WHERE id = ?').raw();
+  const byIds = db.prepare('SELECT id, write_key, received_at, body FROM rejected_events WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id').raw();
   const count = db.prepare('SELECT coalesce(sum(events), 0) FROM rejected_events WHERE received_at < ?').pluck();
   const decode = ([id, writeKey, receivedAt, body]: [number, string, string, Buffer]): RejectedBatch => ({
     id,
@@ -82,7 +53,6 @@ export function createRejectedReads(db: Database): RejectedReads {
     entries: decodeEntries(body),
   });
   return {
-    term,
     list(limit) {
       const out: RejectedEvent[] = [];
       for (let after = 0; limit < 0 || out.length < limit; ) {
@@ -96,30 +66,22 @@ export function createRejectedReads(db: Database): RejectedReads {
       }
       return limit < 0 ? out : out.slice(0, limit);
     },
-    candidates(terms, after, limit) {
+    candidates(values, after, limit) {
       const ids = new Set<number>();
-      for (const t of terms) for (const id of byTerm.all(t, after, limit) as number[]) ids.add(id);
+      for (const t of termsOfValues(values, term)) for (const id of byTerm.all(t, after, limit) as number[]) ids.add(id);
       return [...ids].sort((a, b) => a - b).slice(0, limit);
     },
-    batch(id) {
-      const row = one.get(id) as [number, string, string, Buffer] | undefined;
-      return row && decode(row);
-    },
+    batches: (ids) => (byIds.all(JSON.stringify(ids)) as [number, string, string, Buffer][]).map(decode),
     countBefore: (before) => count.get(before) as number,
   };
 }
 
 /** Writes of rejected events (the writer's connection). */
 export interface RejectedWrites {
-  /**
-   * Stores rejected events: consecutive ones with the same write key and receipt time share a
-   * row. `keep` leaves out those it refuses (an erased subject's: see Suppressor).
-   */
-  append(rejected: readonly RejectedEvent[], keep: (values: string[], receivedAt: string) => boolean): void;
-  /** Whether this conflict (messageId, fingerprint key) is recorded already. */
-  conflictRecorded(messageId: string, key: string): boolean;
-  /** Records a conflict in a row of its own. */
-  conflict(messageId: string, key: string, writeKey: string, receivedAt: string, raw: string): void;
+  /** Stores each group as one row, with its terms. */
+  insert(groups: readonly RejectedGroup[]): void;
+  /** Per key, whether that conflict is recorded already. */
+  conflictsRecorded(keys: readonly ConflictKey[]): boolean[];
   /** Keeps only `keep` of a row's entries (deleting the row when none is left). */
   rewrite(batch: RejectedBatch, keep: readonly RejectedEntry[]): void;
   /**
@@ -145,39 +107,20 @@ export function createRejectedWrites(db: Database): RejectedWrites {
     .raw();
   const max = db.prepare('SELECT coalesce(max(id), 0) FROM rejected_events').pluck();
 
-  // `values`: the entries' values, when the caller has them already (each event is parsed once).
-  function store(entries: RejectedEntry[], writeKey: string, receivedAt: string, conflict: [string, string] | null, values?: Set<string>): void {
-    const id = Number(insert.run(receivedAt, writeKey, entries.length, encodeEntries(entries), conflict?.[0] ?? null, conflict?.[1] ?? null).lastInsertRowid);
-    for (const t of values ? termsOfValues(values, term) : termsOf(entries, term)) insertTerm.run(t, id);
-  }
   function drop(batch: { id: number; entries: readonly RejectedEntry[] }): void {
     for (const t of termsOf(batch.entries, term)) deleteTerm.run(t, batch.id);
     remove.run(batch.id);
   }
 
   return {
-    append(rejected, keep) {
-      let group: RejectedEntry[] = [];
-      let values = new Set<string>();
-      for (let i = 0; i < rejected.length; i++) {
-        const r = rejected[i];
-        const own = rejectedValues(r.raw);
-        if (keep(own, r.receivedAt)) {
-          group.push({ reason: r.reason, ...(r.messageId !== undefined && { messageId: r.messageId }), raw: r.raw });
-          for (const value of own) values.add(value);
-        }
-        const next = rejected[i + 1];
-        if (group.length && (!next || next.writeKey !== r.writeKey || next.receivedAt !== r.receivedAt)) {
-          store(group, r.writeKey, r.receivedAt, null, values);
-          group = [];
-          values = new Set();
-        }
+    insert(groups) {
+      for (const { writeKey, receivedAt, entries, values, conflict } of groups) {
+        const id = Number(insert.run(receivedAt, writeKey, entries.length, encodeEntries(entries), conflict?.messageId ?? null, conflict?.key ?? null).lastInsertRowid);
+        // The values, when the caller has them already (each event is parsed once).
+        for (const t of values ? termsOfValues(values, term) : termsOf(entries, term)) insertTerm.run(t, id);
       }
     },
-    conflictRecorded: (messageId, key) => recorded.get(messageId, key) === 1,
-    conflict(messageId, key, writeKey, receivedAt, raw) {
-      store([{ reason: CONFLICT_REASON, messageId, raw }], writeKey, receivedAt, [messageId, key]);
-    },
+    conflictsRecorded: (keys) => keys.map(({ messageId, key }) => recorded.get(messageId, key) === 1),
     rewrite(batch, keep) {
       if (keep.length === batch.entries.length) return;
       if (keep.length === 0) return drop(batch);

@@ -2,7 +2,7 @@
 // to i + 1. Append new migrations; never edit a released one.
 import type { Database } from 'better-sqlite3';
 import { createRejectedWrites } from './rejected';
-import type { RejectedEvent } from '../types';
+import { CONFLICT_REASON, type RejectedGroup } from '../types';
 
 const MIGRATIONS: string[] = [
   `
@@ -151,18 +151,22 @@ function convertRejected(db: Database): void {
   type Row = [number, string | null, string, string, string, string, string | null];
   for (let after = 0; ; ) {
     const rows = page.all(after) as Row[];
-    let group: RejectedEvent[] = [];
+    // Consecutive rejected events with one write key and receipt time were one request's: one row.
+    let group: RejectedGroup | null = null;
     const flush = () => {
-      writes.append(group, () => true);
-      group = [];
+      if (group) writes.insert([group]);
+      group = null;
     };
     for (const [, messageId, reason, writeKey, receivedAt, raw, fingerprint] of rows) {
-      if (fingerprint === null) {
-        group.push({ raw, reason, writeKey, receivedAt, ...(messageId !== null && { messageId }) });
+      if (fingerprint !== null) {
+        flush();
+        const entries = [{ reason: CONFLICT_REASON, messageId: messageId!, raw }];
+        writes.insert([{ writeKey, receivedAt, entries, conflict: { messageId: messageId!, key: fingerprint } }]);
         continue;
       }
-      flush();
-      writes.conflict(messageId!, fingerprint, writeKey, receivedAt, raw);
+      if (group && (group.writeKey !== writeKey || group.receivedAt !== receivedAt)) flush();
+      group ??= { writeKey, receivedAt, entries: [] };
+      group.entries.push({ reason, ...(messageId !== null && { messageId }), raw });
     }
     flush();
     if (rows.length < 5000) break;

@@ -31,7 +31,8 @@ export function createScrubber(db: Database, options: { waitMs: number; busyTime
   let timer: NodeJS.Timeout | null = null;
 
   function attempt(): boolean {
-    if (!db.open) return false;
+    // Not inside a write transaction of this connection (a program's steps are awaited): the next try comes soon.
+    if (!db.open || db.inTransaction) return false;
     db.pragma(`busy_timeout = ${ATTEMPT_BUSY_MS}`);
     try {
       const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number }[];

@@ -1,16 +1,17 @@
 // The SQLite writer thread: owns the write connection and group-commits what the main thread
 // sends, so that the main thread parses and validates the next requests while this one waits
 // for the disk. A group is every batch that arrived while the previous commit ran; each batch is
-// answered only after the commit that holds it returned (WAL fsynced).
+// answered only after the commit that holds it returned (WAL fsynced). The rules' write programs
+// run here, inside the transactions (writer.ts).
 import { statSync } from 'node:fs';
 import { parentPort, workerData, type MessagePort, type Worker } from 'node:worker_threads';
 import { createGroupCommit } from '../group-commit';
 import type { FromCheckpointer, ToCheckpointer } from './checkpoint-thread';
 import { openConnection, type ConnectionOptions } from './connection';
 import { startThread } from './threads';
-import type { MaintenanceResult, MaintenanceTask } from './privacy';
+import type { PurgeChunk, PurgeTask } from './privacy';
 import { createScrubber } from './scrub';
-import { createWriter, FIELDS, PROBE, type AppendRows, type WriteItem, type WriteResult } from './writer';
+import { createLock, createWriter, type ProgramItem, type WriteItem, type WriteResult } from './writer';
 
 /**
  * Event JSON committed between two checkpoint requests to the checkpointer thread: about a
@@ -50,11 +51,14 @@ export interface WriterThreadData {
 
 /**
  * Main thread -> writer. A batch holds what the main thread submitted in one turn of its loop.
- * A maintenance task (erasure, purge chunk) runs in a transaction of its own, between groups.
+ * An ungrouped program's input (an erasure) and a purge chunk each run in a transaction of their
+ * own, between groups, after what was submitted before them; a scrub empties the WAL.
  */
 export type ToWriter =
   | { type: 'write'; id: number; items: WriteItem[] }
-  | { type: 'maintain'; id: number; task: MaintenanceTask }
+  | { type: 'alone'; id: number; item: ProgramItem }
+  | { type: 'purge'; id: number; task: PurgeTask }
+  | { type: 'scrub'; id: number }
   | { type: 'close' };
 
 /** A failure as it crosses threads: SQLite's result code is what storage errors are made of. */
@@ -70,7 +74,7 @@ export type FromWriter =
   | { type: 'failed'; message: string; code?: string }
   | { type: 'written'; id: number; results: WriteResult[] }
   | { type: 'refused'; id: number; error: ErrorInfo }
-  | { type: 'maintained'; id: number; result: MaintenanceResult }
+  | { type: 'done'; id: number; result: unknown }
   | { type: 'closed' };
 
 function describe(err: unknown): ErrorInfo {
@@ -80,12 +84,6 @@ function describe(err: unknown): ErrorInfo {
     ...(typeof e?.code === 'string' && { code: e.code }),
     ...(typeof e?.stack === 'string' && { stack: e.stack }),
   };
-}
-
-function bodyChars({ rows }: AppendRows): number {
-  let chars = 0;
-  for (let at = FIELDS - 1; at < rows.length; at += FIELDS) chars += rows[at]!.length;
-  return chars;
 }
 
 function serve(port: MessagePort, { file, options, eraseWaitMs }: WriterThreadData): void {
@@ -106,8 +104,11 @@ function serve(port: MessagePort, { file, options, eraseWaitMs }: WriterThreadDa
   // An erasure that could not empty the WAL before (another process read on, or a crash came
   // first) is finished now, before anyone else reads the file through this collector.
   if (!options.readonly) scrubber.settle();
-  // Erasures whose answer waits for the WAL to be emptied.
+  // Scrubs whose answer waits for the WAL to be emptied.
   const scrubbing = new Set<Promise<void>>();
+  // One transaction at a time: a program's steps are awaited, and nothing may begin meanwhile.
+  const exclusive = createLock();
+  const running = new Set<Promise<unknown>>();
   // Started with the first request: a database that takes little never needs the thread.
   let checkpointer: Checkpointer | null = null;
   let sinceCheckpoint = 0;
@@ -118,64 +119,75 @@ function serve(port: MessagePort, { file, options, eraseWaitMs }: WriterThreadDa
     checkpointer = startCheckpointer(file, options, () => db.open && db.pragma(`wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`));
     checkpointer?.request();
   }
-  const group = createGroupCommit<WriteItem[], WriteResult[]>((batches) => {
-    const items = batches.flat();
-    const results = writer.commit(items);
-    for (const item of items) if (item !== PROBE) sinceCheckpoint += bodyChars(item);
-    if (sinceCheckpoint >= CHECKPOINT_EVERY_CHARS && !options.readonly) {
-      sinceCheckpoint = 0;
-      checkpointer ??= startCheckpointer(file, options, () => undefined);
-      checkpointer?.request();
-    }
-    let at = 0;
-    return batches.map((b) => results.slice(at, (at += b.length)));
-  });
-  port.on('message', (message: ToWriter) => {
-    if (message.type === 'write') {
-      const { id, items } = message;
-      group.submit(items).then(
-        (results) => post({ type: 'written', id, results }),
+  const group = createGroupCommit<WriteItem[], WriteResult[]>((batches) =>
+    exclusive(async () => {
+      const results = await writer.commit(batches.flat());
+      sinceCheckpoint += writer.takeInsertedChars();
+      if (sinceCheckpoint >= CHECKPOINT_EVERY_CHARS && !options.readonly) {
+        sinceCheckpoint = 0;
+        checkpointer ??= startCheckpointer(file, options, () => undefined);
+        checkpointer?.request();
+      }
+      let at = 0;
+      return batches.map((b) => results.slice(at, (at += b.length)));
+    }),
+  );
+  // A transaction of its own, after the batches submitted before it have committed.
+  function separately(id: number, work: () => unknown): void {
+    const done = group
+      .flushed()
+      .then(() => exclusive(work))
+      .then(
+        (result) => post({ type: 'done', id, result }),
         (err: unknown) => post({ type: 'refused', id, error: describe(err) }),
-      );
-      return;
-    }
-    if (message.type === 'maintain') {
-      // Synchronous: no group commit runs meanwhile (commits are synchronous on this thread too).
-      const { id, task } = message;
-      let result: MaintenanceResult;
-      try {
-        result = writer.maintain(task);
-      } catch (err) {
-        post({ type: 'refused', id, error: describe(err) });
+      )
+      .finally(() => running.delete(done));
+    running.add(done);
+  }
+  port.on('message', (message: ToWriter) => {
+    switch (message.type) {
+      case 'write': {
+        const { id, items } = message;
+        group.submit(items).then(
+          (results) => post({ type: 'written', id, results }),
+          (err: unknown) => post({ type: 'refused', id, error: describe(err) }),
+        );
         return;
       }
-      if (!('status' in result) || result.status !== 'erased') return post({ type: 'maintained', id, result });
-      // Answered once the erased rows are gone from the files too; appends go on meanwhile.
-      const erased = result;
-      const done: Promise<void> = scrubber.scrub().then((scrubbed) => {
-        scrubbing.delete(done);
-        post({ type: 'maintained', id, result: { ...erased, scrubbed } });
-      });
-      scrubbing.add(done);
-      return;
+      case 'alone':
+        return separately(message.id, () => writer.alone(message.item));
+      case 'purge':
+        return separately(message.id, (): PurgeChunk => writer.purge(message.task));
+      case 'scrub': {
+        // Answered once the WAL is empty (or the wait is over); appends go on meanwhile.
+        const { id } = message;
+        const done: Promise<void> = scrubber.scrub().then((scrubbed) => {
+          scrubbing.delete(done);
+          post({ type: 'done', id, result: scrubbed });
+        });
+        scrubbing.add(done);
+        return;
+      }
+      case 'close':
+        // Batches posted before 'close' have been submitted already: drain commits them.
+        void group
+          .drain()
+          .then(() => Promise.all(running))
+          .then(() => checkpointer?.stop())
+          .then(() => {
+            // Last chance for waiting scrubs (their answers go out before 'closed').
+            scrubber.settle();
+            return Promise.all(scrubbing);
+          })
+          .then(() => {
+            try {
+              db.close();
+            } finally {
+              post({ type: 'closed' });
+              port.close();
+            }
+          });
     }
-    // Batches posted before 'close' have been submitted already: drain commits them.
-    void group
-      .drain()
-      .then(() => checkpointer?.stop())
-      .then(() => {
-        // Last chance for waiting erasures (their answers go out before 'closed').
-        scrubber.settle();
-        return Promise.all(scrubbing);
-      })
-      .then(() => {
-        try {
-          db.close();
-        } finally {
-          post({ type: 'closed' });
-          port.close();
-        }
-      });
   });
   post({ type: 'ready' });
 }

@@ -2,6 +2,7 @@
 // sent, indexed by keyed hashes of their values; and databases of version 4 (a row per rejected
 // event) upgraded to that, terms included.
 import Database from 'better-sqlite3';
+import { createStore } from '../../../src/rules/store';
 import { openSqliteStorage } from '../../../src/storage';
 import { decodeEntries, encodeEntries } from '../../../src/storage/rejected-codec';
 import { rejectedValues } from '../../../src/storage/rejected-values';
@@ -98,7 +99,7 @@ describe('rejected events in SQLite', () => {
   it('keeps a conflict once per distinct payload across reopen', async () => {
     const file = fx.dbFile();
     const e = storedEvent('2024-01-01T00:00:00.000Z', { anonymousId: 'A' });
-    const storage = await openSqliteStorage(file);
+    const storage = createStore(await openSqliteStorage(file));
     await storage.append({ writeKey: 'wk', events: [e], rejected: [] });
     await storage.append({ writeKey: 'wk', events: [{ ...e, event: 'Other' }], rejected: [] });
     await storage.close();

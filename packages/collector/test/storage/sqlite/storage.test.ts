@@ -5,7 +5,8 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { StoredEvent } from '@spur/sdk';
 import { StorageUnavailableError } from '../../../src/errors';
-import { openSqliteStorage, openStorage, type Storage } from '../../../src/storage';
+import { createStore, type Store } from '../../../src/rules/store';
+import { openSqliteStorage, openStorage } from '../../../src/storage';
 import { migrate, SCHEMA_VERSION } from '../../../src/storage/sqlite/schema';
 import { useFixtures } from '../../helpers';
 import { runStorageContract, storedEvent } from '../contract';
@@ -51,7 +52,7 @@ describe('openSqliteStorage', () => {
 
   it('fails an append with StorageUnavailableError (locked) while another connection holds the write lock', async () => {
     const file = fx.dbFile();
-    const storage = await openSqliteStorage(file, { busyTimeoutMs: 20 });
+    const storage = createStore(await openSqliteStorage(file, { busyTimeoutMs: 20 }));
     fx.cleanup(() => storage.close());
     const other = new Database(file);
     other.exec('BEGIN IMMEDIATE');
@@ -153,11 +154,11 @@ describe('openSqliteStorage', () => {
   describe('read-only open', () => {
     it('reads, and fails appends and the readiness probe as read_only', async () => {
       const file = fx.dbFile();
-      const writer = await openSqliteStorage(file);
+      const writer = createStore(await openSqliteStorage(file));
       const e = storedEvent('2024-01-01T00:00:00.000Z', { userId: 'U' });
       await writer.append({ writeKey: 'wk', events: [e], rejected: [] });
       await writer.close();
-      const storage = await openSqliteStorage(file, { readonly: true });
+      const storage = createStore(await openSqliteStorage(file, { readonly: true }));
       fx.cleanup(() => storage.close());
       expect(await storage.getProfileEvents('U')).toEqual([e]);
       const failure = storage.append({ writeKey: 'wk', events: [storedEvent('2024-01-02T00:00:00.000Z', { userId: 'U' })], rejected: [] });
@@ -175,7 +176,7 @@ describe('openSqliteStorage', () => {
 
   it('fails appends as disk_full past maxSizeBytes, keeping what was committed', async () => {
     const file = fx.dbFile();
-    const storage = await openSqliteStorage(file, { maxSizeBytes: 256 * 1024 });
+    const storage = createStore(await openSqliteStorage(file, { maxSizeBytes: 256 * 1024 }));
     fx.cleanup(() => storage.close());
     const big = () => storedEvent('2024-01-01T00:00:00.000Z', { userId: 'U', properties: { blob: 'x'.repeat(8000) } });
     let stored = 0;
@@ -191,11 +192,11 @@ describe('openSqliteStorage', () => {
 
 describe('the writer thread', () => {
   const fx = useFixtures();
-  const append = (storage: Storage, events: StoredEvent[]) => storage.append({ writeKey: 'wk', events, rejected: [] });
+  const append = (storage: Store, events: StoredEvent[]) => storage.append({ writeKey: 'wk', events, rejected: [] });
 
   it('keeps this thread free while a commit waits: timers run while the write waits for a lock', async () => {
     const file = fx.dbFile();
-    const storage = await openSqliteStorage(file, { busyTimeoutMs: 400 });
+    const storage = createStore(await openSqliteStorage(file, { busyTimeoutMs: 400 }));
     fx.cleanup(() => storage.close());
     const locker = new Database(file);
     fx.cleanup(() => locker.close());
@@ -253,7 +254,7 @@ describe('the writer thread', () => {
 
   it('has a WAL left behind by an unclean stop copied into the database file by the checkpointer thread, with no commit asking', async () => {
     const file = fx.dbFile();
-    await (await openSqliteStorage(file)).close();
+    await (createStore(await openSqliteStorage(file))).close();
     // A process writes 8 MiB into a table of its own without checkpointing, and is killed: its
     // WAL stays, as after a SIGKILL under load. (A commit would copy it all before answering.)
     const driver = require.resolve('better-sqlite3');
@@ -305,7 +306,7 @@ describe('the writer thread', () => {
   });
 
   it('writes on this thread for an in-memory database, which no other thread can open', async () => {
-    const storage = await openSqliteStorage(':memory:');
+    const storage = createStore(await openSqliteStorage(':memory:'));
     fx.cleanup(() => storage.close());
     const e = storedEvent('2024-01-01T00:00:00.000Z', { userId: 'U' });
     await expect(append(storage, [e, e])).resolves.toEqual({ stored: [true, false] });
