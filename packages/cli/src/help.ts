@@ -168,6 +168,24 @@ Options:
 A missing database file exits 2 naming the path; none is created.
 `;
 
+const MIGRATE = `Usage: spur migrate --to postgres://… [--from FILE]
+
+Copies an SQLite database into PostgreSQL: events, rejected events, identity links,
+aliases, suppressions, erasure records and the salt their hashes are keyed with.
+Each chunk is one transaction that also records how far the copy got: killed, it
+resumes where it stopped when run again; run again after it finished, it copies
+nothing. Run it before collectors use the PostgreSQL database (it must be empty or
+hold an earlier copy of this SQLite database); run it again to copy what a collector
+still on SQLite stored meanwhile.
+
+Options:
+  --to URL             PostgreSQL database [SPUR_DATABASE_URL] (its schema is created)
+  --from FILE          SQLite database [SPUR_DB] (default ./data/spur.db)
+  --chunk N            rows per transaction (default 5000)
+
+Progress goes to stderr, one line per chunk. Exit codes: 0 done, 1 failed, 2 usage.
+`;
+
 const MAIN = () => `spur: first-party customer tracking for webshops
 
 Usage: spur <command> [options]
@@ -178,6 +196,7 @@ Commands:
   simulate     play journey specs in Chromium and check them against the collector
   privacy      export or erase everything stored about a customer
   purge        delete events older than the retention period
+  migrate      copy an SQLite database into PostgreSQL
   help CMD     show the help of one command
 
 Options:
@@ -203,6 +222,7 @@ const HELP: Record<string, () => Promise<string>> = {
   simulate: async () => (await import('./commands/simulate')).SIMULATE_HELP,
   privacy: async () => PRIVACY,
   purge: async () => PURGE,
+  migrate: async () => MIGRATE,
 };
 
 /** The help of one command; undefined for a name that is not one. */

@@ -19,6 +19,7 @@ describe('@spur/collector exports', () => {
         'errorFields',
         'silentLogger',
         'StorageUnavailableError',
+        'copySqliteToPostgres',
         'createAnalyticsService',
         'createCollector',
         'createStore',

@@ -24,3 +24,29 @@ export async function openStorage(opts: { db: string; databaseUrl?: string; must
   }
   return openSqliteStorage(opts.db, { mustExist: opts.mustExist });
 }
+
+/**
+ * `spur migrate`: copies the SQLite database `from` into the PostgreSQL database `to` (its schema
+ * created or brought up to date first), exactly once and resumably (postgres/copy-from-sqlite.ts).
+ */
+export async function copySqliteToPostgres(options: {
+  from: string;
+  to: string;
+  chunk?: number;
+  onProgress?: (p: { part: string; copied: number; total: number }) => void;
+}): Promise<Record<string, number>> {
+  // The SQLite file at the current schema (opening migrates it), then read on its own.
+  await (await openSqliteStorage(options.from, { mustExist: true })).close();
+  const [{ connectPostgres }, { migrate }, { copyFromSqlite }] = await Promise.all([
+    import('./postgres/connection'),
+    import('./postgres/migrations'),
+    import('./postgres/copy-from-sqlite'),
+  ]);
+  const connection = connectPostgres({ url: options.to, applicationName: 'spur-migrate' });
+  try {
+    await migrate(connection);
+    return await copyFromSqlite(connection, options);
+  } finally {
+    await connection.close();
+  }
+}
