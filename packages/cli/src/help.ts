@@ -1,7 +1,39 @@
 import type { ExportKind } from '@spur/collector';
+// The settings table alone, not the collector: the help of serve and of spur itself come from it.
+import { SETTINGS, settingHelp } from '@spur/collector/settings';
+
+/** Where an option's text starts, and the width it is wrapped to. */
+const OPTION_COLUMN = 25;
+const WIDTH = 96;
+
+/** `text` in lines of at most `width` characters (a longer word stands alone), the first indented `first`, the rest `indent`. */
+function wrap(text: string, indent: number, width: number, first = indent): string[] {
+  const lines: string[] = [];
+  let line = '';
+  // "0 = off" stays on one line.
+  for (const word of text.replace(/ = /g, '\u00a0=\u00a0').split(' ')) {
+    const start = lines.length === 0 ? first : indent;
+    if (line && start + line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  lines.push(line);
+  return lines.map((l, i) => ' '.repeat(i === 0 ? first : indent) + l.replace(/\u00a0/g, ' '));
+}
+
+// Every setting of the table: the flag and what it takes, then its help wrapped beside it.
+function serveOptions(): string {
+  return SETTINGS.map((s) => {
+    const head = `  --${s.flag} ${s.arg}`;
+    const start = Math.max(OPTION_COLUMN, head.length + 2);
+    const [firstLine, ...rest] = wrap(settingHelp(s), OPTION_COLUMN, WIDTH, start);
+    return [head + firstLine.slice(head.length), ...rest].join('\n');
+  }).join('\n');
+}
 
 // From the collector's table of export parameters, so that the help lists what is accepted.
-// Loaded here, when export's help is asked for: the rest of the help needs no collector.
+// Loaded here, when export's help is asked for: the rest of the help needs only the settings.
 async function exportParameterLines(): Promise<string> {
   const { EXPORT_PARAMETERS } = await import('@spur/collector');
   const names: [string, ExportKind][] = [
@@ -19,7 +51,7 @@ async function exportParameterLines(): Promise<string> {
     .join('\n');
 }
 
-const SERVE = `Usage: spur serve [options]
+const SERVE = () => `Usage: spur serve [options]
 
 Runs the collector: Segment-compatible ingest under /v1/*, the admin API,
 the SDK at /spur.js, /healthz, /readyz (ingest) and /readyz/analytics (exports).
@@ -31,59 +63,7 @@ requests wait for the open), then catches the analytics up in the background
 (/readyz reports the progress; exports wait for it).
 
 Options (each flag overrides the environment variable in brackets):
-  --port N               port to listen on [SPUR_PORT] (default 8080; 0 = any free port)
-  --host ADDR            address to bind [SPUR_HOST] (default 0.0.0.0)
-  --db FILE              SQLite database file [SPUR_DB] (default ./data/spur.db)
-  --write-keys SPEC      write keys and the browser origins allowed for each
-                         [SPUR_WRITE_KEYS], e.g. "shopkey=https://shop.example,https://www.shop.example;backend="
-                         (a key with no origins accepts only requests without an Origin header)
-  --admin-token TOKEN    Bearer token for the admin API [SPUR_ADMIN_TOKEN]
-  --client-clock MODE    correct | trust [SPUR_CLIENT_CLOCK] (default correct: event time is
-                         corrected for the client's clock skew using sentAt)
-  --ip MODE              truncate | drop | keep [SPUR_IP] (default truncate: IPv4 /16, IPv6 /48)
-  --trust-proxy SPEC     proxies whose X-Forwarded-For/-Proto/-Host are honoured [SPUR_TRUST_PROXY]
-                         (default false: none); e.g. loopback (nginx on this machine),
-                         10.0.0.0/8, a number of hops, or true (any: only if the proxy
-                         overwrites these headers)
-  --cookie-domain NAME   Domain of the spur_aid cookie the collector re-issues on same-site
-                         requests [SPUR_COOKIE_DOMAIN] (default host-only); use the same
-                         value as the script tag's data-cookie-domain
-  --session-minutes N    inactivity that ends a session for events without a client session
-                         id [SPUR_SESSION_MINUTES] (default 30)
-  --abandon-minutes N    minutes without cart activity before a cart counts as abandoned and a
-                         Cart Abandoned event is recorded [SPUR_ABANDON_MINUTES] (default 30)
-  --gpc MODE             honor | ignore [SPUR_GPC] (default honor: requests with Sec-GPC: 1
-                         count as consent denied; their events are stored only when the
-                         visitor granted consent on the site)
-  --rate-limit N[,M]     ingest requests per second per client IP [, per write key]
-                         [SPUR_RATE_LIMIT] (default 50, per key 500; bursts of 2 s pass;
-                         0 = off); over it: 429 with Retry-After
-  --event-rate-limit N[,M]  ingest events per second per client IP [, per write key], valid
-                         or not, counted when a body is parsed [SPUR_EVENT_RATE_LIMIT]
-                         (default 1000, per key 10000; 0 = off); a client over it gets 429
-                         before its next body is read until it is back under
-  --rejected-cap N[,M]   rejected events stored per hour per client IP [, per write key]
-                         [SPUR_REJECTED_CAP] (default 1000, per key 10000; one per 4 KiB begun;
-                         0 = no cap); past it they are still answered, counted and logged
-  --body-timeout S       seconds an ingest body may take to arrive [SPUR_BODY_TIMEOUT]
-                         (default 30; 0 = none); slower: 408, connection closed
-  --headers-timeout S    seconds for a request's headers [SPUR_HEADERS_TIMEOUT] (default 15;
-                         0 = none); --request-timeout S: for the whole request
-                         [SPUR_REQUEST_TIMEOUT] (default 60; 0 = none)
-  --max-connections N    connections held at most [SPUR_MAX_CONNECTIONS] (default 10000;
-                         0 = no cap); --max-connections-per-ip N: per client address
-                         [SPUR_MAX_CONNECTIONS_PER_IP] (default 256; 0 = no cap; proxies
-                         trusted by --trust-proxy are not capped); over a cap: closed at once
-  --retention-days N     purge events whose time lies more than N days back, and rejected
-                         events received that long ago, at start and then daily
-                         [SPUR_RETENTION_DAYS] (default: keep forever); see 'spur purge'
-  --rejected-days N      purge rejected events received more than N days ago, at start and
-                         then daily, also without --retention-days [SPUR_REJECTED_DAYS]
-                         (default 30; 0 = no limit of their own)
-  --suppress-days N      after an erasure, drop events carrying the erased ids for N days
-                         [SPUR_SUPPRESS_DAYS] (default 30; 0 = not at all); see 'spur privacy'
-  --log-level LEVEL      fatal | error | warn | info | debug | trace | silent [SPUR_LOG_LEVEL]
-                         (default info; debug adds a line per request)
+${serveOptions()}
 
 Logs: one JSON line per event on stdout (listening, database open, analytics
 ready, warnings, rejected ingest requests at most once a minute per write key
@@ -100,7 +80,8 @@ const EXPORT = (parameterLines: string) => `Usage: spur export <funnel|carts|pro
 Writes an export of the collector's data: the same rows and formats as the admin
 API's /v1/exports/*. Reads the database file directly (SPUR_DB / --db), or a
 running collector over HTTP (--url with --token). Abandoned carts are detected up
-to the moment of the export first. With --out the file appears only when it is
+to the moment of the export; an export only reads (a running collector records
+their Cart Abandoned events). With --out the file appears only when it is
 complete; a progress line is drawn on stderr when it is a terminal.
 
 Exports:
@@ -188,7 +169,25 @@ Options:
 A missing database file exits 2 naming the path; none is created.
 `;
 
-const MAIN = `spur: first-party customer tracking for webshops
+const MIGRATE = `Usage: spur migrate --to postgres://… [--from FILE]
+
+Copies an SQLite database into PostgreSQL: events, rejected events, identity links,
+aliases, suppressions, erasure records and the salt their hashes are keyed with.
+Each chunk is one transaction that also records how far the copy got: killed, it
+resumes where it stopped when run again; run again after it finished, it copies
+nothing. Run it before collectors use the PostgreSQL database (it must be empty or
+hold an earlier copy of this SQLite database); run it again to copy what a collector
+still on SQLite stored meanwhile.
+
+Options:
+  --to URL             PostgreSQL database [SPUR_DATABASE_URL] (its schema is created)
+  --from FILE          SQLite database [SPUR_DB] (default ./data/spur.db)
+  --chunk N            rows per transaction (default 5000)
+
+Progress goes to stderr, one line per chunk. Exit codes: 0 done, 1 failed, 2 usage.
+`;
+
+const MAIN = () => `spur: first-party customer tracking for webshops
 
 Usage: spur <command> [options]
 
@@ -198,18 +197,14 @@ Commands:
   simulate     play journey specs in Chromium and check them against the collector
   privacy      export or erase everything stored about a customer
   purge        delete events older than the retention period
+  migrate      copy an SQLite database into PostgreSQL
   help CMD     show the help of one command
 
 Options:
   -h, --help     show this help
   -v, --version  print the version
 
-Environment: SPUR_PORT, SPUR_HOST, SPUR_DB, SPUR_WRITE_KEYS, SPUR_ADMIN_TOKEN,
-SPUR_CLIENT_CLOCK, SPUR_IP, SPUR_TRUST_PROXY, SPUR_COOKIE_DOMAIN, SPUR_SESSION_MINUTES,
-SPUR_ABANDON_MINUTES, SPUR_RATE_LIMIT, SPUR_EVENT_RATE_LIMIT, SPUR_REJECTED_CAP,
-SPUR_BODY_TIMEOUT, SPUR_HEADERS_TIMEOUT, SPUR_REQUEST_TIMEOUT, SPUR_MAX_CONNECTIONS,
-SPUR_MAX_CONNECTIONS_PER_IP, SPUR_RETENTION_DAYS, SPUR_SUPPRESS_DAYS, SPUR_LOG_LEVEL
-(see 'spur serve --help');
+${wrap(`Environment: ${SETTINGS.map((x) => x.env).join(', ')} (see 'spur serve --help');`, 0, 88).join('\n')}
 SPUR_URL (see 'spur export --help').
 
 Example:
@@ -217,17 +212,18 @@ Example:
 `;
 
 export function helpText(): string {
-  return MAIN;
+  return MAIN();
 }
 
 // Built when asked for: export's lists the collector's parameters, simulate's the journeys'
 // default funnel, and neither module is loaded for the other commands' help.
 const HELP: Record<string, () => Promise<string>> = {
-  serve: async () => SERVE,
+  serve: async () => SERVE(),
   export: async () => EXPORT(await exportParameterLines()),
   simulate: async () => (await import('./commands/simulate')).SIMULATE_HELP,
   privacy: async () => PRIVACY,
   purge: async () => PURGE,
+  migrate: async () => MIGRATE,
 };
 
 /** The help of one command; undefined for a name that is not one. */

@@ -8,13 +8,14 @@ type Command = (args: string[], io: Io) => Promise<number>;
 
 // Each command's module is loaded when that command runs, not before: `spur serve` must not pay
 // for Playwright and the journeys (about 0.3 s and 57 MB at every start), nor `spur --help` for
-// the collector.
+// the collector (the help reads its settings table alone).
 const commands: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./commands/serve')).serve,
   export: async () => (await import('./commands/export')).exportCommand,
   simulate: async () => (await import('./commands/simulate')).simulate,
   privacy: async () => (await import('./commands/privacy')).privacy,
   purge: async () => (await import('./commands/purge')).purge,
+  migrate: async () => (await import('./commands/migrate')).migrate,
 };
 
 /**

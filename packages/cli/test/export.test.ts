@@ -2,7 +2,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCollector, openSqliteStorage, startServer, type Storage } from '@spur/collector';
+import { createCollector, createStore, openSqliteStorage, startServer, type Store } from '@spur/collector';
 import type { StoredEvent } from '@spur/sdk';
 import { main } from '@spur/cli';
 import { captureIo } from './io';
@@ -34,7 +34,7 @@ let file: string;
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'spur-export-'));
   file = join(dir, 'spur.db');
-  const storage = await openSqliteStorage(file);
+  const storage = createStore(await openSqliteStorage(file));
   const mug = { product_id: 'mug', price: 10, currency: 'EUR' };
   await storage.append({
     writeKey: 'k',
@@ -66,14 +66,14 @@ describe('spur export (database file)', () => {
     expect(readdirSync(dir).filter((f) => f.includes('partial'))).toEqual([]);
   });
 
-  it('reads SPUR_DB, writes to stdout, and records the abandoned cart it exports', async () => {
+  it('reads SPUR_DB, writes to stdout, and writes nothing to the database (recording the cart is a running collector\'s job)', async () => {
     const io = captureIo({ SPUR_DB: file });
     expect(await main(['export', 'carts', '--format', 'ndjson'], io)).toBe(0);
     const carts = io.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(carts).toEqual([expect.objectContaining({ profileId: 'a', abandonedAt: at(31), value: 10, recovered: false })]);
-    const storage: Storage = await openSqliteStorage(file);
+    const storage: Store = createStore(await openSqliteStorage(file));
     try {
-      expect((await storage.getProfileEvents('a'))!.map((e) => e.event)).toEqual(['Product Viewed', 'Product Added', 'Cart Abandoned']);
+      expect((await storage.getProfileEvents('a'))!.map((e) => e.event)).toEqual(['Product Viewed', 'Product Added']);
     } finally {
       await storage.close();
     }
@@ -142,7 +142,7 @@ describe('spur export: what is not there', () => {
 
 describe('spur export --url (a running collector)', () => {
   it('streams the export over HTTP with the admin token, and fails clearly without the right one', async () => {
-    const storage = await openSqliteStorage(file);
+    const storage = createStore(await openSqliteStorage(file));
     const server = await startServer(createCollector({ storage, writeKeys: {}, adminToken: TOKEN }), {
       port: 0,
       host: '127.0.0.1',

@@ -2,7 +2,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCollector, openSqliteStorage, startServer, type RunningServer, type Storage } from '@spur/collector';
+import { createCollector, createStore, openSqliteStorage, startServer, type RunningServer, type Store } from '@spur/collector';
 import type { StoredEvent } from '@spur/sdk';
 import { main } from '@spur/cli';
 import { captureIo } from './io';
@@ -20,7 +20,7 @@ let file: string;
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'spur-privacy-'));
   file = join(dir, 'spur.db');
-  const storage = await openSqliteStorage(file);
+  const storage = createStore(await openSqliteStorage(file));
   await storage.append({
     writeKey: 'k',
     rejected: [],
@@ -34,8 +34,8 @@ beforeEach(async () => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-async function withStorage<T>(fn: (storage: Storage) => Promise<T>): Promise<T> {
-  const storage = await openSqliteStorage(file);
+async function withStorage<T>(fn: (storage: Store) => Promise<T>): Promise<T> {
+  const storage = createStore(await openSqliteStorage(file));
   try {
     return await fn(storage);
   } finally {
@@ -116,10 +116,10 @@ describe('spur privacy (database file)', () => {
 });
 
 describe('spur privacy (running collector)', () => {
-  let storage: Storage;
+  let storage: Store;
   let server: RunningServer;
   beforeEach(async () => {
-    storage = await openSqliteStorage(file);
+    storage = createStore(await openSqliteStorage(file));
     server = await startServer(createCollector({ storage, writeKeys: {}, adminToken: TOKEN }), { port: 0, host: '127.0.0.1', storage });
   });
   afterEach(() => server.close());

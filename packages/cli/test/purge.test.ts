@@ -2,7 +2,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSqliteStorage } from '@spur/collector';
+import { createStore, openSqliteStorage } from '@spur/collector';
 import type { StoredEvent } from '@spur/sdk';
 import { main } from '@spur/cli';
 import { captureIo } from './io';
@@ -21,7 +21,7 @@ let file: string;
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'spur-purge-'));
   file = join(dir, 'spur.db');
-  const storage = await openSqliteStorage(file);
+  const storage = createStore(await openSqliteStorage(file));
   await storage.append({
     writeKey: 'k',
     events: [stored(100), stored(95), stored(10)],
@@ -32,7 +32,7 @@ beforeEach(async () => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const count = async () => {
-  const storage = await openSqliteStorage(file);
+  const storage = createStore(await openSqliteStorage(file));
   try {
     return { events: await storage.countEvents({}), rejected: (await storage.listRejected()).length };
   } finally {

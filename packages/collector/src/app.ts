@@ -2,7 +2,6 @@
 import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import { createKeyring } from './cors';
-import type { TrustProxy } from './config';
 import { errorMiddleware, notFound } from './errors';
 import { reissueVisitorCookie } from './first-party-cookie';
 import type { IpMode } from './ip';
@@ -10,22 +9,30 @@ import { silentLogger, type Logger } from './log';
 import { createRejectionLog } from './rejections';
 import { assignRequestIds } from './request-id';
 import { logStartupWarnings } from './startup-warnings';
-import { watchStorage } from './storage-watch';
-import { createAnalyticsService } from './analytics-service';
+import { startJobs } from './jobs';
 import { adminGuard, ADMIN_PATHS, createAdminRouter } from './routes/admin';
 import { createExportRouter } from './routes/exports';
 import { createPrivacyRouter } from './routes/privacy';
-import { DEFAULT_REJECTED_DAYS, startRetention, type PurgeReport } from './retention';
+import type { PurgeReport } from './jobs/retention';
 import { createHealthRouter } from './routes/health';
-import { createIngest, type GpcMode } from './routes/ingest';
+import { createIngest } from './routes/ingest';
 import { ingestRoute } from './routes/ingest-paths';
-import { createIngestLimits, DEFAULT_EVENT_RATE_LIMIT, DEFAULT_REJECTED_CAP } from './ingest-limits';
+import { createIngestLimits } from './ingest/limits';
+import { createIngestService } from './ingest/service';
 import { createLimitLog } from './limit-log';
 import { toRateLimits, type RateLimits } from './rate-limit';
-import { DEFAULT_BODY_TIMEOUT_MS, MAX_BODY_BYTES, MAX_ENCODED_BYTES } from './request-body';
+import { MAX_BODY_BYTES, MAX_ENCODED_BYTES } from './routes/request-body';
 import { createSdkRouter } from './routes/sdk';
+import {
+  DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_EVENT_RATE_LIMIT,
+  DEFAULT_REJECTED_CAP,
+  type ClientClock,
+  type GpcMode,
+  type TrustProxy,
+} from './settings';
+import { createStore } from './rules/store';
 import type { Storage } from './storage/types';
-import type { ClientClock } from './stored-event';
 
 export interface CollectorConfig {
   /** From openStorage / openSqliteStorage. The app never closes it; startServer's close() does. */
@@ -70,6 +77,11 @@ export interface CollectorConfig {
   /** Minutes without cart activity after which a cart counts as abandoned. @defaultValue 30 */
   abandonMinutes?: number;
   /**
+   * How often the abandonment job looks for carts whose time has passed and records their Cart
+   * Abandoned events (it also runs after every full catch-up). @defaultValue 60000
+   */
+  abandonmentIntervalMs?: number;
+  /**
    * Ingest requests per second per client IP; a number also sets the per-write-key limit to
    * WRITE_KEY_FACTOR (10) times it, an object sets both; 0 turns a limit off. Bursts of
    * BURST_SECONDS (2) times the rate pass. @defaultValue 50 (per write key 500)
@@ -79,7 +91,7 @@ export interface CollectorConfig {
    * Ingest events per second per client IP, valid or not, charged when a body is parsed; a
    * number also sets the per-write-key limit to 10 times it, an object sets both; 0 turns a limit
    * off. A client over it is refused (429) before its next body is read until it is back under.
-   * @defaultValue 1,000 (per write key 10,000): ingest-limits.ts DEFAULT_EVENT_RATE_LIMIT says why
+   * @defaultValue 1,000 (per write key 10,000): ingest/limits.ts DEFAULT_EVENT_RATE_LIMIT says why
    */
   eventRateLimit?: number | RateLimits;
   /**
@@ -101,7 +113,7 @@ export interface CollectorConfig {
   suppressDays?: number;
   /**
    * Events whose time lies more than this many days back (and rejected events received that long
-   * ago) are purged at start and then daily (retention.ts). @defaultValue unset: kept forever
+   * ago) are purged at start and then daily (jobs/retention.ts). @defaultValue unset: kept forever
    */
   retentionDays?: number;
   /**
@@ -114,8 +126,19 @@ export interface CollectorConfig {
 }
 
 
-export function createCollector(config: CollectorConfig): Express {
-  const { storage } = config;
+/** The collector: an Express app (mount it, or listen with startServer), with its jobs. */
+export type Collector = Express & {
+  /**
+   * Stops every job and timer of the collector (analytics catch-up, abandonment, retention, the
+   * storage watch) and resolves once the runs under way are over. Storage stays open: whoever
+   * opened it closes it (startServer's close() does, after this). Idempotent.
+   */
+  close(): Promise<void>;
+};
+
+export function createCollector(config: CollectorConfig): Collector {
+  // The rules over the configured storage: what every part below talks to.
+  const storage = createStore(config.storage);
   const logger = config.logger ?? silentLogger;
   logStartupWarnings(config, logger);
   const app = express();
@@ -126,30 +149,8 @@ export function createCollector(config: CollectorConfig): Express {
   // ignored) and a mounted collector inherits the parent app's setting.
   if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
 
-  // One analytics cache per app: it starts catching up with the stored events at once, in the
-  // background (/readyz tells how far; exports wait for it), and a timer records Cart Abandoned
-  // events once their time has passed even if nobody exports. (Any gap a later event can show has
-  // passed by the collector's clock too, so the timer sees it within a minute; refreshing after
-  // every request instead would re-resolve all profiles every few seconds under load.)
-  const analytics = createAnalyticsService(storage, {
-    sessionMinutes: config.sessionMinutes,
-    abandonMinutes: config.abandonMinutes,
-    now: config.now,
-    logger,
-  });
-  analytics.start();
-  // Timers unref'd, like the analytics timer: they never keep the process alive.
-  const rejectedDays = config.rejectedDays ?? DEFAULT_REJECTED_DAYS;
-  if (config.retentionDays !== undefined || rejectedDays > 0) {
-    startRetention({
-      storage,
-      days: config.retentionDays,
-      rejectedDays,
-      now: config.now,
-      onPurge: config.onPurge,
-      logger,
-    });
-  }
+  const jobs = startJobs(storage, config, logger);
+  const { analytics } = jobs;
   const keyring = createKeyring(config.writeKeys);
   const now = config.now ?? Date.now;
   const ipMode = config.ip ?? 'truncate';
@@ -161,20 +162,26 @@ export function createCollector(config: CollectorConfig): Express {
     now,
     ipMode,
     log: createLimitLog({ logger, now }),
+    isIngest: (req) => ingestRoute(req) !== undefined,
   });
-  const ingest = createIngest({
-    storage,
-    keyring,
+  const service = createIngestService({
+    store: storage,
     clientClock: config.clientClock ?? 'correct',
     ipMode,
     gpc: config.gpc ?? 'honor',
     now,
     limits,
+  });
+  const ingest = createIngest({
+    service,
+    keyring,
+    limits,
     body: { maxBytes: MAX_BODY_BYTES, maxEncodedBytes: MAX_ENCODED_BYTES, timeoutMs: config.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS },
   });
   // Before everything: each answer carries its X-Request-Id, also the fast path's.
   app.use(assignRequestIds(logger));
-  app.use(createHealthRouter({ storage, analytics })); // first: liveness depends on nothing below
+  // first: liveness depends on nothing below. Readiness of analytics includes the carts recorded.
+  app.use(createHealthRouter({ storage, analytics: jobs.abandonment }));
   // Ingest requests are answered here, past none of the middleware below (routes/ingest.ts).
   // The limits come before it: a request over them costs a few Map lookups and no body read.
   // Everything that applies to ingest asks ingestRoute whether a request is ingest, so that no
@@ -196,12 +203,6 @@ export function createCollector(config: CollectorConfig): Express {
   app.use((req) => {
     throw notFound(`no route for ${req.method} ${req.path}`);
   });
-  app.use(
-    errorMiddleware({
-      logger,
-      rejections: createRejectionLog({ logger, now }),
-      storage: watchStorage({ storage, logger, now }),
-    }),
-  );
-  return app;
+  app.use(errorMiddleware({ logger, rejections: createRejectionLog({ logger, now }), storage: jobs.storageWatch }));
+  return Object.assign(app, { close: jobs.stop });
 }

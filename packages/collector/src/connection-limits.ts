@@ -5,24 +5,10 @@
 // proxies (SPUR_TRUST_PROXY) are not capped per address; the proxy caps its own clients.
 import type { Server } from 'node:http';
 import { BlockList, isIPv4 } from 'node:net';
-import type { TrustProxy } from './config';
+import type { TrustProxy } from './settings';
 import { minimizeIp, type IpMode } from './ip';
 import type { LimitLog } from './limit-log';
 import { clientKey } from './rate-limit';
-
-/**
- * Connections held at most. A kept-alive connection costs about 17 KB and a file descriptor
- * (5,000 of them, each after a request: 85 MB more), so ten thousand stay under 200 MB, and they
- * are far more than a shop's visitors keep open at once (a browser keeps one or two to the
- * collector, closed after 5 s idle).
- */
-export const DEFAULT_MAX_CONNECTIONS = 10_000;
-/**
- * Connections per client address at most (an IPv6 client: its /64). An office or a mobile
- * carrier's NAT puts hundreds of shoppers behind one address, each with a connection open for a
- * few seconds at a time; one client needs a handful.
- */
-export const DEFAULT_MAX_CONNECTIONS_PER_IP = 256;
 
 // Express's names for address ranges in 'trust proxy'.
 const NAMED: Record<string, [string, number, 'ipv4' | 'ipv6'][]> = {

@@ -1,9 +1,10 @@
 // Data minimisation for the client IP: by default only a network prefix is kept, enough for
 // coarse geography and abuse analysis but not to single out a household.
 import { isIPv4, isIPv6 } from 'node:net';
+import type { IpMode } from './settings';
 
-/** What to store of the client IP. */
-export type IpMode = 'truncate' | 'drop' | 'keep';
+/** What to store of the client IP (SPUR_IP). */
+export type { IpMode };
 
 /** IPv4 keeps 2 bytes (a.b.0.0); IPv6 keeps 48 bits (a routing prefix of a site). */
 export function truncateIp(ip: string): string | undefined {

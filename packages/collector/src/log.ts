@@ -3,9 +3,9 @@
 // with createLogger: one JSON line per event, the level by name, an ISO time.
 import type { Request } from 'express';
 import pino from 'pino';
+import type { LogLevel } from './settings';
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export { LOG_LEVELS, type LogLevel } from './settings';
 
 /** One level's method: the fields of the line and its message. */
 export type LogMethod = (fields: Record<string, unknown>, message: string) => void;

@@ -1,15 +1,17 @@
 // Data subject requests (GDPR Art. 15 access, Art. 17 erasure), for the admin API and for
 // `spur privacy`. Who the subject is and what is theirs is decided by storage, with the identity
-// rules of profiles (storage/sqlite-privacy.ts); this module words the answers.
-import { createAnalyticsService, type AnalyticsService, type AnalyticsServiceOptions } from './analytics-service';
+// rules of profiles (storage/sqlite/privacy.ts); this module words the answers.
+import { createAnalyticsService, type AnalyticsService, type AnalyticsServiceOptions } from './jobs/catch-up';
 import type { AbandonedCart } from './analytics';
 import { HttpError, notFound, RETRY_AFTER_SECONDS } from './errors';
-import { mergeTraits } from './identity';
-import type { Profile, StoredEvent } from '../../sdk/src/types';
-import type { DataSubject, ErasureCounts, Storage, SubjectEventKey } from './storage/types';
+import { mergeTraits } from './rules/identity';
+import type { Profile, StoredEvent } from '@spur/sdk';
+import { DEFAULT_SUPPRESS_DAYS } from './settings';
+import { createStore, type Store } from './rules/store';
+import type { DataSubject, SubjectEventKey } from './rules/subjects';
+import type { ErasureCounts, Storage } from './storage/types';
 
-/** SPUR_SUPPRESS_DAYS: how long after an erasure events carrying the erased ids are dropped. */
-export const DEFAULT_SUPPRESS_DAYS = 30;
+export { DEFAULT_SUPPRESS_DAYS };
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Event bodies read per storage call while streaming. */
 const BODY_PAGE = 1000;
@@ -17,6 +19,8 @@ const BODY_PAGE = 1000;
 export interface SubjectOptions extends AnalyticsServiceOptions {
   /** The collector's analytics cache, for the subject's carts; a one-off one when absent. */
   analytics?: AnalyticsService;
+  /** The clock carts are abandoned by. @defaultValue Date.now */
+  now?: () => number;
 }
 
 export interface SubjectAccess {
@@ -34,7 +38,7 @@ export interface SubjectErasure {
 }
 
 // 404 for an unknown id, 409 for an anonymous id that identified (the customer id decides).
-async function findSubject(storage: Storage, id: string): Promise<DataSubject> {
+async function findSubject(storage: Store, id: string): Promise<DataSubject> {
   const found = await storage.findSubject(id);
   if (found.status === 'found') return found.subject;
   if (found.status === 'linked') throw linked(id);
@@ -53,7 +57,7 @@ const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 // The profile as GET /v1/profiles/:id shows it, from the keys and the identify events alone, so
 // that a customer with 100,000 events is not parsed at once.
-async function profileOf(storage: Storage, subject: DataSubject, keys: SubjectEventKey[]): Promise<Profile> {
+async function profileOf(storage: Store, subject: DataSubject, keys: SubjectEventKey[]): Promise<Profile> {
   const identifies = keys.filter((k) => k.type === 'identify').map((k) => k.seq);
   const events: StoredEvent[] = [];
   for (let i = 0; i < identifies.length; i += BODY_PAGE) {
@@ -75,12 +79,12 @@ async function profileOf(storage: Storage, subject: DataSubject, keys: SubjectEv
  * profile, identity links and aliases, abandoned carts, every event in time order (as stored),
  * and the rejected events that carry its ids. Throws 404 / 409 HttpErrors before any output.
  */
-export async function subjectAccess(storage: Storage, id: string, options: SubjectOptions = {}): Promise<SubjectAccess> {
-  await findSubject(storage, id);
-  const now = (options.now ?? Date.now)();
-  // First: it may record Cart Abandoned events of the subject, which the keys must then hold.
-  const analytics = await (options.analytics ?? createAnalyticsService(storage, options)).refresh();
+export async function subjectAccess(backend: Storage, id: string, options: SubjectOptions = {}): Promise<SubjectAccess> {
+  const storage = createStore(backend);
   const subject = await findSubject(storage, id);
+  const now = (options.now ?? Date.now)();
+  // Only reads: the subject's Cart Abandoned events are those the abandonment job recorded.
+  const analytics = await (options.analytics ?? createAnalyticsService(storage, options)).refresh();
   const keys = await storage.subjectEvents(subject);
   const profile = await profileOf(storage, subject, keys);
   const mine = (c: AbandonedCart) =>
@@ -137,10 +141,11 @@ export async function subjectAccess(storage: Storage, id: string, options: Subje
  * files (readers held the WAL): asking again finishes it and answers this erasure.
  */
 export async function subjectErasure(
-  storage: Storage,
+  backend: Storage,
   id: string,
   options: { now?: () => number; suppressDays?: number } = {},
 ): Promise<SubjectErasure> {
+  const storage = createStore(backend);
   const now = (options.now ?? Date.now)();
   const days = options.suppressDays ?? DEFAULT_SUPPRESS_DAYS;
   const suppressUntil = days > 0 ? new Date(now + days * DAY_MS).toISOString() : null;

@@ -1,25 +1,12 @@
-// Rate limits: token buckets in memory, keyed by client IP or write key (ingest-limits.ts puts
+// Rate limits: token buckets in memory, keyed by client IP or write key (ingest/limits.ts puts
 // them to use). Memory is bounded: a bucket that has refilled is worth nothing and is dropped
 // first, and the map never holds more than `maxBuckets` entries, however many addresses a flood
 // comes from. Limits are per process: N collectors behind a balancer allow N times as much.
 import { HttpError } from './errors';
+import { DEFAULT_RATE_LIMIT, WRITE_KEY_FACTOR, type RateLimits } from './settings';
 
-/** Sustained requests per second; 0 turns a limit off. */
-export interface RateLimits {
-  /** From one client IP (an IPv6 client: its /64, what one household or office gets). */
-  perIp: number;
-  /** With one write key, from every IP together. */
-  perWriteKey: number;
-}
+export type { RateLimits } from './settings';
 
-/**
- * Requests per second per IP by default. A browser sends about one request per page view (the
- * SDK batches for 2 s), so 50/s carries an office of a few hundred shoppers behind one NAT, or
- * a shop's backend sending server-side batches from the web server's address.
- */
-export const DEFAULT_RATE_LIMIT = 50;
-/** A write key serves the whole shop: its limit is this many times the per-IP one. */
-export const WRITE_KEY_FACTOR = 10;
 /** A bucket holds this many seconds of its rate, so bursts (a flush on page hide) pass. */
 export const BURST_SECONDS = 2;
 /** Buckets kept per limit at most (about 100 bytes each). */

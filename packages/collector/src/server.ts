@@ -2,23 +2,18 @@
 // process and decides when to call close().
 import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { TrustProxy } from './config';
-import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_IP, limitConnections, proxyTrust } from './connection-limits';
+import { limitConnections, proxyTrust } from './connection-limits';
 import type { IpMode } from './ip';
 import { createLimitLog } from './limit-log';
 import type { Logger } from './log';
+import {
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_CONNECTIONS_PER_IP,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  type TrustProxy,
+} from './settings';
 import type { Storage } from './storage/types';
-
-/**
- * The request line and headers must be in this long after the connection opened or the last
- * request ended; node answers 408 and closes the connection. A browser sends them in one packet.
- */
-export const DEFAULT_HEADERS_TIMEOUT_MS = 15_000;
-/**
- * A whole request, headers and body, must be in this long (node answers 408 and closes); the
- * ingest body deadline (30 s) comes first, with an answer of the collector's own.
- */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 export interface RunningServer {
   /** Base URL to reach the server, e.g. http://127.0.0.1:8080 (loopback for a wildcard host). */
@@ -29,7 +24,8 @@ export interface RunningServer {
   port: number;
   /**
    * Stops accepting connections, lets in-flight requests finish (idle keep-alive sockets are
-   * closed at once), then closes storage. Idempotent: every call returns the same promise.
+   * closed at once), stops the app's jobs (when it has a close(), as createCollector's has), then
+   * closes storage. Idempotent: every call returns the same promise.
    */
   close(): Promise<void>;
   /** node's server, for what a host application adds (listeners, metrics). */
@@ -61,6 +57,11 @@ export interface StartOptions {
   logger?: Logger;
   /** What that log shows of an address. @defaultValue 'truncate' */
   ip?: IpMode;
+}
+
+/** An app with jobs to stop (createCollector's). */
+interface Stoppable {
+  close(): Promise<void>;
 }
 
 function urlHost(host: string): string {
@@ -114,8 +115,10 @@ export function startServer(app: RequestListener, opts: StartOptions): Promise<R
       force.unref();
       server.close(() => {
         clearTimeout(force);
-        // Storage last: requests that were in flight have committed and been answered by now.
-        opts.storage.close().then(resolve, reject);
+        // Then the collector's jobs (their runs under way finish), and storage last: requests that
+        // were in flight have committed and been answered by now.
+        const stopJobs = typeof (app as unknown as Partial<Stoppable>).close === 'function' ? (app as unknown as Stoppable).close() : Promise.resolve();
+        stopJobs.then(() => opts.storage.close()).then(resolve, reject);
       });
       for (const res of active) if (!res.headersSent) res.shouldKeepAlive = false;
       server.closeIdleConnections();

@@ -4,9 +4,9 @@
 import { connect, type Socket } from 'node:net';
 import Database from 'better-sqlite3';
 import request from 'supertest';
-import { startServer, type Storage } from '../src';
+import { startServer, type Store } from '../src';
 import { WRITE_KEY, track, useFixtures } from './helpers';
-import { walCommitCount } from './storage/wal';
+import { walCommitCount } from './storage/sqlite/wal';
 
 const fx = useFixtures();
 
@@ -45,7 +45,7 @@ describe('acknowledgement', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     let committed = false;
-    const gated: Storage = {
+    const gated: Store = {
       ...real,
       append: async (input) => {
         await gate;

@@ -1,90 +1,41 @@
 // Crash safety of the real collector process: SIGKILL at random moments under load loses no
 // acknowledged event, and clients' retries after a crash store nothing twice. Runs the built CLI
-// (`npx tsc -b` first; `npm test` does). Set SPUR_TEST_REPORT=1 to print the run's figures.
-import { spawn, type ChildProcess } from 'node:child_process';
+// (`npx tsc -b` first; `npm test` does), on SQLite and on PostgreSQL (the same test, the backend's
+// flags and a reader of what it stored). Set SPUR_TEST_REPORT=1 to print the run's figures.
 import { existsSync } from 'node:fs';
-import { Agent, request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { Agent } from 'node:http';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { Client } from 'pg';
 import { useFixtures } from './helpers';
+import { describePostgres } from './postgres/server';
+import { exited, freePort, post as postTo, ROOT, sleep, startCollector as start } from './spur-process';
 
 const fx = useFixtures();
-const ROOT = resolve(__dirname, '../../..');
-const BIN = join(ROOT, 'packages/cli/bin/spur.js');
 const KEY = 'crashkey';
 const CLIENTS = 8;
 const KILLS = 5;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// Rate limits off: the load comes from one address, far faster than a shop's visitors.
+const ENV = { SPUR_WRITE_KEYS: KEY, SPUR_ADMIN_TOKEN: 'crash-admin', SPUR_RATE_LIMIT: '0', SPUR_EVENT_RATE_LIMIT: '0' };
+const post = (agent: Agent, port: number, body: string) => postTo(agent, port, body, { 'x-spur-write-key': KEY });
 
-/** A port that was free a moment ago; the collector is restarted on it after every kill. */
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolvePort(port));
-    });
-    probe.on('error', reject);
-  });
+/** A backend under test: the flags that select its database, and what it stored. */
+interface Backend {
+  name: string;
+  /** Called inside the test: `spur serve`'s database flags. */
+  database(): string[];
+  /** Per messageId its number of rows, and the number of rejected events. */
+  stored(): Promise<{ rows: { id: string; n: number }[]; rejected: number }>;
 }
 
-/** Starts `spur serve` and resolves once it listens. */
-function startCollector(port: number, db: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--host', '127.0.0.1', '--db', db], {
-    // Rate limits off: the load comes from one address, far faster than a shop's visitors.
-    env: { ...process.env, SPUR_WRITE_KEYS: KEY, SPUR_ADMIN_TOKEN: 'crash-admin', SPUR_RATE_LIMIT: '0', SPUR_EVENT_RATE_LIMIT: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  return new Promise((resolveChild, reject) => {
-    child.stderr!.on('data', (d) => (output += d));
-    child.stdout!.on('data', (d) => {
-      output += d;
-      if (output.includes('listening on')) resolveChild(child);
-    });
-    child.once('exit', (code, signal) => reject(new Error(`spur serve exited (${code ?? signal}) before listening: ${output}`)));
-  });
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((r) => child.once('exit', (code) => r(code)));
-}
-
-type Answer = { status: number; body: { accepted?: number; duplicates?: number; rejected?: unknown[] } } | { error: string };
-
-/** POSTs over a keep-alive agent; network failures resolve as { error }. */
-function post(agent: Agent, port: number, body: string): Promise<Answer> {
-  return new Promise((resolveAnswer) => {
-    const req = httpRequest(
-      { host: '127.0.0.1', port, path: '/v1/batch', method: 'POST', agent, headers: { 'content-type': 'text/plain', 'x-spur-write-key': KEY } },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c) => (text += c));
-        res.on('end', () => {
-          try {
-            resolveAnswer({ status: res.statusCode ?? 0, body: JSON.parse(text) });
-          } catch {
-            resolveAnswer({ error: `unparsable ${res.statusCode} answer` });
-          }
-        });
-        res.on('error', (err) => resolveAnswer({ error: err.message }));
-      },
-    );
-    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
-    req.on('error', (err: NodeJS.ErrnoException) => resolveAnswer({ error: err.code ?? err.message }));
-    req.end(body);
-  });
-}
-
-describe('crash safety (real collector process)', () => {
+function crashTest(backend: () => Backend): void {
   it(`loses no acknowledged event and stores none twice across ${KILLS} SIGKILLs under load`, async () => {
     expect(existsSync(join(ROOT, 'packages/cli/dist/index.js'))).toBe(true); // run `npx tsc -b` first
-    const db = join(fx.tempDir(), 'spur.db');
+    const { database, stored: readStored } = backend();
+    const startCollector = (port: number) => start(port, database(), ENV);
     const port = await freePort();
-    let collector = await startCollector(port, db);
+    let collector = await startCollector(port);
     fx.cleanup(() => {
       if (collector.exitCode === null && collector.signalCode === null) collector.kill('SIGKILL');
     });
@@ -148,7 +99,7 @@ describe('crash safety (real collector process)', () => {
         collector.kill('SIGKILL');
         await exited(collector);
         await sleep(Math.random() * 100);
-        collector = await startCollector(port, db);
+        collector = await startCollector(port);
       }
       await sleep(500);
       stop = true;
@@ -158,9 +109,7 @@ describe('crash safety (real collector process)', () => {
     collector.kill('SIGTERM');
     expect(await exited(collector)).toBe(0);
 
-    const file = new Database(db, { readonly: true });
-    fx.cleanup(() => file.close());
-    const rows = file.prepare('SELECT message_id AS id, count(*) AS n FROM events GROUP BY message_id').all() as { id: string; n: number }[];
+    const { rows, rejected } = await readStored();
     const stored = new Set(rows.map((r) => r.id));
     if (process.env.SPUR_TEST_REPORT) {
       process.stdout.write(
@@ -178,7 +127,44 @@ describe('crash safety (real collector process)', () => {
     expect(acked.size).toBe(sent.size); // every client got through in the end
     expect(stored.size).toBe(sent.size);
     // Retries carried new sentAt values and arrived later: still no conflict recorded.
-    expect(file.prepare('SELECT count(*) FROM rejected_events').pluck().get()).toBe(0);
-    expect(file.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(rejected).toBe(0);
   }, 60_000);
+}
+
+describe('crash safety (real collector process, SQLite)', () => {
+  crashTest(() => {
+    const db = join(fx.tempDir(), 'spur.db');
+    return {
+      name: 'sqlite',
+      database: () => ['--db', db],
+      async stored() {
+        const file = new Database(db, { readonly: true });
+        try {
+          expect(file.pragma('integrity_check', { simple: true })).toBe('ok');
+          const rows = file.prepare('SELECT message_id AS id, count(*) AS n FROM events GROUP BY message_id').all() as { id: string; n: number }[];
+          return { rows, rejected: file.prepare('SELECT count(*) FROM rejected_events').pluck().get() as number };
+        } finally {
+          file.close();
+        }
+      },
+    };
+  });
+});
+
+describePostgres('crash safety (real collector process, PostgreSQL)', (db) => {
+  crashTest(() => ({
+    name: 'postgres',
+    database: () => ['--database-url', db.url],
+    async stored() {
+      const client = new Client({ connectionString: db.url });
+      await client.connect();
+      try {
+        const rows = await client.query<{ id: string; n: string }>('SELECT message_id AS id, count(*) AS n FROM events GROUP BY message_id');
+        const rejected = await client.query<{ n: string }>('SELECT count(*) AS n FROM rejected_events');
+        return { rows: rows.rows.map((r) => ({ id: r.id, n: Number(r.n) })), rejected: Number(rejected.rows[0].n) };
+      } finally {
+        await client.end();
+      }
+    },
+  }));
 });

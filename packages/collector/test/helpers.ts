@@ -2,8 +2,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Express } from 'express';
-import { createCollector, openSqliteStorage, type CollectorConfig, type Storage } from '../src';
+import { createAnalyticsService, createCollector, createStore, openSqliteStorage, type Collector, type CollectorConfig, type Storage, type Store } from '../src';
+import { startAbandonment } from '../src/jobs/abandonment';
 
 export const WRITE_KEY = 'wk_shop';
 export const SHOP = 'https://shop.example';
@@ -26,8 +26,12 @@ export function makeTempDir(cleanups: (() => unknown)[]): string {
   return dir;
 }
 
-/** Registers per-test cleanup and hands out databases and collectors that are cleaned up. */
-export function useFixtures() {
+/**
+ * Registers per-test cleanup and hands out databases and collectors that are cleaned up. `open`
+ * opens the backend a test file runs on, from a file name (SQLite's own by default; the
+ * PostgreSQL tests map each name to a database of its own).
+ */
+export function useFixtures(open: (file: string) => Promise<Storage> = (file) => openSqliteStorage(file)) {
   let cleanups: (() => unknown)[] = [];
   afterEach(async () => {
     const pending = cleanups.reverse();
@@ -37,14 +41,18 @@ export function useFixtures() {
 
   const tempDir = () => makeTempDir(cleanups);
   const dbFile = () => join(tempDir(), 'spur.db');
-  async function storage(file: string = dbFile()): Promise<Storage> {
-    const opened = await openSqliteStorage(file);
+  /** A store (the rules over a real SQLite file), closed after the test. */
+  async function storage(file: string = dbFile()): Promise<Store> {
+    const opened = createStore(await open(file));
     cleanups.push(() => opened.close());
     return opened;
   }
-  /** A collector with test defaults; pass `storage` to bring your own, or `file` to reuse a database. */
-  async function collector(config: Partial<CollectorConfig> = {}, file?: string): Promise<{ app: Express; storage: Storage }> {
-    const store = config.storage ?? (await storage(file));
+  /**
+   * A collector with test defaults, its jobs stopped after the test (before its storage closes);
+   * pass `storage` to bring your own, or `file` to reuse a database.
+   */
+  async function collector(config: Partial<CollectorConfig> = {}, file?: string): Promise<{ app: Collector; storage: Store }> {
+    const store = createStore(config.storage ?? (await storage(file)));
     const app = createCollector({
       writeKeys: WRITE_KEYS,
       adminToken: ADMIN_TOKEN,
@@ -52,6 +60,7 @@ export function useFixtures() {
       ...config,
       storage: store,
     });
+    cleanups.push(() => app.close());
     return { app, storage: store };
   }
   const fixtures = { cleanup: (fn: () => unknown) => void cleanups.push(fn), tempDir, dbFile, storage, collector };
@@ -71,4 +80,17 @@ export function track(overrides: Record<string, unknown> = {}): Record<string, u
     properties: { product_id: 'p1' },
     ...overrides,
   };
+}
+
+/**
+ * Runs the abandonment job once over `storage` by the test clock, as a collector's does on its
+ * timer: records the Cart Abandoned events that are due. Resolves with how many it recorded.
+ */
+export async function recordAbandonedCarts(storage: Store, now: () => number = () => NOW): Promise<number> {
+  const job = startAbandonment({ store: storage, analytics: createAnalyticsService(storage), now });
+  try {
+    return await job.run();
+  } finally {
+    await job.stop();
+  }
 }

@@ -2,7 +2,7 @@
 // logger writes them: JSON lines with level names, request ids that match the answer header,
 // server-side failures with or without their stack, nothing per request at info level.
 import request from 'supertest';
-import { openSqliteStorage } from '../src';
+import { createStore, openSqliteStorage } from '../src';
 import { SAFE_REQUEST_ID } from '../src/request-id';
 import { ADMIN_TOKEN, SERVER_KEY, WRITE_KEY, basic, bearer, track, useFixtures } from './helpers';
 import { captureLogs } from './log-capture';
@@ -53,14 +53,14 @@ describe('server-side failures', () => {
 
   it('logs storage becoming unavailable once, with its reason and no stack; later failures only at debug level', async () => {
     const file = fx.dbFile();
-    await (await openSqliteStorage(file)).close();
+    await (createStore(await openSqliteStorage(file))).close();
     // Opened read-only, the database answers reads and refuses every append: a real 503.
     for (const [level, expectStack] of [
       ['info', false],
       ['debug', true],
     ] as const) {
       const logs = captureLogs(level);
-      const storage = await openSqliteStorage(file, { readonly: true });
+      const storage = createStore(await openSqliteStorage(file, { readonly: true }));
       fx.cleanup(() => storage.close());
       const { app } = await fx.collector({ storage, logger: logs.logger });
       const send = (id: string) =>

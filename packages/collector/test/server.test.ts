@@ -1,5 +1,5 @@
 import { Agent, request as httpRequest } from 'node:http';
-import type { Storage } from '../src';
+import type { Store } from '../src';
 import { startServer } from '../src';
 import { WRITE_KEY, track, useFixtures } from './helpers';
 
@@ -25,12 +25,12 @@ function send(
 }
 
 /** Wraps a storage so appends wait until released: a request stays in flight on demand. */
-function gated(storage: Storage) {
+function gated(storage: Store) {
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
   let entered!: () => void;
   const appendStarted = new Promise<void>((resolve) => (entered = resolve));
-  const wrapped: Storage = {
+  const wrapped: Store = {
     ...storage,
     append: async (input) => {
       entered();

@@ -14,22 +14,22 @@ const SRC = join(__dirname, '../src');
  */
 const ALLOWED: { file: string; expression: string; why: string }[] = [
   {
-    file: 'storage/sqlite-connection.ts',
+    file: 'storage/sqlite/connection.ts',
     expression: 'Math.max(0, Math.floor(options.busyTimeoutMs))',
     why: 'PRAGMA busy_timeout: an integer made by Math.floor from a number option',
   },
   {
-    file: 'storage/sqlite-connection.ts',
+    file: 'storage/sqlite/connection.ts',
     expression: 'Math.max(1, Math.floor(options.maxSizeBytes / pageSize))',
     why: 'PRAGMA max_page_count: an integer made by Math.floor from a number option and the page size',
   },
   {
-    file: 'storage/sqlite-scrub.ts',
+    file: 'storage/sqlite/scrub.ts',
     expression: 'Math.max(0, Math.floor(options.busyTimeoutMs))',
     why: 'PRAGMA busy_timeout, set back after an attempt to empty the WAL: an integer made by Math.floor from a number option',
   },
   {
-    file: 'storage/sqlite-schema.ts',
+    file: 'storage/sqlite/schema.ts',
     expression: 'v + 1',
     why: 'PRAGMA user_version: the index of a loop over the migrations, plus one',
   },

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Express } from 'express';
 import request from 'supertest';
-import { openSqliteStorage, type Storage } from '../src';
-import { checkFreeSpace } from '../src/storage/sqlite-failures';
+import { createStore, openSqliteStorage, type Store } from '../src';
+import { checkFreeSpace } from '../src/storage/sqlite/failures';
 import { WRITE_KEY, track, useFixtures } from './helpers';
 
 const fx = useFixtures();
@@ -112,7 +112,7 @@ async function expectNotReady(app: Express, reason: string): Promise<void> {
   expect(r.body.error.message).toEqual(expect.any(String));
 }
 
-async function collectorOn(storage: Storage) {
+async function collectorOn(storage: Store) {
   fx.cleanup(() => storage.close());
   return (await fx.collector({ storage })).app;
 }
@@ -125,7 +125,7 @@ describe('disk full', () => {
       must('mount', '-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', dir);
       fx.cleanup(() => must('umount', dir)); // runs after the storage below is closed
       const file = join(dir, 'spur.db');
-      const app = await collectorOn(await openSqliteStorage(file));
+      const app = await collectorOn(createStore(await openSqliteStorage(file)));
 
       const outcomes = await fillUntilRefused(app);
       const refused = outcomes[outcomes.length - 1];
@@ -146,7 +146,7 @@ describe('disk full', () => {
 
   it('past the configured size cap (SQLite max_page_count, SQLITE_FULL): the same answers', async () => {
     const file = fx.dbFile();
-    const app = await collectorOn(await openSqliteStorage(file, { maxSizeBytes: 1024 * 1024 }));
+    const app = await collectorOn(createStore(await openSqliteStorage(file, { maxSizeBytes: 1024 * 1024 })));
     expect((await readyz(app)).status).toBe(200);
     const outcomes = await fillUntilRefused(app);
     expect503(outcomes[outcomes.length - 1]);
@@ -160,7 +160,7 @@ describe('disk full', () => {
 describe('read-only database', () => {
   /** A database with the current schema, closed again. */
   async function existingDatabase(file: string): Promise<void> {
-    const storage = await openSqliteStorage(file);
+    const storage = createStore(await openSqliteStorage(file));
     await storage.append({ writeKey: WRITE_KEY, events: [], rejected: [] });
     await storage.close();
   }
@@ -179,7 +179,7 @@ describe('read-only database', () => {
     must('chattr', '+i', file);
     fx.cleanup(() => must('chattr', '-i', file));
     // SQLite cannot open the file for writing and falls back to read-only, as on a read-only disk.
-    const app = await collectorOn(await openSqliteStorage(file));
+    const app = await collectorOn(createStore(await openSqliteStorage(file)));
     await expectReadOnly(app, file);
   });
 
@@ -198,20 +198,20 @@ describe('read-only database', () => {
     // SQLite closes a file only when every connection of the process to it is closed.
     fx.cleanup(() => must('umount', readOnly));
     fx.cleanup(() => writer.close());
-    const app = await collectorOn(await openSqliteStorage(join(readOnly, 'spur.db')));
+    const app = await collectorOn(createStore(await openSqliteStorage(join(readOnly, 'spur.db'))));
     await expectReadOnly(app, join(real, 'spur.db'));
   });
 
   it("opened in SQLite's read-only mode (the same SQLITE_READONLY path, on any machine)", async () => {
     const file = fx.dbFile();
     await existingDatabase(file);
-    const app = await collectorOn(await openSqliteStorage(file, { readonly: true }));
+    const app = await collectorOn(createStore(await openSqliteStorage(file, { readonly: true })));
     await expectReadOnly(app, file);
   });
 
   (canChattr ? it : it.skip)('a database file made immutable while open: 503, /readyz io_error', async () => {
     const file = fx.dbFile();
-    const app = await collectorOn(await openSqliteStorage(file));
+    const app = await collectorOn(createStore(await openSqliteStorage(file)));
     const before = await postBatch(app, 3);
     expect(before.status).toBe(200);
     // The kernel refuses the writes (EPERM), which SQLite reports as an I/O error, not read-only.
@@ -227,7 +227,7 @@ describe('read-only database', () => {
 describe('locked database', () => {
   it('another connection holding the write lock past busy_timeout: 503, /readyz locked, then recovery', async () => {
     const file = fx.dbFile();
-    const app = await collectorOn(await openSqliteStorage(file, { busyTimeoutMs: 50 }));
+    const app = await collectorOn(createStore(await openSqliteStorage(file, { busyTimeoutMs: 50 })));
     const locker = new Database(file);
     fx.cleanup(() => locker.close());
     locker.exec('BEGIN IMMEDIATE');

@@ -2,8 +2,11 @@ import {
   createCollector,
   createLogger,
   errorFields,
+  isPostgresUrl,
   loadConfig,
   openStorage,
+  redactDatabaseUrl,
+  SETTINGS,
   startServer,
   storageWhenOpen,
   type Logger,
@@ -19,32 +22,8 @@ const SHUTDOWN_DEADLINE_MS = 10_000;
  */
 const DRAIN_TIMEOUT_MS = 8_000;
 
-const options = {
-  port: { type: 'string' },
-  host: { type: 'string' },
-  db: { type: 'string' },
-  'write-keys': { type: 'string' },
-  'admin-token': { type: 'string' },
-  'client-clock': { type: 'string' },
-  ip: { type: 'string' },
-  'trust-proxy': { type: 'string' },
-  'cookie-domain': { type: 'string' },
-  'session-minutes': { type: 'string' },
-  'abandon-minutes': { type: 'string' },
-  'rate-limit': { type: 'string' },
-  'event-rate-limit': { type: 'string' },
-  'rejected-cap': { type: 'string' },
-  'body-timeout': { type: 'string' },
-  'headers-timeout': { type: 'string' },
-  'request-timeout': { type: 'string' },
-  'max-connections': { type: 'string' },
-  'max-connections-per-ip': { type: 'string' },
-  'retention-days': { type: 'string' },
-  'rejected-days': { type: 'string' },
-  'suppress-days': { type: 'string' },
-  gpc: { type: 'string' },
-  'log-level': { type: 'string' },
-} as const;
+/** The flags of `spur serve`: every setting of the collector's table, meaning what its variable does. */
+export const SERVE_FLAGS = Object.fromEntries(SETTINGS.map((s) => [s.flag, { type: 'string' as const }]));
 
 // Which setting to change when listening fails; startServer's message says what went wrong.
 const LISTEN_SETTINGS: Record<string, string> = {
@@ -70,7 +49,7 @@ function logListening(logger: Logger, server: RunningServer, db: string): void {
 
 /** `spur serve`: runs the collector until SIGTERM or SIGINT, then drains and closes the database. */
 export async function serve(args: string[], io: Io): Promise<number> {
-  const flags = parseFlags(args, options).values;
+  const flags = parseFlags(args, SERVE_FLAGS).values;
   let config;
   try {
     config = loadConfig(io.env, flags);
@@ -84,7 +63,11 @@ export async function serve(args: string[], io: Io): Promise<number> {
   // the whole WAL back in (seconds for a large one on a slow disk). Meanwhile /healthz answers,
   // /readyz says `starting` and requests wait for the open (storage/opening.ts in the collector).
   const openedAt = Date.now();
-  const opening = openStorage({ db: config.db });
+  // PostgreSQL when SPUR_DATABASE_URL is set (or SPUR_DB is a postgres:// URL); shown without its password.
+  const postgres = config.databaseUrl ?? (isPostgresUrl(config.db) ? config.db : undefined);
+  const database = postgres === undefined ? config.db : redactDatabaseUrl(postgres);
+  const setting = postgres === undefined ? 'SPUR_DB / --db' : 'SPUR_DATABASE_URL / --database-url';
+  const opening = openStorage({ db: config.db, ...(postgres !== undefined && { databaseUrl: postgres }), logger });
   const storage = storageWhenOpen(opening);
   // ServerConfig carries every collector option under the same name (plus port, host, db); the
   // collector logs the start-up warnings (write keys, admin token) itself.
@@ -104,18 +87,18 @@ export async function serve(args: string[], io: Io): Promise<number> {
   }
   // Signals are handled from the moment it listens, before anything else happens.
   const stopped = handleShutdown(io, logger, server);
-  logListening(logger, server, config.db);
+  logListening(logger, server, database);
 
   try {
     await opening;
   } catch (err) {
-    logger.fatal({ db: config.db, ...errorFields(err, false) }, `${(err as Error).message} (SPUR_DB / --db)`);
+    logger.fatal({ db: database, ...errorFields(err, false) }, `${(err as Error).message} (${setting})`);
     stopped.off();
     await server.close().catch(() => undefined); // its storage never opened: nothing to commit
     return 1;
   }
   const openMs = Date.now() - openedAt;
-  logger.info({ db: config.db, ms: openMs }, `database open (${openMs} ms)`);
+  logger.info({ db: database, ms: openMs }, `database open (${openMs} ms)`);
   // A database that opens but cannot take writes (read-only file, full disk) is served anyway,
   // answering 503 and not ready on /readyz until it can; say so at once rather than per request.
   storage.ping().catch((err: Error & { reason?: string }) => {

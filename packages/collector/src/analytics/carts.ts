@@ -18,7 +18,7 @@
 //  - value = sum of price x quantity, rounded to cents (a line without a price counts 0);
 //    currency = the last currency a Product Added / Removed of the cart carried.
 import { v5 as uuidv5 } from 'uuid';
-import type { JsonObject, SpurEvent } from '../../../sdk/src/types';
+import type { JsonObject, SpurEvent } from '@spur/sdk';
 import { assertSameRows, CART_ABANDONED, ORDER_COMPLETED, PRODUCT_ADDED, PRODUCT_REMOVED, type FactView } from './facts';
 import { groupRows } from './grouping';
 import type { ProfileIndex } from './profiles';

@@ -3,7 +3,7 @@
 // takes 57 bytes (plus headroom as the columns grow), and a query loops over flat arrays instead
 // of a million objects. It is append-only and fed in storage row order, so that a cache can
 // catch up from storage by row id.
-import type { EventType } from '../../../sdk/src/types';
+import type { EventType } from '@spur/sdk';
 import { parseUserAgent } from '../useragent';
 import { campaignFromUrl, channelOf, hostOf, type ChannelGroup, type Origin } from './channels';
 import { Dictionary } from './dictionary';

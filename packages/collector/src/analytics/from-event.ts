@@ -1,7 +1,7 @@
 // Fact of a stored event: the fields the analytics read, from the Segment shape the collector
 // stores (context.page, context.campaign, families in context.device / browser / os) and from
 // Segment clients' variants of it (a page event's page in its properties, a raw user agent).
-import type { JsonObject, JsonValue, StoredEvent } from '../../../sdk/src/types';
+import type { JsonObject, JsonValue, StoredEvent } from '@spur/sdk';
 import { ORDER_COMPLETED, PRODUCT_ADDED, PRODUCT_REMOVED, PRODUCT_VIEWED, type CartFields, type CartLine, type Fact } from './facts';
 
 const text = (v: unknown): string | undefined =>

@@ -1,7 +1,7 @@
 // The analytics engine: pure, in memory, no I/O. Storage feeds facts in row order and hands over
 // the identity graph; this file keeps the derived indexes (sessions, profiles) cached until new
 // facts or a new graph arrive, so repeated queries pay only for the query.
-import type { StoredEvent, SpurEvent } from '../../../sdk/src/types';
+import type { StoredEvent, SpurEvent } from '@spur/sdk';
 import { cartAbandonedEvents, detectAbandonedCarts, type AbandonedCart } from './carts';
 import { FactTable, type Fact } from './facts';
 import { factFromEvent } from './from-event';

@@ -6,7 +6,7 @@
 //  - an anonymous-only fact belongs to the customer its anonymous id was linked to at the fact's
 //    time (ownerAt: back-fill before the first identify, shared computer after a second one);
 //  - an anonymous id never linked is a profile of its own, keyed by the anonymous id.
-import { canonicalId, ownerAt, type IdentityLink } from '../identity';
+import { canonicalId, ownerAt, type IdentityLink } from '../rules/identity';
 import type { FactView } from './facts';
 
 /** alias event: previousId was merged into userId. */

@@ -5,10 +5,10 @@ import { Router, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import { badRequest, HttpError, notFound } from '../errors';
 import { clientKey, createTokenBuckets, tooManyRequests, type TokenBuckets } from '../rate-limit';
-import type { Storage } from '../storage/types';
+import type { Store } from '../rules/store';
 
 export interface AdminDeps {
-  storage: Storage;
+  storage: Store;
 }
 
 /**

@@ -1,6 +1,6 @@
 // GET /v1/exports/:kind (admin token): the exports of exports.ts, streamed with backpressure.
 import { Router } from 'express';
-import type { AnalyticsService } from '../analytics-service';
+import type { AnalyticsService } from '../jobs/catch-up';
 import { notFound } from '../errors';
 import { EXPORT_KINDS, runExport, WARNINGS_HEADER, warningsHeader, type ExportKind } from '../exports';
 import type { Storage } from '../storage/types';

@@ -2,7 +2,7 @@
 // request is for one of them: ingestRoute. The rate limits, the body limits, the fast path, the
 // re-issue of the visitor cookie and the ingest router all ask it, so a spelling of a path is
 // either that route with every limit or no ingest route at all (404).
-import type { EventType } from '../../../sdk/src/types';
+import type { EventType } from '@spur/sdk';
 
 /** A path's event type, or 'batch' for a body of `{ batch: [...] }`. */
 export type IngestKind = EventType | 'batch';

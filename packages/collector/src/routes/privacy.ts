@@ -1,7 +1,7 @@
 // Data subject requests under /v1/privacy (admin token): GET answers an access request with one
 // JSON document, streamed with backpressure; DELETE erases the subject (privacy.ts).
 import { Router } from 'express';
-import type { AnalyticsService } from '../analytics-service';
+import type { AnalyticsService } from '../jobs/catch-up';
 import { subjectAccess, subjectErasure } from '../privacy';
 import type { Storage } from '../storage/types';
 import { streamChunks } from './stream';

@@ -14,6 +14,11 @@ export interface GroupCommit<I, R> {
   submit(item: I): Promise<R>;
   /** Commits whatever is queued now and waits for commits in flight. */
   drain(): Promise<void>;
+  /**
+   * Resolves once every item submitted so far is committed (or failed), without waiting for
+   * items submitted later: what must come after them waits for this.
+   */
+  flushed(): Promise<void>;
 }
 
 /**
@@ -24,6 +29,8 @@ export function createGroupCommit<I, R>(commit: (items: I[]) => R[] | Promise<R[
   let queue: Waiting<I, R>[] = [];
   let timer: NodeJS.Immediate | null = null;
   let running: Promise<void> | null = null;
+  // The latest item submitted: groups commit in order, so it settles after every earlier one.
+  let latest: Promise<unknown> = Promise.resolve();
 
   function schedule(): void {
     // setImmediate runs after the I/O callbacks of this loop turn: requests whose bodies finished
@@ -52,11 +59,14 @@ export function createGroupCommit<I, R>(commit: (items: I[]) => R[] | Promise<R[
 
   return {
     submit(item) {
-      return new Promise<R>((resolve, reject) => {
+      const submitted = new Promise<R>((resolve, reject) => {
         queue.push({ item, resolve, reject });
         schedule();
       });
+      latest = submitted.catch(() => undefined);
+      return submitted;
     },
+    flushed: () => latest.then(() => undefined),
     async drain() {
       while (running !== null || queue.length > 0) {
         if (timer !== null) {

@@ -35,23 +35,18 @@ export function storageWhenOpen(opening: Promise<Storage>): Storage {
     }) as Storage[K];
 
   return {
-    append: forward('append'),
-    getProfile: forward('getProfile'),
-    getProfileEvents: forward('getProfileEvents'),
+    read: forward('read'),
+    write: forward('write'),
+    scrub: forward('scrub'),
     eventsAfter: forward('eventsAfter'),
+    eventCountEstimate: forward('eventCountEstimate'),
     identityGraph: forward('identityGraph'),
     eventPage: forward('eventPage'),
     countEvents: forward('countEvents'),
     listRejected: forward('listRejected'),
-    findSubject: forward('findSubject'),
-    subjectEvents: forward('subjectEvents'),
-    eventsBySeq: forward('eventsBySeq'),
-    subjectRejected: forward('subjectRejected'),
-    eraseSubject: forward('eraseSubject'),
     listErasures: forward('listErasures'),
     purge: forward('purge'),
     generation: forward('generation'),
-    lastSeq: forward('lastSeq'),
     // Readiness must answer now, not when the open is done.
     ping: () => (opened ? opened.ping() : Promise.reject(failure ?? new StorageUnavailableError('the database is still opening', { reason: 'starting' }))),
     close: () => ready.then((storage) => storage.close(), () => undefined),

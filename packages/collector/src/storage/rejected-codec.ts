@@ -1,18 +1,13 @@
 // How the rejected events received together are kept: one blob per row of rejected_events
-// (sqlite-rejected.ts). A flood of small invalid events cost 36 times the bytes sent when each
+// (sqlite/rejected.ts; a PostgreSQL backend keeps the same). A flood of small invalid events cost 36 times the bytes sent when each
 // had a row of its own with its reason, write key and receipt time as text (bench/rejected-bytes.js):
 // now a row holds every rejected event of a request, reasons are short codes where the
 // reason is one of the common fixed ones, and the blob is deflated when that makes it smaller.
 // The raw text of each event is kept exactly as given, so access and listing show it as sent.
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { CONFLICT_REASON } from './types';
+import { CONFLICT_REASON, type RejectedEntry } from './types';
 
-/** One rejected event inside a row. */
-export interface RejectedEntry {
-  reason: string;
-  messageId?: string;
-  raw: string;
-}
+export type { RejectedEntry } from './types';
 
 /**
  * Reasons stored as their index. Append only: a stored code must keep its meaning. A reason not

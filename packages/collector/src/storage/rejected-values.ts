@@ -1,10 +1,12 @@
-// What a rejected event may identify someone by. A rejected event failed validation, so its ids
-// can be anywhere: `userId: ["cus_1"]`, an id only in `properties`, an email in `context.traits`.
-// Its string values are indexed (sqlite-rejected.ts keeps keyed hashes of them), so that access
-// and erasure find a subject's rejected events by lookup instead of reading the whole table.
+// What a rejected event may identify someone by, and how it is indexed. A rejected event failed
+// validation, so its ids can be anywhere: `userId: ["cus_1"]`, an id only in `properties`, an
+// email in `context.traits`. Its string values are indexed as keyed hashes (createTermHasher), so that
+// access and erasure find a subject's rejected events by lookup instead of reading the whole
+// table; every backend indexes them alike (SQLite: sqlite/rejected.ts).
 // The walk is bounded: at most MAX_VALUES distinct values of at most MAX_VALUE_LENGTH characters,
 // shallow ones first, so that a hostile event costs a bounded amount of work and index.
 // Changing what this module extracts changes the index: a migration must then rebuild it.
+import { createHmac } from 'node:crypto';
 
 /** Distinct values kept per rejected event. */
 export const MAX_VALUES = 64;
@@ -99,4 +101,27 @@ export function emailsIn(traits: unknown): string[] {
     else if (value !== null && typeof value === 'object') queue.push(...Object.values(value));
   }
   return [...found];
+}
+
+/** Bytes of HMAC-SHA256 kept per term: a lookup key; matches are confirmed on the decoded event. */
+export const TERM_BYTES = 8;
+/** Terms remembered per hasher (values such as a user agent recur in every request). */
+const TERM_CACHE = 10_000;
+
+/**
+ * The keyed hash a value is indexed by: HMAC-SHA256 of the normalized value with the database's
+ * salt, truncated, so that the index names nobody and is no dictionary lookup.
+ */
+export function createTermHasher(salt: string): (value: string) => Buffer {
+  const cache = new Map<string, Buffer>();
+  return (value) => {
+    const normal = normalizeValue(value);
+    let term = cache.get(normal);
+    if (term === undefined) {
+      if (cache.size >= TERM_CACHE) cache.clear(); // bounded: a cache, not a record of values
+      term = createHmac('sha256', salt).update(normal).digest().subarray(0, TERM_BYTES);
+      cache.set(normal, term);
+    }
+    return term;
+  };
 }

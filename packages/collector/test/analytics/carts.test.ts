@@ -1,4 +1,4 @@
-import type { IdentityLink } from '../../src/identity';
+import type { IdentityLink } from '../../src/rules/identity';
 import {
   cartAbandonedEvents,
   cartAbandonedMessageId,

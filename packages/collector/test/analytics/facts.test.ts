@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../../../sdk/src/types';
+import type { StoredEvent } from '@spur/sdk';
 import { createAnalytics, FactTable, factAt, factFromEvent, type Fact } from '../../src/analytics';
 
 const stored = (over: Partial<StoredEvent>): StoredEvent => ({

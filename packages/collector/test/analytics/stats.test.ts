@@ -1,4 +1,4 @@
-import type { IdentityLink } from '../../src/identity';
+import type { IdentityLink } from '../../src/rules/identity';
 import { createAnalytics, type CartFields, type Fact } from '../../src/analytics';
 
 const MIN = 60 * 1000;

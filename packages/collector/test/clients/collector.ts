@@ -6,8 +6,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Profile, StoredEvent } from '../../../sdk/src/types';
-import { createCollector, createLogger, openSqliteStorage, startServer, type RejectedEvent } from '../../src';
+import type { Profile, StoredEvent } from '@spur/sdk';
+import { createCollector, createLogger, createStore, openSqliteStorage, startServer, type RejectedEvent } from '../../src';
 
 export const WRITE_KEY = 'wk_clients';
 export const ADMIN_TOKEN = 'clients-admin-token';
@@ -27,7 +27,7 @@ export interface TestCollector {
 /** Starts a collector whose write key allows `origins` (browser pages); close() removes its files. */
 export async function startCollector(origins: string[] = []): Promise<TestCollector> {
   const dir = mkdtempSync(join(tmpdir(), 'spur-clients-'));
-  const storage = await openSqliteStorage(join(dir, 'spur.db'));
+  const storage = createStore(await openSqliteStorage(join(dir, 'spur.db')));
   const app = createCollector({
     storage,
     writeKeys: { [WRITE_KEY]: origins },
@@ -40,7 +40,7 @@ export async function startCollector(origins: string[] = []): Promise<TestCollec
   return {
     url: server.url,
     async events() {
-      return (await storage.eventsAfter(0, 10_000)).map((row) => row.event);
+      return (await storage.eventsAfter(null, 10_000)).rows;
     },
     rejected: () => storage.listRejected(),
     async profile(id) {

@@ -4,7 +4,7 @@
 import { Agent } from 'node:http';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { parseEvent } from '../../src/validate';
+import { parseEvent } from '../../src/ingest/validate';
 import { SERVER_KEY, track } from '../helpers';
 import { send, startLoopback, type Loopback } from './loopback';
 

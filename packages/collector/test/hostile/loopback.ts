@@ -3,12 +3,12 @@
 // convenience client would "fix".
 import { request, type Agent, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
-import { createCollector, openSqliteStorage, startServer, type CollectorConfig, type Storage } from '../../src';
+import { createCollector, createStore, openSqliteStorage, startServer, type CollectorConfig, type Store } from '../../src';
 import { ADMIN_TOKEN, NOW, WRITE_KEYS, makeTempDir } from '../helpers';
 
 export interface Loopback {
   url: string;
-  storage: Storage;
+  storage: Store;
   /** Stops the server, then closes the database and removes its directory. */
   close(): Promise<void>;
 }
@@ -20,7 +20,7 @@ export interface Loopback {
  */
 export async function startLoopback(config: Partial<CollectorConfig> = {}): Promise<Loopback> {
   const cleanups: (() => unknown)[] = [];
-  const storage = await openSqliteStorage(join(makeTempDir(cleanups), 'spur.db'));
+  const storage = createStore(await openSqliteStorage(join(makeTempDir(cleanups), 'spur.db')));
   const app = createCollector({
     writeKeys: WRITE_KEYS,
     adminToken: ADMIN_TOKEN,

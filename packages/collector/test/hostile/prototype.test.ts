@@ -1,7 +1,7 @@
 // "__proto__", "constructor" and "prototype" keys never reach an object's prototype: refused at
 // the edge, and harmless where stored data is merged (profile traits).
 import request from 'supertest';
-import type { StoredEvent } from '../../../sdk/src/types';
+import type { StoredEvent } from '@spur/sdk';
 import { SERVER_KEY, useFixtures } from '../helpers';
 
 const fx = useFixtures();

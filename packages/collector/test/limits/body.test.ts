@@ -5,7 +5,7 @@
 import type { Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { INGEST_PATHS } from '../../src/routes/ingest-paths';
-import { MAX_BODY_BYTES, MAX_ENCODED_BYTES } from '../../src/request-body';
+import { MAX_BODY_BYTES, MAX_ENCODED_BYTES } from '../../src/routes/request-body';
 import { SERVER_KEY, track } from '../helpers';
 import { closedWithin, head, openSocket, readAnswer, sleep, startLimited, type LimitedServer } from './raw';
 

@@ -3,7 +3,7 @@
 // convenience client hides.
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { createCollector, openSqliteStorage, startServer, type CollectorConfig, type StartOptions, type Storage } from '../../src';
+import { createCollector, createStore, openSqliteStorage, startServer, type CollectorConfig, type StartOptions, type Store } from '../../src';
 import type { Server } from 'node:http';
 import { ADMIN_TOKEN, NOW, WRITE_KEYS, makeTempDir } from '../helpers';
 
@@ -11,14 +11,14 @@ export interface LimitedServer {
   port: number;
   url: string;
   server: Server;
-  storage: Storage;
+  storage: Store;
   close(): Promise<void>;
 }
 
 /** A collector with `config` (test defaults otherwise) behind startServer with `options`. */
 export async function startLimited(config: Partial<CollectorConfig> = {}, options: Partial<StartOptions> = {}): Promise<LimitedServer> {
   const cleanups: (() => unknown)[] = [];
-  const storage = await openSqliteStorage(join(makeTempDir(cleanups), 'spur.db'));
+  const storage = createStore(await openSqliteStorage(join(makeTempDir(cleanups), 'spur.db')));
   const app = createCollector({ writeKeys: WRITE_KEYS, adminToken: ADMIN_TOKEN, now: () => NOW, ...config, storage });
   const running = await startServer(app, { port: 0, host: '127.0.0.1', storage, drainTimeoutMs: 1000, ...options });
   return {

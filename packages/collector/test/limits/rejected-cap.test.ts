@@ -1,4 +1,4 @@
-// The cap on stored rejected events (ingest-limits.ts): per address and per write key an hour,
+// The cap on stored rejected events (ingest/limits.ts): per address and per write key an hour,
 // an event counting once per 4 KiB begun. Past it the events are still answered under
 // `rejected`, counted and logged, but not stored.
 import request from 'supertest';

@@ -97,6 +97,20 @@ describePostgres('eventsAfter', (db) => {
     expect(ids).toEqual(['older-transaction-higher-id', 'younger-transaction-lower-id']);
   });
 
+  it('orders transaction ids as numbers, not as text, where they gain a digit', async () => {
+    // Transactions of one row each until the transaction ids pass the next power of ten.
+    const start = BigInt((await pool.query('SELECT pg_current_xact_id()::text AS x')).rows[0].x);
+    const power = 10n ** BigInt(start.toString().length);
+    const ids: string[] = [];
+    for (let i = 0; BigInt((await pool.query('SELECT pg_current_xact_id()::text AS x')).rows[0].x) < power + 3n; i++) {
+      await pool.query(INSERT, [`digit-${i}`, '{}']);
+      ids.push(`digit-${i}`);
+    }
+    expect(ids.length).toBeGreaterThan(3);
+    const { ids: read } = await readUntil(pool, CATCH_UP_START, ids.length);
+    expect(read).toEqual(ids);
+  }, 60_000);
+
   it('gives every committed row exactly once, in (xid, id) order, over random interleavings', async () => {
     type Op =
       | { kind: 'insert'; s: number; rows: number }

@@ -2,7 +2,7 @@
 // the WAL and the shared-memory index, read byte by byte while the collector runs (its storage
 // open, another connection reading) and after it stopped.
 import Database from 'better-sqlite3';
-import { openSqliteStorage } from '../../src/storage';
+import { createStore, openSqliteStorage } from '../../src';
 import { useFixtures } from '../helpers';
 import { databaseFiles, findNeedles, missing, OTHER, OTHER_NEEDLES, sendScenario, SUBJECT, SUBJECT_NEEDLES } from './forensic';
 import { admin, ev, send } from './shop';
@@ -18,7 +18,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe('an erasure, read back from the database files', () => {
   it('leaves no byte of the subject in the main file, WAL or shm, with a reader active and after close; the other customer keeps all', async () => {
     const file = fx.dbFile();
-    const storage = await openSqliteStorage(file);
+    const storage = createStore(await openSqliteStorage(file));
     let open = true;
     fx.cleanup(() => open && storage.close());
     const { app } = await fx.collector({ storage });
@@ -69,7 +69,7 @@ describe('an erasure, read back from the database files', () => {
 
   it('answers 503 erasure_incomplete when a reader holds an old snapshot past the wait, and finishes when asked again', async () => {
     const file = fx.dbFile();
-    const storage = await openSqliteStorage(file, { eraseWaitMs: 300 });
+    const storage = createStore(await openSqliteStorage(file, { eraseWaitMs: 300 }));
     fx.cleanup(() => storage.close());
     const { app } = await fx.collector({ storage });
     await sendScenario(app);
@@ -97,7 +97,7 @@ describe('an erasure, read back from the database files', () => {
 
   it('finishes at the next start an erasure whose WAL could not be emptied before the collector stopped', async () => {
     const file = fx.dbFile();
-    const storage = await openSqliteStorage(file, { eraseWaitMs: 200 });
+    const storage = createStore(await openSqliteStorage(file, { eraseWaitMs: 200 }));
     const { app } = await fx.collector({ storage });
     await sendScenario(app);
     const reader = new Database(file, { readonly: true });

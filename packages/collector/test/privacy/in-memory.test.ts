@@ -1,11 +1,11 @@
 // An in-memory database has no writer thread: erasures and purges run on the caller's thread,
 // after the appends submitted before them, with the same suppression.
-import { openSqliteStorage } from '../../src/storage';
+import { createStore, openSqliteStorage } from '../../src';
 import { storedEvent } from '../storage/contract';
 
 describe('privacy on an in-memory database', () => {
   it('erases after the appends submitted before, suppresses, and purges', async () => {
-    const storage = await openSqliteStorage(':memory:');
+    const storage = createStore(await openSqliteStorage(':memory:'));
     try {
       const pending = storage.append({ writeKey: 'wk', events: [storedEvent('2024-01-01T00:00:00.000Z', { userId: 'U' })], rejected: [] });
       const erasure = storage.eraseSubject('U', { at: '2024-05-01T00:00:00.000Z', suppressUntil: '2024-06-01T00:00:00.000Z' });

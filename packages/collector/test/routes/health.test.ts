@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { createCollector, openSqliteStorage, storageWhenOpen, type Storage } from '../../src';
+import { createCollector, createStore, openSqliteStorage, storageWhenOpen, type Storage, type Store } from '../../src';
 import { storedEvent } from '../storage/contract';
 import { NOW, WRITE_KEY, WRITE_KEYS, basic, track, useFixtures } from '../helpers';
 
@@ -47,7 +47,7 @@ describe('health', () => {
 
   it('GET /readyz does not describe failures that are not storage failures', async () => {
     const { storage } = await fx.collector();
-    const broken: Storage = { ...storage, ping: () => Promise.reject(new TypeError('secret internals')) };
+    const broken: Store = { ...storage, ping: () => Promise.reject(new TypeError('secret internals')) };
     const { app } = await fx.collector({ storage: broken });
     const res = await request(app).get('/readyz');
     expect(res.status).toBe(503);
@@ -69,7 +69,7 @@ describe('health', () => {
       let release!: () => void;
       const gate = new Promise<void>((r) => (release = r));
       let reads = 0;
-      const storage: Storage = { ...real, eventsAfter: async (after, limit) => (reads++ === 1 && (await gate), real.eventsAfter(after, limit)) };
+      const storage: Store = { ...real, eventsAfter: async (cursor, limit) => (reads++ === 1 && (await gate), real.eventsAfter(cursor, limit)) };
       const { app } = await fx.collector({ storage });
       await until(async () => reads === 2);
 
@@ -126,7 +126,7 @@ describe('health', () => {
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ accepted: 1 });
       expect((await request(app).get('/readyz')).status).toBe(200);
-      expect(await storage.getProfile('anon-1')).toMatchObject({ eventCount: 1 });
+      expect(await createStore(storage).getProfile('anon-1')).toMatchObject({ eventCount: 1 });
     });
   });
 });

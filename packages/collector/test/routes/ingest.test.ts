@@ -1,12 +1,12 @@
 import { gzipSync, deflateSync } from 'node:zlib';
 import request from 'supertest';
-import type { Storage } from '../../src';
+import type { Store } from '../../src';
 import { ADMIN_TOKEN, NOW, SERVER_KEY, WRITE_KEY, basic, bearer, track, useFixtures } from '../helpers';
 
 const fx = useFixtures();
 const RECEIVED = new Date(NOW).toISOString();
 
-async function eventsOf(storage: Storage, id: string) {
+async function eventsOf(storage: Store, id: string) {
   return (await storage.getProfileEvents(id)) ?? [];
 }
 
@@ -233,8 +233,8 @@ describe('whole-request errors', () => {
 
   it('503 with Retry-After when the database is locked by another writer', async () => {
     const file = fx.dbFile();
-    const { openSqliteStorage } = await import('../../src');
-    const storage = await openSqliteStorage(file, { busyTimeoutMs: 20 });
+    const { createStore, openSqliteStorage } = await import('../../src');
+    const storage = createStore(await openSqliteStorage(file, { busyTimeoutMs: 20 }));
     fx.cleanup(() => storage.close());
     const { app } = await fx.collector({ storage });
     const Database = (await import('better-sqlite3')).default;

@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createStore, type Store } from '../../src/rules/store';
 import type { RejectedEvent, Storage } from '../../src/storage/types';
 import { storedEvent } from './contract';
 
@@ -26,14 +27,14 @@ export function runRejectedContract(name: string, openFn: (file: string) => Prom
       for (const fn of cleanups.reverse()) await fn();
       cleanups = [];
     });
-    async function fresh(): Promise<Storage> {
+    async function fresh(): Promise<Store> {
       const dir = mkdtempSync(join(tmpdir(), 'spur-contract-'));
       cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-      const storage = await openFn(join(dir, 'store.db'));
+      const storage = createStore(await openFn(join(dir, 'store.db')));
       cleanups.push(() => storage.close());
       return storage;
     }
-    async function reasonsOf(storage: Storage, id: string): Promise<string[]> {
+    async function reasonsOf(storage: Store, id: string): Promise<string[]> {
       const found = await storage.findSubject(id);
       if (found.status !== 'found') throw new Error(`${id}: ${found.status}`);
       const reasons: string[] = [];
@@ -44,7 +45,7 @@ export function runRejectedContract(name: string, openFn: (file: string) => Prom
       }
       return reasons;
     }
-    const erase = (storage: Storage, id: string) => storage.eraseSubject(id, { at: RECEIVED, suppressUntil: UNTIL });
+    const erase = (storage: Store, id: string) => storage.eraseSubject(id, { at: RECEIVED, suppressUntil: UNTIL });
 
     it('finds its ids and the emails of its traits anywhere in a rejected event, and erases exactly those', async () => {
       const storage = await fresh();

@@ -94,4 +94,27 @@ describe('createGroupCommit', () => {
     expect(committed).toEqual([7]);
     await expect(pending).resolves.toBe(7);
   });
+  it('flushed() waits for what was submitted before it (failed too), not for what comes after', async () => {
+    const gates: (() => void)[] = [];
+    const group = createGroupCommit<number, number>(async (items) => {
+      await new Promise<void>((r) => gates.push(r));
+      if (items.includes(2)) throw new Error('disk full');
+      return items;
+    });
+    const first = group.submit(2).catch(() => 'failed');
+    const flushed = group.flushed().then(() => 'flushed');
+    await new Promise((r) => setImmediate(r)); // the first group is committing
+    const later = group.submit(3);
+    let done = false;
+    void flushed.then(() => (done = true));
+    await new Promise((r) => setImmediate(r));
+    expect(done).toBe(false);
+    gates.shift()!();
+    await expect(first).resolves.toBe('failed');
+    await expect(flushed).resolves.toBe('flushed');
+    // The later group is still waiting on its commit: flushed() did not wait for it.
+    await new Promise((r) => setImmediate(r));
+    gates.shift()!();
+    await expect(later).resolves.toBe(3);
+  });
 });

@@ -2,6 +2,7 @@
 // Once open it behaves exactly as the store it wraps (the whole contract runs through it); before,
 // ping() says `starting` and every other call waits; a failed open fails the calls.
 import { StorageUnavailableError } from '../../src/errors';
+import { createStore } from '../../src/rules/store';
 import { openSqliteStorage, storageWhenOpen, type Storage } from '../../src/storage';
 import { useFixtures } from '../helpers';
 import { runStorageContract, storedEvent } from './contract';
@@ -20,7 +21,7 @@ describe('storageWhenOpen', () => {
   /** A store whose open completes when open() is called. */
   function pending() {
     let open!: (storage: Promise<Storage>) => void;
-    const storage = storageWhenOpen(new Promise<Storage>((resolve) => (open = resolve)));
+    const storage = createStore(storageWhenOpen(new Promise<Storage>((resolve) => (open = resolve))));
     fx.cleanup(() => storage.close());
     return { storage, open };
   }
@@ -42,7 +43,7 @@ describe('storageWhenOpen', () => {
 
   it('fails every call with StorageUnavailableError when the open fails, and closes quietly', async () => {
     const { storage, open } = pending();
-    const waiting = storage.eventsAfter(0, 10);
+    const waiting = storage.eventsAfter(null, 10);
     open(Promise.reject(new Error('cannot open the database /nowhere: unable to open database file')));
     const failed = (call: Promise<unknown>) =>
       call.then(

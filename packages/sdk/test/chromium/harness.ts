@@ -10,7 +10,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express, { type Express } from 'express';
-import { createCollector, openSqliteStorage, type Storage } from '@spur/collector';
+import { createCollector, createStore, openSqliteStorage, type Store } from '@spur/collector';
 import { findChromium, launchChromium } from '@spur/journeys';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright';
 
@@ -81,7 +81,7 @@ ${options.init ? `<script>spur('init', ${JSON.stringify(options.init)})</script>
 export async function startHarness(options: HarnessOptions = {}) {
   const mount = options.mount ?? '';
   const dir = mkdtempSync(join(tmpdir(), 'spur-chromium-'));
-  const storage: Storage = await openSqliteStorage(join(dir, 'spur.db'));
+  const storage: Store = createStore(await openSqliteStorage(join(dir, 'spur.db')));
   const arrivals: Arrival[] = [];
   let fault: Fault | undefined;
   const hung = new Set<http.ServerResponse>();

@@ -33,13 +33,15 @@ export interface CatchUpRow {
   body: string;
 }
 
-// Row comparison on (xid, id) walks the events_catch_up index from the cursor on.
+// Row comparison on (xid, id) walks the events_catch_up index from the cursor on. ORDER BY names
+// the table's columns: a bare `xid` there would be the output column, the text, which sorts
+// 1000 before 999 (pages read out of order, rows skipped and read twice).
 const AFTER = `
-  SELECT id, xid::text AS xid, message_id, timestamp, body
-  FROM events
-  WHERE (xid, id) > ($1::xid8, $2::bigint)
-    AND xid < pg_snapshot_xmin(pg_current_snapshot())
-  ORDER BY xid, id
+  SELECT e.id, e.xid::text AS xid, e.message_id, e.timestamp, e.body
+  FROM events e
+  WHERE (e.xid, e.id) > ($1::xid8, $2::bigint)
+    AND e.xid < pg_snapshot_xmin(pg_current_snapshot())
+  ORDER BY e.xid, e.id
   LIMIT $3`;
 
 /**

@@ -1,0 +1,165 @@
+// The catch-up job: keeps the in-memory analytics engine in step with storage. Facts are read in
+// commit order from where the last read ended (storage's opaque cursor: a catch-up costs only the
+// new rows), and the identity graph is re-read each time. It only reads: recording Cart Abandoned
+// events is the abandonment job's (abandonment.ts), which listens for onCaughtUp.
+// Erasures and retention purges delete stored events: storage's generation counter says so, and
+// the cache then starts over from the first row, whichever process deleted them.
+// A full catch-up (at start, and after such a reset) takes seconds for a million events; it runs
+// in the background from start(), and status() says how far it is (/readyz reports it).
+import { createAnalytics, type Analytics, type IdentityGraph } from '../analytics';
+import { silentLogger, type Logger } from '../log';
+import { DERIVED_WRITE_KEY, type Storage } from '../storage/types';
+
+export { DERIVED_WRITE_KEY };
+/** Rows read per catch-up step: bounded memory, and the event loop breathes between steps. */
+const PAGE = 5000;
+
+export interface AnalyticsServiceOptions {
+  /** SPUR_SESSION_MINUTES. @defaultValue 30 */
+  sessionMinutes?: number;
+  /** SPUR_ABANDON_MINUTES. @defaultValue 30 */
+  abandonMinutes?: number;
+  /** How often the cache catches up without an export asking. @defaultValue 60000 */
+  intervalMs?: number;
+  /** Where a finished full catch-up is logged (`analytics ready`, with events and ms). @defaultValue silentLogger */
+  logger?: Logger;
+}
+
+/** How far the cache is: what /readyz reports. */
+export interface AnalyticsStatus {
+  /**
+   * The cache holds every event stored before its latest full catch-up began (at start, or after
+   * an erasure or purge made it start over), so an export reads only what is new.
+   */
+  ready: boolean;
+  /** The share of the stored rows read so far, 0 to 1 (1 when ready). */
+  progress: number;
+}
+
+export interface AnalyticsService {
+  /**
+   * Reads what storage gained since the last call and resolves with the engine; writes nothing.
+   * Calls while one runs wait for a fresh run of their own, so a caller always sees every event
+   * committed before it called. After a reset the engine is a new object.
+   */
+  refresh(): Promise<Analytics>;
+  /**
+   * Starts catching up at once (in the background: exports wait for it) and runs refresh() every
+   * intervalMs. The timers do not keep the process alive.
+   */
+  start(): void;
+  /** Stops the timers, and resolves once a run under way is over. */
+  stop(): Promise<void>;
+  status(): AnalyticsStatus;
+  /** Calls `listener` with the engine each time a full catch-up (at start, after a reset) is done. */
+  onCaughtUp(listener: (analytics: Analytics) => void): void;
+}
+
+function sameGraph(a: IdentityGraph, b: IdentityGraph): boolean {
+  if (a.links.length !== b.links.length || a.aliases.length !== b.aliases.length) return false;
+  for (let i = 0; i < a.links.length; i++) {
+    const x = a.links[i];
+    const y = b.links[i];
+    if (x.anonymousId !== y.anonymousId || x.userId !== y.userId || x.firstSeen !== y.firstSeen) return false;
+  }
+  for (let i = 0; i < a.aliases.length; i++) {
+    if (a.aliases[i].previousId !== b.aliases[i].previousId || a.aliases[i].userId !== b.aliases[i].userId) return false;
+  }
+  return true;
+}
+
+export function createAnalyticsService(storage: Storage, options: AnalyticsServiceOptions = {}): AnalyticsService {
+  const make = () => createAnalytics({ sessionMinutes: options.sessionMinutes, abandonMinutes: options.abandonMinutes });
+  let analytics = make();
+  // Where storage's catch-up stands (its own opaque cursor), and the rows read since the start.
+  let cursor: string | null = null;
+  let seq = 0;
+  // storage.generation() when the cache was started; undefined before the first run.
+  let generation: number | undefined;
+  let current: Promise<Analytics> | undefined;
+  let queued: Promise<Analytics> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let first: NodeJS.Timeout | undefined;
+  let graph: IdentityGraph | undefined;
+  const listeners: ((analytics: Analytics) => void)[] = [];
+  const logger = options.logger ?? silentLogger;
+  // Whether the cache is caught up since it was (re)started, and the row a full catch-up reads to.
+  let ready = false;
+  let target = 0;
+
+  async function catchUp(): Promise<void> {
+    for (;;) {
+      const page = await storage.eventsAfter(cursor, PAGE);
+      // Numbered here, in the order storage commits them: the engine wants rising numbers.
+      for (const event of page.rows) analytics.appendEvent(event, ++seq);
+      cursor = page.cursor;
+      if (page.rows.length < PAGE) break;
+      // Reads are synchronous underneath: let requests in between pages, or a first catch-up
+      // of millions of events would hold up ingest for its whole length.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const next = await storage.identityGraph();
+    // A new graph object makes the engine re-resolve every profile; most refreshes find the
+    // graph as it was, so only a changed one is handed over.
+    if (!graph || !sameGraph(graph, next)) analytics.setIdentity((graph = next));
+  }
+
+  async function run(): Promise<Analytics> {
+    // Read before the rows: an erasure committed after this read is caught by the next run.
+    const latest = await storage.generation();
+    if (generation !== undefined && latest !== generation) {
+      analytics = make();
+      cursor = null;
+      seq = 0;
+      graph = undefined;
+      ready = false;
+    }
+    generation = latest;
+    const full = !ready;
+    const started = Date.now();
+    if (full) target = await storage.eventCountEstimate();
+    await catchUp();
+    if (full) {
+      ready = true;
+      logger.info({ events: analytics.table.length, ms: Date.now() - started }, 'analytics ready');
+      for (const listener of listeners) listener(analytics);
+    }
+    return analytics;
+  }
+
+  function refresh(): Promise<Analytics> {
+    if (!current) {
+      current = run().finally(() => (current = undefined));
+      return current;
+    }
+    // One run is under way and may have read storage before this call: queue one more, shared by
+    // every caller that arrives meanwhile.
+    queued ??= current
+      .catch(() => undefined)
+      .then(() => {
+        queued = undefined;
+        return refresh();
+      });
+    return queued;
+  }
+
+  return {
+    refresh,
+    start() {
+      if (timer) return;
+      // Not in this turn of the loop: the caller (createCollector) goes on to listen first.
+      first = setTimeout(() => refresh().catch(() => undefined), 0);
+      first.unref();
+      timer = setInterval(() => refresh().catch(() => undefined), options.intervalMs ?? 60_000);
+      timer.unref();
+    },
+    async stop() {
+      clearTimeout(first);
+      clearInterval(timer);
+      timer = undefined;
+      await Promise.allSettled([current, queued]);
+    },
+    status: () => ({ ready, progress: ready ? 1 : target > 0 ? Math.min(1, Math.floor((seq / target) * 100) / 100) : 0 }),
+    onCaughtUp: (listener) => void listeners.push(listener),
+  };
+}

@@ -1,0 +1,61 @@
+// Reads of events for analytics and exports. Events are read in row order (arrival order): the
+// rowid is the cursor, so each page is one index range read however large the table, and no
+// timestamp index has to be kept up to date by every ingest just for exports. Rows are numbered
+// in commit order: the one writer of the file inserts them, one transaction after the other.
+import type { Database } from 'better-sqlite3';
+import type { StoredEvent } from '@spur/sdk';
+import type { EventRange, IdentityGraph, RawEvent } from '../types';
+
+export interface EventReader {
+  /** Events after the row `cursor` names (null: from the first), and the cursor of the last. */
+  eventsAfter(cursor: string | null, limit: number): { rows: StoredEvent[]; cursor: string | null };
+  /** The span of row numbers: the number of rows, but for rows deleted in between. */
+  eventCountEstimate(): number;
+  identityGraph(): IdentityGraph;
+  eventPage(range: EventRange, afterSeq: number, limit: number): RawEvent[];
+  countEvents(range: EventRange): number;
+}
+
+// Stored timestamps are normalized ISO strings (24 characters, UTC), so text order is time order.
+const iso = (ms: number | undefined, fallback: string) => (ms === undefined ? fallback : new Date(ms).toISOString());
+const bounds = (range: EventRange) => ({ from: iso(range.from, ''), to: iso(range.to, '\uffff') });
+
+/** A cursor of eventsAfter: the rowid of the last row read, as text. */
+function rowOf(cursor: string | null): number {
+  if (cursor === null) return 0;
+  if (!/^\d{1,16}$/.test(cursor)) throw new RangeError(`not a cursor of this SQLite store: ${JSON.stringify(cursor)}`);
+  return Number(cursor);
+}
+
+export function createEventReader(db: Database): EventReader {
+  const q = {
+    after: db.prepare('SELECT rowid AS seq, body FROM events WHERE rowid > ? ORDER BY rowid LIMIT ?').raw(),
+    // The first and last rows of the table's b-tree: a page read each, however many rows.
+    span: db.prepare('SELECT coalesce(max(rowid) - min(rowid) + 1, 0) FROM events').pluck(),
+    links: db.prepare('SELECT anonymous_id AS anonymousId, user_id AS userId, first_seen AS firstSeen FROM identity_links ORDER BY anonymous_id, user_id'),
+    aliases: db.prepare('SELECT previous_id AS previousId, user_id AS userId FROM aliases ORDER BY created_at, previous_id'),
+    page: db
+      .prepare(
+        `SELECT rowid AS seq, timestamp, body FROM events
+         WHERE rowid > @after AND timestamp >= @from AND timestamp < @to ORDER BY rowid LIMIT @limit`,
+      )
+      .raw(),
+    count: db.prepare('SELECT count(*) FROM events WHERE timestamp >= @from AND timestamp < @to').pluck(),
+  };
+  return {
+    eventsAfter(cursor, limit) {
+      const rows = q.after.all(rowOf(cursor), limit) as [number, string][];
+      if (rows.length === 0) return { rows: [], cursor };
+      return { rows: rows.map(([, body]) => JSON.parse(body) as StoredEvent), cursor: String(rows[rows.length - 1][0]) };
+    },
+    eventCountEstimate: () => q.span.get() as number,
+    identityGraph() {
+      return { links: q.links.all() as IdentityGraph['links'], aliases: q.aliases.all() as IdentityGraph['aliases'] };
+    },
+    eventPage(range, afterSeq, limit) {
+      const rows = q.page.all({ ...bounds(range), after: afterSeq, limit }) as [number, string, string][];
+      return rows.map(([seq, timestamp, body]) => ({ seq, timestamp, body }));
+    },
+    countEvents: (range) => q.count.get(bounds(range)) as number,
+  };
+}
