@@ -11,7 +11,10 @@ import { assignRequestIds } from './request-id';
 import { logStartupWarnings } from './startup-warnings';
 import { watchStorage } from './jobs/storage-watch';
 import { createAnalyticsService } from './jobs/catch-up';
-import { adminGuard, ADMIN_PATHS, createAdminRouter } from './routes/admin';
+import { adminFailures, adminGuard, ADMIN_PATHS, createAdminRouter } from './routes/admin';
+import { createMetrics } from './metrics/collector-metrics';
+import { countRequests } from './metrics/http-metrics';
+import { createMetricsRouter } from './routes/metrics';
 import { createExportRouter } from './routes/exports';
 import { createPrivacyRouter } from './routes/privacy';
 import { startRetention, type PurgeReport } from './jobs/retention';
@@ -43,6 +46,11 @@ export interface CollectorConfig {
   writeKeys: Record<string, string[]>;
   /** Bearer token of the admin API; without one the admin API answers 401. */
   adminToken?: string;
+  /**
+   * A Bearer token that reads GET /metrics and nothing else, for a scraper that must not hold the
+   * admin token (which reads and erases personal data). @defaultValue none: the admin token only
+   */
+  metricsToken?: string;
   /** 'trust' keeps client timestamps as they are. @defaultValue 'correct' */
   clientClock?: ClientClock;
   /** File served at /spur.js. @defaultValue the built `@spur/sdk/spur.js` (404 until built) */
@@ -148,6 +156,8 @@ export function createCollector(config: CollectorConfig): Express {
     logger,
   });
   analytics.start();
+  // This collector's Prometheus metrics: a registry of its own (metrics/collector-metrics.ts).
+  const metrics = createMetrics({ analytics });
   // Timers unref'd, like the analytics timer: they never keep the process alive.
   const rejectedDays = config.rejectedDays ?? DEFAULT_REJECTED_DAYS;
   if (config.retentionDays !== undefined || rejectedDays > 0) {
@@ -172,6 +182,7 @@ export function createCollector(config: CollectorConfig): Express {
     ipMode,
     log: createLimitLog({ logger, now }),
     isIngest: (req) => ingestRoute(req) !== undefined,
+    onRefused: (scope) => metrics.rateLimited(scope),
   });
   const service = createIngestService({
     store: storage,
@@ -180,6 +191,7 @@ export function createCollector(config: CollectorConfig): Express {
     gpc: config.gpc ?? 'honor',
     now,
     limits,
+    observer: metrics,
   });
   const ingest = createIngest({
     service,
@@ -189,6 +201,8 @@ export function createCollector(config: CollectorConfig): Express {
   });
   // Before everything: each answer carries its X-Request-Id, also the fast path's.
   app.use(assignRequestIds(logger));
+  // Every request counted and timed, the fast path's and refusals included.
+  app.use(countRequests(metrics));
   app.use(createHealthRouter({ storage, analytics })); // first: liveness depends on nothing below
   // Ingest requests are answered here, past none of the middleware below (routes/ingest.ts).
   // The limits come before it: a request over them costs a few Map lookups and no body read.
@@ -204,7 +218,11 @@ export function createCollector(config: CollectorConfig): Express {
   app.use(createSdkRouter({ sdkPath: config.sdkPath }));
   app.use(ingest.router);
   // By path prefix, so that admin routers mounted here later are covered too.
-  app.use(ADMIN_PATHS, adminGuard({ adminToken: config.adminToken, now }));
+  // One count of failed logins for both guards: /metrics is no second allowance for guessing.
+  const failures = adminFailures(now);
+  const onLimited = () => metrics.rateLimited('admin_login');
+  app.use(ADMIN_PATHS, adminGuard({ adminToken: config.adminToken, now, failures, onLimited }));
+  app.use(createMetricsRouter({ metrics, guard: adminGuard({ adminToken: config.adminToken, otherToken: config.metricsToken, now, failures, onLimited }) }));
   app.use(createAdminRouter({ storage }));
   app.use(createExportRouter({ storage, analytics, now }));
   app.use(createPrivacyRouter({ storage, analytics, now, suppressDays: config.suppressDays }));
@@ -216,6 +234,7 @@ export function createCollector(config: CollectorConfig): Express {
       logger,
       rejections: createRejectionLog({ logger, now }),
       storage: watchStorage({ storage, logger, now }),
+      storageFailed: (reason) => metrics.storageFailed(reason),
     }),
   );
   return app;
