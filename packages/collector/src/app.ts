@@ -9,15 +9,14 @@ import { silentLogger, type Logger } from './log';
 import { createRejectionLog } from './rejections';
 import { assignRequestIds } from './request-id';
 import { logStartupWarnings } from './startup-warnings';
-import { watchStorage } from './jobs/storage-watch';
-import { createAnalyticsService } from './jobs/catch-up';
+import { startJobs } from './jobs';
 import { adminFailures, adminGuard, ADMIN_PATHS, createAdminRouter } from './routes/admin';
 import { createMetrics } from './metrics/collector-metrics';
 import { countRequests } from './metrics/http-metrics';
 import { createMetricsRouter } from './routes/metrics';
 import { createExportRouter } from './routes/exports';
 import { createPrivacyRouter } from './routes/privacy';
-import { startRetention, type PurgeReport } from './jobs/retention';
+import type { PurgeReport } from './jobs/retention';
 import { createHealthRouter } from './routes/health';
 import { createIngest } from './routes/ingest';
 import { ingestRoute } from './routes/ingest-paths';
@@ -31,7 +30,6 @@ import {
   DEFAULT_BODY_TIMEOUT_MS,
   DEFAULT_EVENT_RATE_LIMIT,
   DEFAULT_REJECTED_CAP,
-  DEFAULT_REJECTED_DAYS,
   type ClientClock,
   type GpcMode,
   type TrustProxy,
@@ -131,7 +129,17 @@ export interface CollectorConfig {
 }
 
 
-export function createCollector(config: CollectorConfig): Express {
+/** The collector: an Express app (mount it, or listen with startServer), with its jobs. */
+export type Collector = Express & {
+  /**
+   * Stops every job and timer of the collector (analytics catch-up, abandonment, retention, the
+   * storage watch) and resolves once the runs under way are over. Storage stays open: whoever
+   * opened it closes it (startServer's close() does, after this). Idempotent.
+   */
+  close(): Promise<void>;
+};
+
+export function createCollector(config: CollectorConfig): Collector {
   // The rules over the configured storage: what every part below talks to.
   const storage = createStore(config.storage);
   const logger = config.logger ?? silentLogger;
@@ -144,32 +152,10 @@ export function createCollector(config: CollectorConfig): Express {
   // ignored) and a mounted collector inherits the parent app's setting.
   if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
 
-  // One analytics cache per app: it starts catching up with the stored events at once, in the
-  // background (/readyz tells how far; exports wait for it), and a timer records Cart Abandoned
-  // events once their time has passed even if nobody exports. (Any gap a later event can show has
-  // passed by the collector's clock too, so the timer sees it within a minute; refreshing after
-  // every request instead would re-resolve all profiles every few seconds under load.)
-  const analytics = createAnalyticsService(storage, {
-    sessionMinutes: config.sessionMinutes,
-    abandonMinutes: config.abandonMinutes,
-    now: config.now,
-    logger,
-  });
-  analytics.start();
+  const jobs = startJobs(storage, config, logger);
+  const { analytics } = jobs;
   // This collector's Prometheus metrics: a registry of its own (metrics/collector-metrics.ts).
   const metrics = createMetrics({ analytics });
-  // Timers unref'd, like the analytics timer: they never keep the process alive.
-  const rejectedDays = config.rejectedDays ?? DEFAULT_REJECTED_DAYS;
-  if (config.retentionDays !== undefined || rejectedDays > 0) {
-    startRetention({
-      storage,
-      days: config.retentionDays,
-      rejectedDays,
-      now: config.now,
-      onPurge: config.onPurge,
-      logger,
-    });
-  }
   const keyring = createKeyring(config.writeKeys);
   const now = config.now ?? Date.now;
   const ipMode = config.ip ?? 'truncate';
@@ -203,7 +189,8 @@ export function createCollector(config: CollectorConfig): Express {
   app.use(assignRequestIds(logger));
   // Every request counted and timed, the fast path's and refusals included.
   app.use(countRequests(metrics));
-  app.use(createHealthRouter({ storage, analytics })); // first: liveness depends on nothing below
+  // first: liveness depends on nothing below. Readiness of analytics includes the carts recorded.
+  app.use(createHealthRouter({ storage, analytics: jobs.abandonment }));
   // Ingest requests are answered here, past none of the middleware below (routes/ingest.ts).
   // The limits come before it: a request over them costs a few Map lookups and no body read.
   // Everything that applies to ingest asks ingestRoute whether a request is ingest, so that no
@@ -233,9 +220,9 @@ export function createCollector(config: CollectorConfig): Express {
     errorMiddleware({
       logger,
       rejections: createRejectionLog({ logger, now }),
-      storage: watchStorage({ storage, logger, now }),
+      storage: jobs.storageWatch,
       storageFailed: (reason) => metrics.storageFailed(reason),
     }),
   );
-  return app;
+  return Object.assign(app, { close: jobs.stop });
 }

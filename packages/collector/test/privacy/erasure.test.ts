@@ -3,7 +3,7 @@
 import Database from 'better-sqlite3';
 import type { Express } from 'express';
 import type { StoredEvent } from '@spur/sdk';
-import { useFixtures } from '../helpers';
+import { recordAbandonedCarts, useFixtures } from '../helpers';
 import { admin, ev, MUG, scenario, send } from './shop';
 
 const fx = useFixtures();
@@ -19,9 +19,9 @@ const storedIds = async (app: Express) =>
 describe('DELETE /v1/privacy/subjects/:customerId', () => {
   it('erases a customer everywhere, answers the counts, and leaves the others untouched', async () => {
     const file = fx.dbFile();
-    const { app } = await fx.collector({}, file);
+    const { app, storage } = await fx.collector({}, file);
     await send(app, [...scenario(), ev('track', { anonymousId: 'P', event: ['not', 'a', 'name'] }, -98)]);
-    await exportRows(app, 'abandoned-carts'); // records C's Cart Abandoned event
+    await recordAbandonedCarts(storage); // C's Cart Abandoned event, as the abandonment job records it
     const before = { D: (await admin(app, 'get', '/v1/profiles/D').expect(200)).body, V: (await admin(app, 'get', '/v1/profiles/V').expect(200)).body };
 
     const res = await admin(app, 'delete', '/v1/privacy/subjects/C').expect(200);
@@ -110,8 +110,9 @@ describe('DELETE /v1/privacy/subjects/:customerId', () => {
 
   it('is all or nothing: an erasure that fails midway leaves everything as it was', async () => {
     const file = fx.dbFile();
-    const { app } = await fx.collector({}, file);
+    const { app, storage } = await fx.collector({}, file);
     await send(app, scenario());
+    await recordAbandonedCarts(storage);
     const before = await storedIds(app);
     const db = new Database(file);
     fx.cleanup(() => db.close());
