@@ -94,12 +94,12 @@ async function bigDatabase(file, bytes, log = console.error) {
     db.close();
     return { events, bytes: fs.statSync(file).size, built: false, ms: 0 };
   }
-  const { openSqliteStorage } = require(DIST);
+  const { openSqliteStorage, createStore } = require(DIST);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const building = `${file}.building`;
   for (const f of [building, `${building}-wal`, `${building}-shm`]) fs.rmSync(f, { force: true });
   const started = Date.now();
-  const storage = await openSqliteStorage(building);
+  const storage = createStore(await openSqliteStorage(building));
   let events = 0;
   try {
     for (const batch of batches()) {
