@@ -10,7 +10,10 @@ import { createRejectionLog } from './rejections';
 import { assignRequestIds } from './request-id';
 import { logStartupWarnings } from './startup-warnings';
 import { startJobs } from './jobs';
-import { adminGuard, ADMIN_PATHS, createAdminRouter } from './routes/admin';
+import { adminFailures, adminGuard, ADMIN_PATHS, createAdminRouter } from './routes/admin';
+import { createMetrics } from './metrics/collector-metrics';
+import { countRequests } from './metrics/http-metrics';
+import { createMetricsRouter } from './routes/metrics';
 import { createExportRouter } from './routes/exports';
 import { createPrivacyRouter } from './routes/privacy';
 import type { PurgeReport } from './jobs/retention';
@@ -41,6 +44,11 @@ export interface CollectorConfig {
   writeKeys: Record<string, string[]>;
   /** Bearer token of the admin API; without one the admin API answers 401. */
   adminToken?: string;
+  /**
+   * A Bearer token that reads GET /metrics and nothing else, for a scraper that must not hold the
+   * admin token (which reads and erases personal data). @defaultValue none: the admin token only
+   */
+  metricsToken?: string;
   /** 'trust' keeps client timestamps as they are. @defaultValue 'correct' */
   clientClock?: ClientClock;
   /** File served at /spur.js. @defaultValue the built `@spur/sdk/spur.js` (404 until built) */
@@ -151,6 +159,8 @@ export function createCollector(config: CollectorConfig): Collector {
 
   const jobs = startJobs(storage, config, logger);
   const { analytics } = jobs;
+  // This collector's Prometheus metrics: a registry of its own (metrics/collector-metrics.ts).
+  const metrics = createMetrics({ analytics });
   const keyring = createKeyring(config.writeKeys);
   const now = config.now ?? Date.now;
   const ipMode = config.ip ?? 'truncate';
@@ -163,6 +173,7 @@ export function createCollector(config: CollectorConfig): Collector {
     ipMode,
     log: createLimitLog({ logger, now }),
     isIngest: (req) => ingestRoute(req) !== undefined,
+    onRefused: (scope) => metrics.rateLimited(scope),
   });
   const service = createIngestService({
     store: storage,
@@ -171,6 +182,7 @@ export function createCollector(config: CollectorConfig): Collector {
     gpc: config.gpc ?? 'honor',
     now,
     limits,
+    observer: metrics,
   });
   const ingest = createIngest({
     service,
@@ -180,6 +192,8 @@ export function createCollector(config: CollectorConfig): Collector {
   });
   // Before everything: each answer carries its X-Request-Id, also the fast path's.
   app.use(assignRequestIds(logger));
+  // Every request counted and timed, the fast path's and refusals included.
+  app.use(countRequests(metrics));
   // first: liveness depends on nothing below. Readiness of analytics includes the carts recorded.
   app.use(createHealthRouter({ storage, analytics: jobs.abandonment }));
   // Ingest requests are answered here, past none of the middleware below (routes/ingest.ts).
@@ -196,13 +210,24 @@ export function createCollector(config: CollectorConfig): Collector {
   app.use(createSdkRouter({ sdkPath: config.sdkPath }));
   app.use(ingest.router);
   // By path prefix, so that admin routers mounted here later are covered too.
-  app.use(ADMIN_PATHS, adminGuard({ adminToken: config.adminToken, now }));
+  // One count of failed logins for both guards: /metrics is no second allowance for guessing.
+  const failures = adminFailures(now);
+  const onLimited = () => metrics.rateLimited('admin_login');
+  app.use(ADMIN_PATHS, adminGuard({ adminToken: config.adminToken, now, failures, onLimited }));
+  app.use(createMetricsRouter({ metrics, guard: adminGuard({ adminToken: config.adminToken, otherToken: config.metricsToken, now, failures, onLimited }) }));
   app.use(createAdminRouter({ storage }));
   app.use(createExportRouter({ storage, analytics, now }));
   app.use(createPrivacyRouter({ storage, analytics, now, suppressDays: config.suppressDays }));
   app.use((req) => {
     throw notFound(`no route for ${req.method} ${req.path}`);
   });
-  app.use(errorMiddleware({ logger, rejections: createRejectionLog({ logger, now }), storage: jobs.storageWatch }));
+  app.use(
+    errorMiddleware({
+      logger,
+      rejections: createRejectionLog({ logger, now }),
+      storage: jobs.storageWatch,
+      storageFailed: (reason) => metrics.storageFailed(reason),
+    }),
+  );
   return Object.assign(app, { close: jobs.stop });
 }

@@ -13,6 +13,8 @@ export interface ServerConfig {
   databaseUrl?: string;
   writeKeys: Record<string, string[]>;
   adminToken?: string;
+  /** Bearer token for GET /metrics only (the admin token reads it too). */
+  metricsToken?: string;
   clientClock: ClientClock;
   ip: IpMode;
   /** Express 'trust proxy': which proxies' X-Forwarded-* headers are honoured. */
@@ -58,7 +60,7 @@ void covered;
 /**
  * Reads every setting of SETTINGS (settings.ts) from `flags` (by flag name, without `--`) or else
  * `env` (SPUR_*); an empty value counts as unset, and an unset setting takes its default, or is
- * left out when it has none (adminToken, cookieDomain, retentionDays). Flags win over env.
+ * left out when it has none (adminToken, metricsToken, cookieDomain, retentionDays). Flags win over env.
  */
 export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<string, string>> = {}): ServerConfig {
   const config: Record<string, unknown> = {};

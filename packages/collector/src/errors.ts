@@ -122,6 +122,8 @@ export interface ErrorMiddlewareDeps {
   rejections: RejectionLog;
   /** Logs storage becoming unavailable and available again. */
   storage: StorageFailureLog;
+  /** Counts each request refused because of storage, by reason (the metrics). */
+  storageFailed?: (reason: StorageFailure) => void;
 }
 
 /**
@@ -141,8 +143,10 @@ export function errorMiddleware(deps: ErrorMiddlewareDeps): ErrorRequestHandler 
     }
     const http = toHttpError(err);
     const answer = http ?? new HttpError(500, 'internal', 'internal error');
-    if (err instanceof StorageUnavailableError) deps.storage.failed(err, fields);
-    else if (!http) logger.error({ ...fields, code: answer.code, ...errorFields(err, true) }, 'internal error');
+    if (err instanceof StorageUnavailableError) {
+      deps.storage.failed(err, fields);
+      deps.storageFailed?.(err.reason);
+    }    else if (!http) logger.error({ ...fields, code: answer.code, ...errorFields(err, true) }, 'internal error');
     else if (http.status >= 500) logger.error({ ...fields, code: http.code, ...errorFields(err, logger.isLevelEnabled('debug')) }, 'server error');
     else if (http.rejection) deps.rejections.record(http.rejection, { ...fields, origin: req.get('origin') });
     else if (logger.isLevelEnabled('debug')) logger.debug({ ...fields, status: http.status, code: http.code, message: http.message }, 'request refused');

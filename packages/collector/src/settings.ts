@@ -151,6 +151,17 @@ export const SETTINGS = [
   }),
   setting({ key: 'adminToken', env: 'SPUR_ADMIN_TOKEN', flag: 'admin-token', arg: 'TOKEN', part: 'admin', parse: (t) => t, about: 'Bearer token for the admin API' }),
   setting({
+    key: 'metricsToken',
+    env: 'SPUR_METRICS_TOKEN',
+    flag: 'metrics-token',
+    arg: 'TOKEN',
+    part: 'admin',
+    parse: (t) => t,
+    shown: 'none: the admin token only',
+    about: 'Bearer token that reads GET /metrics and nothing else',
+    more: 'for a Prometheus scraper that must not hold the admin token',
+  }),
+  setting({
     key: 'clientClock',
     env: 'SPUR_CLIENT_CLOCK',
     flag: 'client-clock',

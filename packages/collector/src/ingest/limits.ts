@@ -30,6 +30,8 @@ export interface IngestLimitsOptions {
   isIngest: (req: Request) => boolean;
   /** @defaultValue MAX_BUCKETS */
   maxBuckets?: number;
+  /** Told of each refusal with 429, by which limit (the metrics). */
+  onRefused?: (scope: `${'requests' | 'events'}_${'ip' | 'write_key'}`) => void;
 }
 
 /**
@@ -86,6 +88,7 @@ export function createIngestLimits(options: IngestLimitsOptions): IngestLimits {
   // Logged once a minute per address or key (limit-log.ts); the 429 says the rest.
   function refusal(req: IngestClient, refused: Refusal): string {
     const { limit, by, key } = refused;
+    options.onRefused?.(`${limit}_${by === 'ip' ? 'ip' : 'write_key'}`);
     log.record('ingest rate limited', by === 'ip' ? { address: address(req) } : { writeKey: key }, 1, { limit, by, method: req.method, path: req.path });
     return `too many ${limit} from this ${by === 'ip' ? 'address' : 'write key'}; retry after the time in Retry-After`;
   }

@@ -3,6 +3,7 @@
 // validated, the clock corrected, GPC honoured, the cap on stored rejected events applied; then
 // the rules store what is left (rules/append.ts: duplicates, conflicts, identity, suppression)
 // and the answer says what became of each event. Nothing here knows HTTP.
+import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { v4 as uuidv4 } from 'uuid';
 import type { EventType, IngestResponse, RejectedItem, StoredEvent } from '@spur/sdk';
@@ -30,6 +31,16 @@ export interface IngestServiceOptions {
   now: () => number;
   /** Event rates per client and write key, and the cap on stored rejected events; none: no limits. */
   limits?: IngestLimits;
+  /** Told each commit's time and each answer (the metrics); none: nobody is. */
+  observer?: IngestObserver;
+}
+
+/** What the service reports as it goes (metrics/collector-metrics.ts counts it). */
+export interface IngestObserver {
+  /** A batch's append was committed `seconds` after it was submitted to storage. */
+  committed(seconds: number): void;
+  /** A batch was answered with `answer` (not called when it failed: the error says why). */
+  answered(answer: IngestResponse): void;
 }
 
 /** A batch as its caller read it: the events not validated yet, with what the envelope said. */
@@ -97,7 +108,7 @@ function granted(event: unknown): boolean {
 }
 
 export function createIngestService(options: IngestServiceOptions): IngestService {
-  const { store, limits } = options;
+  const { store, limits, observer } = options;
   return {
     async ingest({ writeKey, events: received, type, sentAt, escapes }, { client, userAgent, gpc: signal }) {
       limits?.chargeWriteKey(client, writeKey, received.length);
@@ -128,8 +139,12 @@ export function createIngestService(options: IngestServiceOptions): IngestServic
       if (limits) rejectedRows = limits.storable(client, writeKey, rejectedRows);
 
       // Only suppression leaves nothing to write; then there is nothing to wait for either.
-      const appended: AppendResult =
-        events.length || rejectedRows.length ? await store.append({ writeKey, events, rejected: rejectedRows }) : { stored: [] };
+      let appended: AppendResult = { stored: [] };
+      if (events.length || rejectedRows.length) {
+        const submitted = performance.now();
+        appended = await store.append({ writeKey, events, rejected: rejectedRows });
+        observer?.committed((performance.now() - submitted) / 1000);
+      }
       // Events of erased subjects are not stored either; storage reports them as not inserted and
       // they are answered as duplicates. The write key is public: an answer that said "erased"
       // would tell anyone who knows a customer id that this customer asked for erasure.
@@ -140,6 +155,7 @@ export function createIngestService(options: IngestServiceOptions): IngestServic
         answer.suppressed = suppressed;
         answer.reason = 'gpc';
       }
+      observer?.answered(answer);
       return answer;
     },
   };

@@ -36,6 +36,18 @@ export interface AnalyticsStatus {
   progress: number;
 }
 
+/** How far the cache is behind storage (the metrics' `spur_analytics_lag_*`). */
+export interface AnalyticsLag {
+  /**
+   * Stored events the cache has not read: 0 exactly when it has read them all, else about how
+   * many (the growth of storage's eventCountEstimate since the cache last read everything; at
+   * least 1).
+   */
+  events: number;
+  /** Seconds since the cache last held every stored event (since it started over, before that); 0 when it does. */
+  seconds: number;
+}
+
 export interface AnalyticsService {
   /**
    * Reads what storage gained since the last call and resolves with the engine; writes nothing.
@@ -51,6 +63,8 @@ export interface AnalyticsService {
   /** Stops the timers, and resolves once a run under way is over. */
   stop(): Promise<void>;
   status(): AnalyticsStatus;
+  /** How far the cache is behind what is stored now: two cheap reads of storage. */
+  lag(): Promise<AnalyticsLag>;
   /** Calls `listener` with the engine each time a full catch-up (at start, after a reset) is done. */
   onCaughtUp(listener: (analytics: Analytics) => void): void;
 }
@@ -86,8 +100,14 @@ export function createAnalyticsService(storage: Storage, options: AnalyticsServi
   // Whether the cache is caught up since it was (re)started, and the row a full catch-up reads to.
   let ready = false;
   let target = 0;
+  // Wall-clock times for the lag: when the cache (re)started, and when the latest catch-up that
+  // read to the end began (everything committed before then is in the cache), with storage's
+  // estimate of its size once it was done.
+  let startedAt = Date.now();
+  let caughtUp: { asOf: number; estimate: number } | undefined;
 
   async function catchUp(): Promise<void> {
+    const began = Date.now();
     for (;;) {
       const page = await storage.eventsAfter(cursor, PAGE);
       // Numbered here, in the order storage commits them: the engine wants rising numbers.
@@ -102,6 +122,7 @@ export function createAnalyticsService(storage: Storage, options: AnalyticsServi
     // A new graph object makes the engine re-resolve every profile; most refreshes find the
     // graph as it was, so only a changed one is handed over.
     if (!graph || !sameGraph(graph, next)) analytics.setIdentity((graph = next));
+    caughtUp = { asOf: began, estimate: await storage.eventCountEstimate() };
   }
 
   async function run(): Promise<Analytics> {
@@ -113,6 +134,8 @@ export function createAnalyticsService(storage: Storage, options: AnalyticsServi
       seq = 0;
       graph = undefined;
       ready = false;
+      startedAt = Date.now();
+      caughtUp = undefined;
     }
     generation = latest;
     const full = !ready;
@@ -158,6 +181,14 @@ export function createAnalyticsService(storage: Storage, options: AnalyticsServi
       clearInterval(timer);
       timer = undefined;
       await Promise.allSettled([current, queued]);
+    },
+    async lag() {
+      // The cache's own cursor: one row after it, or none, says whether anything is unread.
+      const unread = await storage.eventsAfter(cursor, 1);
+      if (unread.rows.length === 0) return { events: 0, seconds: 0 };
+      const estimate = await storage.eventCountEstimate();
+      const events = Math.max(1, caughtUp ? estimate - caughtUp.estimate : estimate - seq);
+      return { events, seconds: Math.max(0, Date.now() - (caughtUp?.asOf ?? startedAt)) / 1000 };
     },
     status: () => ({ ready, progress: ready ? 1 : target > 0 ? Math.min(1, Math.floor((seq / target) * 100) / 100) : 0 }),
     onCaughtUp: (listener) => void listeners.push(listener),

@@ -29,6 +29,10 @@ const unauthorized = (message: string) =>
 export interface RequireAdminOptions {
   /** Failed attempts per client IP; an IP without a token left is refused 429 before its token is even compared. */
   failures?: TokenBuckets;
+  /** A second token accepted too (SPUR_METRICS_TOKEN, on /metrics only). */
+  otherToken?: string;
+  /** Told of each 429 for too many failures (the metrics). */
+  onLimited?: () => void;
 }
 
 /**
@@ -37,16 +41,21 @@ export interface RequireAdminOptions {
  * always of equal length, in constant time, so timing reveals neither the token nor its length.
  */
 export function requireAdmin(adminToken: string | undefined, options: RequireAdminOptions = {}): RequestHandler {
-  const expected = adminToken ? sha256(adminToken) : null;
+  const expected = [adminToken, options.otherToken].filter((t): t is string => !!t).map(sha256);
   const { failures } = options;
+  // Every token is compared, so that the time does not tell which one matched.
+  const matches = (given: Buffer) => expected.reduce((found, token) => timingSafeEqual(given, token) || found, false);
   return (req, _res, next) => {
-    if (!expected) throw unauthorized('the admin API is disabled: no admin token is configured');
+    if (expected.length === 0) throw unauthorized('the admin API is disabled: no admin token is configured');
     const client = clientKey(req.ip);
     // Checked before the token: answering a blocked client according to its token would let it go on guessing.
     const wait = failures ? failures.wait(client) : 0;
-    if (wait > 0) throw tooManyRequests(wait, 'too many failed admin logins from this address; retry after the time in Retry-After');
+    if (wait > 0) {
+      options.onLimited?.();
+      throw tooManyRequests(wait, 'too many failed admin logins from this address; retry after the time in Retry-After');
+    }
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
-    if (!bearer || !timingSafeEqual(sha256(bearer[1]), expected)) {
+    if (!bearer || !matches(sha256(bearer[1]))) {
       failures?.take(client);
       throw unauthorized('admin token required');
     }
@@ -65,26 +74,29 @@ const adminHeaders = helmet({
   xFrameOptions: { action: 'deny' },
 });
 
-export interface AdminGuardOptions {
+export interface AdminGuardOptions extends RequireAdminOptions {
   adminToken?: string;
   now: () => number;
 }
+
+/**
+ * Failed admin logins per client IP: ADMIN_FAILURES_PER_MINUTE. One set for every guard of a
+ * collector, so that a second guarded path (/metrics) gives a guesser no allowance of its own.
+ */
+export const adminFailures = (now: () => number): TokenBuckets =>
+  createTokenBuckets({ rate: ADMIN_FAILURES_PER_MINUTE / 60, burst: ADMIN_FAILURES_PER_MINUTE, now });
 
 /**
  * Security headers and the admin token check for everything under ADMIN_PATHS, with failed
  * attempts limited to ADMIN_FAILURES_PER_MINUTE per client IP against guessing the token.
  */
 export function adminGuard(options: AdminGuardOptions): RequestHandler[] {
-  const failures = createTokenBuckets({
-    rate: ADMIN_FAILURES_PER_MINUTE / 60,
-    burst: ADMIN_FAILURES_PER_MINUTE,
-    now: options.now,
-  });
+  const failures = options.failures ?? adminFailures(options.now);
   const noStore: RequestHandler = (_req, res, next) => {
     res.set('Cache-Control', 'no-store');
     next();
   };
-  return [adminHeaders, noStore, requireAdmin(options.adminToken, { failures })];
+  return [adminHeaders, noStore, requireAdmin(options.adminToken, { ...options, failures })];
 }
 
 function parseLimit(value: unknown): number | undefined {
