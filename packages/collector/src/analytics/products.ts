@@ -44,13 +44,15 @@ export function productStats(
   assertSameRows(view, profiles, 'profiles');
   const from = range.from ?? -Infinity;
   const to = range.to ?? Infinity;
-  const byId = new Map<string, Acc>();
-  const acc = (productId: string): Acc => {
-    let a = byId.get(productId);
+  const carts = view.carts;
+  // By product code (the same dictionary for product events, cart entries and order lines).
+  const byCode = new Map<number, Acc>();
+  const acc = (code: number): Acc => {
+    let a = byCode.get(code);
     if (!a) {
       a = {
         stats: {
-          productId,
+          productId: view.products.value(code)!,
           name: null,
           views: 0,
           adds: 0,
@@ -66,7 +68,7 @@ export function productStats(
         adders: new Set(),
         buyers: new Set(),
       };
-      byId.set(productId, a);
+      byCode.set(code, a);
     }
     return a;
   };
@@ -74,8 +76,10 @@ export function productStats(
   const added = view.names.id(PRODUCT_ADDED);
   const removed = view.names.id(PRODUCT_REMOVED);
   const ordered = view.names.id(ORDER_COMPLETED);
-  // An order resent under a new messageId is one order.
-  const orders = new Set<string>();
+  // An order resent under a new messageId is one order: order ids seen, by code.
+  const orders = new Uint8Array(carts.orderIds.size);
+  const lines = carts.lines;
+  const nameOf = (code: number) => (code < 0 ? null : carts.names.value(code));
 
   for (let i = 0; i < view.length; i++) {
     const name = view.name[i];
@@ -83,29 +87,38 @@ export function productStats(
     const t = view.ts[i];
     if (t < from || t >= to) continue;
     const profile = profiles.ofRow[i];
-    const cart = view.cart[i] >= 0 ? view.carts[view.cart[i]] : undefined;
+    const k = view.cart[i];
     if (name === ordered) {
-      if (cart?.orderId !== undefined) {
-        if (orders.has(cart.orderId)) continue;
-        orders.add(cart.orderId);
+      const o = k >= 0 ? carts.order[k] : -1;
+      if (o < 0) continue;
+      const orderId = carts.orders.orderId[o];
+      if (orderId >= 0) {
+        if (orders[orderId]) continue;
+        orders[orderId] = 1;
       }
-      const seen = new Set<string>();
-      for (const line of cart?.products ?? []) {
-        const a = acc(line.productId);
-        const quantity = line.quantity !== undefined && line.quantity > 0 ? line.quantity : 1;
-        if (!seen.has(line.productId)) a.stats.purchases++;
-        seen.add(line.productId);
+      const seen = new Set<number>();
+      const first = carts.orders.lineStart[o];
+      for (let l = first; l < first + carts.orders.lineCount[o]; l++) {
+        const product = lines.product[l];
+        if (product < 0) continue;
+        const a = acc(product);
+        const q = lines.quantity[l];
+        const quantity = q > 0 ? q : 1;
+        if (!seen.has(product)) a.stats.purchases++;
+        seen.add(product);
         a.stats.units += quantity;
-        a.stats.revenue += (line.price ?? 0) * quantity;
-        if (line.name) a.stats.name = line.name;
+        a.stats.revenue += (Number.isNaN(lines.price[l]) ? 0 : lines.price[l]) * quantity;
+        const lineName = nameOf(lines.name[l]);
+        if (lineName) a.stats.name = lineName;
         a.buyers.add(profile);
       }
       continue;
     }
-    const productId = view.products.value(view.product[i]);
-    if (productId === null) continue;
-    const a = acc(productId);
-    if (cart?.name) a.stats.name = cart.name;
+    const product = view.product[i];
+    if (product < 0) continue;
+    const a = acc(product);
+    const cartName = k >= 0 ? nameOf(carts.name[k]) : null;
+    if (cartName) a.stats.name = cartName;
     if (name === viewed) {
       a.stats.views++;
       a.viewers.add(profile);
@@ -118,10 +131,10 @@ export function productStats(
   for (const cart of abandoned) {
     const at = Date.parse(cart.abandonedAt);
     if (at < from || at >= to) continue;
-    for (const productId of new Set(cart.items.map((item) => item.product_id))) acc(productId).stats.timesAbandoned++;
+    for (const productId of new Set(cart.items.map((item) => item.product_id))) acc(view.products.id(productId)).stats.timesAbandoned++;
   }
 
-  return [...byId.values()]
+  return [...byCode.values()]
     .map(({ stats, viewers, adders, buyers }) => {
       stats.revenue = Math.round(stats.revenue * 100) / 100;
       stats.viewToCartRate = rate(overlap(viewers, adders), viewers.size);

@@ -147,7 +147,7 @@ export function buildSessions(view: FactView, options: { timeoutMs?: number } = 
   }
 
   const keyOf = (s: number): string => {
-    if (s < sessionIdCount) return view.sessionIds.values[view.sessionId[landing[s]]];
+    if (s < sessionIdCount) return view.sessionIds.value(view.sessionId[landing[s]])!;
     let key = cutKeys[s - sessionIdCount];
     if (key === undefined) {
       const row = landing[s];
