@@ -6,7 +6,7 @@
 // 28 more, a product line of an order 22.
 import { CodeColumn, nextCapacity, resizeFloats, resizeInts, type Codes } from './columns';
 import { Dictionary } from './dictionary';
-import type { CartFields, CartLine } from './facts';
+import type { CartFields, CartLine } from './fact-types';
 import { PackedDictionary } from './packed-dictionary';
 
 /** A product line as columns: codes are -1 and numbers NaN where the event had no value. */

@@ -5,7 +5,7 @@
 import type { EventType } from '../../../sdk/src/types';
 import type { AttributionFields } from './attribution';
 import { LineRecord } from './cart-table';
-import type { CartFields, CartLine, Fact } from './facts';
+import type { CartFields, CartLine, Fact } from './fact-types';
 
 /** A reusable record of one fact's fields; undefined / NaN where the event has none. */
 export class FactRecord implements AttributionFields {

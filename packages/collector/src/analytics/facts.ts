@@ -16,7 +16,10 @@ import { FactRecord } from './fact-record';
 import { PackedDictionary } from './packed-dictionary';
 import { SeqRuns } from './seq-runs';
 
+import type { Fact } from './fact-types';
+
 export type { Agent, OriginInfo } from './attribution';
+export type { CartFields, CartLine, Fact } from './fact-types';
 export type { CartView, LineColumns, OrderColumns } from './cart-table';
 export type { Codes } from './columns';
 
@@ -26,64 +29,6 @@ export const PRODUCT_REMOVED = 'Product Removed';
 export const ORDER_COMPLETED = 'Order Completed';
 /** Derived by the collector (carts.ts); never opens or extends a session. */
 export const CART_ABANDONED = 'Cart Abandoned';
-
-/** A product line of an order (`products[]` of Order Completed). */
-export interface CartLine {
-  productId: string;
-  variant?: string;
-  name?: string;
-  price?: number;
-  quantity?: number;
-  currency?: string;
-}
-
-/** Properties of a cart event: the product for Product Added / Removed, the order for Order Completed. */
-export interface CartFields {
-  productId?: string;
-  variant?: string;
-  name?: string;
-  price?: number;
-  quantity?: number;
-  currency?: string;
-  orderId?: string;
-  total?: number;
-  revenue?: number;
-  products?: CartLine[];
-}
-
-/** The minimum the analytics need from one stored event. */
-export interface Fact {
-  /** Storage row order: strictly increasing along the table, and the tiebreak of equal times. */
-  seq: number;
-  /** Event time, epoch ms. */
-  ts: number;
-  type: EventType;
-  /** track: the event name. Page views are matched by `type`, as the step `page`. */
-  name?: string;
-  /** Page path, for `page:/path` steps. */
-  path?: string;
-  anonymousId?: string;
-  userId?: string;
-  /** The client's context.sessionId. */
-  sessionId?: string;
-  /** Device type, browser and OS families, as the collector stores them; win over userAgent. */
-  device?: string;
-  browser?: string;
-  os?: string;
-  /** A raw user agent, reduced to families on append (for facts that do not come from storage). */
-  userAgent?: string;
-  /** Page URL and referrer: hosts for the channel, utm_ parameters when there is no campaign. */
-  url?: string;
-  referrer?: string;
-  /** context.campaign. */
-  source?: string;
-  medium?: string;
-  campaign?: string;
-  /** product_id of Product Viewed / Added / Removed. */
-  productId?: string;
-  /** Only for Product Added, Product Removed and Order Completed. */
-  cart?: CartFields;
-}
 
 export const TYPE_TRACK = 0;
 export const TYPE_PAGE = 1;
