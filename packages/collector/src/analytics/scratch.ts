@@ -4,8 +4,8 @@
 // collections of the whole heap (measured: +100-200 ms per query at 5M rows, bench/funnel.js).
 // So each kind of buffer is kept and reused while queries come, and all are dropped once none
 // came for SCRATCH_IDLE_MS: a collector that answered a burst of exports does not keep about
-// 20 bytes per event of buffers until the next one. The pool is bounded: one buffer per kind
-// (a dozen kinds), each at most 1.25 times the largest size asked for.
+// 15 bytes per event of buffers until the next one. The pool is bounded: one buffer per kind
+// (a dozen kinds), each at most 1/16 larger than the largest size asked for.
 // Contents are stale: callers initialise what they read. Safe because JavaScript runs one query
 // at a time and no caller keeps a buffer past its return.
 const pool = new Map<string, Int32Array>();
@@ -30,7 +30,7 @@ export function scratch(key: string, size: number): Int32Array {
   let buffer = pool.get(key);
   if (!buffer || buffer.length < size) {
     // Some headroom, so a table that grows by a few rows does not reallocate on every query.
-    buffer = new Int32Array(Math.max(1024, Math.ceil(size * 1.25)));
+    buffer = new Int32Array(Math.max(1024, size + (size >> 4)));
     pool.set(key, buffer);
   }
   keepForNow();
