@@ -1,5 +1,5 @@
 // `npm run bench`: runs the benchmark sections, prints one markdown document and writes it to
-// bench/results.md. Flags: --only size,main-thread,delivery,ingest,analytics,journeys,first-page,restart,flood
+// bench/results.md. Flags: --only size,main-thread,delivery,ingest,analytics,journeys,first-page,restart,flood,analytics-memory
 // --quick (fewer repetitions).
 // Benchmarks, not tests: nothing here fails a build; the ✅/❌ marks say which targets were met.
 'use strict';
@@ -8,7 +8,7 @@ const path = require('node:path');
 const { machine } = require('./lib/machine');
 const { mark, table } = require('./lib/format');
 
-const SECTIONS = ['size', 'main-thread', 'delivery', 'ingest', 'analytics', 'journeys', 'first-page', 'restart', 'flood'];
+const SECTIONS = ['size', 'main-thread', 'delivery', 'ingest', 'analytics', 'journeys', 'first-page', 'restart', 'flood', 'analytics-memory'];
 
 function parseArgs(argv) {
   const quick = argv.includes('--quick');
@@ -68,6 +68,7 @@ const RUNNERS = {
   'first-page': (o) => require('./first-page')(o),
   restart: (o) => require('./restart')(o),
   flood: (o) => require('./flood')(o),
+  'analytics-memory': (o) => require('./analytics-memory')(o),
 };
 
 const TITLES = {
@@ -80,6 +81,7 @@ const TITLES = {
   'first-page': '7. The script tag on a first page (fresh browser profile)',
   restart: '8. Restart on a 1 GiB database',
   flood: '9. A flood from one address',
+  'analytics-memory': '10. The analytics engine: memory per event, build and first queries at 1M and 5M',
 };
 
 /** Chromium's version when no browser section ran (for the machine line). */
