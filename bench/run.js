@@ -1,5 +1,5 @@
 // `npm run bench`: runs the benchmark sections, prints one markdown document and writes it to
-// bench/results.md. Flags: --only size,main-thread,delivery,ingest,analytics,journeys,first-page,restart,flood,postgres
+// bench/results.md. Flags: --only size,main-thread,delivery,ingest,analytics,journeys,first-page,restart,flood,postgres,analytics-memory
 // --quick (fewer repetitions).
 // Benchmarks, not tests: nothing here fails a build; the ✅/❌ marks say which targets were met.
 'use strict';
@@ -8,7 +8,7 @@ const path = require('node:path');
 const { machine } = require('./lib/machine');
 const { mark, table } = require('./lib/format');
 
-const SECTIONS = ['size', 'main-thread', 'delivery', 'ingest', 'analytics', 'journeys', 'first-page', 'restart', 'flood', 'postgres'];
+const SECTIONS = ['size', 'main-thread', 'delivery', 'ingest', 'analytics', 'journeys', 'first-page', 'restart', 'flood', 'postgres', 'analytics-memory'];
 
 function parseArgs(argv) {
   const quick = argv.includes('--quick');
@@ -69,6 +69,7 @@ const RUNNERS = {
   restart: (o) => require('./restart')(o),
   flood: (o) => require('./flood')(o),
   postgres: (o) => require('./postgres-ingest')(o),
+  'analytics-memory': (o) => require('./analytics-memory')(o),
 };
 
 const TITLES = {
@@ -82,6 +83,7 @@ const TITLES = {
   restart: '8. Restart on a 1 GiB database',
   flood: '9. A flood from one address',
   postgres: '10. Ingest on PostgreSQL, one and three collectors, next to SQLite',
+  'analytics-memory': '11. The analytics engine: memory per event, build and first queries at 1M and 5M',
 };
 
 /** Chromium's version when no browser section ran (for the machine line). */

@@ -19,6 +19,7 @@
 //    currency = the last currency a Product Added / Removed of the cart carried.
 import { v5 as uuidv5 } from 'uuid';
 import type { JsonObject, SpurEvent } from '@spur/sdk';
+import type { StringCodes } from './dictionary';
 import { assertSameRows, CART_ABANDONED, ORDER_COMPLETED, PRODUCT_ADDED, PRODUCT_REMOVED, type FactView } from './facts';
 import { groupRows } from './grouping';
 import type { ProfileIndex } from './profiles';
@@ -71,8 +72,6 @@ interface Episode {
   at: number;
 }
 
-const lineKey = (productId: string, variant: string | undefined) => `${productId}\u0001${variant ?? ''}`;
-
 /** Abandoned carts as of `options.asOf`, ordered by abandonedAt, then profileId. */
 export function detectAbandonedCarts(view: FactView, profiles: ProfileIndex, options: CartOptions): AbandonedCart[] {
   const asOf = options.asOf;
@@ -84,8 +83,9 @@ export function detectAbandonedCarts(view: FactView, profiles: ProfileIndex, opt
   const added = view.names.id(PRODUCT_ADDED);
   const removed = view.names.id(PRODUCT_REMOVED);
   const ordered = view.names.id(ORDER_COMPLETED);
+  const carts = view.carts;
 
-  const rows = scratch('carts.rows', view.carts.length);
+  const rows = scratch('carts.rows', carts.length);
   let count = 0;
   for (let i = 0; i < view.length; i++) {
     if (view.cart[i] < 0 || view.ts[i] >= asOf || profiles.ofRow[i] < 0) continue;
@@ -93,11 +93,14 @@ export function detectAbandonedCarts(view: FactView, profiles: ProfileIndex, opt
     if (name >= 0 && (name === added || name === removed || name === ordered)) rows[count++] = i;
   }
   const { order, offsets } = groupRows(rows, count, profiles.ofRow, profiles.count, view.ts, true);
+  // A cart line is a product and a variant: one number for both, as the key of the line.
+  const variants = carts.variants.size + 1;
+  const text = (d: StringCodes, code: number) => (code < 0 ? null : d.value(code));
 
   const out: Episode[] = [];
   for (let p = 0; p < profiles.count; p++) {
     if (offsets[p] === offsets[p + 1]) continue;
-    const lines = new Map<string, CartItem>();
+    const lines = new Map<number, CartItem>();
     const episodes: Episode[] = [];
     let last = -Infinity;
     let lastRow = -1;
@@ -125,44 +128,51 @@ export function detectAbandonedCarts(view: FactView, profiles: ProfileIndex, opt
     for (let j = offsets[p]; j < offsets[p + 1]; j++) {
       const row = order[j];
       const t = view.ts[row];
-      const c = view.carts[view.cart[row]];
+      const k = view.cart[row];
+      const product = carts.product[k];
       const name = view.name[row];
-      if (name !== ordered && c.productId === undefined) continue;
+      if (name !== ordered && product < 0) continue;
       if (lines.size > 0 && t >= last + abandonMs) abandon();
       if (name === ordered) {
+        const o = carts.order[k];
         for (const e of episodes) {
           if (!e.cart.recovered && t >= e.at && t < e.at + recoveryMs) {
             e.cart.recovered = true;
-            e.cart.recoveredOrderId = c.orderId ?? null;
+            e.cart.recoveredOrderId = o < 0 ? null : text(carts.orderIds, carts.orders.orderId[o]);
           }
         }
         lines.clear();
         currency = null;
       } else {
-        const key = lineKey(c.productId!, c.variant);
+        // No variant and an empty one are the same line.
+        const v = carts.variant[k];
+        const key = product * variants + (v < 0 || carts.variants.value(v) === '' ? 0 : v + 1);
         const line = lines.get(key);
-        const quantity = c.quantity !== undefined && c.quantity > 0 ? c.quantity : undefined;
+        const q = carts.quantity[k];
+        const quantity = q > 0 ? q : undefined;
+        const price = carts.price[k];
         if (name === added) {
           if (line) {
             line.quantity += quantity ?? 1;
-            if (c.name !== undefined) line.name = c.name;
-            if (c.price !== undefined) line.price = c.price;
-            if (c.currency !== undefined) line.currency = c.currency;
+            if (carts.name[k] >= 0) line.name = text(carts.names, carts.name[k]);
+            if (!Number.isNaN(price)) line.price = price;
+            if (carts.currency[k] >= 0) line.currency = text(carts.currencies, carts.currency[k]);
           } else {
             lines.set(key, {
-              product_id: c.productId!,
-              variant: c.variant ?? null,
-              name: c.name ?? null,
-              price: c.price ?? null,
+              product_id: carts.products.value(product)!,
+              variant: text(carts.variants, carts.variant[k]),
+              name: text(carts.names, carts.name[k]),
+              price: Number.isNaN(price) ? null : price,
               quantity: quantity ?? 1,
-              currency: c.currency ?? null,
+              currency: text(carts.currencies, carts.currency[k]),
             });
           }
         } else if (line) {
           line.quantity -= quantity ?? line.quantity;
           if (line.quantity <= 0) lines.delete(key);
         }
-        if (c.currency) currency = c.currency;
+        const c = text(carts.currencies, carts.currency[k]);
+        if (c) currency = c;
       }
       last = t;
       lastRow = row;

@@ -130,10 +130,10 @@ const CLICK_IDS: [string, string][] = [
  * null when the URL carries neither.
  */
 export function campaignFromUrl(url: string | undefined): CampaignFields | null {
-  // Cheap test first: almost no URL carries either, and parsing costs more than the whole append.
-  if (!url || !TAGGED.test(url)) return null;
+  // Cheap tests first: almost no URL carries either, and parsing costs more than the whole append.
+  if (!url) return null;
   const q = url.indexOf('?');
-  if (q === -1) return null;
+  if (q === -1 || !TAGGED.test(url)) return null;
   const hash = url.indexOf('#', q);
   let params: URLSearchParams;
   try {

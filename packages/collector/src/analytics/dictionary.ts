@@ -1,9 +1,22 @@
 // String interning for the fact table: each distinct string is stored once and rows hold its
-// integer id, so a million events of a few hundred event names, paths and families cost 4 bytes
-// per cell and compare as integers.
+// integer id, so a million events of a few hundred event names, paths and families cost a byte or
+// two per cell (columns.ts) and compare as integers. This one keeps its strings as JavaScript
+// strings, for the few of them (names, paths, products, families); ids with one value per visitor,
+// session or order are packed (packed-dictionary.ts).
+
+/** What the fact table needs of a dictionary: strings in, dense ids from 0 out, and back. */
+export interface StringCodes {
+  /** The id of `value`, adding it when new. */
+  intern(value: string): number;
+  /** The id of `value`, or -1 when it was never interned. */
+  id(value: string): number;
+  /** The string of an id; null for -1 (no value). */
+  value(id: number): string | null;
+  readonly size: number;
+}
 
 /** Append-only string <-> id map; ids are dense from 0 and never change. */
-export class Dictionary {
+export class Dictionary implements StringCodes {
   private readonly ids = new Map<string, number>();
   /** The string of each id. Callers must not modify it. */
   readonly values: string[] = [];

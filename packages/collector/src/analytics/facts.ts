@@ -1,12 +1,27 @@
 // The fact table: stored events reduced to what funnels, sessions, carts and exports need, in
-// columns of typed arrays (one per field) with strings interned to integer ids. An event then
-// takes 57 bytes (plus headroom as the columns grow), and a query loops over flat arrays instead
-// of a million objects. It is append-only and fed in storage row order, so that a cache can
-// catch up from storage by row id.
+// columns of typed arrays (one per field) with strings interned to integer codes. A row costs
+// about 33 bytes: the time (8), the type (1), codes of one to four bytes (columns.ts) for the
+// event name, path, visitor, customer, session, families, origin, product and cart entry; the
+// storage row id is kept as runs (seq-runs.ts), cart fields in a packed side table
+// (cart-table.ts). Nothing is kept per event on the V8 heap, so a table of millions of rows is a
+// few dozen large arrays that the garbage collector never has to walk, and a query loops over
+// flat arrays. It is append-only and fed in storage row order, so that a cache can catch up from
+// storage by row id.
 import type { EventType } from '@spur/sdk';
-import { parseUserAgent } from '../useragent';
-import { campaignFromUrl, channelOf, hostOf, type ChannelGroup, type Origin } from './channels';
-import { Dictionary } from './dictionary';
+import { Attribution, type Agent, type OriginInfo } from './attribution';
+import { CartTable, cartFieldsAt, type CartView } from './cart-table';
+import { CodeColumn, nextCapacity, resizeBytes, resizeFloats, type Codes } from './columns';
+import { Dictionary, type StringCodes } from './dictionary';
+import { FactRecord } from './fact-record';
+import { PackedDictionary } from './packed-dictionary';
+import { SeqRuns } from './seq-runs';
+
+import type { Fact } from './fact-types';
+
+export type { Agent, OriginInfo } from './attribution';
+export type { CartFields, CartLine, Fact } from './fact-types';
+export type { CartView, LineColumns, OrderColumns } from './cart-table';
+export type { Codes } from './columns';
 
 export const PRODUCT_VIEWED = 'Product Viewed';
 export const PRODUCT_ADDED = 'Product Added';
@@ -14,76 +29,6 @@ export const PRODUCT_REMOVED = 'Product Removed';
 export const ORDER_COMPLETED = 'Order Completed';
 /** Derived by the collector (carts.ts); never opens or extends a session. */
 export const CART_ABANDONED = 'Cart Abandoned';
-
-/** A product line of an order (`products[]` of Order Completed). */
-export interface CartLine {
-  productId: string;
-  variant?: string;
-  name?: string;
-  price?: number;
-  quantity?: number;
-  currency?: string;
-}
-
-/** Properties of a cart event: the product for Product Added / Removed, the order for Order Completed. */
-export interface CartFields {
-  productId?: string;
-  variant?: string;
-  name?: string;
-  price?: number;
-  quantity?: number;
-  currency?: string;
-  orderId?: string;
-  total?: number;
-  revenue?: number;
-  products?: CartLine[];
-}
-
-/** The minimum the analytics need from one stored event. */
-export interface Fact {
-  /** Storage row order: strictly increasing along the table, and the tiebreak of equal times. */
-  seq: number;
-  /** Event time, epoch ms. */
-  ts: number;
-  type: EventType;
-  /** track: the event name. Page views are matched by `type`, as the step `page`. */
-  name?: string;
-  /** Page path, for `page:/path` steps. */
-  path?: string;
-  anonymousId?: string;
-  userId?: string;
-  /** The client's context.sessionId. */
-  sessionId?: string;
-  /** Device type, browser and OS families, as the collector stores them; win over userAgent. */
-  device?: string;
-  browser?: string;
-  os?: string;
-  /** A raw user agent, reduced to families on append (for facts that do not come from storage). */
-  userAgent?: string;
-  /** Page URL and referrer: hosts for the channel, utm_ parameters when there is no campaign. */
-  url?: string;
-  referrer?: string;
-  /** context.campaign. */
-  source?: string;
-  medium?: string;
-  campaign?: string;
-  /** product_id of Product Viewed / Added / Removed. */
-  productId?: string;
-  /** Only for Product Added, Product Removed and Order Completed. */
-  cart?: CartFields;
-}
-
-/** Device type, browser and OS families of a fact. */
-export interface Agent {
-  device: string;
-  browser: string;
-  os: string;
-}
-
-/** An Origin with its channel worked out once (shared by every fact with the same origin). */
-export interface OriginInfo extends Origin {
-  channel: ChannelGroup;
-}
 
 export const TYPE_TRACK = 0;
 export const TYPE_PAGE = 1;
@@ -102,74 +47,61 @@ const TYPE_CODES: Record<EventType, number> = {
 };
 const TYPE_NAMES: EventType[] = ['track', 'page', 'identify', 'alias', 'group', 'screen'];
 
-const UNKNOWN_AGENT: Agent = { device: 'unknown', browser: 'Other', os: 'Other' };
-
 /**
  * A consistent snapshot of the table: views of the first `length` rows. Later appends do not
- * change it. Id columns hold -1 for "no value".
+ * change it. Code columns hold -1 for "no value".
  */
 export interface FactView {
   readonly length: number;
-  readonly seq: Float64Array;
+  /** The storage row id of row i. */
+  seq(i: number): number;
   readonly ts: Float64Array;
   /** TYPE_TRACK, TYPE_PAGE, TYPE_IDENTIFY, TYPE_ALIAS, TYPE_GROUP or TYPE_SCREEN. */
   readonly type: Uint8Array;
-  readonly name: Int32Array;
-  readonly path: Int32Array;
-  readonly anonymousId: Int32Array;
-  readonly userId: Int32Array;
-  readonly sessionId: Int32Array;
+  readonly name: Codes;
+  readonly path: Codes;
+  readonly anonymousId: Codes;
+  readonly userId: Codes;
+  readonly sessionId: Codes;
   /** Index into `agents`; -1 when unknown. */
-  readonly agent: Int32Array;
+  readonly agent: Codes;
   /** Index into `origins`; -1 when the fact carries no page, referrer or campaign. */
-  readonly origin: Int32Array;
-  readonly product: Int32Array;
+  readonly origin: Codes;
+  readonly product: Codes;
   /** Index into `carts`; -1 for every fact that is not a cart event. */
-  readonly cart: Int32Array;
+  readonly cart: Codes;
   readonly names: Dictionary;
   readonly paths: Dictionary;
-  readonly anonymousIds: Dictionary;
-  readonly userIds: Dictionary;
-  readonly sessionIds: Dictionary;
+  readonly anonymousIds: StringCodes;
+  readonly userIds: StringCodes;
+  readonly sessionIds: StringCodes;
   readonly products: Dictionary;
   readonly agents: readonly Agent[];
   readonly origins: readonly OriginInfo[];
-  readonly carts: readonly CartFields[];
+  readonly carts: CartView;
 }
 
-const INITIAL_CAPACITY = 1024;
+const CODE_COLUMNS = ['name', 'path', 'anonymousId', 'userId', 'sessionId', 'agent', 'origin', 'product', 'cart'] as const;
+type CodeColumnName = (typeof CODE_COLUMNS)[number];
 
 /** Columnar, append-only, dictionary-encoded table of facts. */
 export class FactTable {
   private n = 0;
-  private cap = INITIAL_CAPACITY;
-  private lastSeq = -Infinity;
-  private seq = new Float64Array(INITIAL_CAPACITY);
-  private ts = new Float64Array(INITIAL_CAPACITY);
-  private type = new Uint8Array(INITIAL_CAPACITY);
-  private name = new Int32Array(INITIAL_CAPACITY);
-  private path = new Int32Array(INITIAL_CAPACITY);
-  private anonymousId = new Int32Array(INITIAL_CAPACITY);
-  private userId = new Int32Array(INITIAL_CAPACITY);
-  private sessionId = new Int32Array(INITIAL_CAPACITY);
-  private agent = new Int32Array(INITIAL_CAPACITY);
-  private origin = new Int32Array(INITIAL_CAPACITY);
-  private product = new Int32Array(INITIAL_CAPACITY);
-  private cart = new Int32Array(INITIAL_CAPACITY);
+  private cap = 0;
+  private ts = new Float64Array(0);
+  private type = new Uint8Array(0);
+  private readonly codes = Object.fromEntries(CODE_COLUMNS.map((c) => [c, new CodeColumn(0)])) as Record<CodeColumnName, CodeColumn>;
+  private readonly seqs = new SeqRuns();
+  private readonly record = new FactRecord();
 
   readonly names = new Dictionary();
   readonly paths = new Dictionary();
-  readonly anonymousIds = new Dictionary();
-  readonly userIds = new Dictionary();
-  readonly sessionIds = new Dictionary();
+  readonly anonymousIds = new PackedDictionary();
+  readonly userIds = new PackedDictionary();
+  readonly sessionIds = new PackedDictionary();
   readonly products = new Dictionary();
-  private readonly agentKeys = new Dictionary();
-  private readonly agents: Agent[] = [];
-  private readonly originKeys = new Dictionary();
-  private readonly origins: OriginInfo[] = [];
-  private readonly carts: CartFields[] = [];
-  // Raw user agent -> agent id: parsing runs once per distinct string.
-  private readonly agentOfUserAgent = new Map<string, number>();
+  private readonly attribution = new Attribution();
+  private readonly carts = new CartTable(this.products);
 
   /** A table of `facts` in any order (sorted by seq here). */
   static from(facts: Iterable<Fact>): FactTable {
@@ -184,142 +116,77 @@ export class FactTable {
 
   /** seq of the last fact appended; -Infinity when empty. Catch up from storage after it. */
   get maxSeq(): number {
-    return this.lastSeq;
+    return this.seqs.last;
   }
 
   /** Adds one fact. seq must be greater than every seq before it (storage row order). */
   append(fact: Fact): void {
-    if (!(fact.seq > this.lastSeq)) {
-      throw new RangeError(`facts must be appended in increasing seq order: ${fact.seq} after ${this.lastSeq}`);
+    this.record.readFact(fact);
+    this.appendRecord(this.record);
+  }
+
+  /** Adds the fact in `r` (a record filled by readStoredEvent or readFact); the same rules as append. */
+  appendRecord(r: FactRecord): void {
+    if (!(r.seq > this.seqs.last)) {
+      throw new RangeError(`facts must be appended in increasing seq order: ${r.seq} after ${this.seqs.last}`);
     }
-    if (!Number.isFinite(fact.ts)) throw new RangeError(`fact ${fact.seq} has no valid time`);
-    const type = TYPE_CODES[fact.type];
-    if (type === undefined) throw new RangeError(`fact ${fact.seq} has an unknown type ${String(fact.type)}`);
+    if (!Number.isFinite(r.ts)) throw new RangeError(`fact ${r.seq} has no valid time`);
+    const type = TYPE_CODES[r.type];
+    if (type === undefined) throw new RangeError(`fact ${r.seq} has an unknown type ${String(r.type)}`);
     if (this.n === this.cap) this.grow();
     const i = this.n;
-    this.seq[i] = fact.seq;
-    this.ts[i] = fact.ts;
+    const c = this.codes;
+    this.ts[i] = r.ts;
     this.type[i] = type;
-    this.name[i] = fact.name ? this.names.intern(fact.name) : -1;
-    this.path[i] = fact.path ? this.paths.intern(fact.path) : -1;
-    this.anonymousId[i] = fact.anonymousId ? this.anonymousIds.intern(fact.anonymousId) : -1;
-    this.userId[i] = fact.userId ? this.userIds.intern(fact.userId) : -1;
-    this.sessionId[i] = fact.sessionId ? this.sessionIds.intern(fact.sessionId) : -1;
-    this.agent[i] = this.agentOf(fact);
-    this.origin[i] = this.originOf(fact);
-    this.product[i] = fact.productId ? this.products.intern(fact.productId) : -1;
-    this.cart[i] = fact.cart ? this.carts.push(fact.cart) - 1 : -1;
-    this.lastSeq = fact.seq;
+    c.name.set(i, r.name ? this.names.intern(r.name) : -1);
+    c.path.set(i, r.path ? this.paths.intern(r.path) : -1);
+    c.anonymousId.set(i, r.anonymousId ? this.anonymousIds.intern(r.anonymousId) : -1);
+    c.userId.set(i, r.userId ? this.userIds.intern(r.userId) : -1);
+    c.sessionId.set(i, r.sessionId ? this.sessionIds.intern(r.sessionId) : -1);
+    c.agent.set(i, this.attribution.agentOf(r));
+    c.origin.set(i, this.attribution.originOf(r));
+    c.product.set(i, r.productId ? this.products.intern(r.productId) : -1);
+    c.cart.set(i, r.cart ? this.carts.add(r.line, r.order ? r : undefined) : -1);
+    this.seqs.push(i, r.seq);
     this.n = i + 1;
   }
 
   /** A snapshot of the rows appended so far. */
   view(): FactView {
     const n = this.n;
+    const codes = (name: CodeColumnName) => this.codes[name].array.subarray(0, n);
     return {
       length: n,
-      seq: this.seq.subarray(0, n),
+      seq: this.seqs.reader(),
       ts: this.ts.subarray(0, n),
       type: this.type.subarray(0, n),
-      name: this.name.subarray(0, n),
-      path: this.path.subarray(0, n),
-      anonymousId: this.anonymousId.subarray(0, n),
-      userId: this.userId.subarray(0, n),
-      sessionId: this.sessionId.subarray(0, n),
-      agent: this.agent.subarray(0, n),
-      origin: this.origin.subarray(0, n),
-      product: this.product.subarray(0, n),
-      cart: this.cart.subarray(0, n),
+      name: codes('name'),
+      path: codes('path'),
+      anonymousId: codes('anonymousId'),
+      userId: codes('userId'),
+      sessionId: codes('sessionId'),
+      agent: codes('agent'),
+      origin: codes('origin'),
+      product: codes('product'),
+      cart: codes('cart'),
       names: this.names,
       paths: this.paths,
       anonymousIds: this.anonymousIds,
       userIds: this.userIds,
       sessionIds: this.sessionIds,
       products: this.products,
-      agents: this.agents,
-      origins: this.origins,
-      carts: this.carts,
+      agents: this.attribution.agents,
+      origins: this.attribution.origins,
+      carts: this.carts.view(),
     };
   }
 
-  // 1.5x growth: a 5M-row table copies less than with doubling, and wastes at most a third.
   private grow(): void {
-    const cap = Math.ceil(this.cap * 1.5);
-    const widen = <T extends Float64Array | Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
-      const b = make(cap);
-      b.set(a);
-      return b;
-    };
-    this.seq = widen(this.seq, (k) => new Float64Array(k));
-    this.ts = widen(this.ts, (k) => new Float64Array(k));
-    this.type = widen(this.type, (k) => new Uint8Array(k));
-    const int = (k: number) => new Int32Array(k);
-    this.name = widen(this.name, int);
-    this.path = widen(this.path, int);
-    this.anonymousId = widen(this.anonymousId, int);
-    this.userId = widen(this.userId, int);
-    this.sessionId = widen(this.sessionId, int);
-    this.agent = widen(this.agent, int);
-    this.origin = widen(this.origin, int);
-    this.product = widen(this.product, int);
-    this.cart = widen(this.cart, int);
+    const cap = nextCapacity(this.cap);
+    this.ts = resizeFloats(this.ts, cap, this.n);
+    this.type = resizeBytes(this.type, cap, this.n);
+    for (const c of CODE_COLUMNS) this.codes[c].resize(cap, this.n);
     this.cap = cap;
-  }
-
-  // The previous fact's families and origin parts with their ids: consecutive facts of a session
-  // nearly always share them, and comparing beats building and hashing a key.
-  private last = { device: '', browser: '', os: '', agent: -1 };
-  private lastOrigin: [string | null, string | null, string | null, string | null, string | null, number] = [null, null, null, null, null, -2];
-
-  private agentOf(fact: Fact): number {
-    if (fact.device || fact.browser || fact.os) {
-      const device = fact.device || UNKNOWN_AGENT.device;
-      const browser = fact.browser || UNKNOWN_AGENT.browser;
-      const os = fact.os || UNKNOWN_AGENT.os;
-      const last = this.last;
-      if (device !== last.device || browser !== last.browser || os !== last.os) {
-        this.last = { device, browser, os, agent: this.internAgent(device, browser, os) };
-      }
-      return this.last.agent;
-    }
-    if (!fact.userAgent) return -1;
-    let id = this.agentOfUserAgent.get(fact.userAgent);
-    if (id === undefined) {
-      const f = parseUserAgent(fact.userAgent);
-      id = this.internAgent(f.device.type, f.browser.name, f.os.name);
-      // Bounded like useragent.ts's cache: made-up strings must not grow memory without end.
-      if (this.agentOfUserAgent.size >= 10000) this.agentOfUserAgent.clear();
-      this.agentOfUserAgent.set(fact.userAgent, id);
-    }
-    return id;
-  }
-
-  private internAgent(device: string, browser: string, os: string): number {
-    const id = this.agentKeys.intern(`${device}\u0001${browser}\u0001${os}`);
-    if (id === this.agents.length) this.agents.push({ device, browser, os });
-    return id;
-  }
-
-  private originOf(fact: Fact): number {
-    const pageHost = hostOf(fact.url);
-    const referrerHost = hostOf(fact.referrer);
-    // The campaign of the event's context wins; the page URL's utm_ parameters are the fallback.
-    const given = fact.source || fact.medium || fact.campaign;
-    const c = given ? null : campaignFromUrl(fact.url);
-    const source = (given ? fact.source : c?.source) || null;
-    const medium = (given ? fact.medium : c?.medium) || null;
-    const campaign = (given ? fact.campaign : c?.campaign) || null;
-    if (!pageHost && !referrerHost && !source && !medium && !campaign) return -1;
-    const l = this.lastOrigin;
-    if (l[0] === pageHost && l[1] === referrerHost && l[2] === source && l[3] === medium && l[4] === campaign) return l[5];
-    const key = `${pageHost ?? ''}\u0001${referrerHost ?? ''}\u0001${source ?? ''}\u0001${medium ?? ''}\u0001${campaign ?? ''}`;
-    const id = this.originKeys.intern(key);
-    if (id === this.origins.length) {
-      const origin: Origin = { pageHost, referrerHost, source, medium, campaign };
-      this.origins.push({ ...origin, channel: channelOf(origin) });
-    }
-    this.lastOrigin = [pageHost, referrerHost, source, medium, campaign, id];
-    return id;
   }
 }
 
@@ -335,7 +202,7 @@ export function assertSameRows(view: FactView, index: { ofRow: Int32Array }, wha
 
 /** Reads back row `i` of a view as a Fact (families instead of a user agent; hosts, not URLs). */
 export function factAt(view: FactView, i: number): Fact {
-  const fact: Fact = { seq: view.seq[i], ts: view.ts[i], type: TYPE_NAMES[view.type[i]] };
+  const fact: Fact = { seq: view.seq(i), ts: view.ts[i], type: TYPE_NAMES[view.type[i]] };
   const set = <K extends keyof Fact>(key: K, value: Fact[K] | null) => {
     if (value !== null && value !== undefined) fact[key] = value;
   };
@@ -347,6 +214,6 @@ export function factAt(view: FactView, i: number): Fact {
   const agent = view.agent[i] < 0 ? null : view.agents[view.agent[i]];
   if (agent) Object.assign(fact, agent);
   set('productId', view.products.value(view.product[i]));
-  set('cart', view.cart[i] < 0 ? null : view.carts[view.cart[i]]);
+  set('cart', view.cart[i] < 0 ? null : cartFieldsAt(view.carts, view.cart[i]));
   return fact;
 }

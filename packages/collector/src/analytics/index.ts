@@ -4,7 +4,8 @@
 import type { StoredEvent, SpurEvent } from '@spur/sdk';
 import { cartAbandonedEvents, detectAbandonedCarts, type AbandonedCart } from './carts';
 import { FactTable, type Fact } from './facts';
-import { factFromEvent } from './from-event';
+import { FactRecord } from './fact-record';
+import { readStoredEvent } from './from-event';
 import { runFunnel, type FunnelQuery, type FunnelResult } from './funnel';
 import { productStats, type ProductStats } from './products';
 import { customerStats, type CustomerStats } from './profile-stats';
@@ -80,10 +81,16 @@ export function createAnalytics(options: AnalyticsOptions = {}): Analytics {
   const view = () => table.view();
   const carts = (o: Range & { asOf: number }) => detectAbandonedCarts(view(), profiles(), { ...o, abandonAfterMs: abandonMs });
 
+  // One record, refilled for every stored event: appending makes no object per event.
+  const record = new FactRecord();
+
   return {
     table,
     append: (fact) => table.append(fact),
-    appendEvent: (event, seq) => table.append(factFromEvent(event, seq)),
+    appendEvent(event, seq) {
+      readStoredEvent(event, seq, record);
+      table.appendRecord(record);
+    },
     setIdentity(next) {
       graph = next;
     },

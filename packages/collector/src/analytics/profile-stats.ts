@@ -32,7 +32,7 @@ interface Acc {
   events: number;
   sessions: Set<number>;
   devices: Set<number>;
-  orderIds: Set<string>;
+  orderIds: Set<number>;
   orders: number;
   revenue: number;
   lastPurchase: number;
@@ -51,6 +51,8 @@ export function customerStats(
   const to = range.to ?? Infinity;
   const ordered = view.names.id(ORDER_COMPLETED);
   const accs = new Map<number, Acc>();
+  const carts = view.carts;
+  const orders = carts.orders;
   for (let i = 0; i < view.length; i++) {
     const p = profiles.ofRow[i];
     if (p < 0 || profiles.customerId(p) === null) continue;
@@ -67,13 +69,15 @@ export function customerStats(
     if (sessions.ofRow[i] >= 0) a.sessions.add(sessions.ofRow[i]);
     if (view.anonymousId[i] >= 0) a.devices.add(view.anonymousId[i]);
     if (ordered < 0 || view.name[i] !== ordered) continue;
-    const order = view.cart[i] >= 0 ? view.carts[view.cart[i]] : undefined;
-    if (order?.orderId !== undefined) {
-      if (a.orderIds.has(order.orderId)) continue;
-      a.orderIds.add(order.orderId);
+    const k = view.cart[i];
+    const o = k >= 0 ? carts.order[k] : -1;
+    const orderId = o >= 0 ? orders.orderId[o] : -1;
+    if (orderId >= 0) {
+      if (a.orderIds.has(orderId)) continue;
+      a.orderIds.add(orderId);
     }
     a.orders++;
-    a.revenue += order ? (order.revenue ?? order.total ?? (order.products ?? []).reduce((s, l) => s + (l.price ?? 0) * (l.quantity ?? 1), 0)) : 0;
+    a.revenue += o >= 0 ? orderAmount(view, o) : 0;
     if (t > a.lastPurchase) a.lastPurchase = t;
   }
   const iso = (ms: number) => new Date(ms).toISOString();
@@ -94,4 +98,16 @@ export function customerStats(
       };
     })
     .sort((x, y) => (x.customerId < y.customerId ? -1 : x.customerId > y.customerId ? 1 : 0));
+}
+
+// An order's amount: its revenue, else its total, else the sum of its lines' price x quantity.
+function orderAmount(view: FactView, o: number): number {
+  const { orders, lines } = view.carts;
+  if (!Number.isNaN(orders.revenue[o])) return orders.revenue[o];
+  if (!Number.isNaN(orders.total[o])) return orders.total[o];
+  let sum = 0;
+  for (let l = orders.lineStart[o]; l < orders.lineStart[o] + orders.lineCount[o]; l++) {
+    sum += (Number.isNaN(lines.price[l]) ? 0 : lines.price[l]) * (Number.isNaN(lines.quantity[l]) ? 1 : lines.quantity[l]);
+  }
+  return sum;
 }

@@ -36,17 +36,20 @@ export function resolveProfiles(view: FactView, graph: IdentityGraph): ProfileIn
   const aliasMap = new Map<string, string>();
   for (const a of graph.aliases) if (!aliasMap.has(a.previousId)) aliasMap.set(a.previousId, a.userId);
   const aliasOf = (id: string) => aliasMap.get(id);
-  const linksByAnonymous = new Map<string, IdentityLink[]>();
+  // Links by the anonymous id's code; links of ids the view does not hold cannot matter.
+  const linksOf = new Map<number, IdentityLink[]>();
   for (const link of graph.links) {
-    const list = linksByAnonymous.get(link.anonymousId);
+    const a = view.anonymousIds.id(link.anonymousId);
+    if (a < 0) continue;
+    const list = linksOf.get(a);
     if (list) list.push(link);
-    else linksByAnonymous.set(link.anonymousId, [link]);
+    else linksOf.set(a, [link]);
   }
 
-  const ids: string[] = [];
-  const customers: (string | null)[] = [];
+  // A profile is its customer id (a string) or, for a visitor never identified, the code of its
+  // anonymous id: no string per anonymous profile is made unless it is asked for.
+  const ids: (string | number)[] = [];
   const byCustomer = new Map<string, number>();
-  const byAnonymous = new Map<string, number>();
   const customerProfile = (userId: string): number => {
     const id = canonicalId(userId, aliasOf);
     let p = byCustomer.get(id);
@@ -54,30 +57,18 @@ export function resolveProfiles(view: FactView, graph: IdentityGraph): ProfileIn
       p = ids.length;
       byCustomer.set(id, p);
       ids.push(id);
-      customers.push(id);
-    }
-    return p;
-  };
-  const anonymousProfile = (anonymousId: string): number => {
-    let p = byAnonymous.get(anonymousId);
-    if (p === undefined) {
-      p = ids.length;
-      byAnonymous.set(anonymousId, p);
-      ids.push(anonymousId);
-      customers.push(null);
     }
     return p;
   };
 
-  // Memos per dictionary id: -2 = not worked out yet; for anonymous ids, -3 = owner depends on time.
+  // Memos per dictionary code: -2 = not worked out yet; for anonymous ids, -3 = owner depends on time.
   const ofUser = new Int32Array(view.userIds.size).fill(-2);
   const ofAnonymous = new Int32Array(view.anonymousIds.size).fill(-2);
-  const linksOf: (IdentityLink[] | undefined)[] = [];
   const ofRow = new Int32Array(view.length);
   for (let i = 0; i < view.length; i++) {
     const u = view.userId[i];
     if (u >= 0) {
-      if (ofUser[u] === -2) ofUser[u] = customerProfile(view.userIds.values[u]);
+      if (ofUser[u] === -2) ofUser[u] = customerProfile(view.userIds.value(u)!);
       ofRow[i] = ofUser[u];
       continue;
     }
@@ -87,25 +78,31 @@ export function resolveProfiles(view: FactView, graph: IdentityGraph): ProfileIn
       continue;
     }
     if (ofAnonymous[a] === -2) {
-      const anonymousId = view.anonymousIds.values[a];
-      const links = linksByAnonymous.get(anonymousId);
-      if (!links) ofAnonymous[a] = anonymousProfile(anonymousId);
+      const links = linksOf.get(a);
+      if (!links) {
+        ofAnonymous[a] = ids.length;
+        ids.push(a);
+      }
       // With one link the owner is that customer at every time (ownerAt's back-fill rule), so
       // it is asked once; with several it depends on the fact's time and is asked per fact.
       else if (links.length === 1) ofAnonymous[a] = customerProfile(ownerAt(links, '')!);
-      else {
-        ofAnonymous[a] = -3;
-        linksOf[a] = links;
-      }
+      else ofAnonymous[a] = -3;
     }
     ofRow[i] =
-      ofAnonymous[a] !== -3 ? ofAnonymous[a] : customerProfile(ownerAt(linksOf[a]!, new Date(view.ts[i]).toISOString())!);
+      ofAnonymous[a] !== -3 ? ofAnonymous[a] : customerProfile(ownerAt(linksOf.get(a)!, new Date(view.ts[i]).toISOString())!);
   }
 
+  const anonymousIds = view.anonymousIds;
   return {
     count: ids.length,
     ofRow,
-    id: (p) => ids[p],
-    customerId: (p) => customers[p],
+    id: (p) => {
+      const id = ids[p];
+      return typeof id === 'string' ? id : anonymousIds.value(id)!;
+    },
+    customerId: (p) => {
+      const id = ids[p];
+      return typeof id === 'string' ? id : null;
+    },
   };
 }

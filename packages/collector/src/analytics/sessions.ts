@@ -79,12 +79,13 @@ export function buildSessions(view: FactView, options: { timeoutMs?: number } = 
   if (!(timeout > 0)) throw new RangeError('the session timeout must be positive');
   const n = view.length;
   const derived = view.names.id(CART_ABANDONED);
-  const visitors = visitorsOf(view, 'sessions.visitors');
+  const anonymous = view.anonymousIds.size;
+  const visitorCount = anonymous + view.userIds.size;
+  const visitorOf = (row: number) => (view.anonymousId[row] >= 0 ? view.anonymousId[row] : view.userId[row] >= 0 ? anonymous + view.userId[row] : -1);
   const ofRow = new Int32Array(n).fill(-1);
   const bySessionId = scratch('sessions.bySessionId', view.sessionIds.size).fill(-1);
   let count = 0;
   // Sessions keyed by the client's id, numbered as first seen; rows without one wait for step 2.
-  const loose = scratch('sessions.loose', n);
   let looseCount = 0;
   for (let i = 0; i < n; i++) {
     if (view.name[i] === derived && derived >= 0) continue;
@@ -93,20 +94,30 @@ export function buildSessions(view: FactView, options: { timeoutMs?: number } = 
       let s = bySessionId[sid];
       if (s < 0) s = bySessionId[sid] = count++;
       ofRow[i] = s;
-    } else if (visitors.ofRow[i] >= 0) loose[looseCount++] = i;
+    } else if (visitorOf(i) >= 0) looseCount++;
   }
-  // Sessions cut by inactivity, per visitor in event order.
+  // Sessions cut by inactivity, per visitor in event order. The SDK sends a sessionId with every
+  // event, so these rows are usually few: their buffers are sized by them, and the visitor of
+  // every row is worked out only when there are some.
   const cutKeys: string[] = [];
   const sessionIdCount = count;
-  const groups = groupRows(loose, looseCount, visitors.ofRow, visitors.count, view.ts, true);
-  for (let v = 0; v < visitors.count; v++) {
-    let previous = -Infinity;
-    for (let j = groups.offsets[v]; j < groups.offsets[v + 1]; j++) {
-      const row = groups.order[j];
-      const t = view.ts[row];
-      if (t - previous >= timeout) count++;
-      ofRow[row] = count - 1;
-      previous = t;
+  if (looseCount > 0) {
+    const loose = scratch('sessions.loose', looseCount);
+    let j = 0;
+    for (let i = 0; i < n && j < looseCount; i++) {
+      if (ofRow[i] < 0 && !(view.name[i] === derived && derived >= 0) && visitorOf(i) >= 0) loose[j++] = i;
+    }
+    const visitors = visitorsOf(view, 'sessions.visitors');
+    const groups = groupRows(loose, looseCount, visitors.ofRow, visitorCount, view.ts, true);
+    for (let v = 0; v < visitorCount; v++) {
+      let previous = -Infinity;
+      for (let k = groups.offsets[v]; k < groups.offsets[v + 1]; k++) {
+        const row = groups.order[k];
+        const t = view.ts[row];
+        if (t - previous >= timeout) count++;
+        ofRow[row] = count - 1;
+        previous = t;
+      }
     }
   }
 
@@ -133,21 +144,21 @@ export function buildSessions(view: FactView, options: { timeoutMs?: number } = 
   }
 
   // Returning: not the visitor's first session. First = earliest start, then earliest landing row.
-  const first = scratch('sessions.first', visitors.count).fill(-1);
+  const first = scratch('sessions.first', visitorCount).fill(-1);
   for (let s = 0; s < count; s++) {
-    const v = visitors.ofRow[landing[s]];
+    const v = visitorOf(landing[s]);
     if (v < 0) continue;
     const f = first[v];
     if (f < 0 || start[s] < start[f] || (start[s] === start[f] && landing[s] < landing[f])) first[v] = s;
   }
   const returning = new Uint8Array(count);
   for (let s = 0; s < count; s++) {
-    const v = visitors.ofRow[landing[s]];
+    const v = visitorOf(landing[s]);
     returning[s] = v >= 0 && first[v] !== s ? 1 : 0;
   }
 
   const keyOf = (s: number): string => {
-    if (s < sessionIdCount) return view.sessionIds.values[view.sessionId[landing[s]]];
+    if (s < sessionIdCount) return view.sessionIds.value(view.sessionId[landing[s]])!;
     let key = cutKeys[s - sessionIdCount];
     if (key === undefined) {
       const row = landing[s];

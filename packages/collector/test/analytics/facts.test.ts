@@ -1,5 +1,6 @@
 import type { StoredEvent } from '@spur/sdk';
 import { createAnalytics, FactTable, factAt, factFromEvent, type Fact } from '../../src/analytics';
+import { cartFieldsAt } from '../../src/analytics/cart-table';
 
 const stored = (over: Partial<StoredEvent>): StoredEvent => ({
   type: 'track',
@@ -116,12 +117,12 @@ describe('FactTable', () => {
     expect(view.products.size).toBe(11);
   });
 
-  it('keeps cart properties in a side list, for cart events only', () => {
+  it('keeps cart properties in a side table, for cart events only', () => {
     const view = FactTable.from(facts).view();
     expect(view.carts.length).toBe(1000);
     expect(view.cart[0]).toBe(-1);
     expect(view.cart[1]).toBe(-1);
-    expect(view.carts[view.cart[2]]).toEqual({ productId: 'prod2', quantity: 1, price: 5 });
+    expect(cartFieldsAt(view.carts, view.cart[2])).toEqual({ productId: 'prod2', quantity: 1, price: 5 });
   });
 
   it('refuses a fact whose seq is not after the last one (a catch-up must resume after maxSeq)', () => {

@@ -40,6 +40,23 @@ describe('sessions', () => {
     expect(index.session(a0).key).toBe(`A@${new Date(T0).toISOString()}`);
   });
 
+  it('cuts only the facts without a sessionId, among facts with one, and counts returning across both', () => {
+    // sessions.ts works out visitors only for the rows without a sessionId: they must be exactly those.
+    const facts = [
+      ev(T0, { sessionId: 's1' }),
+      ev(T0 + MIN, { anonymousId: 'B' }),
+      ev(T0 + 2 * MIN, { sessionId: 's1' }),
+      ev(T0 + 40 * MIN, { anonymousId: 'B' }),
+      ev(T0 + 50 * MIN, { sessionId: 's2' }),
+      ev(T0 + 3 * 60 * MIN),
+      ev(T0 + 4 * 60 * MIN, { anonymousId: 'B', sessionId: 'b1' }),
+    ];
+    const { index } = sessionsOf(facts);
+    expect(Array.from(index.ofRow)).toEqual([0, 4, 0, 5, 1, 3, 2]);
+    expect(index.count).toBe(6);
+    expect(Array.from(index.returning)).toEqual([0, 1, 1, 1, 0, 1]);
+  });
+
   it('treats a fact with only a userId as its own visitor', () => {
     const { index } = sessionsOf([ev(T0, { anonymousId: undefined, userId: 'U' }), ev(T0 + MIN, { anonymousId: undefined, userId: 'U' })]);
     expect(index.count).toBe(1);
