@@ -6,7 +6,7 @@
 // the cache then starts over from the first row, whichever process deleted them.
 // A full catch-up (at start, and after such a reset) takes seconds for a million events; it runs
 // in the background from start(), and status() says how far it is (/readyz reports it).
-import { createAnalytics, type Analytics, type IdentityGraph } from '../analytics';
+import { createAnalytics, releaseScratch, type Analytics, type IdentityGraph } from '../analytics';
 import { silentLogger, type Logger } from '../log';
 import { DERIVED_WRITE_KEY, type Storage } from '../storage/types';
 
@@ -181,6 +181,10 @@ export function createAnalyticsService(storage: Storage, options: AnalyticsServi
       clearInterval(timer);
       timer = undefined;
       await Promise.allSettled([current, queued]);
+      // The queries' work buffers are one pool per process (analytics/scratch.ts), dropped by a
+      // timer of their own; a collector that stops drops them now, so that no timer outlives it.
+      // Another collector in the process just allocates again at its next query.
+      releaseScratch();
     },
     async lag() {
       // The cache's own cursor: one row after it, or none, says whether anything is unread.
