@@ -19,6 +19,7 @@ import { createHealthRouter } from './routes/health';
 import { createIngest } from './routes/ingest';
 import { ingestRoute } from './routes/ingest-paths';
 import { createIngestLimits } from './ingest/limits';
+import { createIngestService } from './ingest/service';
 import { createLimitLog } from './limit-log';
 import { toRateLimits, type RateLimits } from './rate-limit';
 import { MAX_BODY_BYTES, MAX_ENCODED_BYTES } from './routes/request-body';
@@ -170,14 +171,19 @@ export function createCollector(config: CollectorConfig): Express {
     now,
     ipMode,
     log: createLimitLog({ logger, now }),
+    isIngest: (req) => ingestRoute(req) !== undefined,
   });
-  const ingest = createIngest({
-    storage,
-    keyring,
+  const service = createIngestService({
+    store: storage,
     clientClock: config.clientClock ?? 'correct',
     ipMode,
     gpc: config.gpc ?? 'honor',
     now,
+    limits,
+  });
+  const ingest = createIngest({
+    service,
+    keyring,
     limits,
     body: { maxBytes: MAX_BODY_BYTES, maxEncodedBytes: MAX_ENCODED_BYTES, timeoutMs: config.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS },
   });

@@ -8,7 +8,6 @@ import { allowOrigin, requestWriteKey, type Keyring } from '../cors';
 import { minimizeIp, type IpMode } from '../ip';
 import type { LimitLog } from '../limit-log';
 import { BURST_SECONDS, clientKey, createTokenBuckets, retryAfterSeconds, tooManyRequests, type RateLimits, type TokenBuckets } from '../rate-limit';
-import { ingestRoute } from '../routes/ingest-paths';
 import { closeAfterAnswer } from '../errors';
 import type { RejectedEvent } from '../storage/types';
 
@@ -27,8 +26,20 @@ export interface IngestLimitsOptions {
   /** What is logged of a client address: what the IP setting stores of it. */
   ipMode: IpMode;
   log: LimitLog;
+  /** Whether a request is for an ingest route (routes/ingest-paths.ts ingestRoute): only those are admitted here. */
+  isIngest: (req: Request) => boolean;
   /** @defaultValue MAX_BUCKETS */
   maxBuckets?: number;
+}
+
+/**
+ * Who sends a batch, as the limits see it: the address its events are charged to, and what the
+ * log names (an ingest request satisfies it; an importer names itself).
+ */
+export interface IngestClient {
+  ip?: string;
+  method: string;
+  path: string;
 }
 
 export interface IngestLimits {
@@ -38,11 +49,11 @@ export interface IngestLimits {
    */
   admit: RequestHandler;
   /** Charges a parsed request's events to its address; throws 429 when it is in debt already. */
-  chargeAddress(req: Request, events: number): void;
+  chargeAddress(client: IngestClient, events: number): void;
   /** Charges them to its (configured) write key likewise. */
-  chargeWriteKey(req: Request, writeKey: string, events: number): void;
+  chargeWriteKey(client: IngestClient, writeKey: string, events: number): void;
   /** The rejected events that may be stored; the others are counted and logged. */
-  storable(req: Request, writeKey: string, rows: RejectedEvent[]): RejectedEvent[];
+  storable(client: IngestClient, writeKey: string, rows: RejectedEvent[]): RejectedEvent[];
 }
 
 const HOUR_SECONDS = 3600;
@@ -57,7 +68,7 @@ export function createIngestLimits(options: IngestLimitsOptions): IngestLimits {
   const events = { ip: perSecond(options.events.perIp), key: perSecond(options.events.perWriteKey) };
   const rejected = { ip: perHour(options.rejected.perIp), key: perHour(options.rejected.perWriteKey) };
 
-  const address = (req: Request) => minimizeIp(req.ip, options.ipMode);
+  const address = (client: IngestClient) => minimizeIp(client.ip, options.ipMode);
   // Unknown keys get no bucket of their own (they are refused with 401 anyway): otherwise a
   // flood of made-up keys would fill the map.
   const knownKey = (req: Request) => {
@@ -73,7 +84,7 @@ export function createIngestLimits(options: IngestLimitsOptions): IngestLimits {
   }
 
   // Logged once a minute per address or key (limit-log.ts); the 429 says the rest.
-  function refusal(req: Request, refused: Refusal): string {
+  function refusal(req: IngestClient, refused: Refusal): string {
     const { limit, by, key } = refused;
     log.record('ingest rate limited', by === 'ip' ? { address: address(req) } : { writeKey: key }, 1, { limit, by, method: req.method, path: req.path });
     return `too many ${limit} from this ${by === 'ip' ? 'address' : 'write key'}; retry after the time in Retry-After`;
@@ -107,7 +118,7 @@ export function createIngestLimits(options: IngestLimitsOptions): IngestLimits {
     return undefined;
   }
 
-  function charge(req: Request, buckets: TokenBuckets | undefined, refused: Omit<Refusal, 'wait'>, count: number): void {
+  function charge(req: IngestClient, buckets: TokenBuckets | undefined, refused: Omit<Refusal, 'wait'>, count: number): void {
     const wait = buckets?.take(refused.by === 'ip' ? clientKey(req.ip) : refused.key!, count) ?? 0;
     if (wait === 0) return;
     throw tooManyRequests(wait, refusal(req, { ...refused, wait }));
@@ -116,7 +127,7 @@ export function createIngestLimits(options: IngestLimitsOptions): IngestLimits {
   const anyOn = [requests, events].some((pair) => pair.ip || pair.key);
   return {
     admit(req, res, next) {
-      if (!anyOn || ingestRoute(req) === undefined) return next();
+      if (!anyOn || !options.isIngest(req)) return next();
       const refused = check(req);
       if (refused === undefined) return next();
       // Answered here rather than through the error middleware: a flood is mostly these, and an

@@ -1,4 +1,4 @@
-// Event rate limits (ingest/limits.ts): every event counts, valid or not, charged once the body is
+// Event rate limits (ingest/limits.ts, charged by ingest/service.ts): every event counts, valid or not, charged once the body is
 // parsed; an address or write key whose events outran the limit is in debt, and its requests are
 // refused at once, before their bodies are read, until it is paid back. The clock is injected.
 import request from 'supertest';
