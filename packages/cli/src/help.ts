@@ -168,6 +168,38 @@ Options:
 A missing database file exits 2 naming the path; none is created.
 `;
 
+const MIGRATE = `Usage: spur migrate --to postgres://user:password@host:5432/database [--from FILE]
+
+Copies everything an SQLite database holds into PostgreSQL, once: events, rejected
+events (with their search terms), identity links, aliases, erasure records and
+suppressions, and the privacy salt that keys the hashed ones. Rows are copied as
+the collector stored them (duplicates, links and suppressions decided already).
+
+The target is brought to the current schema first. It must be empty, or hold an
+earlier copy of this same database: another spur database's is refused.
+
+Exactly once: the rows go over in chunks, each committed together with a record
+of how far the copy got. Interrupted (Ctrl-C, a crash, the server gone), it is
+run again and goes on after the last chunk committed; run after the end, it
+copies nothing and says so.
+
+Stop the collector on the SQLite file first. The file is read as one snapshot;
+if it took writes meanwhile the run says so and exits 3: run it again once the
+collector is stopped.
+
+Progress on stderr (a line that updates on a terminal, else a line every 5 s);
+at the end, per table, the rows copied now and those already there.
+
+Options:
+  --from FILE          SQLite database [SPUR_DB] (default ./data/spur.db)
+  --to URL             the PostgreSQL database [SPUR_DATABASE_URL]; its password
+                       is never printed
+
+Exit codes: 0 done, 1 failed (what was committed stays), 2 usage error (also: no
+file at --from, a bad URL), 3 copied, but the source changed meanwhile, 130
+interrupted (run again to go on).
+`;
+
 const MAIN = () => `spur: first-party customer tracking for webshops
 
 Usage: spur <command> [options]
@@ -178,6 +210,7 @@ Commands:
   simulate     play journey specs in Chromium and check them against the collector
   privacy      export or erase everything stored about a customer
   purge        delete events older than the retention period
+  migrate      copy an SQLite database into PostgreSQL
   help CMD     show the help of one command
 
 Options:
@@ -203,6 +236,7 @@ const HELP: Record<string, () => Promise<string>> = {
   simulate: async () => (await import('./commands/simulate')).SIMULATE_HELP,
   privacy: async () => PRIVACY,
   purge: async () => PURGE,
+  migrate: async () => MIGRATE,
 };
 
 /** The help of one command; undefined for a name that is not one. */

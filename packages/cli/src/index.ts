@@ -15,6 +15,7 @@ const commands: Record<string, () => Promise<Command>> = {
   simulate: async () => (await import('./commands/simulate')).simulate,
   privacy: async () => (await import('./commands/privacy')).privacy,
   purge: async () => (await import('./commands/purge')).purge,
+  migrate: async () => (await import('./commands/migrate')).migrate,
 };
 
 /**

@@ -4,7 +4,8 @@ export { loadConfig, parseWriteKeys, type ServerConfig, type TrustProxy } from '
 export { SETTINGS, settingHelp, settingNames, type Setting, type SettingPart } from './settings';
 export { startServer, type RunningServer, type StartOptions } from './server';
 export { redactDatabaseUrl } from './storage/postgres/database-url';
-export { isPostgresUrl, openStorage, openSqliteStorage, storageWhenOpen, type SqliteOptions } from './storage';
+export { copySqliteToPostgres, isPostgresUrl, openStorage, openSqliteStorage, storageWhenOpen, type SqliteOptions } from './storage';
+export type { SqliteCopyOptions, SqliteCopyReport, TableCopy } from './storage';
 export type { EventRange, RawEvent, RejectedEvent, Storage } from './storage';
 export { createStore, type Store } from './rules/store';
 export type { AppendInput, AppendResult } from './rules/append';

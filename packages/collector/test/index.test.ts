@@ -20,6 +20,7 @@ describe('@spur/collector exports', () => {
         'silentLogger',
         'StorageUnavailableError',
         'createAnalyticsService',
+        'copySqliteToPostgres',
         'createCollector',
         'createStore',
         'loadConfig',

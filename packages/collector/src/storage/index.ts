@@ -1,6 +1,7 @@
 // Chooses a storage backend from configuration.
 import type { Logger } from '../log';
 import { openSqliteStorage } from './sqlite/storage';
+import type { SqliteCopyOptions, SqliteCopyReport } from './postgres/from-sqlite';
 import type { Storage } from './types';
 
 export { openSqliteStorage, type SqliteOptions } from './sqlite/storage';
@@ -23,4 +24,15 @@ export async function openStorage(opts: { db: string; databaseUrl?: string; must
     return openPostgresStorage(url, opts.logger ? { logger: opts.logger } : {});
   }
   return openSqliteStorage(opts.db, { mustExist: opts.mustExist });
+}
+
+export type { SqliteCopyOptions, SqliteCopyReport, TableCopy } from './postgres/from-sqlite';
+
+/**
+ * Copies an SQLite database into PostgreSQL, exactly once and resumable (`spur migrate`;
+ * postgres/from-sqlite.ts). The PostgreSQL driver is loaded only when this is called.
+ */
+export async function copySqliteToPostgres(options: SqliteCopyOptions): Promise<SqliteCopyReport> {
+  const { copySqliteToPostgres: copy } = await import('./postgres/from-sqlite');
+  return copy(options);
 }

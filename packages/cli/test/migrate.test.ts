@@ -1,0 +1,164 @@
+// `spur migrate`: an SQLite database made by the collector copied into a real PostgreSQL,
+// exactly, once, resumed after a SIGKILL of the real command. The killed run uses the built
+// CLI (`npx tsc -b` first; `npm test` does).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { copySqliteToPostgres, createStore, openSqliteStorage, openStorage, subjectAccess, subjectErasure } from '@spur/collector';
+import { main } from '@spur/cli';
+import { describePostgres } from '../../collector/test/postgres/server';
+import { BIN, exited } from '../../collector/test/spur-process';
+import { captureIo } from './io';
+import { counts, dumpPostgres, dumpSqlite, makeSource } from './migrate-data';
+
+let dir: string;
+let source: string;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'spur-migrate-'));
+  source = join(dir, 'spur.db');
+  await makeSource(source, 600);
+}, 60_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const query = async <T>(url: string, text: string): Promise<T[]> => {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text)).rows as T[];
+  } finally {
+    await client.end();
+  }
+};
+
+describePostgres('spur migrate', (pg) => {
+  it('copies every table exactly (rows, ids, salt), and a second run copies nothing', async () => {
+    const expected = dumpSqlite(source);
+    // The source has something of each kind.
+    for (const [table, n] of Object.entries(counts(expected))) expect([table, n > 0]).toEqual([table, true]);
+
+    const io = captureIo();
+    expect(await main(['migrate', '--from', source, '--to', pg.url], io)).toBe(0);
+    expect(await dumpPostgres(pg.url)).toEqual(expected);
+    expect(io.stdout).toMatch(new RegExp(`events +${expected.events.length.toLocaleString('en')} +0\\n`));
+    expect(io.stdout).toMatch(/done in/);
+
+    const again = captureIo({ SPUR_DB: source, SPUR_DATABASE_URL: pg.url });
+    expect(await main(['migrate'], again)).toBe(0);
+    expect(again.stdout).toMatch(/went on with an earlier copy/);
+    expect(again.stdout).toMatch(new RegExp(`events +0 +${expected.events.length.toLocaleString('en')}\\n`));
+    expect(again.stdout).toMatch(/nothing to copy/);
+    expect(await dumpPostgres(pg.url)).toEqual(expected);
+
+    // The collector on PostgreSQL finds a subject's rejected events by their keyed terms: the salt came along.
+    const storage = createStore(await openStorage({ db: '', databaseUrl: pg.url }));
+    try {
+      const access = await subjectAccess(storage, 'user-10');
+      let text = '';
+      for await (const chunk of access.chunks) text += chunk;
+      expect(text).toContain('v10@shop.example');
+      // The suppression holds: an event of the erased customer is kept out.
+      const late = await storage.append({ writeKey: 'shop', events: [{ type: 'track', event: 'X', messageId: 'later', userId: 'user-3', timestamp: '2026-11-02T00:00:00.000Z', originalTimestamp: '2026-11-02T00:00:00.000Z', receivedAt: new Date().toISOString() }], rejected: [] });
+      expect(late.suppressed).toBe(1);
+    } finally {
+      await storage.close();
+    }
+  }, 60_000);
+
+  it('resumes after a SIGKILL midway and ends with every row once', async () => {
+    const url = await pg.fresh();
+    const expected = dumpSqlite(source);
+    const child = spawn(process.execPath, [BIN, 'migrate', '--from', source, '--to', url, '--chunk', '3'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    // Killed once some events are committed in the target, long before all are.
+    for (;;) {
+      const [{ n }] = await query<{ n: string }>(url, "SELECT count(*) AS n FROM pg_tables WHERE tablename = 'events'").then(async (r) =>
+        Number(r[0].n) > 0 ? query<{ n: string }>(url, 'SELECT count(*) AS n FROM events') : [{ n: '0' }],
+      );
+      if (Number(n) >= 30) break;
+      if (child.exitCode !== null) throw new Error(`spur migrate ended before it was killed: ${output}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    child.kill('SIGKILL');
+    await exited(child);
+    const partial = await dumpPostgres(url);
+    expect(partial.events.length).toBeLessThan(expected.events.length);
+    // What is there is a prefix, each row once.
+    expect(partial.events).toEqual(expected.events.slice(0, partial.events.length));
+
+    const io = captureIo();
+    expect(await main(['migrate', '--from', source, '--to', url, '--chunk', '7'], io)).toBe(0);
+    expect(io.stdout).toMatch(/went on with an earlier copy/);
+    expect(io.stdout).toMatch(new RegExp(`events +${(expected.events.length - partial.events.length).toLocaleString('en')} +${partial.events.length.toLocaleString('en')}\\n`));
+    expect(await dumpPostgres(url)).toEqual(expected);
+  }, 60_000);
+
+  it('draws its progress on a terminal and stops after the chunk under way when asked', async () => {
+    const url = await pg.fresh();
+    const io = captureIo({}, true);
+    let stop: (() => void) | undefined;
+    io.onShutdown = (handler) => {
+      stop = () => handler('SIGINT');
+      return () => undefined;
+    };
+    const expected = dumpSqlite(source);
+    let draws = 0;
+    const err = io.err;
+    io.err = (text) => {
+      err(text);
+      if (text.includes('migrating: events') && ++draws === 1) stop!();
+    };
+    expect(await main(['migrate', '--from', source, '--to', url, '--chunk', '1'], io)).toBe(130);
+    expect(io.stderr).toMatch(/\rmigrating: events [\d,]+\/[\d,]+ \(\d+%\), all tables \d+%, [\d,]+ rows\/s/);
+    expect(io.stdout).toMatch(/interrupted/);
+    const partial = await dumpPostgres(url);
+    expect(partial.events.length).toBeGreaterThan(0);
+    expect(partial.events.length).toBeLessThan(expected.events.length);
+  }, 60_000);
+
+  it('refuses a target that holds another database, and one whose source was erased from since', async () => {
+    const other = await pg.fresh();
+    const storage = createStore(await openStorage({ db: '', databaseUrl: other }));
+    await storage.append({ writeKey: 'k', events: [{ type: 'page', messageId: 'theirs', anonymousId: 'a', timestamp: '2026-11-01T00:00:00.000Z', originalTimestamp: '2026-11-01T00:00:00.000Z', receivedAt: '2026-11-01T00:00:00.000Z' }], rejected: [] });
+    await storage.close();
+    const io = captureIo();
+    expect(await main(['migrate', '--from', source, '--to', other], io)).toBe(1);
+    expect(io.stderr).toMatch(/the target database holds data of another spur database \(events;/);
+    expect(await query(other, 'SELECT message_id FROM events')).toEqual([{ message_id: 'theirs' }]);
+
+    // Half a copy, then an erasure on the source: rows it deleted may be in the target.
+    const copy = join(dir, 'erased.db');
+    await makeSource(copy, 40);
+    const url = await pg.fresh();
+    const aborted = new AbortController();
+    const first = await copySqliteToPostgres({ from: copy, to: url, chunkRows: 5, signal: aborted.signal, onProgress: (t) => t.some((x) => x.table === 'events' && x.done > 0) && aborted.abort() });
+    expect(first.interrupted).toBe(true);
+    const sqlite = createStore(await openSqliteStorage(copy));
+    await subjectErasure(sqlite, 'user-6', { suppressDays: 0 });
+    await sqlite.close();
+    const again = captureIo();
+    expect(await main(['migrate', '--from', copy, '--to', url], again)).toBe(1);
+    expect(again.stderr).toMatch(/the source had an erasure or a purge since the copy began/);
+  }, 60_000);
+
+  it('names a bad URL or a missing file (exit 2), an unreachable server (exit 1), never the password', async () => {
+    const cases: [string[], number, RegExp][] = [
+      [['--to', 'postgres://spur:hunter22@127.0.0.1:5432/'], 2, /the target database URL \(--to \/ SPUR_DATABASE_URL\): no database name/],
+      [['--to', 'mysql://spur:hunter22@127.0.0.1/spur'], 2, /the scheme must be postgres:\/\//],
+      [[], 2, /no target: give --to/],
+      [['--to', 'postgres://spur:hunter22@127.0.0.1:1/spur?connect_timeout=2'], 1, /spur migrate: .* -> postgres:\/\/spur:\*\*\*@127\.0\.0\.1:1\/spur.*: .*(refused|ECONNREFUSED)/i],
+    ];
+    for (const [args, code, message] of cases) {
+      const io = captureIo();
+      expect([args, await main(['migrate', '--from', source, ...args], io)]).toEqual([args, code]);
+      expect(io.stderr).toMatch(message);
+      expect(io.stderr + io.stdout).not.toContain('hunter22');
+    }
+    const io = captureIo();
+    expect(await main(['migrate', '--from', join(dir, 'nope.db'), '--to', pg.url], io)).toBe(2);
+    expect(io.stderr).toContain(`no database at ${join(dir, 'nope.db')}: set --from or SPUR_DB`);
+  });
+});
