@@ -89,10 +89,11 @@ describePostgres('spur migrate', (pg) => {
     // What is there is a prefix, each row once.
     expect(partial.events).toEqual(expected.events.slice(0, partial.events.length));
 
-    const io = captureIo();
-    expect(await main(['migrate', '--from', source, '--to', url, '--chunk', '7'], io)).toBe(0);
-    expect(io.stdout).toMatch(/went on with an earlier copy/);
-    expect(io.stdout).toMatch(new RegExp(`events +${(expected.events.length - partial.events.length).toLocaleString('en')} +${partial.events.length.toLocaleString('en')}\\n`));
+    // The next run reads on after the last committed chunk: no event is read, nor written, twice.
+    const resumed = await copySqliteToPostgres({ from: source, to: url, chunkRows: 7 });
+    expect(resumed.start).toBe('resumed');
+    const events = resumed.tables.find((t) => t.table === 'events')!;
+    expect(events).toEqual({ table: 'events', total: expected.events.length, done: expected.events.length, read: expected.events.length - partial.events.length, copied: expected.events.length - partial.events.length });
     expect(await dumpPostgres(url)).toEqual(expected);
   }, 60_000);
 
@@ -117,6 +118,34 @@ describePostgres('spur migrate', (pg) => {
     const partial = await dumpPostgres(url);
     expect(partial.events.length).toBeGreaterThan(0);
     expect(partial.events.length).toBeLessThan(expected.events.length);
+  }, 60_000);
+
+  it('says so (exit 3) when the source took writes during the copy, and a later run copies them', async () => {
+    const file = join(dir, 'busy.db');
+    await makeSource(file, 30);
+    const url = await pg.fresh();
+    // A collector still running on the source writes while the copy reads.
+    const collector = createStore(await openSqliteStorage(file));
+    const io = captureIo({}, true);
+    let written: Promise<unknown> | undefined;
+    const err = io.err;
+    io.err = (text) => {
+      err(text);
+      if (text.includes('migrating: events')) {
+        written ??= collector.append({ writeKey: 'shop', events: [{ type: 'page', messageId: 'during', anonymousId: 'anon-d', timestamp: '2026-11-03T00:00:00.000Z', originalTimestamp: '2026-11-03T00:00:00.000Z', receivedAt: '2026-11-03T00:00:00.000Z' }], rejected: [] });
+      }
+    };
+    // Chunks of one row: the copy is still reading when the write commits.
+    expect(await main(['migrate', '--from', file, '--to', url, '--chunk', '1'], io)).toBe(3);
+    await written;
+    await collector.close();
+    expect(io.stderr).toMatch(/took writes while it was copied \(is a collector still running on it\?\)/);
+    expect(await query(url, "SELECT 1 FROM events WHERE message_id = 'during'")).toEqual([]);
+
+    const again = captureIo();
+    expect(await main(['migrate', '--from', file, '--to', url], again)).toBe(0);
+    expect(again.stdout).toMatch(/events +1 +/);
+    expect(await dumpPostgres(url)).toEqual(dumpSqlite(file));
   }, 60_000);
 
   it('refuses a target that holds another database, and one whose source was erased from since', async () => {
