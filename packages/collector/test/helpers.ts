@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Express } from 'express';
-import { createCollector, createStore, openSqliteStorage, type CollectorConfig, type Store } from '../src';
+import { createCollector, createStore, openSqliteStorage, type CollectorConfig, type Storage, type Store } from '../src';
 
 export const WRITE_KEY = 'wk_shop';
 export const SHOP = 'https://shop.example';
@@ -26,8 +26,12 @@ export function makeTempDir(cleanups: (() => unknown)[]): string {
   return dir;
 }
 
-/** Registers per-test cleanup and hands out databases and collectors that are cleaned up. */
-export function useFixtures() {
+/**
+ * Registers per-test cleanup and hands out databases and collectors that are cleaned up. `open`
+ * opens the backend a test file runs on, from a file name (SQLite's own by default; the
+ * PostgreSQL tests map each name to a database of its own).
+ */
+export function useFixtures(open: (file: string) => Promise<Storage> = (file) => openSqliteStorage(file)) {
   let cleanups: (() => unknown)[] = [];
   afterEach(async () => {
     const pending = cleanups.reverse();
@@ -39,7 +43,7 @@ export function useFixtures() {
   const dbFile = () => join(tempDir(), 'spur.db');
   /** A store (the rules over a real SQLite file), closed after the test. */
   async function storage(file: string = dbFile()): Promise<Store> {
-    const opened = createStore(await openSqliteStorage(file));
+    const opened = createStore(await open(file));
     cleanups.push(() => opened.close());
     return opened;
   }

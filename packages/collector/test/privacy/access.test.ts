@@ -3,11 +3,12 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { StoredEvent } from '@spur/sdk';
 import { useFixtures } from '../helpers';
+import { describePostgres } from '../postgres/server';
+import { postgresBackend, sqliteBackend, type PrivacyBackend } from './backends';
 import { admin, at, ev, MUG, scenario, send } from './shop';
 
-const fx = useFixtures();
-
-describe('GET /v1/privacy/subjects/:customerId', () => {
+function accessTests(backend: () => PrivacyBackend): void {
+  const fx = useFixtures((file) => backend().open(file));
   it('answers everything stored about a customer: profile, ids, carts, every event in time order, rejected events', async () => {
     const { app } = await fx.collector();
     await send(app, scenario());
@@ -125,4 +126,11 @@ describe('GET /v1/privacy/subjects/:customerId', () => {
     expect(times).toEqual([...times].sort());
     expect(new Set((doc.events as StoredEvent[]).map((e) => e.messageId)).size).toBe(total);
   }, 120_000);
+}
+
+describe('GET /v1/privacy/subjects/:customerId (SQLite)', () => accessTests(() => sqliteBackend));
+
+describePostgres('GET /v1/privacy/subjects/:customerId (PostgreSQL)', (db) => {
+  const backend = postgresBackend(db);
+  accessTests(() => backend);
 });

@@ -1,12 +1,12 @@
 // DELETE /v1/privacy/subjects/:customerId: erasure everywhere, suppression of later events, and
-// analytics caches (of this process and of another on the same file) that forget the subject.
-import Database from 'better-sqlite3';
+// analytics caches (of this process and of another on the same database) that forget the
+// subject. On SQLite and on PostgreSQL.
 import type { Express } from 'express';
 import type { StoredEvent } from '@spur/sdk';
 import { useFixtures } from '../helpers';
+import { describePostgres } from '../postgres/server';
+import { postgresBackend, sqliteBackend, type PrivacyBackend } from './backends';
 import { admin, ev, MUG, scenario, send } from './shop';
-
-const fx = useFixtures();
 
 const exportRows = async (app: Express, kind: string) =>
   (await admin(app, 'get', `/v1/exports/${kind}?format=json`).expect(200)).body as Record<string, unknown>[];
@@ -16,7 +16,8 @@ const storedIds = async (app: Express) =>
     .filter(Boolean)
     .map((line) => JSON.parse(line) as StoredEvent);
 
-describe('DELETE /v1/privacy/subjects/:customerId', () => {
+function erasureTests(backend: () => PrivacyBackend): void {
+  const fx = useFixtures((file) => backend().open(file));
   it('erases a customer everywhere, answers the counts, and leaves the others untouched', async () => {
     const file = fx.dbFile();
     const { app } = await fx.collector({}, file);
@@ -41,14 +42,12 @@ describe('DELETE /v1/privacy/subjects/:customerId', () => {
     expect(left.every((e) => !['C', 'P', 'L'].includes((e.userId ?? e.anonymousId)!))).toBe(true);
     expect(left).toHaveLength(4);
 
-    // What is left in the file: no trace of the ids, one audit row with a hash.
-    const db = new Database(file, { readonly: true });
-    fx.cleanup(() => db.close());
-    for (const table of ['events', 'identity_links', 'aliases', 'anonymous_runs', 'rejected_events', 'erasures', 'suppressions']) {
-      const dump = JSON.stringify(db.prepare(`SELECT * FROM ${table}`).all());
+    // What is left in the database: no trace of the ids, one audit row with a hash.
+    for (const table of backend().tables) {
+      const dump = JSON.stringify(await backend().rows(file, table));
       expect(dump).not.toMatch(/"C"|"P"|"L"|c@example\.com|\\"C\\"|\\"P\\"/);
     }
-    expect(db.prepare('SELECT count(*) FROM erasures').pluck().get()).toBe(1);
+    expect(await backend().rows(file, 'erasures')).toHaveLength(1);
   });
 
   it('on a device shared with another customer, erases only what the erased customer owned there', async () => {
@@ -113,15 +112,13 @@ describe('DELETE /v1/privacy/subjects/:customerId', () => {
     const { app } = await fx.collector({}, file);
     await send(app, scenario());
     const before = await storedIds(app);
-    const db = new Database(file);
-    fx.cleanup(() => db.close());
     // The audit row is written last: failing it fails the erasure after every delete ran.
-    db.exec("CREATE TRIGGER no_audit BEFORE INSERT ON erasures BEGIN SELECT RAISE(ABORT, 'audit refused'); END");
+    await backend().refuseAudit(file, true);
     const res = await admin(app, 'delete', '/v1/privacy/subjects/C');
     expect(res.status).toBe(503);
     expect(await storedIds(app)).toEqual(before);
     expect((await admin(app, 'get', '/v1/privacy/subjects/C').expect(200)).body.counts.events).toBe(6);
-    db.exec('DROP TRIGGER no_audit');
+    await backend().refuseAudit(file, false);
     await admin(app, 'delete', '/v1/privacy/subjects/C').expect(200);
   });
 
@@ -151,4 +148,11 @@ describe('DELETE /v1/privacy/subjects/:customerId', () => {
     expect(res.body.error.code).toBe('identified_anonymous_id');
     expect(await storedIds(app)).toHaveLength(9);
   });
+}
+
+describe('DELETE /v1/privacy/subjects/:customerId (SQLite)', () => erasureTests(() => sqliteBackend));
+
+describePostgres('DELETE /v1/privacy/subjects/:customerId (PostgreSQL)', (db) => {
+  const backend = postgresBackend(db);
+  erasureTests(() => backend);
 });

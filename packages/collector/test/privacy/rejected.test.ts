@@ -2,12 +2,13 @@
 // every rejected event that carries the customer's ids or emails, wherever in it, as the client
 // sent it; the erasure takes exactly those.
 import { useFixtures } from '../helpers';
+import { describePostgres } from '../postgres/server';
+import { postgresBackend, sqliteBackend, type PrivacyBackend } from './backends';
 import { LATER, OTHER, sendScenario, SUBJECT, SUBJECT_REJECTED } from './forensic';
 import { admin } from './shop';
 
-const fx = useFixtures();
-
-describe('rejected events in data subject requests', () => {
+function rejectedTests(backend: () => PrivacyBackend): void {
+  const fx = useFixtures((file) => backend().open(file));
   it('lists the rejected events carrying the ids anywhere, as sent and with their reason, and erases exactly those', async () => {
     const { app, storage } = await fx.collector();
     await sendScenario(app);
@@ -30,4 +31,11 @@ describe('rejected events in data subject requests', () => {
     const other = (await admin(app, 'get', `/v1/privacy/subjects/${OTHER.customerId}`).expect(200)).body;
     expect(other.rejectedEvents.map((r: { messageId: string }) => r.messageId)).toEqual(['keep-msg-rej']);
   });
+}
+
+describe('rejected events in data subject requests (SQLite)', () => rejectedTests(() => sqliteBackend));
+
+describePostgres('rejected events in data subject requests (PostgreSQL)', (db) => {
+  const backend = postgresBackend(db);
+  rejectedTests(() => backend);
 });

@@ -8,6 +8,8 @@ import { openSqliteStorage } from '../../src/storage';
 import type { StoredEvent } from '@spur/sdk';
 import { NOW, useFixtures } from '../helpers';
 import { captureLogs } from '../log-capture';
+import { describePostgres } from '../postgres/server';
+import { postgresBackend, sqliteBackend, type PrivacyBackend } from './backends';
 import { admin } from './shop';
 
 const fx = useFixtures();
@@ -44,7 +46,9 @@ const customers = async (app: Express) =>
     .map((r) => `${r.customerId}:${r.events}`)
     .sort();
 
-describe('purgeExpired', () => {
+// The purge on every backend; the job's tests below run on SQLite.
+function purgeTests(backend: () => PrivacyBackend): void {
+  const fx = useFixtures((file) => backend().open(file));
   it('deletes events whose time is more than N days before now, and rejected events received then', async () => {
     const storage = await fx.storage();
     await storage.append(history());
@@ -87,6 +91,13 @@ describe('purgeExpired', () => {
     expect(await purgeExpired(storage, { rejectedDays: 0, now: () => NOW })).toEqual({ events: 0, rejectedEvents: 0, before: null, rejectedBefore: null, dryRun: false });
     expect(await purgeExpired(storage, { days: 20, rejectedDays: 0, now: () => NOW, dryRun: true })).toMatchObject({ rejectedBefore: daysAgo(20), rejectedEvents: 1 });
   });
+}
+
+describe('purgeExpired (SQLite)', () => purgeTests(() => sqliteBackend));
+
+describePostgres('purgeExpired (PostgreSQL)', (db) => {
+  const backend = postgresBackend(db);
+  purgeTests(() => backend);
 });
 
 describe('the retention job of the collector', () => {
