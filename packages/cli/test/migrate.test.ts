@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { Client } from 'pg';
 import { copySqliteToPostgres, createStore, openSqliteStorage, openStorage, subjectAccess, subjectErasure } from '@spur/collector';
 import { main } from '@spur/cli';
@@ -122,23 +123,25 @@ describePostgres('spur migrate', (pg) => {
 
   it('says so (exit 3) when the source took writes during the copy, and a later run copies them', async () => {
     const file = join(dir, 'busy.db');
-    await makeSource(file, 30);
+    await makeSource(file, 200); // at a row per chunk, long enough for progress lines (every 100 ms)
     const url = await pg.fresh();
-    // A collector still running on the source writes while the copy reads.
-    const collector = createStore(await openSqliteStorage(file));
+    // Another connection commits to the source while the copy reads, as a collector still running
+    // on it would; synchronously, so the write is in before the copy goes on.
+    const writer = new Database(file);
     const io = captureIo({}, true);
-    let written: Promise<unknown> | undefined;
+    let written = false;
     const err = io.err;
     io.err = (text) => {
       err(text);
-      if (text.includes('migrating: events')) {
-        written ??= collector.append({ writeKey: 'shop', events: [{ type: 'page', messageId: 'during', anonymousId: 'anon-d', timestamp: '2026-11-03T00:00:00.000Z', originalTimestamp: '2026-11-03T00:00:00.000Z', receivedAt: '2026-11-03T00:00:00.000Z' }], rejected: [] });
+      if (text.includes('migrating: events') && !written) {
+        written = true;
+        writer
+          .prepare('INSERT INTO events (message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body) VALUES (?, ?, ?, NULL, ?, ?, ?, ?)')
+          .run('during', 'page', 'anon-d', '2026-11-03T00:00:00.000Z', '2026-11-03T00:00:00.000Z', 'shop', JSON.stringify({ type: 'page', messageId: 'during' }));
       }
     };
-    // Chunks of one row: the copy is still reading when the write commits.
     expect(await main(['migrate', '--from', file, '--to', url, '--chunk', '1'], io)).toBe(3);
-    await written;
-    await collector.close();
+    writer.close();
     expect(io.stderr).toMatch(/took writes while it was copied \(is a collector still running on it\?\)/);
     expect(await query(url, "SELECT 1 FROM events WHERE message_id = 'during'")).toEqual([]);
 
