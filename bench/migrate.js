@@ -2,8 +2,9 @@
 // events with their identity links, built once into bench/out/ and reused) copied into a fresh
 // database on a durable PostgreSQL server of its own (lib/postgres.js: fsync on,
 // synchronous_commit = on), through copySqliteToPostgres of the build. Rows per second of the
-// whole copy (all tables, the schema migration and the checks included), three runs at the
-// default chunk (one with --quick), then one each at smaller and larger chunks.
+// whole copy (all tables, the schema migration and the checks included): the default chunk and
+// 5,000 rows alternating, three runs each (one with --quick; the machine's load moves between
+// runs, and alternating spreads it over both), then one run at 1,000.
 //
 //   npm run build && node bench/migrate.js [--quick] [--events N]
 'use strict';
@@ -15,7 +16,7 @@ const { num, table, printSection } = require('./lib/format');
 const { startDurablePostgres } = require('./lib/postgres');
 
 const OUT = path.join(__dirname, 'out');
-const DEFAULT_CHUNK = 5000;
+const DEFAULT_CHUNK = 20_000;
 
 /** Runs one statement on the server's postgres database. */
 async function admin(cluster, sql) {
@@ -62,7 +63,7 @@ async function migrateBench({ quick = false, log = console.error, events = 1_000
   const cluster = await startDurablePostgres();
   try {
     const runs = [];
-    const cases = [...Array(quick ? 1 : 3).fill(DEFAULT_CHUNK), ...(quick ? [] : [1000, 20_000])];
+    const cases = [...Array(quick ? 1 : 3).fill([DEFAULT_CHUNK, 5000]).flat(), ...(quick ? [] : [1000])];
     for (const [round, chunk] of cases.entries()) {
       const run = await copyOnce(cluster, file, chunk, round, log);
       log(`bench/migrate: chunk ${chunk}: ${num(run.rows)} rows in ${run.seconds.toFixed(1)} s, ${num(run.rate)} rows/s`);

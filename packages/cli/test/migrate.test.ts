@@ -194,3 +194,17 @@ describePostgres('spur migrate', (pg) => {
     expect(io.stderr).toContain(`no database at ${join(dir, 'nope.db')}: set --from or SPUR_DB`);
   });
 });
+
+describe('spur migrate --help', () => {
+  it('is listed in the help and says what it copies, how it resumes, and its exit codes', async () => {
+    const top = captureIo();
+    expect(await main(['--help'], top)).toBe(0);
+    expect(top.stdout).toMatch(/\n {2}migrate {6}copy an SQLite database into PostgreSQL\n/);
+    const io = captureIo();
+    expect(await main(['migrate', '--help'], io)).toBe(0);
+    expect(io.stdout).toMatch(/^Usage: spur migrate --to postgres:/);
+    for (const word of ['rejected', 'identity links', 'aliases', 'erasure records', 'suppressions', 'goes on after the last chunk', 'SPUR_DATABASE_URL', 'SPUR_DB']) {
+      expect(io.stdout).toContain(word);
+    }
+  });
+});

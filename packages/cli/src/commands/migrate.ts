@@ -39,9 +39,15 @@ export async function migrate(args: string[], io: Io): Promise<number> {
   if (chunk !== undefined && (!Number.isInteger(chunk) || chunk < 1)) throw new UsageError(`--chunk "${values.chunk}" must be a whole number of rows from 1`);
 
   const progress = createMigrateProgress(io);
-  // SIGINT or SIGTERM: the chunk under way commits, then the copy stops; a new run goes on.
+  // SIGINT or SIGTERM: the chunk under way commits, then the copy stops; a new run goes on. A
+  // second one stops at once (a server that does not answer): the chunk in flight rolls back.
   const abort = new AbortController();
-  const stopListening = io.onShutdown(() => abort.abort());
+  const stopListening = io.onShutdown(() => {
+    if (abort.signal.aborted) process.exit(130);
+    progress.end();
+    io.err('spur migrate: stopping after the chunk under way (again to stop at once)\n');
+    abort.abort();
+  });
   const started = Date.now();
   let report: SqliteCopyReport;
   try {
