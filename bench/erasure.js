@@ -64,8 +64,8 @@ function subjectRejected(k) {
   return odd.map((fields, i) => ({ raw: JSON.stringify({ type: 'track', event: 5, messageId: `bad-cus-${k}-${i}`, ...fields }), reason: 'event must be a non-empty string', writeKey: 'bench', receivedAt: RECEIVED }));
 }
 
-async function build(file, openStorage) {
-  const storage = await openStorage({ db: file });
+async function build(file, openStorage, createStore) {
+  const storage = createStore(await openStorage({ db: file }));
   const started = performance.now();
   for (let at = 0; at < TOTAL; at += BATCH) {
     const events = Array.from({ length: Math.min(BATCH, TOTAL - at) }, (_, i) => nthEvent(at + i));
@@ -78,14 +78,14 @@ async function build(file, openStorage) {
 }
 
 (async () => {
-  const { openStorage } = require('@spur/collector');
+  const { openStorage, createStore } = require('@spur/collector');
   const dir = tempDir('erasure');
   const file = path.join(dir, 'spur.db');
   try {
-    const seconds = await build(file, openStorage);
+    const seconds = await build(file, openStorage, createStore);
     const size = fs.statSync(file).size;
     console.log(`built ${TOTAL} events (${SUBJECTS} customers of ${PER_SUBJECT}) in ${seconds.toFixed(1)} s; file ${(size / 2 ** 20).toFixed(0)} MiB`);
-    const storage = await openStorage({ db: file });
+    const storage = createStore(await openStorage({ db: file }));
     const runs = [];
     for (let k = 0; k < SUBJECTS; k++) {
       const start = performance.now();

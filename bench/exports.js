@@ -107,9 +107,9 @@ async function drain(output) {
 }
 
 async function runSize(size, o) {
-  const { openSqliteStorage, runExport, createAnalyticsService } = require(DIST);
+  const { openSqliteStorage, runExport, createAnalyticsService, createStore } = require(DIST);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spur-bench-exports-'));
-  const storage = await openSqliteStorage(path.join(dir, 'spur.db'));
+  const storage = createStore(await openSqliteStorage(path.join(dir, 'spur.db')));
   try {
     let t = process.hrtime.bigint();
     for (const events of batches(size)) await storage.append({ writeKey: 'bench', events, rejected: [] });

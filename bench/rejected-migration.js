@@ -16,7 +16,7 @@ const TOTAL = at === -1 ? 100_000 : Number(args[at + 1]);
 (async () => {
   const dist = path.dirname(require.resolve('@spur/collector'));
   const { migrate } = require(path.join(dist, 'storage', 'sqlite', 'schema.js'));
-  const { openStorage } = require('@spur/collector');
+  const { openStorage, createStore } = require('@spur/collector');
   const Database = sqlite();
   const dir = tempDir('migration');
   const file = path.join(dir, 'spur.db');
@@ -36,7 +36,7 @@ const TOTAL = at === -1 ? 100_000 : Number(args[at + 1]);
     v4.close();
     const before = fs.statSync(file).size;
     const start = performance.now();
-    const storage = await openStorage({ db: file });
+    const storage = createStore(await openStorage({ db: file }));
     const seconds = (performance.now() - start) / 1000;
     const kept = (await storage.listRejected()).length;
     await storage.close();

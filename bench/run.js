@@ -1,6 +1,6 @@
 // `npm run bench`: runs the benchmark sections, prints one markdown document and writes it to
-// bench/results.md. Flags: --only size,main-thread,delivery,ingest,analytics,journeys,first-page,restart,flood
-// --quick (fewer repetitions). migrate: `spur migrate` of a 1M-event SQLite database into PostgreSQL.
+// bench/results.md. Flags: --only size,main-thread,delivery,ingest,analytics,journeys,first-page,restart,flood,postgres,
+// migrate --quick (fewer repetitions).
 // Benchmarks, not tests: nothing here fails a build; the ✅/❌ marks say which targets were met.
 'use strict';
 const fs = require('node:fs');
@@ -8,7 +8,7 @@ const path = require('node:path');
 const { machine } = require('./lib/machine');
 const { mark, table } = require('./lib/format');
 
-const SECTIONS = ['size', 'main-thread', 'delivery', 'ingest', 'analytics', 'journeys', 'first-page', 'restart', 'flood', 'migrate'];
+const SECTIONS = ['size', 'main-thread', 'delivery', 'ingest', 'analytics', 'journeys', 'first-page', 'restart', 'flood', 'postgres', 'migrate'];
 
 function parseArgs(argv) {
   const quick = argv.includes('--quick');
@@ -68,6 +68,7 @@ const RUNNERS = {
   'first-page': (o) => require('./first-page')(o),
   restart: (o) => require('./restart')(o),
   flood: (o) => require('./flood')(o),
+  postgres: (o) => require('./postgres-ingest')(o),
   migrate: (o) => require('./migrate')(o),
 };
 
@@ -81,7 +82,8 @@ const TITLES = {
   'first-page': '7. The script tag on a first page (fresh browser profile)',
   restart: '8. Restart on a 1 GiB database',
   flood: '9. A flood from one address',
-  migrate: '10. spur migrate: SQLite into PostgreSQL',
+  postgres: '10. Ingest on PostgreSQL, one and three collectors, next to SQLite',
+  migrate: '11. spur migrate: SQLite into PostgreSQL',
 };
 
 /** Chromium's version when no browser section ran (for the machine line). */

@@ -24,9 +24,9 @@ function storedBatch(factory, receivedAt) {
 
 /** Resolves to { eventsPerSec, seconds, events } for `seconds` of appends on a fresh file. */
 async function storageFloor({ seconds = 5, inFlight = 16, batch = 20 } = {}) {
-  const { openStorage } = require('@spur/collector');
+  const { openStorage, createStore } = require('@spur/collector');
   const dir = tempDir('storage');
-  const storage = await openStorage({ db: path.join(dir, 'spur.db') });
+  const storage = createStore(await openStorage({ db: path.join(dir, 'spur.db') }));
   // Built before the clock starts: parsing bodies and shaping events is the HTTP side's work,
   // not storage's. Each append copies a template batch with fresh messageIds (a shallow copy).
   const factory = batchFactory(batch);

@@ -80,7 +80,8 @@ const EXPORT = (parameterLines: string) => `Usage: spur export <funnel|carts|pro
 Writes an export of the collector's data: the same rows and formats as the admin
 API's /v1/exports/*. Reads the database file directly (SPUR_DB / --db), or a
 running collector over HTTP (--url with --token). Abandoned carts are detected up
-to the moment of the export first. With --out the file appears only when it is
+to the moment of the export; an export only reads (a running collector records
+their Cart Abandoned events). With --out the file appears only when it is
 complete; a progress line is drawn on stderr when it is a terminal.
 
 Exports:

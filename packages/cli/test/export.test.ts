@@ -66,14 +66,14 @@ describe('spur export (database file)', () => {
     expect(readdirSync(dir).filter((f) => f.includes('partial'))).toEqual([]);
   });
 
-  it('reads SPUR_DB, writes to stdout, and records the abandoned cart it exports', async () => {
+  it('reads SPUR_DB, writes to stdout, and writes nothing to the database (recording the cart is a running collector\'s job)', async () => {
     const io = captureIo({ SPUR_DB: file });
     expect(await main(['export', 'carts', '--format', 'ndjson'], io)).toBe(0);
     const carts = io.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(carts).toEqual([expect.objectContaining({ profileId: 'a', abandonedAt: at(31), value: 10, recovered: false })]);
     const storage: Store = createStore(await openSqliteStorage(file));
     try {
-      expect((await storage.getProfileEvents('a'))!.map((e) => e.event)).toEqual(['Product Viewed', 'Product Added', 'Cart Abandoned']);
+      expect((await storage.getProfileEvents('a'))!.map((e) => e.event)).toEqual(['Product Viewed', 'Product Added']);
     } finally {
       await storage.close();
     }

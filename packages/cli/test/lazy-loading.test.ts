@@ -71,15 +71,16 @@ describe('which modules a command loads', () => {
   });
 
   it('spur --help and spur serve --help load no collector either (its settings table alone); spur export --help only the collector', async () => {
-    // The table the help is made of, and what it imports: two small files.
-    const settings = /[\\/]packages[\\/]collector[\\/]dist[\\/](settings|setting-values)\.js$/;
+    // The table the help is made of, and what it imports: three small files (the database URL's
+    // checker imports nothing).
+    const settings = /[\\/]packages[\\/]collector[\\/]dist[\\/](settings|setting-values|storage[\\/]postgres[\\/]database-url)\.js$/;
     for (const args of [['--help'], ['serve', '--help'], ['help', 'purge']]) {
       const result = await run(args);
       expect(result.code).toBe(0);
       expect(result.output).toContain('Usage: spur');
       const loaded = result.modules.filter((m) => /[\\/](collector|journeys|playwright(-core)?|express)[\\/]/.test(m));
       expect(loaded.filter((m) => !settings.test(m))).toEqual([]);
-      expect(loaded.filter((m) => settings.test(m))).toHaveLength(2);
+      expect(loaded.filter((m) => settings.test(m))).toHaveLength(3);
     }
     const exportHelp = await run(['export', '--help']);
     expect(exportHelp.code).toBe(0);

@@ -176,6 +176,22 @@ describePostgres('spur migrate', (pg) => {
     expect(again.stderr).toMatch(/the source had an erasure or a purge since the copy began/);
   }, 60_000);
 
+  it('leaves a database that spur purge and spur export read through SPUR_DATABASE_URL', async () => {
+    const file = join(dir, 'small.db');
+    const store = createStore(await openSqliteStorage(file));
+    const old = new Date(Date.now() - 400 * 86_400_000).toISOString();
+    await store.append({ writeKey: 'wk', events: [{ type: 'track', event: 'x', messageId: 'old-1', timestamp: old, originalTimestamp: old, receivedAt: old }], rejected: [] });
+    await store.close();
+    const url = await pg.fresh();
+    expect(await main(['migrate', '--from', file, '--to', url], captureIo())).toBe(0);
+    const purge = captureIo({ SPUR_DATABASE_URL: url });
+    expect(await main(['purge', '--retention-days', '30', '--dry-run'], purge)).toBe(0);
+    expect(purge.stdout).toMatch(/would purge 1 event and 0 rejected events/);
+    const exported = captureIo({ SPUR_DATABASE_URL: url });
+    expect(await main(['export', 'events'], exported)).toBe(0);
+    expect(exported.stdout).toContain('"messageId":"old-1"');
+  });
+
   it('names a bad URL or a missing file (exit 2), an unreachable server (exit 1), never the password', async () => {
     const cases: [string[], number, RegExp][] = [
       [['--to', 'postgres://spur:hunter22@127.0.0.1:5432/'], 2, /the target database URL \(--to \/ SPUR_DATABASE_URL\): no database name/],

@@ -9,12 +9,11 @@ import { silentLogger, type Logger } from './log';
 import { createRejectionLog } from './rejections';
 import { assignRequestIds } from './request-id';
 import { logStartupWarnings } from './startup-warnings';
-import { watchStorage } from './jobs/storage-watch';
-import { createAnalyticsService } from './jobs/catch-up';
+import { startJobs } from './jobs';
 import { adminGuard, ADMIN_PATHS, createAdminRouter } from './routes/admin';
 import { createExportRouter } from './routes/exports';
 import { createPrivacyRouter } from './routes/privacy';
-import { startRetention, type PurgeReport } from './jobs/retention';
+import type { PurgeReport } from './jobs/retention';
 import { createHealthRouter } from './routes/health';
 import { createIngest } from './routes/ingest';
 import { ingestRoute } from './routes/ingest-paths';
@@ -28,7 +27,6 @@ import {
   DEFAULT_BODY_TIMEOUT_MS,
   DEFAULT_EVENT_RATE_LIMIT,
   DEFAULT_REJECTED_CAP,
-  DEFAULT_REJECTED_DAYS,
   type ClientClock,
   type GpcMode,
   type TrustProxy,
@@ -123,7 +121,17 @@ export interface CollectorConfig {
 }
 
 
-export function createCollector(config: CollectorConfig): Express {
+/** The collector: an Express app (mount it, or listen with startServer), with its jobs. */
+export type Collector = Express & {
+  /**
+   * Stops every job and timer of the collector (analytics catch-up, abandonment, retention, the
+   * storage watch) and resolves once the runs under way are over. Storage stays open: whoever
+   * opened it closes it (startServer's close() does, after this). Idempotent.
+   */
+  close(): Promise<void>;
+};
+
+export function createCollector(config: CollectorConfig): Collector {
   // The rules over the configured storage: what every part below talks to.
   const storage = createStore(config.storage);
   const logger = config.logger ?? silentLogger;
@@ -136,30 +144,8 @@ export function createCollector(config: CollectorConfig): Express {
   // ignored) and a mounted collector inherits the parent app's setting.
   if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
 
-  // One analytics cache per app: it starts catching up with the stored events at once, in the
-  // background (/readyz tells how far; exports wait for it), and a timer records Cart Abandoned
-  // events once their time has passed even if nobody exports. (Any gap a later event can show has
-  // passed by the collector's clock too, so the timer sees it within a minute; refreshing after
-  // every request instead would re-resolve all profiles every few seconds under load.)
-  const analytics = createAnalyticsService(storage, {
-    sessionMinutes: config.sessionMinutes,
-    abandonMinutes: config.abandonMinutes,
-    now: config.now,
-    logger,
-  });
-  analytics.start();
-  // Timers unref'd, like the analytics timer: they never keep the process alive.
-  const rejectedDays = config.rejectedDays ?? DEFAULT_REJECTED_DAYS;
-  if (config.retentionDays !== undefined || rejectedDays > 0) {
-    startRetention({
-      storage,
-      days: config.retentionDays,
-      rejectedDays,
-      now: config.now,
-      onPurge: config.onPurge,
-      logger,
-    });
-  }
+  const jobs = startJobs(storage, config, logger);
+  const { analytics } = jobs;
   const keyring = createKeyring(config.writeKeys);
   const now = config.now ?? Date.now;
   const ipMode = config.ip ?? 'truncate';
@@ -189,7 +175,8 @@ export function createCollector(config: CollectorConfig): Express {
   });
   // Before everything: each answer carries its X-Request-Id, also the fast path's.
   app.use(assignRequestIds(logger));
-  app.use(createHealthRouter({ storage, analytics })); // first: liveness depends on nothing below
+  // first: liveness depends on nothing below. Readiness of analytics includes the carts recorded.
+  app.use(createHealthRouter({ storage, analytics: jobs.abandonment }));
   // Ingest requests are answered here, past none of the middleware below (routes/ingest.ts).
   // The limits come before it: a request over them costs a few Map lookups and no body read.
   // Everything that applies to ingest asks ingestRoute whether a request is ingest, so that no
@@ -211,12 +198,6 @@ export function createCollector(config: CollectorConfig): Express {
   app.use((req) => {
     throw notFound(`no route for ${req.method} ${req.path}`);
   });
-  app.use(
-    errorMiddleware({
-      logger,
-      rejections: createRejectionLog({ logger, now }),
-      storage: watchStorage({ storage, logger, now }),
-    }),
-  );
-  return app;
+  app.use(errorMiddleware({ logger, rejections: createRejectionLog({ logger, now }), storage: jobs.storageWatch }));
+  return Object.assign(app, { close: jobs.stop });
 }

@@ -1,11 +1,10 @@
 // Error classes that carry an HTTP status, and the one middleware that turns any error into the
 // JSON shape of the contract: `{ "error": { "code", "message" } }`, never a stack trace.
 import type { ErrorRequestHandler } from 'express';
-import { errorFields, requestFields, type Logger } from './log';
+import { errorFields, requestFields, type Logger, type RequestFields } from './log';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Rejection, RejectionLog } from './rejections';
 import { requestIdOf } from './request-id';
-import type { StorageWatch } from './jobs/storage-watch';
 
 /** An error whose message is safe to show to the client. */
 export class HttpError extends Error {
@@ -111,12 +110,18 @@ function toHttpError(err: unknown): HttpError | null {
   return null;
 }
 
+/** Where requests refused because storage is unavailable are reported (jobs/storage-watch.ts). */
+export interface StorageFailureLog {
+  /** A request failed with `err` (answered 503); `fields` name the request. */
+  failed(err: StorageUnavailableError, fields: RequestFields): void;
+}
+
 export interface ErrorMiddlewareDeps {
   logger: Logger;
   /** Logs ingest rejections, at most one line per write key and origin per minute. */
   rejections: RejectionLog;
   /** Logs storage becoming unavailable and available again. */
-  storage: StorageWatch;
+  storage: StorageFailureLog;
 }
 
 /**

@@ -51,6 +51,8 @@ export interface ExportOutput {
 export interface ExportOptions extends AnalyticsServiceOptions {
   /** The collector's running service (shared cache); a one-off one is made when absent. */
   analytics?: AnalyticsService;
+  /** The clock carts are abandoned by. @defaultValue Date.now */
+  now?: () => number;
 }
 
 type Query = Record<string, unknown>;
@@ -147,8 +149,8 @@ async function* eventPages(storage: Storage, from: number | undefined, to: numbe
 
 /**
  * Validates `query` against the export's parameters (export-params.ts; a 400 HttpError naming the
- * parameter) and produces the export. Abandoned carts are detected, and their Cart Abandoned
- * events recorded, up to now before any export.
+ * parameter) and produces the export. It only reads: abandoned carts are detected up to now, and
+ * their Cart Abandoned events are the abandonment job's to record (jobs/abandonment.ts).
  */
 export async function runExport(storage: Storage, kind: ExportKind, query: Query, options: ExportOptions = {}): Promise<ExportOutput> {
   if (!EXPORT_KINDS.includes(kind)) throw badRequest(`unknown export ${JSON.stringify(kind)}: one of ${EXPORT_KINDS.join(', ')}`);

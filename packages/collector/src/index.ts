@@ -1,5 +1,5 @@
 // Public entry point of @spur/collector: other packages import only what is named here.
-export { createCollector, type CollectorConfig } from './app';
+export { createCollector, type Collector, type CollectorConfig } from './app';
 export { loadConfig, parseWriteKeys, type ServerConfig, type TrustProxy } from './config';
 export { SETTINGS, settingHelp, settingNames, type Setting, type SettingPart } from './settings';
 export { startServer, type RunningServer, type StartOptions } from './server';

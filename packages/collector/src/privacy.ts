@@ -19,6 +19,8 @@ const BODY_PAGE = 1000;
 export interface SubjectOptions extends AnalyticsServiceOptions {
   /** The collector's analytics cache, for the subject's carts; a one-off one when absent. */
   analytics?: AnalyticsService;
+  /** The clock carts are abandoned by. @defaultValue Date.now */
+  now?: () => number;
 }
 
 export interface SubjectAccess {
@@ -79,11 +81,10 @@ async function profileOf(storage: Store, subject: DataSubject, keys: SubjectEven
  */
 export async function subjectAccess(backend: Storage, id: string, options: SubjectOptions = {}): Promise<SubjectAccess> {
   const storage = createStore(backend);
-  await findSubject(storage, id);
-  const now = (options.now ?? Date.now)();
-  // First: it may record Cart Abandoned events of the subject, which the keys must then hold.
-  const analytics = await (options.analytics ?? createAnalyticsService(storage, options)).refresh();
   const subject = await findSubject(storage, id);
+  const now = (options.now ?? Date.now)();
+  // Only reads: the subject's Cart Abandoned events are those the abandonment job recorded.
+  const analytics = await (options.analytics ?? createAnalyticsService(storage, options)).refresh();
   const keys = await storage.subjectEvents(subject);
   const profile = await profileOf(storage, subject, keys);
   const mine = (c: AbandonedCart) =>

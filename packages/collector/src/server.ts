@@ -24,7 +24,8 @@ export interface RunningServer {
   port: number;
   /**
    * Stops accepting connections, lets in-flight requests finish (idle keep-alive sockets are
-   * closed at once), then closes storage. Idempotent: every call returns the same promise.
+   * closed at once), stops the app's jobs (when it has a close(), as createCollector's has), then
+   * closes storage. Idempotent: every call returns the same promise.
    */
   close(): Promise<void>;
   /** node's server, for what a host application adds (listeners, metrics). */
@@ -56,6 +57,11 @@ export interface StartOptions {
   logger?: Logger;
   /** What that log shows of an address. @defaultValue 'truncate' */
   ip?: IpMode;
+}
+
+/** An app with jobs to stop (createCollector's). */
+interface Stoppable {
+  close(): Promise<void>;
 }
 
 function urlHost(host: string): string {
@@ -109,8 +115,10 @@ export function startServer(app: RequestListener, opts: StartOptions): Promise<R
       force.unref();
       server.close(() => {
         clearTimeout(force);
-        // Storage last: requests that were in flight have committed and been answered by now.
-        opts.storage.close().then(resolve, reject);
+        // Then the collector's jobs (their runs under way finish), and storage last: requests that
+        // were in flight have committed and been answered by now.
+        const stopJobs = typeof (app as unknown as Partial<Stoppable>).close === 'function' ? (app as unknown as Stoppable).close() : Promise.resolve();
+        stopJobs.then(() => opts.storage.close()).then(resolve, reject);
       });
       for (const res of active) if (!res.headersSent) res.shouldKeepAlive = false;
       server.closeIdleConnections();

@@ -2,8 +2,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Express } from 'express';
-import { createCollector, createStore, openSqliteStorage, type CollectorConfig, type Storage, type Store } from '../src';
+import { createAnalyticsService, createCollector, createStore, openSqliteStorage, type Collector, type CollectorConfig, type Storage, type Store } from '../src';
+import { startAbandonment } from '../src/jobs/abandonment';
 
 export const WRITE_KEY = 'wk_shop';
 export const SHOP = 'https://shop.example';
@@ -47,8 +47,11 @@ export function useFixtures(open: (file: string) => Promise<Storage> = (file) =>
     cleanups.push(() => opened.close());
     return opened;
   }
-  /** A collector with test defaults; pass `storage` to bring your own, or `file` to reuse a database. */
-  async function collector(config: Partial<CollectorConfig> = {}, file?: string): Promise<{ app: Express; storage: Store }> {
+  /**
+   * A collector with test defaults, its jobs stopped after the test (before its storage closes);
+   * pass `storage` to bring your own, or `file` to reuse a database.
+   */
+  async function collector(config: Partial<CollectorConfig> = {}, file?: string): Promise<{ app: Collector; storage: Store }> {
     const store = createStore(config.storage ?? (await storage(file)));
     const app = createCollector({
       writeKeys: WRITE_KEYS,
@@ -57,6 +60,7 @@ export function useFixtures(open: (file: string) => Promise<Storage> = (file) =>
       ...config,
       storage: store,
     });
+    cleanups.push(() => app.close());
     return { app, storage: store };
   }
   const fixtures = { cleanup: (fn: () => unknown) => void cleanups.push(fn), tempDir, dbFile, storage, collector };
@@ -76,4 +80,17 @@ export function track(overrides: Record<string, unknown> = {}): Record<string, u
     properties: { product_id: 'p1' },
     ...overrides,
   };
+}
+
+/**
+ * Runs the abandonment job once over `storage` by the test clock, as a collector's does on its
+ * timer: records the Cart Abandoned events that are due. Resolves with how many it recorded.
+ */
+export async function recordAbandonedCarts(storage: Store, now: () => number = () => NOW): Promise<number> {
+  const job = startAbandonment({ store: storage, analytics: createAnalyticsService(storage), now });
+  try {
+    return await job.run();
+  } finally {
+    await job.stop();
+  }
 }

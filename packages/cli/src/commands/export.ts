@@ -179,7 +179,7 @@ export async function exportCommand(args: string[], io: Io): Promise<number> {
     };
     const abandonMinutes = minutes('abandon-minutes', 'SPUR_ABANDON_MINUTES');
     const sessionMinutes = minutes('session-minutes', 'SPUR_SESSION_MINUTES');
-    const storage = await openDatabase(values.db ?? io.env.SPUR_DB ?? './data/spur.db');
+    const storage = await openDatabase(values.db ?? io.env.SPUR_DATABASE_URL ?? io.env.SPUR_DB ?? './data/spur.db');
     close = () => storage.close();
     try {
       const output = await runExport(storage, kind, Object.fromEntries(params), { abandonMinutes, sessionMinutes });

@@ -26,7 +26,7 @@ function target(values: { db?: string; url?: string; token?: string }, io: Io): 
     if (!token) throw new UsageError('--url needs the admin token: --token or SPUR_ADMIN_TOKEN');
     return { url: url.replace(/\/+$/, ''), token };
   }
-  return { db: values.db ?? io.env.SPUR_DB ?? './data/spur.db' };
+  return { db: values.db ?? io.env.SPUR_DATABASE_URL ?? io.env.SPUR_DB ?? './data/spur.db' };
 }
 
 // A request to a running collector; its JSON error becomes the message of a Failure.

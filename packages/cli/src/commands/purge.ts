@@ -21,7 +21,7 @@ export async function purge(args: string[], io: Io): Promise<number> {
     throw new UsageError(`--retention-days / SPUR_RETENTION_DAYS "${text}" must be a whole number of days from 1`);
   }
   const days = Number(text);
-  const storage = await openDatabase(values.db ?? io.env.SPUR_DB ?? './data/spur.db');
+  const storage = await openDatabase(values.db ?? io.env.SPUR_DATABASE_URL ?? io.env.SPUR_DB ?? './data/spur.db');
   try {
     const dryRun = values['dry-run'] ?? false;
     const report = await purgeExpired(storage, { days, dryRun });

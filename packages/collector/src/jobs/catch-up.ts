@@ -1,15 +1,13 @@
-// Keeps the in-memory analytics engine in step with storage: facts are read in row order from the
-// last one seen (a catch-up costs only the new rows), the identity graph is re-read each time, and
-// carts whose 30 minutes have passed get their Cart Abandoned event recorded, exactly once (the
-// messageId is derived from the cart, so storage drops a repeat, even from another process).
+// The catch-up job: keeps the in-memory analytics engine in step with storage. Facts are read in
+// commit order from where the last read ended (storage's opaque cursor: a catch-up costs only the
+// new rows), and the identity graph is re-read each time. It only reads: recording Cart Abandoned
+// events is the abandonment job's (abandonment.ts), which listens for onCaughtUp.
 // Erasures and retention purges delete stored events: storage's generation counter says so, and
 // the cache then starts over from the first row, whichever process deleted them.
 // A full catch-up (at start, and after such a reset) takes seconds for a million events; it runs
 // in the background from start(), and status() says how far it is (/readyz reports it).
-import type { SpurEvent, StoredEvent } from '@spur/sdk';
-import { cartAbandonedEvents, createAnalytics, type AbandonedCart, type Analytics, type IdentityGraph } from '../analytics';
+import { createAnalytics, type Analytics, type IdentityGraph } from '../analytics';
 import { silentLogger, type Logger } from '../log';
-import { createStore } from '../rules/store';
 import { DERIVED_WRITE_KEY, type Storage } from '../storage/types';
 
 export { DERIVED_WRITE_KEY };
@@ -21,9 +19,7 @@ export interface AnalyticsServiceOptions {
   sessionMinutes?: number;
   /** SPUR_ABANDON_MINUTES. @defaultValue 30 */
   abandonMinutes?: number;
-  /** @defaultValue Date.now */
-  now?: () => number;
-  /** How often carts are checked without an export asking. @defaultValue 60000 */
+  /** How often the cache catches up without an export asking. @defaultValue 60000 */
   intervalMs?: number;
   /** Where a finished full catch-up is logged (`analytics ready`, with events and ms). @defaultValue silentLogger */
   logger?: Logger;
@@ -42,9 +38,9 @@ export interface AnalyticsStatus {
 
 export interface AnalyticsService {
   /**
-   * Reads what storage gained since the last call, records the Cart Abandoned events that are due
-   * by now, and resolves with the engine. Calls while one runs wait for a fresh run of their own,
-   * so a caller always sees every event committed before it called.
+   * Reads what storage gained since the last call and resolves with the engine; writes nothing.
+   * Calls while one runs wait for a fresh run of their own, so a caller always sees every event
+   * committed before it called. After a reset the engine is a new object.
    */
   refresh(): Promise<Analytics>;
   /**
@@ -52,13 +48,12 @@ export interface AnalyticsService {
    * intervalMs. The timers do not keep the process alive.
    */
   start(): void;
-  stop(): void;
+  /** Stops the timers, and resolves once a run under way is over. */
+  stop(): Promise<void>;
   status(): AnalyticsStatus;
+  /** Calls `listener` with the engine each time a full catch-up (at start, after a reset) is done. */
+  onCaughtUp(listener: (analytics: Analytics) => void): void;
 }
-
-// What a Cart Abandoned messageId is derived from (carts.ts): who had the cart, and when it was left.
-const cartKey = (c: AbandonedCart) => `${c.anonymousId !== null ? 'a:' + c.anonymousId : 'u:' + (c.customerId ?? c.profileId)}|${c.abandonedAt}`;
-const eventKey = (e: SpurEvent) => `${e.anonymousId !== undefined ? 'a:' + e.anonymousId : 'u:' + e.userId}|${e.timestamp}`;
 
 function sameGraph(a: IdentityGraph, b: IdentityGraph): boolean {
   if (a.links.length !== b.links.length || a.aliases.length !== b.aliases.length) return false;
@@ -73,9 +68,7 @@ function sameGraph(a: IdentityGraph, b: IdentityGraph): boolean {
   return true;
 }
 
-export function createAnalyticsService(backend: Storage, options: AnalyticsServiceOptions = {}): AnalyticsService {
-  const storage = createStore(backend);
-  const now = options.now ?? Date.now;
+export function createAnalyticsService(storage: Storage, options: AnalyticsServiceOptions = {}): AnalyticsService {
   const make = () => createAnalytics({ sessionMinutes: options.sessionMinutes, abandonMinutes: options.abandonMinutes });
   let analytics = make();
   // Where storage's catch-up stands (its own opaque cursor), and the rows read since the start.
@@ -83,13 +76,12 @@ export function createAnalyticsService(backend: Storage, options: AnalyticsServi
   let seq = 0;
   // storage.generation() when the cache was started; undefined before the first run.
   let generation: number | undefined;
-  // Cart Abandoned events known to be stored (cartKey), so each is appended once per process.
-  const recorded = new Set<string>();
   let current: Promise<Analytics> | undefined;
   let queued: Promise<Analytics> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let first: NodeJS.Timeout | undefined;
   let graph: IdentityGraph | undefined;
+  const listeners: ((analytics: Analytics) => void)[] = [];
   const logger = options.logger ?? silentLogger;
   // Whether the cache is caught up since it was (re)started, and the row a full catch-up reads to.
   let ready = false;
@@ -112,26 +104,6 @@ export function createAnalyticsService(backend: Storage, options: AnalyticsServi
     if (!graph || !sameGraph(graph, next)) analytics.setIdentity((graph = next));
   }
 
-  async function recordAbandonedCarts(): Promise<void> {
-    const at = now();
-    // Keyed like the messageId (carts.ts) without hashing: thousands of carts per refresh.
-    const due = cartAbandonedEvents(analytics.abandonedCarts({ asOf: at }).filter((c) => !recorded.has(cartKey(c))));
-    if (!due.length) return;
-    const receivedAt = new Date(at).toISOString();
-    const events = due.map(
-      (e): StoredEvent => ({
-        ...e,
-        originalTimestamp: e.timestamp!,
-        timestamp: e.timestamp!,
-        receivedAt,
-        context: { library: { name: 'spur-collector', version: '0.1.0' } },
-      }),
-    );
-    await storage.append({ writeKey: DERIVED_WRITE_KEY, events, rejected: [] });
-    for (const e of due) recorded.add(eventKey(e));
-    await catchUp();
-  }
-
   async function run(): Promise<Analytics> {
     // Read before the rows: an erasure committed after this read is caught by the next run.
     const latest = await storage.generation();
@@ -140,7 +112,6 @@ export function createAnalyticsService(backend: Storage, options: AnalyticsServi
       cursor = null;
       seq = 0;
       graph = undefined;
-      recorded.clear();
       ready = false;
     }
     generation = latest;
@@ -148,15 +119,10 @@ export function createAnalyticsService(backend: Storage, options: AnalyticsServi
     const started = Date.now();
     if (full) target = await storage.eventCountEstimate();
     await catchUp();
-    try {
-      await recordAbandonedCarts();
-    } finally {
-      // Ready once caught up and the carts left meanwhile are recorded (or could not be: a full
-      // disk must not keep exports waiting for a cache that is complete).
-      if (full) {
-        ready = true;
-        logger.info({ events: analytics.table.length, ms: Date.now() - started }, 'analytics ready');
-      }
+    if (full) {
+      ready = true;
+      logger.info({ events: analytics.table.length, ms: Date.now() - started }, 'analytics ready');
+      for (const listener of listeners) listener(analytics);
     }
     return analytics;
   }
@@ -187,11 +153,13 @@ export function createAnalyticsService(backend: Storage, options: AnalyticsServi
       timer = setInterval(() => refresh().catch(() => undefined), options.intervalMs ?? 60_000);
       timer.unref();
     },
-    stop() {
+    async stop() {
       clearTimeout(first);
       clearInterval(timer);
       timer = undefined;
+      await Promise.allSettled([current, queued]);
     },
     status: () => ({ ready, progress: ready ? 1 : target > 0 ? Math.min(1, Math.floor((seq / target) * 100) / 100) : 0 }),
+    onCaughtUp: (listener) => void listeners.push(listener),
   };
 }

@@ -76,7 +76,8 @@ export interface RetentionOptions extends RetentionPeriods {
 export interface RetentionJob {
   /** Runs a purge now, or joins the one under way. */
   run(): Promise<PurgeReport | undefined>;
-  stop(): void;
+  /** Stops the timers, and resolves once a purge under way is over. */
+  stop(): Promise<void>;
 }
 
 /**
@@ -124,9 +125,10 @@ export function startRetention(options: RetentionOptions): RetentionJob {
   timer.unref();
   return {
     run,
-    stop() {
+    async stop() {
       clearTimeout(first);
       clearInterval(timer);
+      await running;
     },
   };
 }

@@ -3,7 +3,7 @@
 // the rest are counted (a line with the count each minute while they go on, so a spell that
 // outlasts the process, or a writer thread that is gone for good, still shows its size), and a
 // probe (the check /readyz makes) says when writes work again, with the count.
-import { StorageUnavailableError } from '../errors';
+import { StorageUnavailableError, type StorageFailureLog } from '../errors';
 import { errorFields, type Logger, type RequestFields } from '../log';
 import type { Storage } from '../storage/types';
 
@@ -23,10 +23,10 @@ export interface StorageWatchOptions {
   summaryMs?: number;
 }
 
-export interface StorageWatch {
+export interface StorageWatch extends StorageFailureLog {
   /** A request failed with `err` (answered 503); `fields` name the request. */
   failed(err: StorageUnavailableError, fields: RequestFields): void;
-  /** Stops probing. */
+  /** Stops probing, for good: a failure after it is logged, and no probe starts. */
   stop(): void;
 }
 
@@ -35,8 +35,10 @@ export function watchStorage(options: StorageWatchOptions): StorageWatch {
   const now = options.now ?? Date.now;
   let down: { since: number; failures: number; lastLine: number } | null = null;
   let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
 
   function probe(): void {
+    if (stopped) return;
     timer = setTimeout(() => {
       storage.ping().then(
         () => {
@@ -74,6 +76,7 @@ export function watchStorage(options: StorageWatchOptions): StorageWatch {
       if (err.reason !== 'closed') probe();
     },
     stop() {
+      stopped = true;
       clearTimeout(timer);
     },
   };

@@ -5,13 +5,14 @@
 // (the body says how far), so ingest traffic keeps flowing to a collector that just restarted.
 // /readyz/analytics is for what does need it (exports, a dashboard): 503 until it is caught up.
 import { Router, type Response } from 'express';
-import type { AnalyticsService } from '../jobs/catch-up';
+import type { AnalyticsStatus } from '../jobs/catch-up';
 import { RETRY_AFTER_SECONDS, StorageUnavailableError } from '../errors';
 import type { Storage } from '../storage/types';
 
 export interface HealthDeps {
   storage: Storage;
-  analytics: AnalyticsService;
+  /** How far the analytics cache is (the collector's: caught up, and the carts due recorded). */
+  analytics: { status(): AnalyticsStatus };
 }
 
 function notReady(res: Response, reason: string, message: string, extra: Record<string, unknown> = {}): void {

@@ -1,6 +1,7 @@
 // The analytics cache after a start: it catches up in the background from start() (no export has
 // to ask), says how far it is, logs once when it is ready, and starts over (not ready) when an
-// erasure deleted events. Real SQLite stores; a gate holds a catch-up midway where a test looks.
+// erasure deleted events; it only reads. Real SQLite stores; a gate holds a catch-up midway where a
+// test looks.
 import { createAnalyticsService } from '../../src/jobs/catch-up';
 import type { Store } from '../../src/rules/store';
 import { captureLogs } from '../log-capture';
@@ -51,7 +52,7 @@ describe('analytics service: the catch-up after a start', () => {
     await fill(real, 12_000);
     const gate = gated(real, 1); // the second page of 5,000
     const logs = captureLogs();
-    const service = createAnalyticsService(gate.storage, { now: () => NOW, logger: logs.logger });
+    const service = createAnalyticsService(gate.storage, { logger: logs.logger });
     fx.cleanup(() => service.stop());
     expect(service.status()).toEqual({ ready: false, progress: 0 });
     service.start();
@@ -70,24 +71,11 @@ describe('analytics service: the catch-up after a start', () => {
     expect(logs.lines()).toHaveLength(1);
   });
 
-  it('has recorded the carts left while the collector was down when it says ready', async () => {
-    const storage = await fx.storage();
-    const mug = { product_id: 'mug', price: 10, currency: 'EUR', quantity: 1 };
-    await storage.append({ writeKey: 'wk', events: [storedEvent(at(-40), { event: 'Product Added', anonymousId: 'A', properties: mug })], rejected: [] });
-    // A slow commit of the Cart Abandoned event: ready must wait for it.
-    const slow: Store = { ...storage, append: async (input) => (await new Promise((r) => setTimeout(r, 100)), storage.append(input)) };
-    const service = createAnalyticsService(slow, { now: () => NOW });
-    fx.cleanup(() => service.stop());
-    service.start();
-    await until(() => service.status().ready);
-    expect((await storage.getProfileEvents('A'))!.map((e) => e.event)).toEqual(['Product Added', 'Cart Abandoned']);
-  });
-
   it('makes a refresh asked for during the catch-up wait for it, and see every event', async () => {
     const real = await fx.storage();
     await fill(real, 7_000);
     const gate = gated(real, 1);
-    const service = createAnalyticsService(gate.storage, { now: () => NOW });
+    const service = createAnalyticsService(gate.storage);
     fx.cleanup(() => service.stop());
     service.start();
     await gate.atGate;
@@ -106,7 +94,7 @@ describe('analytics service: the catch-up after a start', () => {
     // Reads of events: the first catch-up's one page, then the next refresh's first.
     const gate = gated(real, 1);
     const logs = captureLogs();
-    const service = createAnalyticsService(gate.storage, { now: () => NOW, logger: logs.logger });
+    const service = createAnalyticsService(gate.storage, { logger: logs.logger });
     expect((await service.refresh()).table.length).toBe(2);
     expect(service.status().ready).toBe(true);
     await real.eraseSubject('U', { at: at(0), suppressUntil: null });

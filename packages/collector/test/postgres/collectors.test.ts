@@ -7,7 +7,10 @@
 import { existsSync } from 'node:fs';
 import { Agent, get, request } from 'node:http';
 import { join } from 'node:path';
+import type { StoredEvent } from '@spur/sdk';
 import { Client } from 'pg';
+import { createStore } from '../../src/rules/store';
+import { openPostgresStorage } from '../../src/storage/postgres/storage';
 import { exited, freePort, post, ROOT, sleep, startCollector } from '../spur-process';
 import { describePostgres } from './server';
 
@@ -47,16 +50,26 @@ function erase(port: number, id: string): Promise<number> {
 describePostgres('three collectors on one PostgreSQL database', (db) => {
   it('store every acknowledged event once, derive a Cart Abandoned once, honour one erasure everywhere and all catch up', async () => {
     expect(existsSync(join(ROOT, 'packages/cli/dist/index.js'))).toBe(true); // run `npx tsc -b` first
+    // A cart left two hours ago, stored before the collectors start: each records its Cart
+    // Abandoned event after its first catch-up, all three at about the same moment.
+    const seed = createStore(await openPostgresStorage(db.url));
+    const cartAt = new Date(Date.now() - 2 * 3600_000).toISOString();
+    const cart: StoredEvent = { type: 'track', event: 'Product Added', messageId: 'cart-1', anonymousId: 'cart-visitor', timestamp: cartAt, originalTimestamp: cartAt, receivedAt: cartAt, properties: { product_id: 'mug', price: 12, quantity: 1 } };
+    await seed.append({ writeKey: KEY, events: [cart], rejected: [] });
+    await seed.close();
     const ports = await Promise.all([freePort(), freePort(), freePort()]);
     const collectors = await Promise.all(ports.map((port) => startCollector(port, ['--database-url', db.url], ENV)));
     const pg = new Client({ connectionString: db.url });
     await pg.connect();
     try {
-      // A cart left two hours ago, seen by every collector: its Cart Abandoned is recorded once.
       const agent = new Agent({ keepAlive: true });
-      const cartAt = new Date(Date.now() - 2 * 3600_000).toISOString();
-      const cart = { type: 'track', event: 'Product Added', messageId: 'cart-1', anonymousId: 'cart-visitor', timestamp: cartAt, properties: { product_id: 'mug', price: 12, quantity: 1 } };
-      expect(await send(agent, ports[0], [cart])).toMatchObject({ status: 200 });
+      // Ready means caught up and the carts due then recorded.
+      for (const port of ports) {
+        for (let tries = 0; (await fetchJson(port, '/readyz/analytics')).status !== 200; tries++) {
+          if (tries > 200) throw new Error(`collector on ${port} never caught up`);
+          await sleep(50);
+        }
+      }
       const carts = await Promise.all(ports.map((port) => fetchJson(port, '/v1/exports/abandoned-carts?format=json')));
       for (const answer of carts) expect(answer).toMatchObject({ status: 200, body: [expect.objectContaining({ anonymousId: 'cart-visitor' })] });
 

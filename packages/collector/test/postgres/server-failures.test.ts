@@ -24,7 +24,7 @@ function noteApp(pool: PostgresConnection, failures: StorageUnavailableError[]) 
       logger: silentLogger,
       rejections: createRejectionLog({ logger: silentLogger }),
       // Records what the middleware reports as storage failures (the collector logs them).
-      storage: { failed: (err) => void failures.push(err), stop: () => undefined },
+      storage: { failed: (err) => void failures.push(err) },
     }),
   );
   return app;
@@ -121,7 +121,7 @@ describePostgres('the PostgreSQL server failing', () => {
         await pool.query("INSERT INTO full_notes SELECT repeat('y', 1000) FROM generate_series(1, 4000)");
         res.json({ ok: true });
       });
-      fullApp.use(errorMiddleware({ logger: silentLogger, rejections: createRejectionLog({ logger: silentLogger }), storage: { failed: (err) => void failures.push(err), stop: () => undefined } }));
+      fullApp.use(errorMiddleware({ logger: silentLogger, rejections: createRejectionLog({ logger: silentLogger }), storage: { failed: (err) => void failures.push(err) } }));
       await expect503(fullApp);
       expect(failures.map((f) => f.reason)).toEqual(['disk_full']);
       // The rest of the database, on its own disk, still takes writes.

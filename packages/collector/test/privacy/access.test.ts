@@ -2,7 +2,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { StoredEvent } from '@spur/sdk';
-import { useFixtures } from '../helpers';
+import { recordAbandonedCarts, useFixtures } from '../helpers';
 import { describePostgres } from '../postgres/server';
 import { postgresBackend, sqliteBackend, type PrivacyBackend } from './backends';
 import { admin, at, ev, MUG, scenario, send } from './shop';
@@ -10,17 +10,18 @@ import { admin, at, ev, MUG, scenario, send } from './shop';
 function accessTests(backend: () => PrivacyBackend): void {
   const fx = useFixtures((file) => backend().open(file));
   it('answers everything stored about a customer: profile, ids, carts, every event in time order, rejected events', async () => {
-    const { app } = await fx.collector();
+    const { app, storage } = await fx.collector();
     await send(app, scenario());
     const bad = await send(app, [ev('track', { anonymousId: 'P', event: 42 }, -98)]);
     expect(bad.rejected).toHaveLength(1);
+    await recordAbandonedCarts(storage); // the collector's abandonment job, on its timer
 
     const res = await admin(app, 'get', '/v1/privacy/subjects/C').expect(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expect(res.headers['cache-control']).toBe('no-store');
     const doc = res.body;
     expect(doc.subject).toEqual({ id: 'C', customerId: 'C', customerIds: ['C'], anonymousIds: ['L', 'P'], sharedAnonymousIds: [] });
-    // The same profile and events the admin API shows, the Cart Abandoned event recorded on the way included.
+    // The same profile and events the admin API shows, the Cart Abandoned event the job recorded included.
     expect(doc.profile).toEqual((await admin(app, 'get', '/v1/profiles/C').expect(200)).body);
     const events = (await admin(app, 'get', '/v1/profiles/C/events').expect(200)).body.events as StoredEvent[];
     expect(doc.events).toEqual(events);

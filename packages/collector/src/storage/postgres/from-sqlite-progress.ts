@@ -1,28 +1,15 @@
-// The bookkeeping of `spur migrate` in the target database: which SQLite database it copies (by
-// its privacy salt, random per database and copied along), and per table the key of the last
-// row copied. The progress record of a chunk is written in the chunk's own transaction, so a
-// kill at any moment leaves rows and record agreeing: the next run goes on after the last
-// committed chunk and copies nothing twice. These tables are the command's, created by it and
-// not by the collector's migrations: a collector never reads them.
+// The bookkeeping of `spur migrate` in the target database, in copy_progress (migration 2): per
+// source database (its privacy salt, random per database and copied along) and part, the key of
+// the last row copied and the rows copied so far. The record of a chunk is written in the
+// chunk's own transaction, so a kill at any moment leaves rows and record agreeing: the next
+// run goes on after the last committed chunk and copies nothing twice. The part
+// 'privacy_state' records the source's privacy generation when the copy began.
 import type { Queryable } from './connection';
 import { LOCK_PRIVACY_STATE } from './transaction';
 import type { SqliteValue } from './from-sqlite-tables';
 
-const CREATE_TABLES = `
-  CREATE TABLE IF NOT EXISTS sqlite_copy_sources (
-    salt        text PRIMARY KEY,  -- the source's privacy salt: which SQLite database
-    generation  bigint NOT NULL,   -- its privacy generation when the copy began
-    path        text NOT NULL,     -- where it was read, for people
-    started_at  timestamptz NOT NULL DEFAULT now(),
-    finished_at timestamptz        -- the last run that got through
-  );
-  CREATE TABLE IF NOT EXISTS sqlite_copy_progress (
-    salt       text NOT NULL,
-    table_name text NOT NULL,
-    after_key  jsonb,              -- the key of the last row copied; NULL: the next pass starts at the beginning
-    updated_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (salt, table_name)
-  )`;
+/** The part that holds the generation the copy began from, as its cursor ([generation]). */
+const SOURCE_PART = 'privacy_state';
 
 /** The session advisory lock of copies into one database: 'spur' as an int4, then 2. */
 const COPY_LOCK = [0x73707572, 2];
@@ -56,11 +43,10 @@ export async function lockTarget(db: Queryable): Promise<void> {
  * copied (rejected_terms, suppressions, erasures) stay valid. Anything else is refused.
  */
 export async function claimTarget(db: Queryable, source: SourceIdentity): Promise<'new' | 'resumed'> {
-  await db.query(CREATE_TABLES);
   const { rows } = await db.query<{ salt: string }>(LOCK_PRIVACY_STATE);
   if (rows[0].salt === source.salt) {
-    const { rows: known } = await db.query<{ generation: string }>('SELECT generation FROM sqlite_copy_sources WHERE salt = $1', [source.salt]);
-    const began = known.length > 0 ? Number(known[0].generation) : source.generation;
+    const { rows: known } = await db.query<{ cursor: string }>('SELECT cursor FROM copy_progress WHERE source = $1 AND part = $2', [source.salt, SOURCE_PART]);
+    const began = known.length > 0 ? (JSON.parse(known[0].cursor) as number[])[0] : source.generation;
     if (began !== source.generation) {
       throw new Error(
         `the source had an erasure or a purge since the copy began (its privacy generation went from ${began} to ${source.generation}): ` +
@@ -93,31 +79,34 @@ export async function claimTarget(db: Queryable, source: SourceIdentity): Promis
 }
 
 const addSource = (db: Queryable, source: SourceIdentity) =>
-  db.query('INSERT INTO sqlite_copy_sources (salt, generation, path) VALUES ($1, $2, $3) ON CONFLICT (salt) DO NOTHING', [
+  db.query('INSERT INTO copy_progress (source, part, cursor, copied) VALUES ($1, $2, $3, 0) ON CONFLICT (source, part) DO NOTHING', [
     source.salt,
-    source.generation,
-    source.path,
+    SOURCE_PART,
+    JSON.stringify([source.generation]),
   ]);
 
 /** Per table, the key of the last row copied (absent: from the start). */
 export async function readProgress(db: Queryable, salt: string): Promise<Map<string, Key>> {
-  const { rows } = await db.query<{ table_name: string; after_key: unknown }>(
-    'SELECT table_name, after_key FROM sqlite_copy_progress WHERE salt = $1 AND after_key IS NOT NULL',
-    [salt],
-  );
-  return new Map(rows.map((r) => [r.table_name, decodeKey(r.after_key)]));
+  const { rows } = await db.query<{ part: string; cursor: string }>('SELECT part, cursor FROM copy_progress WHERE source = $1 AND part <> $2', [
+    salt,
+    SOURCE_PART,
+  ]);
+  const out = new Map<string, Key>();
+  for (const r of rows) {
+    const cursor = JSON.parse(r.cursor) as unknown;
+    if (cursor !== null) out.set(r.part, decodeKey(cursor));
+  }
+  return out;
 }
 
-/** Records where a table's copy is (null: its pass is complete), in the caller's transaction. */
-export async function saveProgress(db: Queryable, salt: string, table: string, after: Key | null): Promise<void> {
+/**
+ * Records where a table's copy is (null: its pass is complete) and adds `copied` to its count,
+ * in the caller's transaction.
+ */
+export async function saveProgress(db: Queryable, salt: string, table: string, after: Key | null, copied: number): Promise<void> {
   await db.query(
-    `INSERT INTO sqlite_copy_progress (salt, table_name, after_key) VALUES ($1, $2, $3::jsonb)
-     ON CONFLICT (salt, table_name) DO UPDATE SET after_key = excluded.after_key, updated_at = now()`,
-    [salt, table, after === null ? null : encodeKey(after)],
+    `INSERT INTO copy_progress (source, part, cursor, copied) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (source, part) DO UPDATE SET cursor = excluded.cursor, copied = copy_progress.copied + excluded.copied`,
+    [salt, table, after === null ? 'null' : encodeKey(after), copied],
   );
-}
-
-/** Notes a run that got through. */
-export async function markFinished(db: Queryable, salt: string): Promise<void> {
-  await db.query('UPDATE sqlite_copy_sources SET finished_at = now() WHERE salt = $1', [salt]);
 }

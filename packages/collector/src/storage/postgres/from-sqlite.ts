@@ -7,7 +7,7 @@ import { openConnection } from '../sqlite/connection';
 import { connectPostgres, type PostgresConnection, type Queryable } from './connection';
 import { DATABASE_URL_SETTING } from './database-url';
 import { COPY_TABLES, type CopyTable, type SqliteValue } from './from-sqlite-tables';
-import { claimTarget, lockTarget, markFinished, readProgress, saveProgress, type Key, type SourceIdentity } from './from-sqlite-progress';
+import { claimTarget, lockTarget, readProgress, saveProgress, type Key, type SourceIdentity } from './from-sqlite-progress';
 import { migrate } from './migrations';
 
 export interface SqliteCopyOptions {
@@ -100,7 +100,7 @@ async function copyTable(client: Queryable, salt: string, table: SourceTable, af
     const last = rows[rows.length - 1].slice(0, spec.keyLength);
     state.copied += await inTransaction(client, async () => {
       const copied = await spec.insert(client, rows);
-      await saveProgress(client, salt, spec.name, last);
+      await saveProgress(client, salt, spec.name, last, copied);
       return copied;
     });
     after = last;
@@ -109,7 +109,7 @@ async function copyTable(client: Queryable, salt: string, table: SourceTable, af
     opts.report();
     if (rows.length < opts.chunkRows) break;
   }
-  if (spec.order === 'key') await saveProgress(client, salt, spec.name, null);
+  if (spec.order === 'key') await saveProgress(client, salt, spec.name, null, 0);
   return true;
 }
 
@@ -138,7 +138,7 @@ function openSource(file: string): { db: Database; source: SourceIdentity; versi
  */
 export async function copySqliteToPostgres(options: SqliteCopyOptions): Promise<SqliteCopyReport> {
   // 20,000 rows (about 14 MB of events, about a second's work): 8-15% more rows/s than 5,000
-  // in alternating runs (bench/README.md, section 10); an interruption loses that second.
+  // in alternating runs (bench/README.md, section 11); an interruption loses that second.
   const chunkRows = Math.max(1, Math.floor(options.chunkRows ?? 20_000));
   // Checked before the source is opened: a bad URL is named without touching anything.
   let connection: PostgresConnection;
@@ -174,7 +174,6 @@ export async function copySqliteToPostgres(options: SqliteCopyOptions): Promise<
       for (const table of tables) {
         if (!(await copyTable(client, source.salt, table, progress.get(table.spec.name) ?? null, run))) return { start, interrupted: true };
       }
-      await markFinished(client, source.salt);
       return { start, interrupted: false };
     });
     db.exec('COMMIT');

@@ -123,6 +123,21 @@ export const MIGRATIONS: readonly Migration[] = [
     );
     `,
   },
+  {
+    version: 2,
+    name: 'how far spur migrate copied each part of an SQLite database',
+    sql: `
+    -- One row per source database (its salt) and part (events, rejected events …): the key of
+    -- the last row copied, written in the transaction that copied it, so a copy resumes there.
+    CREATE TABLE copy_progress (
+      source text NOT NULL,
+      part   text NOT NULL,
+      cursor text NOT NULL,
+      copied bigint NOT NULL,
+      PRIMARY KEY (source, part)
+    );
+    `,
+  },
 ];
 
 /** Latest schema version this build knows. */

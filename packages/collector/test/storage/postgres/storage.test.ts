@@ -1,5 +1,6 @@
 // The storage contract on PostgreSQL: the same suites as SQLite's, unchanged, each test's "file"
 // standing for a database of its own on the run's server (the same file, the same database).
+import { openStorage } from '../../../src/storage';
 import { openPostgresStorage } from '../../../src/storage/postgres/storage';
 import { describePostgres } from '../../postgres/server';
 import { runStorageContract } from '../contract';
@@ -14,4 +15,18 @@ describePostgres('PostgreSQL storage', (db) => {
   };
   runStorageContract('postgres', open);
   runRejectedContract('postgres', open);
+
+  it('is what openStorage opens for SPUR_DATABASE_URL, or for a postgres:// URL as the database', async () => {
+    const url = await db.fresh();
+    for (const storage of [await openStorage({ db: 'unused.db', databaseUrl: url }), await openStorage({ db: url })]) {
+      try {
+        await storage.ping();
+        expect(await storage.eventsAfter(null, 1)).toEqual({ rows: [], cursor: null });
+        // A cursor of PostgreSQL's own shape (<xid>.<id>), not SQLite's row number.
+        await expect(storage.eventsAfter('12', 1)).rejects.toThrow(/not a catch-up cursor/);
+      } finally {
+        await storage.close();
+      }
+    }
+  });
 });

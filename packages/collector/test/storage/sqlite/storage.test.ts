@@ -324,7 +324,8 @@ describe('openStorage', () => {
     await expect(storage.ping()).resolves.toBeUndefined();
   });
 
-  it('says plainly that PostgreSQL is not there yet', async () => {
-    await expect(openStorage({ db: 'postgres://localhost/spur' })).rejects.toThrow(/PostgreSQL storage is not implemented yet/);
+  it('takes a postgres:// URL for PostgreSQL, checked before anything connects', async () => {
+    await expect(openStorage({ db: 'postgres://spur:secret@localhost' })).rejects.toThrow(/SPUR_DATABASE_URL \/ --database-url: no database name \(postgres:\/\/spur:\*\*\*@localhost\)/);
+    await expect(openStorage({ db: 'unused.db', databaseUrl: 'mysql://localhost/spur' })).rejects.toThrow(/the scheme must be postgres:\/\//);
   });
 });

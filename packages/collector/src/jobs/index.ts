@@ -1,0 +1,66 @@
+// The collector's jobs, started together by createCollector and stopped together by its close():
+// the analytics catch-up, the abandonment job, retention and the storage watch. Each is safe when
+// several collectors run on one database: the catch-up only reads; a Cart Abandoned event
+// recorded twice is a duplicate (its messageId is the cart's); purges delete in transactions of
+// their own, and a second purge finds nothing; the watch only probes. Their timers never keep the
+// process alive.
+import type { Logger } from '../log';
+import type { Store } from '../rules/store';
+import { DEFAULT_REJECTED_DAYS } from '../settings';
+import { startAbandonment, type AbandonmentJob } from './abandonment';
+import { createAnalyticsService, type AnalyticsService } from './catch-up';
+import { startRetention, type PurgeReport, type RetentionJob } from './retention';
+import { watchStorage, type StorageWatch } from './storage-watch';
+
+/** What the jobs are told (CollectorConfig's part). */
+export interface JobSettings {
+  now?: () => number;
+  sessionMinutes?: number;
+  abandonMinutes?: number;
+  retentionDays?: number;
+  rejectedDays?: number;
+  onPurge?: (report: PurgeReport) => void;
+}
+
+export interface Jobs {
+  /** The analytics cache, caught up in the background (exports refresh it). */
+  analytics: AnalyticsService;
+  abandonment: AbandonmentJob;
+  /** Undefined when nothing is ever purged. */
+  retention?: RetentionJob;
+  /** Logs storage becoming unavailable and available again (the error middleware reports to it). */
+  storageWatch: StorageWatch;
+  /** Stops them all and resolves once their runs under way are over. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export function startJobs(store: Store, settings: JobSettings, logger: Logger): Jobs {
+  const now = settings.now;
+  // One analytics cache per collector: it starts catching up at once, in the background
+  // (/readyz tells how far; exports wait for it).
+  const analytics = createAnalyticsService(store, { sessionMinutes: settings.sessionMinutes, abandonMinutes: settings.abandonMinutes, logger });
+  const abandonment = startAbandonment({ store, analytics, now, logger });
+  analytics.start();
+  const rejectedDays = settings.rejectedDays ?? DEFAULT_REJECTED_DAYS;
+  const retention =
+    settings.retentionDays !== undefined || rejectedDays > 0
+      ? startRetention({ storage: store, days: settings.retentionDays, rejectedDays, now, onPurge: settings.onPurge, logger })
+      : undefined;
+  const storageWatch = watchStorage({ storage: store, logger, now });
+  let stopping: Promise<void> | undefined;
+  return {
+    analytics,
+    abandonment,
+    retention,
+    storageWatch,
+    stop() {
+      stopping ??= (async () => {
+        storageWatch.stop();
+        // The abandonment job first: its run refreshes the cache, which stops after it.
+        await abandonment.stop();
+        await Promise.all([analytics.stop(), retention?.stop()]);
+      })();
+      return stopping;
+    },
+  };
+}
