@@ -14,8 +14,17 @@ const SOURCE_PART = 'privacy_state';
 /** The session advisory lock of copies into one database: 'spur' as an int4, then 2. */
 const COPY_LOCK = [0x73707572, 2];
 
-/** The tables that must be empty for a database to take another source's salt. */
-const DATA_TABLES = ['events', 'rejected_events', 'rejected_terms', 'identity_links', 'aliases', 'erasures', 'suppressions'];
+/** The tables that must be empty for a database to take another source's salt: those that are not. */
+const USED_TABLES = `
+  SELECT name FROM (VALUES
+    ('events', EXISTS (SELECT 1 FROM events)),
+    ('rejected_events', EXISTS (SELECT 1 FROM rejected_events)),
+    ('rejected_terms', EXISTS (SELECT 1 FROM rejected_terms)),
+    ('identity_links', EXISTS (SELECT 1 FROM identity_links)),
+    ('aliases', EXISTS (SELECT 1 FROM aliases)),
+    ('erasures', EXISTS (SELECT 1 FROM erasures)),
+    ('suppressions', EXISTS (SELECT 1 FROM suppressions))
+  ) AS t (name, used) WHERE used`;
 
 /** A source database as the copy knows it. */
 export interface SourceIdentity {
@@ -24,7 +33,7 @@ export interface SourceIdentity {
   path: string;
 }
 
-/** A key of the source's order, as kept in after_key: Buffers (terms) as { hex }. */
+/** A key of the source's order, as kept in copy_progress.cursor: Buffers (terms) as { hex }. */
 export type Key = SqliteValue[];
 
 export const encodeKey = (key: Key) => JSON.stringify(key.map((v) => (Buffer.isBuffer(v) ? { hex: v.toString('hex') } : typeof v === 'bigint' ? String(v) : v)));
@@ -56,9 +65,7 @@ export async function claimTarget(db: Queryable, source: SourceIdentity): Promis
     if (known.length === 0) await addSource(db, source);
     return 'resumed';
   }
-  const { rows: used } = await db.query<{ name: string }>(
-    DATA_TABLES.map((t) => `SELECT '${t}' AS name WHERE EXISTS (SELECT 1 FROM ${t})`).join(' UNION ALL '),
-  );
+  const { rows: used } = await db.query<{ name: string }>(USED_TABLES);
   if (used.length > 0) {
     throw new Error(
       `the target database holds data of another spur database (${used.map((r) => r.name).join(', ')}; its privacy salt is not the source's): ` +

@@ -4,6 +4,7 @@
 // multi-row INSERT … VALUES statements: the same rows sent as arrays through unnest took two to
 // three times as long (the driver escapes every body into an array literal, which the server
 // parses again; bench/README.md).
+import type { Database, Statement } from 'better-sqlite3';
 import type { QueryResultRow } from 'pg';
 import type { Queryable } from './connection';
 
@@ -20,13 +21,17 @@ export interface CopyTable {
    * resumes when a run was interrupted; the target's key makes a row land once.
    */
   order: 'rowid' | 'key';
-  /** How many leading columns of `columns` are the key the chunks are read in order of. */
+  /** How many leading columns of a source row are the key the chunks are read in order of. */
   keyLength: number;
-  /** Source columns, key first (what the SELECT lists). */
-  columns: string[];
   /**
-   * Inserts one chunk of source rows (as `columns`); resolves to how many rows are new in the
-   * target. Throws when a row collides with a different one already there.
+   * The source's statements (constant text, as every statement of the collector): the first
+   * chunk (the limit as parameter), the chunk after a key (its columns, then the limit), rows as
+   * arrays, key columns first; the count of rows up to a key, and of all rows.
+   */
+  source: (db: Database) => { first: Statement; next: Statement; upTo: Statement; count: Statement };
+  /**
+   * Inserts one chunk of source rows (as `source` lists them); resolves to how many rows are new
+   * in the target. Throws when a row collides with a different one already there.
    */
   insert(db: Queryable, rows: SqliteValue[][]): Promise<number>;
 }
@@ -77,9 +82,9 @@ function collision(table: string, expected: number, got: number): Error {
   );
 }
 
-/** The SQLite identity sequences are copied as they are; the target's must go on after them. */
-const followIds = (table: string) =>
-  `SELECT setval(pg_get_serial_sequence('${table}', 'id'), greatest((SELECT max(id) FROM ${table}), 1))`;
+// The ids are copied as they are: the target's identity sequences must go on after them.
+const FOLLOW_ERASURE_IDS = "SELECT setval(pg_get_serial_sequence('erasures', 'id'), greatest((SELECT max(id) FROM erasures), 1))";
+const FOLLOW_REJECTED_IDS = "SELECT setval(pg_get_serial_sequence('rejected_events', 'id'), greatest((SELECT max(id) FROM rejected_events), 1))";
 
 export const COPY_TABLES: readonly CopyTable[] = [
   {
@@ -87,7 +92,12 @@ export const COPY_TABLES: readonly CopyTable[] = [
     name: 'suppressions',
     order: 'key',
     keyLength: 1,
-    columns: ['id_hash', 'until'],
+    source: (db) => ({
+      first: db.prepare('SELECT id_hash, until FROM suppressions ORDER BY id_hash LIMIT ?').raw(),
+      next: db.prepare('SELECT id_hash, until FROM suppressions WHERE (id_hash) > (?) ORDER BY id_hash LIMIT ?').raw(),
+      upTo: db.prepare('SELECT count(*) FROM suppressions WHERE (id_hash) <= (?)').pluck(),
+      count: db.prepare('SELECT count(*) FROM suppressions').pluck(),
+    }),
     async insert(db, rows) {
       const { rows: out } = await insertValues<{ inserted: boolean }>(
         db,
@@ -106,7 +116,12 @@ export const COPY_TABLES: readonly CopyTable[] = [
     name: 'erasures',
     order: 'key',
     keyLength: 1,
-    columns: ['id', 'subject_hash', 'erased_at', 'counts', 'suppressed_until', 'scrubbed_at'],
+    source: (db) => ({
+      first: db.prepare('SELECT id, subject_hash, erased_at, counts, suppressed_until, scrubbed_at FROM erasures ORDER BY id LIMIT ?').raw(),
+      next: db.prepare('SELECT id, subject_hash, erased_at, counts, suppressed_until, scrubbed_at FROM erasures WHERE (id) > (?) ORDER BY id LIMIT ?').raw(),
+      upTo: db.prepare('SELECT count(*) FROM erasures WHERE (id) <= (?)').pluck(),
+      count: db.prepare('SELECT count(*) FROM erasures').pluck(),
+    }),
     async insert(db, rows) {
       const { rows: out } = await insertValues<{ inserted: boolean }>(
         db,
@@ -121,7 +136,7 @@ export const COPY_TABLES: readonly CopyTable[] = [
       );
       // A row that conflicted and was not the same erasure returns nothing.
       if (out.length !== rows.length) throw collision('erasures', rows.length, out.length);
-      await db.query(followIds('erasures'));
+      await db.query(FOLLOW_ERASURE_IDS);
       return inserted(out);
     },
   },
@@ -129,7 +144,12 @@ export const COPY_TABLES: readonly CopyTable[] = [
     name: 'identity_links',
     order: 'key',
     keyLength: 2,
-    columns: ['anonymous_id', 'user_id', 'first_seen'],
+    source: (db) => ({
+      first: db.prepare('SELECT anonymous_id, user_id, first_seen FROM identity_links ORDER BY anonymous_id, user_id LIMIT ?').raw(),
+      next: db.prepare('SELECT anonymous_id, user_id, first_seen FROM identity_links WHERE (anonymous_id, user_id) > (?, ?) ORDER BY anonymous_id, user_id LIMIT ?').raw(),
+      upTo: db.prepare('SELECT count(*) FROM identity_links WHERE (anonymous_id, user_id) <= (?, ?)').pluck(),
+      count: db.prepare('SELECT count(*) FROM identity_links').pluck(),
+    }),
     async insert(db, rows) {
       // first_seen is the earliest time of the pair, as in SQLite.
       const { rows: out } = await insertValues<{ inserted: boolean }>(
@@ -150,7 +170,12 @@ export const COPY_TABLES: readonly CopyTable[] = [
     name: 'aliases',
     order: 'key',
     keyLength: 1,
-    columns: ['previous_id', 'user_id', 'created_at'],
+    source: (db) => ({
+      first: db.prepare('SELECT previous_id, user_id, created_at FROM aliases ORDER BY previous_id LIMIT ?').raw(),
+      next: db.prepare('SELECT previous_id, user_id, created_at FROM aliases WHERE (previous_id) > (?) ORDER BY previous_id LIMIT ?').raw(),
+      upTo: db.prepare('SELECT count(*) FROM aliases WHERE (previous_id) <= (?)').pluck(),
+      count: db.prepare('SELECT count(*) FROM aliases').pluck(),
+    }),
     async insert(db, rows) {
       const result = await insertValues(
         db,
@@ -168,7 +193,12 @@ export const COPY_TABLES: readonly CopyTable[] = [
     name: 'events',
     order: 'rowid',
     keyLength: 1,
-    columns: ['rowid', 'message_id', 'type', 'anonymous_id', 'user_id', 'timestamp', 'received_at', 'write_key', 'body'],
+    source: (db) => ({
+      first: db.prepare('SELECT rowid, message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body FROM events ORDER BY rowid LIMIT ?').raw(),
+      next: db.prepare('SELECT rowid, message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body FROM events WHERE (rowid) > (?) ORDER BY rowid LIMIT ?').raw(),
+      upTo: db.prepare('SELECT count(*) FROM events WHERE (rowid) <= (?)').pluck(),
+      count: db.prepare('SELECT count(*) FROM events').pluck(),
+    }),
     async insert(db, rows) {
       // VALUES rows are inserted in their order: the ids follow the rowids.
       const result = await insertValues(
@@ -188,7 +218,12 @@ export const COPY_TABLES: readonly CopyTable[] = [
     name: 'rejected_events',
     order: 'rowid',
     keyLength: 1,
-    columns: ['id', 'received_at', 'write_key', 'events', 'body', 'message_id', 'fingerprint'],
+    source: (db) => ({
+      first: db.prepare('SELECT id, received_at, write_key, events, body, message_id, fingerprint FROM rejected_events ORDER BY id LIMIT ?').raw(),
+      next: db.prepare('SELECT id, received_at, write_key, events, body, message_id, fingerprint FROM rejected_events WHERE (id) > (?) ORDER BY id LIMIT ?').raw(),
+      upTo: db.prepare('SELECT count(*) FROM rejected_events WHERE (id) <= (?)').pluck(),
+      count: db.prepare('SELECT count(*) FROM rejected_events').pluck(),
+    }),
     async insert(db, rows) {
       const { rows: out } = await insertValues<{ id: string }>(
         db,
@@ -199,7 +234,7 @@ export const COPY_TABLES: readonly CopyTable[] = [
         7,
       );
       if (out.length !== rows.length) throw collision('rejected_events', rows.length, out.length);
-      await db.query(followIds('rejected_events'));
+      await db.query(FOLLOW_REJECTED_IDS);
       return out.length;
     },
   },
@@ -209,7 +244,12 @@ export const COPY_TABLES: readonly CopyTable[] = [
     name: 'rejected_terms',
     order: 'key',
     keyLength: 2,
-    columns: ['term', 'rejected_id'],
+    source: (db) => ({
+      first: db.prepare('SELECT term, rejected_id FROM rejected_terms ORDER BY term, rejected_id LIMIT ?').raw(),
+      next: db.prepare('SELECT term, rejected_id FROM rejected_terms WHERE (term, rejected_id) > (?, ?) ORDER BY term, rejected_id LIMIT ?').raw(),
+      upTo: db.prepare('SELECT count(*) FROM rejected_terms WHERE (term, rejected_id) <= (?, ?)').pluck(),
+      count: db.prepare('SELECT count(*) FROM rejected_terms').pluck(),
+    }),
     async insert(db, rows) {
       const result = await insertValues(db, (values) => `INSERT INTO rejected_terms (term, rejected_id) VALUES ${values} ON CONFLICT DO NOTHING`, rows, 0, 2);
       return result.count;

@@ -57,17 +57,12 @@ interface SourceTable {
 }
 
 function sourceTable(db: Database, spec: CopyTable): SourceTable {
-  const key = spec.columns.slice(0, spec.keyLength).join(', ');
-  const marks = spec.columns.slice(0, spec.keyLength).map(() => '?').join(', ');
-  const select = `SELECT ${spec.columns.join(', ')} FROM ${spec.name}`;
-  const first = db.prepare(`${select} ORDER BY ${key} LIMIT ?`).raw();
-  const next = db.prepare(`${select} WHERE (${key}) > (${marks}) ORDER BY ${key} LIMIT ?`).raw();
-  const upTo = db.prepare(`SELECT count(*) FROM ${spec.name} WHERE (${key}) <= (${marks})`).pluck();
+  const { first, next, upTo, count } = spec.source(db);
   return {
     spec,
     page: (after, limit) => (after === null ? first.all(limit) : next.all(...after, limit)) as SqliteValue[][],
     upTo: (after) => upTo.get(...after) as number,
-    total: db.prepare(`SELECT count(*) FROM ${spec.name}`).pluck().get() as number,
+    total: count.get() as number,
   };
 }
 
