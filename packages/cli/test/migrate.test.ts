@@ -176,6 +176,33 @@ describePostgres('spur migrate', (pg) => {
     expect(again.stderr).toMatch(/the source had an erasure or a purge since the copy began/);
   }, 60_000);
 
+  it('refuses to run while another spur migrate copies into the same database', async () => {
+    const url = await pg.fresh();
+    const other = new Client({ connectionString: url });
+    await other.connect();
+    try {
+      // The copy lock ('spur', 2), held as a second spur migrate holds it.
+      await other.query('SELECT pg_advisory_lock($1, $2)', [0x73707572, 2]);
+      const io = captureIo();
+      expect(await main(['migrate', '--from', source, '--to', url], io)).toBe(1);
+      expect(io.stderr).toMatch(/another spur migrate is copying into this database now/);
+      expect(await query(url, 'SELECT count(*)::int AS n FROM events')).toEqual([{ n: 0 }]);
+    } finally {
+      await other.end();
+    }
+  });
+
+  it('does not hand an empty target the salt of the source while a collector is connected to it', async () => {
+    const url = await pg.fresh();
+    // A collector on the empty database: it read its salt at start and would keep hashing with it.
+    const collector = await openStorage({ db: '', databaseUrl: url });
+    const io = captureIo();
+    expect(await main(['migrate', '--from', source, '--to', url], io)).toBe(1);
+    expect(io.stderr).toMatch(/spur collector session\(s\) are connected to the target database: stop those collectors/);
+    await collector.close();
+    expect(await main(['migrate', '--from', source, '--to', url], captureIo())).toBe(0);
+  });
+
   it('leaves a database that spur purge and spur export read through SPUR_DATABASE_URL', async () => {
     const file = join(dir, 'small.db');
     const store = createStore(await openSqliteStorage(file));
