@@ -219,10 +219,11 @@ const STAGES = [
   ],
   [
     'hand-off between threads (postMessage, group commit)',
-    (fn, file) => fn === 'postMessage' || ['storage.js', 'group-commit.js', 'writer-thread.js'].includes(file),
+    (fn, file) => fn === 'postMessage' || ['storage.js', 'group-commit.js', 'writer-thread.js', 'writer-link.js'].includes(file),
   ],
-  ['SQLite inserts (events, runs, identity)', (fn, file) => file === 'writer.js'],
-  ['COMMIT: WAL write + fsync (+ SQLite automatic checkpoint)', (fn) => fn === 'sqliteTransaction'],
+  ['COMMIT: WAL write + fsync (+ SQLite automatic checkpoint)', (fn) => fn === 'sqliteTransaction' || fn === 'commitTransaction'],
+  ['the rules: suppression, duplicates, identity (rules/append.js)', (fn, file) => ['append.js', 'identity.js', 'suppression.js', 'conflicts.js'].includes(file)],
+  ['SQLite inserts (events, runs, identity)', (fn, file) => ['writer.js', 'transaction.js', 'rejected.js'].includes(file)],
   ['PASSIVE checkpoint', (fn, file) => fn === 'pragma' || file === 'checkpoint-thread.js'],
   // On the main thread: node's HTTP parser and response writing, Express, the ingest handler.
   ['everything else', () => true],

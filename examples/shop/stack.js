@@ -30,8 +30,9 @@ async function startStack({ adminToken = 'stack-admin', writeKey = 'stack', cons
   const shopUrl = `http://127.0.0.1:${shopServer.address().port}`;
 
   const storage = await openStorage({ db: file });
-  // Client clocks are trusted, as in the demo: journeys move the browsers' clocks days back.
-  const app = createCollector({ storage, writeKeys: { [writeKey]: [shopUrl] }, adminToken, clientClock: 'trust' });
+  // Client clocks are trusted, as in the demo: journeys move the browsers' clocks days back. Carts
+  // a run left are recorded within a second (a journey that expects one waits for it).
+  const app = createCollector({ storage, writeKeys: { [writeKey]: [shopUrl] }, adminToken, clientClock: 'trust', abandonmentIntervalMs: 1000 });
   const collector = await startServer(app, { port: 0, host: '127.0.0.1', storage });
   const collectorUrl = `http://127.0.0.1:${collector.port}`;
   const pagesSendTo = via ? await via(collectorUrl) : collectorUrl;

@@ -77,6 +77,11 @@ export interface CollectorConfig {
   /** Minutes without cart activity after which a cart counts as abandoned. @defaultValue 30 */
   abandonMinutes?: number;
   /**
+   * How often the abandonment job looks for carts whose time has passed and records their Cart
+   * Abandoned events (it also runs after every full catch-up). @defaultValue 60000
+   */
+  abandonmentIntervalMs?: number;
+  /**
    * Ingest requests per second per client IP; a number also sets the per-write-key limit to
    * WRITE_KEY_FACTOR (10) times it, an object sets both; 0 turns a limit off. Bursts of
    * BURST_SECONDS (2) times the rate pass. @defaultValue 50 (per write key 500)

@@ -44,9 +44,8 @@ const CART_ABANDONED = 'Cart Abandoned';
 
 /**
  * Whether the expectations need the collector's abandoned carts: a `cart` expectation, or an
- * `events` or `funnel` expectation that names Cart Abandoned, an event the collector records
- * itself once a cart's abandonment time has passed (on a minute timer, and before the
- * abandoned-carts export answers).
+ * `events` or `funnel` expectation that names Cart Abandoned, an event the collector's
+ * abandonment job records itself once a cart's abandonment time has passed (on its timer).
  */
 export function needsAbandonedCarts(expect: Expectations, vars: Vars): boolean {
   const names = (m: unknown) => m === CART_ABANDONED || (!!m && typeof m === 'object' && (m as { event?: unknown }).event === CART_ABANDONED);
@@ -55,21 +54,13 @@ export function needsAbandonedCarts(expect: Expectations, vars: Vars): boolean {
 }
 
 /**
- * Reads the profile of every anonymous id of the run, and the events of those profiles. With
- * `abandonedCartsFrom` it first reads the abandoned-carts export since then: the collector records
- * the Cart Abandoned events that are due before it answers, so the events read after it hold them
- * (the way a `cart` expectation has always waited for them). A collector without that export
- * (404) is read without it.
+ * How long readCollector waits for the Cart Abandoned events of a run's abandoned carts: the
+ * collector's abandonment job records them on a one-minute timer (a demo stack's runs sooner).
  */
-export async function readCollector(admin: Admin, anonymousIds: readonly string[], abandonedCartsFrom?: string): Promise<CollectorView> {
-  let abandonedCarts: AbandonedCartRow[] | undefined;
-  if (abandonedCartsFrom !== undefined) {
-    try {
-      abandonedCarts = await admin.abandonedCarts(abandonedCartsFrom);
-    } catch (error) {
-      if (!(error instanceof AdminError && error.status === 404)) throw error;
-    }
-  }
+export const CART_EVENT_WAIT_MS = 75_000;
+
+// Reads the profiles of the anonymous ids and their events, once.
+async function readProfiles(admin: Admin, anonymousIds: readonly string[]): Promise<Pick<CollectorView, 'profiles' | 'events'>> {
   const profiles = new Map<string, Profile>();
   for (const id of anonymousIds) {
     if ([...profiles.values()].some((p) => p.anonymousIds.includes(id))) continue;
@@ -80,7 +71,47 @@ export async function readCollector(admin: Admin, anonymousIds: readonly string[
   for (const profile of profiles.values()) for (const e of (await admin.events(profile.id)) ?? []) events.set(e.messageId, e);
   // Stable: the admin API's order (timestamp, then arrival) breaks ties within a profile.
   const ordered = [...events.values()].sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp));
-  return { profiles: [...profiles.values()], events: ordered, ...(abandonedCarts ? { abandonedCarts } : {}) };
+  return { profiles: [...profiles.values()], events: ordered };
+}
+
+// The carts of the export that are the run's (by its anonymous ids or its profiles' customer ids)
+// whose Cart Abandoned event is not among the events read yet.
+function cartsWithoutEvent(carts: readonly AbandonedCartRow[], anonymousIds: readonly string[], view: Pick<CollectorView, 'profiles' | 'events'>): AbandonedCartRow[] {
+  const ids = new Set(anonymousIds);
+  const customers = new Set(view.profiles.flatMap((p) => (p.customerId ? [p.customerId] : [])));
+  const recorded = new Set(view.events.filter((e) => e.event === CART_ABANDONED).map((e) => Date.parse(e.timestamp)));
+  const mine = (c: AbandonedCartRow) => (c.anonymousId !== null && ids.has(c.anonymousId)) || (c.customerId !== null && customers.has(c.customerId));
+  return carts.filter((c) => mine(c) && !recorded.has(Date.parse(c.abandonedAt)));
+}
+
+/**
+ * Reads the profile of every anonymous id of the run, and the events of those profiles. With
+ * `abandonedCartsFrom` it first reads the abandoned-carts export since then, and reads the events
+ * again until each of the run's carts there has its Cart Abandoned event (the collector's
+ * abandonment job records it; reading an export writes nothing), or `cartWaitMs` has passed (the
+ * expectations then say what is missing). A collector without that export (404) is read without it.
+ */
+export async function readCollector(
+  admin: Admin,
+  anonymousIds: readonly string[],
+  abandonedCartsFrom?: string,
+  cartWaitMs: number = CART_EVENT_WAIT_MS,
+): Promise<CollectorView> {
+  let abandonedCarts: AbandonedCartRow[] | undefined;
+  if (abandonedCartsFrom !== undefined) {
+    try {
+      abandonedCarts = await admin.abandonedCarts(abandonedCartsFrom);
+    } catch (error) {
+      if (!(error instanceof AdminError && error.status === 404)) throw error;
+    }
+  }
+  const deadline = Date.now() + cartWaitMs;
+  let view = await readProfiles(admin, anonymousIds);
+  while (abandonedCarts && cartsWithoutEvent(abandonedCarts, anonymousIds, view).length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    view = await readProfiles(admin, anonymousIds);
+  }
+  return { ...view, ...(abandonedCarts ? { abandonedCarts } : {}) };
 }
 
 const list = (labels: string[], max = 30) => (labels.length ? labels.slice(0, max).join(', ') + (labels.length > max ? `, ... (${labels.length} in all)` : '') : 'nothing');

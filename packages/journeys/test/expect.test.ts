@@ -1,7 +1,7 @@
 // Expectations against a fresh collector in real Chromium: an events expectation that names Cart
-// Abandoned, and what a failed events expectation says it compared. The stack is this file's own
-// and the Cart Abandoned test runs first: the collector's minute timer, which records Cart
-// Abandoned events too, has not run yet, so only the expectation's own wait can find the event.
+// Abandoned, and what a failed events expectation says it compared. The collector's abandonment
+// job records the Cart Abandoned event (reading the export writes nothing): the expectation waits
+// for it.
 import type { JourneySpec } from '../src/spec';
 import { failuresOf, useDemo } from './stack';
 

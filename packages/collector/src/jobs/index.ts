@@ -17,6 +17,7 @@ export interface JobSettings {
   now?: () => number;
   sessionMinutes?: number;
   abandonMinutes?: number;
+  abandonmentIntervalMs?: number;
   retentionDays?: number;
   rejectedDays?: number;
   onPurge?: (report: PurgeReport) => void;
@@ -39,7 +40,7 @@ export function startJobs(store: Store, settings: JobSettings, logger: Logger): 
   // One analytics cache per collector: it starts catching up at once, in the background
   // (/readyz tells how far; exports wait for it).
   const analytics = createAnalyticsService(store, { sessionMinutes: settings.sessionMinutes, abandonMinutes: settings.abandonMinutes, logger });
-  const abandonment = startAbandonment({ store, analytics, now, logger });
+  const abandonment = startAbandonment({ store, analytics, now, logger, intervalMs: settings.abandonmentIntervalMs });
   analytics.start();
   const rejectedDays = settings.rejectedDays ?? DEFAULT_REJECTED_DAYS;
   const retention =

@@ -80,9 +80,9 @@ export async function append(storage: Storage, input: AppendInput): Promise<Appe
   return suppressed > 0 ? { stored, suppressed } : { stored };
 }
 
-// An event of the group that was not suppressed: its row, and where its answer goes.
-interface Candidate {
-  row: EventRow;
+// An event of the group that was not suppressed: its row (handed to insertEvents as it is: one
+// object per event, the writer's hot path), and where its answer goes.
+interface Candidate extends EventRow {
   previousId: string | null;
   append: number;
   index: number;
@@ -112,23 +112,26 @@ export function createAppendProgram(): Program<AppendRows, AppendOutcome> {
           outcomes[append].suppressed++;
           continue;
         }
-        const row: EventRow = { messageId: rows[at]!, type: rows[at + 1]!, anonymousId, userId, timestamp: rows[at + 4]!, receivedAt, writeKey, body: rows[at + 7]! };
-        candidates.push({ row, previousId, append, index });
+        const type = rows[at + 1]!;
+        const timestamp = rows[at + 4]!;
+        candidates.push({ messageId: rows[at]!, type, anonymousId, userId, timestamp, receivedAt, writeKey, body: rows[at + 7]!, previousId, append, index });
       }
     });
 
     // The customer rule looks at the database as it was before this transaction; events stored
     // in it count in their order (identityWrites).
-    const aliased = candidates.filter((c) => c.row.type === 'alias' && c.previousId !== null).map((c) => c.previousId!);
+    const aliased = candidates.filter((c) => c.type === 'alias' && c.previousId !== null).map((c) => c.previousId!);
     const identity = identityWrites(aliased.length ? await tx.knownCustomers([...new Set(aliased)]) : new Set());
-    const inserted = candidates.length ? await tx.insertEvents(candidates.map((c) => c.row)) : [];
+    const inserted = candidates.length ? await tx.insertEvents(candidates) : [];
     const duplicates: Candidate[] = [];
-    candidates.forEach((c, i) => {
+    for (let i = 0; i < candidates.length; i++) {
+      const c = candidates[i];
       outcomes[c.append].stored[c.index] = inserted[i];
-      if (!inserted[i]) return void duplicates.push(c);
-      // Identity is recorded once per stored event; a duplicate adds nothing.
-      identity.add({ ...c.row, previousId: c.previousId });
-    });
+      if (!inserted[i]) duplicates.push(c);
+      // Identity is recorded once per stored event; a duplicate adds nothing, nor does an event
+      // without a customer id (identityWrites ignores those: most events, so not even called).
+      else if (c.userId) identity.add(c);
+    }
     const links = identity.links();
     if (links.length) await tx.upsertLinks(links);
     const aliases = identity.aliases();
@@ -149,12 +152,12 @@ export function createAppendProgram(): Program<AppendRows, AppendOutcome> {
 // in this transaction.
 async function findConflicts(tx: WriteTransaction, duplicates: Candidate[]): Promise<{ append: number; group: RejectedGroup }[]> {
   if (!duplicates.length) return [];
-  const stored = await tx.storedBodies([...new Set(duplicates.map((d) => d.row.messageId))]);
+  const stored = await tx.storedBodies([...new Set(duplicates.map((d) => d.messageId))]);
   const found: { append: number; key: ConflictKey; row: EventRow }[] = [];
   for (const d of duplicates) {
-    const body = stored.get(d.row.messageId);
-    const key = body === undefined ? null : conflictKey(body, d.row.body);
-    if (key !== null) found.push({ append: d.append, key: { messageId: d.row.messageId, key }, row: d.row });
+    const body = stored.get(d.messageId);
+    const key = body === undefined ? null : conflictKey(body, d.body);
+    if (key !== null) found.push({ append: d.append, key: { messageId: d.messageId, key }, row: d });
   }
   if (!found.length) return [];
   const recorded = await tx.conflictsRecorded(found.map((f) => f.key));

@@ -69,13 +69,15 @@ export function usePostgres(): TestDatabase {
     if (!('url' in state)) throw new Error('no PostgreSQL server in this run');
     return state.url;
   };
+  // A file may make dozens of databases (a fresh one per contract test); dropping them all on a
+  // loaded machine takes longer than jest's default 5 s for a hook.
   beforeAll(async () => {
     url = await createDatabase(server());
     made.push(url);
-  });
+  }, 60_000);
   afterAll(async () => {
     for (const db of made.splice(0)) await dropDatabase(db);
-  });
+  }, 120_000);
   return {
     get url() {
       if (!url) throw new Error('the test database exists from beforeAll on');
