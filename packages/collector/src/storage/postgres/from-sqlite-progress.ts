@@ -30,7 +30,6 @@ const USED_TABLES = `
 export interface SourceIdentity {
   salt: string;
   generation: number;
-  path: string;
 }
 
 /** A key of the source's order, as kept in copy_progress.cursor: Buffers (terms) as { hex }. */

@@ -122,7 +122,7 @@ function openSource(file: string): { db: Database; source: SourceIdentity; versi
   const version = db.pragma('data_version', { simple: true }) as number;
   db.exec('BEGIN');
   const row = db.prepare('SELECT salt, generation FROM privacy_state WHERE id = 1').get() as { salt: string; generation: number };
-  return { db, source: { salt: row.salt, generation: row.generation, path: file }, version };
+  return { db, source: { salt: row.salt, generation: row.generation }, version };
 }
 
 /**
