@@ -83,32 +83,36 @@ function* batches(seed = 13) {
 }
 
 /**
- * Makes sure `file` holds a database of at least `bytes` (built into `file`.building and renamed,
- * so an interrupted build is never reused). Resolves to { events, bytes, built, ms }.
+ * Makes sure `file` holds a database of at least `bytes`, or of `options.events` events when
+ * given (built into `file`.building and renamed, so an interrupted build is never reused).
+ * Resolves to { events, bytes, built, ms }.
  */
-async function bigDatabase(file, bytes, log = console.error) {
-  if (fs.existsSync(file) && fs.statSync(file).size >= bytes) {
+async function bigDatabase(file, bytes, log = console.error, options = {}) {
+  const wanted = options.events;
+  if (fs.existsSync(file) && (wanted === undefined ? fs.statSync(file).size >= bytes : true)) {
     const Database = require('better-sqlite3');
     const db = new Database(file, { readonly: true });
     const events = db.prepare('SELECT max(rowid) FROM events').pluck().get();
     db.close();
-    return { events, bytes: fs.statSync(file).size, built: false, ms: 0 };
+    if (wanted === undefined || events >= wanted) return { events, bytes: fs.statSync(file).size, built: false, ms: 0 };
   }
-  const { openSqliteStorage, createStore } = require(DIST);
+  const { createStore, openSqliteStorage } = require(DIST);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const building = `${file}.building`;
   for (const f of [building, `${building}-wal`, `${building}-shm`]) fs.rmSync(f, { force: true });
   const started = Date.now();
+  // Through the rules (createStore), as the collector appends: links and runs as they would be.
   const storage = createStore(await openSqliteStorage(building));
   let events = 0;
   try {
     for (const batch of batches()) {
       await storage.append({ writeKey: 'bench', events: batch, rejected: [] });
       events += batch.length;
+      if (wanted !== undefined && events >= wanted) break;
       if (events % 100_000 < BATCH) {
         const size = fs.statSync(building).size + (fs.existsSync(`${building}-wal`) ? fs.statSync(`${building}-wal`).size : 0);
         log(`bench/restart: building ${path.basename(file)}: ${events.toLocaleString('en-US')} events, ${(size / 2 ** 20).toFixed(0)} MiB`);
-        if (fs.statSync(building).size >= bytes) break;
+        if (wanted === undefined && fs.statSync(building).size >= bytes) break;
       }
     }
   } finally {

@@ -169,22 +169,36 @@ Options:
 A missing database file exits 2 naming the path; none is created.
 `;
 
-const MIGRATE = `Usage: spur migrate --to postgres://… [--from FILE]
+const MIGRATE = `Usage: spur migrate --to postgres://user:password@host:5432/database [--from FILE]
 
-Copies an SQLite database into PostgreSQL: events, rejected events, identity links,
-aliases, suppressions, erasure records and the salt their hashes are keyed with.
-Each chunk is one transaction that also records how far the copy got: killed, it
-resumes where it stopped when run again; run again after it finished, it copies
-nothing. Run it before collectors use the PostgreSQL database (it must be empty or
-hold an earlier copy of this SQLite database); run it again to copy what a collector
-still on SQLite stored meanwhile.
+Copies everything an SQLite database holds into PostgreSQL, once: events, rejected
+events (with their search terms), identity links, aliases, erasure records and
+suppressions, and the privacy salt that keys the hashed ones. Rows are copied as
+the collector stored them (duplicates, links and suppressions decided already).
+
+The target is brought to the current schema first. It must be empty, or hold an
+earlier copy of this same database: another spur database's is refused.
+
+Exactly once: the rows go over in chunks, each committed together with a record
+of how far the copy got. Interrupted (Ctrl-C, a crash, the server gone), it is
+run again and goes on after the last chunk committed; run after the end, it
+copies nothing and says so.
+
+Stop the collector on the SQLite file first. The file is read as one snapshot;
+if it took writes meanwhile the run says so and exits 3: run it again once the
+collector is stopped.
+
+Progress on stderr (a line that updates on a terminal, else a line every 5 s);
+at the end, per table, the rows copied now and those already there.
 
 Options:
-  --to URL             PostgreSQL database [SPUR_DATABASE_URL] (its schema is created)
   --from FILE          SQLite database [SPUR_DB] (default ./data/spur.db)
-  --chunk N            rows per transaction (default 5000)
+  --to URL             the PostgreSQL database [SPUR_DATABASE_URL]; its password
+                       is never printed
 
-Progress goes to stderr, one line per chunk. Exit codes: 0 done, 1 failed, 2 usage.
+Exit codes: 0 done, 1 failed (what was committed stays), 2 usage error (also: no
+file at --from, a bad URL), 3 copied, but the source changed meanwhile, 130
+interrupted (run again to go on).
 `;
 
 const MAIN = () => `spur: first-party customer tracking for webshops

@@ -1,164 +1,206 @@
-// `spur migrate`: an SQLite database copied into PostgreSQL, killed (SIGKILL) twice mid-copy
-// (among the events, then among the rejected events, which have no key of their own), run again
-// to the end, and once more: everything is there exactly once, works there as it did (rejected
-// events found by a subject's ids, suppression of an erased customer), and the last run copies
-// nothing. The killed runs are the built CLI (`npx tsc -b` first; `npm test` does).
+// `spur migrate`: an SQLite database made by the collector copied into a real PostgreSQL,
+// exactly, once, resumed after a SIGKILL of the real command. The killed run uses the built
+// CLI (`npx tsc -b` first; `npm test` does).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Client } from 'pg';
-import { createStore, openSqliteStorage, openStorage, type Store } from '@spur/collector';
-import type { StoredEvent } from '@spur/sdk';
+import { copySqliteToPostgres, createStore, openSqliteStorage, openStorage, subjectAccess, subjectErasure } from '@spur/collector';
 import { main } from '@spur/cli';
 import { describePostgres } from '../../collector/test/postgres/server';
+import { BIN, exited } from '../../collector/test/spur-process';
 import { captureIo } from './io';
+import { counts, dumpPostgres, dumpSqlite, makeSource } from './migrate-data';
 
-const BIN = resolve(__dirname, '../bin/spur.js');
-const APPENDS = 120;
-const at = (i: number) => new Date(Date.UTC(2024, 4, 1, 12, 0, 0, i)).toISOString();
+let dir: string;
+let source: string;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'spur-migrate-'));
+  source = join(dir, 'spur.db');
+  await makeSource(source, 600);
+}, 60_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** An SQLite database with events, links, aliases, rejected events (one row per append) and an erasure. */
-async function sourceDatabase(file: string): Promise<void> {
-  const store = createStore(await openSqliteStorage(file));
+const query = async <T>(url: string, text: string): Promise<T[]> => {
+  const client = new Client({ connectionString: url });
+  await client.connect();
   try {
-    for (let a = 0; a < APPENDS; a++) {
-      const events: StoredEvent[] = Array.from({ length: 10 }, (_, i) => ({
-        type: i === 0 ? 'identify' : i === 9 && a % 10 === 0 ? 'alias' : 'track',
-        event: 'Product Viewed',
-        messageId: `mig-${a}-${i}`,
-        anonymousId: `device-${a % 40}`,
-        ...(i === 0 && { userId: `customer-${a % 30}` }),
-        ...(i === 9 && a % 10 === 0 && { previousId: `customer-${a % 30}`, userId: `merged-${a}` }),
-        timestamp: at(a * 10 + i),
-        originalTimestamp: at(a * 10 + i),
-        receivedAt: at(a * 10 + i),
-      }));
-      const rejected = [{ raw: JSON.stringify({ userId: `customer-${a % 30}`, type: 'nope', n: a }), reason: 'invalid type', writeKey: 'wk', receivedAt: at(a * 10) }];
-      await store.append({ writeKey: 'wk', events, rejected });
-    }
-    await store.eraseSubject('customer-7', { at: at(5000), suppressUntil: '2099-01-01T00:00:00.000Z' });
+    return (await client.query(text)).rows as T[];
   } finally {
-    await store.close();
+    await client.end();
   }
-}
+};
 
-/** Runs the built CLI and SIGKILLs it at the `nth` progress line of `part`; resolves with its stderr. */
-function killedAt(args: string[], part: string, nth: number): Promise<string> {
-  const child = spawn(process.execPath, [BIN, 'migrate', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  let seen = 0;
-  return new Promise((resolveRun, reject) => {
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      const lines = String(d).split('\n').filter((l) => l.startsWith(`spur migrate: ${part} `));
-      seen += lines.length;
-      if (seen >= nth && child.exitCode === null) child.kill('SIGKILL');
-    });
-    child.once('exit', (code, signal) => (signal === 'SIGKILL' ? resolveRun(stderr) : reject(new Error(`spur migrate ended (${code}) before the kill: ${stderr}`))));
-  });
-}
+describePostgres('spur migrate', (pg) => {
+  it('copies every table exactly (rows, ids, salt), and a second run copies nothing', async () => {
+    const expected = dumpSqlite(source);
+    // The source has something of each kind.
+    for (const [table, n] of Object.entries(counts(expected))) expect([table, n > 0]).toEqual([table, true]);
 
-/** What a store holds, in comparable form. */
-async function contents(store: Store) {
-  const events: string[] = [];
-  for (let after = 0; ; ) {
-    const page = await store.eventPage({}, after, 1000);
-    events.push(...page.map((e) => e.body));
-    if (page.length < 1000) break;
-    after = page[page.length - 1].seq;
-  }
-  const graph = await store.identityGraph();
-  return {
-    events: events.sort(),
-    rejected: (await store.listRejected()).map((r) => JSON.stringify(r)).sort(),
-    links: graph.links,
-    aliases: [...graph.aliases].sort((a, b) => a.previousId.localeCompare(b.previousId)),
-    erasures: await store.listErasures(),
-  };
-}
-
-describePostgres('spur migrate', (db) => {
-  let dir: string;
-  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'spur-migrate-'))));
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-  it('copies everything exactly once across two SIGKILLs, then copies nothing when run again', async () => {
-    const file = join(dir, 'spur.db');
-    await sourceDatabase(file);
-    const url = await db.fresh();
-    const args = ['--from', file, '--to', url, '--chunk', '25'];
-    const pg = new Client({ connectionString: url });
-    await pg.connect();
-    try {
-      const count = async (table: string) => Number((await pg.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
-      await killedAt(args, 'events', 4);
-      const partial = await count('events');
-      expect(partial).toBeGreaterThanOrEqual(100);
-      expect(partial).toBeLessThan(APPENDS * 10);
-      await killedAt(args, 'rejected events', 2);
-      expect(await count('rejected_events')).toBeLessThan(APPENDS);
-
-      const io = captureIo();
-      expect(await main(['migrate', ...args], io)).toBe(0);
-      expect(io.stderr).toMatch(/spur migrate: rejected events \d+ of 1\d\d/);
-      expect(io.stdout).toMatch(/^spur migrate: copied /);
-
-      const source = createStore(await openSqliteStorage(file));
-      const target = createStore(await openStorage({ db: file, databaseUrl: url }));
-      try {
-        const [want, got] = [await contents(source), await contents(target)];
-        expect(got.events).toEqual(want.events);
-        expect(got.events.length).toBeGreaterThan(1000);
-        expect(got.rejected).toEqual(want.rejected);
-        // Rejected rows have no key of their own: as many as in the file, none copied twice.
-        const file_ = new Database(file, { readonly: true });
-        expect(await count('rejected_events')).toBe(file_.prepare('SELECT count(*) FROM rejected_events').pluck().get());
-        expect(await count('rejected_terms')).toBe(file_.prepare('SELECT count(*) FROM rejected_terms').pluck().get());
-        file_.close();
-        expect(got.links).toEqual(want.links);
-        expect(got.aliases).toEqual(want.aliases);
-        expect(got.erasures).toEqual(want.erasures);
-        // The salt came along: a subject's rejected events are found by its ids, as in SQLite.
-        const subject = async (store: Store) => {
-          const found = await store.findSubject('customer-3');
-          if (found.status !== 'found') throw new Error(`customer-3: ${found.status}`);
-          return (await store.subjectRejected(found.subject, 0)).rows.map((r) => r.raw).sort();
-        };
-        expect(await subject(target)).toEqual(await subject(source));
-        expect((await subject(target)).length).toBeGreaterThan(0);
-        // And the erased customer stays suppressed.
-        const later = { type: 'track' as const, event: 'x', messageId: 'after-migrate', userId: 'customer-7', timestamp: at(9000), originalTimestamp: at(9000), receivedAt: at(9000) };
-        expect(await target.append({ writeKey: 'wk', events: [later], rejected: [] })).toEqual({ stored: [false], suppressed: 1 });
-      } finally {
-        await Promise.all([source.close(), target.close()]);
-      }
-      const rows = { events: await count('events'), rejected: await count('rejected_events'), terms: await count('rejected_terms') };
-      const generation = Number((await pg.query('SELECT generation FROM privacy_state')).rows[0].generation);
-
-      const again = captureIo();
-      expect(await main(['migrate', ...args], again)).toBe(0);
-      expect(again.stdout).toBe('spur migrate: nothing left to copy (everything was copied before)\n');
-      expect({ events: await count('events'), rejected: await count('rejected_events'), terms: await count('rejected_terms') }).toEqual(rows);
-      expect(Number((await pg.query('SELECT generation FROM privacy_state')).rows[0].generation)).toBe(generation);
-    } finally {
-      await pg.end();
-    }
-  }, 120_000);
-
-  it('refuses a PostgreSQL database that holds another spur database', async () => {
-    const [first, second] = [join(dir, 'a.db'), join(dir, 'b.db')];
-    for (const f of [first, second]) {
-      const store = createStore(await openSqliteStorage(f));
-      await store.append({ writeKey: 'wk', events: [{ type: 'track', event: 'x', messageId: `${f}-1`, timestamp: at(1), originalTimestamp: at(1), receivedAt: at(1) }], rejected: [] });
-      await store.close();
-    }
-    const url = await db.fresh();
-    expect(await main(['migrate', '--from', first, '--to', url], captureIo())).toBe(0);
     const io = captureIo();
-    expect(await main(['migrate', '--from', second, '--to', url], io)).toBe(1);
-    expect(io.stderr).toMatch(/already holds data of another spur database/);
+    expect(await main(['migrate', '--from', source, '--to', pg.url], io)).toBe(0);
+    expect(await dumpPostgres(pg.url)).toEqual(expected);
+    expect(io.stdout).toMatch(new RegExp(`events +${expected.events.length.toLocaleString('en')} +0\\n`));
+    expect(io.stdout).toMatch(/done in/);
+
+    const again = captureIo({ SPUR_DB: source, SPUR_DATABASE_URL: pg.url });
+    expect(await main(['migrate'], again)).toBe(0);
+    expect(again.stdout).toMatch(/went on with an earlier copy/);
+    expect(again.stdout).toMatch(new RegExp(`events +0 +${expected.events.length.toLocaleString('en')}\\n`));
+    expect(again.stdout).toMatch(/nothing to copy/);
+    expect(await dumpPostgres(pg.url)).toEqual(expected);
+
+    // The collector on PostgreSQL finds a subject's rejected events by their keyed terms: the salt came along.
+    const storage = createStore(await openStorage({ db: '', databaseUrl: pg.url }));
+    try {
+      const access = await subjectAccess(storage, 'user-10');
+      let text = '';
+      for await (const chunk of access.chunks) text += chunk;
+      expect(text).toContain('v10@shop.example');
+      // The suppression holds: an event of the erased customer is kept out.
+      const late = await storage.append({ writeKey: 'shop', events: [{ type: 'track', event: 'X', messageId: 'later', userId: 'user-3', timestamp: '2026-11-02T00:00:00.000Z', originalTimestamp: '2026-11-02T00:00:00.000Z', receivedAt: new Date().toISOString() }], rejected: [] });
+      expect(late.suppressed).toBe(1);
+    } finally {
+      await storage.close();
+    }
+  }, 60_000);
+
+  it('resumes after a SIGKILL midway and ends with every row once', async () => {
+    const url = await pg.fresh();
+    const expected = dumpSqlite(source);
+    const child = spawn(process.execPath, [BIN, 'migrate', '--from', source, '--to', url, '--chunk', '3'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    // Killed once some events are committed in the target, long before all are.
+    for (;;) {
+      const [{ n }] = await query<{ n: string }>(url, "SELECT count(*) AS n FROM pg_tables WHERE tablename = 'events'").then(async (r) =>
+        Number(r[0].n) > 0 ? query<{ n: string }>(url, 'SELECT count(*) AS n FROM events') : [{ n: '0' }],
+      );
+      if (Number(n) >= 30) break;
+      if (child.exitCode !== null) throw new Error(`spur migrate ended before it was killed: ${output}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    child.kill('SIGKILL');
+    await exited(child);
+    const partial = await dumpPostgres(url);
+    expect(partial.events.length).toBeLessThan(expected.events.length);
+    // What is there is a prefix, each row once.
+    expect(partial.events).toEqual(expected.events.slice(0, partial.events.length));
+
+    // The next run reads on after the last committed chunk: no event is read, nor written, twice.
+    const resumed = await copySqliteToPostgres({ from: source, to: url, chunkRows: 7 });
+    expect(resumed.start).toBe('resumed');
+    const events = resumed.tables.find((t) => t.table === 'events')!;
+    expect(events).toEqual({ table: 'events', total: expected.events.length, done: expected.events.length, read: expected.events.length - partial.events.length, copied: expected.events.length - partial.events.length });
+    expect(await dumpPostgres(url)).toEqual(expected);
+  }, 60_000);
+
+  it('draws its progress on a terminal and stops after the chunk under way when asked', async () => {
+    const url = await pg.fresh();
+    const io = captureIo({}, true);
+    let stop: (() => void) | undefined;
+    io.onShutdown = (handler) => {
+      stop = () => handler('SIGINT');
+      return () => undefined;
+    };
+    const expected = dumpSqlite(source);
+    let draws = 0;
+    const err = io.err;
+    io.err = (text) => {
+      err(text);
+      if (text.includes('migrating: events') && ++draws === 1) stop!();
+    };
+    expect(await main(['migrate', '--from', source, '--to', url, '--chunk', '1'], io)).toBe(130);
+    expect(io.stderr).toMatch(/\rmigrating: events [\d,]+\/[\d,]+ \(\d+%\), all tables \d+%, [\d,]+ rows\/s/);
+    expect(io.stdout).toMatch(/interrupted/);
+    const partial = await dumpPostgres(url);
+    expect(partial.events.length).toBeGreaterThan(0);
+    expect(partial.events.length).toBeLessThan(expected.events.length);
+  }, 60_000);
+
+  it('says so (exit 3) when the source took writes during the copy, and a later run copies them', async () => {
+    const file = join(dir, 'busy.db');
+    await makeSource(file, 200); // at a row per chunk, long enough for progress lines (every 100 ms)
+    const url = await pg.fresh();
+    // Another connection commits to the source while the copy reads, as a collector still running
+    // on it would; synchronously, so the write is in before the copy goes on.
+    const writer = new Database(file);
+    const io = captureIo({}, true);
+    let written = false;
+    const err = io.err;
+    io.err = (text) => {
+      err(text);
+      if (text.includes('migrating: events') && !written) {
+        written = true;
+        writer
+          .prepare('INSERT INTO events (message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body) VALUES (?, ?, ?, NULL, ?, ?, ?, ?)')
+          .run('during', 'page', 'anon-d', '2026-11-03T00:00:00.000Z', '2026-11-03T00:00:00.000Z', 'shop', JSON.stringify({ type: 'page', messageId: 'during' }));
+      }
+    };
+    expect(await main(['migrate', '--from', file, '--to', url, '--chunk', '1'], io)).toBe(3);
+    writer.close();
+    expect(io.stderr).toMatch(/took writes while it was copied \(is a collector still running on it\?\)/);
+    expect(await query(url, "SELECT 1 FROM events WHERE message_id = 'during'")).toEqual([]);
+
+    const again = captureIo();
+    expect(await main(['migrate', '--from', file, '--to', url], again)).toBe(0);
+    expect(again.stdout).toMatch(/events +1 +/);
+    expect(await dumpPostgres(url)).toEqual(dumpSqlite(file));
+  }, 60_000);
+
+  it('refuses a target that holds another database, and one whose source was erased from since', async () => {
+    const other = await pg.fresh();
+    const storage = createStore(await openStorage({ db: '', databaseUrl: other }));
+    await storage.append({ writeKey: 'k', events: [{ type: 'page', messageId: 'theirs', anonymousId: 'a', timestamp: '2026-11-01T00:00:00.000Z', originalTimestamp: '2026-11-01T00:00:00.000Z', receivedAt: '2026-11-01T00:00:00.000Z' }], rejected: [] });
+    await storage.close();
+    const io = captureIo();
+    expect(await main(['migrate', '--from', source, '--to', other], io)).toBe(1);
+    expect(io.stderr).toMatch(/the target database holds data of another spur database \(events;/);
+    expect(await query(other, 'SELECT message_id FROM events')).toEqual([{ message_id: 'theirs' }]);
+
+    // Half a copy, then an erasure on the source: rows it deleted may be in the target.
+    const copy = join(dir, 'erased.db');
+    await makeSource(copy, 40);
+    const url = await pg.fresh();
+    const aborted = new AbortController();
+    const first = await copySqliteToPostgres({ from: copy, to: url, chunkRows: 5, signal: aborted.signal, onProgress: (t) => t.some((x) => x.table === 'events' && x.done > 0) && aborted.abort() });
+    expect(first.interrupted).toBe(true);
+    const sqlite = createStore(await openSqliteStorage(copy));
+    await subjectErasure(sqlite, 'user-6', { suppressDays: 0 });
+    await sqlite.close();
+    const again = captureIo();
+    expect(await main(['migrate', '--from', copy, '--to', url], again)).toBe(1);
+    expect(again.stderr).toMatch(/the source had an erasure or a purge since the copy began/);
+  }, 60_000);
+
+  it('refuses to run while another spur migrate copies into the same database', async () => {
+    const url = await pg.fresh();
+    const other = new Client({ connectionString: url });
+    await other.connect();
+    try {
+      // The copy lock ('spur', 2), held as a second spur migrate holds it.
+      await other.query('SELECT pg_advisory_lock($1, $2)', [0x73707572, 2]);
+      const io = captureIo();
+      expect(await main(['migrate', '--from', source, '--to', url], io)).toBe(1);
+      expect(io.stderr).toMatch(/another spur migrate is copying into this database now/);
+      expect(await query(url, 'SELECT count(*)::int AS n FROM events')).toEqual([{ n: 0 }]);
+    } finally {
+      await other.end();
+    }
+  });
+
+  it('does not hand an empty target the salt of the source while a collector is connected to it', async () => {
+    const url = await pg.fresh();
+    // A collector on the empty database: it read its salt at start and would keep hashing with it.
+    const collector = await openStorage({ db: '', databaseUrl: url });
+    const io = captureIo();
+    expect(await main(['migrate', '--from', source, '--to', url], io)).toBe(1);
+    expect(io.stderr).toMatch(/spur collector session\(s\) are connected to the target database: stop those collectors/);
+    await collector.close();
+    expect(await main(['migrate', '--from', source, '--to', url], captureIo())).toBe(0);
   });
 
   it('leaves a database that spur purge and spur export read through SPUR_DATABASE_URL', async () => {
@@ -167,7 +209,7 @@ describePostgres('spur migrate', (db) => {
     const old = new Date(Date.now() - 400 * 86_400_000).toISOString();
     await store.append({ writeKey: 'wk', events: [{ type: 'track', event: 'x', messageId: 'old-1', timestamp: old, originalTimestamp: old, receivedAt: old }], rejected: [] });
     await store.close();
-    const url = await db.fresh();
+    const url = await pg.fresh();
     expect(await main(['migrate', '--from', file, '--to', url], captureIo())).toBe(0);
     const purge = captureIo({ SPUR_DATABASE_URL: url });
     expect(await main(['purge', '--retention-days', '30', '--dry-run'], purge)).toBe(0);
@@ -177,9 +219,35 @@ describePostgres('spur migrate', (db) => {
     expect(exported.stdout).toContain('"messageId":"old-1"');
   });
 
-  it('names what is missing', async () => {
+  it('names a bad URL or a missing file (exit 2), an unreachable server (exit 1), never the password', async () => {
+    const cases: [string[], number, RegExp][] = [
+      [['--to', 'postgres://spur:hunter22@127.0.0.1:5432/'], 2, /the target database URL \(--to \/ SPUR_DATABASE_URL\): no database name/],
+      [['--to', 'mysql://spur:hunter22@127.0.0.1/spur'], 2, /the scheme must be postgres:\/\//],
+      [[], 2, /no target: give --to/],
+      [['--to', 'postgres://spur:hunter22@127.0.0.1:1/spur?connect_timeout=2'], 1, /spur migrate: .* -> postgres:\/\/spur:\*\*\*@127\.0\.0\.1:1\/spur.*: .*(refused|ECONNREFUSED)/i],
+    ];
+    for (const [args, code, message] of cases) {
+      const io = captureIo();
+      expect([args, await main(['migrate', '--from', source, ...args], io)]).toEqual([args, code]);
+      expect(io.stderr).toMatch(message);
+      expect(io.stderr + io.stdout).not.toContain('hunter22');
+    }
     const io = captureIo();
-    expect(await main(['migrate', '--from', join(dir, 'none.db')], io)).toBe(2);
-    expect(io.stderr).toMatch(/no target: give --to postgres:/);
+    expect(await main(['migrate', '--from', join(dir, 'nope.db'), '--to', pg.url], io)).toBe(2);
+    expect(io.stderr).toContain(`no database at ${join(dir, 'nope.db')}: set --from or SPUR_DB`);
+  });
+});
+
+describe('spur migrate --help', () => {
+  it('is listed in the help and says what it copies, how it resumes, and its exit codes', async () => {
+    const top = captureIo();
+    expect(await main(['--help'], top)).toBe(0);
+    expect(top.stdout).toMatch(/\n {2}migrate {6}copy an SQLite database into PostgreSQL\n/);
+    const io = captureIo();
+    expect(await main(['migrate', '--help'], io)).toBe(0);
+    expect(io.stdout).toMatch(/^Usage: spur migrate --to postgres:/);
+    for (const word of ['rejected', 'identity links', 'aliases', 'erasure records', 'suppressions', 'goes on after the last chunk', 'SPUR_DATABASE_URL', 'SPUR_DB']) {
+      expect(io.stdout).toContain(word);
+    }
   });
 });

@@ -5,6 +5,7 @@ export { SETTINGS, settingHelp, settingNames, type Setting, type SettingPart } f
 export { startServer, type RunningServer, type StartOptions } from './server';
 export { redactDatabaseUrl } from './storage/postgres/database-url';
 export { copySqliteToPostgres, isPostgresUrl, openStorage, openSqliteStorage, storageWhenOpen, type SqliteOptions } from './storage';
+export type { SqliteCopyOptions, SqliteCopyReport, TableCopy } from './storage';
 export type { EventRange, RawEvent, RejectedEvent, Storage } from './storage';
 export { createStore, type Store } from './rules/store';
 export type { AppendInput, AppendResult } from './rules/append';

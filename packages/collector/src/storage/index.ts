@@ -1,6 +1,7 @@
 // Chooses a storage backend from configuration.
 import type { Logger } from '../log';
 import { openSqliteStorage } from './sqlite/storage';
+import type { SqliteCopyOptions, SqliteCopyReport } from './postgres/from-sqlite';
 import type { Storage } from './types';
 
 export { openSqliteStorage, type SqliteOptions } from './sqlite/storage';
@@ -25,28 +26,13 @@ export async function openStorage(opts: { db: string; databaseUrl?: string; must
   return openSqliteStorage(opts.db, { mustExist: opts.mustExist });
 }
 
+export type { SqliteCopyOptions, SqliteCopyReport, TableCopy } from './postgres/from-sqlite';
+
 /**
- * `spur migrate`: copies the SQLite database `from` into the PostgreSQL database `to` (its schema
- * created or brought up to date first), exactly once and resumably (postgres/copy-from-sqlite.ts).
+ * Copies an SQLite database into PostgreSQL, exactly once and resumable (`spur migrate`;
+ * postgres/from-sqlite.ts). The PostgreSQL driver is loaded only when this is called.
  */
-export async function copySqliteToPostgres(options: {
-  from: string;
-  to: string;
-  chunk?: number;
-  onProgress?: (p: { part: string; copied: number; total: number }) => void;
-}): Promise<Record<string, number>> {
-  // The SQLite file at the current schema (opening migrates it), then read on its own.
-  await (await openSqliteStorage(options.from, { mustExist: true })).close();
-  const [{ connectPostgres }, { migrate }, { copyFromSqlite }] = await Promise.all([
-    import('./postgres/connection'),
-    import('./postgres/migrations'),
-    import('./postgres/copy-from-sqlite'),
-  ]);
-  const connection = connectPostgres({ url: options.to, applicationName: 'spur-migrate' });
-  try {
-    await migrate(connection);
-    return await copyFromSqlite(connection, options);
-  } finally {
-    await connection.close();
-  }
+export async function copySqliteToPostgres(options: SqliteCopyOptions): Promise<SqliteCopyReport> {
+  const { copySqliteToPostgres: copy } = await import('./postgres/from-sqlite');
+  return copy(options);
 }

@@ -1,0 +1,93 @@
+// A real SQLite database for the `spur migrate` tests, made through the collector's own store
+// (the rules decide), and both sides' tables read back in a form that compares.
+import Database from 'better-sqlite3';
+import { Client } from 'pg';
+import { createStore, openSqliteStorage, subjectErasure } from '@spur/collector';
+import type { StoredEvent } from '@spur/sdk';
+
+const T0 = Date.parse('2026-11-01T10:00:00.000Z');
+const at = (s: number) => new Date(T0 + s * 1000).toISOString();
+const event = (e: Partial<StoredEvent> & Pick<StoredEvent, 'type' | 'messageId'>, s: number): StoredEvent =>
+  ({ timestamp: at(s), originalTimestamp: at(s), receivedAt: at(s), ...e }) as StoredEvent;
+
+/**
+ * Fills `file` with `visitors` visitors' events (page views, a product added, one in three
+ * identified), sent twice (the second time duplicates), a conflicting resend, rejected events
+ * carrying ids, aliases, and an erasure with a suppression that then keeps an event out.
+ */
+export async function makeSource(file: string, visitors: number): Promise<void> {
+  const store = createStore(await openSqliteStorage(file));
+  try {
+    for (let v = 0; v < visitors; v++) {
+      const anonymousId = `anon-${v}`;
+      const events: StoredEvent[] = [
+        event({ type: 'page', messageId: `m-${v}-1`, anonymousId, properties: { path: `/p/${v}` } }, v),
+        event({ type: 'track', event: 'Product Added', messageId: `m-${v}-2`, anonymousId, properties: { sku: `s-${v % 7}` } }, v + 1),
+      ];
+      if (v % 3 === 0) events.push(event({ type: 'identify', messageId: `m-${v}-3`, anonymousId, userId: `user-${v % 50}` }, v + 2));
+      const rejected = v % 10 === 0 ? [{ raw: JSON.stringify({ type: 'track', userId: `user-${v % 50}`, email: `v${v}@shop.example` }), reason: 'event is required', writeKey: 'shop', receivedAt: at(v) }] : [];
+      await store.append({ writeKey: 'shop', events, rejected });
+      // A resend: duplicates, nothing stored twice.
+      if (v % 5 === 0) await store.append({ writeKey: 'shop', events, rejected: [] });
+    }
+    // The same messageId with other content: a conflict, kept among the rejected.
+    await store.append({ writeKey: 'shop', events: [event({ type: 'page', messageId: 'm-1-1', anonymousId: 'anon-1', properties: { path: '/else' } }, 5)], rejected: [] });
+    for (let a = 0; a < 5; a++) {
+      await store.append({ writeKey: 'shop', events: [event({ type: 'alias', messageId: `alias-${a}`, previousId: `old-${a}`, userId: `user-${a}` }, 100 + a)], rejected: [] });
+    }
+    // The first alias of an id wins: a second one for old-0 changes nothing.
+    await store.append({ writeKey: 'shop', events: [event({ type: 'alias', messageId: 'alias-again', previousId: 'old-0', userId: 'user-9' }, 200)], rejected: [] });
+    await subjectErasure(store, 'user-3', { suppressDays: 30, now: () => Date.now() });
+    // An event of the erased customer, now kept out by the suppression.
+    await store.append({ writeKey: 'shop', events: [event({ type: 'track', event: 'Order Completed', messageId: 'late', userId: 'user-3', anonymousId: 'anon-x' }, 300)], rejected: [] });
+  } finally {
+    await store.close();
+  }
+}
+
+/** Every table `spur migrate` copies, as comparable rows (blobs as hex), plus the privacy state. */
+export type Dump = Record<string, unknown[][]>;
+
+const hex = (v: unknown) => (Buffer.isBuffer(v) ? v.toString('hex') : v === null || v === undefined ? null : String(v));
+
+// Both sides in one order: the copy keeps rejected and erasure ids, events by arrival.
+const QUERIES: Record<string, [sqlite: string, postgres: string]> = {
+  events: [
+    'SELECT message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body FROM events ORDER BY rowid',
+    'SELECT message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body FROM events ORDER BY id',
+  ],
+  rejected_events: ['SELECT id, received_at, write_key, events, body, message_id, fingerprint FROM rejected_events ORDER BY id', ''],
+  rejected_terms: ['SELECT term, rejected_id FROM rejected_terms ORDER BY term, rejected_id', ''],
+  identity_links: ['SELECT anonymous_id, user_id, first_seen FROM identity_links ORDER BY anonymous_id, user_id', ''],
+  aliases: ['SELECT previous_id, user_id, created_at FROM aliases ORDER BY previous_id', ''],
+  erasures: ['SELECT id, subject_hash, erased_at, counts, suppressed_until, scrubbed_at FROM erasures ORDER BY id', ''],
+  suppressions: ['SELECT id_hash, until FROM suppressions ORDER BY id_hash', ''],
+  privacy_state: ['SELECT salt, generation FROM privacy_state', ''],
+};
+
+export function dumpSqlite(file: string): Dump {
+  const db = new Database(file, { readonly: true });
+  try {
+    return Object.fromEntries(Object.entries(QUERIES).map(([t, [q]]) => [t, (db.prepare(q).raw().all() as unknown[][]).map((r) => r.map(hex))]));
+  } finally {
+    db.close();
+  }
+}
+
+export async function dumpPostgres(url: string): Promise<Dump> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const out: Dump = {};
+    for (const [t, [sqlite, postgres]] of Object.entries(QUERIES)) {
+      const { rows } = await client.query({ text: postgres || sqlite, rowMode: 'array' });
+      out[t] = (rows as unknown[][]).map((r) => r.map(hex));
+    }
+    return out;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Row counts of a dump, per table. */
+export const counts = (dump: Dump) => Object.fromEntries(Object.entries(dump).map(([t, rows]) => [t, rows.length]));

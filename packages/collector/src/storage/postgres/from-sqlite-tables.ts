@@ -1,0 +1,258 @@
+// What `spur migrate` copies from an SQLite file into PostgreSQL, table by table: the rows as
+// SQLite decided them (duplicates dropped, links and aliases resolved, suppressions applied), not
+// through the ingest rules again. Each table is read in the order of a key and written with
+// multi-row INSERT … VALUES statements: the same rows sent as arrays through unnest took two to
+// three times as long (the driver escapes every body into an array literal, which the server
+// parses again; bench/README.md).
+import type { Database, Statement } from 'better-sqlite3';
+import type { QueryResultRow } from 'pg';
+import type { Queryable } from './connection';
+
+/** A column value as better-sqlite3 returns it. */
+export type SqliteValue = number | bigint | string | Buffer | null;
+
+export interface CopyTable {
+  /** The table's name, the same on both sides. */
+  name: string;
+  /**
+   * 'rowid': rows are only ever appended (ids rising), so the progress record says where to go on
+   * from, forever. 'key': rows are keyed by what they say (a link, an alias, a hash) and may
+   * appear anywhere in the key order, so every run makes a full pass, which the progress record
+   * resumes when a run was interrupted; the target's key makes a row land once.
+   */
+  order: 'rowid' | 'key';
+  /** How many leading columns of a source row are the key the chunks are read in order of. */
+  keyLength: number;
+  /**
+   * The source's statements (constant text, as every statement of the collector): the first
+   * chunk (the limit as parameter), the chunk after a key (its columns, then the limit), rows as
+   * arrays, key columns first; the count of rows up to a key, and of all rows.
+   */
+  source: (db: Database) => { first: Statement; next: Statement; upTo: Statement; count: Statement };
+  /**
+   * Inserts one chunk of source rows (as `source` lists them); resolves to how many rows are new
+   * in the target. Throws when a row collides with a different one already there.
+   */
+  insert(db: Queryable, rows: SqliteValue[][]): Promise<number>;
+}
+
+/** Rows per statement at most: past about a thousand, longer statements gain nothing. */
+const STATEMENT_ROWS = 1000;
+
+/**
+ * Inserts `rows` (columns `from`…`from + width - 1` of each) with `sql(values)`, where `values`
+ * is the VALUES list of parameters: several statements when there are many rows, in order.
+ * Resolves to every statement's returned rows and the sum of their row counts.
+ */
+async function insertValues<R extends QueryResultRow>(
+  db: Queryable,
+  sql: (values: string) => string,
+  rows: SqliteValue[][],
+  from: number,
+  width: number,
+): Promise<{ rows: R[]; count: number }> {
+  const out: R[] = [];
+  let count = 0;
+  for (let start = 0; start < rows.length; start += STATEMENT_ROWS) {
+    const slice = rows.slice(start, start + STATEMENT_ROWS);
+    const params: unknown[] = [];
+    const tuples = slice.map((row) => {
+      const marks: string[] = [];
+      for (let c = from; c < from + width; c++) {
+        params.push(typeof row[c] === 'bigint' ? String(row[c]) : row[c]);
+        marks.push(`$${params.length}`);
+      }
+      return `(${marks.join(', ')})`;
+    });
+    const result = await db.query<R>(sql(tuples.join(', ')), params);
+    out.push(...result.rows);
+    count += result.rowCount ?? 0;
+  }
+  return { rows: out, count };
+}
+
+/** Rows an ON CONFLICT … DO UPDATE … RETURNING (xmax = 0) statement inserted (not updated). */
+const inserted = (rows: { inserted: boolean }[]) => rows.filter((r) => r.inserted).length;
+
+/** A row whose id is taken in the target by a different row: never merged, never skipped. */
+function collision(table: string, expected: number, got: number): Error {
+  return new Error(
+    `${table}: ${expected - got} row(s) of this chunk have ids that rows of another origin hold in the target ` +
+      '(did collectors write to it before the copy was complete?); nothing of this chunk was copied',
+  );
+}
+
+// The ids are copied as they are: the target's identity sequences must go on after them.
+const FOLLOW_ERASURE_IDS = "SELECT setval(pg_get_serial_sequence('erasures', 'id'), greatest((SELECT max(id) FROM erasures), 1))";
+const FOLLOW_REJECTED_IDS = "SELECT setval(pg_get_serial_sequence('rejected_events', 'id'), greatest((SELECT max(id) FROM rejected_events), 1))";
+
+export const COPY_TABLES: readonly CopyTable[] = [
+  {
+    // First: suppressions keep out events of erased subjects, whatever comes next.
+    name: 'suppressions',
+    order: 'key',
+    keyLength: 1,
+    source: (db) => ({
+      first: db.prepare('SELECT id_hash, until FROM suppressions ORDER BY id_hash LIMIT ?').raw(),
+      next: db.prepare('SELECT id_hash, until FROM suppressions WHERE (id_hash) > (?) ORDER BY id_hash LIMIT ?').raw(),
+      upTo: db.prepare('SELECT count(*) FROM suppressions WHERE (id_hash) <= (?)').pluck(),
+      count: db.prepare('SELECT count(*) FROM suppressions').pluck(),
+    }),
+    async insert(db, rows) {
+      const { rows: out } = await insertValues<{ inserted: boolean }>(
+        db,
+        (values) => `INSERT INTO suppressions (id_hash, until) VALUES ${values}
+         ON CONFLICT (id_hash) DO UPDATE SET until = excluded.until WHERE excluded.until > suppressions.until
+         RETURNING (xmax = 0) AS inserted`,
+        rows,
+        0,
+        2,
+      );
+      return inserted(out);
+    },
+  },
+  {
+    // Ids kept (they order the records); a later run copies a scrubbed_at set since.
+    name: 'erasures',
+    order: 'key',
+    keyLength: 1,
+    source: (db) => ({
+      first: db.prepare('SELECT id, subject_hash, erased_at, counts, suppressed_until, scrubbed_at FROM erasures ORDER BY id LIMIT ?').raw(),
+      next: db.prepare('SELECT id, subject_hash, erased_at, counts, suppressed_until, scrubbed_at FROM erasures WHERE (id) > (?) ORDER BY id LIMIT ?').raw(),
+      upTo: db.prepare('SELECT count(*) FROM erasures WHERE (id) <= (?)').pluck(),
+      count: db.prepare('SELECT count(*) FROM erasures').pluck(),
+    }),
+    async insert(db, rows) {
+      const { rows: out } = await insertValues<{ inserted: boolean }>(
+        db,
+        (values) => `INSERT INTO erasures (id, subject_hash, erased_at, counts, suppressed_until, scrubbed_at) OVERRIDING SYSTEM VALUE
+         VALUES ${values}
+         ON CONFLICT (id) DO UPDATE SET scrubbed_at = coalesce(erasures.scrubbed_at, excluded.scrubbed_at)
+           WHERE erasures.subject_hash = excluded.subject_hash AND erasures.erased_at = excluded.erased_at
+         RETURNING (xmax = 0) AS inserted`,
+        rows,
+        0,
+        6,
+      );
+      // A row that conflicted and was not the same erasure returns nothing.
+      if (out.length !== rows.length) throw collision('erasures', rows.length, out.length);
+      await db.query(FOLLOW_ERASURE_IDS);
+      return inserted(out);
+    },
+  },
+  {
+    name: 'identity_links',
+    order: 'key',
+    keyLength: 2,
+    source: (db) => ({
+      first: db.prepare('SELECT anonymous_id, user_id, first_seen FROM identity_links ORDER BY anonymous_id, user_id LIMIT ?').raw(),
+      next: db.prepare('SELECT anonymous_id, user_id, first_seen FROM identity_links WHERE (anonymous_id, user_id) > (?, ?) ORDER BY anonymous_id, user_id LIMIT ?').raw(),
+      upTo: db.prepare('SELECT count(*) FROM identity_links WHERE (anonymous_id, user_id) <= (?, ?)').pluck(),
+      count: db.prepare('SELECT count(*) FROM identity_links').pluck(),
+    }),
+    async insert(db, rows) {
+      // first_seen is the earliest time of the pair, as in SQLite.
+      const { rows: out } = await insertValues<{ inserted: boolean }>(
+        db,
+        (values) => `INSERT INTO identity_links (anonymous_id, user_id, first_seen) VALUES ${values}
+         ON CONFLICT (anonymous_id, user_id) DO UPDATE SET first_seen = excluded.first_seen
+           WHERE excluded.first_seen < identity_links.first_seen
+         RETURNING (xmax = 0) AS inserted`,
+        rows,
+        0,
+        3,
+      );
+      return inserted(out);
+    },
+  },
+  {
+    // An alias is SQLite's first for its previous id; one already in the target stays (also first).
+    name: 'aliases',
+    order: 'key',
+    keyLength: 1,
+    source: (db) => ({
+      first: db.prepare('SELECT previous_id, user_id, created_at FROM aliases ORDER BY previous_id LIMIT ?').raw(),
+      next: db.prepare('SELECT previous_id, user_id, created_at FROM aliases WHERE (previous_id) > (?) ORDER BY previous_id LIMIT ?').raw(),
+      upTo: db.prepare('SELECT count(*) FROM aliases WHERE (previous_id) <= (?)').pluck(),
+      count: db.prepare('SELECT count(*) FROM aliases').pluck(),
+    }),
+    async insert(db, rows) {
+      const result = await insertValues(
+        db,
+        (values) => `INSERT INTO aliases (previous_id, user_id, created_at) VALUES ${values} ON CONFLICT (previous_id) DO NOTHING`,
+        rows,
+        0,
+        3,
+      );
+      return result.count;
+    },
+  },
+  {
+    // In rowid order, so that the target's ids (and its catch-up order) follow the source's.
+    // message_id is the second line of defence after the progress record.
+    name: 'events',
+    order: 'rowid',
+    keyLength: 1,
+    source: (db) => ({
+      first: db.prepare('SELECT rowid, message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body FROM events ORDER BY rowid LIMIT ?').raw(),
+      next: db.prepare('SELECT rowid, message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body FROM events WHERE (rowid) > (?) ORDER BY rowid LIMIT ?').raw(),
+      upTo: db.prepare('SELECT count(*) FROM events WHERE (rowid) <= (?)').pluck(),
+      count: db.prepare('SELECT count(*) FROM events').pluck(),
+    }),
+    async insert(db, rows) {
+      // VALUES rows are inserted in their order: the ids follow the rowids.
+      const result = await insertValues(
+        db,
+        (values) => `INSERT INTO events (message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body)
+         VALUES ${values} ON CONFLICT (message_id) DO NOTHING`,
+        rows,
+        1,
+        8,
+      );
+      return result.count;
+    },
+  },
+  {
+    // Ids kept: rejected_terms refer to them. No natural key (a group is a request's), so the
+    // progress record alone keeps a group once; an id taken by another row is an error.
+    name: 'rejected_events',
+    order: 'rowid',
+    keyLength: 1,
+    source: (db) => ({
+      first: db.prepare('SELECT id, received_at, write_key, events, body, message_id, fingerprint FROM rejected_events ORDER BY id LIMIT ?').raw(),
+      next: db.prepare('SELECT id, received_at, write_key, events, body, message_id, fingerprint FROM rejected_events WHERE (id) > (?) ORDER BY id LIMIT ?').raw(),
+      upTo: db.prepare('SELECT count(*) FROM rejected_events WHERE (id) <= (?)').pluck(),
+      count: db.prepare('SELECT count(*) FROM rejected_events').pluck(),
+    }),
+    async insert(db, rows) {
+      const { rows: out } = await insertValues<{ id: string }>(
+        db,
+        (values) => `INSERT INTO rejected_events (id, received_at, write_key, events, body, message_id, fingerprint) OVERRIDING SYSTEM VALUE
+         VALUES ${values} ON CONFLICT (id) DO NOTHING RETURNING id`,
+        rows,
+        0,
+        7,
+      );
+      if (out.length !== rows.length) throw collision('rejected_events', rows.length, out.length);
+      await db.query(FOLLOW_REJECTED_IDS);
+      return out.length;
+    },
+  },
+  {
+    // Copied as stored (keyed with the source's salt, which the target takes over), not
+    // computed again from the events: what the source indexes is what the target indexes.
+    name: 'rejected_terms',
+    order: 'key',
+    keyLength: 2,
+    source: (db) => ({
+      first: db.prepare('SELECT term, rejected_id FROM rejected_terms ORDER BY term, rejected_id LIMIT ?').raw(),
+      next: db.prepare('SELECT term, rejected_id FROM rejected_terms WHERE (term, rejected_id) > (?, ?) ORDER BY term, rejected_id LIMIT ?').raw(),
+      upTo: db.prepare('SELECT count(*) FROM rejected_terms WHERE (term, rejected_id) <= (?, ?)').pluck(),
+      count: db.prepare('SELECT count(*) FROM rejected_terms').pluck(),
+    }),
+    async insert(db, rows) {
+      const result = await insertValues(db, (values) => `INSERT INTO rejected_terms (term, rejected_id) VALUES ${values} ON CONFLICT DO NOTHING`, rows, 0, 2);
+      return result.count;
+    },
+  },
+];
