@@ -78,6 +78,10 @@ describe('watchStorage', () => {
 });
 
 describe('a disk-full spell through the collector', () => {
+  // Over 500 requests of 30 KB each, one after the other: about 2 s here alone, and past Jest's
+  // 5 s default on this shared 2-core machine under the whole suite (the build before the jobs
+  // took as long). No assertion depends on time but the injected clock's.
+  jest.setTimeout(30_000);
   const stack = (l: LogLine) => JSON.stringify(l).includes('\\n    at ');
   let batchNo = 0;
   /** Posts one batch of 20 events of about 1.5 KB each; resolves to the status. */
