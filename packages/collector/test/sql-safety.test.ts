@@ -34,6 +34,13 @@ const ALLOWED: { file: string; expression: string; why: string }[] = [
     why: 'PRAGMA user_version: the index of a loop over the migrations, plus one',
   },
   {
+    file: 'storage/postgres/group-commit.ts',
+    expression: 'placeholders(n)',
+    why:
+      'appends on PostgreSQL: a VALUES list of $1, $2 … placeholders for the rows of one statement (at most 1,000), ' +
+      'made from the row count alone; the values travel as parameters. As unnest arrays, one collector took about 20% fewer events/s',
+  },
+  {
     file: 'storage/postgres/from-sqlite-tables.ts',
     expression: 'values',
     why:

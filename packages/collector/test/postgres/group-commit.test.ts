@@ -70,6 +70,23 @@ describePostgres('PostgreSQL group commit', (db) => {
     expect(xids.size).toBe(3);
   });
 
+  it('inserts more rows than one statement holds in order, each once, duplicates across statements answered not stored', async () => {
+    // 9,000 rows (72,000 parameters: more than one statement may carry) in VALUES statements of
+    // at most 1,000; a messageId of the first statement again in the third is not stored twice,
+    // and one of an earlier call is a duplicate too.
+    await pool.transaction((tx) => insertEvents(tx, rows(['early'])));
+    const many = ids('m', 9000);
+    many[2100] = many[10];
+    many[2200] = 'early';
+    const stored = await pool.transaction((tx) => insertEvents(tx, rows(many)));
+    expect(stored.filter((s) => !s)).toHaveLength(2);
+    expect(stored[10]).toBe(true);
+    expect(stored[2100]).toBe(false);
+    expect(stored[2200]).toBe(false);
+    const order = await pool.query('SELECT message_id FROM events ORDER BY id');
+    expect(order.rows.map((r) => r.message_id)).toEqual(['early', ...many.filter((id, i) => i !== 2100 && i !== 2200)]);
+  });
+
   it('answers a duplicate as not stored: within an append, within a group and later', async () => {
     const commits = createEventGroupCommit(pool, { maxInFlight: 1 });
     const [one, two] = await Promise.all([commits.submit(rows(['d-1', 'd-2', 'd-1'])), commits.submit(rows(['d-2', 'd-3']))]);

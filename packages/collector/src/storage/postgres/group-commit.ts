@@ -120,14 +120,28 @@ export interface EventRow {
   body: string;
 }
 
-// One statement whatever the number of rows: a column per array parameter, the rows in the order
-// given (ORDER BY the ordinality), so ids follow arrival within the statement.
-const INSERT_EVENTS = `
+// Rows per statement at most (8 parameters each; the protocol allows 65,535).
+const STATEMENT_ROWS = 1000;
+const EVENT_COLUMNS = 8;
+
+// `($1, … $8), ($9, … $16), …` for `n` rows: the text of the statement depends only on the row
+// count, and the values travel as parameters. A VALUES list keeps the rows in the order given
+// (ids follow arrival), and costs far less than the same rows as array parameters through
+// unnest, which the driver escapes into array literals and the server parses back: one
+// collector on PostgreSQL went from about 11,900 to 14,800 events/s (bench/postgres-ingest.js
+// set-up, 16 connections, batches of 20, on this machine while it was busy).
+function placeholders(n: number): string {
+  const tuples: string[] = new Array(n);
+  for (let r = 0; r < n; r++) {
+    const at = r * EVENT_COLUMNS;
+    tuples[r] = `($${at + 1}, $${at + 2}, $${at + 3}, $${at + 4}, $${at + 5}, $${at + 6}, $${at + 7}, $${at + 8})`;
+  }
+  return tuples.join(', ');
+}
+
+const insertEventsSql = (n: number) => `
   INSERT INTO events (message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body)
-  SELECT message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-    WITH ORDINALITY AS r (message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body, n)
-  ORDER BY n
+  VALUES ${placeholders(n)}
   ON CONFLICT (message_id) DO NOTHING
   RETURNING message_id`;
 
@@ -144,20 +158,14 @@ export async function insertEvents(tx: Queryable, rows: readonly EventRow[]): Pr
     unique.push(row);
   });
   if (unique.length === 0) return [];
-  const columns: (string | null)[][] = [[], [], [], [], [], [], [], []];
-  for (const r of unique) {
-    columns[0].push(r.messageId);
-    columns[1].push(r.type);
-    columns[2].push(r.anonymousId);
-    columns[3].push(r.userId);
-    columns[4].push(r.timestamp);
-    columns[5].push(r.receivedAt);
-    columns[6].push(r.writeKey);
-    columns[7].push(r.body);
-  }
-  const { rows: inserted } = await tx.query<{ message_id: string }>(INSERT_EVENTS, columns);
   const stored = new Array<boolean>(rows.length).fill(false);
-  for (const { message_id } of inserted) stored[first.get(message_id)!] = true;
+  for (let start = 0; start < unique.length; start += STATEMENT_ROWS) {
+    const slice = unique.slice(start, start + STATEMENT_ROWS);
+    const values: (string | null)[] = [];
+    for (const r of slice) values.push(r.messageId, r.type, r.anonymousId, r.userId, r.timestamp, r.receivedAt, r.writeKey, r.body);
+    const { rows: inserted } = await tx.query<{ message_id: string }>(insertEventsSql(slice.length), values);
+    for (const { message_id } of inserted) stored[first.get(message_id)!] = true;
+  }
   return stored;
 }
 
