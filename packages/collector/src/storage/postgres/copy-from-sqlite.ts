@@ -65,6 +65,8 @@ const PARTS: Part[] = [
           receivedAt: r.received_at as string,
           writeKey: r.write_key as string,
           body: r.body as string,
+          // Rows of a file from before facts: none, read from their bodies.
+          facts: (r.facts as string | null | undefined) ?? null,
         })),
       );
     },

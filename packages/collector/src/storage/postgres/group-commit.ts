@@ -118,15 +118,17 @@ export interface EventRow {
   writeKey: string;
   /** The stored JSON text. */
   body: string;
+  /** The event's facts (storage/types.ts EventRow.facts); null or absent: none. */
+  facts?: string | null;
 }
 
 // One statement whatever the number of rows: a column per array parameter, the rows in the order
 // given (ORDER BY the ordinality), so ids follow arrival within the statement.
 const INSERT_EVENTS = `
-  INSERT INTO events (message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body)
-  SELECT message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-    WITH ORDINALITY AS r (message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body, n)
+  INSERT INTO events (message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body, facts)
+  SELECT message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body, facts
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+    WITH ORDINALITY AS r (message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body, facts, n)
   ORDER BY n
   ON CONFLICT (message_id) DO NOTHING
   RETURNING message_id`;
@@ -144,7 +146,7 @@ export async function insertEvents(tx: Queryable, rows: readonly EventRow[]): Pr
     unique.push(row);
   });
   if (unique.length === 0) return [];
-  const columns: (string | null)[][] = [[], [], [], [], [], [], [], []];
+  const columns: (string | null)[][] = [[], [], [], [], [], [], [], [], []];
   for (const r of unique) {
     columns[0].push(r.messageId);
     columns[1].push(r.type);
@@ -154,6 +156,7 @@ export async function insertEvents(tx: Queryable, rows: readonly EventRow[]): Pr
     columns[5].push(r.receivedAt);
     columns[6].push(r.writeKey);
     columns[7].push(r.body);
+    columns[8].push(r.facts ?? null);
   }
   const { rows: inserted } = await tx.query<{ message_id: string }>(INSERT_EVENTS, columns);
   const stored = new Array<boolean>(rows.length).fill(false);
