@@ -7,7 +7,7 @@
 //
 // Layout (version 1), by position:
 //   0 version, 1 time (epoch ms), 2 type, 3 name, 4 anonymousId, 5 userId, 6 sessionId, 7 path,
-//   8 url, 9 referrer, 10 device, 11 browser, 12 os, 13 userAgent, 14 source, 15 medium,
+//   8 url, 9 referrer (both as attributionUrl keeps them: what the engine reads of them), 10 device, 11 browser, 12 os, 13 userAgent, 14 source, 15 medium,
 //   16 campaign, 17 productId,
 //   18 the cart line (cart events): [productId, variant, name, price, quantity, currency],
 //   19 the order (orders): [orderId, total, revenue, lines (null: no products array)].
@@ -16,6 +16,7 @@
 // bodies and are read the old way, never wrongly.
 import type { StoredEvent } from '@spur/sdk';
 import type { LineRecord } from './cart-table';
+import { attributionUrl } from './channels';
 import { FactRecord } from './fact-record';
 import { readStoredEvent } from './from-event';
 
@@ -35,7 +36,10 @@ const scratch = new FactRecord();
 export function encodeFacts(event: StoredEvent): string {
   const r = scratch;
   readStoredEvent(event, 0, r);
-  const out: Cell[] = [FACTS_VERSION, r.ts, r.type, r.name, r.anonymousId, r.userId, r.sessionId, r.path, r.url, r.referrer];
+  // Only hosts and a tagged query are read of URLs: the rest would be most of the text to parse.
+  const url = attributionUrl(r.url, true);
+  const referrer = attributionUrl(r.referrer, false);
+  const out: Cell[] = [FACTS_VERSION, r.ts, r.type, r.name, r.anonymousId, r.userId, r.sessionId, r.path, url, referrer];
   out.push(r.device, r.browser, r.os, r.userAgent, r.source, r.medium, r.campaign, r.productId);
   if (r.cart) {
     out.push(line(r.line));

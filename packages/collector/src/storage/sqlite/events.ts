@@ -39,8 +39,10 @@ export function createEventReader(db: Database): EventReader {
          FROM events WHERE rowid > @after ORDER BY rowid LIMIT @limit`,
       )
       .raw(),
-    // The first and last rows of the table's b-tree: a page read each, however many rows.
-    span: db.prepare('SELECT coalesce(max(rowid) - min(rowid) + 1, 0) FROM events').pluck(),
+    // The first and last rows of the table's b-tree: a page read each, however many rows. Two
+    // subqueries: SQLite reads min() or max() from the b-tree's end only when it is the query's
+    // one aggregate; `max(rowid) - min(rowid)` in one query scans the whole table.
+    span: db.prepare('SELECT coalesce((SELECT max(rowid) FROM events) - (SELECT min(rowid) FROM events) + 1, 0)').pluck(),
     links: db.prepare('SELECT anonymous_id AS anonymousId, user_id AS userId, first_seen AS firstSeen FROM identity_links ORDER BY anonymous_id, user_id'),
     aliases: db.prepare('SELECT previous_id AS previousId, user_id AS userId FROM aliases ORDER BY created_at, previous_id'),
     page: db
