@@ -11,6 +11,7 @@
 //   npm run build && node bench/first-funnel.js                      # 1M and 5M, after and before
 //   node bench/first-funnel.js --sizes 1M --runs 3
 //   node bench/first-funnel.js --before bench/out/before-tree        # main's build (see bench/README.md 11)
+//   node bench/first-funnel.js --builds after                        # this build only
 //
 // The first start on a file records the shop's Cart Abandoned events (the abandonment job, after
 // the catch-up and the answer); later starts find them stored (duplicates).
@@ -42,6 +43,7 @@ function args(argv) {
     sizes: get('--sizes', quick ? '1M' : '1M,5M').split(',').map(parseSize),
     runs: Number(get('--runs', quick ? 1 : 3)),
     before: path.resolve(get('--before', path.join(OUT, 'before-tree'))),
+    builds: get('--builds', 'before,after').split(','),
   };
 }
 
@@ -141,8 +143,8 @@ async function oneStart(tree, file) {
 
 async function firstFunnelBench({ quick = false, log = console.error, argv = [] } = {}) {
   const o = args(quick ? ['--quick', ...argv] : argv);
-  const builds = [{ name: 'after', tree: ROOT }];
-  const haveBefore = fs.existsSync(path.join(o.before, 'packages/cli/bin/spur.js'));
+  const builds = o.builds.includes('after') ? [{ name: 'after', tree: ROOT }] : [];
+  const haveBefore = o.builds.includes('before') && fs.existsSync(path.join(o.before, 'packages/cli/bin/spur.js'));
   if (haveBefore) builds.unshift({ name: 'before', tree: o.before });
   const rows = [];
   for (const size of o.sizes) {
