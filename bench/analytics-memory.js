@@ -14,6 +14,8 @@
 //
 // The part before the engine, reading from SQLite and parsing the stored JSON, is measured by
 // bench/lib/catch-up.js on real files (built once into bench/out/).
+// Then `spur serve` itself, restarted on a file of each size, to its first funnel answer
+// (bench/first-funnel.js: before and after, `--no-restart` to leave it out).
 //
 //   npm run build && node bench/analytics-memory.js          # 1M and 5M, in memory and from SQLite
 //   node bench/analytics-memory.js --sizes 1M --no-sqlite     # one size, the engine alone
@@ -27,6 +29,7 @@ const { num, mark, table, printSection } = require('./lib/format');
 const { median } = require('./lib/stats');
 const { createShop, shopBatches } = require('./lib/shop-events');
 const { catchUpBench } = require('./lib/catch-up');
+const { firstFunnelBench } = require('./first-funnel');
 
 const DIST = path.join(__dirname, '../packages/collector/dist');
 const STEPS = ['Product Viewed', 'Product Added', 'Checkout Started', 'Order Completed'];
@@ -47,6 +50,8 @@ function args(argv) {
     runs: Number(get('--runs', quick ? 1 : 2)),
     collector: path.resolve(get('--collector', DIST)),
     sqlite: !argv.includes('--no-sqlite'),
+    restart: !argv.includes('--no-restart'),
+    argv,
   };
 }
 
@@ -237,7 +242,15 @@ async function analyticsMemoryBench({ quick = false, log = console.error, argv =
     stored = await catchUpBench({ sizes: o.sizes, collector: o.collector, log });
     parts.push('', '### Catch-up from a SQLite file: reading, parsing, appending', '', stored.markdown);
   }
-  return { markdown: parts.join('\n'), targets, data: { engine: results, stored: stored?.data } };
+  let restarted;
+  if (o.restart) {
+    // `spur serve` restarted on each size's file (bench/first-funnel.js): the first funnel's time.
+    const sizes = o.sizes.map((s) => (s % 1e6 === 0 ? `${s / 1e6}M` : String(s))).join(',');
+    restarted = await firstFunnelBench({ quick: o.quick, log, argv: ['--sizes', sizes] });
+    parts.push('', '### `spur serve` restarted on a SQLite file: the first funnel', '', restarted.markdown);
+    targets.push(...restarted.targets);
+  }
+  return { markdown: parts.join('\n'), targets, data: { engine: results, stored: stored?.data, restarted: restarted?.data } };
 }
 
 module.exports = analyticsMemoryBench;

@@ -30,6 +30,7 @@ import {
   DEFAULT_BODY_TIMEOUT_MS,
   DEFAULT_EVENT_RATE_LIMIT,
   DEFAULT_REJECTED_CAP,
+  type AnalyticsMode,
   type ClientClock,
   type GpcMode,
   type TrustProxy,
@@ -80,6 +81,12 @@ export interface CollectorConfig {
    * unless marked `context.consent: 'granted'`. 'ignore': stored as any other. @defaultValue 'honor'
    */
   gpc?: GpcMode;
+  /**
+   * 'off': an ingest-only process. It never builds the analytics cache (no catch-up, no memory for
+   * it) nor records Cart Abandoned events; exports other than events and access requests answer
+   * 503 naming SPUR_ANALYTICS; erasures, the admin API and /metrics work. @defaultValue 'on'
+   */
+  analytics?: AnalyticsMode;
   /** Inactivity that ends a session without a client session id, in minutes. @defaultValue 30 */
   sessionMinutes?: number;
   /** Minutes without cart activity after which a cart counts as abandoned. @defaultValue 30 */
@@ -159,6 +166,7 @@ export function createCollector(config: CollectorConfig): Collector {
 
   const jobs = startJobs(storage, config, logger);
   const { analytics } = jobs;
+  if (!analytics) logger.info({ setting: 'SPUR_ANALYTICS' }, 'analytics off: this collector only ingests (no analytics cache, no Cart Abandoned)');
   // This collector's Prometheus metrics: a registry of its own (metrics/collector-metrics.ts).
   const metrics = createMetrics({ analytics });
   const keyring = createKeyring(config.writeKeys);

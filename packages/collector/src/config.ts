@@ -1,7 +1,7 @@
 // Server configuration from environment variables and CLI flags (flags win), read through the
 // one table of settings (settings.ts). Invalid values throw with a message naming the variable and
 // flag, so a typo fails at start, not at 3 a.m.
-import { SETTINGS, settingNames, type ClientClock, type GpcMode, type IpMode, type LogLevel, type RateLimits, type TrustProxy } from './settings';
+import { SETTINGS, settingNames, type AnalyticsMode, type ClientClock, type GpcMode, type IpMode, type LogLevel, type RateLimits, type TrustProxy } from './settings';
 
 export { parseCookieDomain, parseTrustProxy, parseWriteKeys, type TrustProxy } from './settings';
 
@@ -21,6 +21,8 @@ export interface ServerConfig {
   trustProxy: TrustProxy;
   /** Domain attribute of the re-issued spur_aid cookie; host-only when unset. */
   cookieDomain?: string;
+  /** 'off': this process only ingests and never builds the analytics cache. */
+  analytics: AnalyticsMode;
   /** Inactivity that ends a session without a client session id, in minutes. */
   sessionMinutes: number;
   /** Minutes without cart activity before a cart counts as abandoned. */

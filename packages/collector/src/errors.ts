@@ -29,6 +29,16 @@ export const notFound = (message: string) => new HttpError(404, 'not_found', mes
 export const methodNotAllowed = (allow: string) =>
   new HttpError(405, 'method_not_allowed', `use ${allow}`, { Allow: allow });
 
+/** What an ingest-only process's analytics routes answer; the message names the setting that made it so. */
+export const ANALYTICS_OFF_MESSAGE =
+  'this collector only ingests (SPUR_ANALYTICS=off / --analytics off): it keeps no analytics cache; send exports, funnels and access requests to a collector with analytics on';
+
+/**
+ * An analytics route on an ingest-only process: 503 (this process cannot serve it; another can),
+ * without Retry-After, since retrying here never helps.
+ */
+export const analyticsOff = () => new HttpError(503, 'analytics_off', ANALYTICS_OFF_MESSAGE);
+
 /** Seconds a client should wait before retrying when storage is down; the SDK backs off anyway. */
 export const RETRY_AFTER_SECONDS = 5;
 

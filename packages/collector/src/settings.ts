@@ -32,6 +32,11 @@ export type ClientClock = 'correct' | 'trust';
  * (`context.consent: 'granted'`); 'ignore' stores them as any other.
  */
 export type GpcMode = 'honor' | 'ignore';
+/**
+ * 'on': the process builds the analytics cache (catch-up, abandonment) and answers exports,
+ * funnels and access requests. 'off': it only ingests; those routes answer 503 naming the setting.
+ */
+export type AnalyticsMode = 'on' | 'off';
 
 /**
  * Requests per second per IP by default. A browser sends about one request per page view (the
@@ -195,6 +200,18 @@ export const SETTINGS = [
     shown: 'host-only',
     about: 'Domain of the spur_aid cookie the collector re-issues on same-site requests',
     more: "use the same value as the script tag's data-cookie-domain",
+  }),
+  setting({
+    key: 'analytics',
+    env: 'SPUR_ANALYTICS',
+    flag: 'analytics',
+    arg: 'MODE',
+    part: 'analytics',
+    parse: oneOf<AnalyticsMode>(['on', 'off']),
+    default: 'on',
+    about: 'on | off',
+    note: 'off = ingest only: no analytics cache, no Cart Abandoned; exports other than events and access requests answer 503',
+    more: 'see Scaling out',
   }),
   setting({ key: 'sessionMinutes', env: 'SPUR_SESSION_MINUTES', flag: 'session-minutes', arg: 'N', part: 'analytics', parse: minutes, default: '30', about: 'inactivity that ends a session for events without a client session id' }),
   setting({

@@ -148,3 +148,24 @@ export function campaignFromUrl(url: string | undefined): CampaignFields | null 
   for (const [key, engine] of CLICK_IDS) if (params.get(key)) return { source: engine, medium: 'cpc', campaign: null };
   return null;
 }
+
+/**
+ * What attribution reads of a URL, as a shorter URL that hostOf and (with `query`)
+ * campaignFromUrl answer exactly as for the whole one: `scheme://[user@]host`, and the query
+ * (without the fragment) only when it carries utm_ parameters or click ids. What the stored facts
+ * keep of page URLs and referrers (stored-facts.ts): a path and an untagged query are read by
+ * nothing, and most of a URL's length.
+ */
+export function attributionUrl(url: string | undefined, query: boolean): string | undefined {
+  if (!url) return undefined;
+  const m = HOST.exec(url);
+  let out = m ? m[0] : '';
+  const q = query ? url.indexOf('?') : -1;
+  if (q !== -1) {
+    // The same part campaignFromUrl reads: from the first '?' to the next '#'.
+    const hash = url.indexOf('#', q);
+    const part = url.slice(q, hash === -1 ? undefined : hash);
+    if (TAGGED.test(part)) out += part;
+  }
+  return out || undefined;
+}

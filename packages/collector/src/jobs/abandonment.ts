@@ -62,6 +62,10 @@ export function startAbandonment(options: AbandonmentOptions): AbandonmentJob {
 
   async function record(): Promise<number> {
     const analytics = await cache.refresh();
+    // Exports that waited for the same catch-up answer first: finding and recording the carts
+    // holds the thread for about a second per million events (carts, their messageIds, the rows),
+    // which would otherwise come between an export's result and its bytes on the wire.
+    await new Promise((resolve) => setImmediate(resolve));
     try {
       if (analytics !== engine) {
         engine = analytics;

@@ -4,9 +4,14 @@
 // events is the abandonment job's (abandonment.ts), which listens for onCaughtUp.
 // Erasures and retention purges delete stored events: storage's generation counter says so, and
 // the cache then starts over from the first row, whichever process deleted them.
-// A full catch-up (at start, and after such a reset) takes seconds for a million events; it runs
+// Rows are read as their facts (storage.factsAfter: the short text stored with each event at
+// ingest, analytics/stored-facts.ts), not their bodies: a row costs a parse of ~150 characters
+// instead of ~860; rows stored without facts come as bodies and are read as before.
+// A full catch-up (at start, and after such a reset) takes seconds for millions of events; it runs
 // in the background from start(), and status() says how far it is (/readyz reports it).
 import { createAnalytics, releaseScratch, type Analytics, type IdentityGraph } from '../analytics';
+import { FactRecord } from '../analytics/fact-record';
+import { FACTS_PREFIX, readCatchUpRow } from '../analytics/stored-facts';
 import { silentLogger, type Logger } from '../log';
 import { DERIVED_WRITE_KEY, type Storage } from '../storage/types';
 
@@ -106,12 +111,18 @@ export function createAnalyticsService(storage: Storage, options: AnalyticsServi
   let startedAt = Date.now();
   let caughtUp: { asOf: number; estimate: number } | undefined;
 
+  // One record, refilled for every row: appending makes no object per event.
+  const record = new FactRecord();
+
   async function catchUp(): Promise<void> {
     const began = Date.now();
     for (;;) {
-      const page = await storage.eventsAfter(cursor, PAGE);
+      const page = await storage.factsAfter(cursor, PAGE, FACTS_PREFIX);
       // Numbered here, in the order storage commits them: the engine wants rising numbers.
-      for (const event of page.rows) analytics.appendEvent(event, ++seq);
+      for (const text of page.rows) {
+        readCatchUpRow(text, ++seq, record);
+        analytics.table.appendRecord(record);
+      }
       cursor = page.cursor;
       if (page.rows.length < PAGE) break;
       // Reads are synchronous underneath: let requests in between pages, or a first catch-up

@@ -3,7 +3,8 @@
 // several collectors run on one database: the catch-up only reads; a Cart Abandoned event
 // recorded twice is a duplicate (its messageId is the cart's); purges delete in transactions of
 // their own, and a second purge finds nothing; the watch only probes. Their timers never keep the
-// process alive.
+// process alive. A process with analytics off (SPUR_ANALYTICS=off) starts neither the catch-up nor
+// the abandonment job: it builds no engine, and the carts are recorded by the collectors that do.
 import type { Logger } from '../log';
 import type { Store } from '../rules/store';
 import { DEFAULT_REJECTED_DAYS } from '../settings';
@@ -14,6 +15,8 @@ import { watchStorage, type StorageWatch } from './storage-watch';
 
 /** What the jobs are told (CollectorConfig's part). */
 export interface JobSettings {
+  /** 'off': no analytics cache and no abandonment job (an ingest-only process). @defaultValue 'on' */
+  analytics?: 'on' | 'off';
   now?: () => number;
   sessionMinutes?: number;
   abandonMinutes?: number;
@@ -24,9 +27,10 @@ export interface JobSettings {
 }
 
 export interface Jobs {
-  /** The analytics cache, caught up in the background (exports refresh it). */
-  analytics: AnalyticsService;
-  abandonment: AbandonmentJob;
+  /** The analytics cache, caught up in the background (exports refresh it); none when analytics is off. */
+  analytics?: AnalyticsService;
+  /** Records Cart Abandoned events from the cache; none when analytics is off. */
+  abandonment?: AbandonmentJob;
   /** Undefined when nothing is ever purged. */
   retention?: RetentionJob;
   /** Logs storage becoming unavailable and available again (the error middleware reports to it). */
@@ -39,9 +43,10 @@ export function startJobs(store: Store, settings: JobSettings, logger: Logger): 
   const now = settings.now;
   // One analytics cache per collector: it starts catching up at once, in the background
   // (/readyz tells how far; exports wait for it).
-  const analytics = createAnalyticsService(store, { sessionMinutes: settings.sessionMinutes, abandonMinutes: settings.abandonMinutes, logger });
-  const abandonment = startAbandonment({ store, analytics, now, logger, intervalMs: settings.abandonmentIntervalMs });
-  analytics.start();
+  const on = settings.analytics !== 'off';
+  const analytics = on ? createAnalyticsService(store, { sessionMinutes: settings.sessionMinutes, abandonMinutes: settings.abandonMinutes, logger }) : undefined;
+  const abandonment = analytics && startAbandonment({ store, analytics, now, logger, intervalMs: settings.abandonmentIntervalMs });
+  analytics?.start();
   const rejectedDays = settings.rejectedDays ?? DEFAULT_REJECTED_DAYS;
   const retention =
     settings.retentionDays !== undefined || rejectedDays > 0
@@ -58,8 +63,8 @@ export function startJobs(store: Store, settings: JobSettings, logger: Logger): 
       stopping ??= (async () => {
         storageWatch.stop();
         // The abandonment job first: its run refreshes the cache, which stops after it.
-        await abandonment.stop();
-        await Promise.all([analytics.stop(), retention?.stop()]);
+        await abandonment?.stop();
+        await Promise.all([analytics?.stop(), retention?.stop()]);
       })();
       return stopping;
     },

@@ -4,15 +4,16 @@
 // Ingest does not need the analytics cache: /readyz is 200 while it catches up after a start
 // (the body says how far), so ingest traffic keeps flowing to a collector that just restarted.
 // /readyz/analytics is for what does need it (exports, a dashboard): 503 until it is caught up.
+// A process with analytics off is ready for ingest (`analytics: "off"`) and never for analytics.
 import { Router, type Response } from 'express';
 import type { AnalyticsStatus } from '../jobs/catch-up';
-import { RETRY_AFTER_SECONDS, StorageUnavailableError } from '../errors';
+import { ANALYTICS_OFF_MESSAGE, RETRY_AFTER_SECONDS, StorageUnavailableError } from '../errors';
 import type { Storage } from '../storage/types';
 
 export interface HealthDeps {
   storage: Storage;
-  /** How far the analytics cache is (the collector's: caught up, and the carts due recorded). */
-  analytics: { status(): AnalyticsStatus };
+  /** How far the analytics cache is (the collector's: caught up, and the carts due recorded); none: analytics off. */
+  analytics?: { status(): AnalyticsStatus };
 }
 
 function notReady(res: Response, reason: string, message: string, extra: Record<string, unknown> = {}): void {
@@ -43,10 +44,12 @@ export function createHealthRouter(deps: HealthDeps): Router {
     res.json({ ok: true });
   });
   router.get('/readyz', async (_req, res) => {
-    if (await storageReady(res)) res.json({ ok: true, analytics: deps.analytics.status() });
+    if (await storageReady(res)) res.json({ ok: true, analytics: deps.analytics ? deps.analytics.status() : 'off' });
   });
   router.get('/readyz/analytics', async (_req, res) => {
     if (!(await storageReady(res))) return;
+    // Not Retry-After: this process never will be; a load balancer sends analytics elsewhere.
+    if (!deps.analytics) return void res.status(503).json({ error: { code: 'not_ready', reason: 'analytics_off', message: ANALYTICS_OFF_MESSAGE } });
     const analytics = deps.analytics.status();
     if (analytics.ready) return void res.json({ ok: true, analytics });
     // A share, not row counts: this answer is public, and counts would tell anyone the shop's traffic.

@@ -2,13 +2,15 @@
 // JSON document, streamed with backpressure; DELETE erases the subject (privacy.ts).
 import { Router } from 'express';
 import type { AnalyticsService } from '../jobs/catch-up';
+import { analyticsOff } from '../errors';
 import { subjectAccess, subjectErasure } from '../privacy';
 import type { Storage } from '../storage/types';
 import { streamChunks } from './stream';
 
 export interface PrivacyDeps {
   storage: Storage;
-  analytics: AnalyticsService;
+  /** None: analytics off; an access request (which lists the subject's carts) answers 503, an erasure works. */
+  analytics?: AnalyticsService;
   now: () => number;
   /** SPUR_SUPPRESS_DAYS. @defaultValue 30 */
   suppressDays?: number;
@@ -18,6 +20,8 @@ export function createPrivacyRouter(deps: PrivacyDeps): Router {
   const router = Router();
 
   router.get('/v1/privacy/subjects/:customerId', async (req, res) => {
+    // subjectAccess would otherwise build a one-off cache of every event for the carts.
+    if (!deps.analytics) throw analyticsOff();
     const access = await subjectAccess(deps.storage, req.params.customerId, { analytics: deps.analytics, now: deps.now });
     res.status(200);
     res.setHeader('Content-Type', 'application/json; charset=utf-8');

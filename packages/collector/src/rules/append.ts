@@ -7,6 +7,7 @@
 import type { StoredEvent } from '@spur/sdk';
 import type { ConflictKey, EventRow, Program, RejectedEvent, RejectedGroup, Storage, WriteProgram, WriteTransaction } from '../storage/types';
 import { CONFLICT_REASON } from '../storage/types';
+import { encodeFacts } from '../analytics/stored-facts';
 import { rejectedValues } from '../storage/rejected-values';
 import { conflictKey } from './conflicts';
 import { identityWrites } from './identity';
@@ -39,13 +40,13 @@ export interface AppendResult {
  */
 export interface AppendRows {
   writeKey: string;
-  /** FIELDS values per event: messageId, type, anonymousId, userId, timestamp, receivedAt, previousId, body. */
+  /** FIELDS values per event: messageId, type, anonymousId, userId, timestamp, receivedAt, previousId, body, facts. */
   rows: (string | null)[];
   rejected: RejectedEvent[];
 }
 
-/** Values per event in AppendRows.rows; the body (JSON) is the last. */
-export const FIELDS = 8;
+/** Values per event in AppendRows.rows; the body (JSON) and the facts are the last. */
+export const FIELDS = 9;
 
 /** What the program did with one append. */
 export interface AppendOutcome {
@@ -67,6 +68,9 @@ export function toRows(input: AppendInput): AppendRows {
     rows[at++] = e.previousId ?? null;
     // The write key has its own column. Copied only when present: a copy per event is not free.
     rows[at++] = JSON.stringify(e.writeKey === undefined ? e : { ...e, writeKey: undefined });
+    // What the analytics read of it, stored with it: a catch-up reads these, not the body. Made
+    // here, where the event is an object still, not from the body on the writer thread.
+    rows[at++] = encodeFacts(e);
   }
   return { writeKey: input.writeKey, rows, rejected: input.rejected };
 }
@@ -114,7 +118,7 @@ export function createAppendProgram(): Program<AppendRows, AppendOutcome> {
         }
         const type = rows[at + 1]!;
         const timestamp = rows[at + 4]!;
-        candidates.push({ messageId: rows[at]!, type, anonymousId, userId, timestamp, receivedAt, writeKey, body: rows[at + 7]!, previousId, append, index });
+        candidates.push({ messageId: rows[at]!, type, anonymousId, userId, timestamp, receivedAt, writeKey, body: rows[at + 7]!, facts: rows[at + 8], previousId, append, index });
       }
     });
 

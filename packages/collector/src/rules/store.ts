@@ -52,6 +52,7 @@ export function createStore(storage: Storage | Store): Store {
     write: (program, input) => storage.write(program, input),
     scrub: () => storage.scrub(),
     eventsAfter: (cursor, limit) => storage.eventsAfter(cursor, limit),
+    factsAfter: (cursor, limit, prefix) => storage.factsAfter(cursor, limit, prefix),
     eventCountEstimate: () => storage.eventCountEstimate(),
     identityGraph: () => storage.identityGraph(),
     eventPage: (range, afterSeq, limit) => storage.eventPage(range, afterSeq, limit),

@@ -39,6 +39,7 @@ export function storageWhenOpen(opening: Promise<Storage>): Storage {
     write: forward('write'),
     scrub: forward('scrub'),
     eventsAfter: forward('eventsAfter'),
+    factsAfter: forward('factsAfter'),
     eventCountEstimate: forward('eventCountEstimate'),
     identityGraph: forward('identityGraph'),
     eventPage: forward('eventPage'),

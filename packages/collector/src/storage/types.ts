@@ -53,6 +53,12 @@ export interface EventRow {
   writeKey: string;
   /** The event as the admin API returns it, without its write key. */
   body: string;
+  /**
+   * The event's facts: short text the rules derive from it at ingest (analytics/stored-facts.ts),
+   * stored with the row and gone with it, handed back by factsAfter. Opaque to storage; null or
+   * absent: none (rows stored before facts existed).
+   */
+  facts?: string | null;
 }
 
 /**
@@ -330,6 +336,13 @@ export interface Storage {
    * only what is new.
    */
   eventsAfter(cursor: string | null, limit: number): Promise<{ rows: StoredEvent[]; cursor: string | null }>;
+  /**
+   * eventsAfter for a cache that needs only the events' facts: the same rows, order and cursor
+   * (the two share cursors), each as text: its facts (EventRow.facts) when they start with
+   * `prefix`, else its body (rows stored without facts, or with facts of another layout). Reads no
+   * body it does not return, and parses nothing.
+   */
+  factsAfter(cursor: string | null, limit: number, prefix: string): Promise<{ rows: string[]; cursor: string | null }>;
   /**
    * About how many events are stored, cheaply (for progress reports only, never correctness):
    * SQLite: the span of row numbers; PostgreSQL: e.g. the planner's estimate. 0 when empty.

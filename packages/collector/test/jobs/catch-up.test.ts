@@ -31,12 +31,12 @@ function gated(storage: Store, call: number) {
   const atGate = new Promise<void>((r) => (reached = r));
   const store: Store = {
     ...storage,
-    eventsAfter: async (afterSeq, limit) => {
+    factsAfter: async (cursor, limit, prefix) => {
       if (calls++ === call) {
         reached();
         await open;
       }
-      return storage.eventsAfter(afterSeq, limit);
+      return storage.factsAfter(cursor, limit, prefix);
     },
   };
   return { storage: store, atGate, release };

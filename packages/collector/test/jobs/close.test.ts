@@ -47,6 +47,7 @@ function failing(store: Store) {
   const wrapped: Store = {
     ...store,
     eventsAfter: (cursor, limit) => count(() => store.eventsAfter(cursor, limit)),
+    factsAfter: (cursor, limit, prefix) => count(() => store.factsAfter(cursor, limit, prefix)),
     purge: (options) => count(() => store.purge(options)),
     ping: () => count(() => store.ping()),
     append: () => Promise.reject(new StorageUnavailableError('disk full', { reason: 'disk_full' })),

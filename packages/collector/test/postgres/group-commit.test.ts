@@ -71,7 +71,7 @@ describePostgres('PostgreSQL group commit', (db) => {
   });
 
   it('inserts more rows than one statement holds in order, each once, duplicates across statements answered not stored', async () => {
-    // 9,000 rows (72,000 parameters: more than one statement may carry) in VALUES statements of
+    // 9,000 rows (81,000 parameters: more than one statement may carry) in VALUES statements of
     // at most 1,000; a messageId of the first statement again in the third is not stored twice,
     // and one of an earlier call is a duplicate too.
     await pool.transaction((tx) => insertEvents(tx, rows(['early'])));

@@ -69,7 +69,7 @@ describe('health', () => {
       let release!: () => void;
       const gate = new Promise<void>((r) => (release = r));
       let reads = 0;
-      const storage: Store = { ...real, eventsAfter: async (cursor, limit) => (reads++ === 1 && (await gate), real.eventsAfter(cursor, limit)) };
+      const storage: Store = { ...real, factsAfter: async (cursor, limit, prefix) => (reads++ === 1 && (await gate), real.factsAfter(cursor, limit, prefix)) };
       const { app } = await fx.collector({ storage });
       await until(async () => reads === 2);
 

@@ -44,6 +44,22 @@ const AFTER = `
   ORDER BY e.xid, e.id
   LIMIT $3`;
 
+// The same rows as AFTER, each as its facts when they start with the prefix, else its body.
+const FACTS_AFTER = `
+  SELECT e.id, e.xid::text AS xid, CASE WHEN starts_with(e.facts, $4) THEN e.facts ELSE e.body END AS text
+  FROM events e
+  WHERE (e.xid, e.id) > ($1::xid8, $2::bigint)
+    AND e.xid < pg_snapshot_xmin(pg_current_snapshot())
+  ORDER BY e.xid, e.id
+  LIMIT $3`;
+
+/** eventsAfter's rows as Storage.factsAfter delivers them: facts starting with `prefix`, else the body. */
+export async function factsAfter(db: Queryable, cursor: CatchUpCursor, limit: number, prefix: string): Promise<{ rows: string[]; cursor: CatchUpCursor }> {
+  const result = await db.query<{ id: string; xid: string; text: string }>(FACTS_AFTER, [cursor.xid, cursor.id, limit, prefix]);
+  const last = result.rows[result.rows.length - 1];
+  return { rows: result.rows.map((r) => r.text), cursor: last ? { xid: last.xid, id: last.id } : cursor };
+}
+
 /**
  * Up to `limit` events after `cursor` in commit order, and the cursor after them (the same one
  * when there is nothing new). Every committed row is returned exactly once across calls, also

@@ -118,13 +118,15 @@ export interface EventRow {
   writeKey: string;
   /** The stored JSON text. */
   body: string;
+  /** The event's facts (storage/types.ts EventRow.facts); null or absent: none. */
+  facts?: string | null;
 }
 
-// Rows per statement at most (8 parameters each; the protocol allows 65,535).
+// Rows per statement at most (9 parameters each; the protocol allows 65,535).
 const STATEMENT_ROWS = 1000;
-const EVENT_COLUMNS = 8;
+const EVENT_COLUMNS = 9;
 
-// `($1, … $8), ($9, … $16), …` for `n` rows: the text of the statement depends only on the row
+// `($1, … $9), ($10, … $18), …` for `n` rows: the text of the statement depends only on the row
 // count, and the values travel as parameters. A VALUES list keeps the rows in the order given
 // (ids follow arrival), and costs far less than the same rows as array parameters through
 // unnest, which the driver escapes into array literals and the server parses back: one
@@ -134,13 +136,13 @@ function placeholders(n: number): string {
   const tuples: string[] = new Array(n);
   for (let r = 0; r < n; r++) {
     const at = r * EVENT_COLUMNS;
-    tuples[r] = `($${at + 1}, $${at + 2}, $${at + 3}, $${at + 4}, $${at + 5}, $${at + 6}, $${at + 7}, $${at + 8})`;
+    tuples[r] = `($${at + 1}, $${at + 2}, $${at + 3}, $${at + 4}, $${at + 5}, $${at + 6}, $${at + 7}, $${at + 8}, $${at + 9})`;
   }
   return tuples.join(', ');
 }
 
 const insertEventsSql = (n: number) => `
-  INSERT INTO events (message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body)
+  INSERT INTO events (message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body, facts)
   VALUES ${placeholders(n)}
   ON CONFLICT (message_id) DO NOTHING
   RETURNING message_id`;
@@ -162,7 +164,7 @@ export async function insertEvents(tx: Queryable, rows: readonly EventRow[]): Pr
   for (let start = 0; start < unique.length; start += STATEMENT_ROWS) {
     const slice = unique.slice(start, start + STATEMENT_ROWS);
     const values: (string | null)[] = [];
-    for (const r of slice) values.push(r.messageId, r.type, r.anonymousId, r.userId, r.timestamp, r.receivedAt, r.writeKey, r.body);
+    for (const r of slice) values.push(r.messageId, r.type, r.anonymousId, r.userId, r.timestamp, r.receivedAt, r.writeKey, r.body, r.facts ?? null);
     const { rows: inserted } = await tx.query<{ message_id: string }>(insertEventsSql(slice.length), values);
     for (const { message_id } of inserted) stored[first.get(message_id)!] = true;
   }

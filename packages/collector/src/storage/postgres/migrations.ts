@@ -138,6 +138,16 @@ export const MIGRATIONS: readonly Migration[] = [
     );
     `,
   },
+  {
+    version: 3,
+    name: 'the facts the analytics read, stored with each event',
+    sql: `
+    -- Written at ingest (analytics/stored-facts.ts): a catch-up reads this short text instead of
+    -- parsing the body. Rows stored before have none and are read from their bodies. Adding a
+    -- nullable column without a default rewrites no row.
+    ALTER TABLE events ADD COLUMN facts text;
+    `,
+  },
 ];
 
 /** Latest schema version this build knows. */

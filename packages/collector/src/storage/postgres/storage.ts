@@ -10,7 +10,7 @@ import { StorageUnavailableError } from '../../errors';
 import type { Logger } from '../../log';
 import { createTermHasher } from '../rejected-values';
 import type { Program, Storage, StorageReads } from '../types';
-import { CATCH_UP_START, eventsAfter, formatCursor, parseCursor } from './catch-up';
+import { CATCH_UP_START, eventsAfter, factsAfter, formatCursor, parseCursor } from './catch-up';
 import { connectPostgres, type PostgresConnection } from './connection';
 import { createPgGroupCommit } from './group-commit';
 import { migrate } from './migrations';
@@ -146,6 +146,10 @@ function createPostgresStorage(connection: PostgresConnection, salt: string, opt
       const found = await eventsAfter(connection, cursor === null ? CATCH_UP_START : parseCursor(cursor), limit);
       if (found.rows.length === 0) return { rows: [], cursor };
       return { rows: found.rows.map((r) => JSON.parse(r.body) as StoredEvent), cursor: formatCursor(found.cursor) };
+    }),
+    factsAfter: guarded(async (cursor, limit, prefix) => {
+      const found = await factsAfter(connection, cursor === null ? CATCH_UP_START : parseCursor(cursor), limit, prefix);
+      return { rows: found.rows, cursor: found.rows.length === 0 ? cursor : formatCursor(found.cursor) };
     }),
     // The span of ids: two reads of the primary key's ends, however many rows.
     eventCountEstimate: guarded(async () => Number((await connection.query<{ n: string }>('SELECT coalesce(max(id) - min(id) + 1, 0) AS n FROM events')).rows[0].n)),

@@ -9,6 +9,8 @@ import type { EventRange, IdentityGraph, RawEvent } from '../types';
 export interface EventReader {
   /** Events after the row `cursor` names (null: from the first), and the cursor of the last. */
   eventsAfter(cursor: string | null, limit: number): { rows: StoredEvent[]; cursor: string | null };
+  /** The same rows as facts text (when it starts with `prefix`) or else body text (Storage.factsAfter). */
+  factsAfter(cursor: string | null, limit: number, prefix: string): { rows: string[]; cursor: string | null };
   /** The span of row numbers: the number of rows, but for rows deleted in between. */
   eventCountEstimate(): number;
   identityGraph(): IdentityGraph;
@@ -30,8 +32,17 @@ function rowOf(cursor: string | null): number {
 export function createEventReader(db: Database): EventReader {
   const q = {
     after: db.prepare('SELECT rowid AS seq, body FROM events WHERE rowid > ? ORDER BY rowid LIMIT ?').raw(),
-    // The first and last rows of the table's b-tree: a page read each, however many rows.
-    span: db.prepare('SELECT coalesce(max(rowid) - min(rowid) + 1, 0) FROM events').pluck(),
+    // The body only where the facts will not do: SQLite makes a string of neither otherwise.
+    facts: db
+      .prepare(
+        `SELECT rowid, CASE WHEN substr(facts, 1, length(@prefix)) = @prefix THEN facts ELSE body END
+         FROM events WHERE rowid > @after ORDER BY rowid LIMIT @limit`,
+      )
+      .raw(),
+    // The first and last rows of the table's b-tree: a page read each, however many rows. Two
+    // subqueries: SQLite reads min() or max() from the b-tree's end only when it is the query's
+    // one aggregate; `max(rowid) - min(rowid)` in one query scans the whole table.
+    span: db.prepare('SELECT coalesce((SELECT max(rowid) FROM events) - (SELECT min(rowid) FROM events) + 1, 0)').pluck(),
     links: db.prepare('SELECT anonymous_id AS anonymousId, user_id AS userId, first_seen AS firstSeen FROM identity_links ORDER BY anonymous_id, user_id'),
     aliases: db.prepare('SELECT previous_id AS previousId, user_id AS userId FROM aliases ORDER BY created_at, previous_id'),
     page: db
@@ -47,6 +58,13 @@ export function createEventReader(db: Database): EventReader {
       const rows = q.after.all(rowOf(cursor), limit) as [number, string][];
       if (rows.length === 0) return { rows: [], cursor };
       return { rows: rows.map(([, body]) => JSON.parse(body) as StoredEvent), cursor: String(rows[rows.length - 1][0]) };
+    },
+    factsAfter(cursor, limit, prefix) {
+      const rows = q.facts.all({ after: rowOf(cursor), limit, prefix }) as [number, string][];
+      if (rows.length === 0) return { rows: [], cursor };
+      const texts = new Array<string>(rows.length);
+      for (let i = 0; i < rows.length; i++) texts[i] = rows[i][1];
+      return { rows: texts, cursor: String(rows[rows.length - 1][0]) };
     },
     eventCountEstimate: () => q.span.get() as number,
     identityGraph() {

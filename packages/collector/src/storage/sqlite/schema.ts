@@ -137,6 +137,12 @@ const MIGRATIONS: string[] = [
   ALTER TABLE erasures ADD COLUMN scrubbed_at TEXT;
   CREATE INDEX erasures_unscrubbed ON erasures (subject_hash) WHERE scrubbed_at IS NULL;
   `,
+  `
+  -- What the analytics read of each event (analytics/stored-facts.ts), written at ingest: a
+  -- catch-up reads this short text instead of parsing the body. Rows stored before have none and
+  -- are read from their bodies; the facts go with their row (erasure, purge).
+  ALTER TABLE events ADD COLUMN facts TEXT;
+  `,
 ];
 
 /**

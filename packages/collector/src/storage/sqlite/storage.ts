@@ -148,6 +148,7 @@ function createSqliteStorage(db: Database, writer: WriterLink, dir: string | nul
       return guard('scrub', () => writer.scrub());
     },
     eventsAfter: (cursor, limit) => read(() => events.eventsAfter(cursor, limit)),
+    factsAfter: (cursor, limit, prefix) => read(() => events.factsAfter(cursor, limit, prefix)),
     eventCountEstimate: () => read(() => events.eventCountEstimate()),
     identityGraph: () =>
       read(() => {

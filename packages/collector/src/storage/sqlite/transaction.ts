@@ -19,8 +19,8 @@ export function createTransaction(db: Database): SqliteTransaction {
     state: db.prepare('SELECT salt, generation FROM privacy_state WHERE id = 1'),
     suppressions: db.prepare('SELECT id_hash, until FROM suppressions').raw(),
     insertEvent: db.prepare(
-      `INSERT INTO events (message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`,
+      `INSERT INTO events (message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body, facts)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`,
     ),
     insertRun: db.prepare('INSERT INTO anonymous_runs (anonymous_id, first_seq, last_seq) VALUES (?, ?, ?)'),
     storedBody: db.prepare('SELECT body FROM events WHERE message_id = ?').pluck(),
@@ -71,8 +71,8 @@ export function createTransaction(db: Database): SqliteTransaction {
       // id's; readers still join back on events.anonymous_id.
       let run: { id: string; first: number; last: number } | null = null;
       for (let i = 0; i < rows.length; i++) {
-        const { messageId, type, anonymousId, userId, timestamp, receivedAt, writeKey, body } = rows[i];
-        const result = s.insertEvent.run(messageId, type, anonymousId, userId, timestamp, receivedAt, writeKey, body);
+        const { messageId, type, anonymousId, userId, timestamp, receivedAt, writeKey, body, facts } = rows[i];
+        const result = s.insertEvent.run(messageId, type, anonymousId, userId, timestamp, receivedAt, writeKey, body, facts ?? null);
         inserted[i] = result.changes === 1;
         // A duplicate inserts no row, so the run goes on past it.
         if (!inserted[i]) continue;
