@@ -84,7 +84,7 @@ describePostgres('PostgreSQL group commit', (db) => {
     expect(stored[2100]).toBe(false);
     expect(stored[2200]).toBe(false);
     const order = await pool.query('SELECT message_id FROM events ORDER BY id');
-    expect(order.rows.map((r) => r.message_id)).toEqual(['early', ...many.filter((id, i) => i !== 2100 && i !== 2200)]);
+    expect(order.rows.map((r) => r.message_id)).toEqual(['early', ...many.filter((_, i) => i !== 2100 && i !== 2200)]);
   });
 
   it('answers a duplicate as not stored: within an append, within a group and later', async () => {
