@@ -53,8 +53,8 @@ const hex = (v: unknown) => (Buffer.isBuffer(v) ? v.toString('hex') : v === null
 // Both sides in one order: the copy keeps rejected and erasure ids, events by arrival.
 const QUERIES: Record<string, [sqlite: string, postgres: string]> = {
   events: [
-    'SELECT message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body FROM events ORDER BY rowid',
-    'SELECT message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body FROM events ORDER BY id',
+    'SELECT message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body, facts FROM events ORDER BY rowid',
+    'SELECT message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body, facts FROM events ORDER BY id',
   ],
   rejected_events: ['SELECT id, received_at, write_key, events, body, message_id, fingerprint FROM rejected_events ORDER BY id', ''],
   rejected_terms: ['SELECT term, rejected_id FROM rejected_terms ORDER BY term, rejected_id', ''],

@@ -194,8 +194,8 @@ export const COPY_TABLES: readonly CopyTable[] = [
     order: 'rowid',
     keyLength: 1,
     source: (db) => ({
-      first: db.prepare('SELECT rowid, message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body FROM events ORDER BY rowid LIMIT ?').raw(),
-      next: db.prepare('SELECT rowid, message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body FROM events WHERE (rowid) > (?) ORDER BY rowid LIMIT ?').raw(),
+      first: db.prepare('SELECT rowid, message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body, facts FROM events ORDER BY rowid LIMIT ?').raw(),
+      next: db.prepare('SELECT rowid, message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body, facts FROM events WHERE (rowid) > (?) ORDER BY rowid LIMIT ?').raw(),
       upTo: db.prepare('SELECT count(*) FROM events WHERE (rowid) <= (?)').pluck(),
       count: db.prepare('SELECT count(*) FROM events').pluck(),
     }),
@@ -203,11 +203,13 @@ export const COPY_TABLES: readonly CopyTable[] = [
       // VALUES rows are inserted in their order: the ids follow the rowids.
       const result = await insertValues(
         db,
-        (values) => `INSERT INTO events (message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body)
+        // The facts too (the analytics catch-up reads them instead of the bodies; null on rows
+        // stored before they existed).
+        (values) => `INSERT INTO events (message_id, type, anonymous_id, user_id, timestamp, received_at, write_key, body, facts)
          VALUES ${values} ON CONFLICT (message_id) DO NOTHING`,
         rows,
         1,
-        8,
+        9,
       );
       return result.count;
     },

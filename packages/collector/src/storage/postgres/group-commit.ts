@@ -11,6 +11,9 @@
 // finds it a duplicate.
 import type { PoolClient } from 'pg';
 import type { PostgresConnection, Queryable } from './connection';
+import type { EventRow } from '../types';
+
+export type { EventRow };
 
 export interface PgGroupCommitOptions<I, R> {
   connection: PostgresConnection;
@@ -105,21 +108,6 @@ export function createPgGroupCommit<I, R>(options: PgGroupCommitOptions<I, R>): 
       return new Promise<void>((resolve) => idle.push(resolve));
     },
   };
-}
-
-/** An event row as the events table takes it. */
-export interface EventRow {
-  messageId: string;
-  type: string;
-  anonymousId: string | null;
-  userId: string | null;
-  timestamp: string;
-  receivedAt: string;
-  writeKey: string;
-  /** The stored JSON text. */
-  body: string;
-  /** The event's facts (storage/types.ts EventRow.facts); null or absent: none. */
-  facts?: string | null;
 }
 
 // Rows per statement at most (9 parameters each; the protocol allows 65,535).
