@@ -79,7 +79,8 @@ describePostgres('a server left by a run killed midway', () => {
 
     const mine = await startCluster({ prefix });
     try {
-      expect(cleanStale(prefix, mine.bindir)).toEqual([started.dir]);
+      // An earlier run killed midway on this machine may have left its own: those go too.
+      expect(cleanStale(prefix, mine.bindir)).toContain(started.dir);
       expect(await refused(started.port)).toBe(true);
       expect(existsSync(started.dir)).toBe(false);
       // This process is alive: its server stays.
