@@ -9,7 +9,8 @@ import type { PoolClient } from 'pg';
 import { StorageUnavailableError } from '../../errors';
 import type { Logger } from '../../log';
 import { createTermHasher } from '../rejected-values';
-import type { Program, Storage, StorageReads } from '../types';
+import { createProgramLoader } from '../programs';
+import type { Storage, StorageReads } from '../types';
 import { CATCH_UP_START, eventsAfter, factsAfter, formatCursor, parseCursor } from './catch-up';
 import { connectPostgres, type PostgresConnection } from './connection';
 import { createPgGroupCommit } from './group-commit';
@@ -56,22 +57,12 @@ export async function openPostgresStorage(url: string, options: PostgresStorageO
 function createPostgresStorage(connection: PostgresConnection, salt: string, options: PostgresStorageOptions): Storage {
   // The salt never changes: one hasher for every transaction of this process.
   const term = createTermHasher(salt);
-  const programs = new Map<string, Program<unknown, unknown>>();
   let closed: Promise<void> | null = null;
   let lastFailure: { error: StorageUnavailableError; at: number } | null = null;
 
   // Programs are named by module (WriteProgram) so that SQLite can run them on its writer thread;
   // here they run in this process, one instance per store (each keeps its own cache).
-  function programOf(module: string, factory: string): Program<unknown, unknown> {
-    const key = `${module}#${factory}`;
-    let program = programs.get(key);
-    if (!program) {
-      const make = (require(module) as Record<string, () => Program<unknown, unknown>>)[factory];
-      if (typeof make !== 'function') throw new Error(`${module} exports no write program ${factory}`);
-      programs.set(key, (program = make()));
-    }
-    return program;
-  }
+  const programOf = createProgramLoader();
 
   // One transaction's items: each program's inputs in one call, in the order submitted.
   async function runItems(client: PoolClient, items: Item[]): Promise<unknown[]> {
@@ -92,7 +83,7 @@ function createPostgresStorage(connection: PostgresConnection, salt: string, opt
       );
     }
     for (const { module, factory, at } of byProgram.values()) {
-      const outputs = await programOf(module, factory)(tx, at.map((i) => (items[i] as Exclude<Item, typeof PROBE>).input));
+      const outputs = await programOf({ module, factory })(tx, at.map((i) => (items[i] as Exclude<Item, typeof PROBE>).input));
       at.forEach((i, k) => (results[i] = outputs[k]));
     }
     return results;

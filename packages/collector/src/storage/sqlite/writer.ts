@@ -4,14 +4,12 @@
 // Programs are loaded by module path (WriteProgram), so that they run where the transaction is:
 // the rules decide, this file only begins, commits and hands them the connection's primitives.
 import type { Database } from 'better-sqlite3';
-import type { Program } from '../types';
+import { createProgramLoader, type ProgramName } from '../programs';
 import { createPurger, type PurgeChunk, type PurgeTask } from './privacy';
 import { createTransaction } from './transaction';
 
 /** A write program as it crosses threads: where it lives, and whether it is grouped. */
-export interface ProgramRef {
-  module: string;
-  factory: string;
+export interface ProgramRef extends ProgramName {
   grouped: boolean;
 }
 
@@ -54,7 +52,7 @@ export function createLock(): <T>(work: () => T | Promise<T>) => Promise<T> {
 
 export function createWriter(db: Database): Writer {
   const { tx, takeInsertedChars } = createTransaction(db);
-  const programs = new Map<string, Program<unknown, unknown>>();
+  const programOf = createProgramLoader();
   const purge = createPurger(db);
   const s = {
     // IMMEDIATE takes the write lock up front, so a busy database fails fast at BEGIN instead of
@@ -64,17 +62,6 @@ export function createWriter(db: Database): Writer {
     rollback: db.prepare('ROLLBACK'),
     touchHealth: db.prepare('INSERT INTO health (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at'),
   };
-
-  function programOf({ module, factory }: ProgramRef): Program<unknown, unknown> {
-    const key = `${module}#${factory}`;
-    let program = programs.get(key);
-    if (!program) {
-      const make = (require(module) as Record<string, () => Program<unknown, unknown>>)[factory];
-      if (typeof make !== 'function') throw new Error(`${module} exports no write program ${factory}`);
-      programs.set(key, (program = make()));
-    }
-    return program;
-  }
 
   // The COMMIT is the fsync (synchronous=FULL): where a commit's time goes, under its own name.
   function commitTransaction(): void {
