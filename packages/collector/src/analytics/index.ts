@@ -25,6 +25,7 @@ export * from './grouping';
 export * from './products';
 export * from './profile-stats';
 export * from './profiles';
+export * from './sales-channel';
 export { releaseScratch } from './scratch';
 export * from './sessions';
 
