@@ -7,6 +7,7 @@ import { FactTable, type Fact } from './facts';
 import { FactRecord } from './fact-record';
 import { readStoredEvent } from './from-event';
 import { runFunnel, type FunnelQuery, type FunnelResult } from './funnel';
+import { ordersOf, type OrderOptions, type OrderRows } from './orders';
 import { productStats, type ProductStats } from './products';
 import { customerStats, type CustomerStats } from './profile-stats';
 import { resolveProfiles, type IdentityGraph, type ProfileIndex } from './profiles';
@@ -22,6 +23,7 @@ export * from './from-event';
 export * from './funnel';
 export * from './funnel-warnings';
 export * from './grouping';
+export * from './orders';
 export * from './products';
 export * from './profile-stats';
 export * from './profiles';
@@ -55,6 +57,8 @@ export interface Analytics {
   cartAbandonedEvents(asOf: number): SpurEvent[];
   products(options: Range & { asOf: number }): ProductStats[];
   customers(range?: Range): CustomerStats[];
+  /** Orders per stitched profile up to options.asOf (orders.ts), for statistics, RFM and the purchase model. */
+  orders(options?: OrderOptions): OrderRows;
 }
 
 /** An engine over a growing fact table, with cached sessions and profiles. */
@@ -103,5 +107,6 @@ export function createAnalytics(options: AnalyticsOptions = {}): Analytics {
     cartAbandonedEvents: (asOf) => cartAbandonedEvents(carts({ asOf })),
     products: ({ asOf, from, to }) => productStats(view(), profiles(), carts({ asOf, from, to }), { from, to }),
     customers: (range) => customerStats(view(), profiles(), sessions(), range),
+    orders: (o) => ordersOf(view(), profiles(), o),
   };
 }

@@ -47,10 +47,10 @@ describe('the channel of an event', () => {
 
   it('is kept in the stored facts, and read from the body of a row with facts of version 1', () => {
     const phone = {
-      type: 'track', event: 'Order Completed', messageId: 'p', userId: 'U', timestamp: new Date(T0).toISOString(), receivedAt: new Date(T0).toISOString(),
+      type: 'track', event: 'Order Completed', messageId: 'p', userId: 'U', timestamp: new Date(T0).toISOString(), originalTimestamp: new Date(T0).toISOString(), receivedAt: new Date(T0).toISOString(),
       properties: { order_id: 'o3', total: 30 }, context: { channel: 'phone' },
     } as StoredEvent;
-    const page = { type: 'page', messageId: 'w', anonymousId: 'A', timestamp: phone.timestamp, receivedAt: phone.timestamp, context: { channel: 'web' } } as StoredEvent;
+    const page = { type: 'page', messageId: 'w', anonymousId: 'A', timestamp: phone.timestamp, originalTimestamp: phone.timestamp, receivedAt: phone.timestamp, context: { channel: 'web' } } as StoredEvent;
     expect(factFromEvent(phone, 1).channel).toBe('phone');
     expect(factFromEvent(page, 2).channel).toBeUndefined();
     const text = encodeFacts(phone);
