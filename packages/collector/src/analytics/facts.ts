@@ -222,6 +222,7 @@ export function factAt(view: FactView, i: number): Fact {
   set('sessionId', view.sessionIds.value(view.sessionId[i]));
   const agent = view.agent[i] < 0 ? null : view.agents[view.agent[i]];
   if (agent) Object.assign(fact, agent);
+  set('channel', view.origin[i] < 0 ? null : view.origins[view.origin[i]].salesChannel);
   set('productId', view.products.value(view.product[i]));
   set('cart', view.cart[i] < 0 ? null : cartFieldsAt(view.carts, view.cart[i]));
   return fact;

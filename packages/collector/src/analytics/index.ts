@@ -7,6 +7,7 @@ import { FactTable, type Fact, type FactView } from './facts';
 import { FactRecord } from './fact-record';
 import { readStoredEvent } from './from-event';
 import { runFunnel, type FunnelQuery, type FunnelResult } from './funnel';
+import { ordersOf, type OrderOptions, type OrderRows } from './orders';
 import { productStats, type ProductStats } from './products';
 import { customerStats, type CustomerStats } from './profile-stats';
 import { resolveProfiles, type IdentityGraph, type ProfileIndex } from './profiles';
@@ -23,10 +24,12 @@ export * from './from-event';
 export * from './funnel';
 export * from './funnel-warnings';
 export * from './grouping';
+export * from './orders';
 export * from './products';
 export * from './profile-stats';
 export * from './profiles';
 export * from './rows';
+export * from './sales-channel';
 export { releaseScratch } from './scratch';
 export * from './sessions';
 
@@ -73,6 +76,8 @@ export interface Analytics {
   cartAbandonedEvents(asOf: number): SpurEvent[];
   products(options: Range & RowOptions & { asOf: number }): ProductStats[];
   customers(range?: Range & RowOptions): CustomerStats[];
+  /** Orders per stitched profile up to options.asOf (orders.ts), for statistics, RFM and the purchase model. */
+  orders(options?: OrderOptions): OrderRows;
 }
 
 /** An engine over a growing fact table, with cached sessions and profiles. */
@@ -142,6 +147,10 @@ export function createAnalytics(options: AnalyticsOptions = {}): Analytics {
     customers(range = {}) {
       const s = scope(range);
       return customerStats(s.view, s.profiles(), s.sessions(), range);
+    },
+    orders(o = {}) {
+      const s = scope(o);
+      return ordersOf(s.view, s.profiles(), o);
     },
   };
 }

@@ -10,7 +10,7 @@
 import { CART_ABANDONED, type FactView } from './facts';
 import { groupRows } from './grouping';
 import { scratch } from './scratch';
-import type { ChannelGroup } from './channels';
+import type { Channel } from './channels';
 
 /** @defaultValue 30 minutes */
 export const DEFAULT_SESSION_TIMEOUT_MS = 30 * 60 * 1000;
@@ -32,7 +32,7 @@ export interface Session {
   device: string;
   browser: string;
   os: string;
-  channel: ChannelGroup;
+  channel: Channel;
   source: string | null;
   medium: string | null;
   campaign: string | null;
@@ -59,6 +59,18 @@ export interface SessionIndex {
   /** A session attribute as a breakdown value. */
   attribute(session: number, by: SessionAttribute): string;
   session(session: number): Session;
+}
+
+/**
+ * The channel of row `i`: the sales channel the event named (a phone order is in `phone`), else
+ * its session's channel (the marketing channel of its landing), `direct` for a row in no session.
+ */
+export function channelOfRow(view: FactView, sessions: SessionIndex, i: number): string {
+  const o = view.origin[i];
+  const named = o >= 0 ? view.origins[o].salesChannel : null;
+  if (named) return named;
+  const s = sessions.ofRow[i];
+  return s >= 0 ? sessions.attribute(s, 'channel') : 'direct';
 }
 
 /**
