@@ -3,7 +3,9 @@
 // Decisions where the issue is silent:
 //  - Customers only: profiles with a customer id (anonymous visitors are in the sessions).
 //  - Every figure is over the customer's facts with time in [from, to); a customer without any
-//    there is left out. Without a range, that is the whole history.
+//    there is left out. Without a range, that is the whole history. A filter (device, channel,
+//    UTM source: filters.ts) selects customers with at least one fact in range on it; their
+//    figures stay whole (a customer is one person across devices).
 //  - devices = distinct anonymous ids among those facts (a browser, app install or cleared
 //    cookie each count once); sessions = distinct sessions (sessions.ts).
 //  - orders = Order Completed events, once per order_id (a resent order counts once); an order's
@@ -36,6 +38,8 @@ interface Acc {
   orders: number;
   revenue: number;
   lastPurchase: number;
+  /** Whether one of its facts in range is kept by the filter. */
+  kept: boolean;
 }
 
 /** Per-customer figures, ordered by customerId. */
@@ -43,12 +47,13 @@ export function customerStats(
   view: FactView,
   profiles: ProfileIndex,
   sessions: SessionIndex,
-  range: { from?: number; to?: number } = {},
+  range: { from?: number; to?: number; keep?: Uint8Array | null } = {},
 ): CustomerStats[] {
   assertSameRows(view, profiles, 'profiles');
   assertSameRows(view, sessions, 'sessions');
   const from = range.from ?? -Infinity;
   const to = range.to ?? Infinity;
+  const keep = range.keep ?? null;
   const ordered = view.names.id(ORDER_COMPLETED);
   const accs = new Map<number, Acc>();
   const carts = view.carts;
@@ -60,10 +65,11 @@ export function customerStats(
     if (t < from || t >= to) continue;
     let a = accs.get(p);
     if (!a) {
-      a = { first: t, last: t, events: 0, sessions: new Set(), devices: new Set(), orderIds: new Set(), orders: 0, revenue: 0, lastPurchase: -Infinity };
+      a = { first: t, last: t, events: 0, sessions: new Set(), devices: new Set(), orderIds: new Set(), orders: 0, revenue: 0, lastPurchase: -Infinity, kept: false };
       accs.set(p, a);
     }
     a.events++;
+    if (!a.kept && (keep === null || keep[i] === 1)) a.kept = true;
     if (t < a.first) a.first = t;
     if (t > a.last) a.last = t;
     if (sessions.ofRow[i] >= 0) a.sessions.add(sessions.ofRow[i]);
@@ -82,6 +88,7 @@ export function customerStats(
   }
   const iso = (ms: number) => new Date(ms).toISOString();
   return [...accs.entries()]
+    .filter(([, a]) => a.kept)
     .map(([p, a]) => {
       const revenue = Math.round(a.revenue * 100) / 100;
       return {
