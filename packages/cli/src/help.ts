@@ -40,13 +40,14 @@ async function exportParameterLines(): Promise<string> {
     ['funnel', 'funnel'],
     ['carts', 'abandoned-carts'],
     ['products', 'products'],
+    ['products-together', 'products-together'],
     ['profiles', 'profiles'],
     ['events', 'events'],
   ];
   return names
     .map(([name, kind]) => {
       const flags = EXPORT_PARAMETERS[kind].map((p) => (p.name === 'format' ? `--format ${p.values!.join('|')}` : `--${p.name}`));
-      return `  ${name.padEnd(12)} ${flags.join(' ')}`;
+      return `  ${name}\n      ${flags.join(' ')}`;
     })
     .join('\n');
 }
@@ -75,7 +76,7 @@ SIGTERM drains for up to 8 s, closes the database and exits 0 within 10 s.
 A port in use (or another listening problem) exits 1 naming the setting to change.
 `;
 
-const EXPORT = (parameterLines: string) => `Usage: spur export <funnel|carts|products|profiles|events> [options]
+const EXPORT = (parameterLines: string) => `Usage: spur export <funnel|carts|products|products-together|profiles|events> [options]
 
 Writes an export of the collector's data: the same rows and formats as the admin
 API's /v1/exports/*. Reads the database file directly (SPUR_DB / --db), or a
@@ -87,7 +88,10 @@ complete; a progress line is drawn on stderr when it is a terminal.
 Exports:
   funnel       step counts, drop-off, conversion and median time per step
   carts        one row per abandoned cart, recovered or not
-  products     per product: views, adds, removes, purchases, revenue, rates
+  products     per product: views, adds, checkouts, orders, revenue per currency,
+               conversion, abandonment rate
+  products-together
+               pairs of products bought in the same orders: support, confidence, lift
   profiles     per customer: first/last seen, sessions, devices, orders, revenue
   events       every stored event (NDJSON), streamed
 
@@ -105,6 +109,14 @@ Options:
   --window W           funnel conversion window after step 1, e.g. 30m, 2h, 7d
                        (default: the session for session units, 7d otherwise)
   --by B               funnel breakdown: device | browser | channel | utm_source | returning
+  --device D,...       only desktop | mobile | tablet | bot | unknown (what each export
+                       counts then: README, filters)
+  --channel C,...      only these channels: direct, organic_search, ... or phone, store, ...
+  --utmSource S,...    only sessions from these UTM sources; (none) for none
+  --includeBots true   count the events of bots (device type bot) too (default false)
+  --bom true           CSV: start with a UTF-8 byte order mark, for Excel
+  --minOrders N        products-together: pairs in at least N orders (default 2)
+  --limit N            products-together: at most N pairs (default 100)
   --session-minutes N  inactivity that ends a session without a client session id
                        [SPUR_SESSION_MINUTES] (default 30; local database only)
   --abandon-minutes N  minutes without cart activity before a cart counts as abandoned

@@ -8,6 +8,13 @@ import { ADMIN_TOKEN, NOW, WRITE_KEY, basic, bearer, useFixtures } from '../help
 const fx = useFixtures();
 const at = (minutes: number) => new Date(NOW + minutes * 60_000).toISOString();
 const get = (app: Express, path: string) => request(app).get(path).set('Authorization', bearer(ADMIN_TOKEN));
+// The answer's bytes as they came (supertest would decode text and drop a byte order mark).
+const text = (res: request.Response, done: (err: Error | null, body: Buffer) => void) => {
+  const stream = res as unknown as NodeJS.ReadableStream;
+  const chunks: Buffer[] = [];
+  stream.on('data', (c: Buffer) => chunks.push(c));
+  stream.on('end', () => done(null, Buffer.concat(chunks)));
+};
 
 let n = 0;
 function event(type: 'track' | 'page', minutes: number, fields: Record<string, unknown>) {
@@ -64,6 +71,28 @@ describe('export parameters', () => {
       events: 'csv',
     };
     for (const kind of EXPORT_KINDS) expect(await refused(app, kind, `format=${formats[kind]}`)).toContain(`format of the ${kind} export must be one of`);
+  });
+
+  it('checks the filters: device types from the list, channels and UTM sources as lists without empty values', async () => {
+    const app = await shop();
+    expect(await refused(app, 'products', 'device=phone')).toBe('device must be one or more of desktop, mobile, tablet, bot, unknown (got "phone")');
+    expect(await refused(app, 'funnel', 'device=mobile,,tablet')).toContain('without empty values');
+    expect(await refused(app, 'profiles', 'utmSource=google,')).toContain('without empty values');
+    expect(await refused(app, 'products-together', 'minOrders=0')).toBe('minOrders must be a whole number from 1 to 1000000000 (got "0")');
+    expect(await refused(app, 'products-together', 'limit=10001')).toContain('limit must be a whole number from 1 to 10000');
+    // The events export is the stored record: it takes no filter but its time range.
+    for (const name of ['device', 'channel', 'utmSource', 'includeBots', 'bom']) {
+      expect(await refused(app, 'events', `${name}=x`)).toContain(`the events export does not take ${name}`);
+    }
+  });
+
+  it.each(EXPORT_KINDS.filter((k) => k !== 'events'))('the %s export starts its CSV with a UTF-8 byte order mark with bom=true, and only CSV', async (kind) => {
+    const app = await shop();
+    const withBom = await get(app, `/v1/exports/${kind}?format=csv&bom=true`).buffer(true).parse(text).expect(200);
+    const without = await get(app, `/v1/exports/${kind}?format=csv`).buffer(true).parse(text).expect(200);
+    expect([...(withBom.body as Buffer).subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect((withBom.body as Buffer).subarray(3).equals(without.body as Buffer)).toBe(true);
+    expect(await refused(app, kind, 'format=json&bom=true')).toBe('bom applies to CSV only: add format=csv');
   });
 
   it('refuses a parameter given twice', async () => {
