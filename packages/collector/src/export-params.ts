@@ -2,7 +2,7 @@
 // against it (through runExport) and `spur export` builds its options from it, so that the two
 // never disagree. A parameter an export does not take is a 400 naming it, never ignored: a
 // typo or a filter that is not there would otherwise answer with numbers that look right.
-import { FUNNEL_BREAKDOWNS, FUNNEL_UNITS, parseDuration, parseStep, type FunnelQuery, type FunnelUnit, type SessionAttribute } from './analytics';
+import { FUNNEL_BREAKDOWNS, FUNNEL_UNITS, parseDuration, parseStep, type FunnelQuery, type FunnelUnit, type RowOptions, type SessionAttribute } from './analytics';
 import { badRequest } from './errors';
 
 export const EXPORT_KINDS = ['funnel', 'abandoned-carts', 'products', 'profiles', 'events'] as const;
@@ -19,6 +19,7 @@ export interface ExportParameter {
 
 const FROM: ExportParameter = { name: 'from', help: 'only from this time on (ISO 8601 date or time with a zone, inclusive)' };
 const TO: ExportParameter = { name: 'to', help: 'only before this time (exclusive)' };
+const INCLUDE_BOTS: ExportParameter = { name: 'includeBots', values: ['false', 'true'], help: 'count the events of bots (device type bot) too' };
 const format = (...values: ExportFormat[]): ExportParameter => ({ name: 'format', values, help: 'output format' });
 
 /** The parameters each export takes; anything else answers 400. */
@@ -30,11 +31,12 @@ export const EXPORT_PARAMETERS: Readonly<Record<ExportKind, readonly ExportParam
     { name: 'by', values: FUNNEL_BREAKDOWNS, help: 'breakdown by a session attribute' },
     FROM,
     TO,
+    INCLUDE_BOTS,
     format('json', 'csv'),
   ],
-  'abandoned-carts': [FROM, TO, format('json', 'csv', 'ndjson')],
-  products: [FROM, TO, format('json', 'csv', 'ndjson')],
-  profiles: [FROM, TO, format('json', 'csv', 'ndjson')],
+  'abandoned-carts': [FROM, TO, INCLUDE_BOTS, format('json', 'csv', 'ndjson')],
+  products: [FROM, TO, INCLUDE_BOTS, format('json', 'csv', 'ndjson')],
+  profiles: [FROM, TO, INCLUDE_BOTS, format('json', 'csv', 'ndjson')],
   events: [FROM, TO, format('ndjson')],
 };
 
@@ -95,8 +97,10 @@ export interface ExportParams {
   format: ExportFormat;
   from?: number;
   to?: number;
+  /** Count bots' events too (analytics exports). */
+  includeBots: boolean;
   /** The funnel's query, for the funnel export. */
-  funnel?: FunnelQuery & { steps: string[] };
+  funnel?: FunnelQuery & RowOptions & { steps: string[] };
 }
 
 /** Checks `query` against the export's table and parses it; throws a 400 naming the parameter. */
@@ -106,7 +110,9 @@ export function parseExportParams(kind: ExportKind, query: Query): ExportParams 
   const from = parseTime(text(query, 'from'), 'from');
   const to = parseTime(text(query, 'to'), 'to');
   if (from !== undefined && to !== undefined && !(from < to)) throw badRequest('from must be before to', 'invalid_query');
-  const params: ExportParams = { format: fmt, from, to };
+  const takes = (name: string) => EXPORT_PARAMETERS[kind].some((p) => p.name === name);
+  const includeBots = takes('includeBots') && choice(kind, query, 'includeBots') === 'true';
+  const params: ExportParams = { format: fmt, from, to, includeBots };
   if (kind === 'funnel') {
     const stepsText = text(query, 'steps');
     const steps = stepsText === undefined ? DEFAULT_STEPS : stepsText.split(',').map((s) => s.trim());
@@ -114,7 +120,7 @@ export function parseExportParams(kind: ExportKind, query: Query): ExportParams 
     const window = text(query, 'window');
     if (window !== undefined) parseDuration(window, 'window');
     const by = text(query, 'by') === undefined ? undefined : (choice(kind, query, 'by') as SessionAttribute);
-    params.funnel = { steps, unit: choice(kind, query, 'unit') as FunnelUnit, window, by, from, to };
+    params.funnel = { steps, unit: choice(kind, query, 'unit') as FunnelUnit, window, by, from, to, includeBots };
   }
   return params;
 }

@@ -154,7 +154,7 @@ async function* eventPages(storage: Storage, from: number | undefined, to: numbe
  */
 export async function runExport(storage: Storage, kind: ExportKind, query: Query, options: ExportOptions = {}): Promise<ExportOutput> {
   if (!EXPORT_KINDS.includes(kind)) throw badRequest(`unknown export ${JSON.stringify(kind)}: one of ${EXPORT_KINDS.join(', ')}`);
-  const { format: fmt, from, to, funnel } = parseExportParams(kind, query);
+  const { format: fmt, from, to, includeBots, funnel } = parseExportParams(kind, query);
   const out = (chunks: AsyncIterable<string>, totalRows?: number, warnings: string[] = []): ExportOutput => ({
     contentType: CONTENT_TYPES[fmt],
     filename: `spur-${kind}.${fmt}`,
@@ -175,11 +175,11 @@ export async function runExport(storage: Storage, kind: ExportKind, query: Query
       return out(asAsync(fmt === 'csv' ? funnelCsv(result) : [JSON.stringify({ ...result, warnings })]), undefined, warnings);
     }
     case 'abandoned-carts':
-      return out(asAsync(rowsAs(analytics.abandonedCarts({ asOf, from, to }), fmt, CART_COLUMNS)));
+      return out(asAsync(rowsAs(analytics.abandonedCarts({ asOf, from, to, includeBots }), fmt, CART_COLUMNS)));
     case 'products':
-      return out(asAsync(rowsAs(analytics.products({ asOf, from, to }), fmt, PRODUCT_COLUMNS)));
+      return out(asAsync(rowsAs(analytics.products({ asOf, from, to, includeBots }), fmt, PRODUCT_COLUMNS)));
     default:
-      return out(asAsync(rowsAs(analytics.customers({ from, to }), fmt, PROFILE_COLUMNS)));
+      return out(asAsync(rowsAs(analytics.customers({ from, to, includeBots }), fmt, PROFILE_COLUMNS)));
   }
 }
 

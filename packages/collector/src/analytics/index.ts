@@ -3,13 +3,15 @@
 // facts or a new graph arrive, so repeated queries pay only for the query.
 import type { StoredEvent, SpurEvent } from '@spur/sdk';
 import { cartAbandonedEvents, detectAbandonedCarts, type AbandonedCart } from './carts';
-import { FactTable, type Fact } from './facts';
+import { FactTable, type Fact, type FactView } from './facts';
 import { FactRecord } from './fact-record';
 import { readStoredEvent } from './from-event';
 import { runFunnel, type FunnelQuery, type FunnelResult } from './funnel';
+import { ordersOf, type OrderOptions, type OrderRows } from './orders';
 import { productStats, type ProductStats } from './products';
 import { customerStats, type CustomerStats } from './profile-stats';
 import { resolveProfiles, type IdentityGraph, type ProfileIndex } from './profiles';
+import { botMask, withRows, type RowOptions } from './rows';
 import { buildSessions, type SessionIndex } from './sessions';
 
 export * from './carts';
@@ -22,9 +24,12 @@ export * from './from-event';
 export * from './funnel';
 export * from './funnel-warnings';
 export * from './grouping';
+export * from './orders';
 export * from './products';
 export * from './profile-stats';
 export * from './profiles';
+export * from './rows';
+export * from './sales-channel';
 export { releaseScratch } from './scratch';
 export * from './sessions';
 
@@ -40,20 +45,39 @@ export interface Range {
   to?: number;
 }
 
+/**
+ * The rows a query counts (a view with its row mask, rows.ts) with the sessions and profiles of
+ * those rows. Figures read all three from one scope, so their rows line up.
+ */
+export interface Scope {
+  readonly view: FactView;
+  sessions(): SessionIndex;
+  profiles(): ProfileIndex;
+}
+
 export interface Analytics {
   readonly table: FactTable;
   append(fact: Fact): void;
   appendEvent(event: StoredEvent, seq: number): void;
   /** Replaces the identity graph (links and aliases as storage holds them now). */
   setIdentity(graph: IdentityGraph): void;
+  /**
+   * The rows every figure counts: bots' events left out unless `includeBots`. Cached, with its
+   * sessions and profiles, until new facts or a new identity graph arrive.
+   */
+  scope(options?: RowOptions): Scope;
+  /** The default scope's sessions (bots left out). */
   sessions(): SessionIndex;
+  /** The default scope's profiles (bots left out). */
   profiles(): ProfileIndex;
-  funnel(query: FunnelQuery): FunnelResult;
-  abandonedCarts(options: Range & { asOf: number }): AbandonedCart[];
-  /** Cart Abandoned events for every cart abandoned by asOf; storage drops those already recorded. */
+  funnel(query: FunnelQuery & RowOptions): FunnelResult;
+  abandonedCarts(options: Range & RowOptions & { asOf: number }): AbandonedCart[];
+  /** Cart Abandoned events for every cart abandoned by asOf (no bot's); storage drops those already recorded. */
   cartAbandonedEvents(asOf: number): SpurEvent[];
-  products(options: Range & { asOf: number }): ProductStats[];
-  customers(range?: Range): CustomerStats[];
+  products(options: Range & RowOptions & { asOf: number }): ProductStats[];
+  customers(range?: Range & RowOptions): CustomerStats[];
+  /** Orders per stitched profile up to options.asOf (orders.ts), for statistics, RFM and the purchase model. */
+  orders(options?: OrderOptions): OrderRows;
 }
 
 /** An engine over a growing fact table, with cached sessions and profiles. */
@@ -62,24 +86,37 @@ export function createAnalytics(options: AnalyticsOptions = {}): Analytics {
   const sessionMs = (options.sessionMinutes ?? 30) * 60 * 1000;
   const abandonMs = (options.abandonMinutes ?? 30) * 60 * 1000;
   let graph: IdentityGraph = { links: [], aliases: [] };
-  let sessionCache: { length: number; index: SessionIndex } | undefined;
-  let profileCache: { length: number; graph: IdentityGraph; index: ProfileIndex } | undefined;
+  // The scopes of the table as it is now: without bots (the default) and with them; both are the
+  // same object when no row is a bot's. Made again when facts arrive; profiles also when the
+  // identity graph changes (sessions do not depend on it).
+  let scopes: { length: number; withoutBots: Scope; withBots?: Scope } | undefined;
 
-  const sessions = () => {
-    if (sessionCache?.length !== table.length) {
-      sessionCache = { length: table.length, index: buildSessions(table.view(), { timeoutMs: sessionMs }) };
-    }
-    return sessionCache.index;
+  const makeScope = (view: FactView): Scope => {
+    let sessionIndex: SessionIndex | undefined;
+    let profileIndex: { graph: IdentityGraph; index: ProfileIndex } | undefined;
+    return {
+      view,
+      sessions: () => (sessionIndex ??= buildSessions(view, { timeoutMs: sessionMs })),
+      profiles() {
+        if (profileIndex?.graph !== graph) profileIndex = { graph, index: resolveProfiles(view, graph) };
+        return profileIndex.index;
+      },
+    };
   };
-  const profiles = () => {
-    if (profileCache?.length !== table.length || profileCache.graph !== graph) {
-      profileCache = { length: table.length, graph, index: resolveProfiles(table.view(), graph) };
+  const scope = (options: RowOptions = {}): Scope => {
+    if (scopes?.length !== table.length) {
+      const view = table.view();
+      const keep = botMask(view);
+      scopes = { length: table.length, withoutBots: makeScope(withRows(view, keep)) };
+      if (keep === null) scopes.withBots = scopes.withoutBots;
     }
-    return profileCache.index;
+    if (!options.includeBots) return scopes.withoutBots;
+    return (scopes.withBots ??= makeScope(table.view()));
   };
-  // Sessions and profiles are computed on the view of the same length, so their rows line up.
-  const view = () => table.view();
-  const carts = (o: Range & { asOf: number }) => detectAbandonedCarts(view(), profiles(), { ...o, abandonAfterMs: abandonMs });
+  const carts = (o: Range & RowOptions & { asOf: number }) => {
+    const s = scope(o);
+    return detectAbandonedCarts(s.view, s.profiles(), { asOf: o.asOf, from: o.from, to: o.to, abandonAfterMs: abandonMs });
+  };
 
   // One record, refilled for every stored event: appending makes no object per event.
   const record = new FactRecord();
@@ -94,13 +131,26 @@ export function createAnalytics(options: AnalyticsOptions = {}): Analytics {
     setIdentity(next) {
       graph = next;
     },
-    sessions,
-    profiles,
-    funnel: (query) =>
-      runFunnel({ facts: view(), sessions: sessions(), profiles: query.unit === 'customer' ? profiles() : undefined }, query),
+    scope,
+    sessions: () => scope().sessions(),
+    profiles: () => scope().profiles(),
+    funnel(query) {
+      const s = scope(query);
+      return runFunnel({ facts: s.view, sessions: s.sessions(), profiles: query.unit === 'customer' ? s.profiles() : undefined }, query);
+    },
     abandonedCarts: carts,
     cartAbandonedEvents: (asOf) => cartAbandonedEvents(carts({ asOf })),
-    products: ({ asOf, from, to }) => productStats(view(), profiles(), carts({ asOf, from, to }), { from, to }),
-    customers: (range) => customerStats(view(), profiles(), sessions(), range),
+    products(o) {
+      const s = scope(o);
+      return productStats(s.view, s.profiles(), carts(o), { from: o.from, to: o.to });
+    },
+    customers(range = {}) {
+      const s = scope(range);
+      return customerStats(s.view, s.profiles(), s.sessions(), range);
+    },
+    orders(o = {}) {
+      const s = scope(o);
+      return ordersOf(s.view, s.profiles(), o);
+    },
   };
 }

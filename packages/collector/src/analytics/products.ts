@@ -39,7 +39,7 @@ const BOUGHT = 3;
 class Touches {
   length = 0;
   product = new Int32Array(1024);
-  // (profile + 1) << 2 | VIEWED, ADDED or BOUGHT; profile -1 (a fact without ids) counts as one.
+  // (profile + 1) << 2 | VIEWED, ADDED or BOUGHT.
   who = new Int32Array(1024);
 
   add(product: number, profile: number, kind: number): void {
@@ -101,6 +101,8 @@ export function productStats(
     const t = view.ts[i];
     if (t < from || t >= to) continue;
     const profile = profiles.ofRow[i];
+    // No profile: a row the view's mask leaves out (a bot's; rows.ts), or one without any id.
+    if (profile < 0) continue;
     const k = view.cart[i];
     if (name === ordered) {
       const o = k >= 0 ? carts.order[k] : -1;
