@@ -16,7 +16,7 @@ export interface AdminDeps {
  * adminGuard in app.ts, so that a router mounted there later is covered without opting in. The
  * routers themselves check nothing: they are only ever mounted behind the guard.
  */
-export const ADMIN_PATHS = ['/v1/profiles', '/v1/exports', '/v1/privacy'];
+export const ADMIN_PATHS = ['/v1/profiles', '/v1/exports', '/v1/privacy', '/v1/insights'];
 
 /** Failed admin logins allowed per client IP: this many at once, then one per 60/this seconds. */
 export const ADMIN_FAILURES_PER_MINUTE = 10;

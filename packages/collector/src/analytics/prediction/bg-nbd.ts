@@ -80,3 +80,12 @@ export function purchaseProbability(p: BgNbdParams, n: number, t: number): numbe
   const second = Math.exp(lnBeta(a + 1, b + n - 1) - lnBeta(a, b)) * Math.max(0, 1 - sum);
   return Math.exp(first) + second;
 }
+
+/**
+ * P(alive) and E[Y(t) | x, tₓ, T] for each of `horizons` (weeks) at once: P(alive) is worked out
+ * once for all of them.
+ */
+export function predictCustomer(p: BgNbdParams, horizons: readonly number[], x: number, tx: number, T: number): { pAlive: number; expected: number[] } {
+  const alive = pAlive(p, x, tx, T);
+  return { pAlive: alive, expected: horizons.map((t) => aliveExpectation(p, t, x, T) * alive) };
+}
