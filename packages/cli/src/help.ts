@@ -41,7 +41,10 @@ async function exportParameterLines(): Promise<string> {
     ['carts', 'abandoned-carts'],
     ['products', 'products'],
     ['products-together', 'products-together'],
+    ['customers', 'customers'],
     ['profiles', 'profiles'],
+    ['segments', 'segments'],
+    ['history', 'history'],
     ['events', 'events'],
   ];
   return names
@@ -76,7 +79,7 @@ SIGTERM drains for up to 8 s, closes the database and exits 0 within 10 s.
 A port in use (or another listening problem) exits 1 naming the setting to change.
 `;
 
-const EXPORT = (parameterLines: string) => `Usage: spur export <funnel|carts|products|products-together|profiles|events> [options]
+const EXPORT = (parameterLines: string) => `Usage: spur export <funnel|carts|products|products-together|customers|segments|history|profiles|events> [options]
 
 Writes an export of the collector's data: the same rows and formats as the admin
 API's /v1/exports/*. Reads the database file directly (SPUR_DB / --db), or a
@@ -92,7 +95,12 @@ Exports:
                conversion, abandonment rate
   products-together
                pairs of products bought in the same orders: support, confidence, lift
-  profiles     per customer: first/last seen, sessions, devices, orders, revenue
+  customers    per customer (identified, and guests who ordered): statistics per
+               currency, RFM scores, segment, previous segment and since when
+  profiles     the customers export under its earlier name
+  segments     customers and value per RFM segment (JSON adds the R x FM grid)
+  history      one customer's every event in time order, with a summary on top
+               (--customer ID: a customer id, or a guest's anonymous id)
   events       every stored event (NDJSON), streamed
 
 Options:
@@ -113,10 +121,14 @@ Options:
                        counts then: README, filters)
   --channel C,...      only these channels: direct, organic_search, ... or phone, store, ...
   --utmSource S,...    only sessions from these UTM sources; (none) for none
+  --segment S,...      only customers in these RFM segments (Champions, At risk, ...)
   --includeBots true   count the events of bots (device type bot) too (default false)
   --bom true           CSV: start with a UTF-8 byte order mark, for Excel
   --minOrders N        products-together: pairs in at least N orders (default 2)
   --limit N            products-together: at most N pairs (default 100)
+  --asOf DAY|TIME      customers, segments, history: as if this were now (a day
+                       YYYY-MM-DD counts to its end, UTC); nothing later is read
+  --customer ID        history: whose (a customer id, or a guest's anonymous id)
   --session-minutes N  inactivity that ends a session without a client session id
                        [SPUR_SESSION_MINUTES] (default 30; local database only)
   --abandon-minutes N  minutes without cart activity before a cart counts as abandoned
@@ -132,6 +144,8 @@ The database file must exist: a missing one exits 2 naming the path (SPUR_DB / -
 Examples:
   spur export funnel --by device --format csv --out funnel.csv
   spur export carts --from 2026-11-01 --to 2026-12-01 --format csv
+  spur export customers --asOf 2026-11-30 --format csv --out customers.csv
+  spur export history --customer cus_42 --format ndjson
   spur export events --url https://collector.shop.example --token $SPUR_ADMIN_TOKEN > events.ndjson
 `;
 
@@ -219,7 +233,7 @@ Usage: spur <command> [options]
 
 Commands:
   serve        run the collector (ingest, admin API, SDK bundle)
-  export KIND  export funnels, abandoned carts, products, profiles or events
+  export KIND  export funnels, carts, products, customers, segments, histories, events
   simulate     play journey specs in Chromium and check them against the collector
   privacy      export or erase everything stored about a customer
   purge        delete events older than the retention period

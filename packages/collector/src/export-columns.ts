@@ -11,7 +11,7 @@
 // Products: revenue per currency as pairs (revenueCurrency1, revenue1, revenueCurrency2, …), one
 // pair per currency of the export, in the same order on every row (by code; no currency last),
 // so that a column always holds one currency and the code stands next to the amount.
-import type { AbandonedCartRow, CartItem, CsvColumn, CustomerStats, FunnelResult, FunnelStepRow, ProductPair, ProductStats } from './analytics';
+import type { AbandonedCartRow, CartItem, CsvColumn, FunnelResult, FunnelStepRow, ProductPair, ProductStats } from './analytics';
 import { byCurrency, toCsv } from './analytics';
 
 /** A cart's lines beyond this go into one `moreItems` cell. */
@@ -102,17 +102,4 @@ export const PAIR_COLUMNS: (keyof ProductPair)[] = [
   'confidenceAToB',
   'confidenceBToA',
   'lift',
-];
-
-export const PROFILE_COLUMNS: (keyof CustomerStats)[] = [
-  'customerId',
-  'firstSeen',
-  'lastSeen',
-  'events',
-  'sessions',
-  'devices',
-  'orders',
-  'revenue',
-  'averageOrderValue',
-  'lastPurchaseAt',
 ];

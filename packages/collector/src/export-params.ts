@@ -8,16 +8,18 @@ import {
   FUNNEL_BREAKDOWNS,
   FUNNEL_UNITS,
   MAX_PAIR_LIMIT,
+  SEGMENTS,
   parseDuration,
   parseStep,
   type FunnelQuery,
   type FunnelUnit,
   type RowFilter,
+  type Segment,
   type SessionAttribute,
 } from './analytics';
 import { badRequest } from './errors';
 
-export const EXPORT_KINDS = ['funnel', 'abandoned-carts', 'products', 'products-together', 'profiles', 'events'] as const;
+export const EXPORT_KINDS = ['funnel', 'abandoned-carts', 'products', 'products-together', 'customers', 'profiles', 'segments', 'history', 'events'] as const;
 export type ExportKind = (typeof EXPORT_KINDS)[number];
 export type ExportFormat = 'json' | 'csv' | 'ndjson';
 
@@ -36,17 +38,21 @@ export const DEVICE_TYPES = ['desktop', 'mobile', 'tablet', 'bot', 'unknown'] as
 
 const FROM: ExportParameter = { name: 'from', help: 'only from this time on (ISO 8601 date or time with a zone, inclusive)' };
 const TO: ExportParameter = { name: 'to', help: 'only before this time (exclusive)' };
-// The filters every analytics export takes (what each means for it: the README's table of filters).
-const FILTERS: readonly ExportParameter[] = [
-  FROM,
-  TO,
-  { name: 'device', values: DEVICE_TYPES, list: true, help: 'device types, comma-separated' },
-  { name: 'channel', list: true, help: 'marketing channels (direct, organic_search, ...) or sales channels (phone, store, ...), comma-separated' },
-  { name: 'utmSource', list: true, help: 'UTM sources, comma-separated; (none) for sessions without one' },
-  { name: 'includeBots', values: ['false', 'true'], help: 'count the events of bots (device type bot) too' },
-];
+const AS_OF: ExportParameter = {
+  name: 'asOf',
+  help: 'as if this were now: a day (YYYY-MM-DD, up to its end, UTC) or a time with a zone; nothing after it is read (default: now)',
+};
+const CUSTOMER: ExportParameter = { name: 'customer', help: 'the customer id, or the anonymous id of a guest (required)' };
+const DEVICE: ExportParameter = { name: 'device', values: DEVICE_TYPES, list: true, help: 'device types, comma-separated' };
+const CHANNEL: ExportParameter = { name: 'channel', list: true, help: 'marketing channels (direct, organic_search, ...) or sales channels (phone, store, ...), comma-separated' };
+const UTM_SOURCE: ExportParameter = { name: 'utmSource', list: true, help: 'UTM sources, comma-separated; (none) for sessions without one' };
+const SEGMENT: ExportParameter = { name: 'segment', values: SEGMENTS, list: true, help: 'RFM segments (Champions, At risk, ...), comma-separated' };
+const INCLUDE_BOTS: ExportParameter = { name: 'includeBots', values: ['false', 'true'], help: 'count the events of bots (device type bot) too' };
+// The filters of the analytics exports (what each means for which export: the README's table of filters).
+const FILTERS: readonly ExportParameter[] = [FROM, TO, DEVICE, CHANNEL, UTM_SOURCE, SEGMENT, INCLUDE_BOTS];
 const format = (...values: ExportFormat[]): ExportParameter => ({ name: 'format', values, help: 'output format' });
 const BOM: ExportParameter = { name: 'bom', values: ['false', 'true'], help: 'start a CSV with a UTF-8 byte order mark (for Excel)' };
+const CUSTOMERS: readonly ExportParameter[] = [AS_OF, ...FILTERS, format('json', 'csv', 'ndjson'), BOM];
 
 /** The parameters each export takes; anything else answers 400. */
 export const EXPORT_PARAMETERS: Readonly<Record<ExportKind, readonly ExportParameter[]>> = {
@@ -68,7 +74,11 @@ export const EXPORT_PARAMETERS: Readonly<Record<ExportKind, readonly ExportParam
     format('json', 'csv', 'ndjson'),
     BOM,
   ],
-  profiles: [...FILTERS, format('json', 'csv', 'ndjson'), BOM],
+  customers: CUSTOMERS,
+  // The customers export under its earlier name (the same rows and parameters).
+  profiles: CUSTOMERS,
+  segments: [AS_OF, FROM, TO, DEVICE, CHANNEL, UTM_SOURCE, INCLUDE_BOTS, format('json', 'csv'), BOM],
+  history: [CUSTOMER, AS_OF, FROM, TO, DEVICE, CHANNEL, UTM_SOURCE, INCLUDE_BOTS, format('json', 'ndjson', 'csv'), BOM],
   events: [FROM, TO, format('ndjson')],
 };
 
@@ -124,16 +134,21 @@ export function parseTime(value: string | undefined, name: string): number | und
 
 const DEFAULT_STEPS = ['Product Viewed', 'Product Added', 'Checkout Started', 'Order Completed'];
 
-// A list parameter's values: comma-separated, trimmed, none empty; checked against its values.
+// A list parameter's values: comma-separated, trimmed, none empty. A parameter with a list of
+// values takes them in any case and gives them as the list spells them; free ones are lower-cased
+// with `lower` (channels are lower-case words).
 function list(kind: ExportKind, query: Query, name: string, lower = false): string[] | undefined {
   const raw = text(query, name);
   if (raw === undefined) return undefined;
   const values = raw.split(',').map((v) => (lower ? v.trim().toLowerCase() : v.trim()));
   if (values.some((v) => v === '')) throw badRequest(`${name} must be a comma-separated list without empty values (got ${JSON.stringify(raw)})`, 'invalid_query');
   const allowed = EXPORT_PARAMETERS[kind].find((p) => p.name === name)!.values;
-  const wrong = allowed && values.find((v) => !allowed.includes(v));
-  if (wrong !== undefined) throw badRequest(`${name} must be one or more of ${allowed!.join(', ')} (got ${JSON.stringify(wrong)})`, 'invalid_query');
-  return values;
+  if (!allowed) return values;
+  return values.map((v) => {
+    const known = allowed.find((a) => a.toLowerCase() === v.toLowerCase());
+    if (known === undefined) throw badRequest(`${name} must be one or more of ${allowed.join(', ')} (got ${JSON.stringify(v)})`, 'invalid_query');
+    return known;
+  });
 }
 
 // A whole number in [min, max].
@@ -145,11 +160,27 @@ function count(query: Query, name: string, min: number, max: number): number | u
   return n;
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * asOf as an inclusive epoch-ms bound: a day YYYY-MM-DD means up to the end of that UTC day, a
+ * time that moment; `now` when absent.
+ */
+export function parseAsOf(value: string | undefined, now: number): number {
+  if (value === undefined) return now;
+  const ms = parseTime(value, 'asOf')!;
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? ms + DAY_MS - 1 : ms;
+}
+
 /** An export's parameters, checked before any work (a cold analytics catch-up can take seconds). */
 export interface ExportParams {
   format: ExportFormat;
   from?: number;
   to?: number;
+  /** asOf as given (parseAsOf makes it a time against the clock). */
+  asOf?: string;
+  /** The history export's customer. */
+  customer?: string;
   /** Count bots' events too (analytics exports). */
   includeBots: boolean;
   /** The device, channel and UTM source filters (analytics exports). */
@@ -177,8 +208,16 @@ export function parseExportParams(kind: ExportKind, query: Query): ExportParams 
   if (takes('device')) filter.device = list(kind, query, 'device', true);
   if (takes('channel')) filter.channel = list(kind, query, 'channel', true);
   if (takes('utmSource')) filter.utmSource = list(kind, query, 'utmSource');
+  if (takes('segment')) filter.segment = list(kind, query, 'segment') as Segment[] | undefined;
   for (const key of Object.keys(filter) as (keyof RowFilter)[]) if (filter[key] === undefined) delete filter[key];
   const params: ExportParams = { format: fmt, from, to, includeBots, filter, bom };
+  const asOf = text(query, 'asOf');
+  if (asOf !== undefined) parseAsOf(asOf, 0);
+  params.asOf = asOf;
+  if (kind === 'history') {
+    params.customer = text(query, 'customer');
+    if (params.customer === undefined) throw badRequest('the history export needs customer: the customer id, or the anonymous id of a guest', 'invalid_query');
+  }
   if (kind === 'funnel') {
     const stepsText = text(query, 'steps');
     const steps = stepsText === undefined ? DEFAULT_STEPS : stepsText.split(',').map((s) => s.trim());

@@ -3,10 +3,12 @@
 // producer writes their text, streamed in chunks so that neither the route nor the command holds
 // a large export in memory.
 import { chunked, funnelWarnings, toCsv, toJsonArray, toNdjson, type CsvColumn } from './analytics';
-import { cartColumns, funnelCsv, PAIR_COLUMNS, PROFILE_COLUMNS, productColumns } from './export-columns';
+import { cartColumns, funnelCsv, PAIR_COLUMNS, productColumns } from './export-columns';
 import { createAnalyticsService, type AnalyticsService, type AnalyticsServiceOptions } from './jobs/catch-up';
 import { badRequest } from './errors';
-import { EXPORT_KINDS, parseExportParams, type ExportFormat, type ExportKind } from './export-params';
+import { customersCsv, segmentsCsv } from './customer-exports';
+import { EXPORT_KINDS, parseAsOf, parseExportParams, type ExportFormat, type ExportKind } from './export-params';
+import { customerHistory } from './history';
 import type { Storage } from './storage/types';
 
 export { EXPORT_KINDS, type ExportFormat, type ExportKind } from './export-params';
@@ -80,10 +82,11 @@ async function* eventPages(storage: Storage, from: number | undefined, to: numbe
  */
 export async function runExport(storage: Storage, kind: ExportKind, query: Query, options: ExportOptions = {}): Promise<ExportOutput> {
   if (!EXPORT_KINDS.includes(kind)) throw badRequest(`unknown export ${JSON.stringify(kind)}: one of ${EXPORT_KINDS.join(', ')}`);
-  const { format: fmt, from, to, includeBots, filter, bom, funnel, pairs } = parseExportParams(kind, query);
-  const out = (chunks: AsyncIterable<string>, totalRows?: number, warnings: string[] = []): ExportOutput => ({
+  const params = parseExportParams(kind, query);
+  const { format: fmt, from, to, includeBots, filter, bom, funnel, pairs } = params;
+  const out = (chunks: AsyncIterable<string>, totalRows?: number, warnings: string[] = [], filename = `spur-${kind}.${fmt}`): ExportOutput => ({
     contentType: CONTENT_TYPES[fmt],
-    filename: `spur-${kind}.${fmt}`,
+    filename,
     chunks,
     warnings,
     ...(totalRows !== undefined && { totalRows }),
@@ -93,11 +96,14 @@ export async function runExport(storage: Storage, kind: ExportKind, query: Query
 
   const service = options.analytics ?? createAnalyticsService(storage, options);
   const analytics = await service.refresh();
-  const asOf = (options.now ?? Date.now)();
+  const now = (options.now ?? Date.now)();
+  const asOf = now;
+  // The customer insight reads "as if asOf were now": nothing after it (export-params.ts parseAsOf).
+  const until = parseAsOf(params.asOf, now);
   const narrowing = { from, to, includeBots, filter };
   switch (kind) {
     case 'funnel': {
-      const result = analytics.funnel({ ...funnel!, includeBots, filter });
+      const result = analytics.funnel({ ...funnel!, includeBots, filter, asOf });
       const warnings = funnelWarnings(analytics.table.view(), funnel!.steps);
       return out(asAsync(fmt === 'csv' ? funnelCsv(result, bom) : [JSON.stringify({ ...result, warnings })]), undefined, warnings);
     }
@@ -107,8 +113,20 @@ export async function runExport(storage: Storage, kind: ExportKind, query: Query
       return out(asAsync(rowsAs(analytics.products({ ...narrowing, asOf }), fmt, productColumns, bom)));
     case 'products-together':
       return out(asAsync(rowsAs(analytics.productsTogether({ ...narrowing, asOf, ...pairs }), fmt, () => PAIR_COLUMNS, bom)));
-    default:
-      return out(asAsync(rowsAs(analytics.customers(narrowing), fmt, () => PROFILE_COLUMNS, bom)));
+    case 'segments': {
+      const summary = analytics.segments({ ...narrowing, asOf: until });
+      return out(asAsync(fmt === 'csv' ? segmentsCsv(summary, bom) : [JSON.stringify(summary)]));
+    }
+    case 'history': {
+      const history = await customerHistory(storage, params.customer!, { analytics, asOf: until, format: fmt, includeBots, from, to, filter, bom });
+      const name = history.customerId.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64);
+      return out(history.chunks, undefined, [], `spur-history-${name}.${fmt}`);
+    }
+    default: {
+      // customers, and profiles (its earlier name).
+      const { rows } = analytics.customers({ ...narrowing, asOf: until });
+      return out(asAsync(fmt === 'csv' ? customersCsv(rows, [], bom) : rowsAs(rows, fmt, () => [], false)));
+    }
   }
 }
 

@@ -3,23 +3,26 @@
 // facts or a new graph arrive, so repeated queries pay only for the query.
 import type { StoredEvent, SpurEvent } from '@spur/sdk';
 import { abandonedCartRows, type AbandonedCartRow } from './cart-rows';
-import { abandonments, cartAbandonedEvents, type AbandonedCart } from './carts';
+import { abandonments, cartAbandonedEvents, detectAbandonedCarts, type AbandonedCart } from './carts';
 import { FactTable, type Fact, type FactView } from './facts';
 import { FactRecord } from './fact-record';
 import { readStoredEvent } from './from-event';
 import { runFunnel, type FunnelQuery, type FunnelResult } from './funnel';
 import { ordersOf, type OrderOptions, type OrderRows } from './orders';
+import { rfmSegments } from './rfm-history';
 import { productStats, type ProductStats } from './products';
 import { productsTogether, type ProductPair } from './products-together';
-import { customerStats, type CustomerStats } from './profile-stats';
+import { customerDetail, customerTable, findProfile, segmentSummary, type CustomerDetail, type CustomerTable, type SegmentSummary } from './customers';
 import { resolveProfiles, type IdentityGraph, type ProfileIndex } from './profiles';
-import { filterRows, type RowFilter } from './filters';
+import { filterRows, filters, profilesWithRows, type RowFilter } from './filters';
 import { botMask, withRows, type RowOptions, type Scope } from './rows';
 import { buildSessions, type SessionIndex } from './sessions';
 
 export * from './cart-rows';
 export * from './cart-walk';
 export * from './carts';
+export * from './customer-stats';
+export * from './customers';
 export * from './channels';
 export * from './dictionary';
 export * from './duration';
@@ -33,8 +36,9 @@ export * from './grouping';
 export * from './orders';
 export * from './products';
 export * from './products-together';
-export * from './profile-stats';
 export * from './profiles';
+export * from './rfm';
+export * from './rfm-history';
 export * from './rows';
 export * from './sales-channel';
 export { releaseScratch } from './scratch';
@@ -52,8 +56,16 @@ export interface Range {
   to?: number;
 }
 
-/** What a query counts: a time range, bots or not, and a filter (filters.ts). */
-export type Narrowing = Range & RowOptions & { filter?: RowFilter };
+/**
+ * What a query counts: a time range, bots or not, and a filter (filters.ts). `asOf` is the moment
+ * of the segment filter's segments when the range has no end (exports pass the clock's now).
+ */
+export type Narrowing = Range & RowOptions & { filter?: RowFilter; asOf?: number };
+
+/** What the customers figures take: asOf is inclusive ("as if that moment were now"). */
+export interface CustomerOptions extends Narrowing {
+  asOf: number;
+}
 
 export interface Analytics {
   readonly table: FactTable;
@@ -78,7 +90,21 @@ export interface Analytics {
   cartAbandonedEvents(asOf: number): SpurEvent[];
   products(options: Narrowing & { asOf: number }): ProductStats[];
   productsTogether(options: Narrowing & { asOf: number; minOrders?: number; limit?: number }): ProductPair[];
-  customers(options?: Narrowing): CustomerStats[];
+  /**
+   * Every customer as of options.asOf (customers.ts): statistics over [from, to) up to asOf, RFM
+   * scores and segments with their history over every order up to asOf.
+   */
+  customers(options: CustomerOptions): CustomerTable;
+  /**
+   * One customer's row as customers() has it (RFM over everyone), found by its profile id and the
+   * ids stitched to it; null when nothing of it is in scope by asOf.
+   */
+  customer(id: string, ids: { customerIds: readonly string[]; anonymousIds: readonly string[] }, options: { asOf: number } & RowOptions): CustomerDetail | null;
+  /**
+   * Customers and value per RFM segment as of options.asOf, and the R x FM grid; with a range or a
+   * filter, of the customers with an event in it (filters.ts profilesWithRows).
+   */
+  segments(options: CustomerOptions): SegmentSummary;
   /** Orders per stitched profile up to options.asOf (orders.ts), for statistics, RFM and the purchase model. */
   orders(options?: OrderOptions): OrderRows;
 }
@@ -116,9 +142,11 @@ export function createAnalytics(options: AnalyticsOptions = {}): Analytics {
     if (!options.includeBots) return scopes.withoutBots;
     return (scopes.withBots ??= makeScope(table.view()));
   };
+  // The rows a filter keeps; its segments are those at the end of the range, else at asOf.
+  const kept = (s: Scope, o: Narrowing) => filterRows(s, o.filter ?? {}, o.to !== undefined ? o.to - 1 : (o.asOf ?? Infinity));
   const cartOptions = (o: Narrowing & { asOf: number }) => {
     const s = scope(o);
-    return { s, options: { asOf: o.asOf, from: o.from, to: o.to, abandonAfterMs: abandonMs, keep: filterRows(s, o.filter ?? {}) } };
+    return { s, options: { asOf: o.asOf, from: o.from, to: o.to, abandonAfterMs: abandonMs, keep: kept(s, o) } };
   };
   // Without the rows' context (pages, sessions): the abandonment job asks every minute.
   const carts = (o: Narrowing & { asOf: number }) => {
@@ -146,7 +174,7 @@ export function createAnalytics(options: AnalyticsOptions = {}): Analytics {
     profiles: () => scope().profiles(),
     funnel(query) {
       const s = scope(query);
-      const sources = { facts: s.view, sessions: s.sessions(), startRows: filterRows(s, query.filter ?? {}) };
+      const sources = { facts: s.view, sessions: s.sessions(), startRows: kept(s, query) };
       return runFunnel({ ...sources, profiles: query.unit === 'customer' ? s.profiles() : undefined }, query);
     },
     abandonedCarts: carts,
@@ -157,15 +185,38 @@ export function createAnalytics(options: AnalyticsOptions = {}): Analytics {
     cartAbandonedEvents: (asOf) => cartAbandonedEvents(carts({ asOf })),
     products(o) {
       const s = scope(o);
-      return productStats(s, { asOf: o.asOf, abandonAfterMs: abandonMs, from: o.from, to: o.to, keep: filterRows(s, o.filter ?? {}) });
+      return productStats(s, { asOf: o.asOf, abandonAfterMs: abandonMs, from: o.from, to: o.to, keep: kept(s, o) });
     },
     productsTogether(o) {
       const s = scope(o);
-      return productsTogether(s, { ...o, keep: filterRows(s, o.filter ?? {}) });
+      return productsTogether(s, { ...o, keep: kept(s, o) });
     },
-    customers(o = {}) {
+    customers(o) {
       const s = scope(o);
-      return customerStats(s.view, s.profiles(), s.sessions(), { from: o.from, to: o.to, keep: filterRows(s, o.filter ?? {}) });
+      // carts.ts reads facts before its asOf; customers' asOf includes its own millisecond.
+      const carts = detectAbandonedCarts(s.view, s.profiles(), { asOf: o.asOf + 1, abandonAfterMs: abandonMs });
+      const orders = ordersOf(s.view, s.profiles(), { asOf: o.asOf });
+      const table = customerTable({ view: s.view, profiles: s.profiles(), sessions: s.sessions(), orders, carts, from: o.from, to: o.to });
+      if (!filters(o.filter ?? {})) return table;
+      // A filter lists the customers with an event on it in range; their figures stay whole.
+      const only = profilesWithRows(s, filterRows(s, o.filter!, o.asOf), o.from, Math.min(o.to ?? Infinity, o.asOf + 1));
+      const keep = table.rows.map((_, i) => only[table.profiles[i]] === 1);
+      return { ...table, rows: table.rows.filter((_, i) => keep[i]), profiles: table.profiles.filter((_, i) => keep[i]) };
+    },
+    customer(id, ids, o) {
+      const s = scope(o);
+      const p = findProfile(s.view, s.profiles(), id, ids);
+      if (p < 0) return null;
+      const carts = detectAbandonedCarts(s.view, s.profiles(), { asOf: o.asOf + 1, abandonAfterMs: abandonMs });
+      const orders = ordersOf(s.view, s.profiles(), { asOf: o.asOf });
+      return customerDetail({ view: s.view, profiles: s.profiles(), sessions: s.sessions(), orders, carts }, p);
+    },
+    segments(o) {
+      const s = scope(o);
+      const orders = ordersOf(s.view, s.profiles(), { asOf: o.asOf });
+      const narrowed = filters(o.filter ?? {}) || o.from !== undefined || o.to !== undefined;
+      const only = narrowed ? profilesWithRows(s, filterRows(s, o.filter ?? {}, o.asOf), o.from, Math.min(o.to ?? Infinity, o.asOf + 1)) : undefined;
+      return segmentSummary(orders, rfmSegments(orders), only);
     },
     orders(o = {}) {
       const s = scope(o);

@@ -8,19 +8,19 @@
 //    without a price counts 0, without a quantity 1); its currency is the event's `currency`,
 //    upper-cased (`eur` and `EUR` are one currency), null when absent. Amounts are never summed
 //    across currencies here or by anyone reading these rows.
-//  - Events from a bot (device type `bot`, useragent.ts) are left out unless `includeBots`.
+//  - Rows the view's mask leaves out (bots' events unless `includeBots`, rows.ts) have no profile
+//    and so no order: Analytics.orders() reads through the engine's scope.
 // The rows are columns sorted by profile, then time, then storage row, with each profile's range
 // in `offsets`: one pass over the fact table's name column and a counting sort, no object per
 // order. `row` leads back to the event's fact row (channel, device, product lines).
-import { ORDER_COMPLETED, type FactView } from './facts';
+import { assertSameRows, ORDER_COMPLETED, type FactView } from './facts';
 import type { ProfileIndex } from './profiles';
+import type { RowOptions } from './rows';
 
-/** Options of ordersOf. */
-export interface OrderOptions {
+/** Options of ordersOf (includeBots chooses the engine's scope, Analytics.orders). */
+export interface OrderOptions extends RowOptions {
   /** Orders with a time at or before this (epoch ms) are read. @defaultValue Infinity */
   asOf?: number;
-  /** Count orders sent from a bot (device type `bot`) too. @defaultValue false */
-  includeBots?: boolean;
 }
 
 /** Every order up to asOf, as columns sorted by profile, then time. */
@@ -50,21 +50,10 @@ export interface OrderRows {
   orderId(k: number): string | null;
 }
 
-/** The device types of `view`'s agents that are bots, as a lookup by agent id. */
-export function botAgents(view: FactView): Uint8Array {
-  const bots = new Uint8Array(view.agents.length);
-  view.agents.forEach((agent, i) => (bots[i] = agent.device === 'bot' ? 1 : 0));
-  return bots;
-}
-
-/** Whether fact row `i` comes from a bot, given botAgents(view). */
-export const isBotRow = (view: FactView, bots: Uint8Array, i: number): boolean => view.agent[i] >= 0 && bots[view.agent[i]] === 1;
-
 /** The orders of every profile of `view` up to asOf (see the top of this file). */
 export function ordersOf(view: FactView, profiles: ProfileIndex, options: OrderOptions = {}): OrderRows {
-  if (profiles.ofRow.length !== view.length) throw new Error('profiles and view must have the same rows');
+  assertSameRows(view, profiles, 'profiles');
   const asOf = options.asOf ?? Infinity;
-  const bots = options.includeBots ? undefined : botAgents(view);
   const ordered = view.names.id(ORDER_COMPLETED);
   const carts = view.carts;
 
@@ -74,7 +63,6 @@ export function ordersOf(view: FactView, profiles: ProfileIndex, options: OrderO
   if (ordered >= 0) {
     for (let i = 0; i < view.length; i++) {
       if (view.name[i] !== ordered || view.ts[i] > asOf || profiles.ofRow[i] < 0) continue;
-      if (bots && isBotRow(view, bots, i)) continue;
       candidates.push(i);
       n++;
     }

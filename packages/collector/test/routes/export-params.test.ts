@@ -67,7 +67,10 @@ describe('export parameters', () => {
       'abandoned-carts': 'xml',
       products: 'xml',
       'products-together': 'xlsx',
+      customers: 'xml',
       profiles: 'parquet',
+      segments: 'ndjson',
+      history: 'xlsx',
       events: 'csv',
     };
     for (const kind of EXPORT_KINDS) expect(await refused(app, kind, `format=${formats[kind]}`)).toContain(`format of the ${kind} export must be one of`);
@@ -88,11 +91,21 @@ describe('export parameters', () => {
 
   it.each(EXPORT_KINDS.filter((k) => k !== 'events'))('the %s export starts its CSV with a UTF-8 byte order mark with bom=true, and only CSV', async (kind) => {
     const app = await shop();
-    const withBom = await get(app, `/v1/exports/${kind}?format=csv&bom=true`).buffer(true).parse(text).expect(200);
-    const without = await get(app, `/v1/exports/${kind}?format=csv`).buffer(true).parse(text).expect(200);
+    const who = kind === 'history' ? '&customer=A' : '';
+    const withBom = await get(app, `/v1/exports/${kind}?format=csv&bom=true${who}`).buffer(true).parse(text).expect(200);
+    const without = await get(app, `/v1/exports/${kind}?format=csv${who}`).buffer(true).parse(text).expect(200);
     expect([...(withBom.body as Buffer).subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     expect((withBom.body as Buffer).subarray(3).equals(without.body as Buffer)).toBe(true);
-    expect(await refused(app, kind, 'format=json&bom=true')).toBe('bom applies to CSV only: add format=csv');
+    expect(await refused(app, kind, `format=json&bom=true${who}`)).toBe('bom applies to CSV only: add format=csv');
+  });
+
+  it('answers 400 for an asOf that is no day or time, and for a history without its customer', async () => {
+    const app = await shop();
+    for (const query of ['customers?asOf=yesterday', 'segments?asOf=2024-13-01', 'history?customer=A&asOf=2024-05-01T10:00']) {
+      const [kind, rest] = query.split('?');
+      expect(await refused(app, kind, rest)).toContain('asOf must be an ISO 8601 date or time');
+    }
+    expect(await refused(app, 'history', 'format=json')).toContain('the history export needs customer');
   });
 
   it('refuses a parameter given twice', async () => {
