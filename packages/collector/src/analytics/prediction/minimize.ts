@@ -1,10 +1,10 @@
 // Unconstrained minimisation for the maximum-likelihood fits: BFGS (a quasi-Newton method that
 // learns the inverse Hessian from successive gradients) with a backtracking line search.
 // The models' parameters are positive; the fits minimise over their logarithms, so every point
-// is valid and a step is a relative change. A gradient is given analytically where the model has
-// one (BG/NBD); otherwise it is taken by central differences. A few hundred evaluations reach
-// a gradient of 10⁻⁸ where Nelder–Mead took thousands: each evaluation is a pass over every group
-// of customers, so that is what the fit of a large shop costs.
+// is valid and a step is a relative change. The models give their gradient analytically, from
+// the same pass over the customers as the value; without one it is taken by central differences.
+// Each evaluation is a pass over every group of customers, so the number of evaluations is what
+// the fit of a large shop costs: about 30 for the BG/NBD on CDNOW or on 100,000 customers.
 
 export interface Objective {
   /** The value at x; +Infinity (or NaN) where it is not defined, which the line search avoids. */
