@@ -40,7 +40,10 @@ async function exportParameterLines(): Promise<string> {
     ['funnel', 'funnel'],
     ['carts', 'abandoned-carts'],
     ['products', 'products'],
+    ['customers', 'customers'],
     ['profiles', 'profiles'],
+    ['segments', 'segments'],
+    ['history', 'history'],
     ['events', 'events'],
   ];
   return names
@@ -75,7 +78,7 @@ SIGTERM drains for up to 8 s, closes the database and exits 0 within 10 s.
 A port in use (or another listening problem) exits 1 naming the setting to change.
 `;
 
-const EXPORT = (parameterLines: string) => `Usage: spur export <funnel|carts|products|profiles|events> [options]
+const EXPORT = (parameterLines: string) => `Usage: spur export <funnel|carts|products|customers|segments|history|profiles|events> [options]
 
 Writes an export of the collector's data: the same rows and formats as the admin
 API's /v1/exports/*. Reads the database file directly (SPUR_DB / --db), or a
@@ -88,7 +91,12 @@ Exports:
   funnel       step counts, drop-off, conversion and median time per step
   carts        one row per abandoned cart, recovered or not
   products     per product: views, adds, removes, purchases, revenue, rates
-  profiles     per customer: first/last seen, sessions, devices, orders, revenue
+  customers    per customer (identified, and guests who ordered): statistics per
+               currency, RFM scores, segment, previous segment and since when
+  profiles     the customers export under its earlier name
+  segments     customers and value per RFM segment (JSON adds the R x FM grid)
+  history      one customer's every event in time order, with a summary on top
+               (--customer ID: a customer id, or a guest's anonymous id)
   events       every stored event (NDJSON), streamed
 
 Options:
@@ -105,6 +113,9 @@ Options:
   --window W           funnel conversion window after step 1, e.g. 30m, 2h, 7d
                        (default: the session for session units, 7d otherwise)
   --by B               funnel breakdown: device | browser | channel | utm_source | returning
+  --asOf DAY|TIME      customers, segments, history: as if this were now (a day
+                       YYYY-MM-DD counts to its end, UTC); nothing later is read
+  --customer ID        history: whose (a customer id, or a guest's anonymous id)
   --session-minutes N  inactivity that ends a session without a client session id
                        [SPUR_SESSION_MINUTES] (default 30; local database only)
   --abandon-minutes N  minutes without cart activity before a cart counts as abandoned
@@ -120,6 +131,8 @@ The database file must exist: a missing one exits 2 naming the path (SPUR_DB / -
 Examples:
   spur export funnel --by device --format csv --out funnel.csv
   spur export carts --from 2026-11-01 --to 2026-12-01 --format csv
+  spur export customers --asOf 2026-11-30 --format csv --out customers.csv
+  spur export history --customer cus_42 --format ndjson
   spur export events --url https://collector.shop.example --token $SPUR_ADMIN_TOKEN > events.ndjson
 `;
 
@@ -231,7 +244,7 @@ Usage: spur <command> [options]
 
 Commands:
   serve        run the collector (ingest, admin API, SDK bundle)
-  export KIND  export funnels, abandoned carts, products, profiles or events
+  export KIND  export funnels, carts, products, customers, segments, histories, events
   insights     the purchase model fitted on the shop's orders, with its holdout check
   simulate     play journey specs in Chromium and check them against the collector
   privacy      export or erase everything stored about a customer

@@ -5,7 +5,7 @@
 import { FUNNEL_BREAKDOWNS, FUNNEL_UNITS, parseDuration, parseStep, type FunnelQuery, type FunnelUnit, type RowOptions, type SessionAttribute } from './analytics';
 import { badRequest } from './errors';
 
-export const EXPORT_KINDS = ['funnel', 'abandoned-carts', 'products', 'profiles', 'events'] as const;
+export const EXPORT_KINDS = ['funnel', 'abandoned-carts', 'products', 'customers', 'profiles', 'segments', 'history', 'events'] as const;
 export type ExportKind = (typeof EXPORT_KINDS)[number];
 export type ExportFormat = 'json' | 'csv' | 'ndjson';
 
@@ -20,7 +20,13 @@ export interface ExportParameter {
 const FROM: ExportParameter = { name: 'from', help: 'only from this time on (ISO 8601 date or time with a zone, inclusive)' };
 const TO: ExportParameter = { name: 'to', help: 'only before this time (exclusive)' };
 const INCLUDE_BOTS: ExportParameter = { name: 'includeBots', values: ['false', 'true'], help: 'count the events of bots (device type bot) too' };
+const AS_OF: ExportParameter = {
+  name: 'asOf',
+  help: 'as if this were now: a day (YYYY-MM-DD, up to its end, UTC) or a time with a zone; nothing after it is read (default: now)',
+};
+const CUSTOMER: ExportParameter = { name: 'customer', help: 'the customer id, or the anonymous id of a guest (required)' };
 const format = (...values: ExportFormat[]): ExportParameter => ({ name: 'format', values, help: 'output format' });
+const CUSTOMERS: readonly ExportParameter[] = [AS_OF, FROM, TO, INCLUDE_BOTS, format('json', 'csv', 'ndjson')];
 
 /** The parameters each export takes; anything else answers 400. */
 export const EXPORT_PARAMETERS: Readonly<Record<ExportKind, readonly ExportParameter[]>> = {
@@ -36,7 +42,11 @@ export const EXPORT_PARAMETERS: Readonly<Record<ExportKind, readonly ExportParam
   ],
   'abandoned-carts': [FROM, TO, INCLUDE_BOTS, format('json', 'csv', 'ndjson')],
   products: [FROM, TO, INCLUDE_BOTS, format('json', 'csv', 'ndjson')],
-  profiles: [FROM, TO, INCLUDE_BOTS, format('json', 'csv', 'ndjson')],
+  customers: CUSTOMERS,
+  // The customers export under its earlier name (the same rows and parameters).
+  profiles: CUSTOMERS,
+  segments: [AS_OF, INCLUDE_BOTS, format('json', 'csv')],
+  history: [CUSTOMER, AS_OF, format('json', 'ndjson', 'csv')],
   events: [FROM, TO, format('ndjson')],
 };
 
@@ -92,11 +102,27 @@ export function parseTime(value: string | undefined, name: string): number | und
 
 const DEFAULT_STEPS = ['Product Viewed', 'Product Added', 'Checkout Started', 'Order Completed'];
 
+const DAY_MS = 86_400_000;
+
+/**
+ * asOf as an inclusive epoch-ms bound: a day YYYY-MM-DD means up to the end of that UTC day, a
+ * time that moment; `now` when absent.
+ */
+export function parseAsOf(value: string | undefined, now: number): number {
+  if (value === undefined) return now;
+  const ms = parseTime(value, 'asOf')!;
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? ms + DAY_MS - 1 : ms;
+}
+
 /** An export's parameters, checked before any work (a cold analytics catch-up can take seconds). */
 export interface ExportParams {
   format: ExportFormat;
   from?: number;
   to?: number;
+  /** asOf as given (parseAsOf makes it a time against the clock). */
+  asOf?: string;
+  /** The history export's customer. */
+  customer?: string;
   /** Count bots' events too (analytics exports). */
   includeBots: boolean;
   /** The funnel's query, for the funnel export. */
@@ -113,6 +139,13 @@ export function parseExportParams(kind: ExportKind, query: Query): ExportParams 
   const takes = (name: string) => EXPORT_PARAMETERS[kind].some((p) => p.name === name);
   const includeBots = takes('includeBots') && choice(kind, query, 'includeBots') === 'true';
   const params: ExportParams = { format: fmt, from, to, includeBots };
+  const asOf = text(query, 'asOf');
+  if (asOf !== undefined) parseAsOf(asOf, 0);
+  params.asOf = asOf;
+  if (kind === 'history') {
+    params.customer = text(query, 'customer');
+    if (params.customer === undefined) throw badRequest('the history export needs customer: the customer id, or the anonymous id of a guest', 'invalid_query');
+  }
   if (kind === 'funnel') {
     const stepsText = text(query, 'steps');
     const steps = stepsText === undefined ? DEFAULT_STEPS : stepsText.split(',').map((s) => s.trim());

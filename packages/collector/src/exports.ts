@@ -10,14 +10,15 @@ import {
   toNdjson,
   type AbandonedCart,
   type CsvColumn,
-  type CustomerStats,
   type FunnelResult,
   type FunnelStepRow,
   type ProductStats,
 } from './analytics';
 import { createAnalyticsService, type AnalyticsService, type AnalyticsServiceOptions } from './jobs/catch-up';
 import { badRequest } from './errors';
-import { EXPORT_KINDS, parseExportParams, type ExportFormat, type ExportKind } from './export-params';
+import { customersCsv, segmentsCsv } from './customer-exports';
+import { EXPORT_KINDS, parseAsOf, parseExportParams, type ExportFormat, type ExportKind } from './export-params';
+import { customerHistory } from './history';
 import type { Storage } from './storage/types';
 
 export { EXPORT_KINDS, type ExportFormat, type ExportKind } from './export-params';
@@ -107,19 +108,6 @@ const PRODUCT_COLUMNS: (keyof ProductStats)[] = [
   'timesAbandoned',
 ];
 
-const PROFILE_COLUMNS: (keyof CustomerStats)[] = [
-  'customerId',
-  'firstSeen',
-  'lastSeen',
-  'events',
-  'sessions',
-  'devices',
-  'orders',
-  'revenue',
-  'averageOrderValue',
-  'lastPurchaseAt',
-];
-
 function rowsAs<T>(rows: Iterable<T>, fmt: ExportFormat, columns: readonly CsvColumn<T>[]): Iterable<string> {
   if (fmt === 'csv') return toCsv(rows, columns);
   if (fmt === 'ndjson') return toNdjson(rows);
@@ -154,10 +142,11 @@ async function* eventPages(storage: Storage, from: number | undefined, to: numbe
  */
 export async function runExport(storage: Storage, kind: ExportKind, query: Query, options: ExportOptions = {}): Promise<ExportOutput> {
   if (!EXPORT_KINDS.includes(kind)) throw badRequest(`unknown export ${JSON.stringify(kind)}: one of ${EXPORT_KINDS.join(', ')}`);
-  const { format: fmt, from, to, includeBots, funnel } = parseExportParams(kind, query);
-  const out = (chunks: AsyncIterable<string>, totalRows?: number, warnings: string[] = []): ExportOutput => ({
+  const params = parseExportParams(kind, query);
+  const { format: fmt, from, to, includeBots, funnel } = params;
+  const out = (chunks: AsyncIterable<string>, totalRows?: number, warnings: string[] = [], filename = `spur-${kind}.${fmt}`): ExportOutput => ({
     contentType: CONTENT_TYPES[fmt],
-    filename: `spur-${kind}.${fmt}`,
+    filename,
     chunks,
     warnings,
     ...(totalRows !== undefined && { totalRows }),
@@ -167,7 +156,10 @@ export async function runExport(storage: Storage, kind: ExportKind, query: Query
 
   const service = options.analytics ?? createAnalyticsService(storage, options);
   const analytics = await service.refresh();
-  const asOf = (options.now ?? Date.now)();
+  const now = (options.now ?? Date.now)();
+  const asOf = now;
+  // The customer insight reads "as if asOf were now": nothing after it (export-params.ts parseAsOf).
+  const until = parseAsOf(params.asOf, now);
   switch (kind) {
     case 'funnel': {
       const result = analytics.funnel(funnel!);
@@ -178,8 +170,20 @@ export async function runExport(storage: Storage, kind: ExportKind, query: Query
       return out(asAsync(rowsAs(analytics.abandonedCarts({ asOf, from, to, includeBots }), fmt, CART_COLUMNS)));
     case 'products':
       return out(asAsync(rowsAs(analytics.products({ asOf, from, to, includeBots }), fmt, PRODUCT_COLUMNS)));
-    default:
-      return out(asAsync(rowsAs(analytics.customers({ from, to, includeBots }), fmt, PROFILE_COLUMNS)));
+    case 'segments': {
+      const summary = analytics.segments({ asOf: until, includeBots });
+      return out(asAsync(fmt === 'csv' ? segmentsCsv(summary) : [JSON.stringify(summary)]));
+    }
+    case 'history': {
+      const history = await customerHistory(storage, params.customer!, { analytics, asOf: until, format: fmt, includeBots });
+      const name = history.customerId.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64);
+      return out(history.chunks, undefined, [], `spur-history-${name}.${fmt}`);
+    }
+    default: {
+      // customers, and profiles (its earlier name).
+      const { rows } = analytics.customers({ asOf: until, from, to, includeBots });
+      return out(asAsync(fmt === 'csv' ? customersCsv(rows) : rowsAs(rows, fmt, [])));
+    }
   }
 }
 

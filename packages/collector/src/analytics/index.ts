@@ -8,13 +8,16 @@ import { FactRecord } from './fact-record';
 import { readStoredEvent } from './from-event';
 import { runFunnel, type FunnelQuery, type FunnelResult } from './funnel';
 import { ordersOf, type OrderOptions, type OrderRows } from './orders';
+import { rfmSegments } from './rfm-history';
 import { productStats, type ProductStats } from './products';
-import { customerStats, type CustomerStats } from './profile-stats';
+import { customerDetail, customerTable, findProfile, segmentSummary, type CustomerDetail, type CustomerTable, type SegmentSummary } from './customers';
 import { resolveProfiles, type IdentityGraph, type ProfileIndex } from './profiles';
 import { botMask, withRows, type RowOptions } from './rows';
 import { buildSessions, type SessionIndex } from './sessions';
 
 export * from './carts';
+export * from './customer-stats';
+export * from './customers';
 export * from './channels';
 export * from './dictionary';
 export * from './duration';
@@ -26,8 +29,9 @@ export * from './funnel-warnings';
 export * from './grouping';
 export * from './orders';
 export * from './products';
-export * from './profile-stats';
 export * from './profiles';
+export * from './rfm';
+export * from './rfm-history';
 export * from './rows';
 export * from './sales-channel';
 export { releaseScratch } from './scratch';
@@ -43,6 +47,11 @@ export interface AnalyticsOptions {
 export interface Range {
   from?: number;
   to?: number;
+}
+
+/** What the customers figures take: asOf is inclusive ("as if that moment were now"). */
+export interface CustomerOptions extends Range, RowOptions {
+  asOf: number;
 }
 
 /**
@@ -75,7 +84,18 @@ export interface Analytics {
   /** Cart Abandoned events for every cart abandoned by asOf (no bot's); storage drops those already recorded. */
   cartAbandonedEvents(asOf: number): SpurEvent[];
   products(options: Range & RowOptions & { asOf: number }): ProductStats[];
-  customers(range?: Range & RowOptions): CustomerStats[];
+  /**
+   * Every customer as of options.asOf (customers.ts): statistics over [from, to) up to asOf, RFM
+   * scores and segments with their history over every order up to asOf.
+   */
+  customers(options: CustomerOptions): CustomerTable;
+  /**
+   * One customer's row as customers() has it (RFM over everyone), found by its profile id and the
+   * ids stitched to it; null when nothing of it is in scope by asOf.
+   */
+  customer(id: string, ids: { customerIds: readonly string[]; anonymousIds: readonly string[] }, options: { asOf: number } & RowOptions): CustomerDetail | null;
+  /** Customers and value per RFM segment as of options.asOf, and the R x FM grid. */
+  segments(options: { asOf: number } & RowOptions): SegmentSummary;
   /** Orders per stitched profile up to options.asOf (orders.ts), for statistics, RFM and the purchase model. */
   orders(options?: OrderOptions): OrderRows;
 }
@@ -144,9 +164,25 @@ export function createAnalytics(options: AnalyticsOptions = {}): Analytics {
       const s = scope(o);
       return productStats(s.view, s.profiles(), carts(o), { from: o.from, to: o.to });
     },
-    customers(range = {}) {
-      const s = scope(range);
-      return customerStats(s.view, s.profiles(), s.sessions(), range);
+    customers(o) {
+      const s = scope(o);
+      // carts.ts reads facts before its asOf; customers' asOf includes its own millisecond.
+      const carts = detectAbandonedCarts(s.view, s.profiles(), { asOf: o.asOf + 1, abandonAfterMs: abandonMs });
+      const orders = ordersOf(s.view, s.profiles(), { asOf: o.asOf });
+      return customerTable({ view: s.view, profiles: s.profiles(), sessions: s.sessions(), orders, carts, from: o.from, to: o.to });
+    },
+    customer(id, ids, o) {
+      const s = scope(o);
+      const p = findProfile(s.view, s.profiles(), id, ids);
+      if (p < 0) return null;
+      const carts = detectAbandonedCarts(s.view, s.profiles(), { asOf: o.asOf + 1, abandonAfterMs: abandonMs });
+      const orders = ordersOf(s.view, s.profiles(), { asOf: o.asOf });
+      return customerDetail({ view: s.view, profiles: s.profiles(), sessions: s.sessions(), orders, carts }, p);
+    },
+    segments(o) {
+      const s = scope(o);
+      const orders = ordersOf(s.view, s.profiles(), { asOf: o.asOf });
+      return segmentSummary(orders, rfmSegments(orders));
     },
     orders(o = {}) {
       const s = scope(o);

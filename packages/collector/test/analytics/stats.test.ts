@@ -101,42 +101,6 @@ describe('product statistics', () => {
   });
 });
 
-describe('customer statistics', () => {
-  it('gives each customer first and last seen, sessions, devices, orders, revenue, AOV and last purchase', () => {
-    expect(shop().customers()).toEqual([
-      {
-        customerId: 'U',
-        firstSeen: iso(T0),
-        lastSeen: iso(T0 + DAY + 2 * MIN),
-        events: 6,
-        sessions: 2,
-        devices: 2,
-        orders: 1,
-        revenue: 29,
-        averageOrderValue: 29,
-        lastPurchaseAt: iso(T0 + DAY + MIN),
-      },
-      {
-        customerId: 'V',
-        firstSeen: iso(T0 + 2 * DAY),
-        lastSeen: iso(T0 + 2 * DAY + 2 * MIN),
-        events: 3,
-        sessions: 1,
-        devices: 1,
-        orders: 0,
-        revenue: 0,
-        averageOrderValue: null,
-        lastPurchaseAt: null,
-      },
-    ]);
-  });
-
-  it('leaves out customers without facts in [from, to), and counts only those in it', () => {
-    const rows = shop().customers({ from: T0 + DAY, to: T0 + 2 * DAY });
-    expect(rows.map((r) => [r.customerId, r.events, r.devices, r.orders])).toEqual([['U', 3, 1, 1]]);
-  });
-});
-
 describe('createAnalytics', () => {
   it('recomputes sessions and profiles after new facts or a new identity graph, and reuses them otherwise', () => {
     const a = shop();

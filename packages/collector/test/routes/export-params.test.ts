@@ -59,10 +59,22 @@ describe('export parameters', () => {
       funnel: 'xlsx',
       'abandoned-carts': 'xml',
       products: 'xml',
+      customers: 'xml',
       profiles: 'parquet',
+      segments: 'ndjson',
+      history: 'xlsx',
       events: 'csv',
     };
     for (const kind of EXPORT_KINDS) expect(await refused(app, kind, `format=${formats[kind]}`)).toContain(`format of the ${kind} export must be one of`);
+  });
+
+  it('answers 400 for an asOf that is no day or time, and for a history without its customer', async () => {
+    const app = await shop();
+    for (const query of ['customers?asOf=yesterday', 'segments?asOf=2024-13-01', 'history?customer=A&asOf=2024-05-01T10:00']) {
+      const [kind, rest] = query.split('?');
+      expect(await refused(app, kind, rest)).toContain('asOf must be an ISO 8601 date or time');
+    }
+    expect(await refused(app, 'history', 'format=json')).toContain('the history export needs customer');
   });
 
   it('refuses a parameter given twice', async () => {

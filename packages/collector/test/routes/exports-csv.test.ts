@@ -134,8 +134,22 @@ const EXPORTS: [string, string, (json: never) => Row[]][] = [
     (json: Row[]) => json.map((c) => ({ ...c, itemCount: (c.items as { quantity: number }[]).reduce((k, i) => k + i.quantity, 0) })),
   ],
   ['products', 'products?', (json: Row[]) => json],
-  ['profiles', 'profiles?', (json: Row[]) => json],
+  ['customers', 'customers?', (json: Row[]) => json.map(flatCustomer)],
+  ['profiles', 'profiles?', (json: Row[]) => json.map(flatCustomer)],
+  [
+    'segments',
+    'segments?',
+    (json: { segments: (Row & { revenue: { currency: string; amount: number }[] })[] }) =>
+      json.segments.map(({ revenue, ...s }) => ({ ...s, ...Object.fromEntries(revenue.flatMap((r, i) => [[`currency_${i + 1}`, r.currency], [`revenue_${i + 1}`, r.amount]])) })),
+  ],
 ];
+
+// A customer of the JSON export as its CSV row: word lists joined by spaces, one group of
+// columns per currency.
+function flatCustomer({ currencies, channels, deviceTypes, ...row }: Row): Row {
+  const groups = (currencies as Row[]).flatMap((c, i) => Object.entries(c).map(([k, v]) => [`${k}_${i + 1}`, v]));
+  return { ...row, channels: (channels as string[]).join(' '), deviceTypes: (deviceTypes as string[]).join(' '), ...Object.fromEntries(groups) };
+}
 
 describe('CSV exports against spreadsheet formulas', () => {
   it.each(EXPORTS)('%s: no cell starts a formula, read with , or ;, and the , reading gives back every value', async (_name, path, rowsOf) => {

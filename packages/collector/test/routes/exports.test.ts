@@ -198,12 +198,13 @@ describe('GET /v1/exports/products and /v1/exports/profiles', () => {
     expect(csv.text).toContain(`"'=HYPERLINK(""http://evil.example"",""tea"")"`);
   });
 
-  it('gives per-customer history: sessions, devices, orders, revenue', async () => {
+  it('gives per-customer figures under the earlier name profiles, as the customers export does', async () => {
     const { app } = await shop();
     const res = await get(app, '/v1/exports/profiles').expect(200);
     expect(res.body).toEqual([
-      expect.objectContaining({ customerId: 'C', devices: 2, orders: 1, revenue: 12.5, averageOrderValue: 12.5, lastPurchaseAt: at(-196) }),
+      expect.objectContaining({ customerId: 'C', devices: 2, orders: 1, currencies: [{ currency: 'EUR', orders: 1, revenue: 12.5, averageOrderValue: 12.5 }], lastOrderAt: at(-196) }),
     ]);
+    expect((await get(app, '/v1/exports/customers').expect(200)).body).toEqual(res.body);
   });
 });
 

@@ -1,0 +1,213 @@
+// Customer statistics (issue 15, point 1), per stitched profile, over the rows of a scope (bots
+// left out unless asked for: rows.ts) with a time at or before asOf and in [from, to).
+//
+// Who is a customer: a profile with a customer id that has an event in range ("identified"), and
+// a guest who never identified but ordered in range, keyed by its anonymous id.
+// What is counted (decisions where the issue is silent):
+//  - orders and amounts come from orders.ts (once per order_id; revenue, else total, else lines;
+//    upper-cased currency). Per currency: orders, revenue and average order value (revenue /
+//    orders), rounded to cents; never summed across currencies. `currencies` lists the main
+//    currency first: the one of most orders, on a tie the one of the latest order (as RFM's
+//    monetary score takes it); then by orders.
+//  - meanDaysBetweenOrders = (last order - first order) / (orders - 1), in days to 2 decimals;
+//    null below two orders.
+//  - channels: every channel the customer's events are in (an event's sales channel, else its
+//    session's marketing channel: sessions.ts channelOfRow); deviceTypes: the device types of
+//    its events (desktop, mobile, tablet, ...; not `unknown`); devices: distinct anonymous ids (a browser, an
+//    app install or cleared cookies each count once); sessions: distinct sessions.
+//  - productsBought: distinct product ids over the lines of its orders; unitsBought: their
+//    quantities (1 when absent).
+//  - cartsAbandoned / cartsRecovered: its abandoned carts (carts.ts) abandoned in range, and how
+//    many of those an order recovered.
+import type { AbandonedCart } from './carts';
+import { DistinctPairs, LabelSets } from './distinct';
+import { assertSameRows, type FactView } from './facts';
+import type { OrderRows } from './orders';
+import type { ProfileIndex } from './profiles';
+import type { SessionIndex } from './sessions';
+
+const DAY = 86_400_000;
+
+/** Orders and amounts of one customer in one currency. */
+export interface CurrencyFigures {
+  /** Upper-cased currency code; null for orders that named none. */
+  currency: string | null;
+  orders: number;
+  revenue: number;
+  averageOrderValue: number;
+}
+
+/** One customer's statistics (times are ISO strings). */
+export interface CustomerStats {
+  /** The profile's id: its customer id, else (a guest) its anonymous id. */
+  customerId: string;
+  identified: boolean;
+  firstSeen: string;
+  lastSeen: string;
+  events: number;
+  sessions: number;
+  devices: number;
+  orders: number;
+  /** Per currency, the main currency first (see the top of this file). */
+  currencies: CurrencyFigures[];
+  firstOrderAt: string | null;
+  lastOrderAt: string | null;
+  meanDaysBetweenOrders: number | null;
+  channels: string[];
+  deviceTypes: string[];
+  productsBought: number;
+  unitsBought: number;
+  cartsAbandoned: number;
+  cartsRecovered: number;
+}
+
+/** Statistics rows ordered by customerId, with the profile number of each. */
+export interface CustomerStatsTable {
+  rows: CustomerStats[];
+  profiles: Int32Array;
+}
+
+export interface CustomerStatsInput {
+  view: FactView;
+  profiles: ProfileIndex;
+  sessions: SessionIndex;
+  /** Orders up to asOf (orders.ts), from the same view. */
+  orders: OrderRows;
+  /** Abandoned carts as of asOf (carts.ts), from the same view. */
+  carts: readonly AbandonedCart[];
+  from?: number;
+  to?: number;
+  /** Only this profile (one customer's history): the others are neither listed nor counted. */
+  only?: number;
+}
+
+const cents = (x: number) => Math.round(x * 100) / 100;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Every customer's statistics (see the top of this file). */
+export function customerStatistics(input: CustomerStatsInput): CustomerStatsTable {
+  const { view, profiles, sessions, orders } = input;
+  assertSameRows(view, profiles, 'profiles');
+  assertSameRows(view, sessions, 'sessions');
+  if (orders.view.length !== view.length) throw new Error('orders were read from another view');
+  const from = input.from ?? -Infinity;
+  const to = Math.min(input.to ?? Infinity, orders.asOf === Infinity ? Infinity : orders.asOf + 1);
+  const n = profiles.count;
+  const listed = new Uint8Array(n);
+  for (let p = 0; p < n; p++) listed[p] = profiles.customerId(p) !== null ? 1 : 0;
+  for (let k = 0; k < orders.count; k++) if (orders.ts[k] >= from && orders.ts[k] < to) listed[orders.profile[k]] = 1;
+  if (input.only !== undefined) for (let p = 0; p < n; p++) if (p !== input.only) listed[p] = 0;
+
+  // One pass over the rows: seen, events, sessions, devices, channels, device types.
+  const first = new Float64Array(n).fill(Infinity);
+  const last = new Float64Array(n).fill(-Infinity);
+  const events = new Int32Array(n);
+  const sessionPairs = new DistinctPairs(n, sessions.count);
+  const devicePairs = new DistinctPairs(n, view.anonymousIds.size);
+  const channels = new LabelSets(n);
+  const deviceTypes = new LabelSets(n);
+  const sessionChannel = new Int32Array(sessions.count).fill(-1);
+  const originChannel = view.origins.map((o) => (o.salesChannel ? channels.label(o.salesChannel) : -1));
+  // 'unknown' (no user agent, or one naming no device) is no device type a customer used.
+  const agentType = view.agents.map((a) => (a.device === 'unknown' ? -1 : deviceTypes.label(a.device)));
+  for (let i = 0; i < view.length; i++) {
+    const p = profiles.ofRow[i];
+    if (p < 0 || listed[p] === 0) continue;
+    const t = view.ts[i];
+    if (t < from || t >= to) continue;
+    events[p]++;
+    if (t < first[p]) first[p] = t;
+    if (t > last[p]) last[p] = t;
+    const s = sessions.ofRow[i];
+    if (s >= 0) sessionPairs.add(p, s);
+    if (view.anonymousId[i] >= 0) devicePairs.add(p, view.anonymousId[i]);
+    const o = view.origin[i];
+    let c = o >= 0 ? originChannel[o] : -1;
+    if (c < 0) {
+      if (s >= 0) c = sessionChannel[s] >= 0 ? sessionChannel[s] : (sessionChannel[s] = channels.label(sessions.attribute(s, 'channel')));
+      else c = channels.label('direct');
+    }
+    channels.add(p, c);
+    if (view.agent[i] >= 0 && agentType[view.agent[i]] >= 0) deviceTypes.add(p, agentType[view.agent[i]]);
+  }
+
+  const abandoned = new Map<string, { abandoned: number; recovered: number }>();
+  for (const cart of input.carts) {
+    const at = Date.parse(cart.abandonedAt);
+    if (at < from || at >= to) continue;
+    const c = abandoned.get(cart.profileId) ?? { abandoned: 0, recovered: 0 };
+    c.abandoned++;
+    if (cart.recovered) c.recovered++;
+    abandoned.set(cart.profileId, c);
+  }
+
+  const picked: number[] = [];
+  for (let p = 0; p < n; p++) if (listed[p] === 1 && events[p] > 0) picked.push(p);
+  const rows = picked.map((p) => {
+    const id = profiles.id(p);
+    const bought = orderFigures(orders, p, from, to);
+    const carts = abandoned.get(id);
+    return {
+      customerId: id,
+      identified: profiles.customerId(p) !== null,
+      firstSeen: iso(first[p]),
+      lastSeen: iso(last[p]),
+      events: events[p],
+      sessions: sessionPairs.count[p],
+      devices: devicePairs.count[p],
+      ...bought,
+      channels: channels.of(p),
+      deviceTypes: deviceTypes.of(p),
+      cartsAbandoned: carts?.abandoned ?? 0,
+      cartsRecovered: carts?.recovered ?? 0,
+    };
+  });
+  const order = rows.map((_, i) => i).sort((a, b) => (rows[a].customerId < rows[b].customerId ? -1 : rows[a].customerId > rows[b].customerId ? 1 : 0));
+  return { rows: order.map((i) => rows[i]), profiles: Int32Array.from(order, (i) => picked[i]) };
+}
+
+type OrderFigures = Pick<CustomerStats, 'orders' | 'currencies' | 'firstOrderAt' | 'lastOrderAt' | 'meanDaysBetweenOrders' | 'productsBought' | 'unitsBought'>;
+
+// The order figures of profile p, from its orders in [from, to).
+function orderFigures(orders: OrderRows, p: number, from: number, to: number): OrderFigures {
+  const byCurrency = new Map<number, { orders: number; revenue: number; last: number }>();
+  const products = new Set<number>();
+  const { carts } = orders.view;
+  let count = 0;
+  let firstAt = Infinity;
+  let lastAt = -Infinity;
+  let units = 0;
+  for (let k = orders.offsets[p]; k < orders.offsets[p + 1]; k++) {
+    const t = orders.ts[k];
+    if (t < from || t >= to) continue;
+    count++;
+    firstAt = Math.min(firstAt, t);
+    lastAt = Math.max(lastAt, t);
+    const c = byCurrency.get(orders.currency[k]) ?? { orders: 0, revenue: 0, last: -Infinity };
+    c.orders++;
+    c.revenue += orders.amount[k];
+    c.last = k; // orders are in time order: the latest order of the currency so far
+    byCurrency.set(orders.currency[k], c);
+    const e = orders.view.cart[orders.row[k]];
+    const o = e >= 0 ? carts.order[e] : -1;
+    if (o < 0) continue;
+    for (let l = carts.orders.lineStart[o]; l < carts.orders.lineStart[o] + carts.orders.lineCount[o]; l++) {
+      if (carts.lines.product[l] < 0) continue;
+      products.add(carts.lines.product[l]);
+      const q = carts.lines.quantity[l];
+      units += q > 0 ? q : 1;
+    }
+  }
+  const currencies = [...byCurrency.entries()]
+    .sort(([, x], [, y]) => y.orders - x.orders || y.last - x.last)
+    .map(([c, f]) => ({ currency: c < 0 ? null : orders.currencies[c], orders: f.orders, revenue: cents(f.revenue), averageOrderValue: cents(f.revenue / f.orders) }));
+  return {
+    orders: count,
+    currencies,
+    firstOrderAt: count ? iso(firstAt) : null,
+    lastOrderAt: count ? iso(lastAt) : null,
+    meanDaysBetweenOrders: count >= 2 ? cents((lastAt - firstAt) / (count - 1) / DAY) : null,
+    productsBought: products.size,
+    unitsBought: units,
+  };
+}
