@@ -51,6 +51,13 @@ describe('E[Y(t) | x, tₓ, T]', () => {
     for (let i = 1; i < values.length; i++) expect(values[i]).toBeGreaterThan(values[i - 1]);
   });
 
+  it('at a = 1 is the limit, computed independently in 50-digit arithmetic', () => {
+    const p = { r: 0.243, alpha: 4.414, a: 1, b: 2.426 };
+    expect(Math.abs(expectedPurchases(p, 20) / 0.69623933016650812 - 1)).toBeLessThan(1e-11);
+    expect(Math.abs(conditionalExpectedPurchases(p, 52, 5, 20, 30) / 2.7502507656983099 - 1)).toBeLessThan(1e-11);
+    expect(Math.abs(expectedPurchases({ ...p, a: 0.9995 }, 20) / 0.69634429211257969 - 1)).toBeLessThan(1e-11);
+  });
+
   it('is continuous across a = 1', () => {
     const at = (a: number) => expectedPurchases({ ...FITTED, a }, 20);
     expect(Math.abs(at(1) - at(1 + 1e-9))).toBeLessThan(1e-9);

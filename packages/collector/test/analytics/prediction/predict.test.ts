@@ -111,6 +111,10 @@ describe('predictCustomers', () => {
     expect(few.fit.spend.reason).toMatch(/customers? bought again in EUR .* needs at least 10$/);
   });
 
+  it('needs a time as asOf', () => {
+    expect(() => predictCustomers(orders, Infinity)).toThrow('predictCustomers needs a time as asOf, not Infinity');
+  });
+
   it('says why when nobody bought twice', () => {
     const once = createAnalytics();
     for (let i = 0; i < 40; i++) once.append({ seq: i + 1, type: 'track', name: 'Order Completed', ts: T0 + i * DAY, userId: `u${i}`, cart: { orderId: `o${i}`, revenue: 10, currency: 'EUR' } });
