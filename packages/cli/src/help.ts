@@ -149,6 +149,30 @@ Examples:
   spur export events --url https://collector.shop.example --token $SPUR_ADMIN_TOKEN > events.ndjson
 `;
 
+const INSIGHTS = `Usage: spur insights purchase-model --calibration-end DAY [options]
+
+Fits the purchase model on the shop's own orders, as GET /v1/insights/purchase-model
+does: BG/NBD (purchases, and whether a customer is still one) on every order up to
+and including DAY (YYYY-MM-DD, UTC), Gamma-Gamma (spend) per currency; with
+--holdout-end, how well that fit predicted the purchases after DAY up to then (per
+calibration frequency, and week by week). Prints the answer as JSON.
+
+Options:
+  --calibration-end DAY  the last day of the orders the model is fitted on (required)
+  --holdout-end DAY      the last day of the holdout period (after --calibration-end)
+  --include-bots         count the orders of bots (device type bot) too
+  --db FILE              SQLite database [SPUR_DB] (default ./data/spur.db)
+  --url URL              a running collector instead of the file [SPUR_URL]
+  --token TOKEN          its admin token [SPUR_ADMIN_TOKEN]
+  --out FILE, -o FILE    write to FILE instead of stdout
+
+Exit codes: 0 done, 1 failed (e.g. too few customers to fit, with the reason),
+2 usage error (a bad or missing date; no database file at --db / SPUR_DB).
+
+Example:
+  spur insights purchase-model --calibration-end 2026-06-30 --holdout-end 2026-12-31
+`;
+
 const PRIVACY = `Usage: spur privacy export <customerId> [options]
        spur privacy erase <customerId> --yes [options]
 
@@ -234,6 +258,7 @@ Usage: spur <command> [options]
 Commands:
   serve        run the collector (ingest, admin API, SDK bundle)
   export KIND  export funnels, carts, products, customers, segments, histories, events
+  insights     the purchase model fitted on the shop's orders, with its holdout check
   simulate     play journey specs in Chromium and check them against the collector
   privacy      export or erase everything stored about a customer
   purge        delete events older than the retention period
@@ -260,6 +285,7 @@ export function helpText(): string {
 const HELP: Record<string, () => Promise<string>> = {
   serve: async () => SERVE(),
   export: async () => EXPORT(await exportParameterLines()),
+  insights: async () => INSIGHTS,
   simulate: async () => (await import('./commands/simulate')).SIMULATE_HELP,
   privacy: async () => PRIVACY,
   purge: async () => PURGE,

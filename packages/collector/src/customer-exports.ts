@@ -33,6 +33,12 @@ export const CUSTOMER_COLUMNS = [
   'segment',
   'previousSegment',
   'segmentSince',
+  'pAlive',
+  'expectedOrders30d',
+  'expectedOrders90d',
+  'expectedOrders365d',
+  'expectedValue365d',
+  'expectedValueCurrency',
 ] as const;
 
 const words = (list: readonly string[]) => list.join(' ');

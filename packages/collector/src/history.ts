@@ -187,10 +187,13 @@ async function* write(
     };
   }
   for (let i = 0; i < keys.length; i += PAGE) {
-    for (const row of await storage.eventsBySeq(keys.slice(i, i + PAGE).map((k) => k.seq))) out += line(row.body);
-    if (out.length >= CHUNK) {
-      yield out;
-      out = '';
+    for (const row of await storage.eventsBySeq(keys.slice(i, i + PAGE).map((k) => k.seq))) {
+      out += line(row.body);
+      // A piece is about CHUNK characters whatever the events' size (a page may hold 30 MB).
+      if (out.length >= CHUNK) {
+        yield out;
+        out = '';
+      }
     }
     // The reads are synchronous underneath: requests get their turn between pages.
     await new Promise((resolve) => setImmediate(resolve));

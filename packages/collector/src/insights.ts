@@ -129,12 +129,14 @@ export interface InsightOptions extends AnalyticsServiceOptions {
   analytics?: AnalyticsService;
   /** Today, for the dates' check. @defaultValue Date.now */
   now?: () => number;
+  /** How a parameter is named in a 400: `calibrationEnd` in a query, `--calibration-end` on a command line. */
+  spell?: (name: string) => string;
 }
 
 /** Checks `query` (400s naming the parameter, before any work) and answers the insight. */
 export async function runInsight(storage: Storage, kind: InsightKind, query: Query, options: InsightOptions = {}): Promise<PurchaseModelAnswer> {
   if (!INSIGHT_KINDS.includes(kind)) throw badRequest(`unknown insight ${JSON.stringify(kind)}: one of ${INSIGHT_KINDS.join(', ')}`);
-  const params = parsePurchaseModelParams(query, (options.now ?? Date.now)());
+  const params = parsePurchaseModelParams(query, (options.now ?? Date.now)(), options.spell);
   const service = options.analytics ?? createAnalyticsService(storage, options);
   return purchaseModel(await service.refresh(), params);
 }

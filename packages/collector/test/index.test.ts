@@ -13,6 +13,7 @@ describe('@spur/collector exports', () => {
         'INSIGHT_KINDS',
         'INSIGHT_PARAMETERS',
         'LOG_LEVELS',
+        'parsePurchaseModelParams',
         'MIN_ADMIN_TOKEN_LENGTH',
         'SETTINGS',
         'WARNINGS_HEADER',

@@ -13,7 +13,7 @@
 //    null below two orders.
 //  - channels: every channel the customer's events are in (an event's sales channel, else its
 //    session's marketing channel: sessions.ts channelOfRow); deviceTypes: the device types of
-//    its events (desktop, mobile, tablet, ...); devices: distinct anonymous ids (a browser, an
+//    its events (desktop, mobile, tablet, ...; not `unknown`); devices: distinct anonymous ids (a browser, an
 //    app install or cleared cookies each count once); sessions: distinct sessions.
 //  - productsBought: distinct product ids over the lines of its orders; unitsBought: their
 //    quantities (1 when absent).
@@ -108,7 +108,8 @@ export function customerStatistics(input: CustomerStatsInput): CustomerStatsTabl
   const deviceTypes = new LabelSets(n);
   const sessionChannel = new Int32Array(sessions.count).fill(-1);
   const originChannel = view.origins.map((o) => (o.salesChannel ? channels.label(o.salesChannel) : -1));
-  const agentType = view.agents.map((a) => deviceTypes.label(a.device));
+  // 'unknown' (no user agent, or one naming no device) is no device type a customer used.
+  const agentType = view.agents.map((a) => (a.device === 'unknown' ? -1 : deviceTypes.label(a.device)));
   for (let i = 0; i < view.length; i++) {
     const p = profiles.ofRow[i];
     if (p < 0 || listed[p] === 0) continue;
@@ -127,7 +128,7 @@ export function customerStatistics(input: CustomerStatsInput): CustomerStatsTabl
       else c = channels.label('direct');
     }
     channels.add(p, c);
-    if (view.agent[i] >= 0) deviceTypes.add(p, agentType[view.agent[i]]);
+    if (view.agent[i] >= 0 && agentType[view.agent[i]] >= 0) deviceTypes.add(p, agentType[view.agent[i]]);
   }
 
   const abandoned = new Map<string, { abandoned: number; recovered: number }>();

@@ -1,10 +1,12 @@
 // The customers of a shop as of a moment: statistics (customer-stats.ts) joined with RFM scores,
-// segments and their history (rfm-history.ts), one row per customer, and the summary per segment
-// that the segments insight and the dashboard's grid read.
+// segments and their history (rfm-history.ts) and the purchase prediction (prediction/: BG/NBD
+// and Gamma-Gamma fitted on every order up to asOf), one row per customer, and the summary per
+// segment that the segments insight and the dashboard's grid read.
 import type { AbandonedCart } from './carts';
 import { customerStatistics, type CustomerStats } from './customer-stats';
 import type { FactView } from './facts';
 import type { OrderRows } from './orders';
+import { predictCustomers, type CustomerPrediction } from './prediction';
 import type { ProfileIndex } from './profiles';
 import { SEGMENT_GRID, SEGMENTS, fmScore, type Segment } from './rfm';
 import { dayDate, rfmSegments, type RfmTable } from './rfm-history';
@@ -25,7 +27,38 @@ export interface CustomerRfm {
   segmentSince: string | null;
 }
 
-export type CustomerRow = CustomerStats & CustomerRfm;
+/** A customer's purchase prediction; null for a customer without an order by asOf, or when the model could not be fitted. */
+export interface CustomerForecast {
+  /** Probability that the customer is still a customer (BG/NBD), to 4 decimals. */
+  pAlive: number | null;
+  /** Expected orders in the next 30, 90, 365 days, to 4 decimals. */
+  expectedOrders30d: number | null;
+  expectedOrders90d: number | null;
+  expectedOrders365d: number | null;
+  /** expectedOrders365d x the expected spend per order (Gamma-Gamma), in expectedValueCurrency, to cents. */
+  expectedValue365d: number | null;
+  expectedValueCurrency: string | null;
+}
+
+export type CustomerRow = CustomerStats & CustomerRfm & CustomerForecast;
+
+const round4 = (x: number) => Math.round(x * 10000) / 10000;
+
+/** The forecast fields of a prediction (or of none). */
+export function forecastOf(prediction: CustomerPrediction | undefined): CustomerForecast {
+  if (!prediction) {
+    return { pAlive: null, expectedOrders30d: null, expectedOrders90d: null, expectedOrders365d: null, expectedValue365d: null, expectedValueCurrency: null };
+  }
+  const value = prediction.expectedValue365d;
+  return {
+    pAlive: round4(prediction.pAlive),
+    expectedOrders30d: round4(prediction.expectedOrders30d),
+    expectedOrders90d: round4(prediction.expectedOrders90d),
+    expectedOrders365d: round4(prediction.expectedOrders365d),
+    expectedValue365d: value === null ? null : Math.round(value * 100) / 100,
+    expectedValueCurrency: value === null ? null : prediction.currency,
+  };
+}
 
 /** Every customer as of `asOf`, ordered by customerId. */
 export interface CustomerTable {
@@ -110,7 +143,8 @@ export function customerDetail(input: CustomerTableInput, p: number): CustomerDe
     const s = sessions.ofRow[i];
     if (!bySessionId.has(key)) bySessionId.set(key, { channel: sessions.attribute(s, 'channel'), device: sessions.attribute(s, 'device'), utmSource: sessions.attribute(s, 'utm_source') });
   }
-  return { row: { ...stats.rows[0], ...rfmOf(rfm, orders, p) }, profile: p, orders, sessions: bySessionId };
+  const forecast = forecastOf(predictCustomers(orders, orders.asOf).byProfile.get(p));
+  return { row: { ...stats.rows[0], ...rfmOf(rfm, orders, p), ...forecast }, profile: p, orders, sessions: bySessionId };
 }
 
 /** Statistics and RFM of every customer. */
@@ -118,7 +152,8 @@ export function customerTable(input: CustomerTableInput): CustomerTable {
   const { orders } = input;
   const stats = customerStatistics(input);
   const rfm = rfmSegments(orders);
-  const rows = stats.rows.map((row, i) => ({ ...row, ...rfmOf(rfm, orders, stats.profiles[i]) }));
+  const { byProfile } = predictCustomers(orders, orders.asOf);
+  const rows = stats.rows.map((row, i) => ({ ...row, ...rfmOf(rfm, orders, stats.profiles[i]), ...forecastOf(byProfile.get(stats.profiles[i])) }));
   return { asOf: orders.asOf, rows, profiles: stats.profiles, orders, rfm };
 }
 

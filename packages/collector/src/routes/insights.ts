@@ -1,8 +1,9 @@
-// GET /v1/insights/:kind (admin token): the insights of insights.ts, as one JSON document.
+// GET /v1/insights/<kind> (admin token) for the insights of insights.ts, each one JSON document.
+// (GET /v1/insights/segments is the segments export, routes/exports.ts.)
 import { Router } from 'express';
 import type { AnalyticsService } from '../jobs/catch-up';
-import { analyticsOff, notFound } from '../errors';
-import { INSIGHT_KINDS, runInsight, type InsightKind } from '../insights';
+import { analyticsOff } from '../errors';
+import { INSIGHT_KINDS, runInsight } from '../insights';
 import type { Storage } from '../storage/types';
 
 export interface InsightDeps {
@@ -14,12 +15,12 @@ export interface InsightDeps {
 
 export function createInsightRouter(deps: InsightDeps): Router {
   const router = Router();
-  router.get('/v1/insights/:kind', async (req, res) => {
-    const kind = req.params.kind as InsightKind;
-    if (!INSIGHT_KINDS.includes(kind)) throw notFound(`no insight named ${JSON.stringify(req.params.kind)}; there are ${INSIGHT_KINDS.join(', ')}`);
-    // Checked before runInsight, which would otherwise build a one-off cache of its own.
-    if (!deps.analytics) throw analyticsOff();
-    res.status(200).json(await runInsight(deps.storage, kind, req.query, { analytics: deps.analytics, now: deps.now }));
-  });
+  for (const kind of INSIGHT_KINDS) {
+    router.get(`/v1/insights/${kind}`, async (req, res) => {
+      // Checked before runInsight, which would otherwise build a one-off cache of its own.
+      if (!deps.analytics) throw analyticsOff();
+      res.status(200).json(await runInsight(deps.storage, kind, req.query, { analytics: deps.analytics, now: deps.now }));
+    });
+  }
   return router;
 }

@@ -16,82 +16,105 @@ export interface BgNbdParams {
   b: number;
 }
 
-/** ln(1 + e^d) without overflow. */
-const softplus = (d: number) => (d > 0 ? d + Math.log1p(Math.exp(-d)) : Math.log1p(Math.exp(d)));
-
 /**
  * The log-likelihood of the groups, and with `gradient` its partial derivatives in
  * (r, α, a, b) written there.
  */
 export function bgNbdLogLikelihood(params: BgNbdParams, groups: CustomerGroups, gradient?: number[]): number {
-  const { r, alpha, a, b } = params;
-  if (!(r > 0 && alpha > 0 && a > 0 && b > 0)) return NaN;
-  const { xValues, TValues, txValues } = groups;
-  const lnAlpha = Math.log(alpha);
-  const lnA = Math.log(a);
-  const commonA = lnGamma(a + b) - lnGamma(b) - lnGamma(r);
-  // Per distinct x: the weight of its groups and the terms that depend on x alone.
-  const xWeight = new Float64Array(xValues.length);
+  return bgNbdLikelihood(groups)(params, gradient);
+}
+
+/**
+ * The log-likelihood of the groups as a function of the parameters, with what does not depend on
+ * them worked out once: the customers per distinct x and T, and Σ count · x per distinct T.
+ */
+export function bgNbdLikelihood(groups: CustomerGroups): (params: BgNbdParams, gradient?: number[]) => number {
+  const { xValues, TValues, txValues, count } = groups;
+  const xCount = new Float64Array(xValues.length);
   const TCount = new Float64Array(TValues.length);
-  const TWeight = new Float64Array(TValues.length); // Σ count · (r + x) per distinct T
+  const TPurchases = new Float64Array(TValues.length);
   for (let g = 0; g < groups.length; g++) {
-    xWeight[groups.xIndex[g]] += groups.count[g];
-    TCount[groups.TIndex[g]] += groups.count[g];
-    TWeight[groups.TIndex[g]] += groups.count[g] * (r + groups.x[g]);
+    xCount[groups.xIndex[g]] += count[g];
+    TCount[groups.TIndex[g]] += count[g];
+    TPurchases[groups.TIndex[g]] += count[g] * groups.x[g];
   }
-  let ll = 0;
-  const xLogB = new Float64Array(xValues.length); // ln(b + x − 1), for x > 0
-  let dr = 0;
-  let da = 0;
-  let db = 0;
-  let dAlpha = 0;
-  const psiAB = gradient ? digamma(a + b) : 0;
-  const psiR = gradient ? digamma(r) : 0;
-  const psiB = gradient ? digamma(b) : 0;
-  for (let k = 0; k < xValues.length; k++) {
-    const x = xValues[k];
-    const w = xWeight[k];
-    ll += w * (lnGamma(r + x) + r * lnAlpha + lnGamma(b + x) - lnGamma(a + b + x) + commonA);
-    xLogB[k] = x > 0 ? Math.log(b + x - 1) : 0;
-    if (gradient) {
-      const psiABx = digamma(a + b + x);
-      dr += w * (digamma(r + x) - psiR + lnAlpha);
-      dAlpha += (w * r) / alpha;
-      da += w * (psiAB - psiABx);
-      db += w * (psiAB + digamma(b + x) - psiB - psiABx);
+  // The groups with a repeat purchase, the only ones with a term of their own.
+  const repeat = Int32Array.from({ length: groups.length }, (_, g) => g).filter((g) => groups.x[g] > 0);
+  const lnT = new Float64Array(TValues.length);
+  const invT = new Float64Array(TValues.length);
+  const lnTx = new Float64Array(txValues.length);
+  const invTx = new Float64Array(txValues.length);
+  const xLogB = new Float64Array(xValues.length);
+
+  return (params, gradient) => {
+    const { r, alpha, a, b } = params;
+    if (!(r > 0 && alpha > 0 && a > 0 && b > 0)) return NaN;
+    const lnAlpha = Math.log(alpha);
+    const lnA = Math.log(a);
+    let ll = 0;
+    let dr = 0;
+    let dAlpha = 0;
+    let da = 0;
+    let db = 0;
+    // Terms of x alone: ln Γ(r + x) − ln Γ(r) + r ln α + ln Γ(b + x) − ln Γ(b) + ln Γ(a + b) − ln Γ(a + b + x)
+    const common = lnGamma(a + b) - lnGamma(b) - lnGamma(r) + r * lnAlpha;
+    const psiAB = gradient ? digamma(a + b) : 0;
+    const psiR = gradient ? digamma(r) : 0;
+    const psiB = gradient ? digamma(b) : 0;
+    for (let k = 0; k < xValues.length; k++) {
+      const x = xValues[k];
+      const w = xCount[k];
+      ll += w * (lnGamma(r + x) + lnGamma(b + x) - lnGamma(a + b + x) + common);
+      xLogB[k] = x > 0 ? Math.log(b + x - 1) : 0;
+      if (gradient) {
+        const psiABx = digamma(a + b + x);
+        dr += w * (digamma(r + x) - psiR + lnAlpha);
+        dAlpha += (w * r) / alpha;
+        da += w * (psiAB - psiABx);
+        db += w * (psiAB + digamma(b + x) - psiB - psiABx);
+      }
     }
-  }
-  const lnT = TValues.map((T) => Math.log(alpha + T));
-  const lnTx = txValues.map((tx) => Math.log(alpha + tx));
-  for (let k = 0; k < TValues.length; k++) {
-    ll -= TWeight[k] * lnT[k];
-    if (gradient) {
+    // Terms of T alone: −(r + x) ln(α + T)
+    for (let k = 0; k < TValues.length; k++) {
+      lnT[k] = Math.log(alpha + TValues[k]);
+      invT[k] = 1 / (alpha + TValues[k]);
+      const weight = r * TCount[k] + TPurchases[k];
+      ll -= weight * lnT[k];
       dr -= TCount[k] * lnT[k];
-      dAlpha -= TWeight[k] / (alpha + TValues[k]);
+      dAlpha -= weight * invT[k];
     }
-  }
-  for (let g = 0; g < groups.length; g++) {
-    const x = groups.x[g];
-    if (x === 0) continue;
-    const diff = lnT[groups.TIndex[g]] - lnTx[groups.txIndex[g]];
-    const d = lnA - xLogB[groups.xIndex[g]] + (r + x) * diff;
-    const c = groups.count[g];
-    ll += c * softplus(d);
+    for (let k = 0; k < txValues.length; k++) {
+      lnTx[k] = Math.log(alpha + txValues[k]);
+      invTx[k] = 1 / (alpha + txValues[k]);
+    }
+    // The repeat buyers' own term: ln(1 + e^D)
+    for (let j = 0; j < repeat.length; j++) {
+      const g = repeat[j];
+      const x = groups.x[g];
+      const ti = groups.TIndex[g];
+      const xi = groups.txIndex[g];
+      const diff = lnT[ti] - lnTx[xi];
+      const d = lnA - xLogB[groups.xIndex[g]] + (r + x) * diff;
+      const c = count[g];
+      // ln(1 + e^d) and e^d/(1 + e^d) from one exponential, without overflow
+      const e = Math.exp(-Math.abs(d));
+      ll += c * ((d > 0 ? d : 0) + Math.log1p(e));
+      if (gradient) {
+        const s = (c * (d > 0 ? 1 : e)) / (1 + e); // count × the second term's share of the likelihood
+        dr += s * diff;
+        dAlpha += s * (r + x) * (invT[ti] - invTx[xi]);
+        da += s / a;
+        db -= s / (b + x - 1);
+      }
+    }
     if (gradient) {
-      const s = c / (1 + Math.exp(-d)); // count × the second term's share of the likelihood
-      dr += s * diff;
-      dAlpha += s * (r + x) * (1 / (alpha + groups.T[g]) - 1 / (alpha + groups.tx[g]));
-      da += s / a;
-      db -= s / (b + x - 1);
+      gradient[0] = dr;
+      gradient[1] = dAlpha;
+      gradient[2] = da;
+      gradient[3] = db;
     }
-  }
-  if (gradient) {
-    gradient[0] = dr;
-    gradient[1] = dAlpha;
-    gradient[2] = da;
-    gradient[3] = db;
-  }
-  return ll;
+    return ll;
+  };
 }
 
 export interface BgNbdFit {
@@ -112,11 +135,12 @@ const fromLog = (theta: readonly number[]): BgNbdParams => ({
 /** The maximum-likelihood BG/NBD parameters of the groups (over log parameters, by BFGS with restarts). */
 export function fitBgNbd(groups: CustomerGroups): BgNbdFit {
   const gradient = [0, 0, 0, 0];
+  const likelihood = bgNbdLikelihood(groups);
   const objective = {
-    value: (theta: readonly number[]) => -bgNbdLogLikelihood(fromLog(theta), groups),
+    value: (theta: readonly number[]) => -likelihood(fromLog(theta)),
     gradient(theta: readonly number[], out: number[]) {
       const p = fromLog(theta);
-      const ll = bgNbdLogLikelihood(p, groups, gradient);
+      const ll = likelihood(p, gradient);
       // d/dθ = p · d/dp for θ = ln p; minimising −ln L
       const scale = [p.r, p.alpha, p.a, p.b];
       for (let i = 0; i < 4; i++) out[i] = -gradient[i] * scale[i];

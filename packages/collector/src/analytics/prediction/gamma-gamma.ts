@@ -7,7 +7,7 @@
 // (pγ/(q − 1)) and their own:
 //   E[M | x, m] = p (γ + x m) / (px + q − 1).
 // γ is called v here, as in the answer of the purchase-model route.
-import { lnGamma } from './log-gamma';
+import { digamma, lnGamma } from './log-gamma';
 import { minimizeWithRestarts } from './minimize';
 
 export interface GammaGammaParams {
@@ -59,21 +59,49 @@ function prepare(summaries: readonly SpendSummary[]): SpendData {
   };
 }
 
-function logLikelihood({ p, q, v }: GammaGammaParams, d: SpendData): number {
+// The log-likelihood, and with `gradient` its derivatives in (p, q, v):
+//   ∂p = Σ x [ψ(px + q) − ψ(px)] + Σ x ln m + Σ x ln x − Σ x ln(v + x m)
+//   ∂q = Σ ψ(px + q) − n ψ(q) + n ln v − Σ ln(v + x m)
+//   ∂v = n q / v − Σ (px + q)/(v + x m)
+function logLikelihood({ p, q, v }: GammaGammaParams, d: SpendData, gradient?: number[]): number {
   if (!(p > 0 && q > 0 && v > 0)) return NaN;
   const n = d.x.length;
   let ll = n * (q * Math.log(v) - lnGamma(q)) + p * d.sumXLogMean - d.sumLogMean + p * d.sumXLogX;
+  let dp = d.sumXLogMean + d.sumXLogX;
+  let dq = n * (Math.log(v) - (gradient ? digamma(q) : 0));
+  let dv = (n * q) / v;
   for (let k = 0; k < d.xValues.length; k++) {
-    const px = p * d.xValues[k];
+    const x = d.xValues[k];
+    const px = p * x;
     ll += d.xCounts[k] * (lnGamma(px + q) - lnGamma(px));
+    if (gradient) {
+      const psi = digamma(px + q);
+      dp += d.xCounts[k] * x * (psi - digamma(px));
+      dq += d.xCounts[k] * psi;
+    }
   }
-  for (let i = 0; i < n; i++) ll -= (p * d.x[i] + q) * Math.log(v + d.x[i] * d.mean[i]);
+  for (let i = 0; i < n; i++) {
+    const x = d.x[i];
+    const total = v + x * d.mean[i];
+    const log = Math.log(total);
+    ll -= (p * x + q) * log;
+    if (gradient) {
+      dp -= x * log;
+      dq -= log;
+      dv -= (p * x + q) / total;
+    }
+  }
+  if (gradient) {
+    gradient[0] = dp;
+    gradient[1] = dq;
+    gradient[2] = dv;
+  }
   return ll;
 }
 
-/** The Gamma-Gamma log-likelihood of repeat buyers' spend summaries. */
-export function gammaGammaLogLikelihood(params: GammaGammaParams, summaries: readonly SpendSummary[]): number {
-  return logLikelihood(params, prepare(summaries));
+/** The Gamma-Gamma log-likelihood of repeat buyers' spend summaries, with `gradient` its derivatives in (p, q, v). */
+export function gammaGammaLogLikelihood(params: GammaGammaParams, summaries: readonly SpendSummary[], gradient?: number[]): number {
+  return logLikelihood(params, prepare(summaries), gradient);
 }
 
 export interface GammaGammaFit {
@@ -82,11 +110,23 @@ export interface GammaGammaFit {
   converged: boolean;
 }
 
-/** The maximum-likelihood Gamma-Gamma parameters (over log parameters, BFGS with restarts). */
+/** The maximum-likelihood Gamma-Gamma parameters (over log parameters, BFGS with its gradient, with restarts). */
 export function fitGammaGamma(summaries: readonly SpendSummary[]): GammaGammaFit {
   const data = prepare(summaries);
   const fromLog = (theta: readonly number[]): GammaGammaParams => ({ p: Math.exp(theta[0]), q: Math.exp(theta[1]), v: Math.exp(theta[2]) });
-  const objective = { value: (theta: readonly number[]) => -logLikelihood(fromLog(theta), data) };
+  const gradient = [0, 0, 0];
+  const objective = {
+    value: (theta: readonly number[]) => -logLikelihood(fromLog(theta), data),
+    gradient(theta: readonly number[], out: number[]) {
+      const params = fromLog(theta);
+      const ll = logLikelihood(params, data, gradient);
+      // d/dθ = x · d/dx for θ = ln x; minimising −ln L
+      out[0] = -gradient[0] * params.p;
+      out[1] = -gradient[1] * params.q;
+      out[2] = -gradient[2] * params.v;
+      return -ll;
+    },
+  };
   let total = 0;
   for (const m of data.mean) total += m;
   const typical = Math.log(total / Math.max(1, data.mean.length));

@@ -40,6 +40,8 @@ export const PREDICTION_DAYS = [30, 90, 365] as const;
  * why) no profile has a prediction.
  */
 export function predictCustomers(orders: OrderRows, asOf: number): { fit: PurchaseModelFit; byProfile: Map<number, CustomerPrediction> } {
+  // T counts days up to asOf's: without a day there is no T (orders read without asOf have Infinity)
+  if (!Number.isFinite(asOf)) throw new RangeError(`predictCustomers needs a time as asOf, not ${asOf}`);
   const summaries = summarizePurchases(orders, { endDay: dayOf(asOf), asOf });
   const { fit, groups } = fitPurchaseModel(summaries);
   const byProfile = new Map<number, CustomerPrediction>();

@@ -1,15 +1,18 @@
 // Unconstrained minimisation for the maximum-likelihood fits: BFGS (a quasi-Newton method that
 // learns the inverse Hessian from successive gradients) with a backtracking line search.
 // The models' parameters are positive; the fits minimise over their logarithms, so every point
-// is valid and a step is a relative change. A gradient is given analytically where the model has
-// one (BG/NBD); otherwise it is taken by central differences. A few hundred evaluations reach
-// a gradient of 10⁻⁸ where Nelder–Mead took thousands: each evaluation is a pass over every group
-// of customers, so that is what the fit of a large shop costs.
+// is valid and a step is a relative change. The models give their gradient analytically, from
+// the same pass over the customers as the value; without one it is taken by central differences.
+// Each evaluation is a pass over every group of customers, so the number of evaluations is what
+// the fit of a large shop costs: about 30 for the BG/NBD on CDNOW or on 100,000 customers.
 
 export interface Objective {
   /** The value at x; +Infinity (or NaN) where it is not defined, which the line search avoids. */
   value(x: readonly number[]): number;
-  /** Writes the gradient at x into `out` and returns the value; central differences when absent. */
+  /**
+   * Writes the gradient at x into `out` and returns the value (where the value is not finite, `out`
+   * may hold anything); central differences when absent.
+   */
   gradient?(x: readonly number[], out: number[]): number;
 }
 
@@ -95,10 +98,13 @@ export function minimize(f: Objective, start: readonly number[], options: Minimi
     const slope = dot(p, g);
     let next: number[] = [];
     let fNext = Infinity;
-    // Backtracking until the Armijo condition holds: a decrease of at least 10⁻⁴ of the slope's promise.
+    // Backtracking until the Armijo condition holds: a decrease of at least 10⁻⁴ of the slope's
+    // promise. With an analytic gradient each trial takes it too (one pass over the data gives
+    // both), so the accepted point needs no second pass.
+    const gNext = new Array<number>(n).fill(0);
     for (let tries = 0; tries < 60; tries++) {
       next = x.map((v, i) => v + step * p[i]);
-      fNext = f.value(next);
+      fNext = f.gradient ? f.gradient(next, gNext) : f.value(next);
       count.n++;
       if (Number.isFinite(fNext) && fNext <= fx + 1e-4 * step * slope) break;
       step *= tries < 2 ? 0.5 : 0.2;
@@ -108,8 +114,7 @@ export function minimize(f: Objective, start: readonly number[], options: Minimi
       stalled = true; // no step along p decreases f any more: the value's rounding decides from here
       break;
     }
-    const gNext = new Array<number>(n).fill(0);
-    fNext = valueAndGradient(f, next, gNext, count);
+    if (!f.gradient) fNext = valueAndGradient(f, next, gNext, count);
     const s = next.map((v, i) => v - x[i]);
     const y = gNext.map((v, i) => v - g[i]);
     const sy = dot(s, y);
@@ -131,28 +136,34 @@ export function minimize(f: Objective, start: readonly number[], options: Minimi
 }
 
 /**
- * Minimises from each start and again from the best point found (with a fresh Hessian) until a
- * restart no longer improves it: a start in a flat region, or an approximation spoilt along the
- * way, does not decide the fit.
+ * Minimises from the best of `starts` (the lowest value there), then again from the point found
+ * with a fresh Hessian until that no longer improves it (an approximation spoilt along the way
+ * does not decide the fit); when that run does not converge, from each other start too, keeping
+ * the best. One run where the first start leads to the minimum, as for the purchase models'
+ * likelihoods: each evaluation is a pass over every customer.
  */
 export function minimizeWithRestarts(f: Objective, starts: readonly (readonly number[])[], options: MinimizeOptions = {}): Minimum {
+  const ranked = starts
+    .map((start) => ({ start, value: f.value(start) }))
+    .filter((s) => Number.isFinite(s.value))
+    .sort((p, q) => p.value - q.value);
+  if (ranked.length === 0) throw new RangeError('the objective is not finite at any start');
+  let evaluations = starts.length;
   let best: Minimum | undefined;
-  let evaluations = 0;
-  for (const start of starts) {
-    if (!Number.isFinite(f.value(start))) continue;
-    const m = minimize(f, start, options);
+  for (const { start } of ranked) {
+    let m = minimize(f, start, options);
     evaluations += m.evaluations;
+    for (let restart = 0; restart < 5; restart++) {
+      const again = minimize(f, m.x, options);
+      evaluations += again.evaluations;
+      const improved = m.value - again.value > 1e-10 * Math.max(1, Math.abs(m.value));
+      if (again.value <= m.value) m = again;
+      if (!improved) break;
+    }
     if (!best || m.value < best.value) best = m;
+    if (best.converged) break;
   }
-  if (!best) throw new RangeError('the objective is not finite at any start');
-  for (let restart = 0; restart < 5; restart++) {
-    const again = minimize(f, best.x, options);
-    evaluations += again.evaluations;
-    const improved = best.value - again.value > 1e-10 * Math.max(1, Math.abs(best.value));
-    if (again.value <= best.value) best = again;
-    if (!improved) break;
-  }
-  return { ...best, evaluations };
+  return { ...best!, evaluations };
 }
 
 function identity(n: number): number[] {

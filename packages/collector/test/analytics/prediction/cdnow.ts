@@ -40,7 +40,7 @@ export function cdnowEvent(r: CdnowRow): Record<string, unknown> {
 /** A CSV of the data folder as rows of named numbers (ID,x,t_x,T[,zbar] or ID,frequency,recency,T). */
 export function cdnowSummary(file: string): Record<string, number>[] {
   const [header, ...lines] = readFileSync(join(CDNOW_DIR, file), 'utf8').trim().split('\n');
-  const names = header.split(',');
+  const names = header.split(',').map((name) => name.trim());
   return lines.map((line) => Object.fromEntries(line.split(',').map((v, i) => [names[i], Number(v)])));
 }
 
