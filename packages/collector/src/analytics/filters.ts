@@ -41,7 +41,7 @@ export function filters(filter: RowFilter): boolean {
  */
 export function segmentProfiles(scope: Scope, segments: readonly Segment[], asOf: number): Uint8Array {
   const profiles = scope.profiles();
-  const rfm = rfmSegments(ordersOf(scope.view, profiles, { asOf, includeBots: true }));
+  const rfm = rfmSegments(ordersOf(scope.view, profiles, { asOf }));
   const wanted = new Uint8Array(SEGMENTS.length);
   for (const segment of segments) wanted[SEGMENTS.indexOf(segment)] = 1;
   const out = new Uint8Array(profiles.count);

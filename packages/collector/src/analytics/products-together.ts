@@ -63,8 +63,7 @@ export function productsTogether(scope: Scope, options: PairOptions): ProductPai
   const pairs = new Map<number, number>();
   let total = 0;
   const inOrder: number[] = [];
-  // The scope has left out what it leaves out (bots): ordersOf need not look again.
-  const orders = ordersOf(view, scope.profiles(), { asOf: options.asOf, includeBots: true });
+  const orders = ordersOf(view, scope.profiles(), { asOf: options.asOf });
   for (let k = 0; k < orders.count; k++) {
     const row = orders.row[k];
     if ((keep !== null && keep[row] === 0) || orders.ts[k] < from || orders.ts[k] >= to) continue;

@@ -141,8 +141,7 @@ export function productStats(scope: Scope, options: ProductOptions): ProductStat
     } else a.removes++;
   }
 
-  // The scope has left out what it leaves out (bots): ordersOf need not look again.
-  const orders = ordersOf(view, profiles, { asOf: options.asOf, includeBots: true });
+  const orders = ordersOf(view, profiles, { asOf: options.asOf });
   const lines = carts.lines;
   const inOrder = new Set<number>();
   for (let k = 0; k < orders.count; k++) {
