@@ -58,6 +58,24 @@ export function abandonedCartRows(scope: Scope, options: CartOptions & { keep?: 
     const device = s >= 0 ? sessions.attribute(s, 'device') : (agent?.device ?? 'unknown');
     const channel = origin?.salesChannel || (s >= 0 ? sessions.attribute(s, 'channel') : (origin?.channel ?? 'direct'));
     const source = s >= 0 ? sessions.attribute(s, 'utm_source') : (origin?.source ?? NONE);
-    return { ...cart, device, channel, utmSource: source === NONE ? null : source, lastPage: page, checkoutStep: step };
+    // Written out rather than spread: spreading 50,000 carts cost more than finding them.
+    const row: AbandonedCartRow = {
+      profileId: cart.profileId,
+      customerId: cart.customerId,
+      anonymousId: cart.anonymousId,
+      items: cart.items,
+      value: cart.value,
+      currency: cart.currency,
+      lastActivityAt: cart.lastActivityAt,
+      abandonedAt: cart.abandonedAt,
+      recovered: cart.recovered,
+      recoveredOrderId: cart.recoveredOrderId,
+      device,
+      channel,
+      utmSource: source === NONE ? null : source,
+      lastPage: page,
+      checkoutStep: step,
+    };
+    return row;
   });
 }

@@ -87,12 +87,14 @@ export function walkCarts(view: FactView, profiles: ProfileIndex, options: WalkO
   const text = (d: StringCodes, code: number) => (code < 0 ? null : d.value(code));
 
   const out: Abandonment[] = [];
+  // The products a cart held are kept only for a listener of carts (product statistics).
+  const tracking = listener.cart !== undefined;
   const held = new Set<number>();
   const abandonedProducts = new Set<number>();
   const inCart = new Set<number>();
   for (let p = 0; p < profiles.count; p++) {
     if (offsets[p] === offsets[p + 1]) continue;
-    const lines = new Map<number, CartItem & { code: number }>();
+    const lines = new Map<number, CartItem>();
     const episodes: Abandonment[] = [];
     let last = -Infinity;
     let lastRow = -1;
@@ -105,7 +107,11 @@ export function walkCarts(view: FactView, profiles: ProfileIndex, options: WalkO
     abandonedProducts.clear();
     const abandon = () => {
       abandonedSinceLast = true;
-      const items = [...lines.values()].map(({ code, ...item }) => (abandonedProducts.add(code), { ...item }));
+      const items: CartItem[] = [];
+      for (const [key, line] of lines) {
+        if (tracking) abandonedProducts.add(Math.floor(key / variants));
+        items.push({ product_id: line.product_id, variant: line.variant, name: line.name, price: line.price, quantity: line.quantity, currency: line.currency });
+      }
       const value = Math.round(items.reduce((sum, x) => sum + (x.price ?? 0) * x.quantity, 0) * 100) / 100;
       const at = last + abandonMs;
       const cart: AbandonedCart = {
@@ -138,7 +144,7 @@ export function walkCarts(view: FactView, profiles: ProfileIndex, options: WalkO
         step = Math.max(step, stepOf[name]);
         if (name === checkoutStarted && listener.checkout) {
           inCart.clear();
-          for (const line of lines.values()) inCart.add(line.code);
+          for (const key of lines.keys()) inCart.add(Math.floor(key / variants));
           listener.checkout(row, t, inCart);
         }
         continue;
@@ -167,7 +173,7 @@ export function walkCarts(view: FactView, profiles: ProfileIndex, options: WalkO
         const quantity = q > 0 ? q : undefined;
         const price = carts.price[k];
         if (name === added) {
-          held.add(product);
+          if (tracking) held.add(product);
           if (line) {
             line.quantity += quantity ?? 1;
             if (carts.name[k] >= 0) line.name = text(carts.names, carts.name[k]);
@@ -175,7 +181,6 @@ export function walkCarts(view: FactView, profiles: ProfileIndex, options: WalkO
             if (carts.currency[k] >= 0) line.currency = text(carts.currencies, carts.currency[k]);
           } else {
             lines.set(key, {
-              code: product,
               product_id: carts.products.value(product)!,
               variant: text(carts.variants, carts.variant[k]),
               name: text(carts.names, carts.name[k]),
