@@ -25,6 +25,7 @@
 import type { AbandonedCart } from './carts';
 import { DistinctPairs, LabelSets } from './distinct';
 import { assertSameRows, CART_ABANDONED, type FactView } from './facts';
+import { isoTime as iso } from './iso-time';
 import type { OrderRows } from './orders';
 import type { ProfileIndex } from './profiles';
 import type { SessionIndex } from './sessions';
@@ -90,7 +91,6 @@ export interface CustomerStatsInput {
 }
 
 const cents = (x: number) => Math.round(x * 100) / 100;
-const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Every customer's statistics (see the top of this file). */
 export function customerStatistics(input: CustomerStatsInput): CustomerStatsTable {
