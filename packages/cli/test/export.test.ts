@@ -142,6 +142,40 @@ describe('spur export (database file)', () => {
   });
 });
 
+describe('spur export customers, segments and history (database file)', () => {
+  it('writes customers with RFM as of a day, the segments, and a history; an unknown customer exits 1', async () => {
+    const storage = createStore(await openSqliteStorage(file));
+    const order = (minutes: number, userId: string, orderId: string, total: number) => ({
+      ...stored('x', minutes, 'Order Completed', 'o', { order_id: orderId, total, currency: 'EUR' }),
+      anonymousId: undefined,
+      userId,
+    });
+    await storage.append({ writeKey: 'k', rejected: [], events: [order(10, 'U', 'o1', 20), order(60 * 24 * 3, 'U', 'o2', 30), order(20, 'W', 'o3', 5)] });
+    await storage.close();
+    const io = captureIo();
+    expect(await main(['export', 'customers', '--db', file, '--asOf', '2026-11-02', '--format', 'ndjson'], io)).toBe(0);
+    const rows = io.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows.map((r) => [r.customerId, r.orders, r.frequency])).toEqual([
+      ['U', 1, 1],
+      ['W', 1, 1],
+    ]);
+    const segments = captureIo();
+    expect(await main(['export', 'segments', '--db', file, '--asOf', '2026-11-05'], segments)).toBe(0);
+    expect(JSON.parse(segments.stdout)).toMatchObject({ asOf: '2026-11-05T23:59:59.999Z', customers: 2 });
+    const history = captureIo();
+    expect(await main(['export', 'history', '--db', file, '--customer', 'U', '--format', 'csv'], history)).toBe(0);
+    const [summary, events] = history.stdout.split('\r\n\r\n');
+    expect(summary.split('\r\n')[1]).toMatch(/^U,true,/);
+    expect(events.trim().split('\r\n')).toHaveLength(3);
+    const missing = captureIo();
+    expect(await main(['export', 'history', '--db', file, '--customer', 'nobody'], missing)).toBe(1);
+    expect(missing.stderr).toContain('no customer "nobody"');
+    const usage = captureIo();
+    expect(await main(['export', 'history', '--db', file], usage)).toBe(2);
+    expect(usage.stderr).toContain('the history export needs customer');
+  });
+});
+
 describe('spur export: what is not there', () => {
   it('exits 2 for a database file that does not exist, naming it and the setting, and creates nothing', async () => {
     const missing = join(dir, 'typo', 'spur.db');
@@ -189,7 +223,17 @@ describe('spur export --url (a running collector)', () => {
 
       const io2 = captureIo({ SPUR_ADMIN_TOKEN: TOKEN, SPUR_URL: server.url });
       expect(await main(['export', 'profiles', '--format', 'csv'], io2)).toBe(0);
-      expect(io2.stdout.split('\r\n')[0]).toMatch(/^customerId,identified,firstSeen,lastSeen,events,/);
+      expect(io2.stdout.split('\r\n')[0]).toMatch(/^customerId,identified,firstSeen,lastSeen,events,sessions,devices,orders,.*,segment,previousSegment,segmentSince,pAlive,.*,currency_1,orders_1,revenue_1,averageOrderValue_1$/);
+
+      // One visitor's history, from the collector.
+      const history = captureIo();
+      expect(await main(['export', 'history', '--customer', 'a', '--format', 'ndjson', '--url', server.url, '--token', TOKEN], history)).toBe(0);
+      const lines = history.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      expect(lines[0]).toMatchObject({ customerId: 'a', eventCount: 3 });
+      expect(lines.slice(1).map((e) => e.event)).toEqual(['Product Viewed', 'Product Added', 'Cart Abandoned']);
+      const unknown = captureIo();
+      expect(await main(['export', 'history', '--customer', 'nobody', '--url', server.url, '--token', TOKEN], unknown)).toBe(1);
+      expect(unknown.stderr).toContain('answered 404');
 
       // Filters travel in the query string.
       const filtered = captureIo();

@@ -4,6 +4,9 @@
 // Who is a customer: a profile with a customer id that has an event in range ("identified"), and
 // a guest who never identified but ordered in range, keyed by its anonymous id.
 // What is counted (decisions where the issue is silent):
+//  - firstSeen, lastSeen, events, sessions, devices, channels and device types are over the
+//    customer's own events: not the Cart Abandoned events the collector derives (their time is
+//    30 minutes after the customer left).
 //  - orders and amounts come from orders.ts (once per order_id; revenue, else total, else lines;
 //    upper-cased currency). Per currency: orders, revenue and average order value (revenue /
 //    orders), rounded to cents; never summed across currencies. `currencies` lists the main
@@ -21,7 +24,8 @@
 //    many of those an order recovered.
 import type { AbandonedCart } from './carts';
 import { DistinctPairs, LabelSets } from './distinct';
-import { assertSameRows, type FactView } from './facts';
+import { assertSameRows, CART_ABANDONED, type FactView } from './facts';
+import { isoTime as iso } from './iso-time';
 import type { OrderRows } from './orders';
 import type { ProfileIndex } from './profiles';
 import type { SessionIndex } from './sessions';
@@ -79,10 +83,14 @@ export interface CustomerStatsInput {
   to?: number;
   /** Only this profile (one customer's history): the others are neither listed nor counted. */
   only?: number;
+  /**
+   * A filter's rows (filters.ts): only customers with a fact in range that it keeps are listed;
+   * their figures stay whole (a customer is one person across devices and channels).
+   */
+  keep?: Uint8Array | null;
 }
 
 const cents = (x: number) => Math.round(x * 100) / 100;
-const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Every customer's statistics (see the top of this file). */
 export function customerStatistics(input: CustomerStatsInput): CustomerStatsTable {
@@ -102,6 +110,8 @@ export function customerStatistics(input: CustomerStatsInput): CustomerStatsTabl
   const first = new Float64Array(n).fill(Infinity);
   const last = new Float64Array(n).fill(-Infinity);
   const events = new Int32Array(n);
+  const keep = input.keep ?? null;
+  const kept = new Uint8Array(n);
   const sessionPairs = new DistinctPairs(n, sessions.count);
   const devicePairs = new DistinctPairs(n, view.anonymousIds.size);
   const channels = new LabelSets(n);
@@ -109,13 +119,17 @@ export function customerStatistics(input: CustomerStatsInput): CustomerStatsTabl
   const sessionChannel = new Int32Array(sessions.count).fill(-1);
   const originChannel = view.origins.map((o) => (o.salesChannel ? channels.label(o.salesChannel) : -1));
   // 'unknown' (no user agent, or one naming no device) is no device type a customer used.
+  const derived = view.names.id(CART_ABANDONED);
   const agentType = view.agents.map((a) => (a.device === 'unknown' ? -1 : deviceTypes.label(a.device)));
   for (let i = 0; i < view.length; i++) {
     const p = profiles.ofRow[i];
     if (p < 0 || listed[p] === 0) continue;
+    // The collector's own Cart Abandoned events are no activity of the customer's.
+    if (derived >= 0 && view.name[i] === derived) continue;
     const t = view.ts[i];
     if (t < from || t >= to) continue;
     events[p]++;
+    if (keep === null || keep[i] === 1) kept[p] = 1;
     if (t < first[p]) first[p] = t;
     if (t > last[p]) last[p] = t;
     const s = sessions.ofRow[i];
@@ -142,7 +156,7 @@ export function customerStatistics(input: CustomerStatsInput): CustomerStatsTabl
   }
 
   const picked: number[] = [];
-  for (let p = 0; p < n; p++) if (listed[p] === 1 && events[p] > 0) picked.push(p);
+  for (let p = 0; p < n; p++) if (listed[p] === 1 && events[p] > 0 && kept[p] === 1) picked.push(p);
   const rows = picked.map((p) => {
     const id = profiles.id(p);
     const bought = orderFigures(orders, p, from, to);

@@ -11,8 +11,8 @@ import { runFunnel, type FunnelQuery, type FunnelResult } from './funnel';
 import { ordersOf, type OrderOptions, type OrderRows } from './orders';
 import { rfmSegments } from './rfm-history';
 import { productStats, type ProductStats } from './products';
-import { productsTogether, type ProductPair } from './products-together';
 import { customerDetail, customerTable, findProfile, segmentSummary, type CustomerDetail, type CustomerTable, type SegmentSummary } from './customers';
+import { productsTogether, type ProductPair } from './products-together';
 import { resolveProfiles, type IdentityGraph, type ProfileIndex } from './profiles';
 import { filterRows, filters, profilesWithRows, type RowFilter } from './filters';
 import { botMask, withRows, type RowOptions, type Scope } from './rows';
@@ -92,7 +92,8 @@ export interface Analytics {
   productsTogether(options: Narrowing & { asOf: number; minOrders?: number; limit?: number }): ProductPair[];
   /**
    * Every customer as of options.asOf (customers.ts): statistics over [from, to) up to asOf, RFM
-   * scores and segments with their history over every order up to asOf.
+   * scores and segments with their history over every order up to asOf. A filter selects the
+   * customers with a fact in range it keeps (their figures stay whole: filters.ts).
    */
   customers(options: CustomerOptions): CustomerTable;
   /**
@@ -196,12 +197,8 @@ export function createAnalytics(options: AnalyticsOptions = {}): Analytics {
       // carts.ts reads facts before its asOf; customers' asOf includes its own millisecond.
       const carts = detectAbandonedCarts(s.view, s.profiles(), { asOf: o.asOf + 1, abandonAfterMs: abandonMs });
       const orders = ordersOf(s.view, s.profiles(), { asOf: o.asOf });
-      const table = customerTable({ view: s.view, profiles: s.profiles(), sessions: s.sessions(), orders, carts, from: o.from, to: o.to });
-      if (!filters(o.filter ?? {})) return table;
-      // A filter lists the customers with an event on it in range; their figures stay whole.
-      const only = profilesWithRows(s, filterRows(s, o.filter!, o.asOf), o.from, Math.min(o.to ?? Infinity, o.asOf + 1));
-      const keep = table.rows.map((_, i) => only[table.profiles[i]] === 1);
-      return { ...table, rows: table.rows.filter((_, i) => keep[i]), profiles: table.profiles.filter((_, i) => keep[i]) };
+      const keep = filterRows(s, o.filter ?? {}, o.asOf);
+      return customerTable({ view: s.view, profiles: s.profiles(), sessions: s.sessions(), orders, carts, from: o.from, to: o.to, keep });
     },
     customer(id, ids, o) {
       const s = scope(o);
