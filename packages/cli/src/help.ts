@@ -40,6 +40,7 @@ async function exportParameterLines(): Promise<string> {
     ['funnel', 'funnel'],
     ['carts', 'abandoned-carts'],
     ['products', 'products'],
+    ['products-together', 'products-together'],
     ['customers', 'customers'],
     ['profiles', 'profiles'],
     ['segments', 'segments'],
@@ -49,7 +50,7 @@ async function exportParameterLines(): Promise<string> {
   return names
     .map(([name, kind]) => {
       const flags = EXPORT_PARAMETERS[kind].map((p) => (p.name === 'format' ? `--format ${p.values!.join('|')}` : `--${p.name}`));
-      return `  ${name.padEnd(12)} ${flags.join(' ')}`;
+      return `  ${name}\n      ${flags.join(' ')}`;
     })
     .join('\n');
 }
@@ -78,7 +79,7 @@ SIGTERM drains for up to 8 s, closes the database and exits 0 within 10 s.
 A port in use (or another listening problem) exits 1 naming the setting to change.
 `;
 
-const EXPORT = (parameterLines: string) => `Usage: spur export <funnel|carts|products|customers|segments|history|profiles|events> [options]
+const EXPORT = (parameterLines: string) => `Usage: spur export <funnel|carts|products|products-together|customers|segments|history|profiles|events> [options]
 
 Writes an export of the collector's data: the same rows and formats as the admin
 API's /v1/exports/*. Reads the database file directly (SPUR_DB / --db), or a
@@ -90,7 +91,10 @@ complete; a progress line is drawn on stderr when it is a terminal.
 Exports:
   funnel       step counts, drop-off, conversion and median time per step
   carts        one row per abandoned cart, recovered or not
-  products     per product: views, adds, removes, purchases, revenue, rates
+  products     per product: views, adds, checkouts, orders, revenue per currency,
+               conversion, abandonment rate
+  products-together
+               pairs of products bought in the same orders: support, confidence, lift
   customers    per customer (identified, and guests who ordered): statistics per
                currency, RFM scores, segment, previous segment and since when
   profiles     the customers export under its earlier name
@@ -113,6 +117,14 @@ Options:
   --window W           funnel conversion window after step 1, e.g. 30m, 2h, 7d
                        (default: the session for session units, 7d otherwise)
   --by B               funnel breakdown: device | browser | channel | utm_source | returning
+  --device D,...       only desktop | mobile | tablet | bot | unknown (what each export
+                       counts then: README, filters)
+  --channel C,...      only these channels: direct, organic_search, ... or phone, store, ...
+  --utmSource S,...    only sessions from these UTM sources; (none) for none
+  --includeBots true   count the events of bots (device type bot) too (default false)
+  --bom true           CSV: start with a UTF-8 byte order mark, for Excel
+  --minOrders N        products-together: pairs in at least N orders (default 2)
+  --limit N            products-together: at most N pairs (default 100)
   --asOf DAY|TIME      customers, segments, history: as if this were now (a day
                        YYYY-MM-DD counts to its end, UTC); nothing later is read
   --customer ID        history: whose (a customer id, or a guest's anonymous id)

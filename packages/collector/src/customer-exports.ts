@@ -44,7 +44,7 @@ export const CUSTOMER_COLUMNS = [
 const words = (list: readonly string[]) => list.join(' ');
 
 /** CSV of customer rows (the rows are in memory already: the engine answers them whole). */
-export function customersCsv<T extends CustomerRow>(rows: readonly T[], extra: readonly CsvColumn<T>[] = []): Generator<string> {
+export function customersCsv<T extends CustomerRow>(rows: readonly T[], extra: readonly CsvColumn<T>[] = [], bom = false): Generator<string> {
   const groups = Math.max(1, ...rows.map((r) => r.currencies.length));
   const columns: CsvColumn<T>[] = CUSTOMER_COLUMNS.map((name) =>
     name === 'channels' || name === 'deviceTypes' ? { header: name, value: (r: T) => words(r[name]) } : name,
@@ -59,15 +59,15 @@ export function customersCsv<T extends CustomerRow>(rows: readonly T[], extra: r
       { header: `averageOrderValue_${n}`, value: (r) => r.currencies[g]?.averageOrderValue ?? null },
     );
   }
-  return toCsv(rows, columns);
+  return toCsv(rows, columns, { bom });
 }
 
 /** CSV of the segment summary: one row per segment, its revenue per currency as column pairs. */
-export function segmentsCsv(summary: SegmentSummary): Generator<string> {
+export function segmentsCsv(summary: SegmentSummary, bom = false): Generator<string> {
   const groups = Math.max(1, ...summary.segments.map((s) => s.revenue.length));
   const columns: CsvColumn<SegmentFigures>[] = ['segment', 'customers', 'share', 'orders'];
   for (let g = 0; g < groups; g++) {
     columns.push({ header: `currency_${g + 1}`, value: (s) => s.revenue[g]?.currency ?? null }, { header: `revenue_${g + 1}`, value: (s) => s.revenue[g]?.amount ?? null });
   }
-  return toCsv(summary.segments, columns);
+  return toCsv(summary.segments, columns, { bom });
 }

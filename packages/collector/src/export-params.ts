@@ -2,10 +2,22 @@
 // against it (through runExport) and `spur export` builds its options from it, so that the two
 // never disagree. A parameter an export does not take is a 400 naming it, never ignored: a
 // typo or a filter that is not there would otherwise answer with numbers that look right.
-import { FUNNEL_BREAKDOWNS, FUNNEL_UNITS, parseDuration, parseStep, type FunnelQuery, type FunnelUnit, type RowOptions, type SessionAttribute } from './analytics';
+import {
+  DEFAULT_MIN_ORDERS,
+  DEFAULT_PAIR_LIMIT,
+  FUNNEL_BREAKDOWNS,
+  FUNNEL_UNITS,
+  MAX_PAIR_LIMIT,
+  parseDuration,
+  parseStep,
+  type FunnelQuery,
+  type FunnelUnit,
+  type RowFilter,
+  type SessionAttribute,
+} from './analytics';
 import { badRequest } from './errors';
 
-export const EXPORT_KINDS = ['funnel', 'abandoned-carts', 'products', 'customers', 'profiles', 'segments', 'history', 'events'] as const;
+export const EXPORT_KINDS = ['funnel', 'abandoned-carts', 'products', 'products-together', 'customers', 'profiles', 'segments', 'history', 'events'] as const;
 export type ExportKind = (typeof EXPORT_KINDS)[number];
 export type ExportFormat = 'json' | 'csv' | 'ndjson';
 
@@ -13,20 +25,35 @@ export interface ExportParameter {
   name: string;
   /** The values it takes, when they are a fixed list (the first is the default). */
   values?: readonly string[];
+  /** Whether it takes several values, comma-separated (any of them matches). */
+  list?: boolean;
   /** What it does, for help texts. */
   help: string;
 }
 
+/** The device types a user agent is reduced to (useragent.ts). */
+export const DEVICE_TYPES = ['desktop', 'mobile', 'tablet', 'bot', 'unknown'] as const;
+
 const FROM: ExportParameter = { name: 'from', help: 'only from this time on (ISO 8601 date or time with a zone, inclusive)' };
 const TO: ExportParameter = { name: 'to', help: 'only before this time (exclusive)' };
-const INCLUDE_BOTS: ExportParameter = { name: 'includeBots', values: ['false', 'true'], help: 'count the events of bots (device type bot) too' };
+// The filters every analytics export takes (what each means for it: the README's table of filters).
+const FILTERS: readonly ExportParameter[] = [
+  FROM,
+  TO,
+  { name: 'device', values: DEVICE_TYPES, list: true, help: 'device types, comma-separated' },
+  { name: 'channel', list: true, help: 'marketing channels (direct, organic_search, ...) or sales channels (phone, store, ...), comma-separated' },
+  { name: 'utmSource', list: true, help: 'UTM sources, comma-separated; (none) for sessions without one' },
+  { name: 'includeBots', values: ['false', 'true'], help: 'count the events of bots (device type bot) too' },
+];
+const format = (...values: ExportFormat[]): ExportParameter => ({ name: 'format', values, help: 'output format' });
+const BOM: ExportParameter = { name: 'bom', values: ['false', 'true'], help: 'start a CSV with a UTF-8 byte order mark (for Excel)' };
+const INCLUDE_BOTS = FILTERS[FILTERS.length - 1];
 const AS_OF: ExportParameter = {
   name: 'asOf',
   help: 'as if this were now: a day (YYYY-MM-DD, up to its end, UTC) or a time with a zone; nothing after it is read (default: now)',
 };
 const CUSTOMER: ExportParameter = { name: 'customer', help: 'the customer id, or the anonymous id of a guest (required)' };
-const format = (...values: ExportFormat[]): ExportParameter => ({ name: 'format', values, help: 'output format' });
-const CUSTOMERS: readonly ExportParameter[] = [AS_OF, FROM, TO, INCLUDE_BOTS, format('json', 'csv', 'ndjson')];
+const CUSTOMERS: readonly ExportParameter[] = [AS_OF, ...FILTERS, format('json', 'csv', 'ndjson'), BOM];
 
 /** The parameters each export takes; anything else answers 400. */
 export const EXPORT_PARAMETERS: Readonly<Record<ExportKind, readonly ExportParameter[]>> = {
@@ -35,18 +62,24 @@ export const EXPORT_PARAMETERS: Readonly<Record<ExportKind, readonly ExportParam
     { name: 'unit', values: FUNNEL_UNITS, help: 'what is counted' },
     { name: 'window', help: 'conversion window after step 1, e.g. 30m, 2h, 7d' },
     { name: 'by', values: FUNNEL_BREAKDOWNS, help: 'breakdown by a session attribute' },
-    FROM,
-    TO,
-    INCLUDE_BOTS,
+    ...FILTERS,
     format('json', 'csv'),
+    BOM,
   ],
-  'abandoned-carts': [FROM, TO, INCLUDE_BOTS, format('json', 'csv', 'ndjson')],
-  products: [FROM, TO, INCLUDE_BOTS, format('json', 'csv', 'ndjson')],
+  'abandoned-carts': [...FILTERS, format('json', 'csv', 'ndjson'), BOM],
+  products: [...FILTERS, format('json', 'csv', 'ndjson'), BOM],
+  'products-together': [
+    ...FILTERS,
+    { name: 'minOrders', help: `pairs bought together in at least this many orders (default ${DEFAULT_MIN_ORDERS})` },
+    { name: 'limit', help: `at most this many pairs, most orders first (default ${DEFAULT_PAIR_LIMIT}, at most ${MAX_PAIR_LIMIT})` },
+    format('json', 'csv', 'ndjson'),
+    BOM,
+  ],
   customers: CUSTOMERS,
   // The customers export under its earlier name (the same rows and parameters).
   profiles: CUSTOMERS,
-  segments: [AS_OF, INCLUDE_BOTS, format('json', 'csv')],
-  history: [CUSTOMER, AS_OF, format('json', 'ndjson', 'csv')],
+  segments: [AS_OF, INCLUDE_BOTS, format('json', 'csv'), BOM],
+  history: [CUSTOMER, AS_OF, format('json', 'ndjson', 'csv'), BOM],
   events: [FROM, TO, format('ndjson')],
 };
 
@@ -114,6 +147,27 @@ export function parseAsOf(value: string | undefined, now: number): number {
   return /^\d{4}-\d{2}-\d{2}$/.test(value) ? ms + DAY_MS - 1 : ms;
 }
 
+// A list parameter's values: comma-separated, trimmed, none empty; checked against its values.
+function list(kind: ExportKind, query: Query, name: string, lower = false): string[] | undefined {
+  const raw = text(query, name);
+  if (raw === undefined) return undefined;
+  const values = raw.split(',').map((v) => (lower ? v.trim().toLowerCase() : v.trim()));
+  if (values.some((v) => v === '')) throw badRequest(`${name} must be a comma-separated list without empty values (got ${JSON.stringify(raw)})`, 'invalid_query');
+  const allowed = EXPORT_PARAMETERS[kind].find((p) => p.name === name)!.values;
+  const wrong = allowed && values.find((v) => !allowed.includes(v));
+  if (wrong !== undefined) throw badRequest(`${name} must be one or more of ${allowed!.join(', ')} (got ${JSON.stringify(wrong)})`, 'invalid_query');
+  return values;
+}
+
+// A whole number in [min, max].
+function count(query: Query, name: string, min: number, max: number): number | undefined {
+  const raw = text(query, name);
+  if (raw === undefined) return undefined;
+  const n = /^\d{1,9}$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= min && n <= max)) throw badRequest(`${name} must be a whole number from ${min} to ${max} (got ${JSON.stringify(raw)})`, 'invalid_query');
+  return n;
+}
+
 /** An export's parameters, checked before any work (a cold analytics catch-up can take seconds). */
 export interface ExportParams {
   format: ExportFormat;
@@ -125,8 +179,14 @@ export interface ExportParams {
   customer?: string;
   /** Count bots' events too (analytics exports). */
   includeBots: boolean;
+  /** The device, channel and UTM source filters (analytics exports). */
+  filter: RowFilter;
+  /** A UTF-8 byte order mark before CSV. */
+  bom: boolean;
   /** The funnel's query, for the funnel export. */
-  funnel?: FunnelQuery & RowOptions & { steps: string[] };
+  funnel?: FunnelQuery & { steps: string[] };
+  /** products-together: the bounds of its pairs. */
+  pairs?: { minOrders?: number; limit?: number };
 }
 
 /** Checks `query` against the export's table and parses it; throws a 400 naming the parameter. */
@@ -138,7 +198,14 @@ export function parseExportParams(kind: ExportKind, query: Query): ExportParams 
   if (from !== undefined && to !== undefined && !(from < to)) throw badRequest('from must be before to', 'invalid_query');
   const takes = (name: string) => EXPORT_PARAMETERS[kind].some((p) => p.name === name);
   const includeBots = takes('includeBots') && choice(kind, query, 'includeBots') === 'true';
-  const params: ExportParams = { format: fmt, from, to, includeBots };
+  const bom = takes('bom') && choice(kind, query, 'bom') === 'true';
+  if (bom && fmt !== 'csv') throw badRequest('bom applies to CSV only: add format=csv', 'invalid_query');
+  const filter: RowFilter = {};
+  if (takes('device')) filter.device = list(kind, query, 'device', true);
+  if (takes('channel')) filter.channel = list(kind, query, 'channel', true);
+  if (takes('utmSource')) filter.utmSource = list(kind, query, 'utmSource');
+  for (const key of Object.keys(filter) as (keyof RowFilter)[]) if (filter[key] === undefined) delete filter[key];
+  const params: ExportParams = { format: fmt, from, to, includeBots, filter, bom };
   const asOf = text(query, 'asOf');
   if (asOf !== undefined) parseAsOf(asOf, 0);
   params.asOf = asOf;
@@ -153,7 +220,8 @@ export function parseExportParams(kind: ExportKind, query: Query): ExportParams 
     const window = text(query, 'window');
     if (window !== undefined) parseDuration(window, 'window');
     const by = text(query, 'by') === undefined ? undefined : (choice(kind, query, 'by') as SessionAttribute);
-    params.funnel = { steps, unit: choice(kind, query, 'unit') as FunnelUnit, window, by, from, to, includeBots };
+    params.funnel = { steps, unit: choice(kind, query, 'unit') as FunnelUnit, window, by, from, to };
   }
+  if (kind === 'products-together') params.pairs = { minOrders: count(query, 'minOrders', 1, 1_000_000_000), limit: count(query, 'limit', 1, MAX_PAIR_LIMIT) };
   return params;
 }

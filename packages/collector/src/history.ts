@@ -29,6 +29,8 @@ export interface HistoryOptions {
   asOf: number;
   format: ExportFormat;
   includeBots?: boolean;
+  /** A UTF-8 byte order mark before CSV. */
+  bom?: boolean;
 }
 
 export interface History {
@@ -99,7 +101,13 @@ export async function customerHistory(backend: Storage, id: string, options: His
     anonymousIds: subject.anonymousIds,
     eventCount: keys.length,
   };
-  return { customerId, chunks: write(storage, keys, head, options.format, detail?.sessionChannels ?? new Map()) };
+  const chunks = write(storage, keys, head, options.format, detail?.sessionChannels ?? new Map());
+  return { customerId, chunks: options.bom && options.format === 'csv' ? withBom(chunks) : chunks };
+}
+
+async function* withBom(chunks: AsyncIterable<string>): AsyncGenerator<string> {
+  yield '\uFEFF';
+  yield* chunks;
 }
 
 async function* write(

@@ -10,6 +10,7 @@ const KINDS: Record<string, ExportKind> = {
   carts: 'abandoned-carts',
   'abandoned-carts': 'abandoned-carts',
   products: 'products',
+  'products-together': 'products-together',
   customers: 'customers',
   profiles: 'profiles',
   segments: 'segments',
@@ -135,7 +136,7 @@ function parseWarnings(header: string | null): string[] {
 }
 
 /**
- * `spur export funnel|carts|products|customers|profiles|segments|history|events`: the admin API's exports, read from the
+ * `spur export funnel|carts|products|products-together|customers|profiles|segments|history|events`: the admin API's exports, read from the
  * database file directly (SPUR_DB / --db) or from a running collector (--url and --token).
  */
 export async function exportCommand(args: string[], io: Io): Promise<number> {

@@ -79,6 +79,11 @@ export interface CustomerStatsInput {
   to?: number;
   /** Only this profile (one customer's history): the others are neither listed nor counted. */
   only?: number;
+  /**
+   * A filter's rows (filters.ts): only customers with a fact in range that it keeps are listed;
+   * their figures stay whole (a customer is one person across devices and channels).
+   */
+  keep?: Uint8Array | null;
 }
 
 const cents = (x: number) => Math.round(x * 100) / 100;
@@ -102,6 +107,8 @@ export function customerStatistics(input: CustomerStatsInput): CustomerStatsTabl
   const first = new Float64Array(n).fill(Infinity);
   const last = new Float64Array(n).fill(-Infinity);
   const events = new Int32Array(n);
+  const keep = input.keep ?? null;
+  const kept = new Uint8Array(n);
   const sessionPairs = new DistinctPairs(n, sessions.count);
   const devicePairs = new DistinctPairs(n, view.anonymousIds.size);
   const channels = new LabelSets(n);
@@ -116,6 +123,7 @@ export function customerStatistics(input: CustomerStatsInput): CustomerStatsTabl
     const t = view.ts[i];
     if (t < from || t >= to) continue;
     events[p]++;
+    if (keep === null || keep[i] === 1) kept[p] = 1;
     if (t < first[p]) first[p] = t;
     if (t > last[p]) last[p] = t;
     const s = sessions.ofRow[i];
@@ -142,7 +150,7 @@ export function customerStatistics(input: CustomerStatsInput): CustomerStatsTabl
   }
 
   const picked: number[] = [];
-  for (let p = 0; p < n; p++) if (listed[p] === 1 && events[p] > 0) picked.push(p);
+  for (let p = 0; p < n; p++) if (listed[p] === 1 && events[p] > 0 && kept[p] === 1) picked.push(p);
   const rows = picked.map((p) => {
     const id = profiles.id(p);
     const bought = orderFigures(orders, p, from, to);

@@ -82,6 +82,8 @@ export interface CustomerTableInput {
   /** Statistics only over [from, to); RFM is always over every order up to asOf. */
   from?: number;
   to?: number;
+  /** A filter's rows: the customers listed (customer-stats.ts). */
+  keep?: Uint8Array | null;
 }
 
 /** The RFM fields of profile p. */

@@ -2,7 +2,8 @@
 // the identity graph; this file keeps the derived indexes (sessions, profiles) cached until new
 // facts or a new graph arrive, so repeated queries pay only for the query.
 import type { StoredEvent, SpurEvent } from '@spur/sdk';
-import { cartAbandonedEvents, detectAbandonedCarts, type AbandonedCart } from './carts';
+import { abandonedCartRows, type AbandonedCartRow } from './cart-rows';
+import { abandonments, cartAbandonedEvents, detectAbandonedCarts, type AbandonedCart } from './carts';
 import { FactTable, type Fact, type FactView } from './facts';
 import { FactRecord } from './fact-record';
 import { readStoredEvent } from './from-event';
@@ -11,10 +12,14 @@ import { ordersOf, type OrderOptions, type OrderRows } from './orders';
 import { rfmSegments } from './rfm-history';
 import { productStats, type ProductStats } from './products';
 import { customerDetail, customerTable, findProfile, segmentSummary, type CustomerDetail, type CustomerTable, type SegmentSummary } from './customers';
+import { productsTogether, type ProductPair } from './products-together';
 import { resolveProfiles, type IdentityGraph, type ProfileIndex } from './profiles';
-import { botMask, withRows, type RowOptions } from './rows';
+import { filterRows, type RowFilter } from './filters';
+import { botMask, withRows, type RowOptions, type Scope } from './rows';
 import { buildSessions, type SessionIndex } from './sessions';
 
+export * from './cart-rows';
+export * from './cart-walk';
 export * from './carts';
 export * from './customer-stats';
 export * from './customers';
@@ -22,6 +27,7 @@ export * from './channels';
 export * from './dictionary';
 export * from './duration';
 export * from './facts';
+export * from './filters';
 export * from './formats';
 export * from './from-event';
 export * from './funnel';
@@ -29,6 +35,7 @@ export * from './funnel-warnings';
 export * from './grouping';
 export * from './orders';
 export * from './products';
+export * from './products-together';
 export * from './profiles';
 export * from './rfm';
 export * from './rfm-history';
@@ -49,19 +56,12 @@ export interface Range {
   to?: number;
 }
 
-/** What the customers figures take: asOf is inclusive ("as if that moment were now"). */
-export interface CustomerOptions extends Range, RowOptions {
-  asOf: number;
-}
+/** What a query counts: a time range, bots or not, and a filter (filters.ts). */
+export type Narrowing = Range & RowOptions & { filter?: RowFilter };
 
-/**
- * The rows a query counts (a view with its row mask, rows.ts) with the sessions and profiles of
- * those rows. Figures read all three from one scope, so their rows line up.
- */
-export interface Scope {
-  readonly view: FactView;
-  sessions(): SessionIndex;
-  profiles(): ProfileIndex;
+/** What the customers figures take: asOf is inclusive ("as if that moment were now"). */
+export interface CustomerOptions extends Narrowing {
+  asOf: number;
 }
 
 export interface Analytics {
@@ -79,14 +79,18 @@ export interface Analytics {
   sessions(): SessionIndex;
   /** The default scope's profiles (bots left out). */
   profiles(): ProfileIndex;
-  funnel(query: FunnelQuery & RowOptions): FunnelResult;
-  abandonedCarts(options: Range & RowOptions & { asOf: number }): AbandonedCart[];
+  funnel(query: FunnelQuery & Narrowing): FunnelResult;
+  abandonedCarts(options: Narrowing & { asOf: number }): AbandonedCart[];
+  /** The carts export's rows: abandoned carts with where they were left (cart-rows.ts). */
+  abandonedCartRows(options: Narrowing & { asOf: number }): AbandonedCartRow[];
   /** Cart Abandoned events for every cart abandoned by asOf (no bot's); storage drops those already recorded. */
   cartAbandonedEvents(asOf: number): SpurEvent[];
-  products(options: Range & RowOptions & { asOf: number }): ProductStats[];
+  products(options: Narrowing & { asOf: number }): ProductStats[];
+  productsTogether(options: Narrowing & { asOf: number; minOrders?: number; limit?: number }): ProductPair[];
   /**
    * Every customer as of options.asOf (customers.ts): statistics over [from, to) up to asOf, RFM
-   * scores and segments with their history over every order up to asOf.
+   * scores and segments with their history over every order up to asOf. A filter selects the
+   * customers with a fact in range it keeps (their figures stay whole: filters.ts).
    */
   customers(options: CustomerOptions): CustomerTable;
   /**
@@ -133,9 +137,16 @@ export function createAnalytics(options: AnalyticsOptions = {}): Analytics {
     if (!options.includeBots) return scopes.withoutBots;
     return (scopes.withBots ??= makeScope(table.view()));
   };
-  const carts = (o: Range & RowOptions & { asOf: number }) => {
+  const cartOptions = (o: Narrowing & { asOf: number }) => {
     const s = scope(o);
-    return detectAbandonedCarts(s.view, s.profiles(), { asOf: o.asOf, from: o.from, to: o.to, abandonAfterMs: abandonMs });
+    return { s, options: { asOf: o.asOf, from: o.from, to: o.to, abandonAfterMs: abandonMs, keep: filterRows(s, o.filter ?? {}) } };
+  };
+  // Without the rows' context (pages, sessions): the abandonment job asks every minute.
+  const carts = (o: Narrowing & { asOf: number }) => {
+    const { s, options: c } = cartOptions(o);
+    return abandonments(s.view, s.profiles(), c)
+      .filter((a) => c.keep === null || c.keep[a.lastRow] === 1)
+      .map((a) => a.cart);
   };
 
   // One record, refilled for every stored event: appending makes no object per event.
@@ -156,20 +167,30 @@ export function createAnalytics(options: AnalyticsOptions = {}): Analytics {
     profiles: () => scope().profiles(),
     funnel(query) {
       const s = scope(query);
-      return runFunnel({ facts: s.view, sessions: s.sessions(), profiles: query.unit === 'customer' ? s.profiles() : undefined }, query);
+      const sources = { facts: s.view, sessions: s.sessions(), startRows: filterRows(s, query.filter ?? {}) };
+      return runFunnel({ ...sources, profiles: query.unit === 'customer' ? s.profiles() : undefined }, query);
     },
     abandonedCarts: carts,
+    abandonedCartRows(o) {
+      const { s, options: c } = cartOptions(o);
+      return abandonedCartRows(s, c);
+    },
     cartAbandonedEvents: (asOf) => cartAbandonedEvents(carts({ asOf })),
     products(o) {
       const s = scope(o);
-      return productStats(s.view, s.profiles(), carts(o), { from: o.from, to: o.to });
+      return productStats(s, { asOf: o.asOf, abandonAfterMs: abandonMs, from: o.from, to: o.to, keep: filterRows(s, o.filter ?? {}) });
+    },
+    productsTogether(o) {
+      const s = scope(o);
+      return productsTogether(s, { ...o, keep: filterRows(s, o.filter ?? {}) });
     },
     customers(o) {
       const s = scope(o);
       // carts.ts reads facts before its asOf; customers' asOf includes its own millisecond.
       const carts = detectAbandonedCarts(s.view, s.profiles(), { asOf: o.asOf + 1, abandonAfterMs: abandonMs });
       const orders = ordersOf(s.view, s.profiles(), { asOf: o.asOf });
-      return customerTable({ view: s.view, profiles: s.profiles(), sessions: s.sessions(), orders, carts, from: o.from, to: o.to });
+      const keep = filterRows(s, o.filter ?? {});
+      return customerTable({ view: s.view, profiles: s.profiles(), sessions: s.sessions(), orders, carts, from: o.from, to: o.to, keep });
     },
     customer(id, ids, o) {
       const s = scope(o);

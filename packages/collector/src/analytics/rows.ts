@@ -8,6 +8,8 @@
 // property of the event's agent (its device, browser and OS families, interned per table), so it
 // is decided once per agent, not per row: a table of millions of rows has a few hundred agents.
 import type { FactView } from './facts';
+import type { ProfileIndex } from './profiles';
+import type { SessionIndex } from './sessions';
 
 /** The device type of a bot (useragent.ts). */
 export const BOT_DEVICE = 'bot';
@@ -40,4 +42,14 @@ export function withRows(view: FactView, keep: Uint8Array | null): FactView {
 export interface RowOptions {
   /** Count the events of bots too. @defaultValue false */
   includeBots?: boolean;
+}
+
+/**
+ * The rows a query counts (a view with its row mask) with the sessions and profiles of those
+ * rows. Figures read all three from one scope, so their rows line up.
+ */
+export interface Scope {
+  readonly view: FactView;
+  sessions(): SessionIndex;
+  profiles(): ProfileIndex;
 }

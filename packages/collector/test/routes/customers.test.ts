@@ -72,6 +72,18 @@ describe('GET /v1/exports/customers', () => {
     expect(rows).toHaveLength(3);
   });
 
+  it('lists the customers with an event a filter keeps, with their whole figures', async () => {
+    const app = await shop();
+    const rows = async (query: string) => ((await get(app, `/v1/exports/customers?${query}`).expect(200)).body as { customerId: string; orders: number }[]).map((r) => [r.customerId, r.orders]);
+    expect(await rows('channel=phone')).toEqual([['C', 2]]);
+    expect(await rows('device=mobile')).toEqual([['C', 2]]);
+    expect(await rows('device=desktop')).toEqual([
+      ['C', 2],
+      ['G', 1],
+      ['V', 0],
+    ]);
+  });
+
   it('reads nothing after asOf: a day counts to its end, a time to that moment', async () => {
     const app = await shop();
     const rows = async (asOf: string) => ((await get(app, `/v1/exports/customers?asOf=${asOf}`).expect(200)).body as { customerId: string; orders: number }[]).map((r) => [r.customerId, r.orders]);

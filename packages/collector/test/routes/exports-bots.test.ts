@@ -88,8 +88,8 @@ describe('bots in the exports', () => {
 
   it('leaves them out of product statistics', async () => {
     const { app } = await shop();
-    const pick = (rows: { productId: string; views: number; adds: number; purchases: number; units: number; timesAbandoned: number }[]) =>
-      Object.fromEntries(rows.map((r) => [r.productId, [r.views, r.adds, r.purchases, r.units, r.timesAbandoned]]));
+    const pick = (rows: { productId: string; views: number; adds: number; orders: number; units: number; cartsAbandoned: number }[]) =>
+      Object.fromEntries(rows.map((r) => [r.productId, [r.views, r.adds, r.orders, r.units, r.cartsAbandoned]]));
     expect(pick((await get(app, '/v1/exports/products').expect(200)).body)).toEqual({ mug: [1, 1, 1, 1, 0], tea: [1, 1, 0, 0, 1] });
     expect(pick((await get(app, '/v1/exports/products?includeBots=true').expect(200)).body)).toEqual({ mug: [2, 2, 2, 3, 0], tea: [2, 2, 0, 0, 2] });
   });
