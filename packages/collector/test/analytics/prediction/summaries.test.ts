@@ -48,7 +48,10 @@ describe('summarizePurchases', () => {
     // B: one order in USD, then one in EUR: a tie, and EUR's is the latest order
     ['B', 1, 12, { revenue: 30, currency: 'USD' }],
     ['B', 2, 12, { revenue: 8, currency: 'EUR' }],
-    ['B', 2, 13, { revenue: 2, currency: 'EUR' }],
+    // F: two orders of a repeat day in the main currency are one purchase worth their sum
+    ['F', 0, 12, { revenue: 5, currency: 'EUR' }],
+    ['F', 2, 12, { revenue: 8, currency: 'EUR' }],
+    ['F', 2, 13, { revenue: 2, currency: 'EUR' }],
     // C: no currency anywhere
     ['C', 4, 12, { revenue: 15 }],
     ['C', 6, 12, { revenue: 15 }],
@@ -61,7 +64,8 @@ describe('summarizePurchases', () => {
   it('merges purchases of a day, counts repeat days, tₓ and T in days, picks the main currency and its spend', () => {
     expect(summaries(shop, 11).rows).toEqual({
       A: { first: 0, x: 2, tx: 10, T: 11, currency: 'EUR', spendX: 1, spendMean: 20, holdout: 0 },
-      B: { first: 1, x: 1, tx: 1, T: 10, currency: 'EUR', spendX: 1, spendMean: 10, holdout: 0 },
+      B: { first: 1, x: 1, tx: 1, T: 10, currency: 'EUR', spendX: 1, spendMean: 8, holdout: 0 },
+      F: { first: 0, x: 1, tx: 2, T: 11, currency: 'EUR', spendX: 1, spendMean: 10, holdout: 0 },
       C: { first: 4, x: 1, tx: 2, T: 7, currency: null, spendX: 0, spendMean: 0, holdout: 0 },
       E: { first: 11, x: 0, tx: 0, T: 0, currency: 'EUR', spendX: 0, spendMean: 0, holdout: 0 },
     });
@@ -69,7 +73,7 @@ describe('summarizePurchases', () => {
 
   it('reads nothing after asOf, though it falls on the period’s last day', () => {
     const { rows } = summaries(shop, 11, { asOf: T0 + 11 * DAY + 20 * 3_600_000 });
-    expect(Object.keys(rows).sort()).toEqual(['A', 'B', 'C']);
+    expect(Object.keys(rows).sort()).toEqual(['A', 'B', 'C', 'F']);
   });
 
   it('counts holdout purchase days after the period, and the cohort’s repeat purchases by day', () => {
@@ -77,12 +81,12 @@ describe('summarizePurchases', () => {
     expect((rows.A as { holdout: number }).holdout).toBe(1);
     expect(rows.D).toBeUndefined(); // born in the holdout
     expect(s.startDay).toBe(D0);
-    // repeat purchase days of A, B, C (E has none): A on days 3, 10, 12; B on 2; C on 6
-    expect(Array.from(s.repeatsByDay)).toEqual([0, 0, 1, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1]);
+    // repeat purchase days of A, B, C, F (E has none): A on days 3, 10, 12; B and F on 2; C on 6
+    expect(Array.from(s.repeatsByDay)).toEqual([0, 0, 2, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1]);
   });
 
   it('counts orders per currency up to the period’s end, for the shop’s main currency', () => {
     const { s } = summaries(shop, 11);
-    expect(Object.fromEntries(s.currencies.map((c, i) => [c, s.ordersByCurrency[i]]))).toEqual({ EUR: 6, USD: 3 });
+    expect(Object.fromEntries(s.currencies.map((c, i) => [c, s.ordersByCurrency[i]]))).toEqual({ EUR: 8, USD: 3 });
   });
 });
