@@ -57,8 +57,8 @@ export interface CustomerStats {
   firstOrderAt: string | null;
   lastOrderAt: string | null;
   meanDaysBetweenOrders: number | null;
-  channels: string[];
-  deviceTypes: string[];
+  channels: readonly string[];
+  deviceTypes: readonly string[];
   productsBought: number;
   unitsBought: number;
   cartsAbandoned: number;
