@@ -1,6 +1,6 @@
 // A shop of buyers for the customers bench (bench/customers.js): `buyers` customers who order over
 // two years (identified customers on one or two devices, and guests), each with browsing visits
-// between orders, phone orders now and then, in EUR, USD or GBP, plus anonymous visitors who
+// between orders (some leaving a cart), phone orders now and then, in EUR, USD or GBP, plus anonymous visitors who
 // never buy, until `total` events. Facts (what the engine reads of an event) are made one at a
 // time and handed to `append`, so that 5M of them never sit in memory at once; `graph()` is the
 // identity graph storage would hold (one link per device of an identified customer).
@@ -50,7 +50,8 @@ function customerShop({ seed = 15, buyers = 100_000, total = 5_000_000 } = {}) {
       const p = pick(PRODUCTS);
       t += 20_000 + Math.floor(rnd() * 60_000);
       yield { ...base, name: 'Product Viewed', ts: t, productId: p.id, path: `/products/${p.id}` };
-      if (order && (i === 0 || rnd() < 0.3)) {
+      // Buying visits fill a cart; a fifth of the others leave one (abandoned, maybe recovered later).
+      if (order ? i === 0 || rnd() < 0.3 : i === 0 && rnd() < 0.2) {
         const quantity = 1 + Math.floor(rnd() * 2);
         cart.push({ productId: p.id, price: p.price, quantity, currency: who.currency });
         yield { ...base, name: 'Product Added', ts: t + 5000, productId: p.id, cart: { productId: p.id, price: p.price, quantity, currency: who.currency } };

@@ -57,8 +57,8 @@ export interface CustomerStats {
   firstOrderAt: string | null;
   lastOrderAt: string | null;
   meanDaysBetweenOrders: number | null;
-  channels: string[];
-  deviceTypes: string[];
+  channels: readonly string[];
+  deviceTypes: readonly string[];
   productsBought: number;
   unitsBought: number;
   cartsAbandoned: number;
@@ -157,10 +157,12 @@ export function customerStatistics(input: CustomerStatsInput): CustomerStatsTabl
 
   const picked: number[] = [];
   for (let p = 0; p < n; p++) if (listed[p] === 1 && events[p] > 0 && kept[p] === 1) picked.push(p);
-  const rows = picked.map((p) => {
+  const figures = new OrderFigures(orders, from, to);
+  const rows: CustomerStats[] = picked.map((p) => {
     const id = profiles.id(p);
-    const bought = orderFigures(orders, p, from, to);
+    const f = figures.of(p);
     const carts = abandoned.get(id);
+    // One literal with every field in the order of the interface: every row has one shape.
     return {
       customerId: id,
       identified: profiles.customerId(p) !== null,
@@ -169,9 +171,15 @@ export function customerStatistics(input: CustomerStatsInput): CustomerStatsTabl
       events: events[p],
       sessions: sessionPairs.count[p],
       devices: devicePairs.count[p],
-      ...bought,
+      orders: f.count,
+      currencies: f.currencies,
+      firstOrderAt: f.count ? iso(f.firstAt) : null,
+      lastOrderAt: f.count ? iso(f.lastAt) : null,
+      meanDaysBetweenOrders: f.count >= 2 ? cents((f.lastAt - f.firstAt) / (f.count - 1) / DAY) : null,
       channels: channels.of(p),
       deviceTypes: deviceTypes.of(p),
+      productsBought: f.products,
+      unitsBought: f.units,
       cartsAbandoned: carts?.abandoned ?? 0,
       cartsRecovered: carts?.recovered ?? 0,
     };
@@ -180,48 +188,74 @@ export function customerStatistics(input: CustomerStatsInput): CustomerStatsTabl
   return { rows: order.map((i) => rows[i]), profiles: Int32Array.from(order, (i) => picked[i]) };
 }
 
-type OrderFigures = Pick<CustomerStats, 'orders' | 'currencies' | 'firstOrderAt' | 'lastOrderAt' | 'meanDaysBetweenOrders' | 'productsBought' | 'unitsBought'>;
+// The order figures of one profile at a time, from its orders in [from, to), with work arrays
+// shared by every profile (a Map and a Set per customer were most of the garbage at 100,000).
+class OrderFigures {
+  count = 0;
+  firstAt = Infinity;
+  lastAt = -Infinity;
+  units = 0;
+  products = 0;
+  currencies: CurrencyFigures[] = [];
+  // By currency index + 1 (0: none): orders, revenue, latest order; and which were touched.
+  private readonly ordersOf: Int32Array;
+  private readonly revenueOf: Float64Array;
+  private readonly latestOf: Int32Array;
+  private readonly touched: number[] = [];
+  // The last profile (+ 1) that bought each product: distinct products without a Set.
+  private readonly boughtBy: Int32Array;
 
-// The order figures of profile p, from its orders in [from, to).
-function orderFigures(orders: OrderRows, p: number, from: number, to: number): OrderFigures {
-  const byCurrency = new Map<number, { orders: number; revenue: number; last: number }>();
-  const products = new Set<number>();
-  const { carts } = orders.view;
-  let count = 0;
-  let firstAt = Infinity;
-  let lastAt = -Infinity;
-  let units = 0;
-  for (let k = orders.offsets[p]; k < orders.offsets[p + 1]; k++) {
-    const t = orders.ts[k];
-    if (t < from || t >= to) continue;
-    count++;
-    firstAt = Math.min(firstAt, t);
-    lastAt = Math.max(lastAt, t);
-    const c = byCurrency.get(orders.currency[k]) ?? { orders: 0, revenue: 0, last: -Infinity };
-    c.orders++;
-    c.revenue += orders.amount[k];
-    c.last = k; // orders are in time order: the latest order of the currency so far
-    byCurrency.set(orders.currency[k], c);
-    const e = orders.view.cart[orders.row[k]];
-    const o = e >= 0 ? carts.order[e] : -1;
-    if (o < 0) continue;
-    for (let l = carts.orders.lineStart[o]; l < carts.orders.lineStart[o] + carts.orders.lineCount[o]; l++) {
-      if (carts.lines.product[l] < 0) continue;
-      products.add(carts.lines.product[l]);
-      const q = carts.lines.quantity[l];
-      units += q > 0 ? q : 1;
-    }
+  constructor(
+    private readonly orders: OrderRows,
+    private readonly from: number,
+    private readonly to: number,
+  ) {
+    const groups = orders.currencies.length + 1;
+    this.ordersOf = new Int32Array(groups);
+    this.revenueOf = new Float64Array(groups);
+    this.latestOf = new Int32Array(groups);
+    this.boughtBy = new Int32Array(orders.view.products.size);
   }
-  const currencies = [...byCurrency.entries()]
-    .sort(([, x], [, y]) => y.orders - x.orders || y.last - x.last)
-    .map(([c, f]) => ({ currency: c < 0 ? null : orders.currencies[c], orders: f.orders, revenue: cents(f.revenue), averageOrderValue: cents(f.revenue / f.orders) }));
-  return {
-    orders: count,
-    currencies,
-    firstOrderAt: count ? iso(firstAt) : null,
-    lastOrderAt: count ? iso(lastAt) : null,
-    meanDaysBetweenOrders: count >= 2 ? cents((lastAt - firstAt) / (count - 1) / DAY) : null,
-    productsBought: products.size,
-    unitsBought: units,
-  };
+
+  of(p: number): this {
+    const { orders, from, to, ordersOf, revenueOf, latestOf, touched, boughtBy } = this;
+    const { carts } = orders.view;
+    this.count = this.units = this.products = 0;
+    this.firstAt = Infinity;
+    this.lastAt = -Infinity;
+    touched.length = 0;
+    for (let k = orders.offsets[p]; k < orders.offsets[p + 1]; k++) {
+      const t = orders.ts[k];
+      if (t < from || t >= to) continue;
+      this.count++;
+      if (t < this.firstAt) this.firstAt = t;
+      if (t > this.lastAt) this.lastAt = t;
+      const g = orders.currency[k] + 1;
+      if (ordersOf[g] === 0) touched.push(g);
+      ordersOf[g]++;
+      revenueOf[g] += orders.amount[k];
+      latestOf[g] = k; // orders are in time order: the latest order of the currency so far
+      const e = orders.view.cart[orders.row[k]];
+      const o = e >= 0 ? carts.order[e] : -1;
+      if (o < 0) continue;
+      for (let l = carts.orders.lineStart[o]; l < carts.orders.lineStart[o] + carts.orders.lineCount[o]; l++) {
+        const product = carts.lines.product[l];
+        if (product < 0) continue;
+        if (boughtBy[product] !== p + 1) {
+          boughtBy[product] = p + 1;
+          this.products++;
+        }
+        const q = carts.lines.quantity[l];
+        this.units += q > 0 ? q : 1;
+      }
+    }
+    touched.sort((x, y) => ordersOf[y] - ordersOf[x] || latestOf[y] - latestOf[x]);
+    this.currencies = touched.map((g) => {
+      const figures = { currency: g === 0 ? null : orders.currencies[g - 1], orders: ordersOf[g], revenue: cents(revenueOf[g]), averageOrderValue: cents(revenueOf[g] / ordersOf[g]) };
+      ordersOf[g] = 0;
+      revenueOf[g] = 0;
+      return figures;
+    });
+    return this;
+  }
 }

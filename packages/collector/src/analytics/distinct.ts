@@ -38,6 +38,7 @@ export class LabelSets {
   private readonly index = new Map<string, number>();
   private readonly masks: Uint32Array;
   private readonly more = new Map<number, Set<number>>();
+  private readonly byMask = new Map<number, readonly string[]>();
 
   constructor(profiles: number) {
     this.masks = new Uint32Array(profiles);
@@ -63,12 +64,22 @@ export class LabelSets {
     set.add(label);
   }
 
-  /** The profile's labels, sorted. */
-  of(profile: number): string[] {
-    const out: string[] = [];
+  /**
+   * The profile's labels, sorted. Profiles with the same set share one frozen array: 100,000
+   * customers have a few dozen sets, and an array per customer was garbage to collect.
+   */
+  of(profile: number): readonly string[] {
     const mask = this.masks[profile];
+    const more = this.more.get(profile);
+    if (!more) {
+      const shared = this.byMask.get(mask);
+      if (shared) return shared;
+    }
+    const out: string[] = [];
     for (let i = 0; i < 32 && i < this.labels.length; i++) if (mask & (1 << i)) out.push(this.labels[i]);
-    for (const i of this.more.get(profile) ?? []) out.push(this.labels[i]);
-    return out.sort();
+    for (const i of more ?? []) out.push(this.labels[i]);
+    const list = Object.freeze(out.sort());
+    if (!more) this.byMask.set(mask, list);
+    return list;
   }
 }

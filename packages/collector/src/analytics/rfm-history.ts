@@ -20,6 +20,7 @@
 // O(log days). Each such day (and each day of its own orders) is scored; the first whose segment
 // differs ends the walk. Cost: the orders times log days for the sweep, and a few tree searches
 // per customer, instead of customers times days.
+import { isoTime } from './iso-time';
 import { CountTree, Series } from './order-statistics';
 import type { OrderRows } from './orders';
 import { SEGMENT_GRID, SEGMENTS, fmScore, type Segment } from './rfm';
@@ -50,8 +51,8 @@ export interface RfmTable {
   readonly monetaryCents: Float64Array;
 }
 
-/** The day number of an epoch-ms time, as a YYYY-MM-DD date. */
-export const dayDate = (day: number): string => new Date(day * DAY).toISOString().slice(0, 10);
+/** A UTC day number (days since 1970-01-01) as a YYYY-MM-DD date. */
+export const dayDate = (day: number): string => isoTime(day * DAY).slice(0, 10);
 
 /** Scores, segments, previous segments and since when, for every profile of `orders` (see above). */
 export function rfmSegments(orders: OrderRows): RfmTable {
