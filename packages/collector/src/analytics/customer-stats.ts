@@ -4,6 +4,9 @@
 // Who is a customer: a profile with a customer id that has an event in range ("identified"), and
 // a guest who never identified but ordered in range, keyed by its anonymous id.
 // What is counted (decisions where the issue is silent):
+//  - firstSeen, lastSeen, events, sessions, devices, channels and device types are over the
+//    customer's own events: not the Cart Abandoned events the collector derives (their time is
+//    30 minutes after the customer left).
 //  - orders and amounts come from orders.ts (once per order_id; revenue, else total, else lines;
 //    upper-cased currency). Per currency: orders, revenue and average order value (revenue /
 //    orders), rounded to cents; never summed across currencies. `currencies` lists the main
@@ -21,7 +24,8 @@
 //    many of those an order recovered.
 import type { AbandonedCart } from './carts';
 import { DistinctPairs, LabelSets } from './distinct';
-import { assertSameRows, type FactView } from './facts';
+import { assertSameRows, CART_ABANDONED, type FactView } from './facts';
+import { isoTime as iso } from './iso-time';
 import type { OrderRows } from './orders';
 import type { ProfileIndex } from './profiles';
 import type { SessionIndex } from './sessions';
@@ -87,7 +91,6 @@ export interface CustomerStatsInput {
 }
 
 const cents = (x: number) => Math.round(x * 100) / 100;
-const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Every customer's statistics (see the top of this file). */
 export function customerStatistics(input: CustomerStatsInput): CustomerStatsTable {
@@ -116,10 +119,13 @@ export function customerStatistics(input: CustomerStatsInput): CustomerStatsTabl
   const sessionChannel = new Int32Array(sessions.count).fill(-1);
   const originChannel = view.origins.map((o) => (o.salesChannel ? channels.label(o.salesChannel) : -1));
   // 'unknown' (no user agent, or one naming no device) is no device type a customer used.
+  const derived = view.names.id(CART_ABANDONED);
   const agentType = view.agents.map((a) => (a.device === 'unknown' ? -1 : deviceTypes.label(a.device)));
   for (let i = 0; i < view.length; i++) {
     const p = profiles.ofRow[i];
     if (p < 0 || listed[p] === 0) continue;
+    // The collector's own Cart Abandoned events are no activity of the customer's.
+    if (derived >= 0 && view.name[i] === derived) continue;
     const t = view.ts[i];
     if (t < from || t >= to) continue;
     events[p]++;

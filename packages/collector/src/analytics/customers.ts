@@ -154,7 +154,9 @@ export function customerTable(input: CustomerTableInput): CustomerTable {
   const stats = customerStatistics(input);
   const rfm = rfmSegments(orders);
   const { byProfile } = predictCustomers(orders, orders.asOf);
-  const rows = stats.rows.map((row, i) => ({ ...row, ...rfmOf(rfm, orders, stats.profiles[i]), ...forecastOf(byProfile.get(stats.profiles[i])) }));
+  // The statistics rows gain the other fields in place, every row in the same order of keys: a
+  // spread into a new object per row cost about 14 µs a row (most of the call at 100,000 rows).
+  const rows = stats.rows.map((row, i) => Object.assign(row, rfmOf(rfm, orders, stats.profiles[i]), forecastOf(byProfile.get(stats.profiles[i]))));
   return { asOf: orders.asOf, rows, profiles: stats.profiles, orders, rfm };
 }
 
