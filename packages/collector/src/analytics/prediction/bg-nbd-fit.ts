@@ -6,7 +6,7 @@
 // Everything but that term depends on x or on T alone and is summed per distinct value.
 import type { CustomerGroups } from './customer-groups';
 import { digamma, lnGamma } from './log-gamma';
-import { minimizeWithRestarts, type Minimum } from './minimize';
+import { coordinateOf, logOf, logSlope, minimizeWithRestarts, type Minimum } from './minimize';
 
 /** BG/NBD parameters: purchase rates λ ~ Gamma(r, α) per week, drop-out p ~ Beta(a, b) after each purchase. */
 export interface BgNbdParams {
@@ -125,25 +125,25 @@ export interface BgNbdFit {
   evaluations: number;
 }
 
-const fromLog = (theta: readonly number[]): BgNbdParams => ({
-  r: Math.exp(theta[0]),
-  alpha: Math.exp(theta[1]),
-  a: Math.exp(theta[2]),
-  b: Math.exp(theta[3]),
+const paramsAt = (phi: readonly number[]): BgNbdParams => ({
+  r: Math.exp(logOf(phi[0])),
+  alpha: Math.exp(logOf(phi[1])),
+  a: Math.exp(logOf(phi[2])),
+  b: Math.exp(logOf(phi[3])),
 });
 
-/** The maximum-likelihood BG/NBD parameters of the groups (over log parameters, by BFGS with restarts). */
+/** The maximum-likelihood BG/NBD parameters of the groups (BFGS over bounded log parameters, with restarts). */
 export function fitBgNbd(groups: CustomerGroups): BgNbdFit {
   const gradient = [0, 0, 0, 0];
   const likelihood = bgNbdLikelihood(groups);
   const objective = {
-    value: (theta: readonly number[]) => -likelihood(fromLog(theta)),
-    gradient(theta: readonly number[], out: number[]) {
-      const p = fromLog(theta);
+    value: (phi: readonly number[]) => -likelihood(paramsAt(phi)),
+    gradient(phi: readonly number[], out: number[]) {
+      const p = paramsAt(phi);
       const ll = likelihood(p, gradient);
-      // d/dθ = p · d/dp for θ = ln p; minimising −ln L
+      // d/dφ = p · d(ln p)/dφ · d/dp; minimising −ln L
       const scale = [p.r, p.alpha, p.a, p.b];
-      for (let i = 0; i < 4; i++) out[i] = -gradient[i] * scale[i];
+      for (let i = 0; i < 4; i++) out[i] = -gradient[i] * scale[i] * logSlope(phi[i]);
       return -ll;
     },
   };
@@ -159,7 +159,7 @@ export function fitBgNbd(groups: CustomerGroups): BgNbdFit {
     [0, 0, 0, 0],
     [0, scale, Math.log(0.5), Math.log(3)],
     [Math.log(0.3), scale, Math.log(2), Math.log(10)],
-  ];
+  ].map((logs) => logs.map(coordinateOf));
   const m: Minimum = minimizeWithRestarts(objective, starts);
-  return { params: fromLog(m.x), logLikelihood: -m.value, converged: m.converged, evaluations: m.evaluations };
+  return { params: paramsAt(m.x), logLikelihood: -m.value, converged: m.converged, evaluations: m.evaluations };
 }

@@ -8,7 +8,7 @@
 //   E[M | x, m] = p (γ + x m) / (px + q − 1).
 // γ is called v here, as in the answer of the purchase-model route.
 import { digamma, lnGamma } from './log-gamma';
-import { minimizeWithRestarts } from './minimize';
+import { coordinateOf, logOf, logSlope, minimizeWithRestarts } from './minimize';
 
 export interface GammaGammaParams {
   p: number;
@@ -110,31 +110,34 @@ export interface GammaGammaFit {
   converged: boolean;
 }
 
-/** The maximum-likelihood Gamma-Gamma parameters (over log parameters, BFGS with its gradient, with restarts). */
+/** The maximum-likelihood Gamma-Gamma parameters (BFGS over bounded log parameters with its gradient, with restarts). */
 export function fitGammaGamma(summaries: readonly SpendSummary[]): GammaGammaFit {
   const data = prepare(summaries);
-  const fromLog = (theta: readonly number[]): GammaGammaParams => ({ p: Math.exp(theta[0]), q: Math.exp(theta[1]), v: Math.exp(theta[2]) });
+  const paramsAt = (phi: readonly number[]): GammaGammaParams => ({ p: Math.exp(logOf(phi[0])), q: Math.exp(logOf(phi[1])), v: Math.exp(logOf(phi[2])) });
   const gradient = [0, 0, 0];
   const objective = {
-    value: (theta: readonly number[]) => -logLikelihood(fromLog(theta), data),
-    gradient(theta: readonly number[], out: number[]) {
-      const params = fromLog(theta);
+    value: (phi: readonly number[]) => -logLikelihood(paramsAt(phi), data),
+    gradient(phi: readonly number[], out: number[]) {
+      const params = paramsAt(phi);
       const ll = logLikelihood(params, data, gradient);
-      // d/dθ = x · d/dx for θ = ln x; minimising −ln L
-      out[0] = -gradient[0] * params.p;
-      out[1] = -gradient[1] * params.q;
-      out[2] = -gradient[2] * params.v;
+      // d/dφ = x · d(ln x)/dφ · d/dx; minimising −ln L
+      out[0] = -gradient[0] * params.p * logSlope(phi[0]);
+      out[1] = -gradient[1] * params.q * logSlope(phi[1]);
+      out[2] = -gradient[2] * params.v * logSlope(phi[2]);
       return -ll;
     },
   };
   let total = 0;
   for (const m of data.mean) total += m;
   const typical = Math.log(total / Math.max(1, data.mean.length));
-  const m = minimizeWithRestarts(objective, [
-    [0, 0, 0],
-    [Math.log(2), Math.log(3), typical],
-  ]);
-  return { params: fromLog(m.x), logLikelihood: -m.value, converged: m.converged };
+  const m = minimizeWithRestarts(
+    objective,
+    [
+      [0, 0, 0],
+      [Math.log(2), Math.log(3), typical],
+    ].map((logs) => logs.map(coordinateOf)),
+  );
+  return { params: paramsAt(m.x), logLikelihood: -m.value, converged: m.converged };
 }
 
 /** E[M | x, m]: the expected value of a purchase by a customer with x repeat purchases of mean m (x = 0: the population's mean). */

@@ -166,6 +166,24 @@ export function minimizeWithRestarts(f: Objective, starts: readonly (readonly nu
   return { ...best!, evaluations };
 }
 
+/**
+ * The fits' parameters are e^(BOUND · tanh(φ/BOUND)) for the φ the optimiser moves: about e^φ
+ * near the data's usual values, and never past e^±BOUND (3.3 · 10⁶ or its inverse). Some shops'
+ * likelihoods have their supremum at infinity (every customer dropping out with the same
+ * probability sends the BG/NBD's a and b to ∞ at a fixed ratio; one purchase rate for all sends r
+ * and α there); on such a ridge the gradient of φ vanishes as tanh saturates, so the fit
+ * converges at a point that predicts as the limit does instead of wandering for thousands of
+ * evaluations.
+ */
+export const BOUND = 15;
+
+/** The parameter's logarithm for the optimiser's coordinate φ. */
+export const logOf = (phi: number) => BOUND * Math.tanh(phi / BOUND);
+/** d(logOf)/dφ, for the chain rule. */
+export const logSlope = (phi: number) => 1 - Math.tanh(phi / BOUND) ** 2;
+/** The coordinate φ of a parameter's logarithm (inside ±BOUND). */
+export const coordinateOf = (log: number) => BOUND * Math.atanh(Math.max(-0.999, Math.min(0.999, log / BOUND)));
+
 function identity(n: number): number[] {
   const m = new Array<number>(n * n).fill(0);
   for (let i = 0; i < n; i++) m[i * n + i] = 1;

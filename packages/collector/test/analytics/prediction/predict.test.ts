@@ -111,6 +111,17 @@ describe('predictCustomers', () => {
     expect(few.fit.spend.reason).toMatch(/customers? bought again in EUR .* needs at least 10$/);
   });
 
+  it('converges where the maximum is at infinity: every customer drops out with the same probability', () => {
+    // p ~ Beta(3·10⁵, 7·10⁵) is 0.3 for everyone: the likelihood grows as a and b go to ∞ at a
+    // fixed ratio; the fit stops at the parameters' bound instead of following them for ever
+    const same = predictCustomers(shop(2000, { a: 3e5, b: 7e5, currencies: [['EUR', 1]] }).orders({ asOf: END }), END);
+    const { params, evaluations } = same.fit.bgNbd!;
+    expect(evaluations).toBeLessThan(1500);
+    expect(params.a / (params.a + params.b)).toBeCloseTo(0.3, 1);
+    for (const value of Object.values(params)) expect(value).toBeLessThanOrEqual(Math.exp(15));
+    for (const prediction of same.byProfile.values()) expect(Number.isFinite(prediction.expectedOrders365d)).toBe(true);
+  });
+
   it('needs a time as asOf', () => {
     expect(() => predictCustomers(orders, Infinity)).toThrow('predictCustomers needs a time as asOf, not Infinity');
   });
