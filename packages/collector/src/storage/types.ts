@@ -61,6 +61,14 @@ export interface EventRow {
   facts?: string | null;
 }
 
+/** Storage.factsAfter's answer. */
+export interface FactsPage {
+  /** UTF-8 JSON text `[key,row,key,row,...]`; `[]` when there are no rows. */
+  page: Uint8Array;
+  rows: number;
+  cursor: string | null;
+}
+
 /**
  * A stored event's row number: a number that orders events by arrival within one database and
  * names a row for eventBodies and deleteEvents. Not a catch-up position (see eventsAfter).
@@ -337,12 +345,14 @@ export interface Storage {
    */
   eventsAfter(cursor: string | null, limit: number): Promise<{ rows: StoredEvent[]; cursor: string | null }>;
   /**
-   * eventsAfter for a cache that needs only the events' facts: the same rows, order and cursor
-   * (the two share cursors), each as text: its facts (EventRow.facts) when they start with
-   * `prefix`, else its body (rows stored without facts, or with facts of another layout). Reads no
-   * body it does not return, and parses nothing.
+   * eventsAfter for a cache that needs only the events' facts: the same rows (`rows` of them) and
+   * cursor (the two share cursors), as one page of bytes, so that the page moves to another thread
+   * without a copy: the UTF-8 text of a JSON array `[key,row,key,row,...]`, each row its facts
+   * (EventRow.facts) when they start with `prefix`, else its body (rows stored without facts, or
+   * with facts of another layout), each key a number; ordered by key, the rows are in commit
+   * order. Reads no body it does not return, and parses nothing.
    */
-  factsAfter(cursor: string | null, limit: number, prefix: string): Promise<{ rows: string[]; cursor: string | null }>;
+  factsAfter(cursor: string | null, limit: number, prefix: string): Promise<FactsPage>;
   /**
    * About how many events are stored, cheaply (for progress reports only, never correctness):
    * SQLite: the span of row numbers; PostgreSQL: e.g. the planner's estimate. 0 when empty.

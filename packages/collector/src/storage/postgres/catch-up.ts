@@ -53,11 +53,17 @@ const FACTS_AFTER = `
   ORDER BY e.xid, e.id
   LIMIT $3`;
 
-/** eventsAfter's rows as Storage.factsAfter delivers them: facts starting with `prefix`, else the body. */
-export async function factsAfter(db: Queryable, cursor: CatchUpCursor, limit: number, prefix: string): Promise<{ rows: string[]; cursor: CatchUpCursor }> {
+/**
+ * eventsAfter's rows as Storage.factsAfter delivers them: facts starting with `prefix`, else the
+ * body, as one page of bytes `[1,row,2,row,...]` (keys: the rows' order in the result).
+ */
+export async function factsAfter(db: Queryable, cursor: CatchUpCursor, limit: number, prefix: string): Promise<{ page: Uint8Array; rows: number; cursor: CatchUpCursor }> {
   const result = await db.query<{ id: string; xid: string; text: string }>(FACTS_AFTER, [cursor.xid, cursor.id, limit, prefix]);
-  const last = result.rows[result.rows.length - 1];
-  return { rows: result.rows.map((r) => r.text), cursor: last ? { xid: last.xid, id: last.id } : cursor };
+  const rows = result.rows;
+  const parts = new Array<string>(rows.length);
+  for (let i = 0; i < rows.length; i++) parts[i] = `${i + 1},${rows[i].text}`;
+  const last = rows[rows.length - 1];
+  return { page: Buffer.from(`[${parts.join(',')}]`), rows: rows.length, cursor: last ? { xid: last.xid, id: last.id } : cursor };
 }
 
 /**

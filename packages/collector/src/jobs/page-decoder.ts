@@ -1,0 +1,68 @@
+// The main thread's side of the catch-up's decoder thread (page-decoder-thread.ts): pages as
+// Storage.factsAfter returns them go there (their bytes moved, not copied), FactPages come back. The thread keeps the
+// process alive only while it owes an answer, and stop() ends it; a catch-up starts one for its
+// run and stops it when the run ends (jobs/catch-up.ts).
+import type { Worker } from 'node:worker_threads';
+import type { FactPage } from '../analytics/fact-page';
+import { startThread } from '../threads';
+
+/** Main -> decoder: a page as Storage.factsAfter returns it. */
+export interface ToDecoder {
+  id: number;
+  page: Uint8Array;
+}
+
+/** Decoder -> main. */
+export type FromDecoder = { id: number; page: FactPage } | { id: number; error: string };
+
+export interface PageDecoder {
+  /** The FactPage of `page` (encodeFactPage's), made on the decoder thread; `page` is moved there (emptied here). */
+  decode(page: Uint8Array): Promise<FactPage>;
+  /** Ends the thread; pages not answered yet are rejected. Resolves once it is gone. */
+  stop(): Promise<void>;
+}
+
+/** Starts a decoder thread. */
+export function startPageDecoder(): PageDecoder {
+  const worker: Worker = startThread(__dirname, 'page-decoder-thread', {});
+  const pending = new Map<number, { resolve: (page: FactPage) => void; reject: (err: Error) => void }>();
+  let nextId = 0;
+  let gone: Error | undefined;
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  worker.unref();
+
+  const fail = (err: Error) => {
+    gone ??= err;
+    for (const p of pending.values()) p.reject(gone);
+    pending.clear();
+  };
+  worker.on('message', (message: FromDecoder) => {
+    const p = pending.get(message.id);
+    pending.delete(message.id);
+    if (pending.size === 0) worker.unref();
+    if ('error' in message) p?.reject(new Error(`catch-up page: ${message.error}`));
+    else p?.resolve(message.page);
+  });
+  worker.on('error', (err) => fail(err));
+  worker.once('exit', (code) => fail(new Error(`the catch-up's decoder thread exited (${code})`)));
+
+  return {
+    decode(page) {
+      if (gone) return Promise.reject(gone);
+      const id = nextId++;
+      // Moved when the bytes are a buffer of their own (as storage makes them), else copied.
+      const own = page.byteOffset === 0 && page.byteLength === page.buffer.byteLength && page.buffer instanceof ArrayBuffer;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        // An answer owed keeps the process alive, as a read of storage would.
+        worker.ref();
+        worker.postMessage({ id, page } satisfies ToDecoder, own ? [page.buffer as ArrayBuffer] : []);
+      });
+    },
+    async stop() {
+      fail(new Error('the catch-up stopped'));
+      await worker.terminate();
+      await exited;
+    },
+  };
+}
