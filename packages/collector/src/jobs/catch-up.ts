@@ -152,18 +152,29 @@ export function createAnalyticsService(storage: Storage, options: AnalyticsServi
         const full = page.rows === pageRows;
         // A large catch-up: the thread starts while the first page is appended here.
         if (full) decoder ??= startPageDecoder();
-        // Read ahead only after a full page: a short one was the last.
-        const next = full ? await fetch(page.cursor) : undefined;
+        // Read ahead only after a full page (a short one was the last). The page goes to the
+        // thread once read: at once where storage reads on this thread (SQLite), else when it
+        // arrives (PostgreSQL), while this thread appends the page before.
+        let following: Promise<FactPage> | undefined;
+        const reading = full
+          ? owned(
+              fetch(page.cursor).then((next) => {
+                if (next.rows > 0) following = owned(decoder!.decode(next.page));
+                return next;
+              }),
+            )
+          : undefined;
+        // Reads are synchronous underneath: let requests in between pages, or a first catch-up
+        // of millions of events would hold up ingest for its whole length.
+        await new Promise((resolve) => setImmediate(resolve));
         const current = await decoded;
-        decoded = next && next.rows > 0 ? owned(decoder!.decode(next.page)) : undefined;
         // Numbered here, in the order storage commits them: the engine wants rising numbers.
         analytics.table.appendPage(current, seq + 1);
         seq += current.count;
         cursor = page.cursor;
-        if (next) page = next;
-        // Reads are synchronous underneath: let requests in between pages, or a first catch-up
-        // of millions of events would hold up ingest for its whole length.
-        await new Promise((resolve) => setImmediate(resolve));
+        if (!reading) break;
+        page = await reading;
+        decoded = following;
       }
     } finally {
       await decoder?.stop();
