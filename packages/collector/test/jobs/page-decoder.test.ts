@@ -95,7 +95,7 @@ describe('the catch-up through its decoder thread', () => {
     await storage.append({ writeKey: 'wk', events: [storedEvent(new Date(NOW).toISOString(), { anonymousId: 'late' })], rejected: [] });
     expect((await paged.refresh()).table.length).toBe(6001);
     expect(decoders.size).toBe(1);
-  });
+  }, 30_000);
 
   it("ends the thread when a collector's close() stops a catch-up under way", async () => {
     const real = await fx.storage();
@@ -111,7 +111,7 @@ describe('the catch-up through its decoder thread', () => {
     gate.release();
     await closed;
     expect(stopped(decoders)).toBe(true);
-  });
+  }, 30_000);
 
   it('never appends a page read ahead of an erasure after the reset the erasure causes', async () => {
     const real = await fx.storage();
@@ -136,7 +136,7 @@ describe('the catch-up through its decoder thread', () => {
     expect(fresh.table.length).toBe(80);
     expect(fresh.table.userIds.id('U')).toBe(-1);
     expect(fresh.table.anonymousIds.id('A')).toBe(-1);
-  });
+  }, 30_000);
 
   it('keeps a process alive while the thread owes a page, and lets it exit by itself once done', async () => {
     const file = fx.dbFile();
