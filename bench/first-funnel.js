@@ -109,12 +109,15 @@ function usage(pid) {
   return { cpu, rss };
 }
 
-/** One start of `spur serve` (of `tree`) on `file`: times to listening and to the funnel, RSS and CPU after. */
-async function oneStart(tree, file) {
+/**
+ * One start of `spur serve` (of `tree`) on `file` (or on the database of the flags `database`,
+ * e.g. `['--database-url', url]`): times to listening and to the funnel, RSS and CPU after.
+ */
+async function oneStart(tree, file, database = ['--db', file]) {
   const port = await freePort();
   const started = process.hrtime.bigint();
   const ms = () => Number(process.hrtime.bigint() - started) / 1e6;
-  const child = spawn(process.execPath, [path.join(tree, 'packages/cli/bin/spur.js'), 'serve', '--db', file, '--port', String(port), '--host', '127.0.0.1'], {
+  const child = spawn(process.execPath, [path.join(tree, 'packages/cli/bin/spur.js'), 'serve', ...database, '--port', String(port), '--host', '127.0.0.1'], {
     env: { ...process.env, SPUR_ADMIN_TOKEN: TOKEN, SPUR_WRITE_KEYS: 'bench=', SPUR_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -187,7 +190,7 @@ async function firstFunnelBench({ quick = false, log = console.error, argv = [] 
   return { markdown, targets, data: rows };
 }
 
-module.exports = { firstFunnelBench };
+module.exports = { firstFunnelBench, oneStart, median, label };
 
 if (require.main === module) {
   firstFunnelBench({ argv: process.argv.slice(2) }).then(

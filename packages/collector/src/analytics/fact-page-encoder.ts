@@ -10,11 +10,11 @@ import { readCatchUpValue } from './stored-facts';
 const utf8 = new TextDecoder();
 
 /**
- * The rows of a page of Storage.factsAfter (UTF-8 JSON `[key,row,key,row,...]`), parsed, in the
- * order of their keys (commit order).
+ * The rows of a page of Storage.factsAfter (JSON `[key,row,key,row,...]`, as UTF-8 bytes or a
+ * string), parsed, in the order of their keys (commit order).
  */
-export function readFactsPage(page: Uint8Array): unknown[] {
-  const cells = JSON.parse(utf8.decode(page)) as unknown[];
+export function readFactsPage(page: Uint8Array | string): unknown[] {
+  const cells = JSON.parse(typeof page === 'string' ? page : utf8.decode(page)) as unknown[];
   if (!Array.isArray(cells) || cells.length % 2 !== 0) throw new TypeError('a catch-up page is a JSON array of keys and rows');
   const rows = new Array<unknown>(cells.length / 2);
   let ordered = true;
@@ -33,7 +33,7 @@ export function readFactsPage(page: Uint8Array): unknown[] {
 }
 
 /** Makes a FactPage of a page of Storage.factsAfter (readFactsPage). */
-export function encodeFactPage(page: Uint8Array): FactPage {
+export function encodeFactPage(page: Uint8Array | string): FactPage {
   const rows = readFactsPage(page);
   const strings: string[] = [];
   const index = new Map<string, number>();
@@ -67,7 +67,8 @@ export function encodeFactPage(page: Uint8Array): FactPage {
     readCatchUpValue(rows[row], row + 1, r);
     ts[row] = r.ts;
     const o = row * ROW_WIDTH;
-    put(o, TYPE, r.type);
+    // A type is looked up by name (TYPE_CODES): facts of odd shape (null, a number) keep their answer.
+    put(o, TYPE, (r.type as unknown) === undefined ? undefined : String(r.type));
     put(o, NAME, r.name);
     put(o, ANONYMOUS_ID, r.anonymousId);
     put(o, USER_ID, r.userId);

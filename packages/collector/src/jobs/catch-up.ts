@@ -7,19 +7,22 @@
 // Rows are read as their facts (storage.factsAfter: the short text stored with each event at
 // ingest, analytics/stored-facts.ts), not their bodies: a row costs a parse of ~225 characters
 // instead of ~860; rows stored without facts come as bodies and are read as before.
-// A page is parsed into a FactPage (analytics/fact-page.ts: typed arrays and the page's distinct
-// strings) and appended as one. In a large catch-up (a full first page) the pages after the first
-// are parsed on a thread of its own (page-decoder.ts) while this thread reads the next page and
-// appends the previous one: reading, parsing and appending each take about a third of the time,
-// and the machine has a second core. The thread lives as long as the run; a page read ahead
-// belongs to the run that read it, so no reset (only ever at a run's start) is followed by a
-// page read before it.
+// A catch-up reads a page ahead while it appends the page before (only after a full page: a
+// short one is the last). Where storage reads on this thread (SQLite), reading, parsing and
+// appending each take about a third of a row's time: there a large catch-up (a full first page)
+// parses the pages after the first on a thread of its own (page-decoder.ts), into FactPages
+// (analytics/fact-page.ts: typed arrays and each page's distinct strings) that the table appends
+// whole, while this thread reads; the machine has a second core. Where a server reads
+// (PostgreSQL), this thread parses and appends while the server reads the next page. Either way
+// a page belongs to the run that read it: a reset happens only at a run's start, so no page read
+// before it is appended after it. The decoder thread lives as long as the run.
 // A full catch-up (at start, and after such a reset) takes seconds for millions of events; it runs
 // in the background from start(), and status() says how far it is (/readyz reports it).
 import { createAnalytics, releaseScratch, type Analytics, type IdentityGraph } from '../analytics';
 import type { FactPage } from '../analytics/fact-page';
-import { encodeFactPage } from '../analytics/fact-page-encoder';
-import { FACTS_PREFIX } from '../analytics/stored-facts';
+import { readFactsPage } from '../analytics/fact-page-encoder';
+import { FactRecord } from '../analytics/fact-record';
+import { FACTS_PREFIX, readCatchUpValue } from '../analytics/stored-facts';
 import { silentLogger, type Logger } from '../log';
 import { DERIVED_WRITE_KEY, type Storage } from '../storage/types';
 import { startPageDecoder, type PageDecoder } from './page-decoder';
@@ -125,13 +128,16 @@ export function createAnalyticsService(storage: Storage, options: AnalyticsServi
   let startedAt = Date.now();
   let caughtUp: { asOf: number; estimate: number } | undefined;
 
-  // A page as a FactPage, made here (a small catch-up, and a large one's first page).
-  const here = (page: Uint8Array): Promise<FactPage> => {
-    try {
-      return Promise.resolve(encodeFactPage(page));
-    } catch (err) {
-      return Promise.reject(err);
+  // A page's rows appended here, read as readCatchUpRow reads each; returns how many.
+  const record = new FactRecord();
+  const appendHere = (page: Uint8Array | string): number => {
+    const rows = readFactsPage(page);
+    for (const row of rows) {
+      readCatchUpValue(row, seq + 1, record);
+      analytics.table.appendRecord(record);
+      seq++;
     }
+    return rows.length;
   };
   const fetch = async (after: string | null) => {
     const page = await storage.factsAfter(after, pageRows, FACTS_PREFIX);
@@ -147,19 +153,21 @@ export function createAnalyticsService(storage: Storage, options: AnalyticsServi
     read = seq;
     try {
       let page = await fetch(cursor);
-      let decoded = page.rows > 0 ? owned(here(page.page)) : undefined;
-      while (decoded) {
+      // The FactPage of `page` on its way from the decoder thread; none: `page` is appended here.
+      let decoded: Promise<FactPage> | undefined;
+      while (page.rows > 0) {
         const full = page.rows === pageRows;
-        // A large catch-up: the thread starts while the first page is appended here.
-        if (full) decoder ??= startPageDecoder();
-        // Read ahead only after a full page (a short one was the last). The page goes to the
-        // thread once read: at once where storage reads on this thread (SQLite), else when it
-        // arrives (PostgreSQL), while this thread appends the page before.
+        // A large catch-up on a storage that reads on this thread: the pages after this one are
+        // parsed on a thread of its own, which starts while this one is appended here.
+        if (full && storage.readsOnCallingThread()) decoder ??= startPageDecoder();
+        // Read ahead only after a full page (a short one was the last), while this page is
+        // appended: at once where storage reads on this thread, and the page goes to the decoder
+        // thread; else the server reads it meanwhile.
         let following: Promise<FactPage> | undefined;
         const reading = full
           ? owned(
               fetch(page.cursor).then((next) => {
-                if (next.rows > 0) following = owned(decoder!.decode(next.page));
+                if (decoder && next.rows > 0) following = owned(decoder.decode(next.page));
                 return next;
               }),
             )
@@ -167,10 +175,12 @@ export function createAnalyticsService(storage: Storage, options: AnalyticsServi
         // Reads are synchronous underneath: let requests in between pages, or a first catch-up
         // of millions of events would hold up ingest for its whole length.
         await new Promise((resolve) => setImmediate(resolve));
-        const current = await decoded;
-        // Numbered here, in the order storage commits them: the engine wants rising numbers.
-        analytics.table.appendPage(current, seq + 1);
-        seq += current.count;
+        if (decoded) {
+          // Numbered here, in the order storage commits them: the engine wants rising numbers.
+          const fact = await decoded;
+          analytics.table.appendPage(fact, seq + 1);
+          seq += fact.count;
+        } else appendHere(page.page);
         cursor = page.cursor;
         if (!reading) break;
         page = await reading;

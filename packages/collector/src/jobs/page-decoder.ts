@@ -9,15 +9,15 @@ import { startThread } from '../threads';
 /** Main -> decoder: a page as Storage.factsAfter returns it. */
 export interface ToDecoder {
   id: number;
-  page: Uint8Array;
+  page: Uint8Array | string;
 }
 
 /** Decoder -> main. */
 export type FromDecoder = { id: number; page: FactPage } | { id: number; error: string };
 
 export interface PageDecoder {
-  /** The FactPage of `page` (encodeFactPage's), made on the decoder thread; `page` is moved there (emptied here). */
-  decode(page: Uint8Array): Promise<FactPage>;
+  /** The FactPage of `page` (encodeFactPage's), made on the decoder thread; bytes are moved there (emptied here). */
+  decode(page: Uint8Array | string): Promise<FactPage>;
   /** Ends the thread; pages not answered yet are rejected. Resolves once it is gone. */
   stop(): Promise<void>;
 }
@@ -51,12 +51,12 @@ export function startPageDecoder(): PageDecoder {
       if (gone) return Promise.reject(gone);
       const id = nextId++;
       // Moved when the bytes are a buffer of their own (as storage makes them), else copied.
-      const own = page.byteOffset === 0 && page.byteLength === page.buffer.byteLength && page.buffer instanceof ArrayBuffer;
+      const own = typeof page !== 'string' && page.byteOffset === 0 && page.byteLength === page.buffer.byteLength && page.buffer instanceof ArrayBuffer;
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve, reject });
         // An answer owed keeps the process alive, as a read of storage would.
         worker.ref();
-        worker.postMessage({ id, page } satisfies ToDecoder, own ? [page.buffer as ArrayBuffer] : []);
+        worker.postMessage({ id, page } satisfies ToDecoder, own ? [(page as Uint8Array).buffer as ArrayBuffer] : []);
       });
     },
     async stop() {

@@ -1,6 +1,7 @@
-// The catch-up's decoder thread: a catch-up whose first page is full parses the pages after it on
-// a thread of its own, reading each next page while the thread parses; the engine it builds is the
-// engine a catch-up builds that reads and parses everything on this thread. The thread ends with
+// The catch-up's decoder thread: a catch-up whose first page is full, on a storage that reads on
+// this thread, parses the pages after it on a thread of its own, reading each next page while the
+// thread parses; the engine it builds is the engine a catch-up builds that reads and parses
+// everything on this thread (also what it builds where a server reads). The thread ends with
 // the run (and so with close()), a page read ahead of an erasure never outlives the reset the
 // erasure causes, and a process that catches up through the thread exits by itself once done, not
 // before. Real SQLite files; the last test runs the built collector in a process of its own.
@@ -96,6 +97,17 @@ describe('the catch-up through its decoder thread', () => {
     expect((await paged.refresh()).table.length).toBe(6001);
     expect(decoders.size).toBe(1);
   }, 30_000);
+
+  it('parses every page here where a server reads (the storage does not read on this thread)', async () => {
+    const real = await fx.storage();
+    await storeShop(real, 3000);
+    const decoders = watchDecoders();
+    const expected = answers(await createAnalyticsService(real, { pageRows: 1_000_000 }).refresh());
+    const served: Store = { ...real, readsOnCallingThread: () => false };
+    const engine = await createAnalyticsService(served, { pageRows: 400 }).refresh();
+    expect(decoders.size).toBe(0);
+    expect(answers(engine)).toEqual(expected);
+  });
 
   it("ends the thread when a collector's close() stops a catch-up under way", async () => {
     const real = await fx.storage();
