@@ -107,13 +107,15 @@ describe('fact pages', () => {
 
   it('take the rows in the order of their keys, and refuse a key twice', () => {
     const texts = ['[1,1000,"track","a"]', '[1,2000,"track","b"]', '[1,3000,"track","c"]'];
-    const names = (bytes: Uint8Array) => readFactsPage(bytes).map((row) => (row as unknown[])[3]);
+    const names = (page: Uint8Array | string) => readFactsPage(page).map((row) => (row as unknown[])[3]);
     expect(names(page(texts, [5, 9, 12]))).toEqual(['a', 'b', 'c']);
     expect(names(page(texts, [12, 5, 9]))).toEqual(['b', 'c', 'a']);
     expect(() => readFactsPage(page(texts, [5, 9, 5]))).toThrow('the key 5 twice');
     expect(() => readFactsPage(new TextEncoder().encode('[1,"x",2]'))).toThrow('keys and rows');
     expect(() => readFactsPage(new TextEncoder().encode('["1","x"]'))).toThrow('key is a number');
     expect(readFactsPage(new TextEncoder().encode('[]'))).toEqual([]);
+    // As a string, where a backend holds its rows as strings.
+    expect(names(new TextDecoder().decode(page(texts, [12, 5, 9])))).toEqual(['b', 'c', 'a']);
   });
 
   it('refuse what appendRecord refuses, at the same row, and facts of another version', () => {
