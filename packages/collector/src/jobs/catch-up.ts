@@ -128,22 +128,22 @@ export function createAnalyticsService(storage: Storage, options: AnalyticsServi
   let startedAt = Date.now();
   let caughtUp: { asOf: number; estimate: number } | undefined;
 
-  // A page's rows appended here, read as readCatchUpRow reads each; returns how many.
+  // A page's rows appended here, each read as readCatchUpRow reads it into one record, refilled
+  // for every row: appending makes no object per event.
   const record = new FactRecord();
-  const appendHere = (page: Uint8Array | string): number => {
-    const rows = readFactsPage(page);
-    for (const row of rows) {
+  const appendHere = (page: Uint8Array | string): void => {
+    for (const row of readFactsPage(page)) {
       readCatchUpValue(row, seq + 1, record);
       analytics.table.appendRecord(record);
       seq++;
     }
-    return rows.length;
   };
   const fetch = async (after: string | null) => {
     const page = await storage.factsAfter(after, pageRows, FACTS_PREFIX);
     read += page.rows;
     return page;
   };
+  let threadFailed = false;
   // A page on its way that a failed run leaves behind must not be an unhandled rejection.
   const owned = <T>(p: Promise<T>) => (p.catch(() => undefined), p);
 
@@ -159,7 +159,13 @@ export function createAnalyticsService(storage: Storage, options: AnalyticsServi
         const full = page.rows === pageRows;
         // A large catch-up on a storage that reads on this thread: the pages after this one are
         // parsed on a thread of its own, which starts while this one is appended here.
-        if (full && storage.readsOnCallingThread()) decoder ??= startPageDecoder();
+        if (full && !decoder && !threadFailed && storage.readsOnCallingThread()) {
+          try {
+            decoder = startPageDecoder();
+          } catch {
+            threadFailed = true;
+          }
+        }
         // Read ahead only after a full page (a short one was the last), while this page is
         // appended: at once where storage reads on this thread, and the page goes to the decoder
         // thread; else the server reads it meanwhile.
@@ -187,6 +193,9 @@ export function createAnalyticsService(storage: Storage, options: AnalyticsServi
         decoded = following;
       }
     } finally {
+      // A thread that failed (it could not start, or ended): later runs parse here instead, so
+      // that a machine that cannot run it still catches up. This run fails like a failed read.
+      if (decoder?.broken) threadFailed = true;
       await decoder?.stop();
     }
     const next = await storage.identityGraph();

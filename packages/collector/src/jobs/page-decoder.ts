@@ -20,6 +20,8 @@ export interface PageDecoder {
   decode(page: Uint8Array | string): Promise<FactPage>;
   /** Ends the thread; pages not answered yet are rejected. Resolves once it is gone. */
   stop(): Promise<void>;
+  /** Whether the thread failed or ended before stop() was asked for (a page it could not parse is no failure of the thread). */
+  readonly broken: boolean;
 }
 
 /** Starts a decoder thread. */
@@ -28,6 +30,8 @@ export function startPageDecoder(): PageDecoder {
   const pending = new Map<number, { resolve: (page: FactPage) => void; reject: (err: Error) => void }>();
   let nextId = 0;
   let gone: Error | undefined;
+  let stopping = false;
+  let broken = false;
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   worker.unref();
 
@@ -43,8 +47,14 @@ export function startPageDecoder(): PageDecoder {
     if ('error' in message) p?.reject(new Error(`catch-up page: ${message.error}`));
     else p?.resolve(message.page);
   });
-  worker.on('error', (err) => fail(err));
-  worker.once('exit', (code) => fail(new Error(`the catch-up's decoder thread exited (${code})`)));
+  worker.on('error', (err) => {
+    broken = true;
+    fail(err);
+  });
+  worker.once('exit', (code) => {
+    broken ||= !stopping;
+    fail(new Error(`the catch-up's decoder thread exited (${code})`));
+  });
 
   return {
     decode(page) {
@@ -59,7 +69,11 @@ export function startPageDecoder(): PageDecoder {
         worker.postMessage({ id, page } satisfies ToDecoder, own ? [(page as Uint8Array).buffer as ArrayBuffer] : []);
       });
     },
+    get broken() {
+      return broken;
+    },
     async stop() {
+      stopping = true;
       fail(new Error('the catch-up stopped'));
       await worker.terminate();
       await exited;

@@ -125,6 +125,25 @@ describe('the catch-up through its decoder thread', () => {
     expect(stopped(decoders)).toBe(true);
   }, 30_000);
 
+  it('fails the run when its thread dies, and parses here from then on', async () => {
+    const real = await fx.storage();
+    await storeShop(real, 3000);
+    const expected = answers(await createAnalyticsService(real, { pageRows: 1_000_000 }).refresh());
+    const decoders = watchDecoders();
+    // At the third read the thread has the second page.
+    const gate = gated(real, 2);
+    const service = createAnalyticsService(gate.storage, { pageRows: 400 });
+    fx.cleanup(() => service.stop());
+    const run = service.refresh();
+    await gate.atGate;
+    await [...decoders][0].terminate();
+    gate.release();
+    await expect(run).rejects.toThrow("the catch-up's decoder thread exited");
+    // The next run goes on from the last page appended, without a thread.
+    expect(answers(await service.refresh())).toEqual(expected);
+    expect(decoders.size).toBe(1);
+  }, 30_000);
+
   it('never appends a page read ahead of an erasure after the reset the erasure causes', async () => {
     const real = await fx.storage();
     // 3 pages of 40: the customer's events are in every page.
