@@ -56,8 +56,10 @@ const SLOTS = 6;
  * strings per interned cell, interned once per page (in row order, so that every dictionary
  * numbers its strings as appendRecord would).
  */
+const NO_PAGE: FactPage = { count: 0, strings: [], ts: new Float64Array(0), cells: new Int32Array(0), carts: new Float64Array(0) };
+
 export class PageReader {
-  private page: FactPage = { count: 0, strings: [], ts: new Float64Array(0), cells: new Int32Array(0), carts: new Float64Array(0) };
+  private page = NO_PAGE;
   // SLOTS codes per string of the page; -2: not interned yet. Kept from page to page.
   private codes = new Int32Array(0);
   // Agent and origin ids of the page's combinations of strings (see attribution()).
@@ -75,6 +77,13 @@ export class PageReader {
     this.agents.clear();
     this.origins.clear();
     this.keyed = (page.strings.length + 1) ** 3 <= Number.MAX_SAFE_INTEGER;
+  }
+
+  /** Lets the page go (its strings and arrays are the caller's garbage once appended). */
+  done(): void {
+    this.page = NO_PAGE;
+    this.agents.clear();
+    this.origins.clear();
   }
 
   /** The string of cell `cell` of row `row`; undefined for none. */

@@ -167,6 +167,7 @@ export class FactTable {
       c.cart.set(i, p.cart(row, r) ? this.carts.add(r.line, r.order ? r : undefined) : -1);
       this.endRow(i, seq);
     }
+    p.done();
   }
 
   // The checks every row passes before anything of it is stored; then its time and type. Returns its index.
