@@ -7,7 +7,7 @@ import { cartFieldsAt } from '../../src/analytics/cart-table';
 import { FactTable, factAt, type FactView } from '../../src/analytics/facts';
 import { readFactsPage, encodeFactPage } from '../../src/analytics/fact-page-encoder';
 import { FactRecord } from '../../src/analytics/fact-record';
-import { encodeFacts, readCatchUpRow } from '../../src/analytics/stored-facts';
+import { encodeFacts, FACTS_VERSION, readCatchUpRow } from '../../src/analytics/stored-facts';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { shopBatches } = require('../../../../bench/lib/shop-events') as {
@@ -25,6 +25,9 @@ const ODD: StoredEvent[] = [
   { type: 'identify', messageId: 'e', anonymousId: 'A', userId: 'U', timestamp: at, receivedAt: at, context: { userAgent: 'Mozilla/5.0 (X11; Linux x86_64)' } },
   { type: 'track', event: 'Product Viewed', messageId: 'f', anonymousId: '', userId: 'Ünïcødé \ud800', timestamp: at, receivedAt: at, context: { sessionId: '', device: { type: '' }, page: { url: '' } }, properties: { product_id: '' } },
   { type: 'screen', messageId: 'g', anonymousId: 'B', timestamp: at, receivedAt: at, context: { device: { type: 'tablet' } } },
+  // Sales channels: a phone order, then one in a store on the same page values (a cached origin must not carry over).
+  { type: 'track', event: 'Order Completed', messageId: 'i', userId: 'U', timestamp: at, receivedAt: at, context: { channel: 'phone' }, properties: { order_id: 'o3', revenue: 30, currency: 'EUR' } },
+  { type: 'track', event: 'Order Completed', messageId: 'j', userId: 'U', timestamp: at, receivedAt: at, context: { channel: 'store' }, properties: { order_id: 'o4', revenue: 40, currency: 'EUR' } },
   { type: 'track', event: 'Product Removed', messageId: 'h', anonymousId: 'B', timestamp: at, receivedAt: at, context: { browser: { name: 'Firefox' } }, properties: { product_id: 'p2', price: 'n/a' } },
 ] as StoredEvent[];
 
@@ -37,7 +40,7 @@ function events(): StoredEvent[] {
 }
 
 // Facts with empty strings, which encodeFacts never writes but a row may hold: no value, as for appendRecord.
-const EMPTY = '[1,1714557600000,"track","","","","","","","","","","","","","","","","",["","",""],["",1,2,[["",""]]]]';
+const EMPTY = `[${FACTS_VERSION},1714557600000,"track","","","","","","","","","","","","","","","","",["","",""],["",1,2,[["",""]]],""]`;
 
 /** Rows as a catch-up reads them: facts, but every seventh a body (stored before facts existed). */
 const rowTexts = (list: StoredEvent[]) => {
