@@ -2,22 +2,13 @@
 // table (export-params.ts; the HTTP query string and the command's flags share names), and one
 // producer writes their text, streamed in chunks so that neither the route nor the command holds
 // a large export in memory.
-import {
-  chunked,
-  funnelWarnings,
-  toCsv,
-  toJsonArray,
-  toNdjson,
-  type AbandonedCart,
-  type CsvColumn,
-  type CustomerStats,
-  type FunnelResult,
-  type FunnelStepRow,
-  type ProductStats,
-} from './analytics';
+import { chunked, funnelWarnings, toCsv, toJsonArray, toNdjson, type CsvColumn } from './analytics';
+import { cartColumns, funnelCsv, PAIR_COLUMNS, productColumns } from './export-columns';
 import { createAnalyticsService, type AnalyticsService, type AnalyticsServiceOptions } from './jobs/catch-up';
 import { badRequest } from './errors';
-import { EXPORT_KINDS, parseExportParams, type ExportFormat, type ExportKind } from './export-params';
+import { customersCsv, segmentsCsv } from './customer-exports';
+import { EXPORT_KINDS, parseAsOf, parseExportParams, type ExportFormat, type ExportKind } from './export-params';
+import { customerHistory } from './history';
 import type { Storage } from './storage/types';
 
 export { EXPORT_KINDS, type ExportFormat, type ExportKind } from './export-params';
@@ -57,71 +48,8 @@ export interface ExportOptions extends AnalyticsServiceOptions {
 
 type Query = Record<string, unknown>;
 
-const STEP_COLUMNS: (keyof FunnelStepRow)[] = [
-  'step',
-  'name',
-  'units',
-  'dropOff',
-  'conversionFromPrevious',
-  'conversionFromStart',
-  'medianSecondsFromPrevious',
-];
-
-// A funnel as CSV: one row per step; with a breakdown, the segment's attribute and value lead.
-function* funnelCsv(result: FunnelResult): Generator<string> {
-  if (!result.segments) {
-    yield* toCsv(result.steps, STEP_COLUMNS);
-    return;
-  }
-  type Row = FunnelStepRow & { segmentBy: string; segment: string };
-  const rows: Row[] = [];
-  for (const s of result.segments) for (const step of s.steps) rows.push({ ...step, segmentBy: s.key, segment: s.value });
-  yield* toCsv(rows, ['segmentBy', 'segment', ...STEP_COLUMNS] as CsvColumn<Row>[]);
-}
-
-const CART_COLUMNS: CsvColumn<AbandonedCart>[] = [
-  'profileId',
-  'customerId',
-  'anonymousId',
-  { header: 'items', value: (c) => c.items },
-  { header: 'itemCount', value: (c) => c.items.reduce((n, i) => n + i.quantity, 0) },
-  'value',
-  'currency',
-  'lastActivityAt',
-  'abandonedAt',
-  'recovered',
-  'recoveredOrderId',
-];
-
-const PRODUCT_COLUMNS: (keyof ProductStats)[] = [
-  'productId',
-  'name',
-  'views',
-  'adds',
-  'removes',
-  'purchases',
-  'units',
-  'revenue',
-  'viewToCartRate',
-  'cartToPurchaseRate',
-  'timesAbandoned',
-];
-
-const PROFILE_COLUMNS: (keyof CustomerStats)[] = [
-  'customerId',
-  'firstSeen',
-  'lastSeen',
-  'events',
-  'sessions',
-  'devices',
-  'orders',
-  'revenue',
-  'averageOrderValue',
-  'lastPurchaseAt',
-];
-
-function rowsAs<T>(rows: Iterable<T>, fmt: ExportFormat, columns: readonly CsvColumn<T>[]): Iterable<string> {
-  if (fmt === 'csv') return toCsv(rows, columns);
+function rowsAs<T>(rows: readonly T[], fmt: ExportFormat, columns: (rows: readonly T[]) => readonly CsvColumn<T>[], bom: boolean): Iterable<string> {
+  if (fmt === 'csv') return toCsv(rows, columns(rows), { bom });
   if (fmt === 'ndjson') return toNdjson(rows);
   return toJsonArray(rows);
 }
@@ -154,10 +82,11 @@ async function* eventPages(storage: Storage, from: number | undefined, to: numbe
  */
 export async function runExport(storage: Storage, kind: ExportKind, query: Query, options: ExportOptions = {}): Promise<ExportOutput> {
   if (!EXPORT_KINDS.includes(kind)) throw badRequest(`unknown export ${JSON.stringify(kind)}: one of ${EXPORT_KINDS.join(', ')}`);
-  const { format: fmt, from, to, funnel } = parseExportParams(kind, query);
-  const out = (chunks: AsyncIterable<string>, totalRows?: number, warnings: string[] = []): ExportOutput => ({
+  const params = parseExportParams(kind, query);
+  const { format: fmt, from, to, includeBots, filter, bom, funnel, pairs } = params;
+  const out = (chunks: AsyncIterable<string>, totalRows?: number, warnings: string[] = [], filename = `spur-${kind}.${fmt}`): ExportOutput => ({
     contentType: CONTENT_TYPES[fmt],
-    filename: `spur-${kind}.${fmt}`,
+    filename,
     chunks,
     warnings,
     ...(totalRows !== undefined && { totalRows }),
@@ -167,19 +96,37 @@ export async function runExport(storage: Storage, kind: ExportKind, query: Query
 
   const service = options.analytics ?? createAnalyticsService(storage, options);
   const analytics = await service.refresh();
-  const asOf = (options.now ?? Date.now)();
+  const now = (options.now ?? Date.now)();
+  const asOf = now;
+  // The customer insight reads "as if asOf were now": nothing after it (export-params.ts parseAsOf).
+  const until = parseAsOf(params.asOf, now);
+  const narrowing = { from, to, includeBots, filter };
   switch (kind) {
     case 'funnel': {
-      const result = analytics.funnel(funnel!);
+      const result = analytics.funnel({ ...funnel!, includeBots, filter, asOf });
       const warnings = funnelWarnings(analytics.table.view(), funnel!.steps);
-      return out(asAsync(fmt === 'csv' ? funnelCsv(result) : [JSON.stringify({ ...result, warnings })]), undefined, warnings);
+      return out(asAsync(fmt === 'csv' ? funnelCsv(result, bom) : [JSON.stringify({ ...result, warnings })]), undefined, warnings);
     }
     case 'abandoned-carts':
-      return out(asAsync(rowsAs(analytics.abandonedCarts({ asOf, from, to }), fmt, CART_COLUMNS)));
+      return out(asAsync(rowsAs(analytics.abandonedCartRows({ ...narrowing, asOf }), fmt, cartColumns, bom)));
     case 'products':
-      return out(asAsync(rowsAs(analytics.products({ asOf, from, to }), fmt, PRODUCT_COLUMNS)));
-    default:
-      return out(asAsync(rowsAs(analytics.customers({ from, to }), fmt, PROFILE_COLUMNS)));
+      return out(asAsync(rowsAs(analytics.products({ ...narrowing, asOf }), fmt, productColumns, bom)));
+    case 'products-together':
+      return out(asAsync(rowsAs(analytics.productsTogether({ ...narrowing, asOf, ...pairs }), fmt, () => PAIR_COLUMNS, bom)));
+    case 'segments': {
+      const summary = analytics.segments({ ...narrowing, asOf: until });
+      return out(asAsync(fmt === 'csv' ? segmentsCsv(summary, bom) : [JSON.stringify(summary)]));
+    }
+    case 'history': {
+      const history = await customerHistory(storage, params.customer!, { analytics, asOf: until, format: fmt, includeBots, from, to, filter, bom });
+      const name = history.customerId.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64);
+      return out(history.chunks, undefined, [], `spur-history-${name}.${fmt}`);
+    }
+    default: {
+      // customers, and profiles (its earlier name).
+      const { rows } = analytics.customers({ ...narrowing, asOf: until });
+      return out(asAsync(fmt === 'csv' ? customersCsv(rows, [], bom) : rowsAs(rows, fmt, () => [], false)));
+    }
   }
 }
 

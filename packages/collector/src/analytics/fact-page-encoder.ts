@@ -3,7 +3,7 @@
 // is read as readCatchUpRow reads it (its facts, or its body) into a FactRecord, which is written
 // down as numbers and references to the page's distinct strings.
 import type { LineRecord } from './cart-table';
-import { ANONYMOUS_ID, BROWSER, CAMPAIGN, CART, DEVICE, MEDIUM, NAME, OS, PATH, PRODUCT, REFERRER, ROW_WIDTH, SESSION_ID, SOURCE, TYPE, URL, USER_AGENT, USER_ID, type FactPage } from './fact-page';
+import { ANONYMOUS_ID, BROWSER, CAMPAIGN, CART, CHANNEL, DEVICE, MEDIUM, NAME, OS, PATH, PRODUCT, REFERRER, ROW_WIDTH, SESSION_ID, SOURCE, TYPE, URL, USER_AGENT, USER_ID, type FactPage } from './fact-page';
 import { FactRecord } from './fact-record';
 import { readCatchUpValue } from './stored-facts';
 
@@ -84,6 +84,7 @@ export function encodeFactPage(page: Uint8Array | string): FactPage {
     put(o, MEDIUM, r.medium);
     put(o, CAMPAIGN, r.campaign);
     put(o, PRODUCT, r.productId);
+    put(o, CHANNEL, r.channel);
     if (!r.cart) {
       cells[o + CART] = -1;
       continue;

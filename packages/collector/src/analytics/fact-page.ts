@@ -42,8 +42,9 @@ export const SOURCE = 12;
 export const MEDIUM = 13;
 export const CAMPAIGN = 14;
 export const PRODUCT = 15;
-export const CART = 16;
-export const ROW_WIDTH = 17;
+export const CHANNEL = 16;
+export const CART = 17;
+export const ROW_WIDTH = 18;
 export const LINE_WIDTH = 6;
 
 // The cells whose strings FactTable.appendPage interns: their slot in PageReader's codes.
@@ -115,10 +116,11 @@ export class PageReader {
     const s = this.page.strings.length + 1;
     const out = this.ids;
     // Families decide the agent whenever one is there (the user agent only without them); the
-    // page's origins almost never carry a campaign of their own. Keys are exact below 2^53.
+    // page's origins almost never carry a campaign or a sales channel of their own. Keys are exact
+    // below 2^53.
     const families = this.keyed && (cells[o + DEVICE] >= 0 || cells[o + BROWSER] >= 0 || cells[o + OS] >= 0);
     const agentKey = families ? ((cells[o + DEVICE] + 1) * s + cells[o + BROWSER] + 1) * s + cells[o + OS] + 1 : -1;
-    const plain = this.keyed && cells[o + SOURCE] < 0 && cells[o + MEDIUM] < 0 && cells[o + CAMPAIGN] < 0;
+    const plain = this.keyed && cells[o + SOURCE] < 0 && cells[o + MEDIUM] < 0 && cells[o + CAMPAIGN] < 0 && cells[o + CHANNEL] < 0;
     const originKey = plain ? (cells[o + URL] + 1) * s + cells[o + REFERRER] + 1 : -1;
     const agent = agentKey < 0 ? undefined : this.agents.get(agentKey);
     const origin = originKey < 0 ? undefined : this.origins.get(originKey);
@@ -136,6 +138,7 @@ export class PageReader {
     r.source = this.string(row, SOURCE);
     r.medium = this.string(row, MEDIUM);
     r.campaign = this.string(row, CAMPAIGN);
+    r.channel = this.string(row, CHANNEL);
     out.agent = agent ?? attribution.agentOf(r);
     out.origin = origin ?? attribution.originOf(r);
     if (agentKey >= 0) this.agents.set(agentKey, out.agent);

@@ -12,11 +12,11 @@ export interface AdminDeps {
 }
 
 /**
- * Path prefixes of every admin router (profiles, exports, privacy), guarded as a whole by
+ * Path prefixes of every admin router (profiles, exports, privacy, customers, insights), guarded as a whole by
  * adminGuard in app.ts, so that a router mounted there later is covered without opting in. The
  * routers themselves check nothing: they are only ever mounted behind the guard.
  */
-export const ADMIN_PATHS = ['/v1/profiles', '/v1/exports', '/v1/privacy'];
+export const ADMIN_PATHS = ['/v1/profiles', '/v1/exports', '/v1/privacy', '/v1/customers', '/v1/insights'];
 
 /** Failed admin logins allowed per client IP: this many at once, then one per 60/this seconds. */
 export const ADMIN_FAILURES_PER_MINUTE = 10;

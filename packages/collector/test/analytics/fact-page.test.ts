@@ -7,7 +7,7 @@ import { cartFieldsAt } from '../../src/analytics/cart-table';
 import { FactTable, factAt, type FactView } from '../../src/analytics/facts';
 import { readFactsPage, encodeFactPage } from '../../src/analytics/fact-page-encoder';
 import { FactRecord } from '../../src/analytics/fact-record';
-import { encodeFacts, readCatchUpRow } from '../../src/analytics/stored-facts';
+import { encodeFacts, FACTS_VERSION, readCatchUpRow } from '../../src/analytics/stored-facts';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { shopBatches } = require('../../../../bench/lib/shop-events') as {
@@ -26,6 +26,10 @@ const ODD: StoredEvent[] = [
   { type: 'track', event: 'Product Viewed', messageId: 'f', anonymousId: '', userId: 'Ünïcødé \ud800', timestamp: at, receivedAt: at, context: { sessionId: '', device: { type: '' }, page: { url: '' } }, properties: { product_id: '' } },
   { type: 'screen', messageId: 'g', anonymousId: 'B', timestamp: at, receivedAt: at, context: { device: { type: 'tablet' } } },
   { type: 'track', event: 'Product Removed', messageId: 'h', anonymousId: 'B', timestamp: at, receivedAt: at, context: { browser: { name: 'Firefox' } }, properties: { product_id: 'p2', price: 'n/a' } },
+  // Sales channels: an order by phone, a contact in the store on the same page as a web event.
+  { type: 'track', event: 'Order Completed', messageId: 'i', userId: 'U', timestamp: at, receivedAt: at, context: { channel: 'Phone' }, properties: { order_id: 'o3', total: 5 } },
+  { type: 'track', event: 'Store Visit', messageId: 'j', anonymousId: 'B', timestamp: at, receivedAt: at, context: { channel: 'store', page: { url: 'https://shop.example/' } } },
+  { type: 'track', event: 'Store Visit', messageId: 'k', anonymousId: 'B', timestamp: at, receivedAt: at, context: { channel: 'web', page: { url: 'https://shop.example/' } } },
 ] as StoredEvent[];
 
 /** The shop's events with the odd ones among them. */
@@ -37,7 +41,7 @@ function events(): StoredEvent[] {
 }
 
 // Facts with empty strings, which encodeFacts never writes but a row may hold: no value, as for appendRecord.
-const EMPTY = '[1,1714557600000,"track","","","","","","","","","","","","","","","","",["","",""],["",1,2,[["",""]]]]';
+const EMPTY = `[${FACTS_VERSION},1714557600000,"track","","","","","","","","","","","","","","","","",["","",""],["",1,2,[["",""]]],""]`;
 
 /** Rows as a catch-up reads them: facts, but every seventh a body (stored before facts existed). */
 const rowTexts = (list: StoredEvent[]) => {

@@ -72,7 +72,7 @@ function answers(a: Analytics) {
     customers: a.funnel({ steps: STEPS, unit: 'customer', window: '7d' }),
     carts: a.abandonedCarts({ asOf }),
     products: a.products({ asOf }),
-    stats: a.customers(),
+    stats: a.customers({ asOf }).rows,
   };
 }
 
