@@ -37,7 +37,7 @@ export function checkRole(text: string | undefined): Role {
   return text as Role;
 }
 
-function checkPassword(password: string): void {
+export function checkPassword(password: string): void {
   const problem = passwordProblem(password);
   if (problem) throw new AccountError(problem, 'usage');
 }
