@@ -42,6 +42,8 @@ async function exportParameterLines(): Promise<string> {
     ['products', 'products'],
     ['profiles', 'profiles'],
     ['events', 'events'],
+    ['overview', 'overview'],
+    ['steps', 'steps'],
   ];
   return names
     .map(([name, kind]) => {
@@ -75,7 +77,7 @@ SIGTERM drains for up to 8 s, closes the database and exits 0 within 10 s.
 A port in use (or another listening problem) exits 1 naming the setting to change.
 `;
 
-const EXPORT = (parameterLines: string) => `Usage: spur export <funnel|carts|products|profiles|events> [options]
+const EXPORT = (parameterLines: string) => `Usage: spur export <funnel|carts|products|profiles|events|overview|steps> [options]
 
 Writes an export of the collector's data: the same rows and formats as the admin
 API's /v1/exports/*. Reads the database file directly (SPUR_DB / --db), or a
@@ -90,6 +92,9 @@ Exports:
   products     per product: views, adds, removes, purchases, revenue, rates
   profiles     per customer: first/last seen, sessions, devices, orders, revenue
   events       every stored event (NDJSON), streamed
+  overview     visitors, sessions, orders, revenue per currency, conversion, carts,
+               and a point per day (or hour) of the shop's time zone (CSV: the points)
+  steps        the event names and page paths a funnel step can name, with counts
 
 Options:
   --db FILE            SQLite database [SPUR_DB] (default ./data/spur.db)
@@ -109,6 +114,9 @@ Options:
                        [SPUR_SESSION_MINUTES] (default 30; local database only)
   --abandon-minutes N  minutes without cart activity before a cart counts as abandoned
                        [SPUR_ABANDON_MINUTES] (default 30; local database only)
+  --time-zone ZONE     the shop's time zone: dates without a time are midnight there
+                       [SPUR_TIME_ZONE] (default UTC; local database only)
+  --interval I         overview points: day (default) | hour
 
 What each export takes (any other option is refused, naming it):
 ${parameterLines}

@@ -2,10 +2,24 @@
 // against it (through runExport) and `spur export` builds its options from it, so that the two
 // never disagree. A parameter an export does not take is a 400 naming it, never ignored: a
 // typo or a filter that is not there would otherwise answer with numbers that look right.
-import { FUNNEL_BREAKDOWNS, FUNNEL_UNITS, parseDuration, parseStep, type FunnelQuery, type FunnelUnit, type SessionAttribute } from './analytics';
+import {
+  addDays,
+  FUNNEL_BREAKDOWNS,
+  FUNNEL_UNITS,
+  isDate,
+  localDate,
+  OVERVIEW_INTERVALS,
+  parseDuration,
+  parseStep,
+  startOfDay,
+  type FunnelQuery,
+  type FunnelUnit,
+  type OverviewInterval,
+  type SessionAttribute,
+} from './analytics';
 import { badRequest } from './errors';
 
-export const EXPORT_KINDS = ['funnel', 'abandoned-carts', 'products', 'profiles', 'events'] as const;
+export const EXPORT_KINDS = ['funnel', 'abandoned-carts', 'products', 'profiles', 'events', 'overview', 'steps'] as const;
 export type ExportKind = (typeof EXPORT_KINDS)[number];
 export type ExportFormat = 'json' | 'csv' | 'ndjson';
 
@@ -17,7 +31,7 @@ export interface ExportParameter {
   help: string;
 }
 
-const FROM: ExportParameter = { name: 'from', help: 'only from this time on (ISO 8601 date or time with a zone, inclusive)' };
+const FROM: ExportParameter = { name: 'from', help: "only from this time on (ISO 8601 time with a zone, or a date: midnight in the shop's time zone; inclusive)" };
 const TO: ExportParameter = { name: 'to', help: 'only before this time (exclusive)' };
 const format = (...values: ExportFormat[]): ExportParameter => ({ name: 'format', values, help: 'output format' });
 
@@ -36,6 +50,13 @@ export const EXPORT_PARAMETERS: Readonly<Record<ExportKind, readonly ExportParam
   products: [FROM, TO, format('json', 'csv', 'ndjson')],
   profiles: [FROM, TO, format('json', 'csv', 'ndjson')],
   events: [FROM, TO, format('ndjson')],
+  overview: [
+    { ...FROM, help: `${FROM.help}; default: 29 days before today` },
+    { ...TO, help: `${TO.help}; default: the end of today` },
+    { name: 'interval', values: OVERVIEW_INTERVALS, help: "the series' points: days or hours of the shop's time zone" },
+    format('json', 'csv'),
+  ],
+  steps: [FROM, TO, format('json', 'csv')],
 };
 
 /** Every parameter name some export takes, in table order. */
@@ -77,10 +98,14 @@ function choice(kind: ExportKind, query: Query, name: string): string {
   throw badRequest(`${what} must be one of ${values.join(', ')} (got ${JSON.stringify(value)})`, 'invalid_query');
 }
 
-/** An ISO 8601 date (midnight UTC) or date-time with a zone, as epoch ms. */
-export function parseTime(value: string | undefined, name: string): number | undefined {
+/**
+ * An ISO 8601 date-time with a zone, or a date, which is its midnight in `timeZone` (the shop's,
+ * SPUR_TIME_ZONE; UTC by default), as epoch ms.
+ */
+export function parseTime(value: string | undefined, name: string, timeZone = 'UTC'): number | undefined {
   if (value === undefined) return undefined;
-  const ok = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/.test(value);
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value) && isDate(value)) return startOfDay(value, timeZone);
+  const ok = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/.test(value);
   const ms = ok ? Date.parse(value) : NaN;
   if (!Number.isFinite(ms)) {
     throw badRequest(`${name} must be an ISO 8601 date or time with a zone, e.g. 2026-11-01 or 2026-11-01T12:00:00Z (got ${JSON.stringify(value)})`, 'invalid_query');
@@ -95,18 +120,36 @@ export interface ExportParams {
   format: ExportFormat;
   from?: number;
   to?: number;
+  /** The overview's points. */
+  interval?: OverviewInterval;
   /** The funnel's query, for the funnel export. */
   funnel?: FunnelQuery & { steps: string[] };
 }
 
+/** What reading the parameters depends on besides the query. */
+export interface ParamContext {
+  /** The shop's time zone, for dates without a time. @defaultValue 'UTC' */
+  timeZone?: string;
+  /** Now, for default ranges. @defaultValue Date.now() */
+  now?: number;
+}
+
 /** Checks `query` against the export's table and parses it; throws a 400 naming the parameter. */
-export function parseExportParams(kind: ExportKind, query: Query): ExportParams {
+export function parseExportParams(kind: ExportKind, query: Query, context: ParamContext = {}): ExportParams {
   checkExportParameters(kind, Object.keys(query));
+  const zone = context.timeZone ?? 'UTC';
   const fmt = choice(kind, query, 'format') as ExportFormat;
-  const from = parseTime(text(query, 'from'), 'from');
-  const to = parseTime(text(query, 'to'), 'to');
+  let from = parseTime(text(query, 'from'), 'from', zone);
+  let to = parseTime(text(query, 'to'), 'to', zone);
+  if (kind === 'overview') {
+    // The last 30 days of the shop's calendar, today included.
+    const today = localDate(context.now ?? Date.now(), zone);
+    to ??= startOfDay(addDays(today, 1), zone);
+    from ??= startOfDay(addDays(localDate(to - 1, zone), -29), zone);
+  }
   if (from !== undefined && to !== undefined && !(from < to)) throw badRequest('from must be before to', 'invalid_query');
   const params: ExportParams = { format: fmt, from, to };
+  if (kind === 'overview') params.interval = choice(kind, query, 'interval') as OverviewInterval;
   if (kind === 'funnel') {
     const stepsText = text(query, 'steps');
     const steps = stepsText === undefined ? DEFAULT_STEPS : stepsText.split(',').map((s) => s.trim());

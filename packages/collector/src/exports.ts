@@ -13,7 +13,9 @@ import {
   type CustomerStats,
   type FunnelResult,
   type FunnelStepRow,
+  type Overview,
   type ProductStats,
+  type StepOption,
 } from './analytics';
 import { createAnalyticsService, type AnalyticsService, type AnalyticsServiceOptions } from './jobs/catch-up';
 import { badRequest } from './errors';
@@ -53,6 +55,8 @@ export interface ExportOptions extends AnalyticsServiceOptions {
   analytics?: AnalyticsService;
   /** The clock carts are abandoned by. @defaultValue Date.now */
   now?: () => number;
+  /** The shop's time zone (SPUR_TIME_ZONE): dates without a time, the overview's days. @defaultValue 'UTC' */
+  timeZone?: string;
 }
 
 type Query = Record<string, unknown>;
@@ -120,6 +124,23 @@ const PROFILE_COLUMNS: (keyof CustomerStats)[] = [
   'lastPurchaseAt',
 ];
 
+const STEP_COLUMNS_OF_OPTIONS: (keyof StepOption)[] = ['step', 'kind', 'events'];
+
+// The overview as CSV: its series, a row per day (hour), a revenue column per currency.
+function* overviewCsv(result: Overview): Generator<string> {
+  type Point = Overview['series'][number];
+  const currencies = result.totals.revenue.map((r) => String(r.currency));
+  const columns: CsvColumn<Point>[] = [
+    { header: 'start', value: (p) => p.start },
+    { header: 'label', value: (p) => p.label },
+    'visitors',
+    'sessions',
+    'orders',
+    ...currencies.map((c) => ({ header: `revenue_${c}`, value: (p: Point) => p.revenue[c] ?? 0 })),
+  ];
+  yield* toCsv(result.series, columns);
+}
+
 function rowsAs<T>(rows: Iterable<T>, fmt: ExportFormat, columns: readonly CsvColumn<T>[]): Iterable<string> {
   if (fmt === 'csv') return toCsv(rows, columns);
   if (fmt === 'ndjson') return toNdjson(rows);
@@ -154,7 +175,9 @@ async function* eventPages(storage: Storage, from: number | undefined, to: numbe
  */
 export async function runExport(storage: Storage, kind: ExportKind, query: Query, options: ExportOptions = {}): Promise<ExportOutput> {
   if (!EXPORT_KINDS.includes(kind)) throw badRequest(`unknown export ${JSON.stringify(kind)}: one of ${EXPORT_KINDS.join(', ')}`);
-  const { format: fmt, from, to, funnel } = parseExportParams(kind, query);
+  const asOf = (options.now ?? Date.now)();
+  const timeZone = options.timeZone ?? 'UTC';
+  const { format: fmt, from, to, funnel, interval } = parseExportParams(kind, query, { timeZone, now: asOf });
   const out = (chunks: AsyncIterable<string>, totalRows?: number, warnings: string[] = []): ExportOutput => ({
     contentType: CONTENT_TYPES[fmt],
     filename: `spur-${kind}.${fmt}`,
@@ -167,7 +190,6 @@ export async function runExport(storage: Storage, kind: ExportKind, query: Query
 
   const service = options.analytics ?? createAnalyticsService(storage, options);
   const analytics = await service.refresh();
-  const asOf = (options.now ?? Date.now)();
   switch (kind) {
     case 'funnel': {
       const result = analytics.funnel(funnel!);
@@ -178,6 +200,18 @@ export async function runExport(storage: Storage, kind: ExportKind, query: Query
       return out(asAsync(rowsAs(analytics.abandonedCarts({ asOf, from, to }), fmt, CART_COLUMNS)));
     case 'products':
       return out(asAsync(rowsAs(analytics.products({ asOf, from, to }), fmt, PRODUCT_COLUMNS)));
+    case 'overview': {
+      let result: Overview;
+      try {
+        result = analytics.overview({ from: from!, to: to!, timeZone, interval: interval!, asOf });
+      } catch (err) {
+        if (err instanceof RangeError) throw badRequest(`${err.message}: choose a shorter range or interval=day`, 'invalid_query');
+        throw err;
+      }
+      return out(asAsync(fmt === 'csv' ? overviewCsv(result) : [JSON.stringify(result)]));
+    }
+    case 'steps':
+      return out(asAsync(rowsAs(analytics.steps({ from, to }), fmt, STEP_COLUMNS_OF_OPTIONS)));
     default:
       return out(asAsync(rowsAs(analytics.customers({ from, to }), fmt, PROFILE_COLUMNS)));
   }

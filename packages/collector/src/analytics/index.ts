@@ -7,10 +7,12 @@ import { FactTable, type Fact } from './facts';
 import { FactRecord } from './fact-record';
 import { readStoredEvent } from './from-event';
 import { runFunnel, type FunnelQuery, type FunnelResult } from './funnel';
+import { overview, type Overview, type OverviewQuery } from './overview';
 import { productStats, type ProductStats } from './products';
 import { customerStats, type CustomerStats } from './profile-stats';
 import { resolveProfiles, type IdentityGraph, type ProfileIndex } from './profiles';
 import { buildSessions, type SessionIndex } from './sessions';
+import { stepOptions, type StepOption } from './steps';
 
 export * from './carts';
 export * from './channels';
@@ -22,11 +24,14 @@ export * from './from-event';
 export * from './funnel';
 export * from './funnel-warnings';
 export * from './grouping';
+export * from './overview';
 export * from './products';
 export * from './profile-stats';
 export * from './profiles';
 export { releaseScratch } from './scratch';
 export * from './sessions';
+export * from './steps';
+export * from './time-zone';
 
 export interface AnalyticsOptions {
   /** @defaultValue 30 (SPUR_SESSION_MINUTES) */
@@ -54,6 +59,10 @@ export interface Analytics {
   cartAbandonedEvents(asOf: number): SpurEvent[];
   products(options: Range & { asOf: number }): ProductStats[];
   customers(range?: Range): CustomerStats[];
+  /** The overview of [from, to) (overview.ts), carts as of `asOf`. */
+  overview(query: OverviewQuery & { asOf: number }): Overview;
+  /** The event names and page paths a funnel step can name (steps.ts). */
+  steps(range?: Range): StepOption[];
 }
 
 /** An engine over a growing fact table, with cached sessions and profiles. */
@@ -102,5 +111,7 @@ export function createAnalytics(options: AnalyticsOptions = {}): Analytics {
     cartAbandonedEvents: (asOf) => cartAbandonedEvents(carts({ asOf })),
     products: ({ asOf, from, to }) => productStats(view(), profiles(), carts({ asOf, from, to }), { from, to }),
     customers: (range) => customerStats(view(), profiles(), sessions(), range),
+    overview: ({ asOf, ...query }) => overview(view(), sessions(), profiles(), carts({ asOf, from: query.from, to: query.to }), query),
+    steps: (range) => stepOptions(view(), range),
   };
 }

@@ -100,8 +100,8 @@ export function customerStats(
     .sort((x, y) => (x.customerId < y.customerId ? -1 : x.customerId > y.customerId ? 1 : 0));
 }
 
-// An order's amount: its revenue, else its total, else the sum of its lines' price x quantity.
-function orderAmount(view: FactView, o: number): number {
+/** An order's amount: its revenue, else its total, else the sum of its lines' price x quantity. */
+export function orderAmount(view: FactView, o: number): number {
   const { orders, lines } = view.carts;
   if (!Number.isNaN(orders.revenue[o])) return orders.revenue[o];
   if (!Number.isNaN(orders.total[o])) return orders.total[o];

@@ -11,6 +11,8 @@ export interface ExportDeps {
   /** None: analytics off; every export but `events` answers 503 (analyticsOff). */
   analytics?: AnalyticsService;
   now: () => number;
+  /** SPUR_TIME_ZONE. @defaultValue 'UTC' */
+  timeZone?: string;
 }
 
 export function createExportRouter(deps: ExportDeps): Router {
@@ -20,7 +22,7 @@ export function createExportRouter(deps: ExportDeps): Router {
     if (!EXPORT_KINDS.includes(kind)) throw notFound(`no export named ${JSON.stringify(req.params.kind)}; there are ${EXPORT_KINDS.join(', ')}`);
     // Checked before runExport, which would otherwise build a one-off cache of its own.
     if (!deps.analytics && kind !== 'events') throw analyticsOff();
-    const output = await runExport(deps.storage, kind, req.query, { analytics: deps.analytics, now: deps.now });
+    const output = await runExport(deps.storage, kind, req.query, { analytics: deps.analytics, now: deps.now, timeZone: deps.timeZone });
     res.status(200);
     res.setHeader('Content-Type', output.contentType);
     res.setHeader('Content-Disposition', `attachment; filename="${output.filename}"`);
