@@ -53,6 +53,7 @@ export function createFunnelsRouter(deps: FunnelsDeps): Router {
     if (!Array.isArray(body.steps) || !body.steps.every((s) => typeof s === 'string' && !s.includes(','))) {
       throw badRequest('steps must be a list of event names, page or page:/path (without commas)');
     }
+    if (body.steps.length === 0) throw badRequest('a funnel needs at least one step');
     // Checked as the export would read it: a saved funnel always runs.
     const query: Record<string, string> = { steps: (body.steps as string[]).join(',') };
     for (const field of ['unit', 'window', 'by'] as const) {
