@@ -11,6 +11,8 @@ export interface DashboardManifest {
   /** The entry script and the style sheet, file names under assets/. */
   script: string;
   style: string;
+  /** The page icon (so that no browser asks for /favicon.ico). */
+  icon?: string;
   /** Every file under assets/ that may be served. */
   files: string[];
 }

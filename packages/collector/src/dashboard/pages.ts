@@ -18,6 +18,7 @@ function head(base: string, manifest: DashboardManifest, title: string, withScri
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${escapeHtml(title)}</title>`,
     `<link rel="stylesheet" href="${assets}/${escapeHtml(manifest.style)}">`,
+    manifest.icon ? `<link rel="icon" href="${assets}/${escapeHtml(manifest.icon)}" type="image/svg+xml">` : '',
     withScript ? `<script type="module" src="${assets}/${escapeHtml(manifest.script)}"></script>` : '',
     '</head>',
   ]

@@ -54,8 +54,10 @@ export const ownOrigin = (req: Request) => `${req.protocol}://${req.host}`;
  * elsewhere (the CSRF token; for a sign-in, nothing, since it carries no credentials yet).
  */
 export function fromOwnOrigin(req: Request): boolean {
+  // Sec-Fetch-Site is set by the browser alone (no page can forge it) and is there even where the
+  // Origin is `null` (a form posted under a no-referrer policy): it decides when it is sent.
   const site = req.get('sec-fetch-site');
-  if (site !== undefined && site !== 'same-origin') return false;
+  if (site !== undefined) return site === 'same-origin';
   const origin = req.get('origin');
   return origin === undefined || origin === ownOrigin(req);
 }
