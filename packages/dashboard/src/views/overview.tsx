@@ -44,7 +44,7 @@ function Change({ now, before }: { now: number | null; before: number | null | u
 
 function Stat(props: { id: string; label: string; value: number | null; shown: string; before?: number | null; note?: string }) {
   return (
-    <div class="stat" data-testid={`stat-${props.id}`} data-value={props.value ?? ''}>
+    <div class="stat" data-testid={`stat-${props.id}`} data-value={props.value ?? ''} data-before={props.before ?? ''}>
       <h3>{props.label}</h3>
       <p class="value">{props.shown}</p>
       {props.note && <p class="note">{props.note}</p>}
