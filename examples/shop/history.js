@@ -115,11 +115,19 @@ async function sendHistory({ collectorUrl, writeKey, events }) {
   let accepted = 0;
   let duplicates = 0;
   for (let i = 0; i < events.length; i += 500) {
-    const res = await fetch(`${collectorUrl}/v1/batch`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}` },
-      body: JSON.stringify({ batch: events.slice(i, i + 500), sentAt: new Date().toISOString() }),
-    });
+    let res;
+    // Past the collector's event rate limit (SPUR_EVENT_RATE_LIMIT), wait as it says and resend:
+    // what a well-behaved client does; the resent events' messageIds make them count once.
+    for (let attempt = 0; ; attempt++) {
+      res = await fetch(`${collectorUrl}/v1/batch`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}` },
+        body: JSON.stringify({ batch: events.slice(i, i + 500), sentAt: new Date().toISOString() }),
+      });
+      if (res.status !== 429 || attempt === 20) break;
+      await res.body?.cancel();
+      await new Promise((resolve) => setTimeout(resolve, Number(res.headers.get('retry-after') ?? 1) * 1000));
+    }
     const answer = await res.json();
     if (!res.ok || answer.rejected?.length) throw new Error(`the collector refused the history: ${res.status} ${JSON.stringify(answer.error ?? answer.rejected?.[0])}`);
     accepted += answer.accepted;
