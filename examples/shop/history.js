@@ -77,12 +77,11 @@ function generateHistory({ now = Date.now(), days = 45, visitors = 400, seed = 1
       const looks = 1 + Math.floor(rnd() * 3);
       for (let i = 0; i < looks; i++) {
         const product = pick(PRODUCTS);
-        const pagePath = `/product.html?id=${product.product_id}`;
         push({ type: 'page', name: 'Product', properties: { path: '/product.html' }, context: context('/product.html') });
         push({ type: 'track', event: 'Product Viewed', properties: product, context: context('/product.html') });
         if (!cart && rnd() < 0.45) {
           cart = { ...product, quantity: 1 + Math.floor(rnd() * 2) };
-          push({ type: 'track', event: 'Product Added', properties: cart, context: context(pagePath) });
+          push({ type: 'track', event: 'Product Added', properties: cart, context: context('/product.html') });
         }
       }
       if (!cart) break;

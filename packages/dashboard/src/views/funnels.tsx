@@ -164,6 +164,22 @@ export function FunnelsView({ session, params }: { session: Session; params: URL
           </label>
         </fieldset>
       </form>
+      <LoadStatus loaded={loaded} />
+      {result && (
+        <section class="funnel-result" aria-label="Drop-off">
+          <div class="table-head">
+            <h2>Drop-off</h2>
+            <a class="button" href={exportUrl('funnel', { ...query, format: 'csv' })} download="spur-funnel.csv">
+              Download CSV<span class="visually-hidden"> of the funnel</span>
+            </a>
+          </div>
+          {result.warnings.map((w) => (
+            <p class="warning">{w}</p>
+          ))}
+          <FunnelChart steps={result.steps} unit={funnel.unit} />
+          {result.segments && <DataTable caption="By segment" columns={segmentColumns} rows={result.segments} testId="funnel-segments" />}
+        </section>
+      )}
       <section class="saved" aria-label="Saved funnels">
         <h2>Saved funnels</h2>
         {saved.length > 0 ? (
@@ -212,22 +228,6 @@ export function FunnelsView({ session, params }: { session: Session; params: URL
           {message}
         </p>
       </section>
-      <LoadStatus loaded={loaded} />
-      {result && (
-        <section class="funnel-result" aria-label="Drop-off">
-          <div class="table-head">
-            <h2>Drop-off</h2>
-            <a class="button" href={exportUrl('funnel', { ...query, format: 'csv' })} download="spur-funnel.csv">
-              Download CSV<span class="visually-hidden"> of the funnel</span>
-            </a>
-          </div>
-          {result.warnings.map((w) => (
-            <p class="warning">{w}</p>
-          ))}
-          <FunnelChart steps={result.steps} unit={funnel.unit} />
-          {result.segments && <DataTable caption="By segment" columns={segmentColumns} rows={result.segments} testId="funnel-segments" />}
-        </section>
-      )}
     </>
   );
 }
