@@ -285,8 +285,10 @@ export function createCollector(config: CollectorConfig): Collector {
     }),
   );
   // Live streams end first: server.close() waits for open connections.
+  let closing: Promise<void> | undefined;
   return Object.assign(app, {
-    close: () => Promise.all([feed?.stop(), jobs.stop()]).then(() => undefined),
+    // Idempotent: every call answers the same promise.
+    close: () => (closing ??= Promise.all([feed?.stop(), jobs.stop()]).then(() => undefined)),
     endStreams: () => void feed?.stop(),
   });
 }
