@@ -1,6 +1,6 @@
 // `npm run bench`: runs the benchmark sections, prints one markdown document and writes it to
 // bench/results.md. Flags: --only size,main-thread,delivery,ingest,analytics,journeys,first-page,restart,flood,postgres,
-// analytics-memory,migrate --quick (fewer repetitions).
+// analytics-memory,migrate,dashboard --quick (fewer repetitions).
 // Benchmarks, not tests: nothing here fails a build; the ✅/❌ marks say which targets were met.
 'use strict';
 const fs = require('node:fs');
@@ -8,7 +8,7 @@ const path = require('node:path');
 const { machine } = require('./lib/machine');
 const { mark, table } = require('./lib/format');
 
-const SECTIONS = ['size', 'main-thread', 'delivery', 'ingest', 'analytics', 'journeys', 'first-page', 'restart', 'flood', 'postgres', 'analytics-memory', 'migrate'];
+const SECTIONS = ['size', 'main-thread', 'delivery', 'ingest', 'analytics', 'journeys', 'first-page', 'restart', 'flood', 'postgres', 'analytics-memory', 'migrate', 'dashboard'];
 
 function parseArgs(argv) {
   const quick = argv.includes('--quick');
@@ -71,6 +71,7 @@ const RUNNERS = {
   postgres: (o) => require('./postgres-ingest')(o),
   'analytics-memory': (o) => require('./analytics-memory')(o),
   migrate: (o) => require('./migrate')(o),
+  dashboard: (o) => require('./dashboard')(o),
 };
 
 const TITLES = {
@@ -86,6 +87,7 @@ const TITLES = {
   postgres: '10. Ingest on PostgreSQL, one and three collectors, next to SQLite',
   'analytics-memory': '11. The analytics engine: memory per event, build and first queries at 1M and 5M',
   migrate: '12. spur migrate: SQLite into PostgreSQL',
+  dashboard: "13. The dashboard's first view on 1M stored events",
 };
 
 /** Chromium's version when no browser section ran (for the machine line). */

@@ -38,7 +38,8 @@ const dataValue = async (page: Page, testId: string) => page.getByTestId(testId)
 describe('the dashboard’s views, against the export API', () => {
   it('Overview: the figures of the last 30 days and of the 30 before, the series and its CSV', async () => {
     const { page, problems, context } = await signedIn();
-    await page.getByTestId('stat-visitors').waitFor();
+    // The period's figures come first, the previous period's after them.
+    await page.locator('[data-testid=stat-visitors][data-before]').waitFor();
     type Overview = { totals: { visitors: number; sessions: number; orders: number; conversionRate: number; abandonedCarts: number; recoveredCarts: number; revenue: { currency: string; revenue: number }[] }; series: { label: string; visitors: number; sessions: number; orders: number }[] };
     const now = (await api(stack.url, `/v1/exports/overview?from=${FROM()}&to=${TO()}&interval=day`)).json() as Overview;
     const before = (await api(stack.url, `/v1/exports/overview?from=${addDays(FROM(), -30)}&to=${FROM()}&interval=day`)).json() as Overview;

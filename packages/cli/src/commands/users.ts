@@ -9,10 +9,14 @@ const options = {
   'password-stdin': { type: 'boolean' },
 } as const;
 
-/** Which store: the same settings as `spur serve` (SPUR_DATABASE_URL wins, else SPUR_DB). */
+/**
+ * Which store, as `spur serve` chooses it: PostgreSQL when SPUR_DATABASE_URL / --database-url is
+ * set (or SPUR_DB / --db is a postgres:// URL), else the SQLite file SPUR_DB / --db; a flag wins
+ * over its variable.
+ */
 function where(values: { db?: string; 'database-url'?: string }, io: Io): { db: string; databaseUrl?: string; shown: string } {
-  const databaseUrl = values['database-url'] ?? (values.db === undefined ? io.env.SPUR_DATABASE_URL || undefined : undefined);
-  const db = values.db ?? io.env.SPUR_DB ?? './data/spur.db';
+  const databaseUrl = values['database-url'] ?? (io.env.SPUR_DATABASE_URL || undefined);
+  const db = values.db ?? (io.env.SPUR_DB || './data/spur.db');
   return { db, ...(databaseUrl !== undefined && { databaseUrl }), shown: databaseUrl ?? db };
 }
 

@@ -97,9 +97,23 @@ export function detectAbandonedCarts(view: FactView, profiles: ProfileIndex, opt
   const variants = carts.variants.size + 1;
   const text = (d: StringCodes, code: number) => (code < 0 ? null : d.value(code));
 
+  // A cart abandoned at `at` had its last activity at `at - abandonMs`, a cart row of its profile:
+  // a profile with no cart row in [from - abandonMs, to - abandonMs) has no cart abandoned in the
+  // range, and is not replayed at all (a month's carts out of years of history read a month's).
+  const near = options.from !== undefined || options.to !== undefined;
+  const nearFrom = (options.from ?? -Infinity) - abandonMs;
+  const nearTo = (options.to ?? Infinity) - abandonMs;
   const out: Episode[] = [];
   for (let p = 0; p < profiles.count; p++) {
     if (offsets[p] === offsets[p + 1]) continue;
+    if (near) {
+      let found = false;
+      for (let j = offsets[p]; j < offsets[p + 1] && !found; j++) {
+        const t = view.ts[order[j]];
+        found = t >= nearFrom && t < nearTo;
+      }
+      if (!found) continue;
+    }
     const lines = new Map<number, CartItem>();
     const episodes: Episode[] = [];
     let last = -Infinity;

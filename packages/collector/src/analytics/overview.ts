@@ -106,8 +106,10 @@ export function overview(view: FactView, sessions: SessionIndex, profiles: Profi
     orders: 0,
     revenue: {} as Record<string, number>,
   }));
-  const visitors = visitorsOf(view);
-  const allVisitors = new Set<number>();
+  // A reused work buffer (scratch.ts): the visitor of each of possibly millions of rows.
+  const visitors = visitorsOf(view, 'overview.visitors');
+  const seenVisitor = new Uint8Array(visitors.count);
+  let visitorCount = 0;
   const revenue = new Map<string | null, CurrencyRevenue>();
   const converted = new Set<number>();
   let totalOrders = 0;
@@ -145,7 +147,10 @@ export function overview(view: FactView, sessions: SessionIndex, profiles: Profi
     if (t < from || t >= to || isBot(i)) continue;
     const v = visitors.ofRow[i];
     if (v < 0) continue;
-    allVisitors.add(v);
+    if (seenVisitor[v] === 0) {
+      seenVisitor[v] = 1;
+      visitorCount++;
+    }
     points[bucketOf(t)].visitors.add(v);
   }
 
@@ -161,7 +166,7 @@ export function overview(view: FactView, sessions: SessionIndex, profiles: Profi
   }
 
   const totals: OverviewTotals = {
-    visitors: allVisitors.size,
+    visitors: visitorCount,
     sessions: sessionCount,
     orders: totalOrders,
     revenue: [...revenue.values()].map((r) => ({ ...r, revenue: round2(r.revenue) })).sort((a, b) => b.revenue - a.revenue || String(a.currency).localeCompare(String(b.currency))),

@@ -33,7 +33,8 @@ export interface Overview {
 export const intervalOf = (range: DayRange) => (daysBetween(range.from, range.to) < 2 ? 'hour' : 'day');
 
 function Change({ now, before }: { now: number | null; before: number | null | undefined }) {
-  const change = before === undefined ? undefined : formatChange(now, before);
+  if (before === undefined) return <p class="change">comparing…</p>;
+  const change = formatChange(now, before);
   if (!change) return <p class="change">no earlier figure</p>;
   return (
     <p class={`change ${change.direction}`}>
@@ -44,7 +45,7 @@ function Change({ now, before }: { now: number | null; before: number | null | u
 
 function Stat(props: { id: string; label: string; value: number | null; shown: string; before?: number | null; note?: string }) {
   return (
-    <div class="stat" data-testid={`stat-${props.id}`} data-value={props.value ?? ''} data-before={props.before ?? ''}>
+    <div class="stat" data-testid={`stat-${props.id}`} data-value={props.value ?? ''} data-before={props.before === undefined ? undefined : (props.before ?? '')}>
       <h3>{props.label}</h3>
       <p class="value">{props.shown}</p>
       {props.note && <p class="note">{props.note}</p>}
@@ -59,17 +60,15 @@ export function OverviewView({ session, params }: { session: Session; params: UR
   const previous = previousRange(range);
   const interval = intervalOf(range);
   const query = { ...apiRange(range), interval };
-  const loaded = useData(JSON.stringify(query), async (signal) => {
-    const [now, before] = await Promise.all([
-      getExport<Overview>('overview', query, signal),
-      getExport<Overview>('overview', { ...apiRange(previous), interval }, signal),
-    ]);
-    return { now, before };
-  });
+  // The period's figures first, the previous period's after: asked for in that order, the collector
+  // answers the first as soon as it is computed, and the view shows it without waiting for the second.
+  const loaded = useData(JSON.stringify(query), (signal) => getExport<Overview>('overview', query, signal));
+  const earlier = useData(JSON.stringify(previous) + interval, (signal) => getExport<Overview>('overview', { ...apiRange(previous), interval }, signal));
   const [metric, setMetric] = useState('visitors');
-  const data = loaded.data;
-  const t = data?.now.totals;
-  const b = data?.before.totals;
+  const data = loaded.state === 'loading' ? undefined : loaded.data;
+  const beforeData = earlier.state === 'loading' ? undefined : earlier.data;
+  const t = data?.totals;
+  const b = beforeData?.totals;
   const currencies = t ? t.revenue.map((r) => r.currency) : [];
   const metrics = [
     { id: 'visitors', label: 'Visitors', of: (p: Point) => p.visitors, format: formatCount },
@@ -96,14 +95,14 @@ export function OverviewView({ session, params }: { session: Session; params: UR
       <h1>Overview</h1>
       <RangePicker range={range} zone={zone} compare />
       <LoadStatus loaded={loaded} />
-      {t && b && data && (
+      {t && data && (
         <>
           <section class="stats" aria-label="Figures of the period">
-            <Stat id="visitors" label="Visitors" value={t.visitors} shown={formatCount(t.visitors)} before={b.visitors} />
-            <Stat id="sessions" label="Sessions" value={t.sessions} shown={formatCount(t.sessions)} before={b.sessions} />
-            <Stat id="orders" label="Orders" value={t.orders} shown={formatCount(t.orders)} before={b.orders} />
-            <Stat id="conversion" label="Conversion" value={t.conversionRate} shown={formatRate(t.conversionRate)} before={b.conversionRate} note="sessions with an order" />
-            <Stat id="abandoned" label="Abandoned carts" value={t.abandonedCarts} shown={formatCount(t.abandonedCarts)} before={b.abandonedCarts} note={`${formatCount(t.recoveredCarts)} recovered`} />
+            <Stat id="visitors" label="Visitors" value={t.visitors} shown={formatCount(t.visitors)} before={b?.visitors} />
+            <Stat id="sessions" label="Sessions" value={t.sessions} shown={formatCount(t.sessions)} before={b?.sessions} />
+            <Stat id="orders" label="Orders" value={t.orders} shown={formatCount(t.orders)} before={b?.orders} />
+            <Stat id="conversion" label="Conversion" value={t.conversionRate} shown={formatRate(t.conversionRate)} before={b?.conversionRate} note="sessions with an order" />
+            <Stat id="abandoned" label="Abandoned carts" value={t.abandonedCarts} shown={formatCount(t.abandonedCarts)} before={b?.abandonedCarts} note={`${formatCount(t.recoveredCarts)} recovered`} />
             {t.revenue.length === 0 && <Stat id="revenue" label="Revenue" value={0} shown="–" before={null} />}
             {t.revenue.map((r) => (
               <Stat
@@ -111,7 +110,7 @@ export function OverviewView({ session, params }: { session: Session; params: UR
                 label={`Revenue${r.currency ? ` (${r.currency})` : ''}`}
                 value={r.revenue}
                 shown={formatMoney(r.revenue, r.currency)}
-                before={b.revenue.find((x) => x.currency === r.currency)?.revenue ?? 0}
+                before={b && (b.revenue.find((x) => x.currency === r.currency)?.revenue ?? 0)}
                 note={`${formatCount(r.orders)} orders`}
               />
             ))}
@@ -127,15 +126,15 @@ export function OverviewView({ session, params }: { session: Session; params: UR
             </label>
             <LineChart
               title={`${chosen.label} per ${interval}`}
-              labels={data.now.series.map((p) => p.label.replace('T', ' '))}
+              labels={data.series.map((p) => p.label.replace('T', ' '))}
               series={[
-                { name: 'this period', values: data.now.series.map(chosen.of) },
-                { name: 'previous period', values: data.before.series.map(chosen.of), dashed: true },
+                { name: 'this period', values: data.series.map(chosen.of) },
+                ...(beforeData ? [{ name: 'previous period', values: beforeData.series.map(chosen.of), dashed: true }] : []),
               ]}
               format={chosen.format}
             />
           </section>
-          <DataTable caption={`Per ${interval}`} columns={columns} rows={data.now.series} csv={exportUrl('overview', { ...query, format: 'csv' })} csvName="spur-overview.csv" testId="overview-table" />
+          <DataTable caption={`Per ${interval}`} columns={columns} rows={data.series} csv={exportUrl('overview', { ...query, format: 'csv' })} csvName="spur-overview.csv" testId="overview-table" />
         </>
       )}
     </>
