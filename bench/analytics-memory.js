@@ -129,7 +129,8 @@ async function runSize(size, o) {
   add(analytics.funnel({ steps: ['page', 'Product Added', 'Order Completed'], by: 'channel' }));
   add(analytics.funnel({ steps: ['page:/products', 'Product Added', 'Checkout Started'], unit: 'visitor', window: '2d', by: 'device' }));
   add(analytics.funnel({ steps: STEPS, unit: 'customer', by: 'returning' }));
-  add(analytics.customers());
+  add(analytics.customers({ asOf }).rows);
+  add(analytics.segments({ asOf }));
   add(analytics.cartAbandonedEvents(asOf).map((e) => e.messageId));
   analytics = undefined;
   return {

@@ -1,6 +1,6 @@
 // `npm run bench`: runs the benchmark sections, prints one markdown document and writes it to
 // bench/results.md. Flags: --only size,main-thread,delivery,ingest,analytics,journeys,first-page,restart,flood,postgres,
-// analytics-memory,migrate,dashboard --quick (fewer repetitions).
+// analytics-memory,migrate,purchase-model,customers,dashboard --quick (fewer repetitions).
 // Benchmarks, not tests: nothing here fails a build; the ✅/❌ marks say which targets were met.
 'use strict';
 const fs = require('node:fs');
@@ -8,7 +8,7 @@ const path = require('node:path');
 const { machine } = require('./lib/machine');
 const { mark, table } = require('./lib/format');
 
-const SECTIONS = ['size', 'main-thread', 'delivery', 'ingest', 'analytics', 'journeys', 'first-page', 'restart', 'flood', 'postgres', 'analytics-memory', 'migrate', 'dashboard'];
+const SECTIONS = ['size', 'main-thread', 'delivery', 'ingest', 'analytics', 'journeys', 'first-page', 'restart', 'flood', 'postgres', 'analytics-memory', 'migrate', 'purchase-model', 'customers', 'dashboard'];
 
 function parseArgs(argv) {
   const quick = argv.includes('--quick');
@@ -71,6 +71,8 @@ const RUNNERS = {
   postgres: (o) => require('./postgres-ingest')(o),
   'analytics-memory': (o) => require('./analytics-memory')(o),
   migrate: (o) => require('./migrate')(o),
+  'purchase-model': (o) => require('./purchase-model')(o),
+  customers: (o) => require('./customers')(o),
   dashboard: (o) => require('./dashboard')(o),
 };
 
@@ -87,7 +89,9 @@ const TITLES = {
   postgres: '10. Ingest on PostgreSQL, one and three collectors, next to SQLite',
   'analytics-memory': '11. The analytics engine: memory per event, build and first queries at 1M and 5M',
   migrate: '12. spur migrate: SQLite into PostgreSQL',
-  dashboard: "13. The dashboard's first view on 1M stored events",
+  'purchase-model': '13. The purchase model: the CDNOW fit, predictions for 100,000 customers',
+  customers: '13. Customers: segments and predictions for 100,000 customers over 5M events',
+  dashboard: "14. The dashboard's first view on 1M stored events",
 };
 
 /** Chromium's version when no browser section ran (for the machine line). */

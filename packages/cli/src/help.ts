@@ -40,7 +40,11 @@ async function exportParameterLines(): Promise<string> {
     ['funnel', 'funnel'],
     ['carts', 'abandoned-carts'],
     ['products', 'products'],
+    ['products-together', 'products-together'],
+    ['customers', 'customers'],
     ['profiles', 'profiles'],
+    ['segments', 'segments'],
+    ['history', 'history'],
     ['events', 'events'],
     ['overview', 'overview'],
     ['steps', 'steps'],
@@ -48,7 +52,7 @@ async function exportParameterLines(): Promise<string> {
   return names
     .map(([name, kind]) => {
       const flags = EXPORT_PARAMETERS[kind].map((p) => (p.name === 'format' ? `--format ${p.values!.join('|')}` : `--${p.name}`));
-      return `  ${name.padEnd(12)} ${flags.join(' ')}`;
+      return `  ${name}\n      ${flags.join(' ')}`;
     })
     .join('\n');
 }
@@ -77,7 +81,7 @@ SIGTERM drains for up to 8 s, closes the database and exits 0 within 10 s.
 A port in use (or another listening problem) exits 1 naming the setting to change.
 `;
 
-const EXPORT = (parameterLines: string) => `Usage: spur export <funnel|carts|products|profiles|events|overview|steps> [options]
+const EXPORT = (parameterLines: string) => `Usage: spur export <funnel|carts|products|products-together|customers|segments|history|profiles|events|overview|steps> [options]
 
 Writes an export of the collector's data: the same rows and formats as the admin
 API's /v1/exports/*. Reads the database file directly (SPUR_DB / --db), or a
@@ -89,8 +93,16 @@ complete; a progress line is drawn on stderr when it is a terminal.
 Exports:
   funnel       step counts, drop-off, conversion and median time per step
   carts        one row per abandoned cart, recovered or not
-  products     per product: views, adds, removes, purchases, revenue, rates
-  profiles     per customer: first/last seen, sessions, devices, orders, revenue
+  products     per product: views, adds, checkouts, orders, revenue per currency,
+               conversion, abandonment rate
+  products-together
+               pairs of products bought in the same orders: support, confidence, lift
+  customers    per customer (identified, and guests who ordered): statistics per
+               currency, RFM scores, segment, previous segment and since when
+  profiles     the customers export under its earlier name
+  segments     customers and value per RFM segment (JSON adds the R x FM grid)
+  history      one customer's every event in time order, with a summary on top
+               (--customer ID: a customer id, or a guest's anonymous id)
   events       every stored event (NDJSON), streamed
   overview     visitors, sessions, orders, revenue per currency, conversion, carts,
                and a point per day (or hour) of the shop's time zone (CSV: the points)
@@ -110,6 +122,18 @@ Options:
   --window W           funnel conversion window after step 1, e.g. 30m, 2h, 7d
                        (default: the session for session units, 7d otherwise)
   --by B               funnel breakdown: device | browser | channel | utm_source | returning
+  --device D,...       only desktop | mobile | tablet | bot | unknown (what each export
+                       counts then: README, filters)
+  --channel C,...      only these channels: direct, organic_search, ... or phone, store, ...
+  --utmSource S,...    only sessions from these UTM sources; (none) for none
+  --segment S,...      only customers in these RFM segments (Champions, At risk, ...)
+  --includeBots true   count the events of bots (device type bot) too (default false)
+  --bom true           CSV: start with a UTF-8 byte order mark, for Excel
+  --minOrders N        products-together: pairs in at least N orders (default 2)
+  --limit N            products-together: at most N pairs (default 100)
+  --asOf DAY|TIME      customers, segments, history: as if this were now (a day
+                       YYYY-MM-DD counts to its end, UTC); nothing later is read
+  --customer ID        history: whose (a customer id, or a guest's anonymous id)
   --session-minutes N  inactivity that ends a session without a client session id
                        [SPUR_SESSION_MINUTES] (default 30; local database only)
   --abandon-minutes N  minutes without cart activity before a cart counts as abandoned
@@ -128,7 +152,33 @@ The database file must exist: a missing one exits 2 naming the path (SPUR_DB / -
 Examples:
   spur export funnel --by device --format csv --out funnel.csv
   spur export carts --from 2026-11-01 --to 2026-12-01 --format csv
+  spur export customers --asOf 2026-11-30 --format csv --out customers.csv
+  spur export history --customer cus_42 --format ndjson
   spur export events --url https://collector.shop.example --token $SPUR_ADMIN_TOKEN > events.ndjson
+`;
+
+const INSIGHTS = `Usage: spur insights purchase-model --calibration-end DAY [options]
+
+Fits the purchase model on the shop's own orders, as GET /v1/insights/purchase-model
+does: BG/NBD (purchases, and whether a customer is still one) on every order up to
+and including DAY (YYYY-MM-DD, UTC), Gamma-Gamma (spend) per currency; with
+--holdout-end, how well that fit predicted the purchases after DAY up to then (per
+calibration frequency, and week by week). Prints the answer as JSON.
+
+Options:
+  --calibration-end DAY  the last day of the orders the model is fitted on (required)
+  --holdout-end DAY      the last day of the holdout period (after --calibration-end)
+  --include-bots         count the orders of bots (device type bot) too
+  --db FILE              SQLite database [SPUR_DB] (default ./data/spur.db)
+  --url URL              a running collector instead of the file [SPUR_URL]
+  --token TOKEN          its admin token [SPUR_ADMIN_TOKEN]
+  --out FILE, -o FILE    write to FILE instead of stdout
+
+Exit codes: 0 done, 1 failed (e.g. too few customers to fit, with the reason),
+2 usage error (a bad or missing date; no database file at --db / SPUR_DB).
+
+Example:
+  spur insights purchase-model --calibration-end 2026-06-30 --holdout-end 2026-12-31
 `;
 
 const PRIVACY = `Usage: spur privacy export <customerId> [options]
@@ -248,7 +298,8 @@ Usage: spur <command> [options]
 
 Commands:
   serve        run the collector (ingest, admin API, SDK bundle)
-  export KIND  export funnels, abandoned carts, products, profiles or events
+  export KIND  export funnels, carts, products, customers, segments, histories, events
+  insights     the purchase model fitted on the shop's orders, with its holdout check
   simulate     play journey specs in Chromium and check them against the collector
   privacy      export or erase everything stored about a customer
   purge        delete events older than the retention period
@@ -276,6 +327,7 @@ export function helpText(): string {
 const HELP: Record<string, () => Promise<string>> = {
   serve: async () => SERVE(),
   export: async () => EXPORT(await exportParameterLines()),
+  insights: async () => INSIGHTS,
   simulate: async () => (await import('./commands/simulate')).SIMULATE_HELP,
   privacy: async () => PRIVACY,
   purge: async () => PURGE,

@@ -12,6 +12,7 @@ type Command = (args: string[], io: Io) => Promise<number>;
 const commands: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./commands/serve')).serve,
   export: async () => (await import('./commands/export')).exportCommand,
+  insights: async () => (await import('./commands/insights')).insights,
   simulate: async () => (await import('./commands/simulate')).simulate,
   privacy: async () => (await import('./commands/privacy')).privacy,
   purge: async () => (await import('./commands/purge')).purge,

@@ -79,6 +79,34 @@ describe('spur export (database file)', () => {
     }
   });
 
+  it('takes the filters, includeBots and bom as the API does', async () => {
+    const storage = createStore(await openSqliteStorage(file));
+    const on = (device: string) => ({ device: { type: device } });
+    const mug = { product_id: 'mug', price: 10, currency: 'EUR' };
+    await storage.append({
+      writeKey: 'k',
+      rejected: [],
+      events: [
+        { ...stored('m', 5, 'Product Viewed', 's4', mug), context: { sessionId: 's4', ...on('mobile') } as StoredEvent['context'] },
+        { ...stored('h', 6, 'Product Viewed', 's5', mug), context: { sessionId: 's5', ...on('bot') } as StoredEvent['context'] },
+      ],
+    });
+    await storage.close();
+    const views = async (...flags: string[]) => {
+      const io = captureIo();
+      expect(await main(['export', 'products', '--db', file, ...flags], io)).toBe(0);
+      return (JSON.parse(io.stdout) as { views: number }[])[0].views;
+    };
+    // a, b, c carry no device (unknown); m is on a phone; h is a bot.
+    expect(await views()).toBe(4);
+    expect(await views('--device', 'mobile')).toBe(1);
+    expect(await views('--device', 'mobile,unknown')).toBe(4);
+    expect(await views('--includeBots', 'true')).toBe(5);
+    const csv = captureIo();
+    expect(await main(['export', 'products', '--db', file, '--format', 'csv', '--bom', 'true'], csv)).toBe(0);
+    expect(csv.stdout.startsWith('\uFEFFproductId,name,views,')).toBe(true);
+  });
+
   it('draws a progress line only when stderr is a terminal', async () => {
     const tty = captureIo({}, true);
     expect(await main(['export', 'events', '--db', file], tty)).toBe(0);
@@ -98,9 +126,12 @@ describe('spur export (database file)', () => {
       [['export', 'events', '--db', file, '--format', 'csv'], 'format of the events export'],
       [['export', 'funnel', '--db', file, '--unit', 'household'], 'unit must be one of'],
       [['export', 'funnel', '--url', 'http://127.0.0.1:9'], '--url needs the admin token'],
-      [['export', 'products', '--db', file, '--by', 'device'], 'the products export does not take --by (only funnel does); it takes --from, --to, --format'],
+      [['export', 'products', '--db', file, '--by', 'device'], 'the products export does not take --by (only funnel does); it takes --from, --to, --device, --channel, --utmSource, --segment, --includeBots, --format, --bom'],
       [['export', 'events', '--db', file, '--steps', 'page'], 'the events export does not take --steps'],
-      [['export', 'profiles', '--db', file, '--device', 'mobile'], "Unknown option '--device'"],
+      [['export', 'events', '--db', file, '--device', 'mobile'], 'the events export does not take --device'],
+      [['export', 'profiles', '--db', file, '--colour', 'red'], "Unknown option '--colour'"],
+      [['export', 'products', '--db', file, '--device', 'phone'], 'device must be one or more of desktop, mobile'],
+      [['export', 'products', '--db', file, '--bom', 'true'], 'bom applies to CSV only'],
       [['export', 'funnel', '--db', file, '--by', 'shoe_size'], 'by must be one of device, browser'],
       [['export', 'events', '--url', 'http://127.0.0.1:9', '--token', TOKEN, '--session-minutes', '5'], '--session-minutes applies to --db'],
     ] as [string[], string][]) {
@@ -108,6 +139,40 @@ describe('spur export (database file)', () => {
       expect(await main(argv, io)).toBe(2);
       expect(io.stderr).toContain(message);
     }
+  });
+});
+
+describe('spur export customers, segments and history (database file)', () => {
+  it('writes customers with RFM as of a day, the segments, and a history; an unknown customer exits 1', async () => {
+    const storage = createStore(await openSqliteStorage(file));
+    const order = (minutes: number, userId: string, orderId: string, total: number) => ({
+      ...stored('x', minutes, 'Order Completed', 'o', { order_id: orderId, total, currency: 'EUR' }),
+      anonymousId: undefined,
+      userId,
+    });
+    await storage.append({ writeKey: 'k', rejected: [], events: [order(10, 'U', 'o1', 20), order(60 * 24 * 3, 'U', 'o2', 30), order(20, 'W', 'o3', 5)] });
+    await storage.close();
+    const io = captureIo();
+    expect(await main(['export', 'customers', '--db', file, '--asOf', '2026-11-02', '--format', 'ndjson'], io)).toBe(0);
+    const rows = io.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows.map((r) => [r.customerId, r.orders, r.frequency])).toEqual([
+      ['U', 1, 1],
+      ['W', 1, 1],
+    ]);
+    const segments = captureIo();
+    expect(await main(['export', 'segments', '--db', file, '--asOf', '2026-11-05'], segments)).toBe(0);
+    expect(JSON.parse(segments.stdout)).toMatchObject({ asOf: '2026-11-05T23:59:59.999Z', customers: 2 });
+    const history = captureIo();
+    expect(await main(['export', 'history', '--db', file, '--customer', 'U', '--format', 'csv'], history)).toBe(0);
+    const [summary, events] = history.stdout.split('\r\n\r\n');
+    expect(summary.split('\r\n')[1]).toMatch(/^U,true,/);
+    expect(events.trim().split('\r\n')).toHaveLength(3);
+    const missing = captureIo();
+    expect(await main(['export', 'history', '--db', file, '--customer', 'nobody'], missing)).toBe(1);
+    expect(missing.stderr).toContain('no customer "nobody"');
+    const usage = captureIo();
+    expect(await main(['export', 'history', '--db', file], usage)).toBe(2);
+    expect(usage.stderr).toContain('the history export needs customer');
   });
 });
 
@@ -158,7 +223,22 @@ describe('spur export --url (a running collector)', () => {
 
       const io2 = captureIo({ SPUR_ADMIN_TOKEN: TOKEN, SPUR_URL: server.url });
       expect(await main(['export', 'profiles', '--format', 'csv'], io2)).toBe(0);
-      expect(io2.stdout.split('\r\n')[0]).toBe('customerId,firstSeen,lastSeen,events,sessions,devices,orders,revenue,averageOrderValue,lastPurchaseAt');
+      expect(io2.stdout.split('\r\n')[0]).toMatch(/^customerId,identified,firstSeen,lastSeen,events,sessions,devices,orders,.*,segment,previousSegment,segmentSince,pAlive,.*,currency_1,orders_1,revenue_1,averageOrderValue_1$/);
+
+      // One visitor's history, from the collector.
+      const history = captureIo();
+      expect(await main(['export', 'history', '--customer', 'a', '--format', 'ndjson', '--url', server.url, '--token', TOKEN], history)).toBe(0);
+      const lines = history.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      expect(lines[0]).toMatchObject({ customerId: 'a', eventCount: 3 });
+      expect(lines.slice(1).map((e) => e.event)).toEqual(['Product Viewed', 'Product Added', 'Cart Abandoned']);
+      const unknown = captureIo();
+      expect(await main(['export', 'history', '--customer', 'nobody', '--url', server.url, '--token', TOKEN], unknown)).toBe(1);
+      expect(unknown.stderr).toContain('answered 404');
+
+      // Filters travel in the query string.
+      const filtered = captureIo();
+      expect(await main(['export', 'products', '--url', server.url, '--token', TOKEN, '--device', 'mobile'], filtered)).toBe(0);
+      expect(JSON.parse(filtered.stdout)).toEqual([]);
 
       const out = join(dir, 'events.ndjson');
       const denied = captureIo();

@@ -63,6 +63,7 @@ describe('which modules a command loads', () => {
     ['export', ['export', 'events']],
     ['privacy', ['privacy', 'export', 'nobody']],
     ['purge', ['purge', '--retention-days', '30', '--dry-run']],
+    ['insights', ['insights', 'purchase-model', '--calibration-end', '2024-01-01']],
   ])('spur %s neither', async (_name, args) => {
     const result = await run([...args, '--db', db()]);
     expect(result.output).not.toMatch(/no database at/);

@@ -21,6 +21,7 @@ import { createMetrics } from './metrics/collector-metrics';
 import { countRequests } from './metrics/http-metrics';
 import { createMetricsRouter } from './routes/metrics';
 import { createExportRouter } from './routes/exports';
+import { createInsightRouter } from './routes/insights';
 import { createPrivacyRouter } from './routes/privacy';
 import type { PurgeReport } from './jobs/retention';
 import { createHealthRouter } from './routes/health';
@@ -256,6 +257,7 @@ export function createCollector(config: CollectorConfig): Collector {
   app.use(createMetricsRouter({ metrics, guard: adminGuard({ adminToken: config.adminToken, otherToken: config.metricsToken, now, failures, onLimited }) }));
   app.use(createAdminRouter({ storage }));
   app.use(createExportRouter({ storage, analytics, now, timeZone }));
+  app.use(createInsightRouter({ storage, analytics, now }));
   app.use(createFunnelsRouter({ storage, now }));
   const feed = analytics && createLiveFeed({ storage, analytics });
   app.use(createLiveRouter({ feed }));

@@ -2,24 +2,13 @@
 // table (export-params.ts; the HTTP query string and the command's flags share names), and one
 // producer writes their text, streamed in chunks so that neither the route nor the command holds
 // a large export in memory.
-import {
-  chunked,
-  funnelWarnings,
-  toCsv,
-  toJsonArray,
-  toNdjson,
-  type AbandonedCart,
-  type CsvColumn,
-  type CustomerStats,
-  type FunnelResult,
-  type FunnelStepRow,
-  type Overview,
-  type ProductStats,
-  type StepOption,
-} from './analytics';
+import { chunked, funnelWarnings, toCsv, toJsonArray, toNdjson, type CsvColumn, type Overview } from './analytics';
+import { cartColumns, funnelCsv, overviewCsv, PAIR_COLUMNS, productColumns, STEP_OPTION_COLUMNS } from './export-columns';
 import { createAnalyticsService, type AnalyticsService, type AnalyticsServiceOptions } from './jobs/catch-up';
 import { badRequest } from './errors';
-import { EXPORT_KINDS, parseExportParams, type ExportFormat, type ExportKind } from './export-params';
+import { customersCsv, segmentsCsv } from './customer-exports';
+import { EXPORT_KINDS, parseAsOf, parseExportParams, type ExportFormat, type ExportKind } from './export-params';
+import { customerHistory } from './history';
 import type { Storage } from './storage/types';
 
 export { EXPORT_KINDS, type ExportFormat, type ExportKind } from './export-params';
@@ -61,88 +50,8 @@ export interface ExportOptions extends AnalyticsServiceOptions {
 
 type Query = Record<string, unknown>;
 
-const STEP_COLUMNS: (keyof FunnelStepRow)[] = [
-  'step',
-  'name',
-  'units',
-  'dropOff',
-  'conversionFromPrevious',
-  'conversionFromStart',
-  'medianSecondsFromPrevious',
-];
-
-// A funnel as CSV: one row per step; with a breakdown, the segment's attribute and value lead.
-function* funnelCsv(result: FunnelResult): Generator<string> {
-  if (!result.segments) {
-    yield* toCsv(result.steps, STEP_COLUMNS);
-    return;
-  }
-  type Row = FunnelStepRow & { segmentBy: string; segment: string };
-  const rows: Row[] = [];
-  for (const s of result.segments) for (const step of s.steps) rows.push({ ...step, segmentBy: s.key, segment: s.value });
-  yield* toCsv(rows, ['segmentBy', 'segment', ...STEP_COLUMNS] as CsvColumn<Row>[]);
-}
-
-const CART_COLUMNS: CsvColumn<AbandonedCart>[] = [
-  'profileId',
-  'customerId',
-  'anonymousId',
-  { header: 'items', value: (c) => c.items },
-  { header: 'itemCount', value: (c) => c.items.reduce((n, i) => n + i.quantity, 0) },
-  'value',
-  'currency',
-  'lastActivityAt',
-  'abandonedAt',
-  'recovered',
-  'recoveredOrderId',
-];
-
-const PRODUCT_COLUMNS: (keyof ProductStats)[] = [
-  'productId',
-  'name',
-  'views',
-  'adds',
-  'removes',
-  'purchases',
-  'units',
-  'revenue',
-  'viewToCartRate',
-  'cartToPurchaseRate',
-  'timesAbandoned',
-];
-
-const PROFILE_COLUMNS: (keyof CustomerStats)[] = [
-  'customerId',
-  'firstSeen',
-  'lastSeen',
-  'events',
-  'sessions',
-  'devices',
-  'orders',
-  'revenue',
-  'averageOrderValue',
-  'lastPurchaseAt',
-];
-
-const STEP_COLUMNS_OF_OPTIONS: (keyof StepOption)[] = ['step', 'kind', 'events'];
-
-// The overview as CSV: its series, a row per day (hour), a revenue column per currency.
-function* overviewCsv(result: Overview): Generator<string> {
-  type Point = Overview['series'][number];
-  const currencies = result.totals.revenue.map((r) => String(r.currency));
-  const columns: CsvColumn<Point>[] = [
-    { header: 'start', value: (p) => p.start },
-    { header: 'label', value: (p) => p.label },
-    'visitors',
-    'sessions',
-    'orders',
-    ...currencies.map((c) => ({ header: `revenue_${c}`, value: (p: Point) => p.revenue[c] ?? 0 })),
-  ];
-  yield* toCsv(result.series, columns);
-}
-
-function rowsAs<T>(rows: Iterable<T>, fmt: ExportFormat, columns: readonly CsvColumn<T>[]): Iterable<string> {
-  if (fmt === 'csv') return toCsv(rows, columns);
+function rowsAs<T>(rows: readonly T[], fmt: ExportFormat, columns: (rows: readonly T[]) => readonly CsvColumn<T>[], bom: boolean): Iterable<string> {
+  if (fmt === 'csv') return toCsv(rows, columns(rows), { bom });
   if (fmt === 'ndjson') return toNdjson(rows);
   return toJsonArray(rows);
 }
@@ -175,12 +84,13 @@ async function* eventPages(storage: Storage, from: number | undefined, to: numbe
  */
 export async function runExport(storage: Storage, kind: ExportKind, query: Query, options: ExportOptions = {}): Promise<ExportOutput> {
   if (!EXPORT_KINDS.includes(kind)) throw badRequest(`unknown export ${JSON.stringify(kind)}: one of ${EXPORT_KINDS.join(', ')}`);
-  const asOf = (options.now ?? Date.now)();
+  const now = (options.now ?? Date.now)();
   const timeZone = options.timeZone ?? 'UTC';
-  const { format: fmt, from, to, funnel, interval } = parseExportParams(kind, query, { timeZone, now: asOf });
-  const out = (chunks: AsyncIterable<string>, totalRows?: number, warnings: string[] = []): ExportOutput => ({
+  const params = parseExportParams(kind, query, { timeZone, now });
+  const { format: fmt, from, to, includeBots, filter, bom, funnel, pairs, interval } = params;
+  const out = (chunks: AsyncIterable<string>, totalRows?: number, warnings: string[] = [], filename = `spur-${kind}.${fmt}`): ExportOutput => ({
     contentType: CONTENT_TYPES[fmt],
-    filename: `spur-${kind}.${fmt}`,
+    filename,
     chunks,
     warnings,
     ...(totalRows !== undefined && { totalRows }),
@@ -190,30 +100,48 @@ export async function runExport(storage: Storage, kind: ExportKind, query: Query
 
   const service = options.analytics ?? createAnalyticsService(storage, options);
   const analytics = await service.refresh();
+  const asOf = now;
+  // The customer insight reads "as if asOf were now": nothing after it (export-params.ts parseAsOf).
+  const until = parseAsOf(params.asOf, now, timeZone);
+  const narrowing = { from, to, includeBots, filter };
   switch (kind) {
     case 'funnel': {
-      const result = analytics.funnel(funnel!);
+      const result = analytics.funnel({ ...funnel!, includeBots, filter, asOf });
       const warnings = funnelWarnings(analytics.table.view(), funnel!.steps);
-      return out(asAsync(fmt === 'csv' ? funnelCsv(result) : [JSON.stringify({ ...result, warnings })]), undefined, warnings);
+      return out(asAsync(fmt === 'csv' ? funnelCsv(result, bom) : [JSON.stringify({ ...result, warnings })]), undefined, warnings);
     }
     case 'abandoned-carts':
-      return out(asAsync(rowsAs(analytics.abandonedCarts({ asOf, from, to }), fmt, CART_COLUMNS)));
+      return out(asAsync(rowsAs(analytics.abandonedCartRows({ ...narrowing, asOf }), fmt, cartColumns, bom)));
     case 'products':
-      return out(asAsync(rowsAs(analytics.products({ asOf, from, to }), fmt, PRODUCT_COLUMNS)));
+      return out(asAsync(rowsAs(analytics.products({ ...narrowing, asOf }), fmt, productColumns, bom)));
     case 'overview': {
       let result: Overview;
       try {
-        result = analytics.overview({ from: from!, to: to!, timeZone, interval: interval!, asOf });
+        result = analytics.overview({ ...narrowing, from: from!, to: to!, timeZone, interval: interval!, asOf });
       } catch (err) {
         if (err instanceof RangeError) throw badRequest(`${err.message}: choose a shorter range or interval=day`, 'invalid_query');
         throw err;
       }
-      return out(asAsync(fmt === 'csv' ? overviewCsv(result) : [JSON.stringify(result)]));
+      return out(asAsync(fmt === 'csv' ? overviewCsv(result, bom) : [JSON.stringify(result)]));
     }
     case 'steps':
-      return out(asAsync(rowsAs(analytics.steps({ from, to }), fmt, STEP_COLUMNS_OF_OPTIONS)));
-    default:
-      return out(asAsync(rowsAs(analytics.customers({ from, to }), fmt, PROFILE_COLUMNS)));
+      return out(asAsync(rowsAs(analytics.steps(narrowing), fmt, () => STEP_OPTION_COLUMNS, bom)));
+    case 'products-together':
+      return out(asAsync(rowsAs(analytics.productsTogether({ ...narrowing, asOf, ...pairs }), fmt, () => PAIR_COLUMNS, bom)));
+    case 'segments': {
+      const summary = analytics.segments({ ...narrowing, asOf: until });
+      return out(asAsync(fmt === 'csv' ? segmentsCsv(summary, bom) : [JSON.stringify(summary)]));
+    }
+    case 'history': {
+      const history = await customerHistory(storage, params.customer!, { analytics, asOf: until, format: fmt, includeBots, from, to, filter, bom });
+      const name = history.customerId.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64);
+      return out(history.chunks, undefined, [], `spur-history-${name}.${fmt}`);
+    }
+    default: {
+      // customers, and profiles (its earlier name).
+      const { rows } = analytics.customers({ ...narrowing, asOf: until });
+      return out(asAsync(fmt === 'csv' ? customersCsv(rows, [], bom) : rowsAs(rows, fmt, () => [], false)));
+    }
   }
 }
 

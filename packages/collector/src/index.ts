@@ -11,6 +11,7 @@ export { createStore, type Store } from './rules/store';
 export type { AppendInput, AppendResult } from './rules/append';
 export { createAnalyticsService, DERIVED_WRITE_KEY, type AnalyticsService, type AnalyticsServiceOptions, type AnalyticsStatus } from './jobs/catch-up';
 export { EXPORT_KINDS, runExport, WARNINGS_HEADER, type ExportFormat, type ExportKind, type ExportOptions, type ExportOutput } from './exports';
+export { INSIGHT_KINDS, INSIGHT_PARAMETERS, parsePurchaseModelParams, runInsight, type InsightKind, type InsightOptions, type PurchaseModelAnswer } from './insights';
 export { ALL_EXPORT_PARAMETERS, checkExportParameters, EXPORT_PARAMETERS, type ExportParameter } from './export-params';
 export { createLogger, errorFields, LOG_LEVELS, silentLogger, type Logger, type LoggerOptions, type LogLevel } from './log';
 export { MIN_ADMIN_TOKEN_LENGTH } from './startup-warnings';

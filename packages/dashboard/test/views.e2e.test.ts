@@ -143,15 +143,15 @@ describe('the dashboard’s views, against the export API', () => {
     const { page, problems, context } = await signedIn();
     await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Products' }).click();
     await page.getByTestId('products-table').waitFor();
-    const products = (await api(stack.url, `/v1/exports/products?from=${FROM()}&to=${TO()}`)).json() as { name: string; views: number; adds: number; purchases: number; revenue: number }[];
+    const products = (await api(stack.url, `/v1/exports/products?from=${FROM()}&to=${TO()}`)).json() as { name: string; views: number; adds: number; orders: number }[];
     const rows = await page.getByTestId('products-table').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].slice(0, 4).map((td) => td.textContent)));
     const byViews = [...products].sort((a, b) => b.views - a.views);
     expect(rows.map((r) => r[0]).sort()).toEqual(products.map((p) => p.name).sort());
-    expect(rows.map((r) => r.slice(1).join('/'))).toEqual(byViews.map((p) => [en(p.views), en(p.adds), en(p.purchases)].join('/')));
+    expect(rows.map((r) => r.slice(1).join('/'))).toEqual(byViews.map((p) => [en(p.views), en(p.adds), en(p.orders)].join('/')));
     // Sorted by another column from its header (a button: the keyboard reaches it).
     await page.getByRole('button', { name: 'Orders' }).click();
     const orders = await page.getByTestId('products-table').locator('tbody td[data-label="Orders"]').allTextContents();
-    expect(orders).toEqual([...products].sort((a, b) => b.purchases - a.purchases).map((p) => en(p.purchases)));
+    expect(orders).toEqual([...products].sort((a, b) => b.orders - a.orders).map((p) => en(p.orders)));
     expect(await download(page)).toBe((await api(stack.url, `/v1/exports/products?from=${FROM()}&to=${TO()}&format=csv`)).text);
     await keep(page, 'products');
     await checkPage(page);

@@ -1,7 +1,7 @@
 // The one place that finds and launches Chromium for tests and journeys (ARCHITECTURE.md,
 // "Browser tests and journeys").
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type LaunchOptions } from 'playwright';
+import { chromium, devices, type Browser, type LaunchOptions } from 'playwright';
 
 /** Where the Chromium executable was found. */
 export type ChromiumSource = 'SPUR_CHROMIUM' | 'playwright' | 'system';
@@ -70,17 +70,27 @@ const QUIET_ARGS = [
 ];
 
 /**
+ * The user agent the browser sends where no context names one: Playwright's Desktop Chrome's.
+ * Headless Chromium's own says HeadlessChrome, which the collector counts as a bot and leaves out
+ * of every figure; and a context's user agent does not reach the requests a page sends as it
+ * unloads (keepalive), which then carry the browser's: a journey's cart would be a bot's.
+ */
+export const BROWSER_USER_AGENT = devices['Desktop Chrome'].userAgent;
+
+/**
  * Launches headless Chromium found by {@link findChromium} (unless `options.executablePath` names
- * one). Other options are passed through to Playwright; `args` are appended to spur's defaults.
+ * one), with BROWSER_USER_AGENT unless `args` name a `--user-agent`. Other options are passed
+ * through to Playwright; `args` are appended to spur's defaults.
  */
 export async function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
   const executablePath = options.executablePath ?? findChromium().executablePath;
   // Chromium's sandbox refuses to start as root (containers, CI); it is meant for untrusted users.
   const sandboxArgs = process.getuid?.() === 0 ? ['--no-sandbox'] : [];
+  const agentArgs = options.args?.some((a) => a.startsWith('--user-agent')) ? [] : [`--user-agent=${BROWSER_USER_AGENT}`];
   return chromium.launch({
     headless: true,
     ...options,
     executablePath,
-    args: [...QUIET_ARGS, ...sandboxArgs, ...(options.args ?? [])],
+    args: [...QUIET_ARGS, ...sandboxArgs, ...agentArgs, ...(options.args ?? [])],
   });
 }

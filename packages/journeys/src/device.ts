@@ -63,15 +63,20 @@ export interface Device {
   offline: boolean;
 }
 
-/** Playwright context options of a device spec; undefined: Chromium's own defaults. */
+/**
+ * Playwright context options of a device spec; undefined: Chromium's own defaults. A device that
+ * names no user agent gets a browser's (Playwright's Desktop Chrome's, or Pixel 7's when it is
+ * mobile), not headless Chromium's own: the collector counts `HeadlessChrome` as a bot and leaves
+ * bots out of every figure, and a journey plays a customer.
+ */
 export function contextOptions(device: DeviceSpec | undefined): BrowserContextOptions {
-  if (device === undefined) return {};
+  if (device === undefined) return { userAgent: devices['Desktop Chrome'].userAgent };
   if (typeof device === 'string') {
     // defaultBrowserType is for Playwright's test runner; the runner is always Chromium.
     const { defaultBrowserType: _ignored, ...options } = devices[device];
     return options;
   }
-  return { ...device };
+  return { userAgent: devices[device.isMobile ? 'Pixel 7' : 'Desktop Chrome'].userAgent, ...device };
 }
 
 export function deviceLabel(device: DeviceSpec | undefined): string {

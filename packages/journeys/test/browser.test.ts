@@ -1,7 +1,9 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { findChromium, launchChromium } from '../src/browser';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { BROWSER_USER_AGENT, findChromium, launchChromium } from '../src/browser';
 
 let dir: string;
 /** Creates an empty file standing in for an executable and returns its path. */
@@ -120,6 +122,32 @@ describe('launchChromium(options)', () => {
       if (process.getuid?.() === 0) expect(commandLine).toContain('--no-sandbox');
     } finally {
       await browser.close();
+    }
+  });
+
+  it("sends a browser's user agent, not HeadlessChrome, also from a page that unloads (keepalive), whatever the context says", async () => {
+    // Headless Chromium's own user agent is a bot's to the collector; a context's override does
+    // not reach what a page sends as it goes, so the browser's own must not be headless either.
+    const seen: IncomingHttpHeaders[] = [];
+    const server = createServer((req, res) => {
+      if (req.url === '/beacon') seen.push(req.headers);
+      res.setHeader('content-type', 'text/html');
+      res.end(req.url === '/' ? `<script>addEventListener('pagehide', () => fetch('/beacon', { method: 'POST', body: 'x', keepalive: true }))</script>` : 'next');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) Mobile/15E148' });
+      await page.goto(url);
+      await page.goto(`${url}/next`);
+      for (let i = 0; i < 100 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(seen).toHaveLength(1);
+      expect(seen[0]['user-agent']).not.toMatch(/headless/i);
+      expect(await (await browser.newPage()).evaluate(() => navigator.userAgent)).toBe(BROWSER_USER_AGENT);
+    } finally {
+      await browser.close();
+      server.close();
     }
   });
 });

@@ -10,7 +10,11 @@ const KINDS: Record<string, ExportKind> = {
   carts: 'abandoned-carts',
   'abandoned-carts': 'abandoned-carts',
   products: 'products',
+  'products-together': 'products-together',
+  customers: 'customers',
   profiles: 'profiles',
+  segments: 'segments',
+  history: 'history',
   events: 'events',
   overview: 'overview',
   steps: 'steps',
@@ -135,7 +139,7 @@ function parseWarnings(header: string | null): string[] {
 }
 
 /**
- * `spur export funnel|carts|products|profiles|events`: the admin API's exports, read from the
+ * `spur export funnel|carts|products|products-together|customers|profiles|segments|history|events`: the admin API's exports, read from the
  * database file directly (SPUR_DB / --db) or from a running collector (--url and --token).
  */
 export async function exportCommand(args: string[], io: Io): Promise<number> {
@@ -201,6 +205,11 @@ export async function exportCommand(args: string[], io: Io): Promise<number> {
     } catch (err) {
       await close();
       if ((err as { status?: number }).status === 400) throw new UsageError((err as Error).message);
+      // An unknown customer's history: said as the API says it (404), exit 1.
+      if ((err as { status?: number }).status === 404) {
+        io.err(`spur export: ${(err as Error).message}\n`);
+        return 1;
+      }
       throw err;
     }
   }

@@ -2,7 +2,7 @@
 // origin (page host, referrer host, campaign, with the channel worked out once), each interned so
 // that a row holds a small code and every fact with the same ones shares one object.
 import { parseUserAgent } from '../useragent';
-import { campaignFromUrl, channelOf, hostOf, type ChannelGroup, type Origin } from './channels';
+import { campaignFromUrl, channelOf, hostOf, type Channel, type Origin } from './channels';
 import { Dictionary } from './dictionary';
 
 /** Device type, browser and OS families of a fact. */
@@ -14,7 +14,8 @@ export interface Agent {
 
 /** An Origin with its channel worked out once (shared by every fact with the same origin). */
 export interface OriginInfo extends Origin {
-  channel: ChannelGroup;
+  salesChannel: string | null;
+  channel: Channel;
 }
 
 /** The fields of an event that its agent and origin are made of. */
@@ -28,6 +29,8 @@ export interface AttributionFields {
   source: string | undefined;
   medium: string | undefined;
   campaign: string | undefined;
+  /** The sales channel of context.channel (sales-channel.ts); undefined for a library's value. */
+  channel: string | undefined;
 }
 
 const UNKNOWN_AGENT: Agent = { device: 'unknown', browser: 'Other', os: 'Other' };
@@ -43,8 +46,11 @@ export class Attribution {
   // The previous fact's families and origin parts with their ids: consecutive facts of a session
   // nearly always share them, and comparing beats building and hashing a key.
   private last = { device: '', browser: '', os: '', agent: -1 };
-  private lastOrigin: [string | null, string | null, string | null, string | null, string | null, number] = [null, null, null, null, null, -2];
-  private lastFields = { url: '', referrer: '', source: '', medium: '', campaign: '', id: -2 } as Pick<AttributionFields, 'url' | 'referrer' | 'source' | 'medium' | 'campaign'> & { id: number };
+  private lastOrigin: [string | null, string | null, string | null, string | null, string | null, string | null, number] = [null, null, null, null, null, null, -2];
+  private lastFields = { url: '', referrer: '', source: '', medium: '', campaign: '', channel: '', id: -2 } as Pick<
+    AttributionFields,
+    'url' | 'referrer' | 'source' | 'medium' | 'campaign' | 'channel'
+  > & { id: number };
 
   /** The agent id of a fact; -1 when it carries neither families nor a user agent. */
   agentOf(f: AttributionFields): number {
@@ -70,13 +76,15 @@ export class Attribution {
     return id;
   }
 
-  /** The origin id of a fact; -1 when it carries no page, referrer or campaign. */
+  /** The origin id of a fact; -1 when it carries no page, referrer, campaign or sales channel. */
   originOf(f: AttributionFields): number {
     // Events on one page share their URL, referrer and campaign: the last answer holds.
     const w = this.lastFields;
-    if (w.id !== -2 && f.url === w.url && f.referrer === w.referrer && f.source === w.source && f.medium === w.medium && f.campaign === w.campaign) return w.id;
+    if (w.id !== -2 && f.url === w.url && f.referrer === w.referrer && f.source === w.source && f.medium === w.medium && f.campaign === w.campaign && f.channel === w.channel) {
+      return w.id;
+    }
     const id = this.originOfParts(f);
-    this.lastFields = { url: f.url, referrer: f.referrer, source: f.source, medium: f.medium, campaign: f.campaign, id };
+    this.lastFields = { url: f.url, referrer: f.referrer, source: f.source, medium: f.medium, campaign: f.campaign, channel: f.channel, id };
     return id;
   }
 
@@ -89,16 +97,17 @@ export class Attribution {
     const source = (given ? f.source : c?.source) || null;
     const medium = (given ? f.medium : c?.medium) || null;
     const campaign = (given ? f.campaign : c?.campaign) || null;
-    if (!pageHost && !referrerHost && !source && !medium && !campaign) return -1;
+    const salesChannel = f.channel || null;
+    if (!pageHost && !referrerHost && !source && !medium && !campaign && !salesChannel) return -1;
     const l = this.lastOrigin;
-    if (l[0] === pageHost && l[1] === referrerHost && l[2] === source && l[3] === medium && l[4] === campaign) return l[5];
-    const key = `${pageHost ?? ''}\u0001${referrerHost ?? ''}\u0001${source ?? ''}\u0001${medium ?? ''}\u0001${campaign ?? ''}`;
+    if (l[0] === pageHost && l[1] === referrerHost && l[2] === source && l[3] === medium && l[4] === campaign && l[5] === salesChannel) return l[6];
+    const key = `${pageHost ?? ''}\u0001${referrerHost ?? ''}\u0001${source ?? ''}\u0001${medium ?? ''}\u0001${campaign ?? ''}\u0001${salesChannel ?? ''}`;
     const id = this.originKeys.intern(key);
     if (id === this.origins.length) {
-      const origin: Origin = { pageHost, referrerHost, source, medium, campaign };
-      this.origins.push({ ...origin, channel: channelOf(origin) });
+      const origin: Origin = { pageHost, referrerHost, source, medium, campaign, salesChannel };
+      this.origins.push({ ...origin, salesChannel, channel: channelOf(origin) });
     }
-    this.lastOrigin = [pageHost, referrerHost, source, medium, campaign, id];
+    this.lastOrigin = [pageHost, referrerHost, source, medium, campaign, salesChannel, id];
     return id;
   }
 

@@ -17,13 +17,12 @@
 //    recovers every abandonment of the profile waiting in that window.
 //  - value = sum of price x quantity, rounded to cents (a line without a price counts 0);
 //    currency = the last currency a Product Added / Removed of the cart carried.
+// The replay itself is cart-walk.ts's (with the checkout step a cart reached).
 import { v5 as uuidv5 } from 'uuid';
 import type { JsonObject, SpurEvent } from '@spur/sdk';
-import type { StringCodes } from './dictionary';
-import { assertSameRows, CART_ABANDONED, ORDER_COMPLETED, PRODUCT_ADDED, PRODUCT_REMOVED, type FactView } from './facts';
-import { groupRows } from './grouping';
+import { walkCarts, type Abandonment, type CartListener } from './cart-walk';
+import { CART_ABANDONED, type FactView } from './facts';
 import type { ProfileIndex } from './profiles';
-import { scratch } from './scratch';
 
 /** @defaultValue 30 minutes */
 export const DEFAULT_ABANDON_MS = 30 * 60 * 1000;
@@ -67,140 +66,26 @@ export interface AbandonedCart {
   recoveredOrderId: string | null;
 }
 
-interface Episode {
-  cart: AbandonedCart;
-  at: number;
+/** Abandoned carts as of `options.asOf`, ordered by abandonedAt, then profileId. */
+export function detectAbandonedCarts(view: FactView, profiles: ProfileIndex, options: CartOptions, listener?: CartListener): AbandonedCart[] {
+  return abandonments(view, profiles, options, listener).map((a) => a.cart);
 }
 
-/** Abandoned carts as of `options.asOf`, ordered by abandonedAt, then profileId. */
-export function detectAbandonedCarts(view: FactView, profiles: ProfileIndex, options: CartOptions): AbandonedCart[] {
+/**
+ * The abandonments behind detectAbandonedCarts, in its order, each with its cart's last activity
+ * row and the checkout step it reached (cart-walk.ts); `listener` hears the rest of the replay.
+ */
+export function abandonments(view: FactView, profiles: ProfileIndex, options: CartOptions, listener?: CartListener): Abandonment[] {
   const asOf = options.asOf;
-  const abandonMs = options.abandonAfterMs ?? DEFAULT_ABANDON_MS;
-  const recoveryMs = options.recoveryWindowMs ?? DEFAULT_RECOVERY_MS;
+  const abandonAfterMs = options.abandonAfterMs ?? DEFAULT_ABANDON_MS;
+  const recoveryWindowMs = options.recoveryWindowMs ?? DEFAULT_RECOVERY_MS;
   if (!Number.isFinite(asOf)) throw new RangeError('asOf must be a time');
-  if (!(abandonMs > 0) || !(recoveryMs > 0)) throw new RangeError('abandonment and recovery windows must be positive');
-  assertSameRows(view, profiles, 'profiles');
-  const added = view.names.id(PRODUCT_ADDED);
-  const removed = view.names.id(PRODUCT_REMOVED);
-  const ordered = view.names.id(ORDER_COMPLETED);
-  const carts = view.carts;
-
-  const rows = scratch('carts.rows', carts.length);
-  let count = 0;
-  for (let i = 0; i < view.length; i++) {
-    if (view.cart[i] < 0 || view.ts[i] >= asOf || profiles.ofRow[i] < 0) continue;
-    const name = view.name[i];
-    if (name >= 0 && (name === added || name === removed || name === ordered)) rows[count++] = i;
-  }
-  const { order, offsets } = groupRows(rows, count, profiles.ofRow, profiles.count, view.ts, true);
-  // A cart line is a product and a variant: one number for both, as the key of the line.
-  const variants = carts.variants.size + 1;
-  const text = (d: StringCodes, code: number) => (code < 0 ? null : d.value(code));
-
-  // A cart abandoned at `at` had its last activity at `at - abandonMs`, a cart row of its profile:
-  // a profile with no cart row in [from - abandonMs, to - abandonMs) has no cart abandoned in the
-  // range, and is not replayed at all (a month's carts out of years of history read a month's).
-  const near = options.from !== undefined || options.to !== undefined;
-  const nearFrom = (options.from ?? -Infinity) - abandonMs;
-  const nearTo = (options.to ?? Infinity) - abandonMs;
-  const out: Episode[] = [];
-  for (let p = 0; p < profiles.count; p++) {
-    if (offsets[p] === offsets[p + 1]) continue;
-    if (near) {
-      let found = false;
-      for (let j = offsets[p]; j < offsets[p + 1] && !found; j++) {
-        const t = view.ts[order[j]];
-        found = t >= nearFrom && t < nearTo;
-      }
-      if (!found) continue;
-    }
-    const lines = new Map<number, CartItem>();
-    const episodes: Episode[] = [];
-    let last = -Infinity;
-    let lastRow = -1;
-    let currency: string | null = null;
-    const abandon = () => {
-      const items = [...lines.values()].map((item) => ({ ...item }));
-      const value = Math.round(items.reduce((sum, x) => sum + (x.price ?? 0) * x.quantity, 0) * 100) / 100;
-      const at = last + abandonMs;
-      episodes.push({
-        at,
-        cart: {
-          profileId: profiles.id(p),
-          customerId: profiles.customerId(p),
-          anonymousId: view.anonymousIds.value(view.anonymousId[lastRow]),
-          items,
-          value,
-          currency,
-          lastActivityAt: new Date(last).toISOString(),
-          abandonedAt: new Date(at).toISOString(),
-          recovered: false,
-          recoveredOrderId: null,
-        },
-      });
-    };
-    for (let j = offsets[p]; j < offsets[p + 1]; j++) {
-      const row = order[j];
-      const t = view.ts[row];
-      const k = view.cart[row];
-      const product = carts.product[k];
-      const name = view.name[row];
-      if (name !== ordered && product < 0) continue;
-      if (lines.size > 0 && t >= last + abandonMs) abandon();
-      if (name === ordered) {
-        const o = carts.order[k];
-        for (const e of episodes) {
-          if (!e.cart.recovered && t >= e.at && t < e.at + recoveryMs) {
-            e.cart.recovered = true;
-            e.cart.recoveredOrderId = o < 0 ? null : text(carts.orderIds, carts.orders.orderId[o]);
-          }
-        }
-        lines.clear();
-        currency = null;
-      } else {
-        // No variant and an empty one are the same line.
-        const v = carts.variant[k];
-        const key = product * variants + (v < 0 || carts.variants.value(v) === '' ? 0 : v + 1);
-        const line = lines.get(key);
-        const q = carts.quantity[k];
-        const quantity = q > 0 ? q : undefined;
-        const price = carts.price[k];
-        if (name === added) {
-          if (line) {
-            line.quantity += quantity ?? 1;
-            if (carts.name[k] >= 0) line.name = text(carts.names, carts.name[k]);
-            if (!Number.isNaN(price)) line.price = price;
-            if (carts.currency[k] >= 0) line.currency = text(carts.currencies, carts.currency[k]);
-          } else {
-            lines.set(key, {
-              product_id: carts.products.value(product)!,
-              variant: text(carts.variants, carts.variant[k]),
-              name: text(carts.names, carts.name[k]),
-              price: Number.isNaN(price) ? null : price,
-              quantity: quantity ?? 1,
-              currency: text(carts.currencies, carts.currency[k]),
-            });
-          }
-        } else if (line) {
-          line.quantity -= quantity ?? line.quantity;
-          if (line.quantity <= 0) lines.delete(key);
-        }
-        const c = text(carts.currencies, carts.currency[k]);
-        if (c) currency = c;
-      }
-      last = t;
-      lastRow = row;
-    }
-    if (lines.size > 0 && last + abandonMs <= asOf) abandon();
-    out.push(...episodes);
-  }
-
+  if (!(abandonAfterMs > 0) || !(recoveryWindowMs > 0)) throw new RangeError('abandonment and recovery windows must be positive');
   const from = options.from ?? -Infinity;
   const to = options.to ?? Infinity;
-  return out
+  return walkCarts(view, profiles, { asOf, abandonAfterMs, recoveryWindowMs, from: options.from, to: options.to }, listener)
     .filter((e) => e.at >= from && e.at < to)
-    .sort((x, y) => x.at - y.at || (x.cart.profileId < y.cart.profileId ? -1 : x.cart.profileId > y.cart.profileId ? 1 : 0))
-    .map((e) => e.cart);
+    .sort((x, y) => x.at - y.at || (x.cart.profileId < y.cart.profileId ? -1 : x.cart.profileId > y.cart.profileId ? 1 : 0));
 }
 
 // A fixed namespace for the messageIds of derived events (a random UUID, chosen once).

@@ -24,6 +24,9 @@
 // utm_ parameters reads as source google / bing, medium cpc, as auto-tagging means exactly that.
 // Rule 9 ("internal") is what GA calls a self-referral: a session that began on the shop itself,
 // typically after 30 minutes idle in an open tab.
+//
+// Before every rule: an origin with a sales channel (an event's `context.channel` such as
+// `phone` or `store`, sales-channel.ts) is in that channel, whatever its page or campaign say.
 
 /** Marketing channel groups. */
 export type ChannelGroup =
@@ -36,6 +39,9 @@ export type ChannelGroup =
   | 'paid_other'
   | 'internal';
 
+/** A channel: a marketing channel group, or a sales channel an event named (`phone`, `store`, ...). */
+export type Channel = ChannelGroup | (string & {});
+
 /** Where a visit came from, as far as the landing event tells. Hosts are lower case, without port. */
 export interface Origin {
   pageHost: string | null;
@@ -43,6 +49,8 @@ export interface Origin {
   source: string | null;
   medium: string | null;
   campaign: string | null;
+  /** The sales channel the event named (sales-channel.ts); it decides the channel when present. */
+  salesChannel?: string | null;
 }
 
 const SEARCH_ENGINE = /(^|\.)(google|bing|duckduckgo|yahoo|yandex|baidu|ecosia|qwant|startpage|ask|naver|seznam|brave)\.[a-z.]+$/;
@@ -58,8 +66,9 @@ const PAID_SEARCH_MEDIUM = /^(cpc|ppc|sem|paid[-_ ]?search|paid)$/;
 const EMAIL = /^(e[-_]?mail|newsletter)$/;
 const SOCIAL_MEDIUM = /^(social|social[-_ ]network|social[-_ ]media|sm)$/;
 
-/** Channel group of an origin; see the rule table at the top of this file. */
-export function channelOf(o: Origin): ChannelGroup {
+/** Channel of an origin: its sales channel, else the group of the rule table at the top of this file. */
+export function channelOf(o: Origin): Channel {
+  if (o.salesChannel) return o.salesChannel;
   const source = o.source ? o.source.toLowerCase() : '';
   const medium = o.medium ? o.medium.toLowerCase() : '';
   if (source || medium) {

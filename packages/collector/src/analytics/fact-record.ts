@@ -26,6 +26,7 @@ export class FactRecord implements AttributionFields {
   source: string | undefined = undefined;
   medium: string | undefined = undefined;
   campaign: string | undefined = undefined;
+  channel: string | undefined = undefined;
   productId: string | undefined = undefined;
   /** Whether the fact carries cart fields (its product line in `line`). */
   cart = false;
@@ -45,7 +46,7 @@ export class FactRecord implements AttributionFields {
     this.type = 'track';
     this.name = this.path = this.anonymousId = this.userId = this.sessionId = undefined;
     this.device = this.browser = this.os = this.userAgent = this.url = this.referrer = undefined;
-    this.source = this.medium = this.campaign = this.productId = undefined;
+    this.source = this.medium = this.campaign = this.channel = this.productId = undefined;
     this.cart = this.order = false;
     this.line.clear();
     this.orderId = undefined;
@@ -86,6 +87,7 @@ export class FactRecord implements AttributionFields {
     this.source = fact.source;
     this.medium = fact.medium;
     this.campaign = fact.campaign;
+    this.channel = fact.channel;
     this.productId = fact.productId;
     const c = fact.cart;
     if (!c) return;
@@ -105,7 +107,7 @@ export class FactRecord implements AttributionFields {
   /** The record as a Fact (the fields it has, as factFromEvent returns them). */
   toFact(): Fact {
     const fact: Fact = { seq: this.seq, ts: this.ts, type: this.type };
-    const keys = ['name', 'anonymousId', 'userId', 'sessionId', 'path', 'url', 'referrer', 'device', 'browser', 'os', 'userAgent', 'source', 'medium', 'campaign', 'productId'] as const;
+    const keys = ['name', 'anonymousId', 'userId', 'sessionId', 'path', 'url', 'referrer', 'device', 'browser', 'os', 'userAgent', 'source', 'medium', 'campaign', 'channel', 'productId'] as const;
     for (const key of keys) if (this[key] !== undefined) fact[key] = this[key];
     if (!this.cart) return fact;
     const cart: CartFields = lineFields(this.line);

@@ -55,6 +55,8 @@ export interface Fact {
   source?: string;
   medium?: string;
   campaign?: string;
+  /** The sales channel context.channel names (`phone`, `store`, ...; sales-channel.ts); never a library's value such as `web`. */
+  channel?: string;
   /** product_id of Product Viewed / Added / Removed. */
   productId?: string;
   /** Only for Product Added, Product Removed and Order Completed. */

@@ -79,6 +79,12 @@ export interface FactView {
   readonly agents: readonly Agent[];
   readonly origins: readonly OriginInfo[];
   readonly carts: CartView;
+  /**
+   * The rows figures count (1) and leave out (0); null: every row. Rows left out get no session,
+   * visitor or profile (their `ofRow` is -1), so every figure, which counts rows through one of
+   * those, leaves them out without a check of its own (rows.ts makes the masks: bots, filters).
+   */
+  readonly keep: Uint8Array | null;
 }
 
 const CODE_COLUMNS = ['name', 'path', 'anonymousId', 'userId', 'sessionId', 'agent', 'origin', 'product', 'cart'] as const;
@@ -178,6 +184,7 @@ export class FactTable {
       agents: this.attribution.agents,
       origins: this.attribution.origins,
       carts: this.carts.view(),
+      keep: null,
     };
   }
 
@@ -191,13 +198,15 @@ export class FactTable {
 }
 
 /**
- * Throws when an index (sessions, profiles) was built from a view of another length: its rows
- * would not line up with this view's, and counts would be silently wrong.
+ * Throws when an index (sessions, profiles) was built from a view of another length or with
+ * another row mask: its rows would not line up with this view's, or would count rows the view
+ * leaves out, and counts would be silently wrong.
  */
-export function assertSameRows(view: FactView, index: { ofRow: Int32Array }, what: string): void {
+export function assertSameRows(view: FactView, index: { ofRow: Int32Array; keep: Uint8Array | null }, what: string): void {
   if (index.ofRow.length !== view.length) {
     throw new Error(`${what} cover ${index.ofRow.length} facts, the view ${view.length}: build them from the same view`);
   }
+  if (index.keep !== view.keep) throw new Error(`${what} were built with another row mask than the view's: build them from the same view`);
 }
 
 /** Reads back row `i` of a view as a Fact (families instead of a user agent; hosts, not URLs). */
@@ -213,6 +222,7 @@ export function factAt(view: FactView, i: number): Fact {
   set('sessionId', view.sessionIds.value(view.sessionId[i]));
   const agent = view.agent[i] < 0 ? null : view.agents[view.agent[i]];
   if (agent) Object.assign(fact, agent);
+  set('channel', view.origin[i] < 0 ? null : view.origins[view.origin[i]].salesChannel);
   set('productId', view.products.value(view.product[i]));
   set('cart', view.cart[i] < 0 ? null : cartFieldsAt(view.carts, view.cart[i]));
   return fact;

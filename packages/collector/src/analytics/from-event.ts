@@ -7,6 +7,7 @@ import type { JsonObject, JsonValue, StoredEvent } from '@spur/sdk';
 import type { LineRecord } from './cart-table';
 import { FactRecord } from './fact-record';
 import { ORDER_COMPLETED, PRODUCT_ADDED, PRODUCT_REMOVED, PRODUCT_VIEWED, type Fact } from './facts';
+import { salesChannel } from './sales-channel';
 
 const text = (v: unknown): string | undefined =>
   typeof v === 'string' ? v || undefined : typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined;
@@ -115,6 +116,7 @@ export function readStoredEvent(event: StoredEvent, seq: number, r: FactRecord):
       r.medium = text(campaign.medium);
       r.campaign = text(campaign.name);
     }
+    r.channel = salesChannel(context.channel);
   }
   if (name === undefined) return;
   const added = name === PRODUCT_ADDED || name === PRODUCT_REMOVED;

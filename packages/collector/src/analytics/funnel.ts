@@ -6,7 +6,10 @@
 //    counts when it was stored after the previous step's event; one event never fills two steps.
 //  - The window is half-open like [from, to): step k counts at t1 + window - 1 ms, not at t1 + window.
 //  - Only step 1 must fall in [from, to); later steps may fall after `to` (a conversion that
-//    completes after the range still belongs to a journey that started in it).
+//    completes after the range still belongs to a journey that started in it). A filter (device,
+//    channel, UTM source: filters.ts) likewise narrows step 1 only: its session must be on it, as
+//    `by` puts a unit in the segment of its step 1, so a filtered funnel of sessions is exactly
+//    that segment of the breakdown, and a customer who starts on a phone may buy on a laptop.
 //  - A unit with several step-1 events in range is counted from the one that gets furthest; among
 //    equals, the earliest. Times (medians) and the breakdown segment come from that one.
 //  - Units: `session` (sessions.ts), `visitor` (anonymous id; userId when a fact has none),
@@ -77,6 +80,8 @@ export interface FunnelSources {
   facts: FactView;
   sessions?: SessionIndex;
   profiles?: ProfileIndex;
+  /** The rows step 1 may be (1), from a filter (filters.ts); null or absent: any row. */
+  startRows?: Uint8Array | null;
 }
 
 /** A parsed funnel step: an event name, any page view, or page views under a path. */
@@ -185,6 +190,7 @@ export function runFunnel(sources: FunnelSources, query: FunnelQuery): FunnelRes
   }
   const { order, offsets } = groupRows(rows, count, unitOf, unitCount, ts, true);
 
+  const start = sources.startRows ?? null;
   const total = new Tally(S);
   const segments = new Map<string, Tally>();
   const times = new Float64Array(S);
@@ -197,7 +203,7 @@ export function runFunnel(sources: FunnelSources, query: FunnelQuery): FunnelRes
     let startRow = -1;
     for (let j = a; j < b; j++) {
       const row = order[j];
-      if ((mask[row] & 1) === 0 || ts[row] < p.from || ts[row] >= p.to) continue;
+      if ((mask[row] & 1) === 0 || ts[row] < p.from || ts[row] >= p.to || (start && start[row] === 0)) continue;
       // Without a window limit, a later start can never get further than an earlier one (each
       // of its steps matches at or after the earlier start's), so the first attempt is the best.
       const reached = b - a > 256 && p.window !== Infinity ? matcher.run(order, a, b, j, mask, ts, p.window, times) : scan(order, j, b, mask, ts, p.window, S, times);

@@ -7,20 +7,21 @@
 //    event in the range (in the bucket, for a point: a visitor counts in each day it came, and
 //    once in the total);
 //  - sessions: sessions (sessions.ts) that started in the range;
-//  - orders: Order Completed events in the range, once per order_id within a stitched profile (a
-//    resent order counts once, where it was first stored); revenue per currency: their amounts
-//    (profile-stats.ts orderAmount: revenue, else total, else the lines), never summed across
-//    currencies; an order without a currency is under `null`;
+//  - orders: the orders of orders.ts (once per order_id within a stitched profile, where first
+//    stored) placed in the range; revenue per currency: their amounts (revenue, else total, else
+//    the lines), never summed across currencies; an order without a currency is under `null`;
 //  - conversionRate: sessions started in the range in which an order counted above happened, over
 //    those sessions (4 decimals; null without sessions);
 //  - abandonedCarts / recoveredCarts: carts abandoned in the range (carts.ts), as of `asOf`, and
 //    those of them recovered.
-// Bots (device type `bot`) are left out of every figure, by the rule every figure follows.
+// The figures count the scope's rows (rows.ts: bots left out unless includeBots). A filter
+// (filters.ts: device, channel, UTM source) counts visitors with an event on it, sessions that
+// started on it (their landing), orders placed on it and carts last touched on it.
 import type { AbandonedCart } from './carts';
-import { assertSameRows, CART_ABANDONED, ORDER_COMPLETED, type FactView } from './facts';
-import { orderAmount } from './profile-stats';
-import type { ProfileIndex } from './profiles';
-import { visitorsOf, type SessionIndex } from './sessions';
+import { assertSameRows, CART_ABANDONED } from './facts';
+import { ordersOf } from './orders';
+import type { Scope } from './rows';
+import { visitorsOf } from './sessions';
 import { bucketStarts, localDate, localHour } from './time-zone';
 
 export type OverviewInterval = 'day' | 'hour';
@@ -75,10 +76,14 @@ export interface OverviewQuery {
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
-/** The overview of [from, to); `carts` are the carts abandoned in that range (carts.ts). */
-export function overview(view: FactView, sessions: SessionIndex, profiles: ProfileIndex, carts: readonly AbandonedCart[], query: OverviewQuery): Overview {
+/**
+ * The overview of [from, to) over the scope's rows; `carts` are the carts abandoned in that range
+ * (carts.ts), `keep` the rows a filter keeps (null: all).
+ */
+export function overview(scope: Scope, carts: readonly AbandonedCart[], query: OverviewQuery, keep: Uint8Array | null = null): Overview {
+  const { view } = scope;
+  const sessions = scope.sessions();
   assertSameRows(view, sessions, 'sessions');
-  assertSameRows(view, profiles, 'profiles');
   const { from, to, timeZone, interval } = query;
   const starts = bucketStarts(from, to, timeZone, interval);
   if (starts.length > MAX_POINTS) throw new RangeError(`${starts.length} ${interval}s are more than ${MAX_POINTS} points`);
@@ -93,10 +98,7 @@ export function overview(view: FactView, sessions: SessionIndex, profiles: Profi
     }
     return lo;
   };
-  const bot = view.agents.map((a) => a.device === 'bot');
-  const isBot = (row: number) => view.agent[row] >= 0 && bot[view.agent[row]];
-  const derived = view.names.id(CART_ABANDONED);
-  const ordered = view.names.id(ORDER_COMPLETED);
+  const kept = (row: number) => keep === null || keep[row] === 1;
 
   const points = starts.map((s) => ({
     start: new Date(s).toISOString(),
@@ -106,52 +108,48 @@ export function overview(view: FactView, sessions: SessionIndex, profiles: Profi
     orders: 0,
     revenue: {} as Record<string, number>,
   }));
-  // A reused work buffer (scratch.ts): the visitor of each of possibly millions of rows.
+  // A reused work buffer (scratch.ts): the visitor of each of possibly millions of rows (-1 for a
+  // row the scope leaves out). A visitor counts once in the total and once in each bucket it came.
   const visitors = visitorsOf(view, 'overview.visitors');
   const seenVisitor = new Uint8Array(visitors.count);
+  const lastBucket = new Int32Array(visitors.count).fill(-1);
+  // The collector's own Cart Abandoned events are no visit.
+  const derived = view.names.id(CART_ABANDONED);
   let visitorCount = 0;
-  const revenue = new Map<string | null, CurrencyRevenue>();
-  const converted = new Set<number>();
-  let totalOrders = 0;
-
-  // Orders are counted once per (profile, order id), where first stored: seen before the range too.
-  const seenOrders = new Map<number, Set<number>>();
-  const { orders, currency: currencies } = view.carts;
   for (let i = 0; i < view.length; i++) {
-    const name = view.name[i];
-    if (derived >= 0 && name === derived) continue;
-    const t = view.ts[i];
-    if (ordered >= 0 && name === ordered) {
-      const k = view.cart[i];
-      const o = k >= 0 ? view.carts.order[k] : -1;
-      const orderId = o >= 0 ? orders.orderId[o] : -1;
-      const profile = profiles.ofRow[i];
-      if (orderId >= 0 && profile >= 0) {
-        const seen = seenOrders.get(profile) ?? seenOrders.set(profile, new Set()).get(profile)!;
-        if (seen.has(orderId)) continue;
-        seen.add(orderId);
-      }
-      if (t < from || t >= to || isBot(i)) continue;
-      const amount = o >= 0 ? orderAmount(view, o) : 0;
-      const currency = k >= 0 && currencies[k] >= 0 ? view.carts.currencies.value(currencies[k])!.toUpperCase() : null;
-      const entry = revenue.get(currency) ?? revenue.set(currency, { currency, orders: 0, revenue: 0 }).get(currency)!;
-      entry.orders++;
-      entry.revenue += amount;
-      totalOrders++;
-      const point = points[bucketOf(t)];
-      point.orders++;
-      const key = String(currency);
-      point.revenue[key] = (point.revenue[key] ?? 0) + amount;
-      if (sessions.ofRow[i] >= 0) converted.add(sessions.ofRow[i]);
-    }
-    if (t < from || t >= to || isBot(i)) continue;
     const v = visitors.ofRow[i];
-    if (v < 0) continue;
+    const t = view.ts[i];
+    if (v < 0 || t < from || t >= to || !kept(i) || (derived >= 0 && view.name[i] === derived)) continue;
     if (seenVisitor[v] === 0) {
       seenVisitor[v] = 1;
       visitorCount++;
     }
-    points[bucketOf(t)].visitors.add(v);
+    const b = bucketOf(t);
+    // Rows mostly come in time order: a visitor's next row is mostly in the bucket of its last.
+    if (lastBucket[v] === b) continue;
+    lastBucket[v] = b;
+    points[b].visitors.add(v);
+  }
+
+  const orders = ordersOf(view, scope.profiles(), { asOf: to - 1 });
+  const revenue = new Map<string | null, CurrencyRevenue>();
+  const converted = new Set<number>();
+  let totalOrders = 0;
+  for (let k = 0; k < orders.count; k++) {
+    const t = orders.ts[k];
+    const row = orders.row[k];
+    if (t < from || !kept(row)) continue;
+    const amount = orders.amount[k];
+    const currency = orders.currency[k] >= 0 ? orders.currencies[orders.currency[k]] : null;
+    const entry = revenue.get(currency) ?? revenue.set(currency, { currency, orders: 0, revenue: 0 }).get(currency)!;
+    entry.orders++;
+    entry.revenue += amount;
+    totalOrders++;
+    const point = points[bucketOf(t)];
+    point.orders++;
+    const key = String(currency);
+    point.revenue[key] = (point.revenue[key] ?? 0) + amount;
+    if (sessions.ofRow[row] >= 0) converted.add(sessions.ofRow[row]);
   }
 
   let sessionCount = 0;
@@ -159,7 +157,7 @@ export function overview(view: FactView, sessions: SessionIndex, profiles: Profi
   for (let s = 0; s < sessions.count; s++) {
     const start = sessions.start[s];
     if (start < from || start >= to) continue;
-    if (sessions.agentRow[s] >= 0 && isBot(sessions.agentRow[s])) continue;
+    if (!kept(sessions.landing[s])) continue;
     sessionCount++;
     if (converted.has(s)) convertedCount++;
     points[bucketOf(start)].sessions++;

@@ -5,7 +5,8 @@
 //  - a fact with a userId belongs to that customer, after aliases (canonicalId);
 //  - an anonymous-only fact belongs to the customer its anonymous id was linked to at the fact's
 //    time (ownerAt: back-fill before the first identify, shared computer after a second one);
-//  - an anonymous id never linked is a profile of its own, keyed by the anonymous id.
+//  - an anonymous id never linked is a profile of its own, keyed by the anonymous id;
+//  - a row the view's mask leaves out (a bot's, or outside a filter: rows.ts) belongs to none.
 import { canonicalId, ownerAt, type IdentityLink } from '../rules/identity';
 import type { FactView } from './facts';
 
@@ -24,8 +25,10 @@ export interface IdentityGraph {
 
 export interface ProfileIndex {
   readonly count: number;
-  /** Profile number of each row; -1 for a row with neither an anonymous id nor a userId. */
+  /** Profile number of each row; -1 for a row with neither an anonymous id nor a userId, or left out. */
   readonly ofRow: Int32Array;
+  /** The row mask of the view the profiles were resolved from. */
+  readonly keep: Uint8Array | null;
   /** The profile's id: its customer id, else its anonymous id. */
   id(profile: number): string;
   customerId(profile: number): string | null;
@@ -65,7 +68,12 @@ export function resolveProfiles(view: FactView, graph: IdentityGraph): ProfileIn
   const ofUser = new Int32Array(view.userIds.size).fill(-2);
   const ofAnonymous = new Int32Array(view.anonymousIds.size).fill(-2);
   const ofRow = new Int32Array(view.length);
+  const keep = view.keep;
   for (let i = 0; i < view.length; i++) {
+    if (keep !== null && keep[i] === 0) {
+      ofRow[i] = -1;
+      continue;
+    }
     const u = view.userId[i];
     if (u >= 0) {
       if (ofUser[u] === -2) ofUser[u] = customerProfile(view.userIds.value(u)!);
@@ -96,6 +104,7 @@ export function resolveProfiles(view: FactView, graph: IdentityGraph): ProfileIn
   return {
     count: ids.length,
     ofRow,
+    keep,
     id: (p) => {
       const id = ids[p];
       return typeof id === 'string' ? id : anonymousIds.value(id)!;

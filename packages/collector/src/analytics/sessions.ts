@@ -6,10 +6,11 @@
 // The visitor is the anonymous id; a fact with only a userId (a server-side client) is its own
 // visitor keyed by that userId. Derived `Cart Abandoned` facts belong to no session, so the
 // collector's own bookkeeping never opens a session or makes a visitor "returning".
+// Rows the view's mask leaves out (bots, filters: rows.ts) belong to no session and no visitor.
 import { CART_ABANDONED, type FactView } from './facts';
 import { groupRows } from './grouping';
 import { scratch } from './scratch';
-import type { ChannelGroup } from './channels';
+import type { Channel } from './channels';
 
 /** @defaultValue 30 minutes */
 export const DEFAULT_SESSION_TIMEOUT_MS = 30 * 60 * 1000;
@@ -31,7 +32,7 @@ export interface Session {
   device: string;
   browser: string;
   os: string;
-  channel: ChannelGroup;
+  channel: Channel;
   source: string | null;
   medium: string | null;
   campaign: string | null;
@@ -44,6 +45,8 @@ export interface SessionIndex {
   readonly count: number;
   /** Session number of each row; -1 for rows in no session. */
   readonly ofRow: Int32Array;
+  /** The row mask of the view the sessions were built from. */
+  readonly keep: Uint8Array | null;
   readonly start: Float64Array;
   readonly end: Float64Array;
   /** The session's first row (event order): its visitor and anonymous id. */
@@ -59,16 +62,29 @@ export interface SessionIndex {
 }
 
 /**
+ * The channel of row `i`: the sales channel the event named (a phone order is in `phone`), else
+ * its session's channel (the marketing channel of its landing), `direct` for a row in no session.
+ */
+export function channelOfRow(view: FactView, sessions: SessionIndex, i: number): string {
+  const o = view.origin[i];
+  const named = o >= 0 ? view.origins[o].salesChannel : null;
+  if (named) return named;
+  const s = sessions.ofRow[i];
+  return s >= 0 ? sessions.attribute(s, 'channel') : 'direct';
+}
+
+/**
  * Visitor of each row (anonymous id, else userId), and how many visitors there are. With
  * `scratchKey`, the array is a reused work buffer (scratch.ts).
  */
 export function visitorsOf(view: FactView, scratchKey?: string): { ofRow: Int32Array; count: number } {
   const anonymous = view.anonymousIds.size;
   const ofRow = scratchKey ? scratch(scratchKey, view.length) : new Int32Array(view.length);
+  const keep = view.keep;
   for (let i = 0; i < view.length; i++) {
     const a = view.anonymousId[i];
     const u = view.userId[i];
-    ofRow[i] = a >= 0 ? a : u >= 0 ? anonymous + u : -1;
+    ofRow[i] = keep !== null && keep[i] === 0 ? -1 : a >= 0 ? a : u >= 0 ? anonymous + u : -1;
   }
   return { ofRow, count: anonymous + view.userIds.size };
 }
@@ -81,14 +97,17 @@ export function buildSessions(view: FactView, options: { timeoutMs?: number } = 
   const derived = view.names.id(CART_ABANDONED);
   const anonymous = view.anonymousIds.size;
   const visitorCount = anonymous + view.userIds.size;
-  const visitorOf = (row: number) => (view.anonymousId[row] >= 0 ? view.anonymousId[row] : view.userId[row] >= 0 ? anonymous + view.userId[row] : -1);
+  const keep = view.keep;
+  // -1 also for a row the mask leaves out: it opens no session and joins none.
+  const visitorOf = (row: number) =>
+    keep !== null && keep[row] === 0 ? -1 : view.anonymousId[row] >= 0 ? view.anonymousId[row] : view.userId[row] >= 0 ? anonymous + view.userId[row] : -1;
   const ofRow = new Int32Array(n).fill(-1);
   const bySessionId = scratch('sessions.bySessionId', view.sessionIds.size).fill(-1);
   let count = 0;
   // Sessions keyed by the client's id, numbered as first seen; rows without one wait for step 2.
   let looseCount = 0;
   for (let i = 0; i < n; i++) {
-    if (view.name[i] === derived && derived >= 0) continue;
+    if ((view.name[i] === derived && derived >= 0) || (keep !== null && keep[i] === 0)) continue;
     const sid = view.sessionId[i];
     if (sid >= 0) {
       let s = bySessionId[sid];
@@ -175,6 +194,7 @@ export function buildSessions(view: FactView, options: { timeoutMs?: number } = 
   return {
     count,
     ofRow,
+    keep,
     start,
     end,
     landing,

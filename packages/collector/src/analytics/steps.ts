@@ -2,6 +2,8 @@
 // each occurs, for the dashboard's step picker and the `steps` export. Track events by name, page
 // views by path (`page:/path`, matching page views whose path starts so), most frequent first;
 // paths at most MAX_PATHS of them, since a shop with search or product pages has thousands.
+// Counted over the rows a funnel would count: the view's mask (bots left out unless includeBots)
+// and a filter's rows.
 import { CART_ABANDONED, TYPE_PAGE, TYPE_TRACK, type FactView } from './facts';
 
 export interface StepOption {
@@ -15,8 +17,11 @@ export interface StepOption {
 /** Page paths listed at most (the most viewed). */
 export const MAX_PATHS = 500;
 
-/** Event names and page paths of the facts with time in [from, to), most frequent first. */
-export function stepOptions(view: FactView, range: { from?: number; to?: number } = {}): StepOption[] {
+/**
+ * Event names and page paths of the facts with time in [from, to), most frequent first: of the rows
+ * the view's mask and `keep` (a filter's rows; null: all) keep.
+ */
+export function stepOptions(view: FactView, range: { from?: number; to?: number } = {}, keep: Uint8Array | null = null): StepOption[] {
   const from = range.from ?? -Infinity;
   const to = range.to ?? Infinity;
   const names = new Int32Array(view.names.size);
@@ -24,7 +29,7 @@ export function stepOptions(view: FactView, range: { from?: number; to?: number 
   const derived = view.names.id(CART_ABANDONED);
   for (let i = 0; i < view.length; i++) {
     const t = view.ts[i];
-    if (t < from || t >= to) continue;
+    if (t < from || t >= to || (view.keep !== null && view.keep[i] === 0) || (keep !== null && keep[i] === 0)) continue;
     if (view.type[i] === TYPE_TRACK && view.name[i] >= 0 && view.name[i] !== derived) names[view.name[i]]++;
     else if (view.type[i] === TYPE_PAGE && view.path[i] >= 0) paths[view.path[i]]++;
   }

@@ -5,12 +5,15 @@
 // escaping rules of our own; absent fields are null (JSON.stringify writes undefined and NaN in an
 // array as null), trailing ones left out.
 //
-// Layout (version 1), by position:
+// Layout (version 2), by position:
 //   0 version, 1 time (epoch ms), 2 type, 3 name, 4 anonymousId, 5 userId, 6 sessionId, 7 path,
 //   8 url, 9 referrer (both as attributionUrl keeps them: what the engine reads of them), 10 device, 11 browser, 12 os, 13 userAgent, 14 source, 15 medium,
 //   16 campaign, 17 productId,
 //   18 the cart line (cart events): [productId, variant, name, price, quantity, currency],
-//   19 the order (orders): [orderId, total, revenue, lines (null: no products array)].
+//   19 the order (orders): [orderId, total, revenue, lines (null: no products array)],
+//   20 the sales channel (context.channel when it names one, sales-channel.ts).
+// Version 1 was the same without position 20: such rows come as their bodies (below) and are
+// read the old way until a purge removes them.
 // When readStoredEvent comes to read another field, FACTS_VERSION goes up: a catch-up asks storage
 // for facts that start with FACTS_PREFIX, so rows with facts of another version come as their
 // bodies and are read the old way, never wrongly.
@@ -21,7 +24,7 @@ import { FactRecord } from './fact-record';
 import { readStoredEvent } from './from-event';
 
 /** The version of the layout this build writes and reads. */
-export const FACTS_VERSION = 1;
+export const FACTS_VERSION = 2;
 /** How facts of this version start: what a catch-up passes to Storage.factsAfter. */
 export const FACTS_PREFIX = `[${FACTS_VERSION},`;
 
@@ -41,10 +44,9 @@ export function encodeFacts(event: StoredEvent): string {
   const referrer = attributionUrl(r.referrer, false);
   const out: Cell[] = [FACTS_VERSION, r.ts, r.type, r.name, r.anonymousId, r.userId, r.sessionId, r.path, url, referrer];
   out.push(r.device, r.browser, r.os, r.userAgent, r.source, r.medium, r.campaign, r.productId);
-  if (r.cart) {
-    out.push(line(r.line));
-    if (r.order) out.push([r.orderId, r.total, r.revenue, r.lineCount < 0 ? null : r.lines.slice(0, r.lineCount).map(line)]);
-  }
+  out.push(r.cart ? line(r.line) : null);
+  out.push(r.cart && r.order ? [r.orderId, r.total, r.revenue, r.lineCount < 0 ? null : r.lines.slice(0, r.lineCount).map(line)] : null);
+  out.push(r.channel);
   while (out.length > 0 && out[out.length - 1] == null) out.pop();
   return JSON.stringify(out);
 }
@@ -86,6 +88,7 @@ export function readFacts(text: string, seq: number, r: FactRecord): boolean {
   r.medium = str(a[15]);
   r.campaign = str(a[16]);
   r.productId = str(a[17]);
+  r.channel = str(a[20]);
   const cart = a[18];
   if (!Array.isArray(cart)) return true;
   r.cart = true;

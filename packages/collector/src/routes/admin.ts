@@ -12,12 +12,12 @@ export interface AdminDeps {
 }
 
 /**
- * Path prefixes of every admin router (profiles, exports, saved funnels, live events, privacy,
- * settings), guarded as a whole by the access guard in app.ts (routes/access.ts), so that a
- * router mounted there later is covered without opting in. The routers themselves check nothing:
- * they are only ever mounted behind the guard.
+ * Path prefixes of every admin router (profiles, exports, customers, insights, saved funnels, live
+ * events, privacy, settings), guarded as a whole by the access guard in app.ts (routes/access.ts),
+ * so that a router mounted there later is covered without opting in. The routers themselves check
+ * nothing: they are only ever mounted behind the guard.
  */
-export const ADMIN_PATHS = ['/v1/profiles', '/v1/exports', '/v1/funnels', '/v1/live', '/v1/privacy', '/v1/settings'];
+export const ADMIN_PATHS = ['/v1/profiles', '/v1/exports', '/v1/customers', '/v1/insights', '/v1/funnels', '/v1/live', '/v1/privacy', '/v1/settings'];
 
 /**
  * Those of ADMIN_PATHS a dashboard session reaches only with the admin role: the data subject

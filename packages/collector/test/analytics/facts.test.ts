@@ -158,6 +158,7 @@ describe('FactTable', () => {
       source: 'fb',
       medium: 'social',
       campaign: null,
+      salesChannel: null,
       channel: 'social',
     });
     // context.campaign wins over the URL's utm_ parameters.

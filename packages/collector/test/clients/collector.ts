@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Profile, StoredEvent } from '@spur/sdk';
-import { createCollector, createLogger, createStore, openSqliteStorage, startServer, type RejectedEvent } from '../../src';
+import { createCollector, createLogger, createStore, openSqliteStorage, startServer, type RejectedEvent, type Store } from '../../src';
 
 export const WRITE_KEY = 'wk_clients';
 export const ADMIN_TOKEN = 'clients-admin-token';
@@ -16,6 +16,8 @@ export const SKEW_MS = 60 * 60 * 1000;
 
 export interface TestCollector {
   url: string;
+  /** The collector's store, for reads a test makes beside the HTTP API. */
+  storage: Store;
   /** Every stored event, in storage order. */
   events(): Promise<StoredEvent[]>;
   rejected(): Promise<RejectedEvent[]>;
@@ -39,6 +41,7 @@ export async function startCollector(origins: string[] = []): Promise<TestCollec
   const server = await startServer(app, { port: 0, host: '127.0.0.1', storage });
   return {
     url: server.url,
+    storage,
     async events() {
       return (await storage.eventsAfter(null, 10_000)).rows;
     },

@@ -92,17 +92,17 @@ describe('GET /v1/exports/overview', () => {
     expect(res.body.totals.orders).toBe(3);
   });
 
-  it('answers the series as CSV, a revenue column per currency, and by hour', async () => {
+  it('answers the series as CSV, a currency and revenue pair per currency, and by hour', async () => {
     const app = await shop('Europe/Berlin');
     const csv = await get(app, '/v1/exports/overview?from=2026-03-30&to=2026-03-31&format=csv').expect(200);
     expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8; header=present');
-    // A column per currency sold in the range.
-    expect(csv.text).toBe('start,label,visitors,sessions,orders,revenue_USD\r\n2026-03-29T22:00:00.000Z,2026-03-30,2,2,1,10\r\n');
+    // A currency and revenue pair per currency sold in the range, the currency next to its amount.
+    expect(csv.text).toBe('start,label,visitors,sessions,orders,currency_1,revenue_1\r\n2026-03-29T22:00:00.000Z,2026-03-30,2,2,1,USD,10\r\n');
     const two = await get(app, '/v1/exports/overview?from=2026-03-30&to=2026-04-01&format=csv').expect(200);
     expect(two.text.split('\r\n')).toEqual([
-      'start,label,visitors,sessions,orders,revenue_USD,revenue_EUR',
-      '2026-03-29T22:00:00.000Z,2026-03-30,2,2,1,10,0',
-      '2026-03-30T22:00:00.000Z,2026-03-31,1,1,1,0,5',
+      'start,label,visitors,sessions,orders,currency_1,revenue_1,currency_2,revenue_2',
+      '2026-03-29T22:00:00.000Z,2026-03-30,2,2,1,USD,10,EUR,0',
+      '2026-03-30T22:00:00.000Z,2026-03-31,1,1,1,USD,0,EUR,5',
       '',
     ]);
     const hours = await get(app, '/v1/exports/overview?from=2026-03-30&to=2026-03-31&interval=hour').expect(200);
@@ -114,12 +114,17 @@ describe('GET /v1/exports/overview', () => {
 });
 
 describe('GET /v1/exports/steps', () => {
-  it('lists event names and page paths, most frequent first, as a funnel names them', async () => {
+  it('lists event names and page paths, most frequent first, as a funnel names them (the bot’s pages with includeBots)', async () => {
     const app = await shop('UTC');
     const res = await get(app, '/v1/exports/steps').expect(200);
     expect(res.body).toEqual([
       { step: 'Order Completed', kind: 'event', events: 4 },
       { step: 'Product Added', kind: 'event', events: 1 },
+      { step: 'page:/', kind: 'page', events: 2 },
+      { step: 'page:/mug', kind: 'page', events: 2 },
+    ]);
+    const bots = await get(app, '/v1/exports/steps?includeBots=true').expect(200);
+    expect(bots.body.slice(2)).toEqual([
       { step: 'page:/', kind: 'page', events: 3 },
       { step: 'page:/mug', kind: 'page', events: 3 },
     ]);

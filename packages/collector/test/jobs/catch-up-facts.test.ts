@@ -92,7 +92,8 @@ function answers(a: Analytics, steps: string[]) {
     pages: a.funnel({ steps: ['page', 'page:/p', steps[steps.length - 1]] }),
     carts: a.abandonedCarts({ asOf }),
     products: a.products({ asOf }),
-    customers: a.customers(),
+    customers: a.customers({ asOf }).rows,
+    segments: a.segments({ asOf }),
   };
 }
 

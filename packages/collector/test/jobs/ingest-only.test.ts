@@ -50,7 +50,7 @@ describe('analytics off', () => {
     await request(app).post('/v1/batch').set('Authorization', basic(SERVER_KEY)).send({ batch: events }).expect(200);
     expect(await storage.countEvents({})).toBe(2);
 
-    for (const path of ['/v1/exports/funnel?steps=page:/,Product%20Added', '/v1/exports/abandoned-carts', '/v1/exports/products', '/v1/exports/profiles', '/v1/privacy/subjects/anon-1']) {
+    for (const path of ['/v1/exports/funnel?steps=page:/,Product%20Added', '/v1/exports/abandoned-carts', '/v1/exports/products', '/v1/exports/profiles', '/v1/privacy/subjects/anon-1', '/v1/insights/purchase-model?calibrationEnd=2024-04-30']) {
       const res = await request(app).get(path).set('Authorization', admin).expect(503);
       expect(res.body.error.code).toBe('analytics_off');
       expect(res.body.error.message).toContain('SPUR_ANALYTICS=off');

@@ -8,6 +8,13 @@ import { ADMIN_TOKEN, NOW, WRITE_KEY, basic, bearer, useFixtures } from '../help
 const fx = useFixtures();
 const at = (minutes: number) => new Date(NOW + minutes * 60_000).toISOString();
 const get = (app: Express, path: string) => request(app).get(path).set('Authorization', bearer(ADMIN_TOKEN));
+// The answer's bytes as they came (supertest would decode text and drop a byte order mark).
+const text = (res: request.Response, done: (err: Error | null, body: Buffer) => void) => {
+  const stream = res as unknown as NodeJS.ReadableStream;
+  const chunks: Buffer[] = [];
+  stream.on('data', (c: Buffer) => chunks.push(c));
+  stream.on('end', () => done(null, Buffer.concat(chunks)));
+};
 
 let n = 0;
 function event(type: 'track' | 'page', minutes: number, fields: Record<string, unknown>) {
@@ -37,8 +44,8 @@ async function refused(app: Express, kind: string, query: string): Promise<strin
 describe('export parameters', () => {
   it.each(EXPORT_KINDS)('the %s export answers 400 naming an unknown parameter, and lists what it takes', async (kind) => {
     const app = await shop();
-    const message = await refused(app, kind, 'device=mobile');
-    expect(message).toContain(`the ${kind} export does not take device`);
+    const message = await refused(app, kind, 'colour=red');
+    expect(message).toContain(`the ${kind} export does not take colour`);
     for (const p of EXPORT_PARAMETERS[kind]) expect(message).toContain(p.name);
     // Empty values count too: a parameter that is there is never ignored.
     expect(await refused(app, kind, 'colour=')).toContain('does not take colour');
@@ -59,12 +66,48 @@ describe('export parameters', () => {
       funnel: 'xlsx',
       'abandoned-carts': 'xml',
       products: 'xml',
+      'products-together': 'xlsx',
+      customers: 'xml',
       profiles: 'parquet',
+      segments: 'ndjson',
+      history: 'xlsx',
       events: 'csv',
       overview: 'ndjson',
       steps: 'xml',
     };
     for (const kind of EXPORT_KINDS) expect(await refused(app, kind, `format=${formats[kind]}`)).toContain(`format of the ${kind} export must be one of`);
+  });
+
+  it('checks the filters: device types from the list, channels and UTM sources as lists without empty values', async () => {
+    const app = await shop();
+    expect(await refused(app, 'products', 'device=phone')).toBe('device must be one or more of desktop, mobile, tablet, bot, unknown (got "phone")');
+    expect(await refused(app, 'funnel', 'device=mobile,,tablet')).toContain('without empty values');
+    expect(await refused(app, 'profiles', 'utmSource=google,')).toContain('without empty values');
+    expect(await refused(app, 'products-together', 'minOrders=0')).toBe('minOrders must be a whole number from 1 to 1000000000 (got "0")');
+    expect(await refused(app, 'products-together', 'limit=10001')).toContain('limit must be a whole number from 1 to 10000');
+    // The events export is the stored record: it takes no filter but its time range.
+    for (const name of ['device', 'channel', 'utmSource', 'includeBots', 'bom']) {
+      expect(await refused(app, 'events', `${name}=x`)).toContain(`the events export does not take ${name}`);
+    }
+  });
+
+  it.each(EXPORT_KINDS.filter((k) => k !== 'events'))('the %s export starts its CSV with a UTF-8 byte order mark with bom=true, and only CSV', async (kind) => {
+    const app = await shop();
+    const who = kind === 'history' ? '&customer=A' : '';
+    const withBom = await get(app, `/v1/exports/${kind}?format=csv&bom=true${who}`).buffer(true).parse(text).expect(200);
+    const without = await get(app, `/v1/exports/${kind}?format=csv${who}`).buffer(true).parse(text).expect(200);
+    expect([...(withBom.body as Buffer).subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect((withBom.body as Buffer).subarray(3).equals(without.body as Buffer)).toBe(true);
+    expect(await refused(app, kind, `format=json&bom=true${who}`)).toBe('bom applies to CSV only: add format=csv');
+  });
+
+  it('answers 400 for an asOf that is no day or time, and for a history without its customer', async () => {
+    const app = await shop();
+    for (const query of ['customers?asOf=yesterday', 'segments?asOf=2024-13-01', 'history?customer=A&asOf=2024-05-01T10:00']) {
+      const [kind, rest] = query.split('?');
+      expect(await refused(app, kind, rest)).toContain('asOf must be an ISO 8601 date or time');
+    }
+    expect(await refused(app, 'history', 'format=json')).toContain('the history export needs customer');
   });
 
   it('refuses a parameter given twice', async () => {

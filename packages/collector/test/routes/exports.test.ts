@@ -142,8 +142,14 @@ describe('GET /v1/exports/abandoned-carts', () => {
         abandonedAt: at(-269),
         recovered: true,
         recoveredOrderId: 'o-1',
+        // Where it was left: the phone's session, the last page before -269; the checkout came later.
+        device: 'unknown',
+        channel: 'direct',
+        utmSource: null,
+        lastPage: '/products/mug',
+        checkoutStep: 'cart',
       },
-      expect.objectContaining({ profileId: 'Q', customerId: null, value: 8, abandonedAt: at(-70), recovered: false, recoveredOrderId: null }),
+      expect.objectContaining({ profileId: 'Q', customerId: null, value: 8, abandonedAt: at(-70), recovered: false, recoveredOrderId: null, lastPage: '/products/tea' }),
     ]);
   });
 
@@ -176,10 +182,13 @@ describe('GET /v1/exports/abandoned-carts', () => {
     const { app } = await shop();
     const res = await get(app, `/v1/exports/abandoned-carts?format=csv&from=${at(-100)}`).expect(200);
     const [header, row, end] = res.text.split('\r\n');
-    expect(header).toBe('profileId,customerId,anonymousId,items,itemCount,value,currency,lastActivityAt,abandonedAt,recovered,recoveredOrderId');
-    expect(row.startsWith('Q,,Q,')).toBe(true);
-    // The product name travels inside the items JSON; a cell of its own would be prefixed too.
-    expect(row).toContain('HYPERLINK');
+    expect(header).toBe(
+      'profileId,customerId,anonymousId,device,channel,utmSource,lastPage,checkoutStep,itemCount,lineCount,value,currency,lastActivityAt,abandonedAt,recovered,recoveredOrderId,' +
+        'item1ProductId,item1Variant,item1Name,item1Quantity,item1Price,item1Currency',
+    );
+    expect(row.startsWith('Q,,Q,unknown,direct,,/products/tea,cart,1,1,8,EUR,')).toBe(true);
+    // The product name has a cell of its own, prefixed so that it stays text.
+    expect(row.endsWith(`,tea,,"'=HYPERLINK(""http://evil.example"",""tea"")",1,8,EUR`)).toBe(true);
     expect(end).toBe('');
     const ndjson = await get(app, '/v1/exports/abandoned-carts?format=ndjson').expect(200);
     expect(ndjson.headers['content-type']).toMatch(/^application\/x-ndjson/);
@@ -188,22 +197,23 @@ describe('GET /v1/exports/abandoned-carts', () => {
 });
 
 describe('GET /v1/exports/products and /v1/exports/profiles', () => {
-  it('gives per-product views, adds, purchases, revenue, rates and times abandoned', async () => {
+  it('gives per-product views, adds, checkouts, orders, revenue per currency, rates and abandonment', async () => {
     const { app } = await shop();
     const res = await get(app, '/v1/exports/products').expect(200);
     const mug = res.body.find((p: { productId: string }) => p.productId === 'mug');
-    expect(mug).toMatchObject({ views: 4, adds: 2, purchases: 1, units: 1, revenue: 12.5, timesAbandoned: 1 });
+    expect(mug).toMatchObject({ views: 4, adds: 2, checkouts: 1, orders: 1, units: 1, revenue: [{ currency: 'EUR', amount: 12.5 }], carts: 1, cartsAbandoned: 1 });
     const csv = await get(app, '/v1/exports/products?format=csv').expect(200);
     // The formula in the tea's name is prefixed, so a spreadsheet shows it as text.
     expect(csv.text).toContain(`"'=HYPERLINK(""http://evil.example"",""tea"")"`);
   });
 
-  it('gives per-customer history: sessions, devices, orders, revenue', async () => {
+  it('gives per-customer figures under the earlier name profiles, as the customers export does', async () => {
     const { app } = await shop();
     const res = await get(app, '/v1/exports/profiles').expect(200);
     expect(res.body).toEqual([
-      expect.objectContaining({ customerId: 'C', devices: 2, orders: 1, revenue: 12.5, averageOrderValue: 12.5, lastPurchaseAt: at(-196) }),
+      expect.objectContaining({ customerId: 'C', devices: 2, orders: 1, currencies: [{ currency: 'EUR', orders: 1, revenue: 12.5, averageOrderValue: 12.5 }], lastOrderAt: at(-196) }),
     ]);
+    expect((await get(app, '/v1/exports/customers').expect(200)).body).toEqual(res.body);
   });
 });
 

@@ -1,5 +1,5 @@
-// Abandoned carts of the period: value, items, who, recovered or not (the abandoned-carts export).
-// Device and last page appear as columns once the export carries them.
+// Abandoned carts of the period: value, items, who, where it was left (device, channel, last page,
+// checkout step), recovered or not (the abandoned-carts export).
 import { exportUrl, getExport, type Session } from '../api';
 import { DataTable, type Column } from '../components/data-table';
 import { rangeOf, RangePicker } from '../components/range-picker';
@@ -25,8 +25,11 @@ interface Cart {
   abandonedAt: string;
   recovered: boolean;
   recoveredOrderId: string | null;
-  device?: string | null;
-  lastPage?: string | null;
+  device: string;
+  channel: string;
+  utmSource: string;
+  lastPage: string | null;
+  checkoutStep: string;
 }
 
 export function CartsView({ session, params }: { session: Session; params: URLSearchParams }) {
@@ -48,8 +51,10 @@ export function CartsView({ session, params }: { session: Session; params: URLSe
       render: (c) => c.items.map((i) => `${i.quantity} × ${i.name ?? i.product_id}`).join(', '),
     },
     { key: 'value', label: 'Value', value: (c) => c.value, numeric: true, render: (c) => formatMoney(c.value, c.currency) },
-    ...(carts.some((c) => 'device' in c) ? [{ key: 'device', label: 'Device', value: (c: Cart) => c.device ?? null }] : []),
-    ...(carts.some((c) => 'lastPage' in c) ? [{ key: 'lastPage', label: 'Last page', value: (c: Cart) => c.lastPage ?? null }] : []),
+    { key: 'device', label: 'Device', value: (c) => c.device },
+    { key: 'channel', label: 'Channel', value: (c) => c.channel },
+    { key: 'lastPage', label: 'Last page', value: (c) => c.lastPage },
+    { key: 'checkoutStep', label: 'Reached', value: (c) => c.checkoutStep, render: (c) => c.checkoutStep.replace(/_/g, ' ') },
     {
       key: 'recovered',
       label: 'Recovered',

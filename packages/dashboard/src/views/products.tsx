@@ -1,4 +1,5 @@
-// Products of the period: views, adds to cart, orders, conversion and revenue (the products export).
+// Products of the period: views, adds to cart, orders, revenue per currency, conversion and
+// abandonment (the products export).
 import { exportUrl, getExport, type Session } from '../api';
 import { DataTable, type Column } from '../components/data-table';
 import { rangeOf, RangePicker } from '../components/range-picker';
@@ -13,12 +14,17 @@ interface Product {
   views: number;
   adds: number;
   removes: number;
-  purchases: number;
+  checkouts: number;
+  orders: number;
   units: number;
-  revenue: number;
+  /** Per currency, by currency code. */
+  revenue: { currency: string | null; amount: number }[];
   viewToCartRate: number | null;
-  cartToPurchaseRate: number | null;
-  timesAbandoned: number;
+  viewToOrderRate: number | null;
+  cartToOrderRate: number | null;
+  carts: number;
+  cartsAbandoned: number;
+  abandonmentRate: number | null;
 }
 
 const count = (key: keyof Product, label: string): Column<Product> => ({
@@ -29,6 +35,14 @@ const count = (key: keyof Product, label: string): Column<Product> => ({
   render: (p) => formatCount(p[key] as number),
 });
 
+const rate = (key: keyof Product, label: string): Column<Product> => ({
+  key,
+  label,
+  value: (p) => p[key] as number | null,
+  numeric: true,
+  render: (p) => formatRate(p[key] as number | null),
+});
+
 export function ProductsView({ session, params }: { session: Session; params: URLSearchParams }) {
   const range = rangeOf(params, session.timeZone);
   const query = apiRange(range);
@@ -37,12 +51,21 @@ export function ProductsView({ session, params }: { session: Session; params: UR
     { key: 'name', label: 'Product', value: (p) => p.name ?? p.productId, render: (p) => <span title={p.productId}>{p.name ?? p.productId}</span> },
     count('views', 'Views'),
     count('adds', 'Added to cart'),
-    count('purchases', 'Orders'),
+    count('orders', 'Orders'),
     count('units', 'Units'),
-    { key: 'revenue', label: 'Revenue', value: (p) => p.revenue, numeric: true, render: (p) => formatMoney(p.revenue, null) },
-    { key: 'viewToCartRate', label: 'View → cart', value: (p) => p.viewToCartRate, numeric: true, render: (p) => formatRate(p.viewToCartRate) },
-    { key: 'cartToPurchaseRate', label: 'Cart → order', value: (p) => p.cartToPurchaseRate, numeric: true, render: (p) => formatRate(p.cartToPurchaseRate) },
-    count('timesAbandoned', 'Abandoned'),
+    {
+      key: 'revenue',
+      label: 'Revenue',
+      // Amounts in different currencies are not added: sorted by the first, each shown in its own.
+      value: (p) => p.revenue[0]?.amount ?? 0,
+      numeric: true,
+      render: (p) => (p.revenue.length === 0 ? formatMoney(0, null) : p.revenue.map((r) => formatMoney(r.amount, r.currency)).join(' + ')),
+    },
+    rate('viewToCartRate', 'View → cart'),
+    rate('viewToOrderRate', 'View → order'),
+    rate('cartToOrderRate', 'Cart → order'),
+    count('cartsAbandoned', 'Carts abandoned'),
+    rate('abandonmentRate', 'Abandonment rate'),
   ];
   return (
     <>
