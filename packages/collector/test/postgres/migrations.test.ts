@@ -64,7 +64,7 @@ describePostgres('migrate', (db) => {
     // Every version applied by exactly one of them; the others found it done.
     expect(runs.flatMap((r) => r.applied).sort()).toEqual(MIGRATIONS.map((m) => m.version));
     for (const run of runs) expect(run.to).toBe(SCHEMA_VERSION);
-    expect(await versions(pools[0])).toEqual([1, 2, 3]);
+    expect(await versions(pools[0])).toEqual([1, 2, 3, 4]);
   });
 
   it('takes turns under the advisory lock: slow migrations of five migrators each run once', async () => {
