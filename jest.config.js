@@ -47,7 +47,7 @@ module.exports = {
         '<rootDir>/packages/sdk/test/chromium/**/*.test.ts',
         '<rootDir>/packages/collector/test/clients/*.browser.test.ts',
       ],
-      testTimeout: 120000,
+      setupFilesAfterEnv: ['<rootDir>/scripts/jest-browser-timeout.js'],
     }),
   ],
   reporters: ['default', ['<rootDir>/scripts/jest-summary-reporter.js', { outputFile: 'test-results.json' }]],

@@ -90,8 +90,8 @@ const TITLES = {
   'analytics-memory': '11. The analytics engine: memory per event, build and first queries at 1M and 5M',
   migrate: '12. spur migrate: SQLite into PostgreSQL',
   'purchase-model': '13. The purchase model: the CDNOW fit, predictions for 100,000 customers',
-  customers: '13. Customers: segments and predictions for 100,000 customers over 5M events',
-  dashboard: "14. The dashboard's first view on 1M stored events",
+  customers: '14. Customers: segments and predictions for 100,000 customers over 5M events',
+  dashboard: "15. The dashboard's first view on 1M stored events",
 };
 
 /** Chromium's version when no browser section ran (for the machine line). */

@@ -1,7 +1,9 @@
 // A shop of buyers for the customers bench (bench/customers.js): `buyers` customers who order over
 // two years (identified customers on one or two devices, and guests), each with browsing visits
 // between orders (some leaving a cart), phone orders now and then, in EUR, USD or GBP, plus anonymous visitors who
-// never buy, until `total` events. Facts (what the engine reads of an event) are made one at a
+// never buy, until `total` events. Customers differ as a shop's do, which is what the purchase
+// models describe: each has a propensity to order again of its own (so some order once, some
+// often) and a price level of its own (what it buys is near it). Facts (what the engine reads of an event) are made one at a
 // time and handed to `append`, so that 5M of them never sit in memory at once; `graph()` is the
 // identity graph storage would hold (one link per device of an identified customer).
 'use strict';
@@ -22,6 +24,8 @@ const AGENTS = [
   { device: 'tablet', browser: 'Safari', os: 'iOS' },
 ];
 const PRODUCTS = Array.from({ length: 2000 }, (_, i) => ({ id: `p-${10000 + i}`, price: Math.round((4.9 + ((i * 7919) % 1500) / 10) * 100) / 100 }));
+// By price: a customer buys around a price level of its own.
+const BY_PRICE = [...PRODUCTS].sort((a, b) => a.price - b.price);
 
 function customerShop({ seed = 15, buyers = 100_000, total = 5_000_000 } = {}) {
   const rnd = random(seed);
@@ -47,7 +51,7 @@ function customerShop({ seed = 15, buyers = 100_000, total = 5_000_000 } = {}) {
     const views = 2 + Math.floor(rnd() * 6);
     const cart = [];
     for (let i = 0; i < views; i++) {
-      const p = pick(PRODUCTS);
+      const p = who.level === undefined ? pick(PRODUCTS) : BY_PRICE[Math.min(BY_PRICE.length - 1, Math.floor(who.level * BY_PRICE.length + (rnd() - 0.5) * 300)) | 0] ?? pick(PRODUCTS);
       t += 20_000 + Math.floor(rnd() * 60_000);
       yield { ...base, name: 'Product Viewed', ts: t, productId: p.id, path: `/products/${p.id}` };
       // Buying visits fill a cart; a fifth of the others leave one (abandoned, maybe recovered later).
@@ -70,10 +74,13 @@ function customerShop({ seed = 15, buyers = 100_000, total = 5_000_000 } = {}) {
     const identity = guest ? undefined : `cus_${n}_${hex()}`;
     const people = Array.from({ length: devices }, () => ({ anonymousId: `${hex()}-${hex()}-${hex()}`, agent: pick(AGENTS), currency: undefined, identify: !guest, identity, userId: undefined }));
     const currency = pick(CURRENCIES);
-    for (const p of people) p.currency = currency;
+    // Its price level (most customers buy cheaper things) and its propensity to order again.
+    const level = rnd() ** 2;
+    for (const p of people) Object.assign(p, { currency, level });
+    const again = 0.85 * rnd();
     // Orders: 1 + a geometric number; visits without an order between them.
     let count = 1;
-    while (count < 25 && rnd() < 0.55) count++;
+    while (count < 25 && rnd() < again) count++;
     const first = START + Math.floor(rnd() * (SPAN_DAYS - 30)) * DAY;
     const span = Math.min(AS_OF - first - DAY, Math.floor(rnd() * 500) * DAY + DAY);
     const times = Array.from({ length: count }, () => first + Math.floor(rnd() * span)).sort((a, b) => a - b);

@@ -98,7 +98,7 @@ Exports:
   products-together
                pairs of products bought in the same orders: support, confidence, lift
   customers    per customer (identified, and guests who ordered): statistics per
-               currency, RFM scores, segment, previous segment and since when
+               currency, RFM scores and segment (previous, since when), prediction
   profiles     the customers export under its earlier name
   segments     customers and value per RFM segment (JSON adds the R x FM grid)
   history      one customer's every event in time order, with a summary on top

@@ -12,6 +12,7 @@ import { Attribution, type Agent, type OriginInfo } from './attribution';
 import { CartTable, cartFieldsAt, type CartView } from './cart-table';
 import { CodeColumn, nextCapacity, resizeBytes, resizeFloats, type Codes } from './columns';
 import { Dictionary, type StringCodes } from './dictionary';
+import { ANONYMOUS_ID, NAME, PageReader, PATH, PRODUCT, SESSION_ID, TYPE, USER_ID, type FactPage } from './fact-page';
 import { FactRecord } from './fact-record';
 import { PackedDictionary } from './packed-dictionary';
 import { SeqRuns } from './seq-runs';
@@ -99,6 +100,7 @@ export class FactTable {
   private readonly codes = Object.fromEntries(CODE_COLUMNS.map((c) => [c, new CodeColumn(0)])) as Record<CodeColumnName, CodeColumn>;
   private readonly seqs = new SeqRuns();
   private readonly record = new FactRecord();
+  private readonly pageReader = new PageReader();
 
   readonly names = new Dictionary();
   readonly paths = new Dictionary();
@@ -133,17 +135,8 @@ export class FactTable {
 
   /** Adds the fact in `r` (a record filled by readStoredEvent or readFact); the same rules as append. */
   appendRecord(r: FactRecord): void {
-    if (!(r.seq > this.seqs.last)) {
-      throw new RangeError(`facts must be appended in increasing seq order: ${r.seq} after ${this.seqs.last}`);
-    }
-    if (!Number.isFinite(r.ts)) throw new RangeError(`fact ${r.seq} has no valid time`);
-    const type = TYPE_CODES[r.type];
-    if (type === undefined) throw new RangeError(`fact ${r.seq} has an unknown type ${String(r.type)}`);
-    if (this.n === this.cap) this.grow();
-    const i = this.n;
+    const i = this.startRow(r.seq, r.ts, r.type);
     const c = this.codes;
-    this.ts[i] = r.ts;
-    this.type[i] = type;
     c.name.set(i, r.name ? this.names.intern(r.name) : -1);
     c.path.set(i, r.path ? this.paths.intern(r.path) : -1);
     c.anonymousId.set(i, r.anonymousId ? this.anonymousIds.intern(r.anonymousId) : -1);
@@ -153,7 +146,51 @@ export class FactTable {
     c.origin.set(i, this.attribution.originOf(r));
     c.product.set(i, r.productId ? this.products.intern(r.productId) : -1);
     c.cart.set(i, r.cart ? this.carts.add(r.line, r.order ? r : undefined) : -1);
-    this.seqs.push(i, r.seq);
+    this.endRow(i, r.seq);
+  }
+
+  /**
+   * Adds the rows of a page (fact-page.ts), numbered from `firstSeq`: the same rows, codes and
+   * checks as appendRecord of each, with each distinct string of the page interned once per column.
+   */
+  appendPage(page: FactPage, firstSeq: number): void {
+    const p = this.pageReader;
+    p.read(page);
+    const r = this.record;
+    const c = this.codes;
+    for (let row = 0; row < page.count; row++) {
+      const seq = firstSeq + row;
+      const i = this.startRow(seq, page.ts[row], p.string(row, TYPE) as EventType);
+      c.name.set(i, p.code(row, NAME, this.names));
+      c.path.set(i, p.code(row, PATH, this.paths));
+      c.anonymousId.set(i, p.code(row, ANONYMOUS_ID, this.anonymousIds));
+      c.userId.set(i, p.code(row, USER_ID, this.userIds));
+      c.sessionId.set(i, p.code(row, SESSION_ID, this.sessionIds));
+      const { agent, origin } = p.attribution(row, this.attribution, r);
+      c.agent.set(i, agent);
+      c.origin.set(i, origin);
+      c.product.set(i, p.code(row, PRODUCT, this.products));
+      c.cart.set(i, p.cart(row, r) ? this.carts.add(r.line, r.order ? r : undefined) : -1);
+      this.endRow(i, seq);
+    }
+    p.done();
+  }
+
+  // The checks every row passes before anything of it is stored; then its time and type. Returns its index.
+  private startRow(seq: number, ts: number, eventType: EventType): number {
+    if (!(seq > this.seqs.last)) throw new RangeError(`facts must be appended in increasing seq order: ${seq} after ${this.seqs.last}`);
+    if (!Number.isFinite(ts)) throw new RangeError(`fact ${seq} has no valid time`);
+    const type = TYPE_CODES[eventType];
+    if (type === undefined) throw new RangeError(`fact ${seq} has an unknown type ${String(eventType)}`);
+    if (this.n === this.cap) this.grow();
+    const i = this.n;
+    this.ts[i] = ts;
+    this.type[i] = type;
+    return i;
+  }
+
+  private endRow(i: number, seq: number): void {
+    this.seqs.push(i, seq);
     this.n = i + 1;
   }
 

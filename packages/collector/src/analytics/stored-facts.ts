@@ -68,7 +68,11 @@ function readLine(l: LineRecord, cells: Cell[]): void {
  * the row's number. false when the text is of another version: read the body instead.
  */
 export function readFacts(text: string, seq: number, r: FactRecord): boolean {
-  const a = JSON.parse(text) as Cell[];
+  return readFactCells(JSON.parse(text) as Cell[], seq, r);
+}
+
+/** readFacts of facts already parsed (one element of a page's array). */
+function readFactCells(a: Cell[], seq: number, r: FactRecord): boolean {
   if (a[0] !== FACTS_VERSION) return false;
   r.reset(seq);
   r.ts = num(a[1]);
@@ -112,10 +116,15 @@ export function readFacts(text: string, seq: number, r: FactRecord): boolean {
  * text (a JSON array) when it was stored with facts of this version, else its body (a JSON object).
  */
 export function readCatchUpRow(text: string, seq: number, r: FactRecord): void {
-  // A body is a JSON object, facts an array: the first character tells them apart.
-  if (text.charCodeAt(0) === 91) {
-    if (!readFacts(text, seq, r)) throw new Error(`row ${seq}: facts of another version than ${FACTS_VERSION}`);
+  readCatchUpValue(JSON.parse(text), seq, r);
+}
+
+/** readCatchUpRow of a row already parsed (one element of a page's array, fact-page.ts). */
+export function readCatchUpValue(value: unknown, seq: number, r: FactRecord): void {
+  // A body is a JSON object, facts an array.
+  if (Array.isArray(value)) {
+    if (!readFactCells(value as Cell[], seq, r)) throw new Error(`row ${seq}: facts of another version than ${FACTS_VERSION}`);
     return;
   }
-  readStoredEvent(JSON.parse(text) as StoredEvent, seq, r);
+  readStoredEvent(value as StoredEvent, seq, r);
 }

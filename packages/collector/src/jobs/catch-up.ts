@@ -5,15 +5,27 @@
 // Erasures and retention purges delete stored events: storage's generation counter says so, and
 // the cache then starts over from the first row, whichever process deleted them.
 // Rows are read as their facts (storage.factsAfter: the short text stored with each event at
-// ingest, analytics/stored-facts.ts), not their bodies: a row costs a parse of ~150 characters
+// ingest, analytics/stored-facts.ts), not their bodies: a row costs a parse of ~225 characters
 // instead of ~860; rows stored without facts come as bodies and are read as before.
+// A catch-up reads a page ahead while it appends the page before (only after a full page: a
+// short one is the last). Where storage reads on this thread (SQLite), reading, parsing and
+// appending each take about a third of a row's time: there a large catch-up (a full first page)
+// parses the pages after the first on a thread of its own (page-decoder.ts), into FactPages
+// (analytics/fact-page.ts: typed arrays and each page's distinct strings) that the table appends
+// whole, while this thread reads; the machine has a second core. Where a server reads
+// (PostgreSQL), this thread parses and appends while the server reads the next page. Either way
+// a page belongs to the run that read it: a reset happens only at a run's start, so no page read
+// before it is appended after it. The decoder thread lives as long as the run.
 // A full catch-up (at start, and after such a reset) takes seconds for millions of events; it runs
 // in the background from start(), and status() says how far it is (/readyz reports it).
 import { createAnalytics, releaseScratch, type Analytics, type IdentityGraph } from '../analytics';
+import type { FactPage } from '../analytics/fact-page';
+import { readFactsPage } from '../analytics/fact-page-encoder';
 import { FactRecord } from '../analytics/fact-record';
-import { FACTS_PREFIX, readCatchUpRow } from '../analytics/stored-facts';
+import { FACTS_PREFIX, readCatchUpValue } from '../analytics/stored-facts';
 import { silentLogger, type Logger } from '../log';
 import { DERIVED_WRITE_KEY, type Storage } from '../storage/types';
+import { startPageDecoder, type PageDecoder } from './page-decoder';
 
 export { DERIVED_WRITE_KEY };
 /** Rows read per catch-up step: bounded memory, and the event loop breathes between steps. */
@@ -28,6 +40,8 @@ export interface AnalyticsServiceOptions {
   intervalMs?: number;
   /** Where a finished full catch-up is logged (`analytics ready`, with events and ms). @defaultValue silentLogger */
   logger?: Logger;
+  /** Rows read per step; a catch-up whose first step reads this many parses on a thread of its own. @defaultValue 5000 */
+  pageRows?: number;
 }
 
 /** How far the cache is: what /readyz reports. */
@@ -92,9 +106,12 @@ function sameGraph(a: IdentityGraph, b: IdentityGraph): boolean {
 export function createAnalyticsService(storage: Storage, options: AnalyticsServiceOptions = {}): AnalyticsService {
   const make = () => createAnalytics({ sessionMinutes: options.sessionMinutes, abandonMinutes: options.abandonMinutes });
   let analytics = make();
-  // Where storage's catch-up stands (its own opaque cursor), and the rows read since the start.
+  // Where storage's catch-up stands (its own opaque cursor), the rows appended since the start, and
+  // the rows read (one page more while the next is read ahead).
   let cursor: string | null = null;
   let seq = 0;
+  let read = 0;
+  const pageRows = options.pageRows ?? PAGE;
   // storage.generation() when the cache was started; undefined before the first run.
   let generation: number | undefined;
   let current: Promise<Analytics> | undefined;
@@ -113,23 +130,75 @@ export function createAnalyticsService(storage: Storage, options: AnalyticsServi
   let startedAt = Date.now();
   let caughtUp: { asOf: number; estimate: number } | undefined;
 
-  // One record, refilled for every row: appending makes no object per event.
+  // A page's rows appended here, each read as readCatchUpRow reads it into one record, refilled
+  // for every row: appending makes no object per event.
   const record = new FactRecord();
+  const appendHere = (page: Uint8Array | string): void => {
+    for (const row of readFactsPage(page)) {
+      readCatchUpValue(row, seq + 1, record);
+      analytics.table.appendRecord(record);
+      seq++;
+    }
+  };
+  const fetch = async (after: string | null) => {
+    const page = await storage.factsAfter(after, pageRows, FACTS_PREFIX);
+    read += page.rows;
+    return page;
+  };
+  let threadFailed = false;
+  // A page on its way that a failed run leaves behind must not be an unhandled rejection.
+  const owned = <T>(p: Promise<T>) => (p.catch(() => undefined), p);
 
   async function catchUp(): Promise<void> {
     const began = Date.now();
-    for (;;) {
-      const page = await storage.factsAfter(cursor, PAGE, FACTS_PREFIX);
-      // Numbered here, in the order storage commits them: the engine wants rising numbers.
-      for (const text of page.rows) {
-        readCatchUpRow(text, ++seq, record);
-        analytics.table.appendRecord(record);
+    let decoder: PageDecoder | undefined;
+    read = seq;
+    try {
+      let page = await fetch(cursor);
+      // The FactPage of `page` on its way from the decoder thread; none: `page` is appended here.
+      let decoded: Promise<FactPage> | undefined;
+      while (page.rows > 0) {
+        const full = page.rows === pageRows;
+        // A large catch-up on a storage that reads on this thread: the pages after this one are
+        // parsed on a thread of its own, which starts while this one is appended here.
+        if (full && !decoder && !threadFailed && storage.readsOnCallingThread()) {
+          try {
+            decoder = startPageDecoder();
+          } catch {
+            threadFailed = true;
+          }
+        }
+        // Read ahead only after a full page (a short one was the last), while this page is
+        // appended: at once where storage reads on this thread, and the page goes to the decoder
+        // thread; else the server reads it meanwhile.
+        let following: Promise<FactPage> | undefined;
+        const reading = full
+          ? owned(
+              fetch(page.cursor).then((next) => {
+                if (decoder && next.rows > 0) following = owned(decoder.decode(next.page));
+                return next;
+              }),
+            )
+          : undefined;
+        // Reads are synchronous underneath: let requests in between pages, or a first catch-up
+        // of millions of events would hold up ingest for its whole length.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (decoded) {
+          // Numbered here, in the order storage commits them: the engine wants rising numbers.
+          const fact = await decoded;
+          analytics.table.appendPage(fact, seq + 1);
+          seq += fact.count;
+        } else appendHere(page.page);
+        cursor = page.cursor;
+        if (!reading) break;
+        page = await reading;
+        decoded = following;
       }
-      cursor = page.cursor;
-      if (page.rows.length < PAGE) break;
-      // Reads are synchronous underneath: let requests in between pages, or a first catch-up
-      // of millions of events would hold up ingest for its whole length.
-      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      // A thread that failed (it could not start, or ended): later runs parse here instead, so
+      // that a machine that cannot run it still catches up. This run fails like a failed read.
+      if (decoder?.broken) threadFailed = true;
+      await decoder?.stop();
     }
     const next = await storage.identityGraph();
     // A new graph object makes the engine re-resolve every profile; most refreshes find the
@@ -145,6 +214,7 @@ export function createAnalyticsService(storage: Storage, options: AnalyticsServi
       analytics = make();
       cursor = null;
       seq = 0;
+      read = 0;
       graph = undefined;
       ready = false;
       startedAt = Date.now();
@@ -207,7 +277,7 @@ export function createAnalyticsService(storage: Storage, options: AnalyticsServi
       const events = Math.max(1, caughtUp ? estimate - caughtUp.estimate : estimate - seq);
       return { events, seconds: Math.max(0, Date.now() - (caughtUp?.asOf ?? startedAt)) / 1000 };
     },
-    status: () => ({ ready, progress: ready ? 1 : target > 0 ? Math.min(1, Math.floor((seq / target) * 100) / 100) : 0 }),
+    status: () => ({ ready, progress: ready ? 1 : target > 0 ? Math.min(1, Math.floor((read / target) * 100) / 100) : 0 }),
     onCaughtUp: (listener) => void listeners.push(listener),
     cursor: () => cursor,
   };

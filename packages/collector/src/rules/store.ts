@@ -56,6 +56,7 @@ export function createStore(storage: Storage | Store): Store {
     scrub: () => storage.scrub(),
     eventsAfter: (cursor, limit) => storage.eventsAfter(cursor, limit),
     factsAfter: (cursor, limit, prefix) => storage.factsAfter(cursor, limit, prefix),
+    readsOnCallingThread: () => storage.readsOnCallingThread(),
     eventCountEstimate: () => storage.eventCountEstimate(),
     identityGraph: () => storage.identityGraph(),
     eventPage: (range, afterSeq, limit) => storage.eventPage(range, afterSeq, limit),

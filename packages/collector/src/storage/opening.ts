@@ -75,6 +75,7 @@ export function storageWhenOpen(opening: Promise<Storage>): Storage {
     scrub: forward('scrub'),
     eventsAfter: forward('eventsAfter'),
     factsAfter: forward('factsAfter'),
+    readsOnCallingThread: () => opened?.readsOnCallingThread() ?? false,
     eventCountEstimate: forward('eventCountEstimate'),
     identityGraph: forward('identityGraph'),
     eventPage: forward('eventPage'),

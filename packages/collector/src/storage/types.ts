@@ -62,6 +62,17 @@ export interface EventRow {
   facts?: string | null;
 }
 
+/** Storage.factsAfter's answer. */
+export interface FactsPage {
+  /**
+   * JSON text `[key,row,key,row,...]` (`[]` when there are no rows): as UTF-8 bytes, which move
+   * to another thread without a copy, or as a string where the backend holds the rows as strings.
+   */
+  page: Uint8Array | string;
+  rows: number;
+  cursor: string | null;
+}
+
 /**
  * A stored event's row number: a number that orders events by arrival within one database and
  * names a row for eventBodies and deleteEvents. Not a catch-up position (see eventsAfter).
@@ -340,12 +351,20 @@ export interface Storage {
    */
   eventsAfter(cursor: string | null, limit: number): Promise<{ rows: StoredEvent[]; cursor: string | null }>;
   /**
-   * eventsAfter for a cache that needs only the events' facts: the same rows, order and cursor
-   * (the two share cursors), each as text: its facts (EventRow.facts) when they start with
-   * `prefix`, else its body (rows stored without facts, or with facts of another layout). Reads no
-   * body it does not return, and parses nothing.
+   * eventsAfter for a cache that needs only the events' facts: the same rows (`rows` of them) and
+   * cursor (the two share cursors), as one page: the JSON text of an array `[key,row,key,row,...]`,
+   * each row its facts (EventRow.facts) when they start with `prefix`, else its body (rows stored
+   * without facts, or with facts of another layout), each key a number; ordered by key, the rows
+   * are in commit order. Reads no body it does not return, and parses nothing.
    */
-  factsAfter(cursor: string | null, limit: number, prefix: string): Promise<{ rows: string[]; cursor: string | null }>;
+  factsAfter(cursor: string | null, limit: number, prefix: string): Promise<FactsPage>;
+  /**
+   * True when a read's work is done by the calling thread (SQLite reads the rows before the call
+   * returns), false when a server does it while this thread waits (PostgreSQL). A large analytics
+   * catch-up parses its pages on a thread of its own only in the first case (jobs/catch-up.ts):
+   * there it frees this thread to read the next page; in the second, this thread waits anyway.
+   */
+  readsOnCallingThread(): boolean;
   /**
    * About how many events are stored, cheaply (for progress reports only, never correctness):
    * SQLite: the span of row numbers; PostgreSQL: e.g. the planner's estimate. 0 when empty.

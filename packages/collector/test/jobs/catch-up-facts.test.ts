@@ -8,7 +8,8 @@ import path from 'node:path';
 import { Pool } from 'pg';
 import type { StoredEvent } from '@spur/sdk';
 import { createAnalytics, type Analytics } from '../../src/analytics';
-import { FACTS_PREFIX } from '../../src/analytics/stored-facts';
+import { readFactsPage } from '../../src/analytics/fact-page-encoder';
+import { FACTS_PREFIX, FACTS_VERSION } from '../../src/analytics/stored-facts';
 import { createAnalyticsService } from '../../src/jobs/catch-up';
 import { createStore, type Store } from '../../src';
 import { openPostgresStorage } from '../../src/storage/postgres/storage';
@@ -105,8 +106,8 @@ async function expectSameEngine(storage: Store, steps: string[]): Promise<number
   const expected = answers(await fromBodies(storage), steps);
   expect(answers(fromFacts, steps)).toEqual(expected);
   expect(expected.rows).toBeGreaterThan(0);
-  const texts = (await storage.factsAfter(null, 1_000_000, FACTS_PREFIX)).rows;
-  return texts.filter((t) => t.startsWith(FACTS_PREFIX)).length;
+  const rows = readFactsPage((await storage.factsAfter(null, 1_000_000, FACTS_PREFIX)).page);
+  return rows.filter((row) => Array.isArray(row) && row[0] === FACTS_VERSION).length;
 }
 
 function runEquality(name: string, open: () => Promise<{ storage: Store; forgetFacts(share: number): Promise<void> }>) {

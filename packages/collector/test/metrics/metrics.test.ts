@@ -187,7 +187,7 @@ describe('label cardinality', () => {
     // The duration histogram has one label, the route: its series are the routes' times its buckets.
     const buckets = samples(text, 'spur_http_request_duration_seconds_bucket');
     expect(new Set(buckets.map(([l]) => l.route))).toEqual(routes);
-  });
+  }, 60_000);
 });
 
 describe('storage and limits', () => {

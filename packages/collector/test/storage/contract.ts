@@ -8,7 +8,8 @@ import type { StoredEvent } from '@spur/sdk';
 import { attributionUrl } from '../../src/analytics/channels';
 import { FactRecord } from '../../src/analytics/fact-record';
 import { factFromEvent } from '../../src/analytics/from-event';
-import { FACTS_PREFIX, readCatchUpRow } from '../../src/analytics/stored-facts';
+import { readFactsPage } from '../../src/analytics/fact-page-encoder';
+import { FACTS_PREFIX, FACTS_VERSION, readCatchUpValue } from '../../src/analytics/stored-facts';
 import { StorageUnavailableError } from '../../src/errors';
 import type { AppendInput } from '../../src/rules/append';
 import { createStore, type Store } from '../../src/rules/store';
@@ -39,6 +40,17 @@ const input = (events: StoredEvent[], extra: Partial<AppendInput> = {}): AppendI
 });
 
 const day = (d: number) => `2024-01-${String(d).padStart(2, '0')}T00:00:00.000Z`;
+
+/**
+ * factsAfter's page read back: its rows (facts arrays or bodies) in the order of their keys, which
+ * must be commit order, and the cursor; checks that the page holds as many rows as it says.
+ */
+async function factsPage(storage: Store, cursor: string | null, limit: number, prefix: string): Promise<{ rows: unknown[]; cursor: string | null }> {
+  const answer = await storage.factsAfter(cursor, limit, prefix);
+  const rows = readFactsPage(answer.page);
+  expect(rows).toHaveLength(answer.rows);
+  return { rows, cursor: answer.cursor };
+}
 
 /**
  * One device (anonymous id A) used by two customers: an anonymous event, U1 identifies, another
@@ -109,7 +121,7 @@ export function runStorageContract(name: string, openFn: (file: string) => Promi
 
     it("reads the same rows as facts (factsAfter), on eventsAfter's cursors, the body where the facts do not start with the prefix", async () => {
       const { storage } = await fresh();
-      expect(await storage.factsAfter(null, 10, FACTS_PREFIX)).toEqual({ rows: [], cursor: null });
+      expect(await factsPage(storage, null, 10, FACTS_PREFIX)).toEqual({ rows: [], cursor: null });
       const events = [
         storedEvent(day(3), { anonymousId: 'A', context: { page: { path: '/p', url: 'https://shop.example/p' }, campaign: { source: 'news' } } }),
         storedEvent(day(1), { event: 'Product Added', userId: 'U', properties: { product_id: 'p1', price: '9.5', quantity: 2, currency: 'EUR' } }),
@@ -119,27 +131,27 @@ export function runStorageContract(name: string, openFn: (file: string) => Promi
       await storage.append(input(events.slice(0, 2)));
       await storage.append(input(events.slice(2)));
       const all = await storage.eventsAfter(null, 10);
-      const first = await storage.factsAfter(null, 1, FACTS_PREFIX);
-      const rest = await storage.factsAfter(first.cursor, 10, FACTS_PREFIX);
+      const first = await factsPage(storage, null, 1, FACTS_PREFIX);
+      const rest = await factsPage(storage, first.cursor, 10, FACTS_PREFIX);
       // The cursors are eventsAfter's: the last row's either way.
       expect(rest.cursor).toBe(all.cursor);
       expect((await storage.eventsAfter(first.cursor, 10)).rows).toEqual(all.rows.slice(1));
-      expect(await storage.factsAfter(rest.cursor, 10, FACTS_PREFIX)).toEqual({ rows: [], cursor: rest.cursor });
-      const texts = [...first.rows, ...rest.rows];
-      expect(texts).toHaveLength(events.length);
+      expect(await factsPage(storage, rest.cursor, 10, FACTS_PREFIX)).toEqual({ rows: [], cursor: rest.cursor });
+      const rows = [...first.rows, ...rest.rows];
+      expect(rows).toHaveLength(events.length);
       // Each row's facts, read back, are what the engine reads of its event (of URLs, what
       // attribution reads: test/analytics/stored-facts.test.ts).
       const record = new FactRecord();
-      texts.forEach((text, i) => {
-        expect(text.startsWith(FACTS_PREFIX)).toBe(true);
-        readCatchUpRow(text, i + 1, record);
+      rows.forEach((row, i) => {
+        expect(Array.isArray(row) && row[0] === FACTS_VERSION).toBe(true);
+        readCatchUpValue(row, i + 1, record);
         const { url, referrer, ...rest } = factFromEvent(all.rows[i], i + 1);
         const kept = { url: attributionUrl(url, true), referrer: attributionUrl(referrer, false) };
         expect(record.toFact()).toEqual({ ...rest, ...(kept.url && { url: kept.url }), ...(kept.referrer && { referrer: kept.referrer }) });
       });
-      // Facts of another layout are not handed out: the bodies come instead.
-      const bodies = await storage.factsAfter(null, 10, '[999,');
-      expect(bodies.rows.map((t) => JSON.parse(t) as StoredEvent)).toEqual(all.rows);
+      // Facts of another layout are not handed out: the bodies come instead, in commit order.
+      const bodies = await factsPage(storage, null, 10, '[999,');
+      expect(bodies.rows).toEqual(all.rows);
     });
 
     it('answers a resent messageId as a duplicate and keeps the first copy', async () => {
@@ -515,7 +527,7 @@ export function runStorageContract(name: string, openFn: (file: string) => Promi
         expect((await storage.identityGraph()).links.map((l) => l.userId)).toEqual(['U2']);
         expect(await storage.countEvents({})).toBe(2);
         // The facts went with their rows: a catch-up from the start reads only the other customer's.
-        const facts = (await storage.factsAfter(null, 100, FACTS_PREFIX)).rows.map((t) => JSON.parse(t) as unknown[]);
+        const facts = (await factsPage(storage, null, 100, FACTS_PREFIX)).rows as unknown[][];
         expect(facts.map((f) => [f[4], f[5] ?? null])).toEqual([['B', null], ['B', 'U2']]);
         expect(await storage.generation()).toBeGreaterThan(generation);
         expect(await erase(storage, 'U1b')).toEqual({ status: 'unknown' });
@@ -628,7 +640,7 @@ export function runStorageContract(name: string, openFn: (file: string) => Promi
         expect(await storage.purge({ before, now: RECEIVED })).toEqual({ events: 12_001, rejectedEvents: 1 });
         expect(await storage.countEvents({})).toBe(1);
         expect(ids(await storage.getProfileEvents('old-1'))).toEqual([kept.messageId]);
-        expect((await storage.factsAfter(null, 100, FACTS_PREFIX)).rows).toHaveLength(1);
+        expect((await factsPage(storage, null, 100, FACTS_PREFIX)).rows).toHaveLength(1);
         expect(await storage.getProfile('old-2')).toBeNull();
         expect((await storage.listRejected()).map((r) => r.reason)).toEqual(['new']);
         expect(await storage.generation()).toBeGreaterThan(generation);

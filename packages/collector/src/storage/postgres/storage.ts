@@ -142,8 +142,9 @@ function createPostgresStorage(connection: PostgresConnection, salt: string, opt
     }),
     factsAfter: guarded(async (cursor, limit, prefix) => {
       const found = await factsAfter(connection, cursor === null ? CATCH_UP_START : parseCursor(cursor), limit, prefix);
-      return { rows: found.rows, cursor: found.rows.length === 0 ? cursor : formatCursor(found.cursor) };
+      return { page: found.page, rows: found.rows, cursor: found.rows === 0 ? cursor : formatCursor(found.cursor) };
     }),
+    readsOnCallingThread: () => false,
     // The span of ids: two reads of the primary key's ends, however many rows.
     eventCountEstimate: guarded(async () => Number((await connection.query<{ n: string }>('SELECT coalesce(max(id) - min(id) + 1, 0) AS n FROM events')).rows[0].n)),
     identityGraph: guarded(() =>

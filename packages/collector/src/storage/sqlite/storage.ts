@@ -178,6 +178,7 @@ function createSqliteStorage(db: Database, writer: WriterLink, dir: string | nul
     },
     eventsAfter: (cursor, limit) => read(() => events.eventsAfter(cursor, limit)),
     factsAfter: (cursor, limit, prefix) => read(() => events.factsAfter(cursor, limit, prefix)),
+    readsOnCallingThread: () => true,
     eventCountEstimate: () => read(() => events.eventCountEstimate()),
     identityGraph: () =>
       read(() => {

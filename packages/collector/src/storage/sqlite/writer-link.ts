@@ -7,7 +7,7 @@ import { createGroupCommit } from '../group-commit';
 import type { AccountWrite } from './accounts';
 import type { PurgeChunk, PurgeTask } from './privacy';
 import { createScrubber } from './scrub';
-import { startThread } from './threads';
+import { startThread } from '../../threads';
 import { createLock, createWriter, type ProgramItem, type WriteItem, type WriteResult } from './writer';
 import type { ErrorInfo, FromWriter, ToWriter, WriterThreadData } from './writer-thread';
 
@@ -67,7 +67,7 @@ function rebuild(info: ErrorInfo): Error {
  * it commits into its next transaction.
  */
 export function startWriterThread(data: WriterThreadData): Promise<WriterLink> {
-  const worker = startThread('writer-thread', data);
+  const worker = startThread(__dirname, 'writer-thread', data);
   type Pending = { item: WriteItem; resolve: (r: WriteResult) => void; reject: (e: unknown) => void };
   let queue: Pending[] = [];
   let timer: NodeJS.Immediate | null = null;

@@ -8,7 +8,7 @@ import { parentPort, workerData, type MessagePort, type Worker } from 'node:work
 import { createGroupCommit } from '../group-commit';
 import type { FromCheckpointer, ToCheckpointer } from './checkpoint-thread';
 import { openConnection, type ConnectionOptions } from './connection';
-import { startThread } from './threads';
+import { startThread } from '../../threads';
 import type { AccountWrite } from './accounts';
 import type { PurgeChunk, PurgeTask } from './privacy';
 import { createScrubber } from './scrub';
@@ -210,7 +210,7 @@ interface Checkpointer {
 function startCheckpointer(file: string, options: ConnectionOptions, caughtUp: () => unknown): Checkpointer | null {
   let thread: Worker;
   try {
-    thread = startThread('checkpoint-thread', { file, options });
+    thread = startThread(__dirname, 'checkpoint-thread', { file, options });
   } catch {
     caughtUp();
     return null; // SQLite's automatic checkpoint on this thread does all the copying, as it would anyway

@@ -26,6 +26,8 @@ describePostgres('PostgreSQL storage', (db) => {
         expect(await storage.eventsAfter(null, 1)).toEqual({ rows: [], cursor: null });
         // A cursor of PostgreSQL's own shape (<xid>.<id>), not SQLite's row number.
         await expect(storage.eventsAfter('12', 1)).rejects.toThrow(/not a catch-up cursor/);
+        // The server reads: a catch-up parses here while it waits (no decoder thread).
+        expect(storage.readsOnCallingThread()).toBe(false);
       } finally {
         await storage.close();
       }

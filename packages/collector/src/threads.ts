@@ -1,8 +1,7 @@
-// Starting the threads of the SQLite backend (the writer, and the checkpointer it starts).
+// Starting the collector's threads: the SQLite backend's writer and checkpointer, and the
+// analytics catch-up's page decoder.
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-
-export type ThreadModule = 'writer-thread' | 'checkpoint-thread';
 
 // Run from the TypeScript sources (as under Jest) there is no compiled module to start, and a
 // worker thread cannot load TypeScript: it compiles the sources itself with @swc/core, the
@@ -19,9 +18,12 @@ Module._extensions['.ts'] = (module, filename) => {
 require(workerData.entry);
 `;
 
-/** Starts `module` (a file next to this one) on a new thread with `workerData`. */
-export function startThread(module: ThreadModule, workerData: object): Worker {
-  if (!__filename.endsWith('.ts')) return new Worker(join(__dirname, `${module}.js`), { workerData });
-  const entry = join(__dirname, `${module}.ts`);
+/**
+ * Starts the module `name` of the folder `dir` (a sibling of the caller: pass its __dirname) on a
+ * new thread with `workerData`.
+ */
+export function startThread(dir: string, name: string, workerData: object): Worker {
+  if (!__filename.endsWith('.ts')) return new Worker(join(dir, `${name}.js`), { workerData });
+  const entry = join(dir, `${name}.ts`);
   return new Worker(FROM_SOURCES, { eval: true, workerData: { ...workerData, entry, swc: require.resolve('@swc/core') } });
 }
