@@ -3,8 +3,10 @@
 // show, and the dashboard's tests have known data to compare against the export API. Visitors come
 // on days spread over the period, from search, social, e-mail or directly, on desktops and phones;
 // they look at the demo shop's products, some add them to a cart, some check out, some order, some
-// leave a cart and come back days later to order it. Seeded: the same seed gives the same history
-// relative to `now`.
+// leave a cart and come back days later to order it. Regular customers come back every week or two
+// to order a few of their favourite products again, until some of them stop coming: repeat buyers
+// for the segments and the purchase prediction, products bought together. Seeded: the same seed
+// gives the same history relative to `now`.
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -102,7 +104,49 @@ function generateHistory({ now = Date.now(), days = 45, visitors = 400, seed = 1
       break;
     }
   }
+  events.push(...regularOrders({ now, days, count: Math.round(visitors * 0.08), seed, shopUrl, rnd }));
   return events.sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
+}
+
+/**
+ * The visits of `count` regular customers: each has two or three favourite products, comes back
+ * about every 5 to 17 days (its own pace) and orders one to three of them, identified from the
+ * first visit on; after each order one in eight stops coming.
+ */
+function regularOrders({ now, days, count, seed, shopUrl, rnd }) {
+  const events = [];
+  const end = now - 3_600_000;
+  for (let v = 0; v < count; v++) {
+    const anonymousId = `hist-${seed}-r${v}`;
+    const customer = `regular-${seed}-${v}`;
+    const userAgent = rnd() < 0.45 ? PHONE : DESKTOP;
+    const favourites = [...PRODUCTS].sort(() => rnd() - 0.5).slice(0, 2 + Math.floor(rnd() * 2));
+    const pace = (5 + rnd() * 12) * 86_400_000;
+    let t = now - days * 86_400_000 + Math.floor(rnd() * pace);
+    for (let visit = 0; t < end; visit++) {
+      const sessionId = `${anonymousId}-s${visit}`;
+      let n = 0;
+      const push = (pagePath, event) => {
+        t += 15_000 + Math.floor(rnd() * 60_000);
+        const context = { sessionId, userAgent, page: { path: pagePath, url: `${shopUrl}${pagePath}` } };
+        events.push({ messageId: `hist-${seed}-r${v}-${visit}-${n++}`, anonymousId, userId: customer, timestamp: new Date(t).toISOString(), context, ...event });
+      };
+      push('/', { type: 'page', name: 'Home', properties: { path: '/' } });
+      if (visit === 0) push('/', { type: 'identify', traits: { email: `${customer}@example.test` } });
+      const basket = favourites.filter((_, i) => i === 0 || rnd() < 0.5).map((product) => ({ ...product, quantity: 1 + Math.floor(rnd() * 2) }));
+      for (const item of basket) {
+        push('/product.html', { type: 'page', name: 'Product', properties: { path: '/product.html' } });
+        push('/product.html', { type: 'track', event: 'Product Viewed', properties: { ...item, quantity: undefined } });
+        push('/product.html', { type: 'track', event: 'Product Added', properties: item });
+      }
+      const total = Math.round(basket.reduce((sum, x) => sum + x.price * x.quantity, 0) * 100) / 100;
+      push('/checkout.html', { type: 'track', event: 'Checkout Started', properties: { value: total, currency: 'EUR', products: basket } });
+      push('/confirmation.html', { type: 'track', event: 'Order Completed', properties: { order_id: `order-${seed}-r${v}-${visit}`, total, revenue: total, currency: 'EUR', products: basket } });
+      if (rnd() < 0.125) break;
+      t += Math.floor(pace * (0.5 + rnd()));
+    }
+  }
+  return events.filter((e) => Date.parse(e.timestamp) < end);
 }
 
 /**

@@ -149,10 +149,20 @@ describe('the dashboard’s views, against the export API', () => {
     expect(rows.map((r) => r[0]).sort()).toEqual(products.map((p) => p.name).sort());
     expect(rows.map((r) => r.slice(1).join('/'))).toEqual(byViews.map((p) => [en(p.views), en(p.adds), en(p.orders)].join('/')));
     // Sorted by another column from its header (a button: the keyboard reaches it).
-    await page.getByRole('button', { name: 'Orders' }).click();
+    await page.getByTestId('products-table').getByRole('button', { name: 'Orders', exact: true }).click();
     const orders = await page.getByTestId('products-table').locator('tbody td[data-label="Orders"]').allTextContents();
     expect(orders).toEqual([...products].sort((a, b) => b.orders - a.orders).map((p) => en(p.orders)));
     expect(await download(page)).toBe((await api(stack.url, `/v1/exports/products?from=${FROM()}&to=${TO()}&format=csv`)).text);
+    // Bought together: the products-together export's pairs, most orders first, and its CSV.
+    type Pair = { nameA: string; nameB: string; orders: number; lift: number };
+    const pairs = (await api(stack.url, `/v1/exports/products-together?from=${FROM()}&to=${TO()}`)).json() as Pair[];
+    expect(pairs.length).toBeGreaterThan(0);
+    const pairRows = await page.getByTestId('pairs-table').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].slice(0, 3).map((td) => td.textContent)));
+    expect(pairRows.map((r) => r[2])).toEqual(pairs.map((p) => en(p.orders)));
+    expect(pairRows.map((r) => `${r[0]} + ${r[1]}`).sort()).toEqual(pairs.map((p) => `${p.nameA} + ${p.nameB}`).sort());
+    const lifts = await page.getByTestId('pairs-table').locator('tbody td[data-label="Lift"]').allTextContents();
+    expect(lifts.sort()).toEqual(pairs.map((p) => p.lift.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })).sort());
+    expect(await download(page, page.getByTestId('pairs-table'))).toBe((await api(stack.url, `/v1/exports/products-together?from=${FROM()}&to=${TO()}&format=csv`)).text);
     await keep(page, 'products');
     await checkPage(page);
     expect(problems).toEqual([]);
