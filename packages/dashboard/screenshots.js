@@ -1,6 +1,7 @@
 // The README's screenshots of the dashboard (docs/dashboard-*.png): a private collector with the
 // demo's generated history (examples/shop/history.js, sent through ordinary ingest), signed in as
-// an admin in headless Chromium, each main view at 1280 × 800 and the overview at 390 px.
+// an admin in headless Chromium, each main view at 1280 × 800 (Customers and the funnel whole) and
+// the overview at 390 px.
 // Uses the BUILT packages (npm run build):  node packages/dashboard/screenshots.js
 const fs = require('node:fs');
 const os = require('node:os');
@@ -39,6 +40,11 @@ async function main() {
       // The funnel's drop-off is below its form: the whole page.
       await page.screenshot({ path: path.join(OUT, `dashboard-${view.split('?')[0]}.png`), fullPage: view.startsWith('funnels') });
     }
+    // Customers with a segment chosen: the grid, its list, the model's check.
+    await page.goto(`${server.url}/dashboard/customers?segment=Champions`);
+    await page.locator('[data-testid=segment-list]').waitFor();
+    await page.locator('[data-testid=model-frequency]').waitFor();
+    await page.screenshot({ path: path.join(OUT, 'dashboard-customers.png'), fullPage: true });
     await page.goto(`${server.url}/dashboard/live`);
     await page.getByText('Receiving events as they arrive.').waitFor();
     await page.waitForTimeout(1500);

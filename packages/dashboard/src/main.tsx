@@ -5,6 +5,7 @@ import { useEffect, useRef } from 'preact/hooks';
 import { base, csrfToken, loadSession, type Session } from './api';
 import { href, navigate, useRoute, type ViewName } from './route';
 import { CartsView } from './views/carts';
+import { CustomersView } from './views/customers';
 import { FunnelsView } from './views/funnels';
 import { LiveView } from './views/live';
 import { OverviewView } from './views/overview';
@@ -23,6 +24,7 @@ const NAV: NavItem[] = [
   { view: 'funnels', label: 'Funnels' },
   { view: 'carts', label: 'Carts' },
   { view: 'products', label: 'Products' },
+  { view: 'customers', label: 'Customers' },
   { view: 'live', label: 'Live' },
   { view: 'privacy', label: 'Privacy', adminOnly: true },
   { view: 'settings', label: 'Settings', adminOnly: true },
@@ -69,7 +71,8 @@ function App({ session }: { session: Session }) {
         <nav aria-label="Views">
           <ul>
             {allowed.map((n) => {
-              const to = href(n.view, n.view === 'live' || n.adminOnly ? undefined : carried);
+              // Customers are as of a day, not over a range: the range stays behind.
+              const to = href(n.view, n.view === 'live' || n.view === 'customers' || n.adminOnly ? undefined : carried);
               return (
                 <li>
                   <a href={to} aria-current={n.view === view ? 'page' : undefined} onClick={(e) => follow(e, to)}>
@@ -102,6 +105,8 @@ function App({ session }: { session: Session }) {
           <CartsView {...props} />
         ) : view === 'products' ? (
           <ProductsView {...props} />
+        ) : view === 'customers' ? (
+          <CustomersView {...props} />
         ) : view === 'live' ? (
           <LiveView session={session} />
         ) : view === 'privacy' ? (

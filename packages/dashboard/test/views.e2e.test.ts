@@ -169,6 +169,54 @@ describe('the dashboard’s views, against the export API', () => {
     await context.close();
   });
 
+  it('Customers: the RFM grid and segments, a segment’s customers with their predictions, the model’s holdout check', async () => {
+    const { page, problems, context } = await signedIn();
+    await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Customers' }).click();
+    await page.getByTestId('segment-grid').waitFor();
+    type Segments = { customers: number; segments: { segment: string; customers: number }[]; grid: { recency: number; fm: number; segment: string; customers: number }[] };
+    const segments = (await api(stack.url, '/v1/exports/segments')).json() as Segments;
+    expect(segments.customers).toBeGreaterThan(20);
+    expect(await dataValue(page, 'segment-customers')).toBe(String(segments.customers));
+    const cells = await page.getByTestId('segment-grid').locator('td').evaluateAll((tds) => tds.map((td) => [Number(td.getAttribute('data-recency')), Number(td.getAttribute('data-fm')), td.querySelector('.name')!.textContent, Number(td.getAttribute('data-customers'))]));
+    expect(cells).toEqual(segments.grid.map((c) => [c.recency, c.fm, c.segment, c.customers]));
+    const rows = await page.getByTestId('segments-table').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].slice(0, 2).map((td) => td.textContent)));
+    expect(rows).toEqual(segments.segments.map((s) => [s.segment, en(s.customers)]));
+    expect(await download(page, page.getByTestId('segments-table'))).toBe((await api(stack.url, '/v1/exports/segments?format=csv')).text);
+
+    // The largest segment, chosen in the grid: its customers, most value expected first.
+    const largest = [...segments.segments].sort((a, b) => b.customers - a.customers)[0].segment;
+    await page.getByTestId('segment-grid').getByRole('button', { name: new RegExp(`${largest}$`) }).first().click();
+    await page.waitForURL((url) => url.searchParams.get('segment') === largest);
+    await page.getByTestId('segment-list').waitFor();
+    type Customer = { customerId: string; pAlive: number | null; expectedValue365d: number | null };
+    const customers = (await api(stack.url, `/v1/exports/customers?segment=${encodeURIComponent(largest)}`)).json() as Customer[];
+    expect(customers.length).toBe(segments.segments.find((s) => s.segment === largest)!.customers);
+    const listed = await page.getByTestId('segment-list').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => ['Customer', 'P(alive)'].map((label) => tr.querySelector(`td[data-label="${label}"]`)!.textContent)));
+    const percent = (x: number | null) => (x === null ? '–' : x.toLocaleString('en-US', { style: 'percent', maximumFractionDigits: 1 }));
+    expect(listed.map(([id, p]) => `${id!.replace(/ \(guest\)$/, '')} ${p}`).sort()).toEqual(customers.map((c) => `${c.customerId} ${percent(c.pAlive)}`).sort());
+    expect(customers.some((c) => c.pAlive !== null)).toBe(true);
+    expect(await download(page, page.getByTestId('segment-list'))).toBe((await api(stack.url, `/v1/exports/customers?segment=${encodeURIComponent(largest)}&format=csv`)).text);
+
+    // The purchase model's holdout check: fitted up to three weeks before yesterday, checked up to yesterday.
+    const holdoutEnd = shopDay(1);
+    const calibrationEnd = addDays(holdoutEnd, -21);
+    const model = await api(stack.url, `/v1/insights/purchase-model?calibrationEnd=${calibrationEnd}&holdoutEnd=${holdoutEnd}`);
+    expect(model.status).toBe(200);
+    type Model = { customers: number; holdout: { cumulative: { week: number }[]; byFrequency: { frequency: number | string; customers: number }[] } };
+    const fit = model.json() as Model;
+    await page.getByTestId('model-frequency').waitFor();
+    expect(await dataValue(page, 'model-customers')).toBe(String(fit.customers));
+    const weeks = fit.holdout.cumulative;
+    await page.getByRole('img', { name: new RegExp(`^Repeat purchases, cumulative, per week: ${weeks.length} points from week 1 to week ${weeks[weeks.length - 1].week}`) }).waitFor();
+    expect(await page.getByTestId('model-check').locator('path.series').count()).toBe(2);
+    const bins = await page.getByTestId('model-frequency').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].slice(0, 2).map((td) => td.textContent)));
+    expect(bins).toEqual(fit.holdout.byFrequency.map((b) => [String(b.frequency), en(b.customers)]));
+    await keep(page, 'customers');
+    await checkPage(page);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it('Live: a new event appears as it is committed', async () => {
     const { page, problems, context } = await signedIn();
     await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Live' }).click();
@@ -193,13 +241,13 @@ describe('the dashboard’s views, against the export API', () => {
 
   it('works at 390 px without scrolling sideways, on every view', async () => {
     const { page, problems, context } = await signedIn({ width: 390, height: 844 });
-    for (const view of ['overview', 'funnels', 'carts', 'products', 'live', 'privacy', 'settings']) {
+    for (const view of ['overview', 'funnels', 'carts', 'products', 'customers', 'live', 'privacy', 'settings']) {
       await page.goto(`${stack.url}/dashboard/${view}`);
       await page.locator('main h1').waitFor();
       await page.waitForLoadState('networkidle').catch(() => undefined);
       await page.waitForFunction(() => !document.querySelector('.status.loading'));
       expect({ view, width: await page.evaluate(() => document.documentElement.scrollWidth) }).toEqual({ view, width: 390 });
-      if (view === 'overview' || view === 'funnels') await keep(page, `phone-${view}`);
+      if (view === 'overview' || view === 'funnels' || view === 'customers') await keep(page, `phone-${view}`);
       await checkPage(page);
     }
     expect(problems).toEqual([]);
