@@ -40,11 +40,14 @@ async function main() {
       // The funnel's drop-off is below its form: the whole page.
       await page.screenshot({ path: path.join(OUT, `dashboard-${view.split('?')[0]}.png`), fullPage: view.startsWith('funnels') });
     }
-    // Customers with a segment chosen: the grid, its list, the model's check.
+    // Customers with a segment chosen (the grid, its list, the model's check), then its most valuable customer.
     await page.goto(`${server.url}/dashboard/customers?segment=Champions`);
     await page.locator('[data-testid=segment-list]').waitFor();
     await page.locator('[data-testid=model-frequency]').waitFor();
     await page.screenshot({ path: path.join(OUT, 'dashboard-customers.png'), fullPage: true });
+    await page.locator('[data-testid=segment-list] tbody a').first().click();
+    await page.locator('[data-testid=history-table]').waitFor();
+    await page.screenshot({ path: path.join(OUT, 'dashboard-customer.png') });
     await page.goto(`${server.url}/dashboard/live`);
     await page.getByText('Receiving events as they arrive.').waitFor();
     await page.waitForTimeout(1500);

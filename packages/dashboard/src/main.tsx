@@ -5,6 +5,7 @@ import { useEffect, useRef } from 'preact/hooks';
 import { base, csrfToken, loadSession, type Session } from './api';
 import { href, navigate, useRoute, type ViewName } from './route';
 import { CartsView } from './views/carts';
+import { CustomerView } from './views/customer';
 import { CustomersView } from './views/customers';
 import { FunnelsView } from './views/funnels';
 import { LiveView } from './views/live';
@@ -17,6 +18,8 @@ interface NavItem {
   view: ViewName;
   label: string;
   adminOnly?: boolean;
+  /** A view reached from another (one customer, from Customers), not from the navigation. */
+  hidden?: boolean;
 }
 
 const NAV: NavItem[] = [
@@ -25,6 +28,7 @@ const NAV: NavItem[] = [
   { view: 'carts', label: 'Carts' },
   { view: 'products', label: 'Products' },
   { view: 'customers', label: 'Customers' },
+  { view: 'customer', label: 'Customer', hidden: true },
   { view: 'live', label: 'Live' },
   { view: 'privacy', label: 'Privacy', adminOnly: true },
   { view: 'settings', label: 'Settings', adminOnly: true },
@@ -40,7 +44,7 @@ function follow(e: MouseEvent, to: string): void {
 function App({ session }: { session: Session }) {
   const { view, params } = useRoute();
   const main = useRef<HTMLElement>(null);
-  const allowed = NAV.filter((n) => !n.adminOnly || session.role === 'admin');
+  const allowed = NAV.filter((n) => !n.hidden && (!n.adminOnly || session.role === 'admin'));
   const current = NAV.find((n) => n.view === view);
   const permitted = current && (!current.adminOnly || session.role === 'admin');
   // The range travels from view to view; the other parameters belong to their view.
@@ -73,9 +77,10 @@ function App({ session }: { session: Session }) {
             {allowed.map((n) => {
               // Customers are as of a day, not over a range: the range stays behind.
               const to = href(n.view, n.view === 'live' || n.view === 'customers' || n.adminOnly ? undefined : carried);
+              const here = n.view === view || (n.view === 'customers' && view === 'customer');
               return (
                 <li>
-                  <a href={to} aria-current={n.view === view ? 'page' : undefined} onClick={(e) => follow(e, to)}>
+                  <a href={to} aria-current={here ? 'page' : undefined} onClick={(e) => follow(e, to)}>
                     {n.label}
                   </a>
                 </li>
@@ -107,6 +112,8 @@ function App({ session }: { session: Session }) {
           <ProductsView {...props} />
         ) : view === 'customers' ? (
           <CustomersView {...props} />
+        ) : view === 'customer' ? (
+          <CustomerView {...props} />
         ) : view === 'live' ? (
           <LiveView session={session} />
         ) : view === 'privacy' ? (

@@ -217,6 +217,54 @@ describe('the dashboard’s views, against the export API', () => {
     await context.close();
   });
 
+  it('One customer: profile, segment, prediction and the whole history; access and erasure for admins only', async () => {
+    type Row = { customerId: string; orders: number; segment: string | null; pAlive: number | null };
+    const repeat = ((await api(stack.url, '/v1/exports/customers')).json() as Row[]).find((c) => c.orders >= 2 && c.pAlive !== null)!;
+    expect(repeat).toBeDefined();
+    const id = repeat.customerId;
+    type History = { customerIds: string[]; anonymousIds: string[]; eventCount: number; summary: { orders: number; segment: string; pAlive: number }; events: { timestamp: string }[] };
+    const history = (await api(stack.url, `/v1/customers/${encodeURIComponent(id)}/history`)).json() as History;
+
+    // A viewer sees the customer, without the data subject tools.
+    const viewer = await openPage(stack);
+    await signIn(viewer.page, stack.url, 'vic');
+    await viewer.page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+    await viewer.page.goto(`${stack.url}/dashboard/customer?id=${encodeURIComponent(id)}`);
+    await viewer.page.getByTestId('history-table').waitFor();
+    expect(await viewer.page.getByRole('heading', { name: 'Erase' }).count()).toBe(0);
+    expect(viewer.problems).toEqual([]);
+    await viewer.context.close();
+
+    // An admin reaches the customer from its segment's list.
+    const { page, problems, context } = await signedIn();
+    await page.goto(`${stack.url}/dashboard/customers?segment=${encodeURIComponent(repeat.segment!)}`);
+    await page.getByTestId('segment-list').getByRole('link', { name: id, exact: true }).click();
+    await page.waitForURL((url) => url.pathname === '/dashboard/customer' && url.searchParams.get('id') === id);
+    await page.getByTestId('history-table').waitFor();
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(`Customer ${id}`);
+    expect(await page.getByTestId('customer-ids').textContent()).toBe(history.customerIds.join(', '));
+    expect(await page.getByTestId('anonymous-ids').textContent()).toBe(history.anonymousIds.join(', '));
+    expect(await dataValue(page, 'customer-orders')).toBe(String(history.summary.orders));
+    expect(await dataValue(page, 'customer-segment')).toBe(history.summary.segment);
+    expect(await dataValue(page, 'customer-p-alive')).toBe(String(history.summary.pAlive));
+    const times = await page.getByTestId('history-table').locator('tbody td[data-label="Time"]').allTextContents();
+    expect(times).toHaveLength(Math.min(history.eventCount, 500));
+    expect(times[0]).toBe(new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Berlin', dateStyle: 'short', timeStyle: 'medium' }).format(Date.parse(history.events[0].timestamp)));
+    expect(await download(page, page.getByTestId('history-table'))).toBe((await api(stack.url, `/v1/exports/history?customer=${encodeURIComponent(id)}&format=csv`)).text);
+    await keep(page, 'customer');
+    await checkPage(page);
+
+    // The access document, then erasure: the history is gone.
+    const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download everything stored (JSON)' }).click()]);
+    expect(JSON.parse(readFileSync((await file.path())!, 'utf8'))).toMatchObject({ subject: { customerId: id } });
+    await page.getByLabel('Type the id again to erase it; this cannot be undone').fill(id);
+    await page.getByRole('button', { name: 'Erase everything about this customer' }).click();
+    await page.getByText(`Erased ${id}.`).waitFor();
+    expect((await api(stack.url, `/v1/customers/${encodeURIComponent(id)}/history`)).status).toBe(404);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it('Live: a new event appears as it is committed', async () => {
     const { page, problems, context } = await signedIn();
     await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Live' }).click();

@@ -9,7 +9,7 @@ import { LoadStatus } from '../components/status';
 import { useData } from '../components/use-data';
 import { isDate, shopTime } from '../dates';
 import { formatCount, formatMoney, formatRate } from '../format';
-import { setParams } from '../route';
+import { href, navigate, setParams } from '../route';
 import { ModelCheck } from './model-check';
 
 interface SegmentFigures {
@@ -55,17 +55,25 @@ function segmentColumns(): Column<SegmentFigures>[] {
   ];
 }
 
-function customerColumns(zone: string): Column<Customer>[] {
+function customerColumns(zone: string, asOf: string | undefined): Column<Customer>[] {
+  const to = (c: Customer) => href('customer', { id: c.customerId, asOf });
   return [
     {
       key: 'customerId',
       label: 'Customer',
       value: (c) => c.customerId,
       render: (c) => (
-        <>
+        <a
+          href={to(c)}
+          onClick={(e) => {
+            if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+            e.preventDefault();
+            navigate(to(c));
+          }}
+        >
           {c.customerId}
           {!c.identified && <span class="muted"> (guest)</span>}
-        </>
+        </a>
       ),
     },
     { key: 'orders', label: 'Orders', value: (c) => c.orders, numeric: true, render: (c) => formatCount(c.orders) },
@@ -127,7 +135,7 @@ export function CustomersView({ session, params }: { session: Session; params: U
           {list.data && (
             <DataTable
               caption={`${chosen}: customers`}
-              columns={customerColumns(zone)}
+              columns={customerColumns(zone, asOf)}
               rows={list.data}
               csv={exportUrl('customers', { ...listQuery, format: 'csv' })}
               csvName="spur-customers.csv"

@@ -1,18 +1,11 @@
 // Data subject requests (admins only): everything stored about a customer as one JSON document
 // (access), or all of it erased. Erasure cannot be undone: the id must be typed a second time.
 import { useState } from 'preact/hooks';
-import { base, send, type Session } from '../api';
-
-interface Erasure {
-  subject?: string;
-  counts?: Record<string, number>;
-  [key: string]: unknown;
-}
+import { base, type Session } from '../api';
+import { ErasureForm } from '../components/erasure';
 
 export function PrivacyView(_props: { session: Session }) {
   const [id, setId] = useState('');
-  const [confirm, setConfirm] = useState('');
-  const [result, setResult] = useState<{ ok: boolean; text: string; erasure?: Erasure }>();
   const trimmed = id.trim();
   const accessUrl = `${base}/v1/privacy/subjects/${encodeURIComponent(trimmed)}`;
   return (
@@ -39,32 +32,7 @@ export function PrivacyView(_props: { session: Session }) {
           )}
         </div>
       </form>
-      <form
-        class="privacy-form danger"
-        onSubmit={(e) => {
-          e.preventDefault();
-          send<Erasure>('DELETE', `/v1/privacy/subjects/${encodeURIComponent(trimmed)}`).then(
-            (erasure) => {
-              setResult({ ok: true, text: `Erased ${trimmed}.`, erasure });
-              setConfirm('');
-            },
-            (err: Error) => setResult({ ok: false, text: `Not erased: ${err.message}` }),
-          );
-        }}
-      >
-        <h2>Erase</h2>
-        <label>
-          <span>Type the id again to erase it; this cannot be undone</span>
-          <input value={confirm} required autocomplete="off" spellcheck={false} onInput={(e) => setConfirm((e.target as HTMLInputElement).value)} />
-        </label>
-        <button type="submit" class="danger" disabled={!trimmed || confirm.trim() !== trimmed}>
-          Erase everything about this customer
-        </button>
-      </form>
-      <div role="status" class="status">
-        {result && <p class={result.ok ? 'ok' : 'failed'}>{result.text}</p>}
-        {result?.erasure && <pre class="json">{JSON.stringify(result.erasure, null, 2)}</pre>}
-      </div>
+      <ErasureForm id={trimmed} />
     </>
   );
 }
