@@ -45,7 +45,7 @@ describe('signing in to the dashboard', () => {
     await signIn(page, stack.url, 'vic');
     const nav = page.getByRole('navigation', { name: 'Views' });
     await nav.getByRole('link', { name: 'Overview' }).waitFor();
-    expect(await nav.getByRole('link').allTextContents()).toEqual(['Overview', 'Funnels', 'Carts', 'Products', 'Live']);
+    expect(await nav.getByRole('link').allTextContents()).toEqual(['Overview', 'Funnels', 'Carts', 'Products', 'Customers', 'Live']);
     await page.goto(`${stack.url}/dashboard/privacy`);
     await page.getByRole('heading', { name: 'For admins only' }).waitFor();
     // The API says the same, whatever the page shows.
