@@ -37,10 +37,13 @@ module.exports = {
     }),
     base('journeys', { roots: ['<rootDir>/packages/journeys/test'] }),
     base('cli', { roots: ['<rootDir>/packages/cli/test'] }),
+    // The dashboard's modules without a browser; its tests in Chromium run in the e2e project.
+    base('dashboard', { roots: ['<rootDir>/packages/dashboard/test'], testPathIgnorePatterns: ['/node_modules/', '\\.e2e\\.test\\.ts$'] }),
     base('e2e', {
-      roots: ['<rootDir>/examples/shop/test', '<rootDir>/packages/sdk/test', '<rootDir>/packages/collector/test/clients'],
+      roots: ['<rootDir>/examples/shop/test', '<rootDir>/packages/sdk/test', '<rootDir>/packages/collector/test/clients', '<rootDir>/packages/dashboard/test'],
       testMatch: [
         '<rootDir>/examples/shop/test/**/*.test.ts',
+        '<rootDir>/packages/dashboard/test/**/*.e2e.test.ts',
         '<rootDir>/packages/sdk/test/chromium/**/*.test.ts',
         '<rootDir>/packages/collector/test/clients/*.browser.test.ts',
       ],

@@ -1,11 +1,13 @@
-// Builds packages/sdk only: a minified IIFE for the script tag (with its precompressed copies),
-// and ESM and CommonJS builds of the same API for bundlers and test runners.
+// Builds packages/sdk: a minified IIFE for the script tag (with its precompressed copies), and ESM
+// and CommonJS builds of the same API for bundlers and test runners; and the dashboard's app
+// (packages/dashboard/rollup.builds.mjs), which the collector serves at /dashboard.
 import { writeFileSync } from 'node:fs';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import resolve from '@rollup/plugin-node-resolve';
 import typescript from '@rollup/plugin-typescript';
 import { minify as swcMinify } from '@swc/core';
 import { sizeReport } from './scripts/size-report.mjs';
+import { dashboardBuilds } from './packages/dashboard/rollup.builds.mjs';
 
 const ts = () =>
   typescript({
@@ -72,4 +74,5 @@ export default [
     ],
     plugins: [resolve({ browser: true }), ts(), minify()],
   },
+  ...dashboardBuilds,
 ];

@@ -1,10 +1,41 @@
 // `npm start`: the spur collector on :8080 (SQLite at ./data/spur.db) and the demo shop on :3000,
-// wired together the way a shop would run them. Uses the BUILT collector (run `npm run build`).
+// wired together the way a shop would run them, with the dashboard at :8080/dashboard: an account
+// `demo` (a new random password each start, printed) and, on a database without events, 45 days of
+// generated history sent through the ordinary ingest (history.js). Uses the BUILT collector (run `npm run build`).
 // Reads the same SPUR_* variables as `spur serve`, with demo defaults for write key and clock.
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { startShop } = require('./server');
+const { generateHistory, sendHistory } = require('./history');
+
+/** The dashboard account the demo makes (an admin: a newcomer sees every view). */
+const DEMO_ACCOUNT = 'demo';
+
+/**
+ * The demo account with a new random password, printed once: made on the first start, given a new
+ * password on every later one (only its hash is stored, so an old password cannot be shown again).
+ */
+async function demoAccount(collector, storage) {
+  const password = crypto.randomBytes(12).toString('base64url');
+  const existing = await storage.accounts.account(DEMO_ACCOUNT);
+  if (existing) await collector.changePassword(storage.accounts, { name: DEMO_ACCOUNT, password, now: Date.now() });
+  else await collector.addAccount(storage.accounts, { name: DEMO_ACCOUNT, role: 'admin', password, now: Date.now() });
+  return password;
+}
+
+/**
+ * On a database without events, 45 days of generated shop history through the collector's ordinary
+ * ingest, so that the dashboard shows figures the first time it is opened. Answers what it did.
+ */
+async function seedHistory(storage, { collectorUrl, shopUrl, writeKey, env }) {
+  if (env.SPUR_DEMO_HISTORY === 'off') return 'no history generated (SPUR_DEMO_HISTORY=off)';
+  const stored = await storage.countEvents({});
+  if (stored > 0) return `the database holds ${stored.toLocaleString('en')} events already: no history generated`;
+  const events = generateHistory({ days: 45, visitors: 400, shopUrl });
+  const { accepted } = await sendHistory({ collectorUrl, writeKey, events });
+  return `generated 45 days of history for 400 visitors and sent it through POST /v1/batch: ${accepted.toLocaleString('en')} events stored`;
+}
 
 /** How long a signal waits for in-flight requests before the process gives up on them. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -49,7 +80,8 @@ function setEnv(env) {
 }
 
 async function main() {
-  const { loadConfig, openStorage, createCollector, createLogger, startServer } = loadCollector();
+  const collectorPackage = loadCollector();
+  const { loadConfig, openStorage, createCollector, createLogger, startServer } = collectorPackage;
   const env = setEnv(process.env);
   const shopPort = Number(env.SPUR_SHOP_PORT ?? 3000);
   if (!Number.isInteger(shopPort) || shopPort < 0 || shopPort > 65535) {
@@ -112,18 +144,24 @@ async function main() {
     throw portError(error, 'shop', 'SPUR_SHOP_PORT', shopPort, config.host);
   }
 
+  // The dashboard: an account to sign in with, and figures on the first visit.
+  const password = await demoAccount(collectorPackage, storage);
+  const seeded = await seedHistory(storage, { collectorUrl, shopUrl: urlFor(shop.port), writeKey, env });
+
   const token = config.adminToken;
   console.log(
     [
       '',
       'spur demo',
       `  shop        ${urlFor(shop.port)}`,
+      `  dashboard   ${collectorUrl}/dashboard   sign in as ${DEMO_ACCOUNT} / ${password}   (an admin; a new password each start)`,
+      `              ${seeded}; days in ${config.timeZone} (SPUR_TIME_ZONE)`,
       `  collector   ${collectorUrl}   (database ${config.db}, write key "${writeKey}", client clock ${config.clientClock})`,
       generatedToken
         ? `  admin token ${token}   (random, for this run only; set SPUR_ADMIN_TOKEN to choose one)`
         : '  admin token from SPUR_ADMIN_TOKEN',
       '',
-      'Browse the shop, then ask the admin API for a profile: use your spur_aid cookie, or after',
+      'Open the dashboard, or browse the shop and ask the admin API for a profile: use your spur_aid cookie, or after',
       'logging in the customer id (localStorage shop_customer.id, e.g. via devtools):',
       `  curl -H "Authorization: Bearer ${generatedToken ? token : '$SPUR_ADMIN_TOKEN'}" ${collectorUrl}/v1/profiles/<id>/events`,
       '',

@@ -7,7 +7,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-jest.setTimeout(60_000);
+jest.setTimeout(120_000);
 
 const DEMO = resolve(__dirname, '../demo.js');
 
@@ -81,6 +81,64 @@ describe('demo.js when a port is taken', () => {
       await new Promise((done) => again.close(done));
     } finally {
       await taken.close();
+    }
+  });
+});
+
+/** Starts the demo and resolves once it printed its banner; `stop()` ends it. */
+function startDemo(env: Record<string, string>): Promise<{ stdout: string; stop(): Promise<void> }> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [DEMO], { env: { ...process.env, SPUR_ADMIN_TOKEN: 'a-long-enough-admin-token-for-the-demo-test', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      if (stdout.includes('Ctrl-C stops both.')) {
+        done({ stdout, stop: () => new Promise<void>((stopped) => (child.once('exit', () => stopped()), child.kill('SIGTERM'))) });
+      }
+    });
+    child.on('exit', (code) => fail(new Error(`the demo exited (${code}) before it started: ${stderr}`)));
+  });
+}
+
+/** Signs in to the dashboard over HTTP; the session cookie, or undefined when refused. */
+async function signIn(url: string, name: string, password: string): Promise<string | undefined> {
+  const res = await fetch(`${url}/dashboard/login`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ username: name, password }) });
+  return res.status === 303 ? res.headers.get('set-cookie')!.split(';')[0] : undefined;
+}
+
+describe('demo.js and the dashboard', () => {
+  it('prints the dashboard and a demo account, and fills a new database with history the dashboard shows', async () => {
+    const port = await freePort();
+    const env = { SPUR_PORT: String(port), SPUR_SHOP_PORT: String(await freePort()), SPUR_DB: join(dir, 'spur.db'), SPUR_TIME_ZONE: 'Europe/Berlin' };
+    const first = await startDemo(env);
+    let password: string;
+    try {
+      const line = /\n {2}dashboard {3}(http:\/\/localhost:\d+\/dashboard) {3}sign in as demo \/ (\S+) {3}\(an admin; a new password each start\)\n {14}generated 45 days of history for 400 visitors and sent it through POST \/v1\/batch: ([\d,]+) events stored; days in Europe\/Berlin \(SPUR_TIME_ZONE\)\n/.exec(first.stdout);
+      expect(line).not.toBeNull();
+      expect(line![1]).toBe(`http://localhost:${port}/dashboard`);
+      password = line![2];
+      expect(Number(line![3].replace(/,/g, ''))).toBeGreaterThan(1000);
+      const cookie = await signIn(`http://127.0.0.1:${port}`, 'demo', password);
+      expect(cookie).toBeDefined();
+      const overview = await (await fetch(`http://127.0.0.1:${port}/v1/exports/overview`, { headers: { cookie: cookie! } })).json();
+      expect(overview.timeZone).toBe('Europe/Berlin');
+      expect(overview.totals.visitors).toBeGreaterThan(100);
+      expect(overview.totals.orders).toBeGreaterThan(10);
+    } finally {
+      await first.stop();
+    }
+    // Started again: the history is there already, and the account has a new password.
+    const second = await startDemo(env);
+    try {
+      expect(second.stdout).toMatch(/the database holds [\d,]+ events already: no history generated/);
+      const again = /sign in as demo \/ (\S+) /.exec(second.stdout)![1];
+      expect(again).not.toBe(password);
+      expect(await signIn(`http://127.0.0.1:${port}`, 'demo', password)).toBeUndefined();
+      expect(await signIn(`http://127.0.0.1:${port}`, 'demo', again)).toBeDefined();
+    } finally {
+      await second.stop();
     }
   });
 });

@@ -46,6 +46,8 @@ async function exportParameterLines(): Promise<string> {
     ['segments', 'segments'],
     ['history', 'history'],
     ['events', 'events'],
+    ['overview', 'overview'],
+    ['steps', 'steps'],
   ];
   return names
     .map(([name, kind]) => {
@@ -79,7 +81,7 @@ SIGTERM drains for up to 8 s, closes the database and exits 0 within 10 s.
 A port in use (or another listening problem) exits 1 naming the setting to change.
 `;
 
-const EXPORT = (parameterLines: string) => `Usage: spur export <funnel|carts|products|products-together|customers|segments|history|profiles|events> [options]
+const EXPORT = (parameterLines: string) => `Usage: spur export <funnel|carts|products|products-together|customers|segments|history|profiles|events|overview|steps> [options]
 
 Writes an export of the collector's data: the same rows and formats as the admin
 API's /v1/exports/*. Reads the database file directly (SPUR_DB / --db), or a
@@ -102,6 +104,9 @@ Exports:
   history      one customer's every event in time order, with a summary on top
                (--customer ID: a customer id, or a guest's anonymous id)
   events       every stored event (NDJSON), streamed
+  overview     visitors, sessions, orders, revenue per currency, conversion, carts,
+               and a point per day (or hour) of the shop's time zone (CSV: the points)
+  steps        the event names and page paths a funnel step can name, with counts
 
 Options:
   --db FILE            SQLite database [SPUR_DB] (default ./data/spur.db)
@@ -133,6 +138,9 @@ Options:
                        [SPUR_SESSION_MINUTES] (default 30; local database only)
   --abandon-minutes N  minutes without cart activity before a cart counts as abandoned
                        [SPUR_ABANDON_MINUTES] (default 30; local database only)
+  --time-zone ZONE     the shop's time zone: dates without a time are midnight there
+                       [SPUR_TIME_ZONE] (default UTC; local database only)
+  --interval I         overview points: day (default) | hour
 
 What each export takes (any other option is refused, naming it):
 ${parameterLines}
@@ -251,6 +259,39 @@ file at --from, a bad URL), 3 copied, but the source changed meanwhile, 130
 interrupted (run again to go on).
 `;
 
+const USERS = `Usage: spur users add NAME --role viewer|admin [--password-stdin]
+       spur users list
+       spur users passwd NAME [--password-stdin]
+       spur users role NAME --role viewer|admin
+       spur users remove NAME
+
+The people who sign in to the dashboard (/dashboard on the collector), kept in the
+collector's database, so every collector on it knows them.
+
+  viewer   sees every figure and export of the dashboard
+  admin    also the data subject tools (access, erasure) and the settings
+
+Names: 1 to 64 letters, digits, '.', '_', '-' or '@' (an email address fits), in
+any case (kept lower-case). Passwords: at least 12 characters, hashed with scrypt.
+The password is read from standard input when it is not a terminal (a pipe, a
+file) or with --password-stdin (one trailing line break is dropped); at a terminal
+it is asked for twice, without echo. Never as an argument: it would stay in the
+shell's history. A new password, a removal or a new role applies at once: passwd
+and remove end the account's sessions, role changes what they may do.
+
+Options:
+  --db FILE            SQLite database [SPUR_DB] (default ./data/spur.db; add creates it)
+  --database-url URL   PostgreSQL instead [SPUR_DATABASE_URL], as for spur serve
+  --role ROLE          viewer | admin (add, role)
+  --password-stdin     read the password from standard input (add, passwd)
+
+Exit codes: 0 done, 1 refused (a name taken, no such account), 2 usage error (also
+a password too short, or no database at --db for list, passwd, role and remove).
+
+Example:
+  printf '%s\n' "$PASSWORD" | spur users add ada --role admin
+`;
+
 const MAIN = () => `spur: first-party customer tracking for webshops
 
 Usage: spur <command> [options]
@@ -263,6 +304,7 @@ Commands:
   privacy      export or erase everything stored about a customer
   purge        delete events older than the retention period
   migrate      copy an SQLite database into PostgreSQL
+  users        add, list, remove the dashboard's accounts; change passwords and roles
   help CMD     show the help of one command
 
 Options:
@@ -290,6 +332,7 @@ const HELP: Record<string, () => Promise<string>> = {
   privacy: async () => PRIVACY,
   purge: async () => PURGE,
   migrate: async () => MIGRATE,
+  users: async () => USERS,
 };
 
 /** The help of one command; undefined for a name that is not one. */

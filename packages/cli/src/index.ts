@@ -17,6 +17,7 @@ const commands: Record<string, () => Promise<Command>> = {
   privacy: async () => (await import('./commands/privacy')).privacy,
   purge: async () => (await import('./commands/purge')).purge,
   migrate: async () => (await import('./commands/migrate')).migrate,
+  users: async () => (await import('./commands/users')).users,
 };
 
 /**

@@ -9,6 +9,8 @@ export interface Io {
   /** Whether `err` goes to a terminal (progress displays are drawn only then). */
   errIsTTY?: boolean;
   env: NodeJS.ProcessEnv;
+  /** Standard input (passwords for `spur users`): a terminal's is read without echo. @defaultValue none: nothing to read */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?(mode: boolean): unknown };
   /** Registers a shutdown handler for SIGTERM and SIGINT; returns a function that removes it. */
   onShutdown(handler: (signal: string) => void): () => void;
 }
@@ -23,6 +25,7 @@ export function defaultIo(): Io {
     outStream: process.stdout,
     errIsTTY: process.stderr.isTTY === true,
     env: process.env,
+    stdin: process.stdin,
     onShutdown(handler) {
       const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
       for (const s of signals) process.on(s, handler);

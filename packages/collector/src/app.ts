@@ -10,7 +10,13 @@ import { createRejectionLog } from './rejections';
 import { assignRequestIds } from './request-id';
 import { logStartupWarnings } from './startup-warnings';
 import { startJobs } from './jobs';
-import { adminFailures, adminGuard, ADMIN_PATHS, createAdminRouter } from './routes/admin';
+import { accessGuard } from './routes/access';
+import { adminFailures, adminGuard, ADMIN_ONLY_PATHS, ADMIN_PATHS, createAdminRouter } from './routes/admin';
+import { createDashboardRouter } from './routes/dashboard';
+import { createFunnelsRouter } from './routes/funnels';
+import { createLiveRouter } from './routes/live';
+import { createSettingsRouter } from './routes/settings';
+import { createLiveFeed } from './jobs/live-feed';
 import { createMetrics } from './metrics/collector-metrics';
 import { countRequests } from './metrics/http-metrics';
 import { createMetricsRouter } from './routes/metrics';
@@ -31,6 +37,7 @@ import {
   DEFAULT_BODY_TIMEOUT_MS,
   DEFAULT_EVENT_RATE_LIMIT,
   DEFAULT_REJECTED_CAP,
+  DEFAULT_SUPPRESS_DAYS,
   type AnalyticsMode,
   type ClientClock,
   type GpcMode,
@@ -88,6 +95,16 @@ export interface CollectorConfig {
    * 503 naming SPUR_ANALYTICS; erasures, the admin API and /metrics work. @defaultValue 'on'
    */
   analytics?: AnalyticsMode;
+  /**
+   * The shop's time zone, an IANA name: the dashboard's days and hours, and export bounds given as
+   * a date without a time (`from=2026-11-02` is midnight there). @defaultValue 'UTC'
+   */
+  timeZone?: string;
+  /**
+   * The built dashboard (the folder with manifest.json). @defaultValue the built
+   * `@spur/dashboard` (the dashboard answers 503 until it is built)
+   */
+  dashboardPath?: string;
   /** Inactivity that ends a session without a client session id, in minutes. @defaultValue 30 */
   sessionMinutes?: number;
   /** Minutes without cart activity after which a cart counts as abandoned. @defaultValue 30 */
@@ -150,6 +167,11 @@ export type Collector = Express & {
    * opened it closes it (startServer's close() does, after this). Idempotent.
    */
   close(): Promise<void>;
+  /**
+   * Ends the long-lived answers (the live event streams of /v1/live) at once; startServer calls it
+   * when shutdown begins, since a server closes only once every connection has. close() does too.
+   */
+  endStreams(): void;
 };
 
 export function createCollector(config: CollectorConfig): Collector {
@@ -222,12 +244,37 @@ export function createCollector(config: CollectorConfig): Collector {
   // One count of failed logins for both guards: /metrics is no second allowance for guessing.
   const failures = adminFailures(now);
   const onLimited = () => metrics.rateLimited('admin_login');
-  app.use(ADMIN_PATHS, adminGuard({ adminToken: config.adminToken, now, failures, onLimited }));
+  const timeZone = config.timeZone ?? 'UTC';
+  // The dashboard's pages, assets, sign-in and sign-out (its API calls are the admin API's, below).
+  app.use(createDashboardRouter({ storage, now, timeZone, dashboardPath: config.dashboardPath }));
+  // The admin API: the admin token, or a dashboard session of a role that may use the path.
+  const access = { storage, adminToken: config.adminToken, now, failures, onLimited };
+  app.use(ADMIN_ONLY_PATHS, accessGuard('admin', access));
+  app.use(
+    ADMIN_PATHS.filter((p) => !ADMIN_ONLY_PATHS.includes(p)),
+    accessGuard('viewer', access),
+  );
   app.use(createMetricsRouter({ metrics, guard: adminGuard({ adminToken: config.adminToken, otherToken: config.metricsToken, now, failures, onLimited }) }));
   app.use(createAdminRouter({ storage }));
-  app.use(createExportRouter({ storage, analytics, now }));
+  app.use(createExportRouter({ storage, analytics, now, timeZone }));
   app.use(createInsightRouter({ storage, analytics, now }));
+  app.use(createFunnelsRouter({ storage, now }));
+  const feed = analytics && createLiveFeed({ storage, analytics });
+  app.use(createLiveRouter({ feed }));
   app.use(createPrivacyRouter({ storage, analytics, now, suppressDays: config.suppressDays }));
+  app.use(
+    createSettingsRouter({
+      storage,
+      settings: {
+        timeZone,
+        sessionMinutes: config.sessionMinutes ?? 30,
+        abandonMinutes: config.abandonMinutes ?? 30,
+        retentionDays: config.retentionDays ?? null,
+        suppressDays: config.suppressDays ?? DEFAULT_SUPPRESS_DAYS,
+        analytics: analytics ? 'on' : 'off',
+      },
+    }),
+  );
   app.use((req) => {
     throw notFound(`no route for ${req.method} ${req.path}`);
   });
@@ -239,5 +286,11 @@ export function createCollector(config: CollectorConfig): Collector {
       storageFailed: (reason) => metrics.storageFailed(reason),
     }),
   );
-  return Object.assign(app, { close: jobs.stop });
+  // Live streams end first: server.close() waits for open connections.
+  let closing: Promise<void> | undefined;
+  return Object.assign(app, {
+    // Idempotent: every call answers the same promise.
+    close: () => (closing ??= Promise.all([feed?.stop(), jobs.stop()]).then(() => undefined)),
+    endStreams: () => void feed?.stop(),
+  });
 }

@@ -23,6 +23,8 @@ export interface ServerConfig {
   cookieDomain?: string;
   /** 'off': this process only ingests and never builds the analytics cache. */
   analytics: AnalyticsMode;
+  /** The shop's time zone (IANA): days and hours of the dashboard and date-only export bounds. */
+  timeZone: string;
   /** Inactivity that ends a session without a client session id, in minutes. */
   sessionMinutes: number;
   /** Minutes without cart activity before a cart counts as abandoned. */

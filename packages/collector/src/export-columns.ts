@@ -11,7 +11,9 @@
 // Products: revenue per currency as pairs (revenueCurrency1, revenue1, revenueCurrency2, …), one
 // pair per currency of the export, in the same order on every row (by code; no currency last),
 // so that a column always holds one currency and the code stands next to the amount.
-import type { AbandonedCartRow, CartItem, CsvColumn, FunnelResult, FunnelStepRow, ProductPair, ProductStats } from './analytics';
+// Overview: its series, a row per day (hour), revenue per currency as pairs (currency_1,
+// revenue_1, …) in the order of the totals (most revenue first), the same on every row.
+import type { AbandonedCartRow, CartItem, CsvColumn, FunnelResult, FunnelStepRow, Overview, ProductPair, ProductStats, StepOption } from './analytics';
 import { byCurrency, toCsv } from './analytics';
 
 /** A cart's lines beyond this go into one `moreItems` cell. */
@@ -103,3 +105,18 @@ export const PAIR_COLUMNS: (keyof ProductPair)[] = [
   'confidenceBToA',
   'lift',
 ];
+
+/** The steps export's CSV columns. */
+export const STEP_OPTION_COLUMNS: (keyof StepOption)[] = ['step', 'kind', 'events'];
+
+/** The overview as CSV: its series, a row per day (hour), a currency and revenue pair per currency. */
+export function* overviewCsv(result: Overview, bom: boolean): Generator<string> {
+  type Point = Overview['series'][number];
+  const currencies = result.totals.revenue.map((r) => String(r.currency));
+  const columns: CsvColumn<Point>[] = [{ header: 'start', value: (p) => p.start }, { header: 'label', value: (p) => p.label }, 'visitors', 'sessions', 'orders'];
+  currencies.forEach((currency, k) => {
+    columns.push({ header: `currency_${k + 1}`, value: () => (currency === 'null' ? null : currency) });
+    columns.push({ header: `revenue_${k + 1}`, value: (p) => p.revenue[currency] ?? 0 });
+  });
+  yield* toCsv(result.series, columns, { bom });
+}

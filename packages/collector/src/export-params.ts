@@ -3,23 +3,29 @@
 // never disagree. A parameter an export does not take is a 400 naming it, never ignored: a
 // typo or a filter that is not there would otherwise answer with numbers that look right.
 import {
+  addDays,
   DEFAULT_MIN_ORDERS,
   DEFAULT_PAIR_LIMIT,
   FUNNEL_BREAKDOWNS,
   FUNNEL_UNITS,
+  isDate,
+  localDate,
   MAX_PAIR_LIMIT,
+  OVERVIEW_INTERVALS,
   SEGMENTS,
   parseDuration,
   parseStep,
+  startOfDay,
   type FunnelQuery,
   type FunnelUnit,
+  type OverviewInterval,
   type RowFilter,
   type Segment,
   type SessionAttribute,
 } from './analytics';
 import { badRequest } from './errors';
 
-export const EXPORT_KINDS = ['funnel', 'abandoned-carts', 'products', 'products-together', 'customers', 'profiles', 'segments', 'history', 'events'] as const;
+export const EXPORT_KINDS = ['funnel', 'abandoned-carts', 'products', 'products-together', 'customers', 'profiles', 'segments', 'history', 'events', 'overview', 'steps'] as const;
 export type ExportKind = (typeof EXPORT_KINDS)[number];
 export type ExportFormat = 'json' | 'csv' | 'ndjson';
 
@@ -36,11 +42,11 @@ export interface ExportParameter {
 /** The device types a user agent is reduced to (useragent.ts). */
 export const DEVICE_TYPES = ['desktop', 'mobile', 'tablet', 'bot', 'unknown'] as const;
 
-const FROM: ExportParameter = { name: 'from', help: 'only from this time on (ISO 8601 date or time with a zone, inclusive)' };
+const FROM: ExportParameter = { name: 'from', help: "only from this time on (ISO 8601 time with a zone, or a date: midnight in the shop's time zone; inclusive)" };
 const TO: ExportParameter = { name: 'to', help: 'only before this time (exclusive)' };
 const AS_OF: ExportParameter = {
   name: 'asOf',
-  help: 'as if this were now: a day (YYYY-MM-DD, up to its end, UTC) or a time with a zone; nothing after it is read (default: now)',
+  help: "as if this were now: a day (YYYY-MM-DD, up to its end in the shop's time zone) or a time with a zone; nothing after it is read (default: now)",
 };
 const CUSTOMER: ExportParameter = { name: 'customer', help: 'the customer id, or the anonymous id of a guest (required)' };
 const DEVICE: ExportParameter = { name: 'device', values: DEVICE_TYPES, list: true, help: 'device types, comma-separated' };
@@ -80,6 +86,18 @@ export const EXPORT_PARAMETERS: Readonly<Record<ExportKind, readonly ExportParam
   segments: [AS_OF, FROM, TO, DEVICE, CHANNEL, UTM_SOURCE, INCLUDE_BOTS, format('json', 'csv'), BOM],
   history: [CUSTOMER, AS_OF, FROM, TO, DEVICE, CHANNEL, UTM_SOURCE, INCLUDE_BOTS, format('json', 'ndjson', 'csv'), BOM],
   events: [FROM, TO, format('ndjson')],
+  overview: [
+    { ...FROM, help: `${FROM.help}; default: 29 days before today` },
+    { ...TO, help: `${TO.help}; default: the end of today` },
+    { name: 'interval', values: OVERVIEW_INTERVALS, help: "the series' points: days or hours of the shop's time zone" },
+    DEVICE,
+    CHANNEL,
+    UTM_SOURCE,
+    INCLUDE_BOTS,
+    format('json', 'csv'),
+    BOM,
+  ],
+  steps: [FROM, TO, DEVICE, CHANNEL, UTM_SOURCE, INCLUDE_BOTS, format('json', 'csv'), BOM],
 };
 
 /** Every parameter name some export takes, in table order. */
@@ -121,10 +139,14 @@ function choice(kind: ExportKind, query: Query, name: string): string {
   throw badRequest(`${what} must be one of ${values.join(', ')} (got ${JSON.stringify(value)})`, 'invalid_query');
 }
 
-/** An ISO 8601 date (midnight UTC) or date-time with a zone, as epoch ms. */
-export function parseTime(value: string | undefined, name: string): number | undefined {
+/**
+ * An ISO 8601 date-time with a zone, or a date, which is its midnight in `timeZone` (the shop's,
+ * SPUR_TIME_ZONE; UTC by default), as epoch ms.
+ */
+export function parseTime(value: string | undefined, name: string, timeZone = 'UTC'): number | undefined {
   if (value === undefined) return undefined;
-  const ok = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/.test(value);
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value) && isDate(value)) return startOfDay(value, timeZone);
+  const ok = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/.test(value);
   const ms = ok ? Date.parse(value) : NaN;
   if (!Number.isFinite(ms)) {
     throw badRequest(`${name} must be an ISO 8601 date or time with a zone, e.g. 2026-11-01 or 2026-11-01T12:00:00Z (got ${JSON.stringify(value)})`, 'invalid_query');
@@ -160,16 +182,14 @@ function count(query: Query, name: string, min: number, max: number): number | u
   return n;
 }
 
-const DAY_MS = 86_400_000;
-
 /**
- * asOf as an inclusive epoch-ms bound: a day YYYY-MM-DD means up to the end of that UTC day, a
- * time that moment; `now` when absent.
+ * asOf as an inclusive epoch-ms bound: a day YYYY-MM-DD means up to the end of that day in
+ * `timeZone` (the shop's, as from and to read dates), a time that moment; `now` when absent.
  */
-export function parseAsOf(value: string | undefined, now: number): number {
+export function parseAsOf(value: string | undefined, now: number, timeZone = 'UTC'): number {
   if (value === undefined) return now;
-  const ms = parseTime(value, 'asOf')!;
-  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? ms + DAY_MS - 1 : ms;
+  const ms = parseTime(value, 'asOf', timeZone)!;
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? startOfDay(addDays(value, 1), timeZone) - 1 : ms;
 }
 
 /** An export's parameters, checked before any work (a cold analytics catch-up can take seconds). */
@@ -177,6 +197,8 @@ export interface ExportParams {
   format: ExportFormat;
   from?: number;
   to?: number;
+  /** The overview's points. */
+  interval?: OverviewInterval;
   /** asOf as given (parseAsOf makes it a time against the clock). */
   asOf?: string;
   /** The history export's customer. */
@@ -193,12 +215,27 @@ export interface ExportParams {
   pairs?: { minOrders?: number; limit?: number };
 }
 
+/** What reading the parameters depends on besides the query. */
+export interface ParamContext {
+  /** The shop's time zone, for dates without a time. @defaultValue 'UTC' */
+  timeZone?: string;
+  /** Now, for default ranges. @defaultValue Date.now() */
+  now?: number;
+}
+
 /** Checks `query` against the export's table and parses it; throws a 400 naming the parameter. */
-export function parseExportParams(kind: ExportKind, query: Query): ExportParams {
+export function parseExportParams(kind: ExportKind, query: Query, context: ParamContext = {}): ExportParams {
   checkExportParameters(kind, Object.keys(query));
+  const zone = context.timeZone ?? 'UTC';
   const fmt = choice(kind, query, 'format') as ExportFormat;
-  const from = parseTime(text(query, 'from'), 'from');
-  const to = parseTime(text(query, 'to'), 'to');
+  let from = parseTime(text(query, 'from'), 'from', zone);
+  let to = parseTime(text(query, 'to'), 'to', zone);
+  if (kind === 'overview') {
+    // The last 30 days of the shop's calendar, today included.
+    const today = localDate(context.now ?? Date.now(), zone);
+    to ??= startOfDay(addDays(today, 1), zone);
+    from ??= startOfDay(addDays(localDate(to - 1, zone), -29), zone);
+  }
   if (from !== undefined && to !== undefined && !(from < to)) throw badRequest('from must be before to', 'invalid_query');
   const takes = (name: string) => EXPORT_PARAMETERS[kind].some((p) => p.name === name);
   const includeBots = takes('includeBots') && choice(kind, query, 'includeBots') === 'true';
@@ -211,8 +248,9 @@ export function parseExportParams(kind: ExportKind, query: Query): ExportParams 
   if (takes('segment')) filter.segment = list(kind, query, 'segment') as Segment[] | undefined;
   for (const key of Object.keys(filter) as (keyof RowFilter)[]) if (filter[key] === undefined) delete filter[key];
   const params: ExportParams = { format: fmt, from, to, includeBots, filter, bom };
+  if (kind === 'overview') params.interval = choice(kind, query, 'interval') as OverviewInterval;
   const asOf = text(query, 'asOf');
-  if (asOf !== undefined) parseAsOf(asOf, 0);
+  if (asOf !== undefined) parseAsOf(asOf, 0, zone);
   params.asOf = asOf;
   if (kind === 'history') {
     params.customer = text(query, 'customer');

@@ -2,8 +2,8 @@
 // table (export-params.ts; the HTTP query string and the command's flags share names), and one
 // producer writes their text, streamed in chunks so that neither the route nor the command holds
 // a large export in memory.
-import { chunked, funnelWarnings, toCsv, toJsonArray, toNdjson, type CsvColumn } from './analytics';
-import { cartColumns, funnelCsv, PAIR_COLUMNS, productColumns } from './export-columns';
+import { chunked, funnelWarnings, toCsv, toJsonArray, toNdjson, type CsvColumn, type Overview } from './analytics';
+import { cartColumns, funnelCsv, overviewCsv, PAIR_COLUMNS, productColumns, STEP_OPTION_COLUMNS } from './export-columns';
 import { createAnalyticsService, type AnalyticsService, type AnalyticsServiceOptions } from './jobs/catch-up';
 import { badRequest } from './errors';
 import { customersCsv, segmentsCsv } from './customer-exports';
@@ -44,6 +44,8 @@ export interface ExportOptions extends AnalyticsServiceOptions {
   analytics?: AnalyticsService;
   /** The clock carts are abandoned by. @defaultValue Date.now */
   now?: () => number;
+  /** The shop's time zone (SPUR_TIME_ZONE): dates without a time, the overview's days. @defaultValue 'UTC' */
+  timeZone?: string;
 }
 
 type Query = Record<string, unknown>;
@@ -82,8 +84,10 @@ async function* eventPages(storage: Storage, from: number | undefined, to: numbe
  */
 export async function runExport(storage: Storage, kind: ExportKind, query: Query, options: ExportOptions = {}): Promise<ExportOutput> {
   if (!EXPORT_KINDS.includes(kind)) throw badRequest(`unknown export ${JSON.stringify(kind)}: one of ${EXPORT_KINDS.join(', ')}`);
-  const params = parseExportParams(kind, query);
-  const { format: fmt, from, to, includeBots, filter, bom, funnel, pairs } = params;
+  const now = (options.now ?? Date.now)();
+  const timeZone = options.timeZone ?? 'UTC';
+  const params = parseExportParams(kind, query, { timeZone, now });
+  const { format: fmt, from, to, includeBots, filter, bom, funnel, pairs, interval } = params;
   const out = (chunks: AsyncIterable<string>, totalRows?: number, warnings: string[] = [], filename = `spur-${kind}.${fmt}`): ExportOutput => ({
     contentType: CONTENT_TYPES[fmt],
     filename,
@@ -96,10 +100,9 @@ export async function runExport(storage: Storage, kind: ExportKind, query: Query
 
   const service = options.analytics ?? createAnalyticsService(storage, options);
   const analytics = await service.refresh();
-  const now = (options.now ?? Date.now)();
   const asOf = now;
   // The customer insight reads "as if asOf were now": nothing after it (export-params.ts parseAsOf).
-  const until = parseAsOf(params.asOf, now);
+  const until = parseAsOf(params.asOf, now, timeZone);
   const narrowing = { from, to, includeBots, filter };
   switch (kind) {
     case 'funnel': {
@@ -111,6 +114,18 @@ export async function runExport(storage: Storage, kind: ExportKind, query: Query
       return out(asAsync(rowsAs(analytics.abandonedCartRows({ ...narrowing, asOf }), fmt, cartColumns, bom)));
     case 'products':
       return out(asAsync(rowsAs(analytics.products({ ...narrowing, asOf }), fmt, productColumns, bom)));
+    case 'overview': {
+      let result: Overview;
+      try {
+        result = analytics.overview({ ...narrowing, from: from!, to: to!, timeZone, interval: interval!, asOf });
+      } catch (err) {
+        if (err instanceof RangeError) throw badRequest(`${err.message}: choose a shorter range or interval=day`, 'invalid_query');
+        throw err;
+      }
+      return out(asAsync(fmt === 'csv' ? overviewCsv(result, bom) : [JSON.stringify(result)]));
+    }
+    case 'steps':
+      return out(asAsync(rowsAs(analytics.steps(narrowing), fmt, () => STEP_OPTION_COLUMNS, bom)));
     case 'products-together':
       return out(asAsync(rowsAs(analytics.productsTogether({ ...narrowing, asOf, ...pairs }), fmt, () => PAIR_COLUMNS, bom)));
     case 'segments': {

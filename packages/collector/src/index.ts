@@ -23,3 +23,6 @@ export type { ErasureCounts, ErasureRecord, PurgeCounts } from './storage/types'
 export type { IpMode } from './ip';
 export type { RateLimits } from './rate-limit';
 export type { ClientClock } from './ingest/stored-event';
+export { AccountError, addAccount, changePassword, changeRole, checkName, checkPassword, checkRole, listAccounts, removeAccount, type AccountInfo } from './accounts/users';
+export { MIN_PASSWORD_LENGTH } from './accounts/passwords';
+export { ROLES, type AccountStorage, type Role } from './storage/accounts';

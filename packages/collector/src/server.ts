@@ -122,6 +122,8 @@ export function startServer(app: RequestListener, opts: StartOptions): Promise<R
       });
       for (const res of active) if (!res.headersSent) res.shouldKeepAlive = false;
       server.closeIdleConnections();
+      // Streams that never end by themselves (the live events) end now.
+      (app as unknown as Partial<{ endStreams(): void }>).endStreams?.();
     });
     return closing;
   }

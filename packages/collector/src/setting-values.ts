@@ -36,6 +36,18 @@ export const oneOf =
   };
 
 /**
+ * An IANA time zone name (Europe/Berlin, America/New_York, UTC), as the runtime's time zone data
+ * knows it; answered in its canonical spelling (`europe/berlin` gives Europe/Berlin).
+ */
+export function parseTimeZone(text: string, names: SettingNames): string {
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: text }).resolvedOptions().timeZone;
+  } catch {
+    throw invalid(names, text, 'expected an IANA time zone name such as UTC, Europe/Berlin or America/New_York');
+  }
+}
+
+/**
  * A whole number written as `pattern` allows, from `min` to `max`, in `unit` (the error says so;
  * with `off`, 0 reads "0 (off)").
  */

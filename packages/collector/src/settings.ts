@@ -7,6 +7,7 @@ import {
   oneOf,
   parseCookieDomain,
   parsePort,
+  parseTimeZone,
   parseTrustProxy,
   parseWriteKeys,
   rateLimits,
@@ -17,7 +18,7 @@ import {
 
 import { parseDatabaseUrl } from './storage/postgres/database-url';
 
-export { parseCookieDomain, parseTrustProxy, parseWriteKeys, WRITE_KEY_FACTOR, type RateLimits, type TrustProxy } from './setting-values';
+export { parseCookieDomain, parseTimeZone, parseTrustProxy, parseWriteKeys, WRITE_KEY_FACTOR, type RateLimits, type TrustProxy } from './setting-values';
 
 /** pino's levels, and `silent`. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -212,6 +213,17 @@ export const SETTINGS = [
     about: 'on | off',
     note: 'off = ingest only: no analytics cache, no Cart Abandoned; exports other than events and access requests answer 503',
     more: 'see Scaling out',
+  }),
+  setting({
+    key: 'timeZone',
+    env: 'SPUR_TIME_ZONE',
+    flag: 'time-zone',
+    arg: 'ZONE',
+    part: 'analytics',
+    parse: parseTimeZone,
+    default: 'UTC',
+    about: "the shop's time zone, an IANA name such as Europe/Berlin",
+    more: "the dashboard's days and hours, and dates without a time in exports (from=2026-11-02 is midnight there), are in it",
   }),
   setting({ key: 'sessionMinutes', env: 'SPUR_SESSION_MINUTES', flag: 'session-minutes', arg: 'N', part: 'analytics', parse: minutes, default: '30', about: 'inactivity that ends a session for events without a client session id' }),
   setting({

@@ -42,6 +42,7 @@ describe('loadConfig', () => {
       clientClock: 'correct',
       ip: 'truncate',
       trustProxy: false,
+      timeZone: 'UTC',
       sessionMinutes: 30,
       abandonMinutes: 30,
       analytics: 'on',
@@ -71,6 +72,7 @@ describe('loadConfig', () => {
       SPUR_IP: 'drop',
       SPUR_TRUST_PROXY: 'loopback',
       SPUR_COOKIE_DOMAIN: '.Shop.Example',
+      SPUR_TIME_ZONE: 'europe/berlin',
       SPUR_SESSION_MINUTES: '45',
       SPUR_ABANDON_MINUTES: '60',
       SPUR_ANALYTICS: 'off',
@@ -98,6 +100,7 @@ describe('loadConfig', () => {
       ip: 'drop',
       trustProxy: 'loopback',
       cookieDomain: 'shop.example',
+      timeZone: 'Europe/Berlin',
       sessionMinutes: 45,
       abandonMinutes: 60,
       analytics: 'off',
@@ -115,6 +118,12 @@ describe('loadConfig', () => {
       suppressDays: 0,
       logLevel: 'debug',
     });
+  });
+
+  it('reads the time zone as an IANA name in its canonical spelling, and refuses others naming the setting', () => {
+    expect(loadConfig({}, { 'time-zone': 'America/New_York' }).timeZone).toBe('America/New_York');
+    expect(() => loadConfig({ SPUR_TIME_ZONE: 'Berlin' })).toThrow(/Invalid SPUR_TIME_ZONE \/ --time-zone "Berlin": expected an IANA time zone name/);
+    expect(() => loadConfig({ SPUR_TIME_ZONE: 'CEST+2' })).toThrow(/SPUR_TIME_ZONE/);
   });
 
   it('refuses a log level pino does not know, naming the setting', () => {

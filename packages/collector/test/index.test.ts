@@ -5,7 +5,18 @@ describe('@spur/collector exports', () => {
   it('exports exactly the documented runtime values', () => {
     expect(Object.keys(collector).sort()).toEqual(
       [
+        'AccountError',
         'ALL_EXPORT_PARAMETERS',
+        'MIN_PASSWORD_LENGTH',
+        'ROLES',
+        'addAccount',
+        'changePassword',
+        'changeRole',
+        'checkName',
+        'checkPassword',
+        'checkRole',
+        'listAccounts',
+        'removeAccount',
         'DEFAULT_SUPPRESS_DAYS',
         'DERIVED_WRITE_KEY',
         'EXPORT_KINDS',

@@ -16,6 +16,8 @@ const KINDS: Record<string, ExportKind> = {
   segments: 'segments',
   history: 'history',
   events: 'events',
+  overview: 'overview',
+  steps: 'steps',
 };
 
 // The command's own options; the export parameters come from the collector's table
@@ -27,6 +29,7 @@ const COMMAND_OPTIONS = {
   out: { type: 'string', short: 'o' },
   'abandon-minutes': { type: 'string' },
   'session-minutes': { type: 'string' },
+  'time-zone': { type: 'string' },
 } as const;
 
 const options = {
@@ -165,7 +168,7 @@ export async function exportCommand(args: string[], io: Io): Promise<number> {
   let close = async () => undefined as void;
   if (url && !values.db) {
     if (!token) throw new UsageError('--url needs the admin token: --token or SPUR_ADMIN_TOKEN');
-    for (const flag of ['abandon-minutes', 'session-minutes']) {
+    for (const flag of ['abandon-minutes', 'session-minutes', 'time-zone']) {
       if (values[flag] !== undefined) throw new UsageError(`--${flag} applies to --db; the collector uses its own setting`);
     }
     try {
@@ -183,10 +186,21 @@ export async function exportCommand(args: string[], io: Io): Promise<number> {
     };
     const abandonMinutes = minutes('abandon-minutes', 'SPUR_ABANDON_MINUTES');
     const sessionMinutes = minutes('session-minutes', 'SPUR_SESSION_MINUTES');
+    // The shop's time zone, as the collector reads it: a date without a time is midnight there.
+    let timeZone: string | undefined;
+    const zone = values['time-zone'] ?? io.env.SPUR_TIME_ZONE;
+    if (zone !== undefined && zone !== '') {
+      const { parseTimeZone } = await import('@spur/collector/settings');
+      try {
+        timeZone = parseTimeZone(zone, '--time-zone / SPUR_TIME_ZONE');
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+    }
     const storage = await openDatabase(values.db ?? io.env.SPUR_DATABASE_URL ?? io.env.SPUR_DB ?? './data/spur.db');
     close = () => storage.close();
     try {
-      const output = await runExport(storage, kind, Object.fromEntries(params), { abandonMinutes, sessionMinutes });
+      const output = await runExport(storage, kind, Object.fromEntries(params), { abandonMinutes, sessionMinutes, timeZone });
       ({ chunks, totalRows: total, warnings } = output);
     } catch (err) {
       await close();

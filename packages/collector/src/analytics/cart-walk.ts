@@ -58,9 +58,18 @@ export interface WalkOptions {
   asOf: number;
   abandonAfterMs: number;
   recoveryWindowMs: number;
+  /**
+   * Only abandonments in [from, to) are wanted: a profile with no cart or checkout row in
+   * [from - abandonAfterMs, to - abandonAfterMs) is not replayed (nor heard by the listener).
+   */
+  from?: number;
+  to?: number;
 }
 
-/** Replays every profile's cart up to asOf; the abandonments in profile, then time order. */
+/**
+ * Replays every profile's cart up to asOf (with a range, those that can have an abandonment in it);
+ * the abandonments in profile, then time order.
+ */
 export function walkCarts(view: FactView, profiles: ProfileIndex, options: WalkOptions, listener: CartListener = {}): Abandonment[] {
   const { asOf, abandonAfterMs: abandonMs, recoveryWindowMs: recoveryMs } = options;
   assertSameRows(view, profiles, 'profiles');
@@ -86,6 +95,13 @@ export function walkCarts(view: FactView, profiles: ProfileIndex, options: WalkO
   const variants = carts.variants.size + 1;
   const text = (d: StringCodes, code: number) => (code < 0 ? null : d.value(code));
 
+  // A cart abandoned at `at` had its last activity at `at - abandonMs`, a row of its profile's
+  // replay: a profile with no row in [from - abandonMs, to - abandonMs) has no cart abandoned in
+  // the range, and is not replayed (a month's carts out of years of history replay a month's).
+  // Checkout rows are looked at too: a few more profiles replayed, never one too few.
+  const near = options.from !== undefined || options.to !== undefined;
+  const nearFrom = (options.from ?? -Infinity) - abandonMs;
+  const nearTo = (options.to ?? Infinity) - abandonMs;
   const out: Abandonment[] = [];
   // The products a cart held are kept only for a listener of carts (product statistics).
   const tracking = listener.cart !== undefined;
@@ -94,6 +110,7 @@ export function walkCarts(view: FactView, profiles: ProfileIndex, options: WalkO
   const inCart = new Set<number>();
   for (let p = 0; p < profiles.count; p++) {
     if (offsets[p] === offsets[p + 1]) continue;
+    if (near && !anyIn(order, offsets[p], offsets[p + 1], view.ts, nearFrom, nearTo)) continue;
     const lines = new Map<number, CartItem>();
     const episodes: Abandonment[] = [];
     let last = -Infinity;
@@ -206,4 +223,10 @@ export function walkCarts(view: FactView, profiles: ProfileIndex, options: WalkO
     out.push(...episodes);
   }
   return out;
+}
+
+// Whether one of rows[start..end) has its time in [from, to).
+function anyIn(rows: Int32Array, start: number, end: number, ts: Float64Array, from: number, to: number): boolean {
+  for (let j = start; j < end; j++) if (ts[rows[j]] >= from && ts[rows[j]] < to) return true;
+  return false;
 }

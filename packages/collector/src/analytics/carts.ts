@@ -83,7 +83,7 @@ export function abandonments(view: FactView, profiles: ProfileIndex, options: Ca
   if (!(abandonAfterMs > 0) || !(recoveryWindowMs > 0)) throw new RangeError('abandonment and recovery windows must be positive');
   const from = options.from ?? -Infinity;
   const to = options.to ?? Infinity;
-  return walkCarts(view, profiles, { asOf, abandonAfterMs, recoveryWindowMs }, listener)
+  return walkCarts(view, profiles, { asOf, abandonAfterMs, recoveryWindowMs, from: options.from, to: options.to }, listener)
     .filter((e) => e.at >= from && e.at < to)
     .sort((x, y) => x.at - y.at || (x.cart.profileId < y.cart.profileId ? -1 : x.cart.profileId > y.cart.profileId ? 1 : 0));
 }

@@ -8,6 +8,7 @@ import { FactTable, type Fact, type FactView } from './facts';
 import { FactRecord } from './fact-record';
 import { readStoredEvent } from './from-event';
 import { runFunnel, type FunnelQuery, type FunnelResult } from './funnel';
+import { overview, type Overview, type OverviewQuery } from './overview';
 import { ordersOf, type OrderOptions, type OrderRows } from './orders';
 import { rfmSegments } from './rfm-history';
 import { productStats, type ProductStats } from './products';
@@ -17,6 +18,7 @@ import { resolveProfiles, type IdentityGraph, type ProfileIndex } from './profil
 import { filterRows, filters, profilesWithRows, type RowFilter } from './filters';
 import { botMask, withRows, type RowOptions, type Scope } from './rows';
 import { buildSessions, type SessionIndex } from './sessions';
+import { stepOptions, type StepOption } from './steps';
 
 export * from './cart-rows';
 export * from './cart-walk';
@@ -34,6 +36,7 @@ export * from './funnel';
 export * from './funnel-warnings';
 export * from './grouping';
 export * from './orders';
+export * from './overview';
 export * from './products';
 export * from './products-together';
 export * from './profiles';
@@ -43,6 +46,8 @@ export * from './rows';
 export * from './sales-channel';
 export { releaseScratch } from './scratch';
 export * from './sessions';
+export * from './steps';
+export * from './time-zone';
 
 export interface AnalyticsOptions {
   /** @defaultValue 30 (SPUR_SESSION_MINUTES) */
@@ -108,6 +113,13 @@ export interface Analytics {
   segments(options: CustomerOptions): SegmentSummary;
   /** Orders per stitched profile up to options.asOf (orders.ts), for statistics, RFM and the purchase model. */
   orders(options?: OrderOptions): OrderRows;
+  /**
+   * The overview of [from, to) (overview.ts) in the default scope (bots left out unless
+   * includeBots), narrowed by a filter; carts as of `asOf`.
+   */
+  overview(query: OverviewQuery & Narrowing & { asOf: number }): Overview;
+  /** The event names and page paths a funnel step can name (steps.ts), of the rows a filter keeps. */
+  steps(options?: Narrowing): StepOption[];
 }
 
 /** An engine over a growing fact table, with cached sessions and profiles. */
@@ -218,6 +230,15 @@ export function createAnalytics(options: AnalyticsOptions = {}): Analytics {
     orders(o = {}) {
       const s = scope(o);
       return ordersOf(s.view, s.profiles(), o);
+    },
+    overview(o) {
+      const s = scope(o);
+      const keep = kept(s, o);
+      return overview(s, carts(o), { from: o.from, to: o.to, timeZone: o.timeZone, interval: o.interval }, keep);
+    },
+    steps(o = {}) {
+      const s = scope(o);
+      return stepOptions(s.view, o, kept(s, o));
     },
   };
 }

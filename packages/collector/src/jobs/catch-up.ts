@@ -86,6 +86,8 @@ export interface AnalyticsService {
   lag(): Promise<AnalyticsLag>;
   /** Calls `listener` with the engine each time a full catch-up (at start, after a reset) is done. */
   onCaughtUp(listener: (analytics: Analytics) => void): void;
+  /** Storage's cursor after the rows the cache holds (null before the first): where new events begin. */
+  cursor(): string | null;
 }
 
 function sameGraph(a: IdentityGraph, b: IdentityGraph): boolean {
@@ -277,5 +279,6 @@ export function createAnalyticsService(storage: Storage, options: AnalyticsServi
     },
     status: () => ({ ready, progress: ready ? 1 : target > 0 ? Math.min(1, Math.floor((read / target) * 100) / 100) : 0 }),
     onCaughtUp: (listener) => void listeners.push(listener),
+    cursor: () => cursor,
   };
 }

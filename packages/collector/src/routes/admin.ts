@@ -12,11 +12,18 @@ export interface AdminDeps {
 }
 
 /**
- * Path prefixes of every admin router (profiles, exports, privacy, customers, insights), guarded as a whole by
- * adminGuard in app.ts, so that a router mounted there later is covered without opting in. The
- * routers themselves check nothing: they are only ever mounted behind the guard.
+ * Path prefixes of every admin router (profiles, exports, customers, insights, saved funnels, live
+ * events, privacy, settings), guarded as a whole by the access guard in app.ts (routes/access.ts),
+ * so that a router mounted there later is covered without opting in. The routers themselves check
+ * nothing: they are only ever mounted behind the guard.
  */
-export const ADMIN_PATHS = ['/v1/profiles', '/v1/exports', '/v1/privacy', '/v1/customers', '/v1/insights'];
+export const ADMIN_PATHS = ['/v1/profiles', '/v1/exports', '/v1/customers', '/v1/insights', '/v1/funnels', '/v1/live', '/v1/privacy', '/v1/settings'];
+
+/**
+ * Those of ADMIN_PATHS a dashboard session reaches only with the admin role: the data subject
+ * tools and the settings. A viewer's session reaches the others; the admin token reaches all.
+ */
+export const ADMIN_ONLY_PATHS = ['/v1/privacy', '/v1/settings'];
 
 /** Failed admin logins allowed per client IP: this many at once, then one per 60/this seconds. */
 export const ADMIN_FAILURES_PER_MINUTE = 10;
@@ -33,6 +40,8 @@ export interface RequireAdminOptions {
   otherToken?: string;
   /** Told of each 429 for too many failures (the metrics). */
   onLimited?: () => void;
+  /** The 401's message for a request without any token. @defaultValue 'admin token required' */
+  withoutToken?: string;
 }
 
 /**
@@ -54,7 +63,10 @@ export function requireAdmin(adminToken: string | undefined, options: RequireAdm
       options.onLimited?.();
       throw tooManyRequests(wait, 'too many failed admin logins from this address; retry after the time in Retry-After');
     }
-    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
+    const header = req.get('authorization');
+    // Only a token offered counts as a failed login: a page whose session ended is no guesser.
+    if (header === undefined) throw unauthorized(options.withoutToken ?? 'admin token required');
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!bearer || !matches(sha256(bearer[1]))) {
       failures?.take(client);
       throw unauthorized('admin token required');
@@ -67,7 +79,7 @@ export function requireAdmin(adminToken: string | undefined, options: RequireAdm
 // be framed or be sniffed as another type, no Referer leaks, and personal data is not cached.
 // Not on ingest or /spur.js, which are cross-origin by design and set their own CORS and
 // caching headers (a CORP of same-origin would stop shop pages from loading /spur.js).
-const adminHeaders = helmet({
+export const adminHeaders = helmet({
   contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
   crossOriginResourcePolicy: { policy: 'same-origin' },
   referrerPolicy: { policy: 'no-referrer' },

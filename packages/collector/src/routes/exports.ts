@@ -13,6 +13,8 @@ export interface ExportDeps {
   /** None: analytics off; every export but `events` answers 503 (analyticsOff). */
   analytics?: AnalyticsService;
   now: () => number;
+  /** SPUR_TIME_ZONE. @defaultValue 'UTC' */
+  timeZone?: string;
 }
 
 async function send(res: Response, output: ExportOutput): Promise<void> {
@@ -30,7 +32,7 @@ export function createExportRouter(deps: ExportDeps): Router {
   const run = (kind: ExportKind, query: Record<string, unknown>) => {
     // Checked before runExport, which would otherwise build a one-off cache of its own.
     if (!deps.analytics && kind !== 'events') throw analyticsOff();
-    return runExport(deps.storage, kind, query, { analytics: deps.analytics, now: deps.now });
+    return runExport(deps.storage, kind, query, { analytics: deps.analytics, now: deps.now, timeZone: deps.timeZone });
   };
   router.get('/v1/exports/:kind', async (req, res) => {
     const kind = req.params.kind as ExportKind;

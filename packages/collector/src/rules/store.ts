@@ -48,6 +48,9 @@ export function createStore(storage: Storage | Store): Store {
   if (STORE in storage) return storage as Store;
   const store: Store & { [STORE]: true } = {
     [STORE]: true,
+    get accounts() {
+      return storage.accounts;
+    },
     read: (fn) => storage.read(fn),
     write: (program, input) => storage.write(program, input),
     scrub: () => storage.scrub(),

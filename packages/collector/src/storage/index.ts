@@ -7,6 +7,8 @@ import type { Storage } from './types';
 export { openSqliteStorage, type SqliteOptions } from './sqlite/storage';
 export { storageWhenOpen } from './opening';
 export type * from './types';
+export type * from './accounts';
+export { ROLES } from './accounts';
 
 /** True for a postgres:// (or postgresql://) URL. */
 export const isPostgresUrl = (text: string) => /^postgres(ql)?:\/\//i.test(text.trim());

@@ -4,9 +4,33 @@
 // many seconds from a slow disk. Meanwhile /healthz answers, /readyz says `starting`, and every
 // other call (ingest included) waits for the open and then runs as usual.
 import { StorageUnavailableError } from '../errors';
+import type { AccountStorage } from './accounts';
 import type { Storage } from './types';
 
-type Forwarded = Exclude<keyof Storage, 'ping' | 'close'>;
+// Every method of AccountStorage: the compiler checks the list is complete (see `complete`).
+const ACCOUNT_METHODS = [
+  'accounts',
+  'account',
+  'addAccount',
+  'setPassword',
+  'setRole',
+  'removeAccount',
+  'addSession',
+  'session',
+  'touchSession',
+  'endSession',
+  'endExpiredSessions',
+  'failures',
+  'addFailure',
+  'clearFailures',
+  'funnels',
+  'saveFunnel',
+  'deleteFunnel',
+] as const satisfies readonly (keyof AccountStorage)[];
+const complete: Exclude<keyof AccountStorage, (typeof ACCOUNT_METHODS)[number]> extends never ? true : false = true;
+void complete;
+
+type Forwarded = Exclude<keyof Storage, 'ping' | 'close' | 'accounts'>;
 
 /**
  * A Storage usable at once while `opening` settles: ping() rejects with reason `starting` until
@@ -34,7 +58,18 @@ export function storageWhenOpen(opening: Promise<Storage>): Storage {
       return (storage[name] as (...a: unknown[]) => unknown)(...args);
     }) as Storage[K];
 
+  const accounts = Object.fromEntries(
+    ACCOUNT_METHODS.map((name) => [
+      name,
+      async (...args: unknown[]) => {
+        const storage = opened ?? (await ready);
+        return (storage.accounts[name] as (...a: unknown[]) => unknown)(...args);
+      },
+    ]),
+  ) as unknown as AccountStorage;
+
   return {
+    accounts,
     read: forward('read'),
     write: forward('write'),
     scrub: forward('scrub'),

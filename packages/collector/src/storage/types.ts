@@ -10,6 +10,7 @@
 // backend pays one round trip per step of a group, not per event. A primitive answers a value or a
 // promise of one (Answer<T>): SQLite answers at once on its own thread, PostgreSQL over the network.
 import type { StoredEvent } from '@spur/sdk';
+import type { AccountStorage } from './accounts';
 
 /** Reason kept with an event whose messageId was already stored with another payload. */
 export const CONFLICT_REASON = 'conflict: messageId already stored with a different payload';
@@ -317,6 +318,8 @@ export interface WriteProgram<I, O> {
 }
 
 export interface Storage {
+  /** The dashboard's accounts, sessions, sign-in failures and saved funnels (accounts.ts). */
+  readonly accounts: AccountStorage;
   /**
    * Runs `fn` over reads that all see one committed state of the database (SQLite: one read
    * transaction; PostgreSQL: REPEATABLE READ, READ ONLY, on one connection), so that links and

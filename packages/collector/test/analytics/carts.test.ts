@@ -1,5 +1,6 @@
 import type { IdentityLink } from '../../src/rules/identity';
 import {
+  abandonments,
   cartAbandonedEvents,
   cartAbandonedMessageId,
   detectAbandonedCarts,
@@ -147,6 +148,36 @@ describe('abandoned carts', () => {
     const facts = [add(T0, 'a', {}, { anonymousId: 'x' }), add(T0, 'b', {}, { anonymousId: 'y' }), add(T0 + HOUR, 'c', {}, { anonymousId: 'z' })];
     const carts = detect(facts, T0 + DAY, [], [], { from: T0 + 30 * MIN, to: T0 + 90 * MIN });
     expect(carts.map((c) => c.profileId)).toEqual(['x', 'y']);
+  });
+
+  it('replays only the customers with cart activity near the range, with the same answer as a whole replay', () => {
+    // x's cart is left at T0 + 30m; y's activity ends before the range; z's starts after it; w has
+    // old activity and a cart left exactly at the range's start; v's is left exactly at its end.
+    const facts = [
+      add(T0, 'a', {}, { anonymousId: 'x' }),
+      add(T0 - DAY, 'b', {}, { anonymousId: 'y' }),
+      add(T0 + DAY, 'c', {}, { anonymousId: 'z' }),
+      add(T0 - 3 * DAY, 'd', {}, { anonymousId: 'w' }),
+      order(T0 - 3 * DAY + MIN, 'o1', { anonymousId: 'w' }),
+      add(T0 - 20 * MIN, 'e', {}, { anonymousId: 'w' }),
+      add(T0 + 2 * HOUR - 30 * MIN, 'f', {}, { anonymousId: 'v' }),
+      // x comes back within 7 days and orders: a recovery after the range is still seen.
+      order(T0 + 3 * DAY, 'o2', { anonymousId: 'x' }),
+    ];
+    const view = FactTable.from(facts).view();
+    const profiles = resolveProfiles(view, { links: [], aliases: [] });
+    const range = { from: T0 + 10 * MIN, to: T0 + 2 * HOUR };
+    const heard: string[] = [];
+    const listener = { cart: (_at: number, _held: unknown, _left: unknown, lastRow: number) => heard.push(profiles.id(profiles.ofRow[lastRow])) };
+    const near = abandonments(view, profiles, { asOf: T0 + 10 * DAY, ...range }, listener);
+    const whole = abandonments(view, profiles, { asOf: T0 + 10 * DAY }).filter((a) => a.at >= range.from && a.at < range.to);
+    expect(near).toEqual(whole);
+    expect(near.map((a) => [a.cart.profileId, a.cart.recovered])).toEqual([
+      ['w', false],
+      ['x', true],
+    ]);
+    // Those with no cart row in [from - 30m, to - 30m) were never replayed.
+    expect([...new Set(heard)].sort()).toEqual(['w', 'x']);
   });
 });
 

@@ -72,6 +72,8 @@ describe('export parameters', () => {
       segments: 'ndjson',
       history: 'xlsx',
       events: 'csv',
+      overview: 'ndjson',
+      steps: 'xml',
     };
     for (const kind of EXPORT_KINDS) expect(await refused(app, kind, `format=${formats[kind]}`)).toContain(`format of the ${kind} export must be one of`);
   });

@@ -97,6 +97,11 @@ const SIGNATURES: Record<string, [string, (body: never) => Answer]> = {
   segments: ['', (b: { segments: { segment: string; customers: number }[] }) => b.segments.filter((s) => s.customers > 0).map((s) => [s.segment, s.customers])],
   // The collector's own Cart Abandoned comes when its job gets to it: not what is asked here.
   history: ['customer=C2', (b: { events: Named[] }) => b.events.map((e) => e.event ?? e.type).filter((e) => e !== 'Cart Abandoned')],
+  overview: ['', (b: { totals: { visitors: number; sessions: number; orders: number; abandonedCarts: number } }) => {
+    const t = b.totals;
+    return [t.visitors, t.sessions, t.orders, t.abandonedCarts];
+  }],
+  steps: ['', (b: { step: string; events: number }[]) => b.map((s) => [s.step, s.events])],
 };
 
 const C2 = ['page', 'Product Viewed', 'identify', 'Product Added', 'Cart Viewed', 'Order Completed'];
@@ -158,6 +163,19 @@ const CASES: [string, string, Answer][] = [
   ['history', 'channel=phone', ['Order Completed']],
   ['history', 'utmSource=newsletter', C2.slice(0, 5)],
   ['history', 'includeBots=true', [...C2.slice(0, 5), 'Product Viewed', 'Order Completed']],
+  ['overview', `from=${at(-250)}`, [3, 3, 2, 1]],
+  ['overview', `to=${at(-250)}`, [2, 2, 1, 1]],
+  ['overview', 'device=mobile', [1, 1, 0, 1]],
+  ['overview', 'channel=phone', [1, 1, 1, 0]],
+  ['overview', 'channel=email', [1, 1, 0, 1]],
+  ['overview', 'utmSource=google', [1, 1, 1, 0]],
+  ['overview', 'includeBots=true', [8, 8, 4, 3]],
+  ['steps', `from=${at(-250)}`, [['Product Added', 3], ['Order Completed', 2], ['Product Viewed', 1], ['page:/products/mug', 2]]],
+  ['steps', `to=${at(-250)}`, [['Product Added', 2], ['Product Viewed', 2], ['Cart Viewed', 1], ['Checkout Started', 1], ['Order Completed', 1], ['page:/products/mug', 1], ['page:/products/tea', 1]]],
+  ['steps', 'device=tablet', [['Product Added', 2], ['Order Completed', 1], ['Product Viewed', 1], ['page:/products/mug', 1]]],
+  ['steps', 'channel=email', [['Cart Viewed', 1], ['Product Added', 1], ['Product Viewed', 1], ['page:/products/tea', 1]]],
+  ['steps', 'utmSource=google', [['Checkout Started', 1], ['Order Completed', 1], ['Product Added', 1], ['Product Viewed', 1], ['page:/products/mug', 1]]],
+  ['steps', 'includeBots=true', [['Product Added', 6], ['Product Viewed', 5], ['Order Completed', 4], ['Cart Viewed', 1], ['Checkout Started', 1], ['page:/products/mug', 4], ['page:/products/tea', 1]]],
 ];
 
 const UNFILTERED: Record<string, Answer> = {
@@ -169,6 +187,8 @@ const UNFILTERED: Record<string, Answer> = {
   profiles: ['C1', 'C2', 'C3'],
   segments: [['About to sleep', 1], ['Hibernating', 2]],
   history: C2,
+  overview: [5, 5, 3, 2],
+  steps: [['Product Added', 5], ['Order Completed', 3], ['Product Viewed', 3], ['Cart Viewed', 1], ['Checkout Started', 1], ['page:/products/mug', 3], ['page:/products/tea', 1]],
 };
 
 function filterTests(name: string, open: () => Promise<Storage>): void {

@@ -6,9 +6,17 @@ import { createStore } from '../../src/rules/store';
 import { openSqliteStorage, storageWhenOpen, type Storage } from '../../src/storage';
 import { useFixtures } from '../helpers';
 import { runStorageContract, storedEvent } from './contract';
+import { runAccountsContract } from './contract-accounts';
 
 // Handed over before the open, used after it (the contract's ping expects an open store).
 runStorageContract('sqlite, handed over while opening', async (file) => {
+  const opening = openSqliteStorage(file);
+  const storage = storageWhenOpen(opening);
+  await opening;
+  return storage;
+});
+
+runAccountsContract('sqlite, handed over while opening', async (file) => {
   const opening = openSqliteStorage(file);
   const storage = storageWhenOpen(opening);
   await opening;

@@ -148,6 +148,41 @@ export const MIGRATIONS: readonly Migration[] = [
     ALTER TABLE events ADD COLUMN facts text;
     `,
   },
+  {
+    version: 4,
+    name: "the dashboard's accounts, sessions, sign-in failures and saved funnels",
+    sql: `
+    -- storage/accounts.ts. Names and ids compare byte by byte, as in SQLite.
+    CREATE TABLE accounts (
+      name                text COLLATE "C" PRIMARY KEY,
+      role                text NOT NULL CHECK (role IN ('viewer', 'admin')),
+      password_hash       text NOT NULL,
+      created_at          text COLLATE "C" NOT NULL,
+      password_changed_at text COLLATE "C" NOT NULL
+    );
+    -- id: the SHA-256 of the cookie's token, never the token.
+    CREATE TABLE account_sessions (
+      id           text COLLATE "C" PRIMARY KEY,
+      account      text COLLATE "C" NOT NULL,
+      created_at   text COLLATE "C" NOT NULL,
+      last_seen_at text COLLATE "C" NOT NULL,
+      expires_at   text COLLATE "C" NOT NULL
+    );
+    CREATE INDEX account_sessions_account ON account_sessions (account);
+    CREATE TABLE sign_in_failures (
+      key text COLLATE "C" NOT NULL,
+      at  text COLLATE "C" NOT NULL
+    );
+    CREATE INDEX sign_in_failures_key ON sign_in_failures (key, at);
+    CREATE TABLE saved_funnels (
+      id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+      name       text COLLATE "C" NOT NULL UNIQUE,
+      definition text NOT NULL,
+      created_by text COLLATE "C" NOT NULL,
+      created_at text COLLATE "C" NOT NULL
+    );
+    `,
+  },
 ];
 
 /** Latest schema version this build knows. */

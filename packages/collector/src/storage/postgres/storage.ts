@@ -11,6 +11,7 @@ import type { Logger } from '../../log';
 import { createTermHasher } from '../rejected-values';
 import { createProgramLoader } from '../programs';
 import type { Storage, StorageReads } from '../types';
+import { createPgAccounts } from './accounts';
 import { CATCH_UP_START, eventsAfter, factsAfter, formatCursor, parseCursor } from './catch-up';
 import { connectPostgres, type PostgresConnection } from './connection';
 import { createPgGroupCommit } from './group-commit';
@@ -119,6 +120,7 @@ function createPostgresStorage(connection: PostgresConnection, salt: string, opt
     });
 
   return {
+    accounts: createPgAccounts(connection, guarded),
     read: guarded((fn) => snapshot((reads) => fn(reads))),
     write: guarded(async (program, input) => {
       const item = { module: program.module, factory: program.factory, input };

@@ -143,6 +143,43 @@ const MIGRATIONS: string[] = [
   -- are read from their bodies; the facts go with their row (erasure, purge).
   ALTER TABLE events ADD COLUMN facts TEXT;
   `,
+  `
+  -- The dashboard's accounts (storage/accounts.ts): a name, a role, a scrypt hash of the password.
+  CREATE TABLE accounts (
+    name                TEXT PRIMARY KEY,
+    role                TEXT NOT NULL CHECK (role IN ('viewer', 'admin')),
+    password_hash       TEXT NOT NULL,
+    created_at          TEXT NOT NULL,
+    password_changed_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+
+  -- Signed-in browsers: id is the SHA-256 of the cookie's token, never the token.
+  CREATE TABLE account_sessions (
+    id           TEXT PRIMARY KEY,
+    account      TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    expires_at   TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX account_sessions_account ON account_sessions (account);
+
+  -- Failed sign-ins, one row each, by a hash of the account name or of the client address;
+  -- forgotten once older than the limits' window.
+  CREATE TABLE sign_in_failures (
+    key TEXT NOT NULL,
+    at  TEXT NOT NULL
+  );
+  CREATE INDEX sign_in_failures_key ON sign_in_failures (key, at);
+
+  -- Funnels saved in the dashboard, by name; definition is the query as JSON.
+  CREATE TABLE saved_funnels (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE,
+    definition TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  `,
 ];
 
 /**

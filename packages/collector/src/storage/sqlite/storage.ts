@@ -7,7 +7,9 @@
 import { dirname } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { StorageUnavailableError } from '../../errors';
+import type { AccountStorage } from '../accounts';
 import type { PurgeCounts, Storage } from '../types';
+import { createAccountReads, type AccountWrite } from './accounts';
 import { openConnection, type ConnectionOptions } from './connection';
 import { createEventReader } from './events';
 import { checkFreeSpace, toStorageError } from './failures';
@@ -92,6 +94,7 @@ function createSqliteStorage(db: Database, writer: WriterLink, dir: string | nul
   const reads = createReads(db);
   const privacy = createPrivacyReader(db);
   const events = createEventReader(db);
+  const accountReads = createAccountReads(db);
   const begin = db.prepare('BEGIN');
   const end = db.prepare('COMMIT');
   let closed: Promise<void> | null = null;
@@ -116,7 +119,33 @@ function createSqliteStorage(db: Database, writer: WriterLink, dir: string | nul
     if (closed) throw new StorageUnavailableError('storage is closed', { reason: 'closed' });
   }
 
+  // Account writes go to the writer like a purge chunk: a transaction of their own.
+  const accountWrite = async (write: AccountWrite): Promise<never> => {
+    assertOpen();
+    return (await guard('write', () => writer.accounts(write))) as never;
+  };
+  const accounts: AccountStorage = {
+    accounts: () => read(() => accountReads.accounts()),
+    account: (name) => read(() => accountReads.account(name)),
+    session: (id) => read(() => accountReads.session(id)),
+    failures: (keys, since) => read(() => accountReads.failures(keys, since)),
+    funnels: () => read(() => accountReads.funnels()),
+    addAccount: (row) => accountWrite({ op: 'addAccount', args: [row] }),
+    setPassword: (name, hash, at) => accountWrite({ op: 'setPassword', args: [name, hash, at] }),
+    setRole: (name, role) => accountWrite({ op: 'setRole', args: [name, role] }),
+    removeAccount: (name) => accountWrite({ op: 'removeAccount', args: [name] }),
+    addSession: (row) => accountWrite({ op: 'addSession', args: [row] }),
+    touchSession: (id, at) => accountWrite({ op: 'touchSession', args: [id, at] }),
+    endSession: (id) => accountWrite({ op: 'endSession', args: [id] }),
+    endExpiredSessions: (now, idleBefore) => accountWrite({ op: 'endExpiredSessions', args: [now, idleBefore] }),
+    addFailure: (keys, at, forgetBefore) => accountWrite({ op: 'addFailure', args: [keys, at, forgetBefore] }),
+    clearFailures: (key) => accountWrite({ op: 'clearFailures', args: [key] }),
+    saveFunnel: (row) => accountWrite({ op: 'saveFunnel', args: [row] }),
+    deleteFunnel: (id) => accountWrite({ op: 'deleteFunnel', args: [id] }),
+  };
+
   return {
+    accounts,
     // The writer thread commits while reads run here: the statements of one read share one
     // snapshot (a read transaction), so a profile never pairs links and events of different
     // moments. Its steps are awaited: the lock keeps other reads of this connection out meanwhile.

@@ -4,6 +4,7 @@
 import type { Database } from 'better-sqlite3';
 import { StorageUnavailableError } from '../../errors';
 import { createGroupCommit } from '../group-commit';
+import type { AccountWrite } from './accounts';
 import type { PurgeChunk, PurgeTask } from './privacy';
 import { createScrubber } from './scrub';
 import { startThread } from '../../threads';
@@ -22,6 +23,8 @@ export interface WriterLink {
   purge(task: PurgeTask): Promise<PurgeChunk>;
   /** Empties the WAL (scrub.ts); false when readers kept it past the wait. */
   scrub(): Promise<boolean>;
+  /** One write of the dashboard's accounts, in its own transaction, after what was submitted before. */
+  accounts(write: AccountWrite): Promise<unknown>;
   /** Commits what was submitted, then stops. */
   close(): Promise<void>;
 }
@@ -44,6 +47,7 @@ export function inProcessWriter(db: Database, busyTimeoutMs: number, lock: Retur
     submit: (item) => group.submit(item),
     alone: (item) => separately(() => writer.alone(item)),
     purge: (task) => separately(() => writer.purge(task)),
+    accounts: (write) => separately(() => writer.accounts(write)),
     scrub: () => scrubber.scrub(),
     close: () => group.drain(),
   };
@@ -135,6 +139,7 @@ export function startWriterThread(data: WriterThreadData): Promise<WriterLink> {
       alone: (item) => separately({ type: 'alone', item }),
       purge: (task) => separately({ type: 'purge', task }) as Promise<PurgeChunk>,
       scrub: () => separately({ type: 'scrub' }) as Promise<boolean>,
+      accounts: (write) => separately({ type: 'accounts', write }),
       close() {
         closing ??= new Promise<void>((done) => {
           if (stopped) return done();

@@ -9,6 +9,7 @@ import { createGroupCommit } from '../group-commit';
 import type { FromCheckpointer, ToCheckpointer } from './checkpoint-thread';
 import { openConnection, type ConnectionOptions } from './connection';
 import { startThread } from '../../threads';
+import type { AccountWrite } from './accounts';
 import type { PurgeChunk, PurgeTask } from './privacy';
 import { createScrubber } from './scrub';
 import { createLock, createWriter, type ProgramItem, type WriteItem, type WriteResult } from './writer';
@@ -58,6 +59,7 @@ export type ToWriter =
   | { type: 'write'; id: number; items: WriteItem[] }
   | { type: 'alone'; id: number; item: ProgramItem }
   | { type: 'purge'; id: number; task: PurgeTask }
+  | { type: 'accounts'; id: number; write: AccountWrite }
   | { type: 'scrub'; id: number }
   | { type: 'close' };
 
@@ -158,6 +160,8 @@ function serve(port: MessagePort, { file, options, eraseWaitMs }: WriterThreadDa
         return separately(message.id, () => writer.alone(message.item));
       case 'purge':
         return separately(message.id, (): PurgeChunk => writer.purge(message.task));
+      case 'accounts':
+        return separately(message.id, () => writer.accounts(message.write));
       case 'scrub': {
         // Answered once the WAL is empty (or the wait is over); appends go on meanwhile.
         const { id } = message;

@@ -5,6 +5,7 @@
 // the rules decide, this file only begins, commits and hands them the connection's primitives.
 import type { Database } from 'better-sqlite3';
 import { createProgramLoader, type ProgramName } from '../programs';
+import { createAccountWrites, type AccountWrite } from './accounts';
 import { createPurger, type PurgeChunk, type PurgeTask } from './privacy';
 import { createTransaction } from './transaction';
 
@@ -33,6 +34,8 @@ export interface Writer {
   alone(item: ProgramItem): Promise<unknown>;
   /** One purge chunk, in a transaction of its own; throws (nothing written) when the database refuses. */
   purge(task: PurgeTask): PurgeChunk;
+  /** One write of the dashboard's accounts (accounts.ts), in a transaction of its own. */
+  accounts(write: AccountWrite): unknown;
   /** Characters of event bodies committed since the last call (what the checkpointer is asked by). */
   takeInsertedChars(): number;
 }
@@ -54,6 +57,7 @@ export function createWriter(db: Database): Writer {
   const { tx, takeInsertedChars } = createTransaction(db);
   const programOf = createProgramLoader();
   const purge = createPurger(db);
+  const accounts = createAccountWrites(db);
   const s = {
     // IMMEDIATE takes the write lock up front, so a busy database fails fast at BEGIN instead of
     // deadlocking when a read transaction tries to upgrade.
@@ -105,6 +109,7 @@ export function createWriter(db: Database): Writer {
       }),
     alone: (item) => transaction(async () => (await programOf(item.program)(tx, [item.input]))[0]),
     purge: (task) => db.transaction(() => purge(task)).immediate(),
+    accounts: ({ op, args }) => db.transaction(() => (accounts[op] as (...a: unknown[]) => unknown)(...args)).immediate(),
     takeInsertedChars,
   };
 }

@@ -4,6 +4,7 @@ import { openStorage } from '../../../src/storage';
 import { openPostgresStorage } from '../../../src/storage/postgres/storage';
 import { describePostgres } from '../../postgres/server';
 import { runStorageContract } from '../contract';
+import { runAccountsContract } from '../contract-accounts';
 import { runRejectedContract } from '../contract-rejected';
 
 describePostgres('PostgreSQL storage', (db) => {
@@ -15,6 +16,7 @@ describePostgres('PostgreSQL storage', (db) => {
   };
   runStorageContract('postgres', open);
   runRejectedContract('postgres', open);
+  runAccountsContract('postgres', open);
 
   it('is what openStorage opens for SPUR_DATABASE_URL, or for a postgres:// URL as the database', async () => {
     const url = await db.fresh();

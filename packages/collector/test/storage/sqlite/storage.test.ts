@@ -10,11 +10,13 @@ import { openSqliteStorage, openStorage } from '../../../src/storage';
 import { migrate, SCHEMA_VERSION } from '../../../src/storage/sqlite/schema';
 import { useFixtures } from '../../helpers';
 import { runStorageContract, storedEvent } from '../contract';
+import { runAccountsContract } from '../contract-accounts';
 import { runRejectedContract } from '../contract-rejected';
 import { walCommitCount } from './wal';
 
 runStorageContract('sqlite', (file) => openSqliteStorage(file));
 runRejectedContract('sqlite', (file) => openSqliteStorage(file));
+runAccountsContract('sqlite', (file) => openSqliteStorage(file));
 
 describe('openSqliteStorage', () => {
   const fx = useFixtures();
@@ -29,6 +31,8 @@ describe('openSqliteStorage', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
     expect(tables).toEqual([
+      'account_sessions',
+      'accounts',
       'aliases',
       'anonymous_runs',
       'erasures',
@@ -38,6 +42,8 @@ describe('openSqliteStorage', () => {
       'privacy_state',
       'rejected_events',
       'rejected_terms',
+      'saved_funnels',
+      'sign_in_failures',
       'suppressions',
     ]);
   });
