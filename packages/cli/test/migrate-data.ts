@@ -2,7 +2,7 @@
 // (the rules decide), and both sides' tables read back in a form that compares.
 import Database from 'better-sqlite3';
 import { Client } from 'pg';
-import { createStore, openSqliteStorage, subjectErasure } from '@spur/collector';
+import { addAccount, createStore, openSqliteStorage, subjectErasure } from '@spur/collector';
 import type { StoredEvent } from '@spur/sdk';
 
 const T0 = Date.parse('2026-11-01T10:00:00.000Z');
@@ -10,10 +10,14 @@ const at = (s: number) => new Date(T0 + s * 1000).toISOString();
 const event = (e: Partial<StoredEvent> & Pick<StoredEvent, 'type' | 'messageId'>, s: number): StoredEvent =>
   ({ timestamp: at(s), originalTimestamp: at(s), receivedAt: at(s), ...e }) as StoredEvent;
 
+/** The password of the accounts makeSource adds (ada, an admin; vic, a viewer). */
+export const SOURCE_PASSWORD = 'set on the sqlite collector';
+
 /**
  * Fills `file` with `visitors` visitors' events (page views, a product added, one in three
  * identified), sent twice (the second time duplicates), a conflicting resend, rejected events
- * carrying ids, aliases, and an erasure with a suppression that then keeps an event out.
+ * carrying ids, aliases, and an erasure with a suppression that then keeps an event out; and the
+ * dashboard's tables: two accounts, two saved funnels, a sign-in session and a failed sign-in.
  */
 export async function makeSource(file: string, visitors: number): Promise<void> {
   const store = createStore(await openSqliteStorage(file));
@@ -40,6 +44,15 @@ export async function makeSource(file: string, visitors: number): Promise<void> 
     await subjectErasure(store, 'user-3', { suppressDays: 30, now: () => Date.now() });
     // An event of the erased customer, now kept out by the suppression.
     await store.append({ writeKey: 'shop', events: [event({ type: 'track', event: 'Order Completed', messageId: 'late', userId: 'user-3', anonymousId: 'anon-x' }, 300)], rejected: [] });
+    await addAccount(store.accounts, { name: 'ada', role: 'admin', password: SOURCE_PASSWORD, now: T0 });
+    await addAccount(store.accounts, { name: 'vic', role: 'viewer', password: SOURCE_PASSWORD, now: T0 + 1000 });
+    // As the dashboard saves them (routes/funnels.ts): the funnel export's query as JSON.
+    const steps = (...events: string[]) => JSON.stringify({ steps: events });
+    await store.accounts.saveFunnel({ name: 'Checkout', definition: steps('Product Added', 'Order Completed'), createdBy: 'ada', createdAt: at(400) });
+    await store.accounts.saveFunnel({ name: 'Browse', definition: steps('Product Viewed', 'Product Added'), createdBy: 'vic', createdAt: at(401) });
+    // Not copied: sessions and failed sign-ins.
+    await store.accounts.addSession({ id: 'f'.repeat(64), account: 'ada', createdAt: at(500), lastSeenAt: at(500), expiresAt: at(90_000) });
+    await store.accounts.addFailure(['name-hash'], at(501), at(0));
   } finally {
     await store.close();
   }
@@ -63,6 +76,9 @@ const QUERIES: Record<string, [sqlite: string, postgres: string]> = {
   erasures: ['SELECT id, subject_hash, erased_at, counts, suppressed_until, scrubbed_at FROM erasures ORDER BY id', ''],
   suppressions: ['SELECT id_hash, until FROM suppressions ORDER BY id_hash', ''],
   privacy_state: ['SELECT salt, generation FROM privacy_state', ''],
+  accounts: ['SELECT name, role, password_hash, created_at, password_changed_at FROM accounts ORDER BY name', ''],
+  // By name: the target numbers saved funnels itself.
+  saved_funnels: ['SELECT name, definition, created_by, created_at FROM saved_funnels ORDER BY name', ''],
 };
 
 export function dumpSqlite(file: string): Dump {

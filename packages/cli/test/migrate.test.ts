@@ -3,16 +3,18 @@
 // CLI (`npx tsc -b` first; `npm test` does).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Client } from 'pg';
-import { copySqliteToPostgres, createStore, openSqliteStorage, openStorage, subjectAccess, subjectErasure } from '@spur/collector';
+import { addAccount, copySqliteToPostgres, createCollector, createStore, openSqliteStorage, openStorage, subjectAccess, subjectErasure } from '@spur/collector';
 import { main } from '@spur/cli';
 import { describePostgres } from '../../collector/test/postgres/server';
 import { BIN, exited } from '../../collector/test/spur-process';
 import { captureIo } from './io';
-import { counts, dumpPostgres, dumpSqlite, makeSource } from './migrate-data';
+import { counts, dumpPostgres, dumpSqlite, makeSource, SOURCE_PASSWORD } from './migrate-data';
 
 let dir: string;
 let source: string;
@@ -32,6 +34,32 @@ const query = async <T>(url: string, text: string): Promise<T[]> => {
     await client.end();
   }
 };
+
+/**
+ * A collector on the PostgreSQL database `url` listening on loopback, for `fn`: signs in over
+ * HTTP (the dashboard's form) and reads with the session.
+ */
+async function onPostgresCollector<T>(url: string, fn: (http: { signIn(name: string, password: string): Promise<string | null>; get(path: string, cookie: string): Promise<Response> }) => Promise<T>): Promise<T> {
+  const storage = createStore(await openStorage({ db: '', databaseUrl: url }));
+  const app = createCollector({ storage, writeKeys: { shop: [] }, adminToken: 'a'.repeat(32), analytics: 'off' });
+  const server = createServer(app).listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    return await fn({
+      // The session cookie when the form signs in (303), else null.
+      async signIn(name, password) {
+        const res = await fetch(`${base}/dashboard/login`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ username: name, password }) });
+        return res.status === 303 ? res.headers.getSetCookie()[0].split(';')[0] : null;
+      },
+      get: (path, cookie) => fetch(`${base}${path}`, { headers: { Cookie: cookie } }),
+    });
+  } finally {
+    await new Promise((r) => server.close(r));
+    await app.close();
+    await storage.close();
+  }
+}
 
 describePostgres('spur migrate', (pg) => {
   it('copies every table exactly (rows, ids, salt), and a second run copies nothing', async () => {
@@ -65,6 +93,57 @@ describePostgres('spur migrate', (pg) => {
     } finally {
       await storage.close();
     }
+
+    // The accounts came with their password hashes: the password set on SQLite signs in on
+    // PostgreSQL, over HTTP, and the saved funnels are there; sessions were not copied.
+    expect(expected.accounts.map((r) => r[0])).toEqual(['ada', 'vic']);
+    expect(await query(pg.url, 'SELECT count(*)::int AS n FROM account_sessions')).toEqual([{ n: 0 }]);
+    expect(await query(pg.url, 'SELECT count(*)::int AS n FROM sign_in_failures')).toEqual([{ n: 0 }]);
+    await onPostgresCollector(pg.url, async (http) => {
+      expect(await http.signIn('ada', 'not the password')).toBeNull();
+      const cookie = await http.signIn('vic', SOURCE_PASSWORD);
+      expect(cookie).toMatch(/^spur_session=/);
+      const session = await http.get('/dashboard/session', cookie!);
+      expect(await session.json()).toMatchObject({ account: 'vic', role: 'viewer' });
+      const funnels = (await (await http.get('/v1/funnels', cookie!)).json()) as { funnels: { name: string; steps: string[]; createdBy: string }[] };
+      expect(funnels.funnels.map(({ name, steps, createdBy }) => ({ name, steps, createdBy }))).toEqual([
+        { name: 'Browse', steps: ['Product Viewed', 'Product Added'], createdBy: 'vic' },
+        { name: 'Checkout', steps: ['Product Added', 'Order Completed'], createdBy: 'ada' },
+      ]);
+    });
+  }, 60_000);
+
+  it('leaves an account or saved funnel the target has under the same name as it is, and names it', async () => {
+    const url = await pg.fresh();
+    // Made on the target before the copy: an account ada with a password of its own, a funnel.
+    const target = createStore(await openStorage({ db: '', databaseUrl: url }));
+    await addAccount(target.accounts, { name: 'ada', role: 'viewer', password: 'set on the postgres side', now: Date.now() });
+    await target.accounts.saveFunnel({ name: 'Checkout', definition: JSON.stringify({ steps: ['Cart Viewed'] }), createdBy: 'ada', createdAt: new Date().toISOString() });
+    await target.close();
+    const expected = dumpSqlite(source);
+
+    for (const run of [1, 2]) {
+      const io = captureIo();
+      expect([run, await main(['migrate', '--from', source, '--to', url], io)]).toEqual([run, 0]);
+      expect(io.stdout).toMatch(/accounts: 1 left as the target has them \(another row of the same name there\): ada\n/);
+      expect(io.stdout).toMatch(/saved_funnels: 1 left as the target has them \(another row of the same name there\): Checkout\n/);
+      expect(io.stderr).toMatch(/spur migrate: accounts ada: the target has another row of the same name, left as it is/);
+      // vic and Browse go over once: the first run copies them, the second finds them there.
+      expect(io.stdout).toMatch(run === 1 ? /accounts +1 +0\n/ : /accounts +0 +1\n/);
+      expect(io.stdout).toMatch(run === 1 ? /saved_funnels +1 +0\n/ : /saved_funnels +0 +1\n/);
+    }
+    const dump = await dumpPostgres(url);
+    expect(dump.events).toEqual(expected.events);
+    expect(dump.accounts.map((r) => [r[0], r[1]])).toEqual([['ada', 'viewer'], ['vic', 'viewer']]);
+    expect(dump.accounts[1]).toEqual(expected.accounts[1]);
+    expect(dump.saved_funnels.map((r) => [r[0], r[1]])).toEqual([
+      ['Browse', expected.saved_funnels[0][1]],
+      ['Checkout', JSON.stringify({ steps: ['Cart Viewed'] })],
+    ]);
+    await onPostgresCollector(url, async (http) => {
+      expect(await http.signIn('ada', SOURCE_PASSWORD)).toBeNull();
+      expect(await http.signIn('ada', 'set on the postgres side')).toMatch(/^spur_session=/);
+    });
   }, 60_000);
 
   it('resumes after a SIGKILL midway and ends with every row once', async () => {
@@ -94,7 +173,7 @@ describePostgres('spur migrate', (pg) => {
     const resumed = await copySqliteToPostgres({ from: source, to: url, chunkRows: 7 });
     expect(resumed.start).toBe('resumed');
     const events = resumed.tables.find((t) => t.table === 'events')!;
-    expect(events).toEqual({ table: 'events', total: expected.events.length, done: expected.events.length, read: expected.events.length - partial.events.length, copied: expected.events.length - partial.events.length });
+    expect(events).toEqual({ table: 'events', total: expected.events.length, done: expected.events.length, read: expected.events.length - partial.events.length, copied: expected.events.length - partial.events.length, skipped: [] });
     expect(await dumpPostgres(url)).toEqual(expected);
   }, 60_000);
 
@@ -246,7 +325,7 @@ describe('spur migrate --help', () => {
     const io = captureIo();
     expect(await main(['migrate', '--help'], io)).toBe(0);
     expect(io.stdout).toMatch(/^Usage: spur migrate --to postgres:/);
-    for (const word of ['rejected', 'identity links', 'aliases', 'erasure records', 'suppressions', 'goes on after the last chunk', 'SPUR_DATABASE_URL', 'SPUR_DB']) {
+    for (const word of ['rejected', 'identity links', 'aliases', 'erasure records', 'suppressions', 'accounts', 'saved funnels', 'sign in again', 'goes on after the last chunk', 'SPUR_DATABASE_URL', 'SPUR_DB']) {
       expect(io.stdout).toContain(word);
     }
   });

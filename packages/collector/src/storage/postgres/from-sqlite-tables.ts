@@ -31,9 +31,17 @@ export interface CopyTable {
   source: (db: Database) => { first: Statement; next: Statement; upTo: Statement; count: Statement };
   /**
    * Inserts one chunk of source rows (as `source` lists them); resolves to how many rows are new
-   * in the target. Throws when a row collides with a different one already there.
+   * in the target, or to that and the keys of rows left out because the target holds a different
+   * row under their key (an account of the same name). Throws when a row collides with a
+   * different one already there where that cannot be left to the person running the copy.
    */
-  insert(db: Queryable, rows: SqliteValue[][]): Promise<number>;
+  insert(db: Queryable, rows: SqliteValue[][]): Promise<number | ChunkCopied>;
+}
+
+/** One chunk's insert: rows new in the target, and the keys of source rows left out (named, never overwritten). */
+export interface ChunkCopied {
+  copied: number;
+  skipped: string[];
 }
 
 /** Rows per statement at most: past about a thousand, longer statements gain nothing. */
@@ -85,6 +93,38 @@ function collision(table: string, expected: number, got: number): Error {
 // The ids are copied as they are: the target's identity sequences must go on after them.
 const FOLLOW_ERASURE_IDS = "SELECT setval(pg_get_serial_sequence('erasures', 'id'), greatest((SELECT max(id) FROM erasures), 1))";
 const FOLLOW_REJECTED_IDS = "SELECT setval(pg_get_serial_sequence('rejected_events', 'id'), greatest((SELECT max(id) FROM rejected_events), 1))";
+
+/** A row of the target read back by name. */
+interface NamedRow {
+  name: string;
+  [column: string]: unknown;
+}
+
+/**
+ * Inserts rows keyed by their first column, `name` (accounts, saved funnels), leaving any row the
+ * target has under that name as it is. A row the target holds unchanged is an earlier run's copy
+ * (counted as already there); a different one was made on the target (`spur users add`, a funnel
+ * saved there) and is reported by name, so that nobody's password or funnel changes silently.
+ */
+async function insertByName(
+  db: Queryable,
+  rows: SqliteValue[][],
+  insert: (values: string) => string,
+  readBack: string,
+  columns: readonly string[],
+): Promise<ChunkCopied> {
+  const { rows: out } = await insertValues<{ name: string }>(db, insert, rows, 0, columns.length);
+  const fresh = new Set(out.map((r) => r.name));
+  const rest = rows.filter((r) => !fresh.has(r[0] as string));
+  if (rest.length === 0) return { copied: out.length, skipped: [] };
+  const { rows: there } = await db.query<NamedRow>(readBack, [rest.map((r) => r[0])]);
+  const byName = new Map(there.map((r) => [r.name, r]));
+  const same = (row: SqliteValue[]) => columns.every((c, i) => String(byName.get(row[0] as string)?.[c]) === String(row[i]));
+  return { copied: out.length, skipped: rest.filter((r) => !same(r)).map((r) => r[0] as string) };
+}
+
+const ACCOUNT_COLUMNS = ['name', 'role', 'password_hash', 'created_at', 'password_changed_at'] as const;
+const FUNNEL_COLUMNS = ['name', 'definition', 'created_by', 'created_at'] as const;
 
 export const COPY_TABLES: readonly CopyTable[] = [
   {
@@ -256,5 +296,48 @@ export const COPY_TABLES: readonly CopyTable[] = [
       const result = await insertValues(db, (values) => `INSERT INTO rejected_terms (term, rejected_id) VALUES ${values} ON CONFLICT DO NOTHING`, rows, 0, 2);
       return result.count;
     },
+  },
+  {
+    // The dashboard's accounts with their scrypt hashes (the hash string carries its own salt and
+    // cost), so the same passwords sign in after the move. Sign-in sessions and failed sign-ins
+    // are not copied: people sign in again, and the limits start afresh.
+    name: 'accounts',
+    order: 'key',
+    keyLength: 1,
+    source: (db) => ({
+      first: db.prepare('SELECT name, role, password_hash, created_at, password_changed_at FROM accounts ORDER BY name LIMIT ?').raw(),
+      next: db.prepare('SELECT name, role, password_hash, created_at, password_changed_at FROM accounts WHERE (name) > (?) ORDER BY name LIMIT ?').raw(),
+      upTo: db.prepare('SELECT count(*) FROM accounts WHERE (name) <= (?)').pluck(),
+      count: db.prepare('SELECT count(*) FROM accounts').pluck(),
+    }),
+    insert: (db, rows) =>
+      insertByName(
+        db,
+        rows,
+        (values) => `INSERT INTO accounts (name, role, password_hash, created_at, password_changed_at) VALUES ${values} ON CONFLICT (name) DO NOTHING RETURNING name`,
+        'SELECT name, role, password_hash, created_at, password_changed_at FROM accounts WHERE name = ANY($1::text[])',
+        ACCOUNT_COLUMNS,
+      ),
+  },
+  {
+    // Saved funnels by name, the dashboard's key for them; the target numbers them itself (an id
+    // only names a funnel to delete, and a target may have funnels of its own under those ids).
+    name: 'saved_funnels',
+    order: 'key',
+    keyLength: 1,
+    source: (db) => ({
+      first: db.prepare('SELECT name, definition, created_by, created_at FROM saved_funnels ORDER BY name LIMIT ?').raw(),
+      next: db.prepare('SELECT name, definition, created_by, created_at FROM saved_funnels WHERE (name) > (?) ORDER BY name LIMIT ?').raw(),
+      upTo: db.prepare('SELECT count(*) FROM saved_funnels WHERE (name) <= (?)').pluck(),
+      count: db.prepare('SELECT count(*) FROM saved_funnels').pluck(),
+    }),
+    insert: (db, rows) =>
+      insertByName(
+        db,
+        rows,
+        (values) => `INSERT INTO saved_funnels (name, definition, created_by, created_at) VALUES ${values} ON CONFLICT (name) DO NOTHING RETURNING name`,
+        'SELECT name, definition, created_by, created_at FROM saved_funnels WHERE name = ANY($1::text[])',
+        FUNNEL_COLUMNS,
+      ),
   },
 ];

@@ -34,6 +34,11 @@ export interface TableCopy {
   read: number;
   /** Rows this run added to the target. */
   copied: number;
+  /**
+   * Keys (names) of source rows left out in this run because the target holds a different row
+   * under them: an account or a saved funnel made on the target. Never overwritten.
+   */
+  skipped: string[];
 }
 
 export interface SqliteCopyReport {
@@ -93,11 +98,14 @@ async function copyTable(client: Queryable, salt: string, table: SourceTable, af
     const rows = table.page(after, opts.chunkRows);
     if (rows.length === 0) break;
     const last = rows[rows.length - 1].slice(0, spec.keyLength);
-    state.copied += await inTransaction(client, async () => {
-      const copied = await spec.insert(client, rows);
-      await saveProgress(client, salt, spec.name, last, copied);
-      return copied;
+    const chunk = await inTransaction(client, async () => {
+      const result = await spec.insert(client, rows);
+      const outcome = typeof result === 'number' ? { copied: result, skipped: [] } : result;
+      await saveProgress(client, salt, spec.name, last, outcome.copied);
+      return outcome;
     });
+    state.copied += chunk.copied;
+    state.skipped.push(...chunk.skipped);
     after = last;
     state.done += rows.length;
     state.read += rows.length;
@@ -128,7 +136,8 @@ function openSource(file: string): { db: Database; source: SourceIdentity; versi
 /**
  * Copies the SQLite database `from` into the PostgreSQL database `to`: events, rejected events
  * with their terms, identity links, aliases, erasure records and suppressions, with the privacy
- * salt and generation. Exactly once: a run after an interruption goes on after the last
+ * salt and generation, and the dashboard's accounts and saved funnels (an account or funnel of
+ * the same name that differs in the target is left as it is and named in `skipped`). Exactly once: a run after an interruption goes on after the last
  * committed chunk, a run after the end copies nothing.
  */
 export async function copySqliteToPostgres(options: SqliteCopyOptions): Promise<SqliteCopyReport> {
@@ -153,7 +162,7 @@ export async function copySqliteToPostgres(options: SqliteCopyOptions): Promise<
   const { db, source, version } = opened;
   try {
     const tables = COPY_TABLES.map((spec) => sourceTable(db, spec));
-    const states = tables.map((t): TableCopy => ({ table: t.spec.name, total: t.total, done: 0, read: 0, copied: 0 }));
+    const states = tables.map((t): TableCopy => ({ table: t.spec.name, total: t.total, done: 0, read: 0, copied: 0, skipped: [] }));
     await migrate(connection);
     const run: CopyRun = {
       chunkRows,
