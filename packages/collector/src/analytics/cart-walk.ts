@@ -66,11 +66,45 @@ export interface WalkOptions {
   to?: number;
 }
 
+/** How many carts were abandoned in a range, and how many of them were recovered. */
+export interface CartCounts {
+  abandoned: number;
+  recovered: number;
+}
+
+/** An abandonment as the replay records it: `cart` is null when only counts are wanted. */
+interface Episode {
+  cart: AbandonedCart | null;
+  at: number;
+  lastRow: number;
+  step: CheckoutStep;
+  recovered: boolean;
+}
+
 /**
  * Replays every profile's cart up to asOf (with a range, those that can have an abandonment in it);
- * the abandonments in profile, then time order.
+ * the abandonments (in the range, if one is given) in profile, then time order.
  */
 export function walkCarts(view: FactView, profiles: ProfileIndex, options: WalkOptions, listener: CartListener = {}): Abandonment[] {
+  return walk(view, profiles, options, listener, true) as Abandonment[];
+}
+
+/**
+ * The carts abandoned in [from, to) whose last activity row `keep` keeps (null: all), and how many
+ * of those were recovered: the same replay as walkCarts, without making an object per cart (the
+ * overview wants two numbers, and making 30,000 carts with their items was most of its time).
+ */
+export function countAbandonedCarts(view: FactView, profiles: ProfileIndex, options: WalkOptions, keep: Uint8Array | null): CartCounts {
+  const counts: CartCounts = { abandoned: 0, recovered: 0 };
+  for (const e of walk(view, profiles, options, {}, false)) {
+    if (keep !== null && keep[e.lastRow] !== 1) continue;
+    counts.abandoned++;
+    if (e.recovered) counts.recovered++;
+  }
+  return counts;
+}
+
+function walk(view: FactView, profiles: ProfileIndex, options: WalkOptions, listener: CartListener, build: boolean): Episode[] {
   const { asOf, abandonAfterMs: abandonMs, recoveryWindowMs: recoveryMs } = options;
   assertSameRows(view, profiles, 'profiles');
   const added = view.names.id(PRODUCT_ADDED);
@@ -102,7 +136,11 @@ export function walkCarts(view: FactView, profiles: ProfileIndex, options: WalkO
   const near = options.from !== undefined || options.to !== undefined;
   const nearFrom = (options.from ?? -Infinity) - abandonMs;
   const nearTo = (options.to ?? Infinity) - abandonMs;
-  const out: Abandonment[] = [];
+  // Abandonments outside the range are not recorded (their callers drop them): no cart is made
+  // for the years before a month asked for.
+  const rangeFrom = options.from ?? -Infinity;
+  const rangeTo = options.to ?? Infinity;
+  const out: Episode[] = [];
   // The products a cart held are kept only for a listener of carts (product statistics).
   const tracking = listener.cart !== undefined;
   const held = new Set<number>();
@@ -112,7 +150,7 @@ export function walkCarts(view: FactView, profiles: ProfileIndex, options: WalkO
     if (offsets[p] === offsets[p + 1]) continue;
     if (near && !anyIn(order, offsets[p], offsets[p + 1], view.ts, nearFrom, nearTo)) continue;
     const lines = new Map<number, CartItem>();
-    const episodes: Abandonment[] = [];
+    const episodes: Episode[] = [];
     let last = -Infinity;
     let lastRow = -1;
     let currency: string | null = null;
@@ -124,13 +162,18 @@ export function walkCarts(view: FactView, profiles: ProfileIndex, options: WalkO
     abandonedProducts.clear();
     const abandon = () => {
       abandonedSinceLast = true;
+      if (tracking) for (const key of lines.keys()) abandonedProducts.add(Math.floor(key / variants));
+      const at = last + abandonMs;
+      if (at < rangeFrom || at >= rangeTo) return;
+      if (!build) {
+        episodes.push({ cart: null, at, lastRow, step: CHECKOUT_STEPS[step], recovered: false });
+        return;
+      }
       const items: CartItem[] = [];
-      for (const [key, line] of lines) {
-        if (tracking) abandonedProducts.add(Math.floor(key / variants));
+      for (const line of lines.values()) {
         items.push({ product_id: line.product_id, variant: line.variant, name: line.name, price: line.price, quantity: line.quantity, currency: line.currency });
       }
       const value = Math.round(items.reduce((sum, x) => sum + (x.price ?? 0) * x.quantity, 0) * 100) / 100;
-      const at = last + abandonMs;
       const cart: AbandonedCart = {
         profileId: profiles.id(p),
         customerId: profiles.customerId(p),
@@ -143,7 +186,7 @@ export function walkCarts(view: FactView, profiles: ProfileIndex, options: WalkO
         recovered: false,
         recoveredOrderId: null,
       };
-      episodes.push({ cart, at, lastRow, step: CHECKOUT_STEPS[step] });
+      episodes.push({ cart, at, lastRow, step: CHECKOUT_STEPS[step], recovered: false });
     };
     const close = (endRow: number) => {
       if (held.size > 0) listener.cart?.(openedAt, held, abandonedProducts, endRow);
@@ -172,7 +215,9 @@ export function walkCarts(view: FactView, profiles: ProfileIndex, options: WalkO
       if (name === ordered) {
         const o = carts.order[k];
         for (const e of episodes) {
-          if (!e.cart.recovered && t >= e.at && t < e.at + recoveryMs) {
+          if (!e.recovered && t >= e.at && t < e.at + recoveryMs) {
+            e.recovered = true;
+            if (e.cart === null) continue;
             e.cart.recovered = true;
             e.cart.recoveredOrderId = o < 0 ? null : text(carts.orderIds, carts.orders.orderId[o]);
           }

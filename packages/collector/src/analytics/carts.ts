@@ -20,7 +20,7 @@
 // The replay itself is cart-walk.ts's (with the checkout step a cart reached).
 import { v5 as uuidv5 } from 'uuid';
 import type { JsonObject, SpurEvent } from '@spur/sdk';
-import { walkCarts, type Abandonment, type CartListener } from './cart-walk';
+import { countAbandonedCarts, walkCarts, type Abandonment, type CartCounts, type CartListener, type WalkOptions } from './cart-walk';
 import { CART_ABANDONED, type FactView } from './facts';
 import type { ProfileIndex } from './profiles';
 
@@ -76,16 +76,28 @@ export function detectAbandonedCarts(view: FactView, profiles: ProfileIndex, opt
  * row and the checkout step it reached (cart-walk.ts); `listener` hears the rest of the replay.
  */
 export function abandonments(view: FactView, profiles: ProfileIndex, options: CartOptions, listener?: CartListener): Abandonment[] {
+  const from = options.from ?? -Infinity;
+  const to = options.to ?? Infinity;
+  return walkCarts(view, profiles, walkOptions(options), listener)
+    .filter((e) => e.at >= from && e.at < to)
+    .sort((x, y) => x.at - y.at || (x.cart.profileId < y.cart.profileId ? -1 : x.cart.profileId > y.cart.profileId ? 1 : 0));
+}
+
+/**
+ * How many carts abandonments() would answer whose last activity row `keep` keeps (null: all),
+ * and how many of them were recovered, without making the carts (the overview's figures).
+ */
+export function countAbandonments(view: FactView, profiles: ProfileIndex, options: CartOptions, keep: Uint8Array | null): CartCounts {
+  return countAbandonedCarts(view, profiles, walkOptions(options), keep);
+}
+
+function walkOptions(options: CartOptions): WalkOptions {
   const asOf = options.asOf;
   const abandonAfterMs = options.abandonAfterMs ?? DEFAULT_ABANDON_MS;
   const recoveryWindowMs = options.recoveryWindowMs ?? DEFAULT_RECOVERY_MS;
   if (!Number.isFinite(asOf)) throw new RangeError('asOf must be a time');
   if (!(abandonAfterMs > 0) || !(recoveryWindowMs > 0)) throw new RangeError('abandonment and recovery windows must be positive');
-  const from = options.from ?? -Infinity;
-  const to = options.to ?? Infinity;
-  return walkCarts(view, profiles, { asOf, abandonAfterMs, recoveryWindowMs, from: options.from, to: options.to }, listener)
-    .filter((e) => e.at >= from && e.at < to)
-    .sort((x, y) => x.at - y.at || (x.cart.profileId < y.cart.profileId ? -1 : x.cart.profileId > y.cart.profileId ? 1 : 0));
+  return { asOf, abandonAfterMs, recoveryWindowMs, from: options.from, to: options.to };
 }
 
 // A fixed namespace for the messageIds of derived events (a random UUID, chosen once).

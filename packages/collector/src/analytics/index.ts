@@ -3,7 +3,7 @@
 // facts or a new graph arrive, so repeated queries pay only for the query.
 import type { StoredEvent, SpurEvent } from '@spur/sdk';
 import { abandonedCartRows, type AbandonedCartRow } from './cart-rows';
-import { abandonments, cartAbandonedEvents, detectAbandonedCarts, type AbandonedCart } from './carts';
+import { abandonments, cartAbandonedEvents, countAbandonments, detectAbandonedCarts, type AbandonedCart } from './carts';
 import { FactTable, type Fact, type FactView } from './facts';
 import { FactRecord } from './fact-record';
 import { readStoredEvent } from './from-event';
@@ -232,9 +232,9 @@ export function createAnalytics(options: AnalyticsOptions = {}): Analytics {
       return ordersOf(s.view, s.profiles(), o);
     },
     overview(o) {
-      const s = scope(o);
-      const keep = kept(s, o);
-      return overview(s, carts(o), { from: o.from, to: o.to, timeZone: o.timeZone, interval: o.interval }, keep);
+      const { s, options: c } = cartOptions(o);
+      const counts = countAbandonments(s.view, s.profiles(), c, c.keep);
+      return overview(s, counts, { from: o.from, to: o.to, timeZone: o.timeZone, interval: o.interval }, c.keep);
     },
     steps(o = {}) {
       const s = scope(o);

@@ -17,7 +17,7 @@
 // The figures count the scope's rows (rows.ts: bots left out unless includeBots). A filter
 // (filters.ts: device, channel, UTM source) counts visitors with an event on it, sessions that
 // started on it (their landing), orders placed on it and carts last touched on it.
-import type { AbandonedCart } from './carts';
+import type { CartCounts } from './cart-walk';
 import { assertSameRows, CART_ABANDONED } from './facts';
 import { ordersOf } from './orders';
 import type { Scope } from './rows';
@@ -77,10 +77,11 @@ export interface OverviewQuery {
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
 /**
- * The overview of [from, to) over the scope's rows; `carts` are the carts abandoned in that range
- * (carts.ts), `keep` the rows a filter keeps (null: all).
+ * The overview of [from, to) over the scope's rows; `carts` counts the carts abandoned in that
+ * range and those of them recovered (carts.ts countAbandonments), `keep` the rows a filter keeps
+ * (null: all).
  */
-export function overview(scope: Scope, carts: readonly AbandonedCart[], query: OverviewQuery, keep: Uint8Array | null = null): Overview {
+export function overview(scope: Scope, carts: CartCounts, query: OverviewQuery, keep: Uint8Array | null = null): Overview {
   const { view } = scope;
   const sessions = scope.sessions();
   assertSameRows(view, sessions, 'sessions');
@@ -169,8 +170,8 @@ export function overview(scope: Scope, carts: readonly AbandonedCart[], query: O
     orders: totalOrders,
     revenue: [...revenue.values()].map((r) => ({ ...r, revenue: round2(r.revenue) })).sort((a, b) => b.revenue - a.revenue || String(a.currency).localeCompare(String(b.currency))),
     conversionRate: sessionCount > 0 ? Math.round((convertedCount / sessionCount) * 10000) / 10000 : null,
-    abandonedCarts: carts.length,
-    recoveredCarts: carts.filter((c) => c.recovered).length,
+    abandonedCarts: carts.abandoned,
+    recoveredCarts: carts.recovered,
   };
   return {
     from: new Date(from).toISOString(),
