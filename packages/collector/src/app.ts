@@ -246,7 +246,7 @@ export function createCollector(config: CollectorConfig): Collector {
   const onLimited = () => metrics.rateLimited('admin_login');
   const timeZone = config.timeZone ?? 'UTC';
   // The dashboard's pages, assets, sign-in and sign-out (its API calls are the admin API's, below).
-  app.use(createDashboardRouter({ storage, now, timeZone, dashboardPath: config.dashboardPath }));
+  app.use(createDashboardRouter({ storage, now, timeZone, dashboardPath: config.dashboardPath, analytics: jobs.abandonment }));
   // The admin API: the admin token, or a dashboard session of a role that may use the path.
   const access = { storage, adminToken: config.adminToken, now, failures, onLimited };
   app.use(ADMIN_ONLY_PATHS, accessGuard('admin', access));

@@ -12,6 +12,7 @@ import { signIn } from '../accounts/sign-in';
 import { dashboardBuild, defaultDashboardPath, type DashboardBuild } from '../dashboard/assets';
 import { shellPage, signInPage } from '../dashboard/pages';
 import { HttpError } from '../errors';
+import type { AnalyticsStatus } from '../jobs/catch-up';
 import type { AccountStorage } from '../storage/accounts';
 import { checkCsrf, fromOwnOrigin, signedInOf } from './access';
 
@@ -21,6 +22,8 @@ export interface DashboardDeps {
   timeZone: string;
   /** The built dashboard's folder. @defaultValue `@spur/dashboard`'s dist */
   dashboardPath?: string;
+  /** How far the analytics cache is (the collector's, with the carts due recorded); none: analytics off. */
+  analytics?: { status(): AnalyticsStatus };
 }
 
 /** The dashboard's Content Security Policy, as sent with every answer under /dashboard. */
@@ -125,6 +128,15 @@ export function createDashboardRouter(deps: DashboardDeps): Router {
     }
     clearSessionCookie(req, res);
     res.set('Cache-Control', 'no-store').redirect(303, `${req.baseUrl}/dashboard/login`);
+  });
+
+  // How far the analytics cache is, for a view whose figures are slow to come: after a start the
+  // exports wait until the cache has read every stored event, and the view says so rather than
+  // staying blank. /readyz/analytics says the same with a 503, which a browser logs as an error.
+  router.get('/dashboard/analytics', async (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    if (!(await signedInOf(req, res, deps.storage.accounts, deps.now()))) throw new HttpError(401, 'unauthorized', 'not signed in');
+    res.json({ analytics: deps.analytics ? deps.analytics.status() : 'off' });
   });
 
   // Who is signed in, for the app: name, role, the CSRF token its changes carry, the time zone.
