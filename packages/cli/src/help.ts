@@ -121,7 +121,7 @@ Options:
   --unit U             funnel unit: session (default) | visitor | customer
   --window W           funnel conversion window after step 1, e.g. 30m, 2h, 7d
                        (default: the session for session units, 7d otherwise)
-  --by B               funnel breakdown: device | browser | channel | utm_source | returning
+  --by B               funnel breakdown: device | browser | channel | utm_source | returning | segment
   --device D,...       only desktop | mobile | tablet | bot | unknown (what each export
                        counts then: README, filters)
   --channel C,...      only these channels: direct, organic_search, ... or phone, store, ...

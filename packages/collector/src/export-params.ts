@@ -21,7 +21,7 @@ import {
   type OverviewInterval,
   type RowFilter,
   type Segment,
-  type SessionAttribute,
+  type FunnelBreakdown,
 } from './analytics';
 import { badRequest } from './errors';
 
@@ -66,7 +66,7 @@ export const EXPORT_PARAMETERS: Readonly<Record<ExportKind, readonly ExportParam
     { name: 'steps', help: 'event names, page, or page:/path (a path prefix), comma-separated' },
     { name: 'unit', values: FUNNEL_UNITS, help: 'what is counted' },
     { name: 'window', help: 'conversion window after step 1, e.g. 30m, 2h, 7d' },
-    { name: 'by', values: FUNNEL_BREAKDOWNS, help: 'breakdown by a session attribute' },
+    { name: 'by', values: FUNNEL_BREAKDOWNS, help: 'breakdown by an attribute of the session of step 1, or its customer\'s RFM segment' },
     ...FILTERS,
     format('json', 'csv'),
     BOM,
@@ -262,7 +262,7 @@ export function parseExportParams(kind: ExportKind, query: Query, context: Param
     steps.forEach(parseStep);
     const window = text(query, 'window');
     if (window !== undefined) parseDuration(window, 'window');
-    const by = text(query, 'by') === undefined ? undefined : (choice(kind, query, 'by') as SessionAttribute);
+    const by = text(query, 'by') === undefined ? undefined : (choice(kind, query, 'by') as FunnelBreakdown);
     params.funnel = { steps, unit: choice(kind, query, 'unit') as FunnelUnit, window, by, from, to };
   }
   if (kind === 'products-together') params.pairs = { minOrders: count(query, 'minOrders', 1, 1_000_000_000), limit: count(query, 'limit', 1, MAX_PAIR_LIMIT) };

@@ -71,7 +71,7 @@ describe('the dashboard’s views, against the export API', () => {
     await context.close();
   });
 
-  it('Funnels: the shop funnel’s steps, a breakdown by device, a saved funnel, the CSV', async () => {
+  it('Funnels: the shop funnel’s steps, a breakdown by device and by RFM segment, a saved funnel, the CSV', async () => {
     const { page, problems, context } = await signedIn();
     await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Funnels' }).click();
     await page.getByTestId('funnel-step-4').waitFor();
@@ -96,6 +96,17 @@ describe('the dashboard’s views, against the export API', () => {
     expect(await download(page, page.locator('.funnel-result'))).toBe(
       (await api(stack.url, `/v1/exports/funnel?from=${FROM()}&to=${TO()}&steps=${encodeURIComponent(steps)}&unit=session&by=device&format=csv`)).text,
     );
+    // By the RFM segment of each session's customer (as of the range's end), as the export has it.
+    await page.getByLabel('Breakdown').selectOption('segment');
+    await page.waitForURL(/by=segment/);
+    const bySegment = (await api(stack.url, `/v1/exports/funnel?from=${FROM()}&to=${TO()}&steps=${encodeURIComponent(steps)}&unit=session&by=segment`)).json() as Funnel;
+    expect(bySegment.segments!.length).toBeGreaterThan(1);
+    await page.waitForFunction((v) => document.querySelector('[data-testid=funnel-segments] tbody td')?.textContent === v, bySegment.segments![0].value);
+    const rfmRows = await page.getByTestId('funnel-segments').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].slice(0, 5).map((td) => td.textContent)));
+    expect(rfmRows).toEqual(bySegment.segments!.map((s) => [s.value, ...s.steps.map((x) => en(x.units))]));
+    expect(await page.getByTestId('funnel-segments').locator('thead th').first().textContent()).toBe('RFM segment');
+    await page.getByLabel('Breakdown').selectOption('device');
+    await page.waitForURL(/by=device/);
 
     // A funnel of page paths, by visitor, saved by name.
     const stepInputs = page.locator('ol.steps input');

@@ -35,8 +35,12 @@ export const MAX_STEPS = 20;
 
 /** The units a funnel counts; the first is the default. */
 export const FUNNEL_UNITS: readonly FunnelUnit[] = ['session', 'visitor', 'customer'];
-/** The session attributes a funnel can be broken down by. */
-export const FUNNEL_BREAKDOWNS: readonly SessionAttribute[] = ['device', 'browser', 'channel', 'utm_source', 'returning'];
+/**
+ * What a funnel can be broken down by: an attribute of the session of step 1, or `segment`, the
+ * RFM segment (rfm.ts) of its customer at the end of the range, as the segment filter has it.
+ */
+export type FunnelBreakdown = SessionAttribute | 'segment';
+export const FUNNEL_BREAKDOWNS: readonly FunnelBreakdown[] = ['device', 'browser', 'channel', 'utm_source', 'returning', 'segment'];
 
 export interface FunnelQuery {
   /** Event names; `page` for any page view; `page:/path` for page views whose path starts so. */
@@ -48,7 +52,7 @@ export interface FunnelQuery {
   /** Step 1 must happen in [from, to) (epoch ms). Default: all time. */
   from?: number;
   to?: number;
-  by?: SessionAttribute;
+  by?: FunnelBreakdown;
 }
 
 export interface FunnelStepRow {
@@ -64,7 +68,7 @@ export interface FunnelStepRow {
 }
 
 export interface FunnelSegment {
-  key: SessionAttribute;
+  key: FunnelBreakdown;
   value: string;
   steps: FunnelStepRow[];
 }
@@ -82,6 +86,8 @@ export interface FunnelSources {
   profiles?: ProfileIndex;
   /** The rows step 1 may be (1), from a filter (filters.ts); null or absent: any row. */
   startRows?: Uint8Array | null;
+  /** For `by: 'segment'`: the RFM segment of a row's customer, NONE without one (index.ts). */
+  segmentOf?: (row: number) => string;
 }
 
 /** A parsed funnel step: an event name, any page view, or page views under a path. */
@@ -107,7 +113,7 @@ interface Plan {
   window: number;
   from: number;
   to: number;
-  by?: SessionAttribute;
+  by?: FunnelBreakdown;
 }
 
 function plan(query: FunnelQuery): Plan {
@@ -137,7 +143,9 @@ export function runFunnel(sources: FunnelSources, query: FunnelQuery): FunnelRes
   const p = plan(query);
   const view = sources.facts;
   const S = p.steps.length;
-  const sessions = p.unit === 'session' || p.by ? (sources.sessions ?? buildSessions(view)) : undefined;
+  const sessions = p.unit === 'session' || (p.by && p.by !== 'segment') ? (sources.sessions ?? buildSessions(view)) : undefined;
+  const segmentOf = sources.segmentOf;
+  if (p.by === 'segment' && !segmentOf) throw new Error('a funnel by segment needs the segments of the rows (segmentOf)');
 
   // Which steps each event name and each path satisfy, as bit masks, so a row costs two lookups.
   const trackBits = new Int32Array(view.names.size);
@@ -217,8 +225,8 @@ export function runFunnel(sources: FunnelSources, query: FunnelQuery): FunnelRes
     if (level === 0) continue;
     total.add(level, best);
     if (p.by) {
-      const s = sessions!.ofRow[startRow];
-      const value = s < 0 ? NONE : sessions!.attribute(s, p.by);
+      const s = p.by === 'segment' ? -1 : sessions!.ofRow[startRow];
+      const value = p.by === 'segment' ? segmentOf!(startRow) : s < 0 ? NONE : sessions!.attribute(s, p.by);
       let tally = segments.get(value);
       if (!tally) segments.set(value, (tally = new Tally(S)));
       tally.add(level, best);

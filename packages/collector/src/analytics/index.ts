@@ -17,7 +17,8 @@ import { productsTogether, type ProductPair } from './products-together';
 import { resolveProfiles, type IdentityGraph, type ProfileIndex } from './profiles';
 import { filterRows, filters, profilesWithRows, type RowFilter } from './filters';
 import { botMask, withRows, type RowOptions, type Scope } from './rows';
-import { buildSessions, type SessionIndex } from './sessions';
+import { buildSessions, NONE, type SessionIndex } from './sessions';
+import { SEGMENTS } from './rfm';
 import { stepOptions, type StepOption } from './steps';
 
 export * from './cart-rows';
@@ -161,6 +162,17 @@ export function createAnalytics(options: AnalyticsOptions = {}): Analytics {
     const s = scope(o);
     return { s, options: { asOf: o.asOf, from: o.from, to: o.to, abandonAfterMs: abandonMs, keep: kept(s, o) } };
   };
+  // The RFM segment of a row's customer as of the end of the range (else asOf), as the segment
+  // filter decides it (filters.ts), so a funnel by segment and one filtered to a segment agree.
+  const segmentOfRow = (s: Scope, o: Narrowing) => {
+    const profiles = s.profiles();
+    const asOf = o.to !== undefined ? o.to - 1 : (o.asOf ?? Infinity);
+    const rfm = rfmSegments(ordersOf(s.view, profiles, { asOf }));
+    return (row: number) => {
+      const p = profiles.ofRow[row];
+      return p >= 0 && rfm.segment[p] >= 0 ? SEGMENTS[rfm.segment[p]] : NONE;
+    };
+  };
   // Without the rows' context (pages, sessions): the abandonment job asks every minute.
   const carts = (o: Narrowing & { asOf: number }) => {
     const { s, options: c } = cartOptions(o);
@@ -187,7 +199,7 @@ export function createAnalytics(options: AnalyticsOptions = {}): Analytics {
     profiles: () => scope().profiles(),
     funnel(query) {
       const s = scope(query);
-      const sources = { facts: s.view, sessions: s.sessions(), startRows: kept(s, query) };
+      const sources = { facts: s.view, sessions: s.sessions(), startRows: kept(s, query), segmentOf: query.by === 'segment' ? segmentOfRow(s, query) : undefined };
       return runFunnel({ ...sources, profiles: query.unit === 'customer' ? s.profiles() : undefined }, query);
     },
     abandonedCarts: carts,

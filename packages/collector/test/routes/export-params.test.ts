@@ -60,7 +60,7 @@ describe('export parameters', () => {
 
   it('answers 400 for an unknown by, unit or format, listing the values', async () => {
     const app = await shop();
-    expect(await refused(app, 'funnel', 'by=shoe_size')).toBe('by must be one of device, browser, channel, utm_source, returning (got "shoe_size")');
+    expect(await refused(app, 'funnel', 'by=shoe_size')).toBe('by must be one of device, browser, channel, utm_source, returning, segment (got "shoe_size")');
     expect(await refused(app, 'funnel', 'unit=household')).toContain('unit must be one of session, visitor, customer');
     const formats: Record<ExportKind, string> = {
       funnel: 'xlsx',

@@ -223,6 +223,17 @@ function filterTests(name: string, open: () => Promise<Storage>): void {
       expect(expected).not.toEqual(UNFILTERED[kind]);
       expect(await answer(kind, query)).toEqual(expected);
     });
+
+    it('funnel by=segment: a segment per RFM segment of step 1\'s customer, each the funnel filtered to it', async () => {
+      const res = await get(app, `/v1/exports/funnel?${SIGNATURES.funnel[0]}&by=segment`);
+      expect(res.status).toBe(200);
+      const segments = (res.body as { segments: { key: string; value: string; steps: { units: number }[] }[] }).segments;
+      expect(segments.map((s) => [s.key, s.value, s.steps.map((x) => x.units)])).toEqual([
+        ['segment', 'Hibernating', [2, 2, 1]],
+        ['segment', 'About to sleep', [1, 1, 1]],
+      ]);
+      for (const s of segments) expect(await answer('funnel', `segment=${s.value}`)).toEqual(s.steps.map((x) => x.units));
+    });
   });
 }
 

@@ -21,6 +21,7 @@ const BREAKDOWNS: [string, string][] = [
   ['utm_source', 'UTM source'],
   ['returning', 'New or returning'],
   ['browser', 'Browser'],
+  ['segment', 'RFM segment'],
 ];
 
 interface Segment {
