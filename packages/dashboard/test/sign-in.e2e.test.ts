@@ -83,6 +83,7 @@ describe('signing in to the dashboard', () => {
     await page.waitForURL(/\/dashboard\/login\?next=%2Fdashboard%2Ffunnels/);
     expect(await page.evaluate(async () => (await fetch('/v1/exports/products')).status)).toBe(401);
     expect(problems.filter((p) => !/status of 401/.test(p))).toEqual([]);
+    await keep(page, 'signed-out');
     await context.close();
   });
 
@@ -102,6 +103,7 @@ describe('signing in to the dashboard', () => {
     expect((await save('forged-token')).status).toBe(403);
     const token = await page.evaluate(async () => (await (await fetch('/dashboard/session')).json()).csrfToken as string);
     expect((await save(token)).status).toBe(201);
+    await keep(page, 'csrf');
     await context.close();
   });
 

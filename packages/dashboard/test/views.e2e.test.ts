@@ -325,6 +325,7 @@ describe('the dashboard’s views, against the export API', () => {
     expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('H1');
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => (document.activeElement as HTMLElement).closest('label')?.textContent)).toContain('Period');
+    await keep(page, 'keyboard');
     await context.close();
   });
 });
