@@ -86,7 +86,8 @@ interface Episode {
  * the abandonments (in the range, if one is given) in profile, then time order.
  */
 export function walkCarts(view: FactView, profiles: ProfileIndex, options: WalkOptions, listener: CartListener = {}): Abandonment[] {
-  return walk(view, profiles, options, listener, true) as Abandonment[];
+  // With `build`, every episode has its cart (and its recovery is the cart's).
+  return walk(view, profiles, options, listener, true).map(({ cart, at, lastRow, step }) => ({ cart: cart!, at, lastRow, step }));
 }
 
 /**
