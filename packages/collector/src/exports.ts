@@ -100,6 +100,12 @@ export async function runExport(storage: Storage, kind: ExportKind, query: Query
 
   const service = options.analytics ?? createAnalyticsService(storage, options);
   const analytics = await service.refresh();
+  // Exports that waited for the same refresh (they came while another was under way, and share the
+  // one queued after it) go on one per turn of the event loop: without this,
+  // the next one's computation (a synchronous pass over every row) runs before the bytes of the
+  // one computed first are written, and a dashboard that asks for two at once (the Overview: this
+  // period and the previous one) sees its first figures only after both are computed.
+  await new Promise((resolve) => setImmediate(resolve));
   const asOf = now;
   // The customer insight reads "as if asOf were now": nothing after it (export-params.ts parseAsOf).
   const until = parseAsOf(params.asOf, now, timeZone);
