@@ -40,6 +40,9 @@ export interface Abandonment {
   at: number;
   lastRow: number;
   step: CheckoutStep;
+  /** When the cart got its first item, and when it was empty again (Infinity: it was not by asOf), epoch ms. */
+  openedAt: number;
+  closedAt: number;
 }
 
 /** What a caller hears of the carts besides their abandonments (product codes of view.products). */
@@ -143,7 +146,13 @@ export function walkCarts(view: FactView, profiles: ProfileIndex, options: WalkO
         recovered: false,
         recoveredOrderId: null,
       };
-      episodes.push({ cart, at, lastRow, step: CHECKOUT_STEPS[step] });
+      episodes.push({ cart, at, lastRow, step: CHECKOUT_STEPS[step], openedAt, closedAt: Infinity });
+    };
+    // The abandonments of the cart's life so far end when it is emptied (an order, removals).
+    let lifeStart = 0;
+    const emptied = (t: number) => {
+      for (let e = lifeStart; e < episodes.length; e++) episodes[e].closedAt = t;
+      lifeStart = episodes.length;
     };
     const close = (endRow: number) => {
       if (held.size > 0) listener.cart?.(openedAt, held, abandonedProducts, endRow);
@@ -177,11 +186,15 @@ export function walkCarts(view: FactView, profiles: ProfileIndex, options: WalkO
             e.cart.recoveredOrderId = o < 0 ? null : text(carts.orderIds, carts.orders.orderId[o]);
           }
         }
+        if (lines.size > 0) emptied(t);
         lines.clear();
         currency = null;
         close(row);
       } else {
-        if (lines.size === 0) openedAt = t;
+        if (lines.size === 0) {
+          openedAt = t;
+          lifeStart = episodes.length;
+        }
         // No variant and an empty one are the same line.
         const v = carts.variant[k];
         const key = product * variants + (v < 0 || carts.variants.value(v) === '' ? 0 : v + 1);
@@ -209,7 +222,10 @@ export function walkCarts(view: FactView, profiles: ProfileIndex, options: WalkO
         } else if (line) {
           line.quantity -= quantity ?? line.quantity;
           if (line.quantity <= 0) lines.delete(key);
-          if (lines.size === 0) close(row);
+          if (lines.size === 0) {
+            emptied(t);
+            close(row);
+          }
         }
         const c = text(carts.currencies, carts.currency[k]);
         if (c) currency = c;

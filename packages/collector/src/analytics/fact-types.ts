@@ -27,6 +27,20 @@ export interface CartFields {
   products?: CartLine[];
 }
 
+/**
+ * Properties of a survey event (Survey Shown, Answered, Dismissed): the survey, the answer and its
+ * free text (Answered only), and the cart the SDK says it was about. Only survey events carry it.
+ */
+export interface SurveyFields {
+  surveyId?: string;
+  answer?: string;
+  /** The visitor's free text: personal data, erased with the event (survey.ts). */
+  text?: string;
+  cartId?: string;
+  cartValue?: number;
+  currency?: string;
+}
+
 /** The minimum the analytics need from one stored event. */
 export interface Fact {
   /** Storage row order: strictly increasing along the table, and the tiebreak of equal times. */
@@ -61,4 +75,6 @@ export interface Fact {
   productId?: string;
   /** Only for Product Added, Product Removed and Order Completed. */
   cart?: CartFields;
+  /** Only for Survey Shown, Survey Answered and Survey Dismissed. */
+  survey?: SurveyFields;
 }

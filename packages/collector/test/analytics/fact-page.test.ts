@@ -28,6 +28,9 @@ const ODD: StoredEvent[] = [
   // Sales channels: a phone order, then one in a store on the same page values (a cached origin must not carry over).
   { type: 'track', event: 'Order Completed', messageId: 'i', userId: 'U', timestamp: at, receivedAt: at, context: { channel: 'phone' }, properties: { order_id: 'o3', revenue: 30, currency: 'EUR' } },
   { type: 'track', event: 'Order Completed', messageId: 'j', userId: 'U', timestamp: at, receivedAt: at, context: { channel: 'store' }, properties: { order_id: 'o4', revenue: 40, currency: 'EUR' } },
+  // Exit survey events: their fields travel in the page's survey list.
+  { type: 'track', event: 'Survey Answered', messageId: 'k', anonymousId: 'A', timestamp: at, receivedAt: at, properties: { survey_id: 'exit', answer: 'price', text: 'Zu teuer – 🙁', cart_id: 'c1', cart_value: 19.5, currency: 'eur', items: 2 } },
+  { type: 'track', event: 'Survey Shown', messageId: 'l', anonymousId: 'B', timestamp: at, receivedAt: at, properties: { survey_id: 'exit' } },
   { type: 'track', event: 'Product Removed', messageId: 'h', anonymousId: 'B', timestamp: at, receivedAt: at, context: { browser: { name: 'Firefox' } }, properties: { product_id: 'p2', price: 'n/a' } },
 ] as StoredEvent[];
 
@@ -95,6 +98,15 @@ describe('fact pages', () => {
       }
       expect(contents(table)).toEqual(expected);
     }
+  });
+
+  it('carry the survey fields of survey events', () => {
+    const texts = rowTexts(events());
+    const table = new FactTable();
+    table.appendPage(structuredClone(encodeFactPage(page(texts))), 1);
+    const v = table.view();
+    const surveys = Array.from({ length: v.length }, (_, i) => factAt(v, i).survey).filter((x) => x !== undefined);
+    expect(surveys).toEqual([{ surveyId: 'exit', answer: 'price', text: 'Zu teuer – 🙁', cartId: 'c1', cartValue: 19.5, currency: 'EUR' }, { surveyId: 'exit' }]);
   });
 
   it('share each distinct string of a page once, and carry every row', () => {
