@@ -195,4 +195,20 @@ describe('survey free text and the data subject', () => {
     const events = await get(app, '/v1/exports/events').expect(200);
     expect(events.text).not.toContain('Jean-Luc');
   });
+
+  it('finds a refused free text (over 500 characters) in the access document, and erases it', async () => {
+    const { app } = await fx.collector();
+    const text = `Call me on +33 6 12 34 56 78 ${'x'.repeat(480)}`;
+    const res = await request(app)
+      .post('/v1/batch')
+      .set('Authorization', basic(WRITE_KEY))
+      .send({ batch: [{ type: 'identify', anonymousId: 'A', userId: 'cus_8', messageId: 'id-8', timestamp: at(-20) }, { ...answered('A', -10, 'price', text), userId: 'cus_8' }] })
+      .expect(200);
+    expect(res.body.rejected).toHaveLength(1);
+    const access = await get(app, '/v1/privacy/subjects/cus_8').expect(200);
+    expect(JSON.stringify(access.body.rejectedEvents)).toContain('+33 6 12 34 56 78');
+    const erased = await request(app).delete('/v1/privacy/subjects/cus_8').set('Authorization', bearer(ADMIN_TOKEN)).expect(200);
+    expect(erased.body.counts).toMatchObject({ rejectedEvents: 1 });
+    await get(app, '/v1/privacy/subjects/cus_8').expect(404);
+  });
 });
