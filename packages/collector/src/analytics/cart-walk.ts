@@ -43,6 +43,8 @@ export interface Abandonment {
   /** When the cart got its first item, and when it was empty again (Infinity: it was not by asOf), epoch ms. */
   openedAt: number;
   closedAt: number;
+  /** The cart_id its cart events named over the cart's life (Segment's Product Added property); shared by the life's abandonments. */
+  cartIds: ReadonlySet<string>;
 }
 
 /** What a caller hears of the carts besides their abandonments (product codes of view.products). */
@@ -85,6 +87,13 @@ export function walkCarts(view: FactView, profiles: ProfileIndex, options: WalkO
   for (const [name, step] of STEP_EVENTS) if (view.names.id(name) >= 0) stepOf[view.names.id(name)] = step;
   const carts = view.carts;
 
+  // The cart_id of the cart events that name one (kept with the survey fields: facts.ts).
+  const cartIdOf = new Map<number, string>();
+  for (let k = 0; k < view.surveys.count && view.surveys.rows[k] < view.length; k++) {
+    const row = view.surveys.rows[k];
+    const id = view.surveys.fields[k].cartId;
+    if (id !== undefined && view.cart[row] >= 0) cartIdOf.set(row, id);
+  }
   const rows = scratch('carts.rows', view.length);
   let count = 0;
   for (let i = 0; i < view.length; i++) {
@@ -120,6 +129,7 @@ export function walkCarts(view: FactView, profiles: ProfileIndex, options: WalkO
     let lastRow = -1;
     let currency: string | null = null;
     let openedAt = NaN;
+    let lifeIds = new Set<string>();
     let step = 0;
     // Whether the cart was abandoned since its last activity (an abandonment happens once).
     let abandonedSinceLast = false;
@@ -146,7 +156,7 @@ export function walkCarts(view: FactView, profiles: ProfileIndex, options: WalkO
         recovered: false,
         recoveredOrderId: null,
       };
-      episodes.push({ cart, at, lastRow, step: CHECKOUT_STEPS[step], openedAt, closedAt: Infinity });
+      episodes.push({ cart, at, lastRow, step: CHECKOUT_STEPS[step], openedAt, closedAt: Infinity, cartIds: lifeIds });
     };
     // The abandonments of the cart's life so far end when it is emptied (an order, removals).
     let lifeStart = 0;
@@ -194,7 +204,10 @@ export function walkCarts(view: FactView, profiles: ProfileIndex, options: WalkO
         if (lines.size === 0) {
           openedAt = t;
           lifeStart = episodes.length;
+          lifeIds = new Set();
         }
+        const cartId = cartIdOf.size > 0 ? cartIdOf.get(row) : undefined;
+        if (cartId !== undefined) lifeIds.add(cartId);
         // No variant and an empty one are the same line.
         const v = carts.variant[k];
         const key = product * variants + (v < 0 || carts.variants.value(v) === '' ? 0 : v + 1);

@@ -29,7 +29,9 @@ export interface CartFields {
 
 /**
  * Properties of a survey event (Survey Shown, Answered, Dismissed): the survey, the answer and its
- * free text (Answered only), and the cart the SDK says it was about. Only survey events carry it.
+ * free text (Answered only), and the cart the SDK says it was about. Product Added and Removed
+ * that name their cart (Segment's `cart_id`) carry it too, with only `cartId`: what an answer
+ * naming that cart joins. No other event carries it.
  */
 export interface SurveyFields {
   surveyId?: string;
@@ -75,6 +77,6 @@ export interface Fact {
   productId?: string;
   /** Only for Product Added, Product Removed and Order Completed. */
   cart?: CartFields;
-  /** Only for Survey Shown, Survey Answered and Survey Dismissed. */
+  /** Only for Survey Shown, Survey Answered and Survey Dismissed (and cart events' cart_id). */
   survey?: SurveyFields;
 }

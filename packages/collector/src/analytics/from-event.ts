@@ -129,6 +129,9 @@ export function readStoredEvent(event: StoredEvent, seq: number, r: FactRecord):
   if (added) {
     r.cart = true;
     if (props) readLine(r.line, props);
+    // The cart it names (Segment's cart_id): what an exit survey answer naming the cart joins.
+    const cartId = text(props?.cart_id);
+    if (cartId !== undefined) r.survey = { cartId };
   } else if (name === ORDER_COMPLETED) {
     r.cart = true;
     readOrder(r, props ?? {});

@@ -1,7 +1,11 @@
 // Exit survey answers joined to the carts they were about (issue 17, "why carts are left").
 //
-// The collector's cart is the stitched profile's (carts.ts), which holds the SDK's cart of each of
-// the profile's browsers, so an answer joins the cart its profile had open when it was given:
+// An answer joins the cart it names: the cart whose Product Added or Removed events carried the
+// answer's cart_id (Segment's property; the profile's own carts first, then anyone's, for an
+// answer sent under an id that was never stitched to the cart's).
+// Else, and for clients whose cart events name no cart: the collector's cart is the stitched
+// profile's (carts.ts), which holds the SDK's cart of each of the profile's browsers, so an answer
+// joins the cart its profile had open when it was given:
 //  - the cart's life is from its first item until it is empty again (an order, removals); an
 //    answer at t belongs to the life open at t (opened at or before t, not emptied by t);
 //  - of that life's abandonments it joins the first at or after t (the shopper answered, then
@@ -10,8 +14,10 @@
 //  - a cart with several answers has the last one (the latest time; then the latest stored);
 //  - an answer while the cart was empty, or on a cart that was bought before 30 minutes passed,
 //    joins no abandoned cart: it counts as an answer only.
-// The answer's own cart_id, cart_value and currency are kept with it as the SDK sent them; the
-// join does not need them (the cart's value is the collector's, as in the carts export).
+// Among the abandonments of the cart it names, an answer joins by time as above (the first at or
+// after it, else the last before it). The answer's cart_value and currency are kept with it as
+// the SDK sent them; the exports use the cart's value as the collector knows it, as every cart
+// figure does.
 import type { Abandonment } from './cart-walk';
 import type { FactView } from './facts';
 import type { ProfileIndex } from './profiles';
@@ -59,24 +65,36 @@ export function joinAnswers(profiles: ProfileIndex, all: readonly Abandonment[],
     else byProfile.set(p, [a]);
   }
   for (const list of byProfile.values()) list.sort((x, y) => x.at - y.at);
+  // Abandonments by the cart ids their carts named, in time order (all is: carts.ts sorts it).
+  const byCartId = new Map<string, Abandonment[]>();
+  for (const a of all) {
+    for (const id of a.cartIds) {
+      const list = byCartId.get(id);
+      if (list) list.push(a);
+      else byCartId.set(id, [a]);
+    }
+  }
   const joined = new Map<SurveyAnswer, Abandonment>();
   for (const answer of answers) {
-    const list = byProfile.get(profiles.ofRow[answer.row]);
-    if (!list) continue;
-    let before: Abandonment | undefined;
-    let after: Abandonment | undefined;
-    for (const a of list) {
-      if (!(a.openedAt <= answer.at && answer.at < a.closedAt)) continue;
-      if (a.at >= answer.at) {
-        after = a;
-        break;
-      }
-      before = a;
-    }
-    const cart = after ?? before;
+    const p = profiles.ofRow[answer.row];
+    const named = answer.cartId === null ? undefined : byCartId.get(answer.cartId);
+    const own = named?.filter((a) => profiles.ofRow[a.lastRow] === p);
+    const cart = named ? closest(own && own.length > 0 ? own : named, answer.at, false) : closest(byProfile.get(p) ?? [], answer.at, true);
     if (cart) joined.set(answer, cart);
   }
   return joined;
+}
+
+// Of abandonments in time order, the first at or after `t`, else the last before it; with `open`,
+// only those whose cart was open at t (opened by then, not emptied).
+function closest(list: readonly Abandonment[], t: number, open: boolean): Abandonment | undefined {
+  let before: Abandonment | undefined;
+  for (const a of list) {
+    if (open && !(a.openedAt <= t && t < a.closedAt)) continue;
+    if (a.at >= t) return a;
+    before = a;
+  }
+  return before;
 }
 
 /** The answer each abandoned cart has: the last of those joined to it. */

@@ -18,7 +18,7 @@ const at = '2024-05-01T10:00:00.000Z';
 /** Events with what the shop never sends: raw user agents, campaigns, odd carts, empty and non-Latin-1 strings. */
 const ODD: StoredEvent[] = [
   { type: 'page', messageId: 'a', anonymousId: 'A', timestamp: at, receivedAt: at, context: { page: { path: '/p', url: 'https://shop.example/p?utm_source=x', referrer: 'https://www.google.com/search?q=1' }, sessionId: 's1', device: { type: 'mobile' }, browser: { name: 'Safari' }, os: { name: 'iOS' } } },
-  { type: 'track', event: 'Product Added', messageId: 'b', userId: 'U', timestamp: at, receivedAt: at, properties: { product_id: 'p1', variant: 'red', name: 'Schuh – größe 42 👟', price: '19.5', quantity: 2, currency: 'EUR' }, context: { campaign: { source: 's', medium: 'm', name: 'c' } } },
+  { type: 'track', event: 'Product Added', messageId: 'b', userId: 'U', timestamp: at, receivedAt: at, properties: { product_id: 'p1', variant: 'red', name: 'Schuh – größe 42 👟', price: '19.5', quantity: 2, currency: 'EUR', cart_id: 'c1' }, context: { campaign: { source: 's', medium: 'm', name: 'c' } } },
   { type: 'track', event: 'Order Completed', messageId: 'c', anonymousId: 'A', timestamp: 'not a time', receivedAt: at, properties: { order_id: 'o', total: 10, revenue: 8, currency: 'EUR', products: [{ product_id: 'p1', price: 5 }, null, { name: 'no id' }] } },
   { type: 'track', event: 'Order Completed', messageId: 'd', anonymousId: 'A', timestamp: at, receivedAt: at, properties: {} },
   { type: 'track', event: 'Order Completed', messageId: 'd2', anonymousId: 'A', timestamp: at, receivedAt: at, properties: { order_id: 'o2', products: [] } },
@@ -100,13 +100,13 @@ describe('fact pages', () => {
     }
   });
 
-  it('carry the survey fields of survey events', () => {
+  it('carry the survey fields of survey events, and the cart_id of cart events', () => {
     const texts = rowTexts(events());
     const table = new FactTable();
     table.appendPage(structuredClone(encodeFactPage(page(texts))), 1);
     const v = table.view();
     const surveys = Array.from({ length: v.length }, (_, i) => factAt(v, i).survey).filter((x) => x !== undefined);
-    expect(surveys).toEqual([{ surveyId: 'exit', answer: 'price', text: 'Zu teuer – 🙁', cartId: 'c1', cartValue: 19.5, currency: 'EUR' }, { surveyId: 'exit' }]);
+    expect(surveys).toEqual([{ cartId: 'c1' }, { surveyId: 'exit', answer: 'price', text: 'Zu teuer – 🙁', cartId: 'c1', cartValue: 19.5, currency: 'EUR' }, { surveyId: 'exit' }]);
   });
 
   it('share each distinct string of a page once, and carry every row', () => {

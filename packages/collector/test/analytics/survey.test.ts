@@ -8,16 +8,25 @@ const T0 = Date.UTC(2024, 0, 10, 12);
 const t = (minutes: number) => T0 + minutes * MIN;
 
 let seq = 0;
-const add = (m: number, who = 'A', price = 10): Fact => ({ seq: ++seq, ts: t(m), type: 'track', name: 'Product Added', anonymousId: who, productId: 'p', cart: { productId: 'p', price, currency: 'EUR' } });
+const add = (m: number, who = 'A', price = 10, cartId?: string): Fact => ({
+  seq: ++seq,
+  ts: t(m),
+  type: 'track',
+  name: 'Product Added',
+  anonymousId: who,
+  productId: 'p',
+  cart: { productId: 'p', price, currency: 'EUR' },
+  ...(cartId && { survey: { cartId } }),
+});
 const remove = (m: number, who = 'A'): Fact => ({ seq: ++seq, ts: t(m), type: 'track', name: 'Product Removed', anonymousId: who, productId: 'p', cart: { productId: 'p' } });
 const order = (m: number, who = 'A'): Fact => ({ seq: ++seq, ts: t(m), type: 'track', name: 'Order Completed', anonymousId: who, cart: { orderId: `o${seq}` } });
-const answer = (m: number, value: string, who = 'A', text?: string): Fact => ({
+const answer = (m: number, value: string, who = 'A', cartId?: string): Fact => ({
   seq: ++seq,
   ts: t(m),
   type: 'track',
   name: 'Survey Answered',
   anonymousId: who,
-  survey: { surveyId: 's', answer: value, ...(text && { text }) },
+  survey: { surveyId: 's', answer: value, ...(cartId && { cartId }) },
 });
 
 /** Each answer's value with the abandonment time (minutes after T0) of the cart it joins, or null. */
@@ -76,6 +85,23 @@ describe('joinAnswers', () => {
       [30, 'a'],
       [30, 'b'],
     ]);
+  });
+
+  it('joins the cart its cart_id names, when the cart events named one', () => {
+    // Cart c1 is left at 30 and emptied at 100; the next cart, c2, is opened at 200. An answer about
+    // c1 that arrives while c2 is open (a tab left open since) joins c1's abandonment.
+    const facts = [add(0, 'A', 10, 'c1'), answer(5, 'named', 'A', 'c1'), remove(100), add(200, 'A', 10, 'c2'), answer(210, 'about c1', 'A', 'c1')];
+    expect(joins(facts).answers).toEqual([
+      ['named', 30],
+      ['about c1', 30],
+    ]);
+    // By time alone, it would have joined the open cart c2 (abandoned at 230).
+    expect(joins([add(0, 'A', 10, 'c1'), remove(100), add(200, 'A', 10, 'c2'), answer(210, 'by time', 'A')]).answers).toEqual([['by time', 230]]);
+  });
+
+  it("joins a cart named by cart_id under another visitor's id, and falls back to time for an unknown cart_id", () => {
+    expect(joins([add(0, 'A', 10, 'c1'), answer(5, 'elsewhere', 'B', 'c1')]).answers).toEqual([['elsewhere', 30]]);
+    expect(joins([add(0, 'A', 10, 'c1'), answer(5, 'unknown id', 'A', 'zz')]).answers).toEqual([['unknown id', 30]]);
   });
 
   it('leaves out answers at or after asOf', () => {
