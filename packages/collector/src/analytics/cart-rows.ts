@@ -9,8 +9,7 @@
 //    (survey.ts), whenever it was given; null when the cart has none.
 import { abandonments, type AbandonedCart, type CartOptions } from './carts';
 import { answerOfCart, joinAnswers, surveyAnswers, type SurveyAnswer } from './survey';
-import type { Abandonment } from './cart-walk';
-import type { CheckoutStep } from './cart-walk';
+import type { Abandonment, CheckoutStep } from './cart-walk';
 import { TYPE_PAGE } from './facts';
 import { groupRows } from './grouping';
 import type { Scope } from './rows';

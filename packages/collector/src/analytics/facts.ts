@@ -3,9 +3,9 @@
 // about 33 bytes: the time (8), the type (1), codes of one to four bytes (columns.ts) for the
 // event name, path, visitor, customer, session, families, origin, product and cart entry; the
 // storage row id is kept as runs (seq-runs.ts), cart fields in a packed side table
-// (cart-table.ts). Nothing is kept per event on the V8 heap, so a table of millions of rows is a
-// few dozen large arrays that the garbage collector never has to walk, and a query loops over
-// flat arrays. It is append-only and fed in storage row order, so that a cache can catch up from
+// (cart-table.ts). Nothing is kept per event on the V8 heap (but the survey fields of the few
+// rows that have them), so a table of millions of rows is a few dozen large arrays that the
+// garbage collector never has to walk, and a query loops over flat arrays. It is append-only and fed in storage row order, so that a cache can catch up from
 // storage by row id.
 import type { EventType } from '@spur/sdk';
 import { Attribution, type Agent, type OriginInfo } from './attribution';
@@ -21,17 +21,20 @@ import type { Fact, SurveyFields } from './fact-types';
 
 export type { Agent, OriginInfo } from './attribution';
 export type { CartFields, CartLine, Fact, SurveyFields } from './fact-types';
+export type { CartView, LineColumns, OrderColumns } from './cart-table';
+export type { Codes } from './columns';
 
-/** The survey events' fields (Survey Shown, Answered, Dismissed), by row: rare, so kept as objects. */
+/**
+ * The survey fields by row: of survey events (Survey Shown, Answered, Dismissed), and the cart_id
+ * of cart events that name one. Such rows are few, so each keeps an object rather than a column.
+ */
 export interface SurveyView {
-  /** How many survey rows the view holds: the first `count` of `rows` and `fields`. */
+  /** How many rows the view holds: the first `count` of `rows` and `fields`. */
   readonly count: number;
   /** Row indexes, increasing. */
   readonly rows: readonly number[];
   readonly fields: readonly SurveyFields[];
 }
-export type { CartView, LineColumns, OrderColumns } from './cart-table';
-export type { Codes } from './columns';
 
 export const PRODUCT_VIEWED = 'Product Viewed';
 export const PRODUCT_ADDED = 'Product Added';
