@@ -8,7 +8,7 @@
 //  - surveyId, surveyAnswer and surveyText are the exit survey answer joined to the cart
 //    (survey.ts), whenever it was given; null when the cart has none.
 import { abandonments, type AbandonedCart, type CartOptions } from './carts';
-import { answerOfCart, joinAnswers, surveyAnswers, type SurveyAnswer } from './survey';
+import { answerOfCart, joinAnswers, profilesOfAnswers, surveyAnswers, type SurveyAnswer } from './survey';
 import type { Abandonment, CheckoutStep } from './cart-walk';
 import { TYPE_PAGE } from './facts';
 import { groupRows } from './grouping';
@@ -33,12 +33,16 @@ export function abandonedCartRows(scope: Scope, options: CartOptions & { keep?: 
   const profiles = scope.profiles();
   const sessions = scope.sessions();
   const keep = options.keep ?? null;
-  // With survey answers stored, every cart is replayed: an answer's cart may lie before the range.
+  // The carts of the profiles with answers are replayed whole: an answer's cart may lie outside the range.
   let answerOf = new Map<Abandonment, SurveyAnswer>();
   let found: Abandonment[];
-  if (view.surveys.count > 0) {
-    const all = abandonments(view, profiles, { ...options, from: undefined, to: undefined });
-    answerOf = answerOfCart(joinAnswers(profiles, all, surveyAnswers(view, profiles, options.asOf)));
+  const answers = view.surveys.count > 0 ? surveyAnswers(view, profiles, options.asOf) : [];
+  if (answers.length > 0) {
+    // (Without a range every profile is replayed anyway.)
+    const ranged = options.from !== undefined || options.to !== undefined;
+    const also = ranged ? profilesOfAnswers(view, profiles, answers) : undefined;
+    const all = abandonments(view, profiles, { ...options, alsoProfiles: also, wholeProfiles: true });
+    answerOf = answerOfCart(joinAnswers(profiles, all, answers));
     const from = options.from ?? -Infinity;
     const to = options.to ?? Infinity;
     found = all.filter((a) => a.at >= from && a.at < to);

@@ -69,6 +69,11 @@ export interface WalkOptions {
    */
   from?: number;
   to?: number;
+  /**
+   * Profiles replayed whatever the range (1): those an exit survey answer needs (survey.ts). With
+   * it and no range, only these are replayed.
+   */
+  alsoProfiles?: Uint8Array;
 }
 
 /**
@@ -111,6 +116,7 @@ export function walkCarts(view: FactView, profiles: ProfileIndex, options: WalkO
   // replay: a profile with no row in [from - abandonMs, to - abandonMs) has no cart abandoned in
   // the range, and is not replayed (a month's carts out of years of history replay a month's).
   // Checkout rows are looked at too: a few more profiles replayed, never one too few.
+  const also = options.alsoProfiles;
   const near = options.from !== undefined || options.to !== undefined;
   const nearFrom = (options.from ?? -Infinity) - abandonMs;
   const nearTo = (options.to ?? Infinity) - abandonMs;
@@ -122,7 +128,7 @@ export function walkCarts(view: FactView, profiles: ProfileIndex, options: WalkO
   const inCart = new Set<number>();
   for (let p = 0; p < profiles.count; p++) {
     if (offsets[p] === offsets[p + 1]) continue;
-    if (near && !anyIn(order, offsets[p], offsets[p + 1], view.ts, nearFrom, nearTo)) continue;
+    if ((near || also) && also?.[p] !== 1 && !(near && anyIn(order, offsets[p], offsets[p + 1], view.ts, nearFrom, nearTo))) continue;
     const lines = new Map<number, CartItem>();
     const episodes: Abandonment[] = [];
     let last = -Infinity;

@@ -13,7 +13,7 @@
 import { abandonments, type CartOptions } from './carts';
 import { byCurrency } from './products';
 import type { Scope } from './rows';
-import { answerOfCart, joinAnswers, surveyAnswers } from './survey';
+import { answerOfCart, joinAnswers, profilesOfAnswers, surveyAnswers } from './survey';
 import { SURVEY_EVENTS } from './survey-events';
 
 /** Lost value of one currency (null: carts without one). */
@@ -74,8 +74,11 @@ export function cartReasons(scope: Scope, options: CartOptions & { keep?: Uint8A
   }
   if (perSurvey.size === 0) return [];
 
+  // Only the carts of the answers counted here matter: their profiles are replayed, no others. Every
+  // answer is joined, so that a cart's last answer is its last whether counted or not.
   const answers = surveyAnswers(view, profiles, options.asOf);
-  const all = abandonments(view, profiles, { asOf: options.asOf, abandonAfterMs: options.abandonAfterMs, recoveryWindowMs: options.recoveryWindowMs });
+  const also = profilesOfAnswers(view, profiles, answers.filter((a) => counted(a.row)));
+  const all = abandonments(view, profiles, { asOf: options.asOf, abandonAfterMs: options.abandonAfterMs, recoveryWindowMs: options.recoveryWindowMs, alsoProfiles: also, wholeProfiles: true });
   const answerOf = answerOfCart(joinAnswers(profiles, all, answers));
   const tallies = new Map<string | null, Map<string | null, Tally>>();
   const tally = (surveyId: string | null, answer: string | null): Tally => {

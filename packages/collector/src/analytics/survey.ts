@@ -53,8 +53,30 @@ export function surveyAnswers(view: FactView, profiles: ProfileIndex, asOf: numb
 }
 
 /**
- * Each answer's abandoned cart (the rules above), from every abandonment of the profiles up to
- * asOf (not only those of an export's range: an answer may belong to a cart left before it).
+ * The profiles whose carts `answers` may join (1): the answers' own, and those whose cart events
+ * named a cart id an answer names. Replaying these (and the carts of a range) is all a join needs.
+ */
+export function profilesOfAnswers(view: FactView, profiles: ProfileIndex, answers: readonly SurveyAnswer[]): Uint8Array {
+  const out = new Uint8Array(profiles.count);
+  const named = new Set<string>();
+  for (const a of answers) {
+    out[profiles.ofRow[a.row]] = 1;
+    if (a.cartId !== null) named.add(a.cartId);
+  }
+  if (named.size === 0) return out;
+  const { surveys } = view;
+  for (let k = 0; k < surveys.count && surveys.rows[k] < view.length; k++) {
+    const row = surveys.rows[k];
+    const id = surveys.fields[k].cartId;
+    if (id !== undefined && view.cart[row] >= 0 && profiles.ofRow[row] >= 0 && named.has(id)) out[profiles.ofRow[row]] = 1;
+  }
+  return out;
+}
+
+/**
+ * Each answer's abandoned cart (the rules above), from every abandonment up to asOf of the
+ * profiles profilesOfAnswers names (not only those of an export's range: an answer may belong to
+ * a cart left before it).
  */
 export function joinAnswers(profiles: ProfileIndex, all: readonly Abandonment[], answers: readonly SurveyAnswer[]): Map<SurveyAnswer, Abandonment> {
   const byProfile = new Map<number, Abandonment[]>();

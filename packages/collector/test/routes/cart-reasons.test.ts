@@ -155,6 +155,17 @@ describe('GET /v1/exports/cart-reasons', () => {
     await get(app, '/v1/exports/cart-reasons?by=device').expect(400);
   });
 
+  it("counts an answer of the range with its cart, wherever the cart's abandonment falls", async () => {
+    const { app } = await shop();
+    // A answered at -295 (cart left at -270, after the range); F at -300 (cart left at -370, before it).
+    const res = await get(app, `/v1/exports/cart-reasons?from=${encodeURIComponent(at(-300))}&to=${encodeURIComponent(at(-280))}`).expect(200);
+    const survey = { surveyShown: 1, surveyAnswered: 2, surveyDismissed: 0, surveyAnswerRate: 2 };
+    expect(res.body).toEqual([
+      { surveyId: 'exit-1', answer: 'later', answers: 1, abandonedCarts: 1, recoveredCarts: 0, lostValue: [{ currency: 'EUR', value: 50, share: 0.5556 }], ...survey },
+      { surveyId: 'exit-1', answer: 'price', answers: 1, abandonedCarts: 1, recoveredCarts: 0, lostValue: [{ currency: 'EUR', value: 40, share: 0.4444 }], ...survey },
+    ]);
+  });
+
   it('writes CSV with a currency, value and share triple per currency', async () => {
     const { app } = await shop();
     const res = await get(app, '/v1/exports/cart-reasons?format=csv').expect(200);
