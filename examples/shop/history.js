@@ -5,8 +5,9 @@
 // they look at the demo shop's products, some add them to a cart, some check out, some order, some
 // leave a cart and come back days later to order it. Regular customers come back every week or two
 // to order a few of their favourite products again, until some of them stop coming: repeat buyers
-// for the segments and the purchase prediction, products bought together. Seeded: the same seed
-// gives the same history relative to `now`.
+// for the segments and the purchase prediction, products bought together. Some visitors who leave
+// a full cart are shown the exit survey and answer why (a few in words of their own) or dismiss
+// it, so the Carts view shows reasons. Seeded: the same seed gives the same history relative to `now`.
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -28,6 +29,18 @@ const ORIGINS = [
   { weight: 1, query: '?utm_source=newsletter&utm_medium=email&utm_campaign=spring' },
 ];
 
+// The exit survey as the shop might configure it in the SDK (values as the SDK sends them), with
+// how often each answer is given, and the free texts some visitors write.
+const SURVEY = { id: 'exit-cart', question: 'What stopped you today?' };
+const ANSWERS = [
+  { weight: 5, value: 'shipping_costs' },
+  { weight: 4, value: 'just_browsing' },
+  { weight: 3, value: 'price' },
+  { weight: 2, value: 'delivery_time' },
+  { weight: 1, value: 'payment_options' },
+];
+const TEXTS = ['Shipping to Austria costs as much as the beans', 'I will ask my partner first', 'No PayPal?', 'Found it cheaper at the market'];
+
 /** A small seeded random number generator (mulberry32): the same seed, the same history. */
 function random(seed) {
   let a = seed >>> 0;
@@ -47,6 +60,8 @@ function random(seed) {
  */
 function generateHistory({ now = Date.now(), days = 45, visitors = 400, seed = 16, shopUrl = 'http://localhost:3000' } = {}) {
   const rnd = random(seed);
+  // The survey draws from a generator of its own: the rest of the history stays what it was.
+  const srnd = random(seed + 7919);
   const pick = (list) => list[Math.floor(rnd() * list.length)];
   const weighted = (list) => {
     let r = rnd() * list.reduce((s, x) => s + x.weight, 0);
@@ -54,6 +69,7 @@ function generateHistory({ now = Date.now(), days = 45, visitors = 400, seed = 1
   };
   const events = [];
   let n = 0;
+  let surveys = 0;
   for (let v = 0; v < visitors; v++) {
     const anonymousId = `hist-${seed}-${v}`;
     const userAgent = rnd() < 0.45 ? PHONE : DESKTOP;
@@ -75,6 +91,23 @@ function generateHistory({ now = Date.now(), days = 45, visitors = 400, seed = 1
         t += 15_000 + Math.floor(rnd() * 90_000);
         events.push({ messageId: `hist-${seed}-${n++}`, anonymousId, ...(customer && visit > 0 && { userId: customer }), timestamp: new Date(t).toISOString(), ...event });
       };
+      // Leaving with a full cart: the survey, shown to about two in three such visitors, answered by
+      // about half of them, a few seconds after the last event (t itself is left as it is).
+      const leave = (pagePath) => {
+        if (srnd() >= 0.65) return;
+        const value = Math.round(cart.price * cart.quantity * 100) / 100;
+        const about = { survey_id: SURVEY.id, question: SURVEY.question, cart_id: `cart-${anonymousId}`, cart_value: value, currency: 'EUR', items: 1 };
+        const at = (ms) => ({ messageId: `hist-${seed}-survey-${surveys++}`, anonymousId, ...(customer && visit > 0 && { userId: customer }), timestamp: new Date(t + ms).toISOString(), context: context(pagePath) });
+        events.push({ ...at(2_000), type: 'track', event: 'Survey Shown', properties: about });
+        if (srnd() < 0.5) {
+          events.push({ ...at(9_000), type: 'track', event: 'Survey Dismissed', properties: about });
+          return;
+        }
+        let r = srnd() * ANSWERS.reduce((sum, a) => sum + a.weight, 0);
+        const answer = (ANSWERS.find((a) => (r -= a.weight) < 0) ?? ANSWERS[0]).value;
+        const text = srnd() < 0.15 ? { text: TEXTS[Math.floor(srnd() * TEXTS.length)] } : {};
+        events.push({ ...at(9_000), type: 'track', event: 'Survey Answered', properties: { ...about, answer, ...text } });
+      };
       push({ type: 'page', name: 'Home', properties: { path: '/' }, context: context('/') });
       const looks = 1 + Math.floor(rnd() * 3);
       for (let i = 0; i < looks; i++) {
@@ -89,10 +122,14 @@ function generateHistory({ now = Date.now(), days = 45, visitors = 400, seed = 1
       if (!cart) break;
       // Back another day for the cart left on the first visit, or on to the checkout now.
       if (visit === 0 && visits === 2 && rnd() < 0.6) {
+        leave('/product.html');
         t += 86_400_000 * (1 + Math.floor(rnd() * 4));
         continue;
       }
-      if (rnd() < 0.3) break;
+      if (rnd() < 0.3) {
+        leave('/product.html');
+        break;
+      }
       push({ type: 'page', name: 'Cart', properties: { path: '/cart.html' }, context: context('/cart.html') });
       push({ type: 'track', event: 'Checkout Started', properties: { value: cart.price * cart.quantity, currency: 'EUR', products: [cart] }, context: context('/checkout.html') });
       if (customer) push({ type: 'identify', userId: customer, traits: { email: `${customer}@example.test` }, context: context('/checkout.html') });
@@ -100,7 +137,7 @@ function generateHistory({ now = Date.now(), days = 45, visitors = 400, seed = 1
         const total = Math.round(cart.price * cart.quantity * 100) / 100;
         push({ type: 'track', event: 'Order Completed', properties: { order_id: `order-${seed}-${v}`, total, revenue: total, currency: 'EUR', products: [cart] }, context: context('/confirmation.html') });
         cart = null;
-      }
+      } else leave('/checkout.html');
       break;
     }
   }

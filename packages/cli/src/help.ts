@@ -39,6 +39,7 @@ async function exportParameterLines(): Promise<string> {
   const names: [string, ExportKind][] = [
     ['funnel', 'funnel'],
     ['carts', 'abandoned-carts'],
+    ['cart-reasons', 'cart-reasons'],
     ['products', 'products'],
     ['products-together', 'products-together'],
     ['customers', 'customers'],
@@ -81,7 +82,7 @@ SIGTERM drains for up to 8 s, closes the database and exits 0 within 10 s.
 A port in use (or another listening problem) exits 1 naming the setting to change.
 `;
 
-const EXPORT = (parameterLines: string) => `Usage: spur export <funnel|carts|products|products-together|customers|segments|history|profiles|events|overview|steps> [options]
+const EXPORT = (parameterLines: string) => `Usage: spur export <funnel|carts|cart-reasons|products|products-together|customers|segments|history|profiles|events|overview|steps> [options]
 
 Writes an export of the collector's data: the same rows and formats as the admin
 API's /v1/exports/*. Reads the database file directly (SPUR_DB / --db), or a

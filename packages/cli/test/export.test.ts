@@ -79,6 +79,24 @@ describe('spur export (database file)', () => {
     }
   });
 
+  it('writes the cart-reasons export (also as `reasons`): an answer joined to the cart left after it', async () => {
+    const storage = createStore(await openSqliteStorage(file));
+    const survey = { survey_id: 'exit', cart_id: 'c-a', cart_value: 10, currency: 'EUR' };
+    await storage.append({ writeKey: 'k', rejected: [], events: [stored('a', 1.5, 'Survey Shown', 's1', survey), stored('a', 2, 'Survey Answered', 's1', { ...survey, answer: 'price', text: 'too dear' })] });
+    await storage.close();
+    const io = captureIo({ SPUR_DB: file });
+    expect(await main(['export', 'reasons', '--format', 'csv'], io)).toBe(0);
+    expect(io.stdout.split('\r\n').slice(0, 2)).toEqual([
+      'surveyId,answer,answers,abandonedCarts,recoveredCarts,lostCurrency1,lostValue1,lostShare1,surveyShown,surveyAnswered,surveyDismissed,surveyAnswerRate',
+      'exit,price,1,1,0,EUR,10,1,1,1,0,1',
+    ]);
+    const carts = captureIo({ SPUR_DB: file });
+    expect(await main(['export', 'carts', '--format', 'ndjson'], carts)).toBe(0);
+    expect(JSON.parse(carts.stdout.trim())).toMatchObject({ profileId: 'a', surveyId: 'exit', surveyAnswer: 'price', surveyText: 'too dear' });
+    const other = captureIo({ SPUR_DB: file });
+    expect(await main(['export', 'cart-reasons', '--by', 'device'], other)).toBe(2);
+  });
+
   it('takes the filters, includeBots and bom as the API does', async () => {
     const storage = createStore(await openSqliteStorage(file));
     const on = (device: string) => ({ device: { type: device } });

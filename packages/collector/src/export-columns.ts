@@ -13,7 +13,7 @@
 // so that a column always holds one currency and the code stands next to the amount.
 // Overview: its series, a row per day (hour), revenue per currency as pairs (currency_1,
 // revenue_1, …) in the order of the totals (most revenue first), the same on every row.
-import type { AbandonedCartRow, CartItem, CsvColumn, FunnelResult, FunnelStepRow, Overview, ProductPair, ProductStats, StepOption } from './analytics';
+import type { AbandonedCartRow, CartItem, CartReasonRow, CsvColumn, FunnelResult, FunnelStepRow, Overview, ProductPair, ProductStats, StepOption } from './analytics';
 import { byCurrency, toCsv } from './analytics';
 
 /** A cart's lines beyond this go into one `moreItems` cell. */
@@ -70,6 +70,9 @@ export function cartColumns(rows: readonly AbandonedCartRow[]): CsvColumn<Abando
     'abandonedAt',
     'recovered',
     'recoveredOrderId',
+    'surveyId',
+    'surveyAnswer',
+    'surveyText',
   ];
   for (let n = 0; n < Math.min(lines, MAX_ITEM_COLUMNS); n++) {
     for (const [suffix, field] of ITEM_FIELDS) columns.push({ header: `item${n + 1}${suffix}`, value: (c) => c.items[n]?.[field] });
@@ -89,6 +92,23 @@ export function productColumns(rows: readonly ProductStats[]): CsvColumn<Product
     columns.push({ header: `revenue${k + 1}`, value: (r) => r.revenue.find((x) => x.currency === currency)?.amount ?? 0 });
   });
   columns.push('viewToCartRate', 'viewToOrderRate', 'cartToOrderRate', 'carts', 'cartsAbandoned', 'abandonmentRate');
+  return columns;
+}
+
+/**
+ * The cart-reasons export's CSV columns: the lost value per currency as triples (lostCurrency1,
+ * lostValue1, lostShare1, …), one per currency of the export, in the same order on every row.
+ */
+export function reasonColumns(rows: readonly CartReasonRow[]): CsvColumn<CartReasonRow>[] {
+  const currencies = [...new Set(rows.flatMap((r) => r.lostValue.map((x) => x.currency)))].sort(byCurrency);
+  const columns: CsvColumn<CartReasonRow>[] = ['surveyId', 'answer', 'answers', 'abandonedCarts', 'recoveredCarts'];
+  currencies.forEach((currency, k) => {
+    const of = (r: CartReasonRow) => r.lostValue.find((x) => x.currency === currency);
+    columns.push({ header: `lostCurrency${k + 1}`, value: () => currency });
+    columns.push({ header: `lostValue${k + 1}`, value: (r) => of(r)?.value ?? 0 });
+    columns.push({ header: `lostShare${k + 1}`, value: (r) => of(r)?.share ?? null });
+  });
+  columns.push('surveyShown', 'surveyAnswered', 'surveyDismissed', 'surveyAnswerRate');
   return columns;
 }
 

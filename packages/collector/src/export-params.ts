@@ -25,7 +25,7 @@ import {
 } from './analytics';
 import { badRequest } from './errors';
 
-export const EXPORT_KINDS = ['funnel', 'abandoned-carts', 'products', 'products-together', 'customers', 'profiles', 'segments', 'history', 'events', 'overview', 'steps'] as const;
+export const EXPORT_KINDS = ['funnel', 'abandoned-carts', 'cart-reasons', 'products', 'products-together', 'customers', 'profiles', 'segments', 'history', 'events', 'overview', 'steps'] as const;
 export type ExportKind = (typeof EXPORT_KINDS)[number];
 export type ExportFormat = 'json' | 'csv' | 'ndjson';
 
@@ -72,6 +72,7 @@ export const EXPORT_PARAMETERS: Readonly<Record<ExportKind, readonly ExportParam
     BOM,
   ],
   'abandoned-carts': [...FILTERS, format('json', 'csv', 'ndjson'), BOM],
+  'cart-reasons': [...FILTERS, format('json', 'csv', 'ndjson'), BOM],
   products: [...FILTERS, format('json', 'csv', 'ndjson'), BOM],
   'products-together': [
     ...FILTERS,

@@ -3,7 +3,7 @@
 // producer writes their text, streamed in chunks so that neither the route nor the command holds
 // a large export in memory.
 import { chunked, funnelWarnings, toCsv, toJsonArray, toNdjson, type CsvColumn, type Overview } from './analytics';
-import { cartColumns, funnelCsv, overviewCsv, PAIR_COLUMNS, productColumns, STEP_OPTION_COLUMNS } from './export-columns';
+import { cartColumns, funnelCsv, overviewCsv, PAIR_COLUMNS, productColumns, reasonColumns, STEP_OPTION_COLUMNS } from './export-columns';
 import { createAnalyticsService, type AnalyticsService, type AnalyticsServiceOptions } from './jobs/catch-up';
 import { badRequest } from './errors';
 import { customersCsv, segmentsCsv } from './customer-exports';
@@ -118,6 +118,8 @@ export async function runExport(storage: Storage, kind: ExportKind, query: Query
     }
     case 'abandoned-carts':
       return out(asAsync(rowsAs(analytics.abandonedCartRows({ ...narrowing, asOf }), fmt, cartColumns, bom)));
+    case 'cart-reasons':
+      return out(asAsync(rowsAs(analytics.cartReasons({ ...narrowing, asOf }), fmt, reasonColumns, bom)));
     case 'products':
       return out(asAsync(rowsAs(analytics.products({ ...narrowing, asOf }), fmt, productColumns, bom)));
     case 'overview': {

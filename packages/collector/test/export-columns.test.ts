@@ -1,8 +1,8 @@
 // The CSV layouts of the carts and products exports: item fields in numbered columns up to the
 // bound (the rest in moreItems), and revenue as currency and amount pairs in one order per export.
 import { parse } from 'csv-parse/sync';
-import { toCsv, type AbandonedCartRow, type ProductStats } from '../src/analytics';
-import { cartColumns, MAX_ITEM_COLUMNS, productColumns } from '../src/export-columns';
+import { toCsv, type AbandonedCartRow, type CartReasonRow, type ProductStats } from '../src/analytics';
+import { cartColumns, MAX_ITEM_COLUMNS, productColumns, reasonColumns } from '../src/export-columns';
 
 const csv = <T>(rows: T[], columns: Parameters<typeof toCsv<T>>[1]) => parse([...toCsv(rows, columns)].join('')) as string[][];
 
@@ -23,6 +23,9 @@ function cart(profileId: string, lines: number): AbandonedCartRow {
     utmSource: 'newsletter',
     lastPage: '/cart',
     checkoutStep: 'cart',
+    surveyId: null,
+    surveyAnswer: null,
+    surveyText: null,
   };
 }
 
@@ -75,5 +78,30 @@ describe('products CSV', () => {
     const pairs = (row: string[]) => header.map((h, i) => [h, row[i]]).filter(([h]) => h.startsWith('revenue'));
     expect(pairs(mug)).toEqual([['revenueCurrency1', 'EUR'], ['revenue1', '0'], ['revenueCurrency2', 'USD'], ['revenue2', '3'], ['revenueCurrency3', ''], ['revenue3', '0']]);
     expect(pairs(tea)).toEqual([['revenueCurrency1', 'EUR'], ['revenue1', '5'], ['revenueCurrency2', 'USD'], ['revenue2', '0'], ['revenueCurrency3', ''], ['revenue3', '1']]);
+  });
+});
+
+describe('cart-reasons CSV', () => {
+  const reason = (answer: string, lostValue: CartReasonRow['lostValue']): CartReasonRow => ({
+    surveyId: 'exit',
+    answer,
+    answers: 1,
+    abandonedCarts: 1,
+    recoveredCarts: 0,
+    lostValue,
+    surveyShown: 4,
+    surveyAnswered: 2,
+    surveyDismissed: 1,
+    surveyAnswerRate: 0.5,
+  });
+
+  it('puts each currency in columns of its own, in one order on every row, none last', () => {
+    const rows = [reason('price', [{ currency: 'USD', value: 5, share: 1 }, { currency: null, value: 2, share: 0.5 }]), reason('later', [{ currency: 'EUR', value: 3, share: 1 }, { currency: null, value: 2, share: 0.5 }])];
+    const [header, ...lines] = csv(rows, reasonColumns(rows));
+    expect(header).toEqual(['surveyId', 'answer', 'answers', 'abandonedCarts', 'recoveredCarts', 'lostCurrency1', 'lostValue1', 'lostShare1', 'lostCurrency2', 'lostValue2', 'lostShare2', 'lostCurrency3', 'lostValue3', 'lostShare3', 'surveyShown', 'surveyAnswered', 'surveyDismissed', 'surveyAnswerRate']);
+    expect(lines).toEqual([
+      ['exit', 'price', '1', '1', '0', 'EUR', '0', '', 'USD', '5', '1', '', '2', '0.5', '4', '2', '1', '0.5'],
+      ['exit', 'later', '1', '1', '0', 'EUR', '3', '1', 'USD', '0', '', '', '2', '0.5', '4', '2', '1', '0.5'],
+    ]);
   });
 });

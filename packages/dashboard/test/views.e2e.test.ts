@@ -143,8 +143,47 @@ describe('the dashboard’s views, against the export API', () => {
     expect(await page.getByTestId('carts-table').locator('tbody tr').count()).toBe(carts.length);
     const values = await page.getByTestId('carts-table').locator('tbody td[data-label="Value"]').allTextContents();
     expect(values.sort()).toEqual(carts.map((c) => c.value.toLocaleString('en-US', { style: 'currency', currency: 'EUR' })).sort());
-    expect(await download(page)).toBe((await api(stack.url, `/v1/exports/abandoned-carts?from=${FROM()}&to=${TO()}&format=csv`)).text);
+    expect(await download(page, page.getByTestId('carts-table'))).toBe((await api(stack.url, `/v1/exports/abandoned-carts?from=${FROM()}&to=${TO()}&format=csv`)).text);
+    // The answer per cart in the table, as the export joins it.
+    const answers = await page.getByTestId('carts-table').locator('tbody td[data-label="Reason"]').allTextContents();
+    const joined = (carts as unknown as { surveyAnswer: string | null; surveyText: string | null }[]).map((c) => (c.surveyAnswer === null ? '–' : `${c.surveyAnswer.replace(/_/g, ' ')}${c.surveyText ?? ''}`));
+    expect(joined.filter((a) => a !== '–').length).toBeGreaterThan(3);
+    expect(answers.sort()).toEqual(joined.sort());
     await keep(page, 'carts');
+    await checkPage(page);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('Carts: why carts are left, the answers weighted by lost cart value as the reasons export has them, and its CSV', async () => {
+    const { page, problems, context } = await signedIn();
+    await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Carts' }).click();
+    await page.locator('[data-testid=cart-reasons] .reasons-chart').first().waitFor();
+    type Reason = { surveyId: string; answer: string | null; answers: number; abandonedCarts: number; recoveredCarts: number; lostValue: { currency: string; value: number; share: number | null }[]; surveyShown: number; surveyAnswered: number; surveyDismissed: number };
+    const reasons = (await api(stack.url, `/v1/exports/cart-reasons?from=${FROM()}&to=${TO()}`)).json() as Reason[];
+    // The demo history's survey: shown, answered and dismissed, answers with lost carts.
+    expect(reasons.length).toBeGreaterThan(2);
+    expect(reasons.filter((r) => r.abandonedCarts > 0).length).toBeGreaterThan(2);
+    const survey = page.getByTestId(`survey-${reasons[0].surveyId}`);
+    expect([await survey.getAttribute('data-shown'), await survey.getAttribute('data-answered'), await survey.getAttribute('data-dismissed')]).toEqual(
+      [reasons[0].surveyShown, reasons[0].surveyAnswered, reasons[0].surveyDismissed].map(String),
+    );
+    for (const r of reasons) {
+      for (const lost of r.lostValue) {
+        const bar = page.getByTestId(`reason-${r.surveyId}-${r.answer}-${lost.currency}`);
+        expect([await bar.getAttribute('data-value'), await bar.getAttribute('data-share'), await bar.getAttribute('data-carts'), await bar.getAttribute('data-answers')]).toEqual([
+          String(lost.value),
+          lost.share === null ? '' : String(lost.share),
+          String(r.abandonedCarts),
+          String(r.answers),
+        ]);
+        expect(await bar.locator('.bar-text strong').textContent()).toBe(lost.value.toLocaleString('en-US', { style: 'currency', currency: lost.currency }));
+        const width = Number(await bar.locator('rect.bar-fill').getAttribute('width'));
+        expect(width).toBeCloseTo(Math.max((lost.share ?? 0) * 1000, (lost.share ?? 0) > 0 ? 4 : 0), 0);
+      }
+    }
+    expect(await download(page, page.getByTestId('cart-reasons'))).toBe((await api(stack.url, `/v1/exports/cart-reasons?from=${FROM()}&to=${TO()}&format=csv`)).text);
+    await keep(page, 'carts-reasons');
     await checkPage(page);
     expect(problems).toEqual([]);
     await context.close();

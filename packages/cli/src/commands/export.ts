@@ -9,6 +9,8 @@ const KINDS: Record<string, ExportKind> = {
   funnel: 'funnel',
   carts: 'abandoned-carts',
   'abandoned-carts': 'abandoned-carts',
+  'cart-reasons': 'cart-reasons',
+  reasons: 'cart-reasons',
   products: 'products',
   'products-together': 'products-together',
   customers: 'customers',

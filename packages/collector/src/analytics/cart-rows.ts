@@ -5,8 +5,11 @@
 //  - lastPage is the path of the profile's last page view before the cart was abandoned: the page
 //    the shopper left from, which may come after the last cart activity (a shipping-costs page).
 //  - checkoutStep is the furthest checkout step the cart reached (cart-walk.ts).
+//  - surveyId, surveyAnswer and surveyText are the exit survey answer joined to the cart
+//    (survey.ts), whenever it was given; null when the cart has none.
 import { abandonments, type AbandonedCart, type CartOptions } from './carts';
-import type { CheckoutStep } from './cart-walk';
+import { answerOfCart, joinAnswers, profilesOfAnswers, surveyAnswers, type SurveyAnswer } from './survey';
+import type { Abandonment, CheckoutStep } from './cart-walk';
 import { TYPE_PAGE } from './facts';
 import { groupRows } from './grouping';
 import type { Scope } from './rows';
@@ -19,6 +22,9 @@ export interface AbandonedCartRow extends AbandonedCart {
   utmSource: string | null;
   lastPage: string | null;
   checkoutStep: CheckoutStep;
+  surveyId: string | null;
+  surveyAnswer: string | null;
+  surveyText: string | null;
 }
 
 /** Abandoned carts as rows of the carts export, those whose last activity `keep` keeps (null: all). */
@@ -27,7 +33,21 @@ export function abandonedCartRows(scope: Scope, options: CartOptions & { keep?: 
   const profiles = scope.profiles();
   const sessions = scope.sessions();
   const keep = options.keep ?? null;
-  const left = abandonments(view, profiles, options).filter((a) => keep === null || keep[a.lastRow] === 1);
+  // The carts of the profiles with answers are replayed whole: an answer's cart may lie outside the range.
+  let answerOf = new Map<Abandonment, SurveyAnswer>();
+  let found: Abandonment[];
+  const answers = view.surveys.count > 0 ? surveyAnswers(view, profiles, options.asOf) : [];
+  if (answers.length > 0) {
+    // (Without a range every profile is replayed anyway.)
+    const ranged = options.from !== undefined || options.to !== undefined;
+    const also = ranged ? profilesOfAnswers(view, profiles, answers) : undefined;
+    const all = abandonments(view, profiles, { ...options, alsoProfiles: also, wholeProfiles: true });
+    answerOf = answerOfCart(joinAnswers(profiles, all, answers));
+    const from = options.from ?? -Infinity;
+    const to = options.to ?? Infinity;
+    found = all.filter((a) => a.at >= from && a.at < to);
+  } else found = abandonments(view, profiles, options);
+  const left = found.filter((a) => keep === null || keep[a.lastRow] === 1);
   if (left.length === 0) return [];
 
   // Page views of the profiles with a cart here, grouped by profile in time order.
@@ -41,7 +61,9 @@ export function abandonedCartRows(scope: Scope, options: CartOptions & { keep?: 
   }
   const pages = groupRows(rows, count, profiles.ofRow, profiles.count, view.ts);
 
-  return left.map(({ cart, at, lastRow, step }) => {
+  return left.map((a) => {
+    const { cart, at, lastRow, step } = a;
+    const answer = answerOf.get(a);
     const p = profiles.ofRow[lastRow];
     // The last page view before `at`: a binary search in the profile's pages, in time order.
     let lo = pages.offsets[p];
@@ -75,6 +97,9 @@ export function abandonedCartRows(scope: Scope, options: CartOptions & { keep?: 
       utmSource: source === NONE ? null : source,
       lastPage: page,
       checkoutStep: step,
+      surveyId: answer?.surveyId ?? null,
+      surveyAnswer: answer?.answer ?? null,
+      surveyText: answer?.text ?? null,
     };
     return row;
   });

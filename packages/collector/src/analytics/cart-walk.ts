@@ -40,6 +40,11 @@ export interface Abandonment {
   at: number;
   lastRow: number;
   step: CheckoutStep;
+  /** When the cart got its first item, and when it was empty again (Infinity: it was not by asOf), epoch ms. */
+  openedAt: number;
+  closedAt: number;
+  /** The cart_id its cart events named over the cart's life (Segment's Product Added property); shared by the life's abandonments. */
+  cartIds: ReadonlySet<string>;
 }
 
 /** What a caller hears of the carts besides their abandonments (product codes of view.products). */
@@ -64,6 +69,13 @@ export interface WalkOptions {
    */
   from?: number;
   to?: number;
+  /**
+   * Profiles replayed whatever the range (1): those an exit survey answer needs (survey.ts). With
+   * it and no range, only these are replayed.
+   */
+  alsoProfiles?: Uint8Array;
+  /** Keep the abandonments outside [from, to) of the profiles replayed (an answer's cart may lie there). */
+  wholeProfiles?: boolean;
 }
 
 /** How many carts were abandoned in a range, and how many of them were recovered. */
@@ -79,6 +91,9 @@ interface Episode {
   lastRow: number;
   step: CheckoutStep;
   recovered: boolean;
+  openedAt: number;
+  closedAt: number;
+  cartIds: ReadonlySet<string>;
 }
 
 /**
@@ -87,7 +102,7 @@ interface Episode {
  */
 export function walkCarts(view: FactView, profiles: ProfileIndex, options: WalkOptions, listener: CartListener = {}): Abandonment[] {
   // With `build`, every episode has its cart (and its recovery is the cart's).
-  return walk(view, profiles, options, listener, true).map(({ cart, at, lastRow, step }) => ({ cart: cart!, at, lastRow, step }));
+  return walk(view, profiles, options, listener, true).map(({ cart, at, lastRow, step, openedAt, closedAt, cartIds }) => ({ cart: cart!, at, lastRow, step, openedAt, closedAt, cartIds }));
 }
 
 /**
@@ -116,6 +131,13 @@ function walk(view: FactView, profiles: ProfileIndex, options: WalkOptions, list
   const stepOf = new Uint8Array(view.names.size);
   for (const [name, step] of STEP_EVENTS) if (view.names.id(name) >= 0) stepOf[view.names.id(name)] = step;
   const carts = view.carts;
+  // The cart_id of the cart events that name one (kept with the survey fields: facts.ts).
+  const cartIdOf = new Map<number, string>();
+  for (let k = 0; k < view.surveys.count && view.surveys.rows[k] < view.length; k++) {
+    const row = view.surveys.rows[k];
+    const id = view.surveys.fields[k].cartId;
+    if (id !== undefined && view.cart[row] >= 0) cartIdOf.set(row, id);
+  }
 
   const rows = scratch('carts.rows', view.length);
   let count = 0;
@@ -139,8 +161,9 @@ function walk(view: FactView, profiles: ProfileIndex, options: WalkOptions, list
   const nearTo = (options.to ?? Infinity) - abandonMs;
   // Abandonments outside the range are not recorded (their callers drop them): no cart is made
   // for the years before a month asked for.
-  const rangeFrom = options.from ?? -Infinity;
-  const rangeTo = options.to ?? Infinity;
+  const rangeFrom = options.wholeProfiles === true ? -Infinity : (options.from ?? -Infinity);
+  const rangeTo = options.wholeProfiles === true ? Infinity : (options.to ?? Infinity);
+  const also = options.alsoProfiles;
   const out: Episode[] = [];
   // The products a cart held are kept only for a listener of carts (product statistics).
   const tracking = listener.cart !== undefined;
@@ -149,7 +172,7 @@ function walk(view: FactView, profiles: ProfileIndex, options: WalkOptions, list
   const inCart = new Set<number>();
   for (let p = 0; p < profiles.count; p++) {
     if (offsets[p] === offsets[p + 1]) continue;
-    if (near && !anyIn(order, offsets[p], offsets[p + 1], view.ts, nearFrom, nearTo)) continue;
+    if ((near || also) && also?.[p] !== 1 && !(near && anyIn(order, offsets[p], offsets[p + 1], view.ts, nearFrom, nearTo))) continue;
     const lines = new Map<number, CartItem>();
     const episodes: Episode[] = [];
     let last = -Infinity;
@@ -157,6 +180,7 @@ function walk(view: FactView, profiles: ProfileIndex, options: WalkOptions, list
     let currency: string | null = null;
     let openedAt = NaN;
     let step = 0;
+    let lifeIds = new Set<string>();
     // Whether the cart was abandoned since its last activity (an abandonment happens once).
     let abandonedSinceLast = false;
     held.clear();
@@ -167,7 +191,7 @@ function walk(view: FactView, profiles: ProfileIndex, options: WalkOptions, list
       const at = last + abandonMs;
       if (at < rangeFrom || at >= rangeTo) return;
       if (!build) {
-        episodes.push({ cart: null, at, lastRow, step: CHECKOUT_STEPS[step], recovered: false });
+        episodes.push({ cart: null, at, lastRow, step: CHECKOUT_STEPS[step], recovered: false, openedAt, closedAt: Infinity, cartIds: lifeIds });
         return;
       }
       const items: CartItem[] = [];
@@ -187,7 +211,13 @@ function walk(view: FactView, profiles: ProfileIndex, options: WalkOptions, list
         recovered: false,
         recoveredOrderId: null,
       };
-      episodes.push({ cart, at, lastRow, step: CHECKOUT_STEPS[step], recovered: false });
+      episodes.push({ cart, at, lastRow, step: CHECKOUT_STEPS[step], recovered: false, openedAt, closedAt: Infinity, cartIds: lifeIds });
+    };
+    // The abandonments of the cart's life so far end when it is emptied (an order, removals).
+    let lifeStart = 0;
+    const emptied = (t: number) => {
+      for (let e = lifeStart; e < episodes.length; e++) episodes[e].closedAt = t;
+      lifeStart = episodes.length;
     };
     const close = (endRow: number) => {
       if (held.size > 0) listener.cart?.(openedAt, held, abandonedProducts, endRow);
@@ -223,11 +253,18 @@ function walk(view: FactView, profiles: ProfileIndex, options: WalkOptions, list
             e.cart.recoveredOrderId = o < 0 ? null : text(carts.orderIds, carts.orders.orderId[o]);
           }
         }
+        if (lines.size > 0) emptied(t);
         lines.clear();
         currency = null;
         close(row);
       } else {
-        if (lines.size === 0) openedAt = t;
+        if (lines.size === 0) {
+          openedAt = t;
+          lifeStart = episodes.length;
+          lifeIds = new Set();
+        }
+        const cartId = cartIdOf.size > 0 ? cartIdOf.get(row) : undefined;
+        if (cartId !== undefined) lifeIds.add(cartId);
         // No variant and an empty one are the same line.
         const v = carts.variant[k];
         const key = product * variants + (v < 0 || carts.variants.value(v) === '' ? 0 : v + 1);
@@ -255,7 +292,10 @@ function walk(view: FactView, profiles: ProfileIndex, options: WalkOptions, list
         } else if (line) {
           line.quantity -= quantity ?? line.quantity;
           if (line.quantity <= 0) lines.delete(key);
-          if (lines.size === 0) close(row);
+          if (lines.size === 0) {
+            emptied(t);
+            close(row);
+          }
         }
         const c = text(carts.currencies, carts.currency[k]);
         if (c) currency = c;

@@ -41,6 +41,14 @@ export interface CartOptions {
   to?: number;
 }
 
+/** What abandonments() takes besides CartOptions: the replay of more profiles (cart-walk.ts). */
+export interface ReplayOptions extends CartOptions {
+  /** Profiles replayed whatever the range (WalkOptions.alsoProfiles). */
+  alsoProfiles?: Uint8Array;
+  /** Every abandonment of the profiles replayed, not only those in [from, to). */
+  wholeProfiles?: boolean;
+}
+
 /** A cart line, named like the Segment product properties it came from. */
 export interface CartItem {
   product_id: string;
@@ -75,11 +83,11 @@ export function detectAbandonedCarts(view: FactView, profiles: ProfileIndex, opt
  * The abandonments behind detectAbandonedCarts, in its order, each with its cart's last activity
  * row and the checkout step it reached (cart-walk.ts); `listener` hears the rest of the replay.
  */
-export function abandonments(view: FactView, profiles: ProfileIndex, options: CartOptions, listener?: CartListener): Abandonment[] {
+export function abandonments(view: FactView, profiles: ProfileIndex, options: ReplayOptions, listener?: CartListener): Abandonment[] {
   const from = options.from ?? -Infinity;
   const to = options.to ?? Infinity;
   return walkCarts(view, profiles, walkOptions(options), listener)
-    .filter((e) => e.at >= from && e.at < to)
+    .filter((e) => options.wholeProfiles === true || (e.at >= from && e.at < to))
     .sort((x, y) => x.at - y.at || (x.cart.profileId < y.cart.profileId ? -1 : x.cart.profileId > y.cart.profileId ? 1 : 0));
 }
 
@@ -91,13 +99,13 @@ export function countAbandonments(view: FactView, profiles: ProfileIndex, option
   return countAbandonedCarts(view, profiles, walkOptions(options), keep);
 }
 
-function walkOptions(options: CartOptions): WalkOptions {
+function walkOptions(options: ReplayOptions): WalkOptions {
   const asOf = options.asOf;
   const abandonAfterMs = options.abandonAfterMs ?? DEFAULT_ABANDON_MS;
   const recoveryWindowMs = options.recoveryWindowMs ?? DEFAULT_RECOVERY_MS;
   if (!Number.isFinite(asOf)) throw new RangeError('asOf must be a time');
   if (!(abandonAfterMs > 0) || !(recoveryWindowMs > 0)) throw new RangeError('abandonment and recovery windows must be positive');
-  return { asOf, abandonAfterMs, recoveryWindowMs, from: options.from, to: options.to };
+  return { asOf, abandonAfterMs, recoveryWindowMs, from: options.from, to: options.to, alsoProfiles: options.alsoProfiles, wholeProfiles: options.wholeProfiles };
 }
 
 // A fixed namespace for the messageIds of derived events (a random UUID, chosen once).

@@ -54,6 +54,7 @@ export function encodeFactPage(page: Uint8Array | string): FactPage {
   const ts = new Float64Array(rows.length);
   const cells = new Int32Array(rows.length * ROW_WIDTH);
   const carts: number[] = [];
+  const surveys: FactPage['surveys'] = [];
   const line = (l: LineRecord) => carts.push(ref(l.productId), ref(l.variant), ref(l.name), ref(l.currency), l.price, l.quantity);
   const put = (o: number, cell: number, v: string | undefined) => {
     if (v !== last[cell]) {
@@ -85,6 +86,7 @@ export function encodeFactPage(page: Uint8Array | string): FactPage {
     put(o, CAMPAIGN, r.campaign);
     put(o, CHANNEL, r.channel);
     put(o, PRODUCT, r.productId);
+    if (r.survey) surveys.push({ row, fields: r.survey });
     if (!r.cart) {
       cells[o + CART] = -1;
       continue;
@@ -97,6 +99,6 @@ export function encodeFactPage(page: Uint8Array | string): FactPage {
       for (let j = 0; j < r.lineCount; j++) line(r.lines[j]);
     }
   }
-  return { count: rows.length, strings, ts, cells, carts: Float64Array.from(carts) };
+  return { count: rows.length, strings, ts, cells, carts: Float64Array.from(carts), surveys };
 }
 

@@ -11,6 +11,7 @@
 import type { Attribution } from './attribution';
 import type { LineRecord } from './cart-table';
 import type { FactRecord } from './fact-record';
+import type { SurveyFields } from './fact-types';
 
 /** Rows of a catch-up page: numbers, with every string an index into `strings` (-1: none). */
 export interface FactPage {
@@ -23,6 +24,8 @@ export interface FactPage {
   readonly cells: Int32Array<ArrayBuffer>;
   /** Cart entries: the line (LINE_WIDTH), then 0, or 1, orderId, total, revenue, lineCount and the lines. */
   readonly carts: Float64Array<ArrayBuffer>;
+  /** The survey fields of the page's survey events (rare), in row order. */
+  readonly surveys: { row: number; fields: SurveyFields }[];
 }
 
 // The cells of a row, in the order FactTable.appendRecord reads the record's fields.
@@ -58,7 +61,7 @@ const SLOTS = 6;
  * strings per interned cell, interned once per page (in row order, so that every dictionary
  * numbers its strings as appendRecord would).
  */
-const NO_PAGE: FactPage = { count: 0, strings: [], ts: new Float64Array(0), cells: new Int32Array(0), carts: new Float64Array(0) };
+const NO_PAGE: FactPage = { count: 0, strings: [], ts: new Float64Array(0), cells: new Int32Array(0), carts: new Float64Array(0), surveys: [] };
 
 export class PageReader {
   private page = NO_PAGE;

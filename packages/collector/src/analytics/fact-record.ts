@@ -5,7 +5,7 @@
 import type { EventType } from '@spur/sdk';
 import type { AttributionFields } from './attribution';
 import { LineRecord } from './cart-table';
-import type { CartFields, CartLine, Fact } from './fact-types';
+import type { CartFields, CartLine, Fact, SurveyFields } from './fact-types';
 
 /** A reusable record of one fact's fields; undefined / NaN where the event has none. */
 export class FactRecord implements AttributionFields {
@@ -39,6 +39,8 @@ export class FactRecord implements AttributionFields {
   /** The order's product lines: the first lineCount of `lines`; -1 for no products array. */
   lineCount = -1;
   readonly lines: LineRecord[] = [];
+  /** A survey event's fields; undefined for every other event (they are rare: an object each is cheap). */
+  survey: SurveyFields | undefined = undefined;
 
   reset(seq: number): void {
     this.seq = seq;
@@ -52,6 +54,7 @@ export class FactRecord implements AttributionFields {
     this.orderId = undefined;
     this.total = this.revenue = NaN;
     this.lineCount = -1;
+    this.survey = undefined;
   }
 
   /** Starts the products array of an order (empty so far). */
@@ -89,6 +92,7 @@ export class FactRecord implements AttributionFields {
     this.campaign = fact.campaign;
     this.channel = fact.channel;
     this.productId = fact.productId;
+    if (fact.survey) this.survey = { ...fact.survey };
     const c = fact.cart;
     if (!c) return;
     this.cart = true;
@@ -109,6 +113,7 @@ export class FactRecord implements AttributionFields {
     const fact: Fact = { seq: this.seq, ts: this.ts, type: this.type };
     const keys = ['name', 'anonymousId', 'userId', 'sessionId', 'path', 'url', 'referrer', 'device', 'browser', 'os', 'userAgent', 'source', 'medium', 'campaign', 'channel', 'productId'] as const;
     for (const key of keys) if (this[key] !== undefined) fact[key] = this[key];
+    if (this.survey) fact.survey = { ...this.survey };
     if (!this.cart) return fact;
     const cart: CartFields = lineFields(this.line);
     if (this.order) {

@@ -27,6 +27,22 @@ export interface CartFields {
   products?: CartLine[];
 }
 
+/**
+ * Properties of a survey event (Survey Shown, Answered, Dismissed): the survey, the answer and its
+ * free text (Answered only), and the cart the SDK says it was about. Product Added and Removed
+ * that name their cart (Segment's `cart_id`) carry it too, with only `cartId`: what an answer
+ * naming that cart joins. No other event carries it.
+ */
+export interface SurveyFields {
+  surveyId?: string;
+  answer?: string;
+  /** The visitor's free text: personal data, erased with the event (survey.ts). */
+  text?: string;
+  cartId?: string;
+  cartValue?: number;
+  currency?: string;
+}
+
 /** The minimum the analytics need from one stored event. */
 export interface Fact {
   /** Storage row order: strictly increasing along the table, and the tiebreak of equal times. */
@@ -61,4 +77,6 @@ export interface Fact {
   productId?: string;
   /** Only for Product Added, Product Removed and Order Completed. */
   cart?: CartFields;
+  /** Only for Survey Shown, Survey Answered and Survey Dismissed (and cart events' cart_id). */
+  survey?: SurveyFields;
 }

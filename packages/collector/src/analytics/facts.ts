@@ -3,9 +3,9 @@
 // about 33 bytes: the time (8), the type (1), codes of one to four bytes (columns.ts) for the
 // event name, path, visitor, customer, session, families, origin, product and cart entry; the
 // storage row id is kept as runs (seq-runs.ts), cart fields in a packed side table
-// (cart-table.ts). Nothing is kept per event on the V8 heap, so a table of millions of rows is a
-// few dozen large arrays that the garbage collector never has to walk, and a query loops over
-// flat arrays. It is append-only and fed in storage row order, so that a cache can catch up from
+// (cart-table.ts). Nothing is kept per event on the V8 heap (but the survey fields of the few
+// rows that have them), so a table of millions of rows is a few dozen large arrays that the
+// garbage collector never has to walk, and a query loops over flat arrays. It is append-only and fed in storage row order, so that a cache can catch up from
 // storage by row id.
 import type { EventType } from '@spur/sdk';
 import { Attribution, type Agent, type OriginInfo } from './attribution';
@@ -17,12 +17,24 @@ import { FactRecord } from './fact-record';
 import { PackedDictionary } from './packed-dictionary';
 import { SeqRuns } from './seq-runs';
 
-import type { Fact } from './fact-types';
+import type { Fact, SurveyFields } from './fact-types';
 
 export type { Agent, OriginInfo } from './attribution';
-export type { CartFields, CartLine, Fact } from './fact-types';
+export type { CartFields, CartLine, Fact, SurveyFields } from './fact-types';
 export type { CartView, LineColumns, OrderColumns } from './cart-table';
 export type { Codes } from './columns';
+
+/**
+ * The survey fields by row: of survey events (Survey Shown, Answered, Dismissed), and the cart_id
+ * of cart events that name one. Such rows are few, so each keeps an object rather than a column.
+ */
+export interface SurveyView {
+  /** How many rows the view holds: the first `count` of `rows` and `fields`. */
+  readonly count: number;
+  /** Row indexes, increasing. */
+  readonly rows: readonly number[];
+  readonly fields: readonly SurveyFields[];
+}
 
 export const PRODUCT_VIEWED = 'Product Viewed';
 export const PRODUCT_ADDED = 'Product Added';
@@ -80,6 +92,7 @@ export interface FactView {
   readonly agents: readonly Agent[];
   readonly origins: readonly OriginInfo[];
   readonly carts: CartView;
+  readonly surveys: SurveyView;
   /**
    * The rows figures count (1) and leave out (0); null: every row. Rows left out get no session,
    * visitor or profile (their `ofRow` is -1), so every figure, which counts rows through one of
@@ -110,6 +123,8 @@ export class FactTable {
   readonly products = new Dictionary();
   private readonly attribution = new Attribution();
   private readonly carts = new CartTable(this.products);
+  private readonly surveyRows: number[] = [];
+  private readonly surveyFields: SurveyFields[] = [];
 
   /** A table of `facts` in any order (sorted by seq here). */
   static from(facts: Iterable<Fact>): FactTable {
@@ -146,6 +161,7 @@ export class FactTable {
     c.origin.set(i, this.attribution.originOf(r));
     c.product.set(i, r.productId ? this.products.intern(r.productId) : -1);
     c.cart.set(i, r.cart ? this.carts.add(r.line, r.order ? r : undefined) : -1);
+    if (r.survey) this.addSurvey(i, r.survey);
     this.endRow(i, r.seq);
   }
 
@@ -158,6 +174,7 @@ export class FactTable {
     p.read(page);
     const r = this.record;
     const c = this.codes;
+    let survey = 0;
     for (let row = 0; row < page.count; row++) {
       const seq = firstSeq + row;
       const i = this.startRow(seq, page.ts[row], p.string(row, TYPE) as EventType);
@@ -171,6 +188,7 @@ export class FactTable {
       c.origin.set(i, origin);
       c.product.set(i, p.code(row, PRODUCT, this.products));
       c.cart.set(i, p.cart(row, r) ? this.carts.add(r.line, r.order ? r : undefined) : -1);
+      if (page.surveys[survey]?.row === row) this.addSurvey(i, page.surveys[survey++].fields);
       this.endRow(i, seq);
     }
     p.done();
@@ -187,6 +205,12 @@ export class FactTable {
     this.ts[i] = ts;
     this.type[i] = type;
     return i;
+  }
+
+  // A copy: the record that brought the fields is refilled for the next row.
+  private addSurvey(i: number, fields: SurveyFields): void {
+    this.surveyRows.push(i);
+    this.surveyFields.push({ ...fields });
   }
 
   private endRow(i: number, seq: number): void {
@@ -221,6 +245,7 @@ export class FactTable {
       agents: this.attribution.agents,
       origins: this.attribution.origins,
       carts: this.carts.view(),
+      surveys: { count: this.surveyRows.length, rows: this.surveyRows, fields: this.surveyFields },
       keep: null,
     };
   }
@@ -262,5 +287,18 @@ export function factAt(view: FactView, i: number): Fact {
   set('channel', view.origin[i] < 0 ? null : view.origins[view.origin[i]].salesChannel);
   set('productId', view.products.value(view.product[i]));
   set('cart', view.cart[i] < 0 ? null : cartFieldsAt(view.carts, view.cart[i]));
+  set('survey', surveyAt(view.surveys, i));
   return fact;
+}
+
+/** The survey fields of row `i` (a binary search of the survey rows); null when it has none. */
+export function surveyAt(surveys: SurveyView, i: number): SurveyFields | null {
+  let lo = 0;
+  let hi = surveys.count;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (surveys.rows[mid] < i) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < surveys.count && surveys.rows[lo] === i ? { ...surveys.fields[lo] } : null;
 }

@@ -8,6 +8,7 @@ import type { LineRecord } from './cart-table';
 import { FactRecord } from './fact-record';
 import { ORDER_COMPLETED, PRODUCT_ADDED, PRODUCT_REMOVED, PRODUCT_VIEWED, type Fact } from './facts';
 import { salesChannel } from './sales-channel';
+import { isSurveyEvent, readSurveyFields } from './survey-events';
 
 const text = (v: unknown): string | undefined =>
   typeof v === 'string' ? v || undefined : typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined;
@@ -119,11 +120,18 @@ export function readStoredEvent(event: StoredEvent, seq: number, r: FactRecord):
     r.channel = salesChannel(context.channel);
   }
   if (name === undefined) return;
+  if (isSurveyEvent(name)) {
+    r.survey = readSurveyFields(props);
+    return;
+  }
   const added = name === PRODUCT_ADDED || name === PRODUCT_REMOVED;
   if (added || name === PRODUCT_VIEWED) r.productId = text(props?.product_id);
   if (added) {
     r.cart = true;
     if (props) readLine(r.line, props);
+    // The cart it names (Segment's cart_id): what an exit survey answer naming the cart joins.
+    const cartId = text(props?.cart_id);
+    if (cartId !== undefined) r.survey = { cartId };
   } else if (name === ORDER_COMPLETED) {
     r.cart = true;
     readOrder(r, props ?? {});

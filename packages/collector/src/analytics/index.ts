@@ -20,6 +20,7 @@ import { botMask, withRows, type RowOptions, type Scope } from './rows';
 import { buildSessions, NONE, type SessionIndex } from './sessions';
 import { SEGMENTS } from './rfm';
 import { stepOptions, type StepOption } from './steps';
+import { cartReasons, type CartReasonRow } from './survey-reasons';
 
 export * from './cart-rows';
 export * from './cart-walk';
@@ -48,6 +49,9 @@ export * from './sales-channel';
 export { releaseScratch } from './scratch';
 export * from './sessions';
 export * from './steps';
+export * from './survey';
+export * from './survey-events';
+export * from './survey-reasons';
 export * from './time-zone';
 
 export interface AnalyticsOptions {
@@ -92,6 +96,8 @@ export interface Analytics {
   abandonedCarts(options: Narrowing & { asOf: number }): AbandonedCart[];
   /** The carts export's rows: abandoned carts with where they were left (cart-rows.ts). */
   abandonedCartRows(options: Narrowing & { asOf: number }): AbandonedCartRow[];
+  /** The cart-reasons export's rows: exit survey answers weighted by lost cart value (survey-reasons.ts). */
+  cartReasons(options: Narrowing & { asOf: number }): CartReasonRow[];
   /** Cart Abandoned events for every cart abandoned by asOf (no bot's); storage drops those already recorded. */
   cartAbandonedEvents(asOf: number): SpurEvent[];
   products(options: Narrowing & { asOf: number }): ProductStats[];
@@ -206,6 +212,10 @@ export function createAnalytics(options: AnalyticsOptions = {}): Analytics {
     abandonedCartRows(o) {
       const { s, options: c } = cartOptions(o);
       return abandonedCartRows(s, c);
+    },
+    cartReasons(o) {
+      const { s, options: c } = cartOptions(o);
+      return cartReasons(s, c);
     },
     cartAbandonedEvents: (asOf) => cartAbandonedEvents(carts({ asOf })),
     products(o) {

@@ -5,26 +5,29 @@
 // escaping rules of our own; absent fields are null (JSON.stringify writes undefined and NaN in an
 // array as null), trailing ones left out.
 //
-// Layout (version 2), by position:
+// Layout (version 3), by position:
 //   0 version, 1 time (epoch ms), 2 type, 3 name, 4 anonymousId, 5 userId, 6 sessionId, 7 path,
 //   8 url, 9 referrer (both as attributionUrl keeps them: what the engine reads of them), 10 device, 11 browser, 12 os, 13 userAgent, 14 source, 15 medium,
 //   16 campaign, 17 productId,
 //   18 the cart line (cart events): [productId, variant, name, price, quantity, currency],
 //   19 the order (orders): [orderId, total, revenue, lines (null: no products array)],
-//   20 the sales channel (context.channel when it names one, sales-channel.ts).
-// Version 1 was the same without position 20: such rows come as their bodies (below) and are
-// read the old way until a purge removes them.
+//   20 the sales channel (context.channel when it names one, sales-channel.ts),
+//   21 the survey (survey events): [surveyId, answer, text, cartId, cartValue, currency].
+// Version 1 was the same without positions 20 and 21, version 2 without 21: such rows come as
+// their bodies (below) and are read the old way until rewritten (the facts backfill) or purged.
+// The free text of an answer is kept here like the rest of the event: the row is erased whole.
 // When readStoredEvent comes to read another field, FACTS_VERSION goes up: a catch-up asks storage
 // for facts that start with FACTS_PREFIX, so rows with facts of another version come as their
 // bodies and are read the old way, never wrongly.
 import type { StoredEvent } from '@spur/sdk';
 import type { LineRecord } from './cart-table';
+import type { SurveyFields } from './fact-types';
 import { attributionUrl } from './channels';
 import { FactRecord } from './fact-record';
 import { readStoredEvent } from './from-event';
 
 /** The version of the layout this build writes and reads. */
-export const FACTS_VERSION = 2;
+export const FACTS_VERSION = 3;
 /** How facts of this version start: what a catch-up passes to Storage.factsAfter. */
 export const FACTS_PREFIX = `[${FACTS_VERSION},`;
 
@@ -47,6 +50,8 @@ export function encodeFacts(event: StoredEvent): string {
   out.push(r.cart ? line(r.line) : null);
   out.push(r.cart && r.order ? [r.orderId, r.total, r.revenue, r.lineCount < 0 ? null : r.lines.slice(0, r.lineCount).map(line)] : null);
   out.push(r.channel);
+  const v = r.survey;
+  out.push(v ? [v.surveyId, v.answer, v.text, v.cartId, v.cartValue, v.currency] : null);
   while (out.length > 0 && out[out.length - 1] == null) out.pop();
   return JSON.stringify(out);
 }
@@ -61,6 +66,18 @@ function readLine(l: LineRecord, cells: Cell[]): void {
   l.price = num(cells[3]);
   l.quantity = num(cells[4]);
   l.currency = str(cells[5]);
+}
+
+function readSurvey(cells: Cell[]): SurveyFields {
+  const out: SurveyFields = {};
+  const [surveyId, answer, text, cartId, cartValue, currency] = [str(cells[0]), str(cells[1]), str(cells[2]), str(cells[3]), num(cells[4]), str(cells[5])];
+  if (surveyId !== undefined) out.surveyId = surveyId;
+  if (answer !== undefined) out.answer = answer;
+  if (text !== undefined) out.text = text;
+  if (cartId !== undefined) out.cartId = cartId;
+  if (!Number.isNaN(cartValue)) out.cartValue = cartValue;
+  if (currency !== undefined) out.currency = currency;
+  return out;
 }
 
 /**
@@ -93,6 +110,8 @@ function readFactCells(a: Cell[], seq: number, r: FactRecord): boolean {
   r.campaign = str(a[16]);
   r.productId = str(a[17]);
   r.channel = str(a[20]);
+  const survey = a[21];
+  if (Array.isArray(survey)) r.survey = readSurvey(survey);
   const cart = a[18];
   if (!Array.isArray(cart)) return true;
   r.cart = true;

@@ -2,6 +2,7 @@
 // values or as a reason. Nothing past this module re-checks shapes.
 import type { EventType, JsonObject } from '@spur/sdk';
 import { badRequest, payloadTooLarge } from '../errors';
+import { checkEventRules } from './event-rules';
 import { checkBounds, Invalid, isCleanId, MAX_BATCH_EVENTS, MAX_ID_LENGTH, MAX_KEYS } from './input-limits';
 
 export { MAX_ARRAY_LENGTH, MAX_BATCH_EVENTS, MAX_DEPTH, MAX_EVENT_BYTES, MAX_ID_LENGTH, MAX_KEYS, MAX_STRING_LENGTH } from './input-limits';
@@ -190,6 +191,7 @@ export function parseEvent(
       context,
     };
     if (!event.anonymousId && !event.userId) throw new Invalid('anonymousId or userId is required');
+    if (event.type === 'track') checkEventRules(event.event, event.properties);
     return { ok: true, event };
   } catch (err) {
     if (!(err instanceof Invalid)) throw err;

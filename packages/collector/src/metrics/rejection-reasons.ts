@@ -31,7 +31,7 @@ const RULES: readonly [RegExp, RejectionReason][] = [
   [/ has a key "(__proto__|constructor|prototype)", which is not allowed$/, 'forbidden_key'],
   [/ (a NUL character|a lone surrogate \(not valid Unicode\))$/, 'invalid_text'],
   [/ (is a number out of range|must be a string or an integer below 2\^53)$/, 'invalid_number'],
-  [/ must be (a non-empty string|an object)$/, 'invalid_field'],
+  [/ must be (a non-empty string|a string|an object|a number)$/, 'invalid_field'],
 ];
 
 /** The kind of a rejection's reason text. */

@@ -18,7 +18,7 @@ const at = '2024-05-01T10:00:00.000Z';
 /** Events with what the shop never sends: raw user agents, campaigns, odd carts, empty and non-Latin-1 strings. */
 const ODD: StoredEvent[] = [
   { type: 'page', messageId: 'a', anonymousId: 'A', timestamp: at, receivedAt: at, context: { page: { path: '/p', url: 'https://shop.example/p?utm_source=x', referrer: 'https://www.google.com/search?q=1' }, sessionId: 's1', device: { type: 'mobile' }, browser: { name: 'Safari' }, os: { name: 'iOS' } } },
-  { type: 'track', event: 'Product Added', messageId: 'b', userId: 'U', timestamp: at, receivedAt: at, properties: { product_id: 'p1', variant: 'red', name: 'Schuh – größe 42 👟', price: '19.5', quantity: 2, currency: 'EUR' }, context: { campaign: { source: 's', medium: 'm', name: 'c' } } },
+  { type: 'track', event: 'Product Added', messageId: 'b', userId: 'U', timestamp: at, receivedAt: at, properties: { product_id: 'p1', variant: 'red', name: 'Schuh – größe 42 👟', price: '19.5', quantity: 2, currency: 'EUR', cart_id: 'c1' }, context: { campaign: { source: 's', medium: 'm', name: 'c' } } },
   { type: 'track', event: 'Order Completed', messageId: 'c', anonymousId: 'A', timestamp: 'not a time', receivedAt: at, properties: { order_id: 'o', total: 10, revenue: 8, currency: 'EUR', products: [{ product_id: 'p1', price: 5 }, null, { name: 'no id' }] } },
   { type: 'track', event: 'Order Completed', messageId: 'd', anonymousId: 'A', timestamp: at, receivedAt: at, properties: {} },
   { type: 'track', event: 'Order Completed', messageId: 'd2', anonymousId: 'A', timestamp: at, receivedAt: at, properties: { order_id: 'o2', products: [] } },
@@ -28,6 +28,9 @@ const ODD: StoredEvent[] = [
   // Sales channels: a phone order, then one in a store on the same page values (a cached origin must not carry over).
   { type: 'track', event: 'Order Completed', messageId: 'i', userId: 'U', timestamp: at, receivedAt: at, context: { channel: 'phone' }, properties: { order_id: 'o3', revenue: 30, currency: 'EUR' } },
   { type: 'track', event: 'Order Completed', messageId: 'j', userId: 'U', timestamp: at, receivedAt: at, context: { channel: 'store' }, properties: { order_id: 'o4', revenue: 40, currency: 'EUR' } },
+  // Exit survey events: their fields travel in the page's survey list.
+  { type: 'track', event: 'Survey Answered', messageId: 'k', anonymousId: 'A', timestamp: at, receivedAt: at, properties: { survey_id: 'exit', answer: 'price', text: 'Zu teuer – 🙁', cart_id: 'c1', cart_value: 19.5, currency: 'eur', items: 2 } },
+  { type: 'track', event: 'Survey Shown', messageId: 'l', anonymousId: 'B', timestamp: at, receivedAt: at, properties: { survey_id: 'exit' } },
   { type: 'track', event: 'Product Removed', messageId: 'h', anonymousId: 'B', timestamp: at, receivedAt: at, context: { browser: { name: 'Firefox' } }, properties: { product_id: 'p2', price: 'n/a' } },
 ] as StoredEvent[];
 
@@ -95,6 +98,15 @@ describe('fact pages', () => {
       }
       expect(contents(table)).toEqual(expected);
     }
+  });
+
+  it('carry the survey fields of survey events, and the cart_id of cart events', () => {
+    const texts = rowTexts(events());
+    const table = new FactTable();
+    table.appendPage(structuredClone(encodeFactPage(page(texts))), 1);
+    const v = table.view();
+    const surveys = Array.from({ length: v.length }, (_, i) => factAt(v, i).survey).filter((x) => x !== undefined);
+    expect(surveys).toEqual([{ cartId: 'c1' }, { surveyId: 'exit', answer: 'price', text: 'Zu teuer – 🙁', cartId: 'c1', cartValue: 19.5, currency: 'EUR' }, { surveyId: 'exit' }]);
   });
 
   it('share each distinct string of a page once, and carry every row', () => {

@@ -5,7 +5,7 @@ import type { StoredEvent } from '@spur/sdk';
 import { attributionUrl, campaignFromUrl, hostOf } from '../../src/analytics/channels';
 import { FactRecord } from '../../src/analytics/fact-record';
 import { factFromEvent } from '../../src/analytics/from-event';
-import { encodeFacts, FACTS_PREFIX, readCatchUpRow } from '../../src/analytics/stored-facts';
+import { encodeFacts, FACTS_PREFIX, readCatchUpRow, readFacts } from '../../src/analytics/stored-facts';
 
 const URLS = [
   'https://shop.example/p/1?color=red#top',
@@ -49,6 +49,8 @@ describe('stored facts', () => {
     { type: 'track', event: 'Order Completed', messageId: 'c', anonymousId: 'A', timestamp: 'not a time', receivedAt: at, properties: { order_id: 'o', total: 10, revenue: 8, currency: 'EUR', products: [{ product_id: 'p1', price: 5 }, null, { name: 'no id' }] } },
     { type: 'track', event: 'Order Completed', messageId: 'd', anonymousId: 'A', timestamp: at, receivedAt: at, properties: {} },
     { type: 'identify', messageId: 'e', anonymousId: 'A', userId: 'U', timestamp: at, receivedAt: at, context: { userAgent: 'Mozilla/5.0 (X11; Linux x86_64)' } },
+    { type: 'track', event: 'Survey Answered', messageId: 'f', anonymousId: 'A', timestamp: at, receivedAt: at, properties: { survey_id: 'exit', question: 'Why?', answer: 'price', text: 'too "dear"', cart_id: 'c1', cart_value: 42.5, currency: 'usd', items: 3 } },
+    { type: 'track', event: 'Survey Dismissed', messageId: 'g', anonymousId: 'A', timestamp: at, receivedAt: at, properties: { survey_id: 'exit', cart_value: 'n/a' } },
   ] as StoredEvent[];
 
   it('fill the record as the event does (URLs as attributionUrl keeps them)', () => {
@@ -64,6 +66,19 @@ describe('stored facts', () => {
       delete expected.referrer;
       expect(record.toFact()).toEqual({ ...expected, ...(url && { url }), ...(referrer && { referrer }) });
     });
+  });
+
+  it('carry the survey, answer, free text and cart of a survey event', () => {
+    const record = new FactRecord();
+    readCatchUpRow(encodeFacts(events[5]), 1, record);
+    expect(record.toFact().survey).toEqual({ surveyId: 'exit', answer: 'price', text: 'too "dear"', cartId: 'c1', cartValue: 42.5, currency: 'USD' });
+    readCatchUpRow(encodeFacts(events[6]), 2, record);
+    expect(record.toFact().survey).toEqual({ surveyId: 'exit' });
+  });
+
+  it('of version 2 (before surveys) are read from the body, survey fields included', () => {
+    const record = new FactRecord();
+    expect(readFacts('[2,1714557600000,"track","Survey Answered","A"]', 1, record)).toBe(false);
   });
 
   it('are read from the body when a row has none, and refused when of another version', () => {

@@ -33,6 +33,11 @@ const CASES: [string, unknown, RejectionReason][] = [
   ['an empty event name', { ...base, event: '' }, 'invalid_field'],
   ['properties as a list', { ...base, properties: [1] }, 'invalid_field'],
   ['an id as an object', { ...base, anonymousId: { id: 1 } }, 'invalid_field'],
+  ['a survey answer without survey_id', { ...base, event: 'Survey Answered', properties: { answer: 'price' } }, 'missing_field'],
+  ['a survey free text over 500 characters', { ...base, event: 'Survey Answered', properties: { survey_id: 's', answer: 'a', text: 'x'.repeat(501) } }, 'too_large'],
+  ['a survey answer as a number', { ...base, event: 'Survey Answered', properties: { survey_id: 's', answer: 1 } }, 'invalid_field'],
+  ['a survey free text as a number', { ...base, event: 'Survey Answered', properties: { survey_id: 's', answer: 'a', text: 1 } }, 'invalid_field'],
+  ['a survey cart value as text', { ...base, event: 'Survey Shown', properties: { survey_id: 's', cart_value: '10' } }, 'invalid_field'],
 ];
 
 describe('rejectionReason', () => {

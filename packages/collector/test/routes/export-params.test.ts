@@ -65,6 +65,7 @@ describe('export parameters', () => {
     const formats: Record<ExportKind, string> = {
       funnel: 'xlsx',
       'abandoned-carts': 'xml',
+      'cart-reasons': 'xlsx',
       products: 'xml',
       'products-together': 'xlsx',
       customers: 'xml',

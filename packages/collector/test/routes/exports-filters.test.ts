@@ -57,6 +57,7 @@ const traffic: [keyof typeof UA, Record<string, unknown>[]][] = [
     order('D', -14395, { sessionId: 'sD' }, 'C1', 'o-1', [{ ...MUG, quantity: 1 }, { ...TEA, quantity: 1 }]),
     page('E', -51, { sessionId: 'sE' }, '/products/mug'),
     track('E', -50, { sessionId: 'sE' }, 'Product Added', MUG),
+    track('E', -49, { sessionId: 'sE' }, 'Survey Answered', { survey_id: 'exit', answer: 'price' }),
   ]],
   ['mobile', [
     page('M', -300, { sessionId: 'sM', campaign: { source: 'newsletter', medium: 'email' } }, '/products/tea'),
@@ -80,6 +81,7 @@ const traffic: [keyof typeof UA, Record<string, unknown>[]][] = [
     identify('B', -148, { sessionId: 'sB' }, 'C4'),
     order('B', -147, { sessionId: 'sB' }, 'C4', 'o-4', [{ ...MUG, quantity: 1 }, { ...TEA, quantity: 1 }]),
     track('Z', -140, { sessionId: 'sZ' }, 'Product Added', TEA),
+    track('Z', -139, { sessionId: 'sZ' }, 'Survey Answered', { survey_id: 'exit', answer: 'price' }),
     ev('B2', -120, { sessionId: 'sB2' }, { type: 'track', userId: 'C2', event: 'Product Viewed', properties: TEA }),
   ]],
 ];
@@ -90,6 +92,7 @@ type Named = { event?: string; type: string };
 const SIGNATURES: Record<string, [string, (body: never) => Answer]> = {
   funnel: ['steps=Product Viewed,Product Added,Order Completed', (b: { steps: { units: number }[] }) => b.steps.map((s) => s.units)],
   'abandoned-carts': ['', (b: { profileId: string }[]) => b.map((c) => c.profileId)],
+  'cart-reasons': ['', (b: { answer: string; answers: number; abandonedCarts: number }[]) => b.map((r) => [r.answer, r.answers, r.abandonedCarts])],
   products: ['', (b: { productId: string; views: number; adds: number; orders: number; units: number }[]) => b.map((p) => [p.productId, p.views, p.adds, p.orders, p.units])],
   'products-together': ['minOrders=1', (b: { productA: string; productB: string; orders: number }[]) => b.map((p) => [p.productA, p.productB, p.orders])],
   customers: ['', (b: { customerId: string }[]) => b.map((c) => c.customerId)],
@@ -127,6 +130,14 @@ const CASES: [string, string, Answer][] = [
   ['abandoned-carts', 'utmSource=newsletter', ['C2']],
   ['abandoned-carts', 'segment=Hibernating', ['C2']],
   ['abandoned-carts', 'includeBots=true', ['C2', 'Z', 'E']],
+  // E's answer (desktop, direct, anonymous) at -49 on the cart it left; the crawler Z's at -139.
+  ['cart-reasons', `from=${at(-40)}`, []],
+  ['cart-reasons', `to=${at(-250)}`, []],
+  ['cart-reasons', 'device=mobile', []],
+  ['cart-reasons', 'channel=email', []],
+  ['cart-reasons', 'utmSource=google', []],
+  ['cart-reasons', 'segment=Hibernating', []],
+  ['cart-reasons', 'includeBots=true', [['price', 2, 2]]],
   ['products', `from=${at(-250)}`, [['mug', 1, 2, 1, 1], ['tea', 0, 1, 2, 3]]],
   ['products', `to=${at(-250)}`, [['mug', 1, 1, 1, 1], ['tea', 1, 1, 1, 1]]],
   ['products', 'device=tablet', [['mug', 1, 1, 1, 1], ['tea', 0, 1, 1, 1]]],
@@ -170,17 +181,18 @@ const CASES: [string, string, Answer][] = [
   ['overview', 'channel=email', [1, 1, 0, 1]],
   ['overview', 'utmSource=google', [1, 1, 1, 0]],
   ['overview', 'includeBots=true', [8, 8, 4, 3]],
-  ['steps', `from=${at(-250)}`, [['Product Added', 3], ['Order Completed', 2], ['Product Viewed', 1], ['page:/products/mug', 2]]],
+  ['steps', `from=${at(-250)}`, [['Product Added', 3], ['Order Completed', 2], ['Product Viewed', 1], ['Survey Answered', 1], ['page:/products/mug', 2]]],
   ['steps', `to=${at(-250)}`, [['Product Added', 2], ['Product Viewed', 2], ['Cart Viewed', 1], ['Checkout Started', 1], ['Order Completed', 1], ['page:/products/mug', 1], ['page:/products/tea', 1]]],
   ['steps', 'device=tablet', [['Product Added', 2], ['Order Completed', 1], ['Product Viewed', 1], ['page:/products/mug', 1]]],
   ['steps', 'channel=email', [['Cart Viewed', 1], ['Product Added', 1], ['Product Viewed', 1], ['page:/products/tea', 1]]],
   ['steps', 'utmSource=google', [['Checkout Started', 1], ['Order Completed', 1], ['Product Added', 1], ['Product Viewed', 1], ['page:/products/mug', 1]]],
-  ['steps', 'includeBots=true', [['Product Added', 6], ['Product Viewed', 5], ['Order Completed', 4], ['Cart Viewed', 1], ['Checkout Started', 1], ['page:/products/mug', 4], ['page:/products/tea', 1]]],
+  ['steps', 'includeBots=true', [['Product Added', 6], ['Product Viewed', 5], ['Order Completed', 4], ['Survey Answered', 2], ['Cart Viewed', 1], ['Checkout Started', 1], ['page:/products/mug', 4], ['page:/products/tea', 1]]],
 ];
 
 const UNFILTERED: Record<string, Answer> = {
   funnel: [3, 3, 2],
   'abandoned-carts': ['C2', 'E'],
+  'cart-reasons': [['price', 1, 1]],
   products: [['mug', 2, 3, 2, 2], ['tea', 1, 2, 3, 4]],
   'products-together': [['mug', 'tea', 2]],
   customers: ['C1', 'C2', 'C3'],
@@ -188,7 +200,7 @@ const UNFILTERED: Record<string, Answer> = {
   segments: [['About to sleep', 1], ['Hibernating', 2]],
   history: C2,
   overview: [5, 5, 3, 2],
-  steps: [['Product Added', 5], ['Order Completed', 3], ['Product Viewed', 3], ['Cart Viewed', 1], ['Checkout Started', 1], ['page:/products/mug', 3], ['page:/products/tea', 1]],
+  steps: [['Product Added', 5], ['Order Completed', 3], ['Product Viewed', 3], ['Cart Viewed', 1], ['Checkout Started', 1], ['Survey Answered', 1], ['page:/products/mug', 3], ['page:/products/tea', 1]],
 };
 
 function filterTests(name: string, open: () => Promise<Storage>): void {

@@ -148,6 +148,10 @@ describe('GET /v1/exports/abandoned-carts', () => {
         utmSource: null,
         lastPage: '/products/mug',
         checkoutStep: 'cart',
+        // No exit survey answer joined to it.
+        surveyId: null,
+        surveyAnswer: null,
+        surveyText: null,
       },
       expect.objectContaining({ profileId: 'Q', customerId: null, value: 8, abandonedAt: at(-70), recovered: false, recoveredOrderId: null, lastPage: '/products/tea' }),
     ]);
@@ -184,7 +188,7 @@ describe('GET /v1/exports/abandoned-carts', () => {
     const [header, row, end] = res.text.split('\r\n');
     expect(header).toBe(
       'profileId,customerId,anonymousId,device,channel,utmSource,lastPage,checkoutStep,itemCount,lineCount,value,currency,lastActivityAt,abandonedAt,recovered,recoveredOrderId,' +
-        'item1ProductId,item1Variant,item1Name,item1Quantity,item1Price,item1Currency',
+        'surveyId,surveyAnswer,surveyText,item1ProductId,item1Variant,item1Name,item1Quantity,item1Price,item1Currency',
     );
     expect(row.startsWith('Q,,Q,unknown,direct,,/products/tea,cart,1,1,8,EUR,')).toBe(true);
     // The product name has a cell of its own, prefixed so that it stays text.

@@ -1,8 +1,10 @@
 // Abandoned carts of the period: value, items, who, where it was left (device, channel, last page,
-// checkout step), recovered or not (the abandoned-carts export).
+// checkout step), recovered or not, the exit survey's answer (the abandoned-carts export); and why
+// carts are left, the answers weighted by lost cart value (the cart-reasons export).
 import { exportUrl, getExport, type Session } from '../api';
 import { DataTable, type Column } from '../components/data-table';
 import { rangeOf, RangePicker } from '../components/range-picker';
+import { ReasonsChart, type ReasonRow } from '../components/reasons-chart';
 import { LoadStatus } from '../components/status';
 import { useData } from '../components/use-data';
 import { apiRange, shopTime } from '../dates';
@@ -30,6 +32,8 @@ interface Cart {
   utmSource: string;
   lastPage: string | null;
   checkoutStep: string;
+  surveyAnswer: string | null;
+  surveyText: string | null;
 }
 
 export function CartsView({ session, params }: { session: Session; params: URLSearchParams }) {
@@ -37,6 +41,7 @@ export function CartsView({ session, params }: { session: Session; params: URLSe
   const range = rangeOf(params, zone);
   const query = apiRange(range);
   const loaded = useData(JSON.stringify(query), (signal) => getExport<Cart[]>('abandoned-carts', query, signal));
+  const reasons = useData(`reasons ${JSON.stringify(query)}`, (signal) => getExport<ReasonRow[]>('cart-reasons', query, signal));
   const carts = loaded.data ?? [];
   const recovered = carts.filter((c) => c.recovered).length;
   const byCurrency = new Map<string | null, number>();
@@ -55,6 +60,20 @@ export function CartsView({ session, params }: { session: Session; params: URLSe
     { key: 'channel', label: 'Channel', value: (c) => c.channel },
     { key: 'lastPage', label: 'Last page', value: (c) => c.lastPage },
     { key: 'checkoutStep', label: 'Reached', value: (c) => c.checkoutStep, render: (c) => c.checkoutStep.replace(/_/g, ' ') },
+    {
+      key: 'surveyAnswer',
+      label: 'Reason',
+      value: (c) => c.surveyAnswer,
+      render: (c) =>
+        c.surveyAnswer === null ? (
+          <span class="muted">–</span>
+        ) : (
+          <>
+            {c.surveyAnswer.replace(/_/g, ' ')}
+            {c.surveyText !== null && <q class="survey-text">{c.surveyText}</q>}
+          </>
+        ),
+    },
     {
       key: 'recovered',
       label: 'Recovered',
@@ -84,6 +103,21 @@ export function CartsView({ session, params }: { session: Session; params: URLSe
                 <p class="value">{formatMoney(value, currency)}</p>
               </div>
             ))}
+          </section>
+          <section aria-labelledby="reasons-heading" data-testid="cart-reasons">
+            <div class="table-head">
+              <h2 id="reasons-heading">Why carts are left</h2>
+              <a class="button" href={exportUrl('cart-reasons', { ...query, format: 'csv' })} download="spur-cart-reasons.csv">
+                Download CSV<span class="visually-hidden"> of the reasons</span>
+              </a>
+            </div>
+            <LoadStatus loaded={reasons} />
+            {reasons.data &&
+              (reasons.data.length === 0 ? (
+                <p class="empty">No exit survey was shown in this period.</p>
+              ) : (
+                <ReasonsChart rows={reasons.data} />
+              ))}
           </section>
           <DataTable
             caption="Carts"
