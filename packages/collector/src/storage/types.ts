@@ -393,8 +393,10 @@ export interface Storage {
    * or another process on the database, goes on from there; SQLite may look at up to 50,000 rows
    * again after a restart when none of them needed writing). Only the facts column changes: a row
    * keeps its place in commit order (eventsAfter never hands it out again), a row deleted
-   * meanwhile (erasure, retention) is not written. Two processes never do the same step
-   * (PostgreSQL: the step's row is locked, the other answers `busy`; SQLite: the write lock).
+   * meanwhile (erasure, retention) is not written. Two processes never write the same facts twice
+   * (PostgreSQL: the step's row is locked, and another process answers `busy` without waiting;
+   * SQLite: two processes may look at the same rows, and the second writes nothing, since each
+   * UPDATE tests the row's staleness again).
    */
   backfillFacts(task: FactsBackfillTask): Promise<FactsBackfillStep>;
   /**
