@@ -3,10 +3,10 @@
 // watch. Each is safe when several collectors run on one database: the catch-up only reads; a Cart
 // Abandoned event recorded twice is a duplicate (its messageId is the cart's); purges delete in
 // transactions of their own, and a second purge finds nothing; backfill steps are shared through
-// the database and never done twice; the watch only probes. Their timers never keep the process
-// alive. A process with analytics off (SPUR_ANALYTICS=off) starts neither the catch-up nor the
-// abandonment job: it builds no engine, and the carts are recorded by the collectors that do. The
-// facts backfill runs in every process: with analytics on, once the first catch-up is done.
+// the database, and no facts are written twice; the watch only probes. Their timers never keep
+// the process alive. A process with analytics off (SPUR_ANALYTICS=off) starts neither the catch-up
+// nor the abandonment job: it builds no engine, and the carts are recorded by the collectors that
+// do. The facts backfill runs in every process: with analytics on, once the first catch-up is done.
 import type { Logger } from '../log';
 import type { Store } from '../rules/store';
 import { DEFAULT_REJECTED_DAYS } from '../settings';
