@@ -1,15 +1,18 @@
 // The collector's jobs, started together by createCollector and stopped together by its close():
-// the analytics catch-up, the abandonment job, retention and the storage watch. Each is safe when
-// several collectors run on one database: the catch-up only reads; a Cart Abandoned event
-// recorded twice is a duplicate (its messageId is the cart's); purges delete in transactions of
-// their own, and a second purge finds nothing; the watch only probes. Their timers never keep the
-// process alive. A process with analytics off (SPUR_ANALYTICS=off) starts neither the catch-up nor
-// the abandonment job: it builds no engine, and the carts are recorded by the collectors that do.
+// the analytics catch-up, the abandonment job, retention, the facts backfill and the storage
+// watch. Each is safe when several collectors run on one database: the catch-up only reads; a Cart
+// Abandoned event recorded twice is a duplicate (its messageId is the cart's); purges delete in
+// transactions of their own, and a second purge finds nothing; backfill steps are shared through
+// the database, and no facts are written twice; the watch only probes. Their timers never keep
+// the process alive. A process with analytics off (SPUR_ANALYTICS=off) starts neither the catch-up
+// nor the abandonment job: it builds no engine, and the carts are recorded by the collectors that
+// do. The facts backfill runs in every process: with analytics on, once the first catch-up is done.
 import type { Logger } from '../log';
 import type { Store } from '../rules/store';
 import { DEFAULT_REJECTED_DAYS } from '../settings';
 import { startAbandonment, type AbandonmentJob } from './abandonment';
 import { createAnalyticsService, type AnalyticsService } from './catch-up';
+import { createFactsBackfill, type FactsBackfillJob } from './facts-backfill';
 import { startRetention, type PurgeReport, type RetentionJob } from './retention';
 import { watchStorage, type StorageWatch } from './storage-watch';
 
@@ -35,6 +38,8 @@ export interface Jobs {
   retention?: RetentionJob;
   /** Logs storage becoming unavailable and available again (the error middleware reports to it). */
   storageWatch: StorageWatch;
+  /** Rewrites the facts of rows an older build stored into this build's (facts-backfill.ts). */
+  factsBackfill: FactsBackfillJob;
   /** Stops them all and resolves once their runs under way are over. Idempotent. */
   stop(): Promise<void>;
 }
@@ -53,18 +58,23 @@ export function startJobs(store: Store, settings: JobSettings, logger: Logger): 
       ? startRetention({ storage: store, days: settings.retentionDays, rejectedDays, now, onPurge: settings.onPurge, logger })
       : undefined;
   const storageWatch = watchStorage({ storage: store, logger, now });
+  // After the first full catch-up where there is one: the restart it speeds up comes first.
+  const factsBackfill = createFactsBackfill({ storage: store, logger });
+  if (analytics) analytics.onCaughtUp(() => factsBackfill.start());
+  else factsBackfill.start();
   let stopping: Promise<void> | undefined;
   return {
     analytics,
     abandonment,
     retention,
     storageWatch,
+    factsBackfill,
     stop() {
       stopping ??= (async () => {
         storageWatch.stop();
         // The abandonment job first: its run refreshes the cache, which stops after it.
         await abandonment?.stop();
-        await Promise.all([analytics?.stop(), retention?.stop()]);
+        await Promise.all([analytics?.stop(), retention?.stop(), factsBackfill.stop()]);
       })();
       return stopping;
     },

@@ -8,6 +8,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { StorageFailure } from '../errors';
 import type { IngestObserver } from '../ingest/service';
 import type { AnalyticsService } from '../jobs/catch-up';
+import type { FactsBackfillJob } from '../jobs/facts-backfill';
 import { METRIC_PREFIX, processMetrics } from './process-metrics';
 import { REJECTION_REASONS, rejectionReason } from './rejection-reasons';
 
@@ -26,6 +27,8 @@ const COMMIT_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25
 export interface MetricsOptions {
   /** The process's analytics cache; none: the process builds none (`spur_analytics_enabled 0`). */
   analytics?: AnalyticsService;
+  /** The facts backfill (jobs/facts-backfill.ts): its rows left and rewritten, read at scrape time. */
+  factsBackfill?: Pick<FactsBackfillJob, 'status'>;
 }
 
 export interface CollectorMetrics extends IngestObserver {
@@ -96,6 +99,17 @@ export function createMetrics(options: MetricsOptions = {}): CollectorMetrics {
     seconds: new Gauge({ name: name('analytics_lag_seconds'), help: 'Seconds since the analytics cache last held every stored event (0 when it does now)', registers }),
   };
 
+  const { factsBackfill } = options;
+  const backfill = factsBackfill && {
+    remaining: new Gauge({
+      name: name('facts_backfill_remaining_rows'),
+      help: 'Stored rows the facts backfill has still to look at (about; 0 when it reached the last one, and before its first step)',
+      registers,
+    }),
+    written: new Counter({ name: name('facts_backfill_rows_total'), help: 'Rows whose facts this process rewrote into the current layout', registers }),
+    reported: 0,
+  };
+
   return {
     request(route, method, status, seconds) {
       requests.inc({ route, method, status });
@@ -124,6 +138,12 @@ export function createMetrics(options: MetricsOptions = {}): CollectorMetrics {
           lag.events.set(now.events);
           lag.seconds.set(now.seconds);
         }
+      }
+      if (backfill) {
+        const now = factsBackfill.status();
+        if (now.remaining !== null) backfill.remaining.set(now.remaining);
+        backfill.written.inc(now.written - backfill.reported);
+        backfill.reported = now.written;
       }
       const [own, ofProcess] = await Promise.all([registry.metrics(), processMetrics().metrics()]);
       return { contentType: registry.contentType, text: `${ofProcess}\n${own}` };

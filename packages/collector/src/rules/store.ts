@@ -57,6 +57,7 @@ export function createStore(storage: Storage | Store): Store {
     eventsAfter: (cursor, limit) => storage.eventsAfter(cursor, limit),
     factsAfter: (cursor, limit, prefix) => storage.factsAfter(cursor, limit, prefix),
     readsOnCallingThread: () => storage.readsOnCallingThread(),
+    backfillFacts: (task) => storage.backfillFacts(task),
     eventCountEstimate: () => storage.eventCountEstimate(),
     identityGraph: () => storage.identityGraph(),
     eventPage: (range, afterSeq, limit) => storage.eventPage(range, afterSeq, limit),

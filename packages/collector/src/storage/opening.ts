@@ -75,6 +75,7 @@ export function storageWhenOpen(opening: Promise<Storage>): Storage {
     scrub: forward('scrub'),
     eventsAfter: forward('eventsAfter'),
     factsAfter: forward('factsAfter'),
+    backfillFacts: forward('backfillFacts'),
     readsOnCallingThread: () => opened?.readsOnCallingThread() ?? false,
     eventCountEstimate: forward('eventCountEstimate'),
     identityGraph: forward('identityGraph'),

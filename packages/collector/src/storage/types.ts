@@ -73,6 +73,33 @@ export interface FactsPage {
   cursor: string | null;
 }
 
+/** One step of the facts backfill (Storage.backfillFacts): the rows it looks at, at most. */
+export interface FactsBackfillTask {
+  /**
+   * The facts layout this build writes: rows without facts, or whose facts start `[n,` with n
+   * below it, are rewritten; facts of this version or a newer one are left as they are.
+   */
+  version: number;
+  /** Rows looked at in this step at most, in commit order from where the backfill stands. */
+  limit: number;
+  /** The facts of a stored body (EventRow.facts as ingest makes them); throws for a body it cannot read. */
+  encode(body: string): string;
+}
+
+/** What one step of the facts backfill did. */
+export interface FactsBackfillStep {
+  /** Rows looked at (fewer than the limit: it reached the last row committed). */
+  looked: number;
+  /** Rows whose facts it wrote (a row deleted meanwhile is not written, never stored again). */
+  written: number;
+  /** Rows whose body `encode` threw for: left as they are (the catch-up reads their body). */
+  failed: number;
+  /** About how many stored rows are after this step (0 when it reached the end); for progress only. */
+  remaining: number;
+  /** Another process is doing a step of this backfill now: nothing was done, try again later. */
+  busy: boolean;
+}
+
 /**
  * A stored event's row number: a number that orders events by arrival within one database and
  * names a row for eventBodies and deleteEvents. Not a catch-up position (see eventsAfter).
@@ -358,6 +385,20 @@ export interface Storage {
    * are in commit order. Reads no body it does not return, and parses nothing.
    */
   factsAfter(cursor: string | null, limit: number, prefix: string): Promise<FactsPage>;
+  /**
+   * One step of rewriting stale facts (rows stored by an older build: none, or of an older
+   * layout) into `task.version`'s: looks at up to `task.limit` rows after where the backfill of
+   * that version stands, in commit order, and writes `encode(body)` into the facts of the stale
+   * ones, in one short transaction that also records where it stands, in the database (a restart,
+   * or another process on the database, goes on from there; SQLite may look at up to 50,000 rows
+   * again after a restart when none of them needed writing). Only the facts column changes: a row
+   * keeps its place in commit order (eventsAfter never hands it out again), a row deleted
+   * meanwhile (erasure, retention) is not written. Two processes never write the same facts twice
+   * (PostgreSQL: the step's row is locked, and another process answers `busy` without waiting;
+   * SQLite: two processes may look at the same rows, and the second writes nothing, since each
+   * UPDATE tests the row's staleness again).
+   */
+  backfillFacts(task: FactsBackfillTask): Promise<FactsBackfillStep>;
   /**
    * True when a read's work is done by the calling thread (SQLite reads the rows before the call
    * returns), false when a server does it while this thread waits (PostgreSQL). A large analytics

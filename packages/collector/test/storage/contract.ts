@@ -119,6 +119,44 @@ export function runStorageContract(name: string, openFn: (file: string) => Promi
       expect(await storage.eventCountEstimate()).toBeGreaterThan(0);
     });
 
+    it('backfills facts older than the version asked in steps of rows in commit order, resumes where it stood, and leaves rows in their place', async () => {
+      const { storage, file } = await fresh();
+      const events = Array.from({ length: 7 }, (_, i) => storedEvent(day(1 + i), { anonymousId: `A${i}` }));
+      await storage.append(input(events.slice(0, 4)));
+      await storage.append(input(events.slice(4)));
+      // Every row holds facts of this build's version: for the next version they are all stale.
+      const next = FACTS_VERSION + 1;
+      const encode = (body: string) => JSON.stringify([next, (JSON.parse(body) as StoredEvent).messageId]);
+      const first = await storage.backfillFacts({ version: next, limit: 3, encode });
+      expect(first).toEqual({ looked: 3, written: 3, failed: 0, remaining: expect.any(Number), busy: false });
+      expect(first.remaining).toBeGreaterThan(0);
+      // Another store on the database goes on from where the first step stood.
+      const other = await reopen(file);
+      expect(await other.backfillFacts({ version: next, limit: 3, encode })).toMatchObject({ looked: 3, written: 3 });
+      const last = await storage.backfillFacts({ version: next, limit: 3, encode });
+      expect(last).toEqual({ looked: 1, written: 1, failed: 0, remaining: 0, busy: false });
+      expect(await storage.backfillFacts({ version: next, limit: 3, encode })).toMatchObject({ looked: 0, written: 0 });
+      // The rows read as the new facts, in the same commit order, each once.
+      const page = await factsPage(storage, null, 100, `[${next},`);
+      expect(page.rows).toEqual(events.map((e) => [next, e.messageId]));
+      // A version that is not newer than the facts stored finds nothing to write.
+      const mine = await other.backfillFacts({ version: FACTS_VERSION, limit: 100, encode: () => 'never' });
+      expect(mine).toMatchObject({ written: 0, failed: 0 });
+    });
+
+    it('backfill: a body encode cannot read is left as it is and counted', async () => {
+      const { storage } = await fresh();
+      await storage.append(input([storedEvent(day(1)), storedEvent(day(2))]));
+      const encode = (body: string) => {
+        if ((JSON.parse(body) as StoredEvent).timestamp === day(1)) throw new Error('unreadable');
+        return `[${FACTS_VERSION + 1}]`;
+      };
+      expect(await storage.backfillFacts({ version: FACTS_VERSION + 1, limit: 10, encode })).toEqual({ looked: 2, written: 1, failed: 1, remaining: 0, busy: false });
+      const rows = (await factsPage(storage, null, 10, `[${FACTS_VERSION + 1}`)).rows;
+      expect(rows.filter((row) => Array.isArray(row))).toEqual([[FACTS_VERSION + 1]]);
+      expect(rows).toHaveLength(2);
+    });
+
     it("reads the same rows as facts (factsAfter), on eventsAfter's cursors, the body where the facts do not start with the prefix", async () => {
       const { storage } = await fresh();
       expect(await factsPage(storage, null, 10, FACTS_PREFIX)).toEqual({ rows: [], cursor: null });

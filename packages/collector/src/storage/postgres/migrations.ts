@@ -183,6 +183,19 @@ export const MIGRATIONS: readonly Migration[] = [
     );
     `,
   },
+  {
+    version: 5,
+    name: 'where the backfill of facts stands',
+    sql: `
+    -- postgres/facts-backfill.ts: per facts layout version, the catch-up cursor (xid.id) up to
+    -- which rows stored by an older build have had their facts rewritten. A step locks its row
+    -- (FOR UPDATE SKIP LOCKED), so that two collectors never do the same step.
+    CREATE TABLE facts_backfill (
+      version integer PRIMARY KEY,
+      cursor  text NOT NULL
+    );
+    `,
+  },
 ];
 
 /** Latest schema version this build knows. */

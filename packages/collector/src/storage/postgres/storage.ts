@@ -14,6 +14,7 @@ import type { Storage, StorageReads } from '../types';
 import { createPgAccounts } from './accounts';
 import { CATCH_UP_START, eventsAfter, factsAfter, formatCursor, parseCursor } from './catch-up';
 import { connectPostgres, type PostgresConnection } from './connection';
+import { createFactsBackfill } from './facts-backfill';
 import { createPgGroupCommit } from './group-commit';
 import { migrate } from './migrations';
 import { countExpired, listErasures, purge, scrub } from './privacy';
@@ -64,6 +65,7 @@ function createPostgresStorage(connection: PostgresConnection, salt: string, opt
   // Programs are named by module (WriteProgram) so that SQLite can run them on its writer thread;
   // here they run in this process, one instance per store (each keeps its own cache).
   const programOf = createProgramLoader();
+  const backfillFacts = createFactsBackfill(connection);
 
   // One transaction's items: each program's inputs in one call, in the order submitted.
   async function runItems(client: PoolClient, items: Item[]): Promise<unknown[]> {
@@ -144,6 +146,7 @@ function createPostgresStorage(connection: PostgresConnection, salt: string, opt
       const found = await factsAfter(connection, cursor === null ? CATCH_UP_START : parseCursor(cursor), limit, prefix);
       return { page: found.page, rows: found.rows, cursor: found.rows === 0 ? cursor : formatCursor(found.cursor) };
     }),
+    backfillFacts: guarded((task) => backfillFacts(task)),
     readsOnCallingThread: () => false,
     // The span of ids: two reads of the primary key's ends, however many rows.
     eventCountEstimate: guarded(async () => Number((await connection.query<{ n: string }>('SELECT coalesce(max(id) - min(id) + 1, 0) AS n FROM events')).rows[0].n)),

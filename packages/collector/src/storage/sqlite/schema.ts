@@ -180,6 +180,15 @@ const MIGRATIONS: string[] = [
     created_at TEXT NOT NULL
   );
   `,
+  `
+  -- Where the backfill of facts stands (sqlite/facts-backfill.ts), per facts layout version: the
+  -- rowid up to which rows stored by an older build have had their facts rewritten. A restart,
+  -- or another collector on the file, goes on from there.
+  CREATE TABLE facts_backfill (
+    version INTEGER PRIMARY KEY,
+    after   INTEGER NOT NULL
+  );
+  `,
 ];
 
 /**

@@ -12,6 +12,7 @@ import type { PurgeCounts, Storage } from '../types';
 import { createAccountReads, type AccountWrite } from './accounts';
 import { openConnection, type ConnectionOptions } from './connection';
 import { createEventReader } from './events';
+import { backfillStep, createFactsReader, type FactsPosition } from './facts-backfill';
 import { checkFreeSpace, toStorageError } from './failures';
 import { createPrivacyReader, type PurgeChunk, type PurgeTask } from './privacy';
 import { createReads } from './reads';
@@ -95,6 +96,9 @@ function createSqliteStorage(db: Database, writer: WriterLink, dir: string | nul
   const privacy = createPrivacyReader(db);
   const events = createEventReader(db);
   const accountReads = createAccountReads(db);
+  const factsReader = createFactsReader(db);
+  // Where the facts backfill of each version stands in this process (facts-backfill.ts).
+  const factsPosition = new Map<number, FactsPosition>();
   const begin = db.prepare('BEGIN');
   const end = db.prepare('COMMIT');
   let closed: Promise<void> | null = null;
@@ -178,6 +182,15 @@ function createSqliteStorage(db: Database, writer: WriterLink, dir: string | nul
     },
     eventsAfter: (cursor, limit) => read(() => events.eventsAfter(cursor, limit)),
     factsAfter: (cursor, limit, prefix) => read(() => events.factsAfter(cursor, limit, prefix)),
+    backfillFacts: async (task) => {
+      assertOpen();
+      const known = factsPosition.get(task.version) ?? { at: 0, recorded: 0 };
+      // The window is read under the read lock; encoding and the writer's transaction come after.
+      const window = await read(() => factsReader.window(task.version, known.at, task.limit));
+      const { step, position } = await backfillStep(task, known, window, (write) => guard('facts backfill', () => writer.facts(write)));
+      factsPosition.set(task.version, position);
+      return step;
+    },
     readsOnCallingThread: () => true,
     eventCountEstimate: () => read(() => events.eventCountEstimate()),
     identityGraph: () =>

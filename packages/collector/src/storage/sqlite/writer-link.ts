@@ -5,6 +5,7 @@ import type { Database } from 'better-sqlite3';
 import { StorageUnavailableError } from '../../errors';
 import { createGroupCommit } from '../group-commit';
 import type { AccountWrite } from './accounts';
+import type { FactsWrite } from './facts-backfill';
 import type { PurgeChunk, PurgeTask } from './privacy';
 import { createScrubber } from './scrub';
 import { startThread } from '../../threads';
@@ -25,6 +26,8 @@ export interface WriterLink {
   scrub(): Promise<boolean>;
   /** One write of the dashboard's accounts, in its own transaction, after what was submitted before. */
   accounts(write: AccountWrite): Promise<unknown>;
+  /** One step of the facts backfill, in its own transaction, after what was submitted before; answers the rows written. */
+  facts(write: FactsWrite): Promise<number>;
   /** Commits what was submitted, then stops. */
   close(): Promise<void>;
 }
@@ -48,6 +51,7 @@ export function inProcessWriter(db: Database, busyTimeoutMs: number, lock: Retur
     alone: (item) => separately(() => writer.alone(item)),
     purge: (task) => separately(() => writer.purge(task)),
     accounts: (write) => separately(() => writer.accounts(write)),
+    facts: (write) => separately(() => writer.facts(write)),
     scrub: () => scrubber.scrub(),
     close: () => group.drain(),
   };
@@ -140,6 +144,7 @@ export function startWriterThread(data: WriterThreadData): Promise<WriterLink> {
       purge: (task) => separately({ type: 'purge', task }) as Promise<PurgeChunk>,
       scrub: () => separately({ type: 'scrub' }) as Promise<boolean>,
       accounts: (write) => separately({ type: 'accounts', write }),
+      facts: (write) => separately({ type: 'facts', write }) as Promise<number>,
       close() {
         closing ??= new Promise<void>((done) => {
           if (stopped) return done();

@@ -10,6 +10,7 @@ import type { FromCheckpointer, ToCheckpointer } from './checkpoint-thread';
 import { openConnection, type ConnectionOptions } from './connection';
 import { startThread } from '../../threads';
 import type { AccountWrite } from './accounts';
+import type { FactsWrite } from './facts-backfill';
 import type { PurgeChunk, PurgeTask } from './privacy';
 import { createScrubber } from './scrub';
 import { createLock, createWriter, type ProgramItem, type WriteItem, type WriteResult } from './writer';
@@ -60,6 +61,7 @@ export type ToWriter =
   | { type: 'alone'; id: number; item: ProgramItem }
   | { type: 'purge'; id: number; task: PurgeTask }
   | { type: 'accounts'; id: number; write: AccountWrite }
+  | { type: 'facts'; id: number; write: FactsWrite }
   | { type: 'scrub'; id: number }
   | { type: 'close' };
 
@@ -162,6 +164,8 @@ function serve(port: MessagePort, { file, options, eraseWaitMs }: WriterThreadDa
         return separately(message.id, (): PurgeChunk => writer.purge(message.task));
       case 'accounts':
         return separately(message.id, () => writer.accounts(message.write));
+      case 'facts':
+        return separately(message.id, () => writer.facts(message.write));
       case 'scrub': {
         // Answered once the WAL is empty (or the wait is over); appends go on meanwhile.
         const { id } = message;

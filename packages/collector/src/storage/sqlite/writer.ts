@@ -6,6 +6,7 @@
 import type { Database } from 'better-sqlite3';
 import { createProgramLoader, type ProgramName } from '../programs';
 import { createAccountWrites, type AccountWrite } from './accounts';
+import { createFactsWriter, type FactsWrite } from './facts-backfill';
 import { createPurger, type PurgeChunk, type PurgeTask } from './privacy';
 import { createTransaction } from './transaction';
 
@@ -36,6 +37,8 @@ export interface Writer {
   purge(task: PurgeTask): PurgeChunk;
   /** One write of the dashboard's accounts (accounts.ts), in a transaction of its own. */
   accounts(write: AccountWrite): unknown;
+  /** One step of the facts backfill (facts-backfill.ts), in a transaction of its own; answers the rows written. */
+  facts(write: FactsWrite): number;
   /** Characters of event bodies committed since the last call (what the checkpointer is asked by). */
   takeInsertedChars(): number;
 }
@@ -58,6 +61,7 @@ export function createWriter(db: Database): Writer {
   const programOf = createProgramLoader();
   const purge = createPurger(db);
   const accounts = createAccountWrites(db);
+  const facts = createFactsWriter(db);
   const s = {
     // IMMEDIATE takes the write lock up front, so a busy database fails fast at BEGIN instead of
     // deadlocking when a read transaction tries to upgrade.
@@ -110,6 +114,7 @@ export function createWriter(db: Database): Writer {
     alone: (item) => transaction(async () => (await programOf(item.program)(tx, [item.input]))[0]),
     purge: (task) => db.transaction(() => purge(task)).immediate(),
     accounts: ({ op, args }) => db.transaction(() => (accounts[op] as (...a: unknown[]) => unknown)(...args)).immediate(),
+    facts: (write) => db.transaction(() => facts(write)).immediate(),
     takeInsertedChars,
   };
 }

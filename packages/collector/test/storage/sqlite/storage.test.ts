@@ -37,6 +37,7 @@ describe('openSqliteStorage', () => {
       'anonymous_runs',
       'erasures',
       'events',
+      'facts_backfill',
       'health',
       'identity_links',
       'privacy_state',
