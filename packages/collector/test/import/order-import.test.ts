@@ -1,0 +1,42 @@
+// The order import on real SQLite files (the same cases run on PostgreSQL in test/postgres).
+import { Readable } from 'node:stream';
+import { importOrders } from '../../src/import/order-import';
+import { ImportFileError } from '../../src/import/order-rows';
+import { createStore } from '../../src/rules/store';
+import { openSqliteStorage } from '../../src/storage';
+import { useFixtures } from '../helpers';
+import { NOW, orderImportTests, run, stored } from './order-import-cases';
+
+const fx = useFixtures();
+
+describe('importOrders on SQLite', () => {
+  orderImportTests(() => openSqliteStorage(fx.dbFile()));
+
+  it('reads the shop’s own column names with a column map, and refuses a map naming an unknown column', async () => {
+    const store = await fx.storage();
+    const text = 'Beleg,Datum,Kanal,Artikel,Menge,Preis,Waehrung,Extra\nA1,2026-11-02,phone,mug,1,9.95,EUR,x\n';
+    const map = 'order_id=Beleg,date=Datum,channel=Kanal,sku=Artikel,quantity=Menge,price=Preis,currency=Waehrung';
+    const summary = await importOrders(Readable.from([text]), { store, now: () => NOW, columnMap: map });
+    expect(summary).toMatchObject({ orders: 1, imported: 1, ignoredColumns: ['Extra'] });
+    await expect(importOrders(Readable.from([text]), { store, now: () => NOW, columnMap: 'order=Beleg' })).rejects.toThrow(/--map names unknown column "order"/);
+    await expect(importOrders(Readable.from([text]), { store, now: () => NOW, columnMap: 'order_id=Belegnummer' })).rejects.toThrow(ImportFileError);
+    await expect(importOrders(Readable.from(['Beleg,Datum\nA1,2026-11-02\n']), { store, now: () => NOW })).rejects.toThrow(/the header lacks order_id, date, channel/);
+  });
+
+  it('puts together the rows of an order that lie apart in the file', async () => {
+    const store = await fx.storage();
+    const summary = await run(store, ['a,,,,2026-11-02,phone,mug,Mug,1,10,EUR', 'b,,,,2026-11-02,phone,mug,Mug,1,10,EUR', 'a,,,,2026-11-02,phone,tea,Tea,1,5,EUR']);
+    expect(summary).toMatchObject({ orders: 2, lineItems: 3 });
+    const a = (await stored(store)).find((e) => e.properties.order_id === 'a')!;
+    expect(a.properties.revenue).toBe(15);
+  });
+
+  it('keeps what it stored when the file is reopened by another process', async () => {
+    const file = fx.dbFile();
+    const store = createStore(await openSqliteStorage(file));
+    await run(store, [`z,,,,2026-11-02,store,mug,Mug,1,10,EUR`]);
+    await store.close();
+    const reopened = await fx.storage(file);
+    expect((await stored(reopened)).map((e) => e.properties.order_id)).toEqual(['z']);
+  });
+});
