@@ -96,10 +96,14 @@ const midnights = new Map<string, number>();
 
 /** An order's date as epoch ms: ISO 8601 with a zone, or a date or local time in `zone`; NaN if neither. */
 export function orderTime(text: string, zone: string): number {
+  const key = `${zone} ${text}`;
+  const known = midnights.get(key);
+  if (known !== undefined) return known;
   if (isDate(text)) {
-    const key = `${zone} ${text}`;
-    let ms = midnights.get(key);
-    if (ms === undefined) midnights.set(key, (ms = startOfDay(text, zone)));
+    // Bounded: a file with more distinct dates than this starts the cache over.
+    if (midnights.size >= 100_000) midnights.clear();
+    const ms = startOfDay(text, zone);
+    midnights.set(key, ms);
     return ms;
   }
   if (ZONED_TIME.test(text)) return isDate(text.slice(0, 10)) ? Date.parse(text) : NaN;
