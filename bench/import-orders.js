@@ -2,7 +2,8 @@
 // target 60 s), then the same file again into that database (every order a duplicate: the
 // lookups of what is stored). Each run is the real command in a child process
 // (`node packages/cli/bin/spur.js import orders FILE --db NEW.db`), timed from spawn to exit,
-// with its user+system CPU time; medians over the runs, with the load average beside them.
+// with its CPU time (all threads, user + system; lib/cpu-at-exit.js) and peak memory; medians
+// over the runs, with the load average beside them.
 //
 //   npm run build && node bench/import-orders.js [--quick] [--rows 1000000]
 'use strict';
@@ -57,9 +58,11 @@ async function writeCsv(file, rows) {
 
 // One run of the command; resolves with its wall and CPU seconds and its summary (stdout).
 function importOnce(file, db) {
+  const cpuFile = `${db}.cpu.json`;
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(process.execPath, [SPUR, 'import', 'orders', file, '--db', db], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = ['--require', path.join(__dirname, 'lib/cpu-at-exit.js'), SPUR, 'import', 'orders', file, '--db', db];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SPUR_BENCH_CPU_FILE: cpuFile } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -68,7 +71,8 @@ function importOnce(file, db) {
     child.on('exit', (code) => {
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
       if (code !== 0) return reject(new Error(`spur import exited ${code}: ${stderr || stdout}`));
-      resolve({ seconds, stdout, load: os.loadavg()[0] });
+      const { cpuSeconds, maxRssMiB } = JSON.parse(fs.readFileSync(cpuFile, 'utf8'));
+      resolve({ seconds, cpuSeconds, maxRssMiB, stdout, load: os.loadavg()[0] });
     });
   });
 }
@@ -85,18 +89,21 @@ async function importBench({ quick = false, rows = 1_000_000, log = (line) => co
     for (let i = 0; i < runs; i++) {
       const db = path.join(dir, `run-${i}.db`);
       const first = await importOnce(file, db);
-      log(`bench/import-orders: fresh ${first.seconds.toFixed(1)} s (load ${first.load.toFixed(2)})`);
+      log(`bench/import-orders: fresh ${first.seconds.toFixed(1)} s, CPU ${first.cpuSeconds.toFixed(1)} s, ${num(first.maxRssMiB)} MiB (load ${first.load.toFixed(2)})`);
       fresh.push(first);
       if (i === 0 || !quick) {
         const second = await importOnce(file, db);
-        log(`bench/import-orders: again ${second.seconds.toFixed(1)} s (load ${second.load.toFixed(2)})`);
+        log(`bench/import-orders: again ${second.seconds.toFixed(1)} s, CPU ${second.cpuSeconds.toFixed(1)} s (load ${second.load.toFixed(2)})`);
         again.push(second);
       }
       for (const suffix of ['', '-wal', '-shm']) fs.rmSync(db + suffix, { force: true });
     }
     const row = (name, list, target) => {
       const s = list.map((r) => r.seconds);
-      return [name, num(median(s), 1), list.length > 1 ? `${num(Math.min(...s), 1)}–${num(Math.max(...s), 1)}` : '', num(rows / median(s)), num(median(list.map((r) => r.load)), 2), target ? `≤ ${target} s ${mark(median(s) <= target)}` : ''];
+      const cpu = median(list.map((r) => r.cpuSeconds));
+      const range = list.length > 1 ? `${num(Math.min(...s), 1)}–${num(Math.max(...s), 1)}` : '';
+      const target_ = target ? `≤ ${target} s ${mark(median(s) <= target)}` : '';
+      return [name, num(median(s), 1), range, num(cpu, 1), num(rows / median(s)), num(median(list.map((r) => r.maxRssMiB))), num(median(list.map((r) => r.load)), 2), target_];
     };
     const m = machine();
     const summary = fresh[0].stdout.trim().split('\n').slice(0, 3).join(' / ');
@@ -104,7 +111,7 @@ async function importBench({ quick = false, rows = 1_000_000, log = (line) => co
       `${num(rows)} line items in ${num(made.orders)} orders (${num(made.bytes / 2 ** 20)} MiB of CSV), ` +
         `\`node packages/cli/bin/spur.js import orders FILE --db NEW.db\`; ${m.cpu}, ${m.cores} cores, load ${m.load}.`,
       '',
-      table(['Run', 'Seconds (median)', 'Range', 'Rows/s', 'Load (1 min)', 'Target'], [row('into a fresh SQLite file', fresh, TARGET_S), row('the same file again (all duplicates)', again)]),
+      table(['Run', 'Seconds (median)', 'Range', 'CPU s (all threads)', 'Rows/s', 'Peak MiB', 'Load (1 min)', 'Target'], [row('into a fresh SQLite file', fresh, TARGET_S), row('the same file again (all duplicates)', again)]),
       '',
       `Summary of the first run: ${summary}`,
     ].join('\n');

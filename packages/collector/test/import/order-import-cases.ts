@@ -122,6 +122,19 @@ export function orderImportTests(open: () => Promise<Storage>): void {
     expect(await store.listRejected()).toEqual([]);
   });
 
+  it('erases the orders matched to a customer with that customer, and stores none of them again while suppressed', async () => {
+    await identify(store, [{ userId: 'ann', email: 'ann@example.com' }]);
+    await run(store, [ORDERS[2]]);
+    expect((await store.getProfileEvents('ann'))!.some((e) => e.event === 'Order Completed')).toBe(true);
+    await store.eraseSubject('ann', { at: new Date(NOW).toISOString(), suppressUntil: new Date(NOW + 30 * 86_400_000).toISOString() });
+    expect((await stored(store)).filter((e) => e.event === 'Order Completed')).toEqual([]);
+    // The import still finds nobody by that email (the identify is gone): the order would be a
+    // customer of its own, but its contact id is suppressed with the subject's other ids.
+    const again = await run(store, [ORDERS[2]]);
+    expect(again).toMatchObject({ imported: 0, suppressed: 1 });
+    expect((await stored(store)).filter((e) => e.event === 'Order Completed')).toEqual([]);
+  });
+
   it('names bad rows by line and reason, keeps them among the rejected events, and imports the good orders', async () => {
     const summary = await run(store, [
       ',C1,,,2026-11-02,phone,mug,Mug,1,9.95,EUR', // 2: no order_id
@@ -133,8 +146,9 @@ export function orderImportTests(open: () => Promise<Storage>): void {
       'b5,C1,,,2026-11-02,phone,mug,Mug,1,9.95,EUR', // 8: good, its other row bad (9)
       'b5,C1,,,2026-11-02,phone,tea,Tea,0,4.50,EUR', // 9: quantity 0
       'g1,C1,,,2026-11-02,phone,mug,Mug,1,9.95,EUR', // 10: good
+      'b6,C1,,,2027-01-01,phone,mug,Mug,1,9.95,EUR', // 11: in the future
     ]);
-    expect(summary).toMatchObject({ rows: 9, orders: 1, imported: 1, badRows: 8 });
+    expect(summary).toMatchObject({ rows: 10, orders: 1, imported: 1, badRows: 9 });
     expect(exitStatus(summary)).toBe(1);
     const reasons = Object.fromEntries(summary.bad.map((b) => [b.line, b.reason]));
     expect(reasons[2]).toBe('order_id is missing');
@@ -145,8 +159,9 @@ export function orderImportTests(open: () => Promise<Storage>): void {
     expect(reasons[6]).toMatch(/^order "b4" is not imported: line 7/);
     expect(reasons[9]).toMatch(/^quantity "0"/);
     expect(reasons[8]).toBe('order "b5" is not imported: line 9 is bad');
+    expect(reasons[11]).toBe('date "2027-01-01" lies in the future');
     const rejected = await store.listRejected();
-    expect(rejected).toHaveLength(8);
+    expect(rejected).toHaveLength(9);
     expect(rejected.every((r) => r.writeKey === IMPORT_WRITE_KEY)).toBe(true);
     const line4 = rejected.find((r) => r.reason.startsWith('line 4:'))!;
     expect(JSON.parse(line4.raw)).toEqual({ import: 'orders', line: 4, row: expect.objectContaining({ order_id: 'b2', price: '9.95€' }) });
