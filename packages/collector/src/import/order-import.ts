@@ -113,12 +113,21 @@ export async function importOrders(source: Readable | AsyncIterable<Buffer | str
     const refused = new Map<number, string>();
     let accepted = states.filter((state) => state === 'new').length;
     if (!dryRun) {
-      batchNow = now();
-      const answer = await service.ingest({ writeKey: IMPORT_WRITE_KEY, events, escapes: true }, FACTS);
-      for (const { index: at, reason } of answer.rejected) refused.set(at, reason);
-      // New orders not stored carry an erased customer's id (or came meanwhile from elsewhere).
-      summary.suppressed += Math.max(0, accepted - answer.rejected.length - answer.accepted);
-      accepted = answer.accepted;
+      // Plain duplicates are not sent again: the rules would only find them the same once more.
+      // New orders and conflicts are (the rules keep a conflict among the rejected events).
+      const sent = states.flatMap((state, i) => (state === 'duplicate' ? [] : [i]));
+      if (sent.length) {
+        batchNow = now();
+        const answer = await service.ingest({ writeKey: IMPORT_WRITE_KEY, events: sent.map((i) => events[i]), escapes: true }, FACTS);
+        let refusedNew = 0;
+        for (const { index: at, reason } of answer.rejected) {
+          refused.set(sent[at], reason);
+          if (states[sent[at]] === 'new') refusedNew++;
+        }
+        // New orders not stored carry an erased customer's id (or came meanwhile from elsewhere).
+        summary.suppressed += Math.max(0, accepted - refusedNew - answer.accepted);
+        accepted = answer.accepted;
+      }
     }
     summary.imported += accepted;
     const links: JsonObject[] = [];
