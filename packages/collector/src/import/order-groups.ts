@@ -10,12 +10,15 @@ export const WINDOW = 10_000;
 /** Line items per order at most (an Order Completed must stay under the event size limit anyway). */
 export const MAX_LINES = 1_000;
 
+/** A row as read: its cells, or its text when it could not be read as CSV. */
+export type Cells = readonly string[] | { text: string };
+
 /** A bad row: its line, why, and the row as read (kept among the rejected events). */
 export interface BadLine {
   line: number;
   reason: string;
-  /** The row as read, cell by cell. */
-  cells: readonly string[];
+  /** The row as read. */
+  cells: Cells;
   orderId?: string;
 }
 
@@ -24,7 +27,7 @@ export interface OrderRows {
   orderId: string;
   items: LineItem[];
   /** Every row of the order as read, for keeping them when the order is bad. */
-  rows: { line: number; cells: readonly string[] }[];
+  rows: { line: number; cells: Cells }[];
   /** Bad rows of this order: then none of it is imported. */
   bad: BadLine[];
 }

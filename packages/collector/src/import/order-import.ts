@@ -12,7 +12,7 @@ import type { Store } from '../rules/store';
 import type { RejectedEvent } from '../storage/types';
 import { loadCustomerLookup, type CustomerLookup } from './customer-lookup';
 import { emptySummary, MAX_LISTED, type ImportSummary } from './import-summary';
-import { createOrderGrouper, type OrderRows } from './order-groups';
+import { createOrderGrouper, type Added, type Cells, type OrderRows } from './order-groups';
 import { orderEvents, toOrder, type Order } from './order-events';
 import { BadRow, ImportFileError, indexColumns, parseColumnMap, parseRow, type ColumnIndex } from './order-rows';
 import { storedStates, type StoredState } from './stored-orders';
@@ -59,14 +59,15 @@ export async function importOrders(source: Readable | AsyncIterable<Buffer | str
   let pending: Order[] = [];
   let flushing: Promise<void> = Promise.resolve();
 
-  const rawRow = (line: number, cells: readonly string[]) => {
+  const rawRow = (line: number, cells: Cells) => {
+    if ('text' in cells) return JSON.stringify({ import: 'orders', line, text: cells.text });
     const row: Record<string, string> = {};
     cells.forEach((cell, i) => (row[header[i] ?? `column ${i + 1}`] = cell));
     return JSON.stringify({ import: 'orders', line, row });
   };
   // A row not imported; `keep`: stored among the rejected events here (the rules keep those that
   // the ingest service refused or found in conflict themselves).
-  const bad = (line: number, reason: string, cells: readonly string[], keep = true) => {
+  const bad = (line: number, reason: string, cells: Cells, keep = true) => {
     summary.badRows++;
     if (summary.bad.length < MAX_LISTED) summary.bad.push({ line, reason });
     if (keep && !dryRun) rejected.push({ raw: rawRow(line, cells), reason: `line ${line}: ${reason}`, writeKey: IMPORT_WRITE_KEY, receivedAt: new Date(now()).toISOString() });
@@ -150,17 +151,39 @@ export async function importOrders(source: Readable | AsyncIterable<Buffer | str
     }
   };
 
-  const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true, skip_records_with_error: true });
-  const skipped: { line: number; reason: string }[] = [];
-  parser.on('skip', (err: CsvError & { lines?: number }) => skipped.push({ line: err.lines ?? 0, reason: `not CSV: ${err.message}` }));
+  // A bad row of an order keeps the whole order out (an order with a line missing would be wrong).
+  const badRow = (line: number, reason: string, cells: Cells, orderId: string | undefined): Added | undefined => {
+    if (!orderId) return void bad(line, reason, cells);
+    return grouper.badRow({ line, reason, cells, orderId });
+  };
+  const after = (line: number, cells: Cells, added: Added | undefined) => {
+    if (added?.refused) bad(line, added.refused, cells);
+    for (const rows of added?.completed ?? []) complete(rows);
+  };
+  // Quotes inside a cell are kept as they are (relax_quotes): a stray one is not a reason to lose a
+  // row. A quote left open is: the rest of the file is one quoted cell. The parser skips such a
+  // record; it is a bad row from its first line to its last, of the order its text names first.
+  // The parser reports a skip when it meets it, which may be before the records ahead of it are
+  // taken from its buffer: each is taken in its place, before the first record after it.
+  const skipped: { line: number; reason: string; text: string }[] = [];
+  const takeSkipped = (before = Infinity) => {
+    while (skipped.length && skipped[0].line < before) {
+      const { line: last, reason, text } = skipped.shift()!;
+      const lines = Math.max(1, text.split('\n').length - (text.endsWith('\n') ? 1 : 0));
+      const line = last - lines + 1;
+      summary.rows++;
+      const orderId = index ? text.split(',')[index.order_id]?.replace(/"/g, '').trim() : undefined;
+      const why = lines > 1 ? `lines ${line} to ${last} are not CSV: ${reason}` : `not CSV: ${reason}`;
+      after(line, { text }, badRow(line, why, { text }, orderId));
+    }
+  };
+  const parser = parse({ bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true, info: true, raw: true, skip_records_with_error: true });
+  parser.on('skip', (err: CsvError & { lines?: number; raw?: string }) => skipped.push({ line: err.lines ?? 0, reason: err.message, text: err.raw ?? '' }));
   const input = 'pipe' in source ? source : Readable.from(source);
   input.on('error', (err) => parser.destroy(err));
   input.pipe(parser);
   for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-    for (const s of skipped.splice(0)) {
-      summary.rows++;
-      bad(s.line, s.reason, []);
-    }
+    takeSkipped(info.lines);
     if (!index) {
       header = record.map((h) => h.trim());
       const columns = indexColumns(header, map);
@@ -170,34 +193,25 @@ export async function importOrders(source: Readable | AsyncIterable<Buffer | str
     }
     summary.rows++;
     const line = info.lines;
-    let added;
-    if (record.length !== header.length) {
-      const reason = `has ${record.length} cells, the header ${header.length}`;
-      const orderId = record[index.order_id]?.trim();
-      if (!orderId) bad(line, reason, record);
-      else added = grouper.badRow({ line, reason, cells: record, orderId });
-    } else {
+    const orderId = record[index.order_id]?.trim();
+    if (record.length !== header.length) after(line, record, badRow(line, `has ${record.length} cells, the header ${header.length}`, record, orderId));
+    else {
+      let item;
       try {
-        added = grouper.item(parseRow(record, line, index, rowOptions), record);
+        item = parseRow(record, line, index, rowOptions);
       } catch (err) {
         if (!(err instanceof BadRow)) throw err;
-        const orderId = record[index.order_id]?.trim();
-        if (!orderId) bad(line, err.message, record);
-        else added = grouper.badRow({ line, reason: err.message, cells: record, orderId });
+        after(line, record, badRow(line, err.message, record, orderId));
       }
+      if (item) after(line, record, grouper.item(item, record));
     }
-    if (added?.refused) bad(line, added.refused, record);
-    for (const rows of added?.completed ?? []) complete(rows);
     if (summary.rows % 10_000 === 0) {
       options.onProgress?.({ rows: summary.rows, orders: summary.orders });
       // Back-pressure: at most one batch waits behind the one being written.
       await flushing;
     }
   }
-  for (const s of skipped.splice(0)) {
-    summary.rows++;
-    bad(s.line, s.reason, []);
-  }
+  takeSkipped();
   if (!index) throw new ImportFileError('the file is empty: it needs a header row and one row per line item');
   for (const rows of grouper.end()) complete(rows);
   startFlush();

@@ -31,6 +31,25 @@ describe('importOrders on SQLite', () => {
     expect(a.properties.revenue).toBe(15);
   });
 
+  it('keeps a stray quote as text, and makes a quote left open one bad record to the end, with its order', async () => {
+    const store = await fx.storage();
+    const summary = await run(store, [
+      'q1,,,,2026-11-02,phone,mug,Mug "Big",1,10,EUR', // 2: a stray quote, kept
+      'q2,,,,2026-11-02,phone,mug,Mug,1,10,EUR', // 3: its order's other row is not CSV (4 to the end)
+      'q2,,,,2026-11-02,phone,mug,"Mug,1,10,EUR',
+      'q3,,,,2026-11-02,phone,mug,Mug,1,10,EUR',
+    ]);
+    expect(summary).toMatchObject({ orders: 1, imported: 1 });
+    expect(summary.bad).toEqual([
+      { line: 3, reason: 'order "q2" is not imported: line 4 is bad' },
+      { line: 4, reason: expect.stringMatching(/^lines 4 to 5 are not CSV: Quote Not Closed/) },
+    ]);
+    const [q1] = (await stored(store)).filter((e) => e.event === 'Order Completed');
+    expect(q1.properties.products[0].name).toBe('Mug "Big"');
+    const rejected = (await store.listRejected()).map((r) => JSON.parse(r.raw));
+    expect(rejected).toContainEqual({ import: 'orders', line: 4, text: 'q2,,,,2026-11-02,phone,mug,"Mug,1,10,EUR\nq3,,,,2026-11-02,phone,mug,Mug,1,10,EUR\n' });
+  });
+
   it('keeps what it stored when the file is reopened by another process', async () => {
     const file = fx.dbFile();
     const store = createStore(await openSqliteStorage(file));
