@@ -1,8 +1,15 @@
 // POST /v1/import/orders: the order import for uploads (and `spur import orders --collector`).
-// The body is the CSV itself (text/csv), read as a stream up to MAX_IMPORT_BYTES; the query takes
+// The body is the CSV itself (text/csv), streamed to a temporary file up to MAX_IMPORT_BYTES,
+// then imported from there: read at the import's pace, the upload of a large file would outlast
+// the server's request timeout (60 s), which counts until the body has arrived. The query takes
 // the command's options (map, country, dryRun). Mounted behind the admin guard (the admin token,
 // or an admin's dashboard session with its CSRF token); the answer is the command's summary.
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Router, type Request } from 'express';
 import { badRequest, HttpError, payloadTooLarge } from '../errors';
 import type { Store } from '../rules/store';
@@ -10,8 +17,8 @@ import { importOrders } from './order-import';
 import { COUNTRY_CODES } from './contacts';
 import { ImportFileError } from './order-rows';
 
-/** The largest CSV one request may upload: about 2M line items. A larger file goes in parts. */
-export const MAX_IMPORT_BYTES = 256 * 1024 * 1024;
+/** The largest CSV one request may upload: some 1.5M line items. A larger file goes in parts. */
+export const MAX_IMPORT_BYTES = 128 * 1024 * 1024;
 
 export interface ImportRouteDeps {
   storage: Store;
@@ -54,14 +61,17 @@ export function createImportRouter({ storage, now, timeZone }: ImportRouteDeps):
     const dryRun = option(req, 'dryRun');
     if (dryRun !== undefined && !['true', 'false', '1', '0'].includes(dryRun)) throw badRequest('dryRun must be true or false', 'invalid_query');
     const country = checkCountry(option(req, 'country'));
-    const body = req.pipe(limited(MAX_IMPORT_BYTES));
-    req.on('error', (err) => body.destroy(err));
+    const dir = await mkdtemp(join(tmpdir(), 'spur-import-'));
     try {
-      const summary = await importOrders(body, { store: storage, now, timeZone, country, columnMap: option(req, 'map'), dryRun: dryRun === 'true' || dryRun === '1' });
+      const file = join(dir, 'orders.csv');
+      await pipeline(req, limited(MAX_IMPORT_BYTES), createWriteStream(file));
+      const summary = await importOrders(createReadStream(file), { store: storage, now, timeZone, country, columnMap: option(req, 'map'), dryRun: dryRun === 'true' || dryRun === '1' });
       res.json(summary);
     } catch (err) {
       if (err instanceof ImportFileError) throw badRequest(err.message, 'invalid_import');
       throw err;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
   return router;
