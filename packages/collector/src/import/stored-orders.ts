@@ -9,6 +9,8 @@ import type { Storage } from '../storage/types';
 
 export type StoredState = 'new' | 'duplicate' | 'conflict';
 
+const SAME = ['type', 'event', 'userId', 'anonymousId'] as const;
+
 /**
  * Per event (Order Completed events as the importer builds them), what is stored under its
  * messageId: nothing ('new'), the same order ('duplicate'), another one ('conflict').
@@ -33,7 +35,13 @@ export async function storedStates(storage: Storage, events: readonly JsonObject
   return events.map((event) => {
     const body = bodies.get(event.messageId as string);
     if (body === undefined) return 'new';
-    // As the rules compare them: what the client authored, and its time.
+    const stored = JSON.parse(body) as JsonObject;
+    // The usual case first: the same order as this import builds it, field for field (one
+    // builder made both, so their properties serialise alike).
+    if (SAME.every((key) => stored[key] === event[key]) && stored.originalTimestamp === event.timestamp && JSON.stringify(stored.properties) === JSON.stringify(event.properties)) {
+      return 'duplicate';
+    }
+    // Otherwise as the rules compare them: what the client authored, and its time.
     const incoming = JSON.stringify({ ...event, originalTimestamp: event.timestamp, receivedAt: '' });
     return conflictKey(body, incoming) === null ? 'duplicate' : 'conflict';
   });
