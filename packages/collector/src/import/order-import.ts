@@ -70,7 +70,10 @@ export async function importOrders(source: Readable | AsyncIterable<Buffer | str
   const bad = (line: number, reason: string, cells: Cells, keep = true) => {
     summary.badRows++;
     if (summary.bad.length < MAX_LISTED) summary.bad.push({ line, reason });
-    if (keep && !dryRun) rejected.push({ raw: rawRow(line, cells), reason: `line ${line}: ${reason}`, writeKey: IMPORT_WRITE_KEY, receivedAt: new Date(now()).toISOString() });
+    if (!keep || dryRun) return;
+    rejected.push({ raw: rawRow(line, cells), reason: `line ${line}: ${reason}`, writeKey: IMPORT_WRITE_KEY, receivedAt: new Date(now()).toISOString() });
+    // A file of bad rows is not held in memory either.
+    if (rejected.length >= BATCH_ORDERS) startFlush();
   };
   const refuse = (rows: OrderRows, line: number, reason: string, keep = true) => {
     for (const row of rows.rows) {

@@ -50,6 +50,15 @@ describe('importOrders on SQLite', () => {
     expect(rejected).toContainEqual({ import: 'orders', line: 4, text: 'q2,,,,2026-11-02,phone,mug,"Mug,1,10,EUR\nq3,,,,2026-11-02,phone,mug,Mug,1,10,EUR\n' });
   });
 
+  it('keeps every bad row of a file of bad rows among the rejected events, batch by batch', async () => {
+    const store = await fx.storage();
+    const rows = Array.from({ length: 4_500 }, (_, i) => `x${i},,,,2026-11-02,phone,mug,Mug,1,free,EUR`);
+    const summary = await run(store, rows);
+    expect(summary).toMatchObject({ orders: 0, badRows: 4_500 });
+    expect(summary.bad).toHaveLength(1_000);
+    expect(await store.listRejected()).toHaveLength(4_500);
+  });
+
   it('keeps what it stored when the file is reopened by another process', async () => {
     const file = fx.dbFile();
     const store = createStore(await openSqliteStorage(file));
