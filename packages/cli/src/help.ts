@@ -310,6 +310,7 @@ Commands:
   purge        delete events older than the retention period
   migrate      copy an SQLite database into PostgreSQL
   users        add, list, remove the dashboard's accounts; change passwords and roles
+  import       import offline orders from a CSV (spur import orders FILE.csv)
   help CMD     show the help of one command
 
 Options:
@@ -338,6 +339,7 @@ const HELP: Record<string, () => Promise<string>> = {
   purge: async () => PURGE,
   migrate: async () => MIGRATE,
   users: async () => USERS,
+  import: async () => (await import('./commands/import')).IMPORT_HELP,
 };
 
 /** The help of one command; undefined for a name that is not one. */

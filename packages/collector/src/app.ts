@@ -23,6 +23,7 @@ import { createMetricsRouter } from './routes/metrics';
 import { createExportRouter } from './routes/exports';
 import { createInsightRouter } from './routes/insights';
 import { createPrivacyRouter } from './routes/privacy';
+import { createImportRouter } from './import/orders-route';
 import type { PurgeReport } from './jobs/retention';
 import { createHealthRouter } from './routes/health';
 import { createIngest } from './routes/ingest';
@@ -262,6 +263,7 @@ export function createCollector(config: CollectorConfig): Collector {
   const feed = analytics && createLiveFeed({ storage, analytics });
   app.use(createLiveRouter({ feed }));
   app.use(createPrivacyRouter({ storage, analytics, now, suppressDays: config.suppressDays }));
+  app.use(createImportRouter({ storage, now, timeZone }));
   app.use(
     createSettingsRouter({
       storage,

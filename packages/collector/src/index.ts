@@ -26,3 +26,7 @@ export type { ClientClock } from './ingest/stored-event';
 export { AccountError, addAccount, changePassword, changeRole, checkName, checkPassword, checkRole, listAccounts, removeAccount, type AccountInfo } from './accounts/users';
 export { MIN_PASSWORD_LENGTH } from './accounts/passwords';
 export { ROLES, type AccountStorage, type Role } from './storage/accounts';
+export { importOrders, IMPORT_WRITE_KEY, type ImportOptions } from './import/order-import';
+export { exitStatus, summaryText, type ImportSummary } from './import/import-summary';
+export { ImportFileError } from './import/order-rows';
+export { checkCountry, MAX_IMPORT_BYTES } from './import/orders-route';

@@ -7,6 +7,13 @@ describe('@spur/collector exports', () => {
       [
         'AccountError',
         'ALL_EXPORT_PARAMETERS',
+        'importOrders',
+        'IMPORT_WRITE_KEY',
+        'exitStatus',
+        'summaryText',
+        'ImportFileError',
+        'checkCountry',
+        'MAX_IMPORT_BYTES',
         'MIN_PASSWORD_LENGTH',
         'ROLES',
         'addAccount',

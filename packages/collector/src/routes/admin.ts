@@ -13,17 +13,17 @@ export interface AdminDeps {
 
 /**
  * Path prefixes of every admin router (profiles, exports, customers, insights, saved funnels, live
- * events, privacy, settings), guarded as a whole by the access guard in app.ts (routes/access.ts),
+ * events, privacy, settings, imports), guarded as a whole by the access guard in app.ts (routes/access.ts),
  * so that a router mounted there later is covered without opting in. The routers themselves check
  * nothing: they are only ever mounted behind the guard.
  */
-export const ADMIN_PATHS = ['/v1/profiles', '/v1/exports', '/v1/customers', '/v1/insights', '/v1/funnels', '/v1/live', '/v1/privacy', '/v1/settings'];
+export const ADMIN_PATHS = ['/v1/profiles', '/v1/exports', '/v1/customers', '/v1/insights', '/v1/funnels', '/v1/live', '/v1/privacy', '/v1/settings', '/v1/import'];
 
 /**
  * Those of ADMIN_PATHS a dashboard session reaches only with the admin role: the data subject
- * tools and the settings. A viewer's session reaches the others; the admin token reaches all.
+ * tools, the settings and imports. A viewer's session reaches the others; the admin token reaches all.
  */
-export const ADMIN_ONLY_PATHS = ['/v1/privacy', '/v1/settings'];
+export const ADMIN_ONLY_PATHS = ['/v1/privacy', '/v1/settings', '/v1/import'];
 
 /** Failed admin logins allowed per client IP: this many at once, then one per 60/this seconds. */
 export const ADMIN_FAILURES_PER_MINUTE = 10;
