@@ -1,10 +1,12 @@
 // The collector's jobs, started together by createCollector and stopped together by its close():
-// the analytics catch-up, the abandonment job, retention and the storage watch. Each is safe when
+// the analytics catch-up, the abandonment job, retention, the storage watch and the webhook
+// dispatcher. Each is safe when
 // several collectors run on one database: the catch-up only reads; a Cart Abandoned event
 // recorded twice is a duplicate (its messageId is the cart's); purges delete in transactions of
 // their own, and a second purge finds nothing; the watch only probes. Their timers never keep the
 // process alive. A process with analytics off (SPUR_ANALYTICS=off) starts neither the catch-up nor
 // the abandonment job: it builds no engine, and the carts are recorded by the collectors that do.
+// Webhook deliveries are leased from the outbox, so that one collector attempts each at a time.
 import type { Logger } from '../log';
 import type { Store } from '../rules/store';
 import { DEFAULT_REJECTED_DAYS } from '../settings';
@@ -12,6 +14,7 @@ import { startAbandonment, type AbandonmentJob } from './abandonment';
 import { createAnalyticsService, type AnalyticsService } from './catch-up';
 import { startRetention, type PurgeReport, type RetentionJob } from './retention';
 import { watchStorage, type StorageWatch } from './storage-watch';
+import { startWebhookDispatcher, type WebhookDispatcher } from '../webhooks/dispatcher';
 
 /** What the jobs are told (CollectorConfig's part). */
 export interface JobSettings {
@@ -24,6 +27,8 @@ export interface JobSettings {
   retentionDays?: number;
   rejectedDays?: number;
   onPurge?: (report: PurgeReport) => void;
+  webhooksAllowPrivate?: boolean;
+  webhookIntervalMs?: number;
 }
 
 export interface Jobs {
@@ -35,6 +40,8 @@ export interface Jobs {
   retention?: RetentionJob;
   /** Logs storage becoming unavailable and available again (the error middleware reports to it). */
   storageWatch: StorageWatch;
+  /** Delivers webhooks from the outbox. */
+  webhooks: WebhookDispatcher;
   /** Stops them all and resolves once their runs under way are over. Idempotent. */
   stop(): Promise<void>;
 }
@@ -53,18 +60,20 @@ export function startJobs(store: Store, settings: JobSettings, logger: Logger): 
       ? startRetention({ storage: store, days: settings.retentionDays, rejectedDays, now, onPurge: settings.onPurge, logger })
       : undefined;
   const storageWatch = watchStorage({ storage: store, logger, now });
+  const webhooks = startWebhookDispatcher({ storage: store, allowPrivate: settings.webhooksAllowPrivate ?? false, now, logger, intervalMs: settings.webhookIntervalMs });
   let stopping: Promise<void> | undefined;
   return {
     analytics,
     abandonment,
     retention,
     storageWatch,
+    webhooks,
     stop() {
       stopping ??= (async () => {
         storageWatch.stop();
         // The abandonment job first: its run refreshes the cache, which stops after it.
         await abandonment?.stop();
-        await Promise.all([analytics?.stop(), retention?.stop()]);
+        await Promise.all([analytics?.stop(), retention?.stop(), webhooks.stop()]);
       })();
       return stopping;
     },
