@@ -6,6 +6,7 @@
 // It polls every second and is woken at once when this process stores an event that fires one.
 // A process killed mid-attempt leaves a lease; after it expires (leaseMs) any collector retries:
 // delivery is at least once, and receivers dedupe on webhook-id.
+import { StorageUnavailableError } from '../errors';
 import { errorFields, silentLogger, type Logger } from '../log';
 import type { Storage } from '../storage/types';
 import type { AttemptRow, ClaimedDelivery, DeliveryState, EndpointRow } from '../storage/webhooks';
@@ -141,11 +142,16 @@ export function startWebhookDispatcher(options: DispatcherOptions): WebhookDispa
     return running;
   }
 
+  let loggedAt = -Infinity;
   function tick(): void {
     if (stopped) return;
     run().catch((err: unknown) => {
-      if ((err as { reason?: string }).reason === 'closed') return;
-      logger.error(errorFields(err, false), 'webhook deliveries failed (tried again in a second)');
+      // Storage being down is the storage watch's to report; this tries again each second.
+      if (err instanceof StorageUnavailableError) return;
+      // Anything else once a minute at most, not every second.
+      if (now() - loggedAt < 60_000) return;
+      loggedAt = now();
+      logger.error(errorFields(err, true), 'webhook deliveries failed (tried again each second)');
     });
   }
 
