@@ -32,8 +32,12 @@ export interface AbandonmentOptions {
 }
 
 export interface AbandonmentJob {
-  /** Records the Cart Abandoned events due now; resolves with how many were new to this job. */
-  run(): Promise<number>;
+  /**
+   * Records the Cart Abandoned events due now; resolves with how many were new to this job.
+   * `recentOnly`: replay only the carts abandoned since shortly before the previous run (the
+   * timer's runs between full ones).
+   */
+  run(recentOnly?: boolean): Promise<number>;
   /**
    * The cache's status, ready only once the carts due when it last became ready are recorded
    * too (or their recording failed: a full disk must not keep a complete cache unready), so that
@@ -71,6 +75,7 @@ export function startAbandonment(options: AbandonmentOptions): AbandonmentJob {
   // The asOf of the previous run on `engine`, and of the previous run that replayed every cart.
   let lastAsOf: number | undefined;
   let lastFull = -Infinity;
+  let againRecentOnly = true;
   const fullIntervalMs = options.fullIntervalMs ?? 60_000;
 
   async function record(recentOnly = false): Promise<number> {
@@ -119,12 +124,16 @@ export function startAbandonment(options: AbandonmentOptions): AbandonmentJob {
       running = record(recentOnly).finally(() => (running = undefined));
       return running;
     }
-    // A run under way may have read the cache before what asked for this one: one more after it.
+    // A run under way may have read the cache before what asked for this one: one more after it,
+    // a full one if any caller of the meantime asked for that.
+    againRecentOnly &&= recentOnly;
     again ??= running
       .catch(() => 0)
       .then(() => {
         again = undefined;
-        return run();
+        const recent = againRecentOnly;
+        againRecentOnly = true;
+        return run(recent);
       });
     return again;
   }
