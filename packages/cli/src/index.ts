@@ -18,6 +18,7 @@ const commands: Record<string, () => Promise<Command>> = {
   purge: async () => (await import('./commands/purge')).purge,
   migrate: async () => (await import('./commands/migrate')).migrate,
   users: async () => (await import('./commands/users')).users,
+  webhooks: async () => (await import('./commands/webhooks')).webhooks,
 };
 
 /**

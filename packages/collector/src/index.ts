@@ -26,3 +26,6 @@ export type { ClientClock } from './ingest/stored-event';
 export { AccountError, addAccount, changePassword, changeRole, checkName, checkPassword, checkRole, listAccounts, removeAccount, type AccountInfo } from './accounts/users';
 export { MIN_PASSWORD_LENGTH } from './accounts/passwords';
 export { ROLES, type AccountStorage, type Role } from './storage/accounts';
+export { addEndpoint, deliveryLog, listEndpoints, removeEndpoint, rotateSecret, WebhookError, type EndpointInfo } from './webhooks/endpoints';
+export { WEBHOOK_TYPES, type WebhookType } from './webhooks/payload';
+export type { AttemptRow } from './storage/webhooks';
