@@ -106,6 +106,19 @@ describe('webhooks', () => {
     expect((await admin(app).log(ep.id)).map((a: { statusCode: number }) => a.statusCode)).toEqual([410]);
   });
 
+  it('does not follow a redirect: the attempt fails and is retried', async () => {
+    const app = await collector();
+    const { endpoint: ep } = await endpoint(app, ['order.completed']);
+    receiver.answer(302);
+    await ingest(app, order());
+    await receiver.until(2);
+    const log = await admin(app).log(ep.id);
+    expect(log.map((a: { statusCode: number; error: string | null }) => [a.statusCode, a.error])).toEqual([
+      [200, null],
+      [302, 'redirect not followed'],
+    ]);
+  });
+
   it('sends only the types an endpoint takes, leaves free text and old events out', async () => {
     const app = await collector();
     await endpoint(app, ['survey.answered']);
