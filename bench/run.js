@@ -1,6 +1,6 @@
 // `npm run bench`: runs the benchmark sections, prints one markdown document and writes it to
 // bench/results.md. Flags: --only size,main-thread,delivery,ingest,analytics,journeys,first-page,restart,flood,postgres,
-// analytics-memory,migrate,purchase-model,customers,dashboard --quick (fewer repetitions).
+// analytics-memory,migrate,purchase-model,customers,dashboard,live --quick (fewer repetitions).
 // Benchmarks, not tests: nothing here fails a build; the ✅/❌ marks say which targets were met.
 'use strict';
 const fs = require('node:fs');
@@ -8,7 +8,7 @@ const path = require('node:path');
 const { machine } = require('./lib/machine');
 const { mark, table } = require('./lib/format');
 
-const SECTIONS = ['size', 'main-thread', 'delivery', 'ingest', 'analytics', 'journeys', 'first-page', 'restart', 'flood', 'postgres', 'analytics-memory', 'migrate', 'purchase-model', 'customers', 'dashboard'];
+const SECTIONS = ['size', 'main-thread', 'delivery', 'ingest', 'analytics', 'journeys', 'first-page', 'restart', 'flood', 'postgres', 'analytics-memory', 'migrate', 'purchase-model', 'customers', 'dashboard', 'live'];
 
 function parseArgs(argv) {
   const quick = argv.includes('--quick');
@@ -74,6 +74,7 @@ const RUNNERS = {
   'purchase-model': (o) => require('./purchase-model')(o),
   customers: (o) => require('./customers')(o),
   dashboard: (o) => require('./dashboard')(o),
+  live: (o) => require('./live')(o),
 };
 
 const TITLES = {
@@ -92,6 +93,7 @@ const TITLES = {
   'purchase-model': '13. The purchase model: the CDNOW fit, predictions for 100,000 customers',
   customers: '14. Customers: segments and predictions for 100,000 customers over 5M events',
   dashboard: "15. The dashboard's first view on 1M stored events",
+  live: '16. Live stream and webhooks: from commit to the stream and to the receiver',
 };
 
 /** Chromium's version when no browser section ran (for the machine line). */
