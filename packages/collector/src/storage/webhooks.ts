@@ -89,6 +89,8 @@ export interface WebhookWrites {
   finishAttempt(attempt: AttemptRow, state: DeliveryState, nextAttemptAt: string): Answer<void>;
   /** The endpoint's latest attempts, newest first. */
   attempts(endpointId: string, limit: number): Answer<AttemptRow[]>;
+  /** Deletes deliveries finished (not pending) before `before` and attempts made before it; answers how many rows went. */
+  prune(before: string): Answer<number>;
   /** Deliveries per state for each endpoint. */
   outboxCounts(): Answer<{ endpointId: string; state: DeliveryState; count: number }[]>;
 }

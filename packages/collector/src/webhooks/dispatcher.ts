@@ -14,6 +14,12 @@ import { checkTarget, TargetRefused } from './address-guard';
 import { webhookOp } from './programs';
 import { webhookHeaders } from './signature';
 
+/**
+ * Finished deliveries (their payloads name customers) and the log of attempts are kept this long,
+ * then deleted (at start and hourly); pending ones stay until delivered or given up.
+ */
+export const WEBHOOK_LOG_DAYS = 30;
+
 /** The wait before each retry (the upper bound of its full jitter): 9 retries over about 2 days. */
 export const RETRY_SCHEDULE_MS = [5_000, 30_000, 120_000, 600_000, 3_600_000, 3 * 3_600_000, 6 * 3_600_000, 12 * 3_600_000, 24 * 3_600_000];
 
@@ -158,12 +164,20 @@ export function startWebhookDispatcher(options: DispatcherOptions): WebhookDispa
   const timer = setInterval(tick, options.intervalMs ?? 1000);
   timer.unref();
   tick();
+  const prune = () => {
+    if (stopped) return;
+    webhookOp(storage, { op: 'prune', before: new Date(now() - WEBHOOK_LOG_DAYS * 86_400_000).toISOString() }).catch(() => undefined); // tried again in an hour
+  };
+  const pruning = setInterval(prune, 3_600_000);
+  pruning.unref();
+  prune();
   return {
     wake: tick,
     run,
     async stop() {
       stopped = true;
       clearInterval(timer);
+      clearInterval(pruning);
       stopping.abort();
       await running?.catch(() => undefined);
     },

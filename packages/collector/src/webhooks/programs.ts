@@ -16,7 +16,8 @@ export type WebhookOp =
   | { op: 'claim'; now: string; leaseUntil: string; limit: number }
   | { op: 'finish'; attempt: AttemptRow; state: DeliveryState; nextAttemptAt: string; disable?: string }
   | { op: 'attempts'; endpointId: string; limit: number }
-  | { op: 'counts' };
+  | { op: 'counts' }
+  | { op: 'prune'; before: string };
 
 /** What each operation answers. */
 export interface WebhookAnswers {
@@ -29,6 +30,7 @@ export interface WebhookAnswers {
   finish: null;
   attempts: AttemptRow[];
   counts: { endpointId: string; state: DeliveryState; count: number }[];
+  prune: number;
 }
 
 export const WEBHOOK_PROGRAM: WriteProgram<WebhookOp, unknown> = { module: __filename, factory: 'createWebhookProgram', grouped: false };
@@ -83,6 +85,9 @@ export function createWebhookProgram(): Program<WebhookOp, unknown> {
           break;
         case 'counts':
           out.push(await w.outboxCounts());
+          break;
+        case 'prune':
+          out.push(await w.prune(input.before));
           break;
       }
     }

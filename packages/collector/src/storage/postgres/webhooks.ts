@@ -75,6 +75,11 @@ export function createPgWebhookWrites(db: Queryable): WebhookWrites {
     async attempts(endpointId, limit) {
       return (await db.query<AttemptRow>(`SELECT ${ATTEMPT} FROM webhook_attempts WHERE endpoint_id = $1 ORDER BY id DESC LIMIT $2`, [endpointId, limit])).rows;
     },
+    async prune(before) {
+      const outbox = await db.query("DELETE FROM webhook_outbox WHERE state != 'pending' AND updated_at < $1", [before]);
+      const attempts = await db.query('DELETE FROM webhook_attempts WHERE at < $1', [before]);
+      return (outbox.rowCount ?? 0) + (attempts.rowCount ?? 0);
+    },
     async outboxCounts() {
       const { rows } = await db.query<{ endpointId: string; state: DeliveryState; count: string }>(
         'SELECT endpoint_id AS "endpointId", state, count(*) AS count FROM webhook_outbox GROUP BY endpoint_id, state',

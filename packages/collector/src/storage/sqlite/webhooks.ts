@@ -61,6 +61,8 @@ export function createWebhookWrites(db: Database): WebhookWrites {
        WHERE message_id = @messageId`,
     ),
     attempts: db.prepare(`SELECT ${ATTEMPT} FROM webhook_attempts WHERE endpoint_id = ? ORDER BY id DESC LIMIT ?`),
+    pruneOutbox: db.prepare("DELETE FROM webhook_outbox WHERE state != 'pending' AND updated_at < ?"),
+    pruneAttempts: db.prepare('DELETE FROM webhook_attempts WHERE at < ?'),
     counts: db.prepare('SELECT endpoint_id AS endpointId, state, count(*) AS count FROM webhook_outbox GROUP BY endpoint_id, state'),
   };
   return {
@@ -87,6 +89,7 @@ export function createWebhookWrites(db: Database): WebhookWrites {
       s.finish.run({ state, attempt: attempt.attempt, nextAttemptAt, at: attempt.at, messageId: attempt.messageId });
     },
     attempts: (endpointId, limit) => s.attempts.all(endpointId, limit) as AttemptRow[],
+    prune: (before) => s.pruneOutbox.run(before).changes + s.pruneAttempts.run(before).changes,
     outboxCounts: () => s.counts.all() as { endpointId: string; state: DeliveryState; count: number }[],
   };
 }
