@@ -89,6 +89,11 @@ export interface WebhookWrites {
   finishAttempt(attempt: AttemptRow, state: DeliveryState, nextAttemptAt: string): Answer<void>;
   /** The endpoint's latest attempts, newest first. */
   attempts(endpointId: string, limit: number): Answer<AttemptRow[]>;
+  /**
+   * Deletes the deliveries (pending or not) whose payload contains one of `needles` (exact text),
+   * with their attempts: an erasure's. Answers how many deliveries went.
+   */
+  forgetPayloads(needles: readonly string[]): Answer<number>;
   /** Deletes deliveries finished (not pending) before `before` and attempts made before it; answers how many rows went. */
   prune(before: string): Answer<number>;
   /** Deliveries per state for each endpoint. */

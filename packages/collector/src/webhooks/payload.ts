@@ -51,6 +51,14 @@ export function webhookData(type: WebhookType, event: Json): Json {
   }
 }
 
+/**
+ * What a payload of the subject's contains, as payloads write it (JSON.stringify, no spaces): its
+ * customer ids and its own anonymous ids. An erasure deletes the deliveries that hold one.
+ */
+export function subjectNeedles(customerIds: Iterable<string>, anonymousIds: Iterable<string>): string[] {
+  return [...[...customerIds].map((id) => `"customer_id":${JSON.stringify(id)}`), ...[...anonymousIds].map((id) => `"anonymous_id":${JSON.stringify(id)}`)];
+}
+
 /** The webhook-id of one event's message to one endpoint: the same however often it is computed. */
 export const webhookMessageId = (endpointId: string, eventMessageId: string) =>
   'msg_' + createHash('sha256').update(`${endpointId}\n${eventMessageId}`).digest('hex').slice(0, 32);

@@ -52,3 +52,15 @@ describe('the webhook outbox', () => {
     expect(log.map((a) => a.messageId)).not.toContain(done.messageId);
   });
 });
+
+describe('an erasure', () => {
+  it('deletes the deliveries that name the subject, sent or pending, and leaves the others', async () => {
+    const { storage } = await withEndpoint();
+    const of = (userId: string) => ({ ...storedEvent(iso(T0), { event: 'Order Completed', userId, properties: { order_id: `o-${userId}`, total: 1 } }), receivedAt: iso(T0) });
+    await storage.append({ writeKey: 'wk', events: [of('erase-me'), of('keep-me')], rejected: [] });
+    const outcome = await storage.eraseSubject('erase-me', { at: iso(T0 + 1000), suppressUntil: null });
+    expect(outcome.status).toBe('erased');
+    const left = (await webhookOp(storage, { op: 'claim', now: iso(T0 + 2000), leaseUntil: iso(T0 + 60_000), limit: 10 })).deliveries;
+    expect(left.map((d) => JSON.parse(d.payload).data.customer_id)).toEqual(['keep-me']);
+  });
+});

@@ -75,6 +75,12 @@ export function createPgWebhookWrites(db: Queryable): WebhookWrites {
     async attempts(endpointId, limit) {
       return (await db.query<AttemptRow>(`SELECT ${ATTEMPT} FROM webhook_attempts WHERE endpoint_id = $1 ORDER BY id DESC LIMIT $2`, [endpointId, limit])).rows;
     },
+    async forgetPayloads(needles) {
+      if (needles.length === 0) return 0;
+      const matching = 'EXISTS (SELECT 1 FROM unnest($1::text[]) AS n WHERE strpos(o.payload, n) > 0)';
+      await db.query(`DELETE FROM webhook_attempts WHERE message_id IN (SELECT o.message_id FROM webhook_outbox o WHERE ${matching})`, [needles]);
+      return (await db.query(`DELETE FROM webhook_outbox o WHERE ${matching}`, [needles])).rowCount ?? 0;
+    },
     async prune(before) {
       const outbox = await db.query("DELETE FROM webhook_outbox WHERE state != 'pending' AND updated_at < $1", [before]);
       const attempts = await db.query('DELETE FROM webhook_attempts WHERE at < $1', [before]);

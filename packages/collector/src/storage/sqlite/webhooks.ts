@@ -61,6 +61,8 @@ export function createWebhookWrites(db: Database): WebhookWrites {
        WHERE message_id = @messageId`,
     ),
     attempts: db.prepare(`SELECT ${ATTEMPT} FROM webhook_attempts WHERE endpoint_id = ? ORDER BY id DESC LIMIT ?`),
+    forgetAttempts: db.prepare('DELETE FROM webhook_attempts WHERE message_id IN (SELECT message_id FROM webhook_outbox WHERE instr(payload, ?) > 0)'),
+    forgetOutbox: db.prepare('DELETE FROM webhook_outbox WHERE instr(payload, ?) > 0'),
     pruneOutbox: db.prepare("DELETE FROM webhook_outbox WHERE state != 'pending' AND updated_at < ?"),
     pruneAttempts: db.prepare('DELETE FROM webhook_attempts WHERE at < ?'),
     counts: db.prepare('SELECT endpoint_id AS endpointId, state, count(*) AS count FROM webhook_outbox GROUP BY endpoint_id, state'),
@@ -89,6 +91,14 @@ export function createWebhookWrites(db: Database): WebhookWrites {
       s.finish.run({ state, attempt: attempt.attempt, nextAttemptAt, at: attempt.at, messageId: attempt.messageId });
     },
     attempts: (endpointId, limit) => s.attempts.all(endpointId, limit) as AttemptRow[],
+    forgetPayloads(needles) {
+      let deleted = 0;
+      for (const needle of needles) {
+        s.forgetAttempts.run(needle);
+        deleted += s.forgetOutbox.run(needle).changes;
+      }
+      return deleted;
+    },
     prune: (before) => s.pruneOutbox.run(before).changes + s.pruneAttempts.run(before).changes,
     outboxCounts: () => s.counts.all() as { endpointId: string; state: DeliveryState; count: number }[],
   };
