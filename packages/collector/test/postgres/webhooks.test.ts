@@ -55,7 +55,7 @@ describePostgres('webhooks on PostgreSQL', (db) => {
       op: 'add',
       row: { id: 'ep_' + '1'.repeat(24), url: receiver.url, events: ['order.completed'], secret: 'whsec_' + Buffer.alloc(32, 7).toString('base64'), previousSecret: null, previousUntil: null, enabled: true, createdAt: at, disabledReason: null },
     });
-    const events = Array.from({ length: 6 }, () => ({ ...order(), receivedAt: at, originalTimestamp: at, timestamp: at }));
+    const events = Array.from({ length: 6 }, () => ({ ...order(), type: 'track' as const, receivedAt: at, originalTimestamp: at, timestamp: at }));
     await one.append({ writeKey: 'wk', events, rejected: [] });
     const lease = new Date(Date.now() + 60_000).toISOString();
     const now = new Date(Date.now() + 1000).toISOString();
