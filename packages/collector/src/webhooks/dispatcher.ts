@@ -163,14 +163,22 @@ export function startWebhookDispatcher(options: DispatcherOptions): WebhookDispa
 
   const timer = setInterval(tick, options.intervalMs ?? 1000);
   timer.unref();
-  tick();
-  const prune = () => {
+  const prune = async () => {
     if (stopped) return;
-    webhookOp(storage, { op: 'prune', before: new Date(now() - WEBHOOK_LOG_DAYS * 86_400_000).toISOString() }).catch(() => undefined); // tried again in an hour
+    try {
+      await webhookOp(storage, { op: 'prune', before: new Date(now() - WEBHOOK_LOG_DAYS * 86_400_000).toISOString() });
+    } catch {
+      // tried again in an hour
+    }
   };
   const pruning = setInterval(prune, 3_600_000);
   pruning.unref();
-  prune();
+  // Not in this turn of the loop: the collector is still being built (storage may be opening).
+  const first = setTimeout(() => {
+    tick();
+    void prune();
+  }, 0);
+  first.unref();
   return {
     wake: tick,
     run,
@@ -178,6 +186,7 @@ export function startWebhookDispatcher(options: DispatcherOptions): WebhookDispa
       stopped = true;
       clearInterval(timer);
       clearInterval(pruning);
+      clearTimeout(first);
       stopping.abort();
       await running?.catch(() => undefined);
     },
