@@ -98,7 +98,7 @@ describe('webhooks', () => {
     await ingest(app, order());
     await receiver.until(1);
     let listed: { enabled: boolean; disabledReason: string }[] = [];
-    for (let i = 0; i < 100 && (listed = await admin(app).list())[0].enabled; i++) await sleep(20);
+    for (let i = 0; i < 500 && (listed = await admin(app).list())[0].enabled; i++) await sleep(20);
     expect(listed[0]).toMatchObject({ enabled: false, disabledReason: expect.stringContaining('410 Gone') });
     await ingest(app, order());
     await sleep(1000);
@@ -190,7 +190,7 @@ describe('webhooks', () => {
     const app = await collector({ allowPrivate: false, file });
     await ingest(app, order());
     let log: { error: string }[] = [];
-    for (let i = 0; i < 100 && (log = await admin(app).log(ep.id)).length === 0; i++) await sleep(20);
+    for (let i = 0; i < 500 && (log = await admin(app).log(ep.id)).length === 0; i++) await sleep(20);
     expect(log[0].error).toMatch(/^refused: 127\.0\.0\.1 resolves to 127\.0\.0\.1/);
     expect(receiver.deliveries).toHaveLength(0);
   });
