@@ -1,6 +1,6 @@
 // `npm run bench`: runs the benchmark sections, prints one markdown document and writes it to
 // bench/results.md. Flags: --only size,main-thread,delivery,ingest,analytics,journeys,first-page,restart,flood,postgres,
-// analytics-memory,migrate,purchase-model,customers,dashboard,facts-backfill,import-orders --quick (fewer repetitions).
+// analytics-memory,migrate,purchase-model,customers,dashboard,facts-backfill,import-orders,live --quick (fewer repetitions).
 // Benchmarks, not tests: nothing here fails a build; the ✅/❌ marks say which targets were met.
 'use strict';
 const fs = require('node:fs');
@@ -8,7 +8,7 @@ const path = require('node:path');
 const { machine } = require('./lib/machine');
 const { mark, table } = require('./lib/format');
 
-const SECTIONS = ['size', 'main-thread', 'delivery', 'ingest', 'analytics', 'journeys', 'first-page', 'restart', 'flood', 'postgres', 'analytics-memory', 'migrate', 'purchase-model', 'customers', 'dashboard', 'facts-backfill', 'import-orders'];
+const SECTIONS = ['size', 'main-thread', 'delivery', 'ingest', 'analytics', 'journeys', 'first-page', 'restart', 'flood', 'postgres', 'analytics-memory', 'migrate', 'purchase-model', 'customers', 'dashboard', 'facts-backfill', 'import-orders', 'live'];
 
 function parseArgs(argv) {
   const quick = argv.includes('--quick');
@@ -76,6 +76,7 @@ const RUNNERS = {
   dashboard: (o) => require('./dashboard')(o),
   'facts-backfill': (o) => require('./facts-backfill')(o),
   'import-orders': (o) => require('./import-orders')(o),
+  live: (o) => require('./live')(o),
 };
 
 const TITLES = {
@@ -96,6 +97,7 @@ const TITLES = {
   dashboard: "15. The dashboard's first view on 1M stored events",
   'facts-backfill': '16. Facts an older build stored: the backfill of 1M rows, the first funnel before and after',
   'import-orders': '17. Order import: 1M line items from a CSV',
+  live: '18. Live stream and webhooks: from commit to the stream and to the receiver',
 };
 
 /** Chromium's version when no browser section ran (for the machine line). */

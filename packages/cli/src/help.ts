@@ -297,6 +297,38 @@ Example:
   printf '%s\n' "$PASSWORD" | spur users add ada --role admin
 `;
 
+const WEBHOOKS = `Usage: spur webhooks add URL --events TYPE[,TYPE...]
+       spur webhooks list
+       spur webhooks rotate ID
+       spur webhooks log ID [--limit N]
+       spur webhooks remove ID
+
+Endpoints that receive webhooks (Standard Webhooks: webhook-id, webhook-timestamp,
+webhook-signature) when the shop's events happen. Types: cart.abandoned,
+order.completed, survey.answered. add and rotate print the endpoint's whsec_ secret
+on standard output, this once; after a rotation the old secret keeps signing for
+24 hours. log lists the latest delivery attempts, newest first.
+
+By default on the collector's database (running collectors pick the changes up
+at once); with --collector URL through that collector's admin API instead. A
+target must be http(s) on a public address unless SPUR_WEBHOOKS_ALLOW_PRIVATE=true
+(where the check runs: here for the database, the collector's setting otherwise).
+
+Options:
+  --db FILE            SQLite database [SPUR_DB] (default ./data/spur.db)
+  --database-url URL   PostgreSQL instead [SPUR_DATABASE_URL], as for spur serve
+  --collector URL      a running collector instead of the database
+  --token TOKEN        its admin token [SPUR_ADMIN_TOKEN]
+  --events LIST        the types an endpoint receives, comma-separated (add)
+  --limit N            attempts listed (log; default 20)
+
+Exit codes: 0 done, 1 refused (a target refused, no such endpoint, the collector
+answered an error), 2 usage error.
+
+Example:
+  spur webhooks add https://crm.example/hooks/spur --events order.completed,cart.abandoned
+`;
+
 const MAIN = () => `spur: first-party customer tracking for webshops
 
 Usage: spur <command> [options]
@@ -311,6 +343,7 @@ Commands:
   migrate      copy an SQLite database into PostgreSQL
   users        add, list, remove the dashboard's accounts; change passwords and roles
   import       import offline orders from a CSV (spur import orders FILE.csv)
+  webhooks     add, list, remove webhook endpoints; rotate secrets; the delivery log
   help CMD     show the help of one command
 
 Options:
@@ -340,6 +373,7 @@ const HELP: Record<string, () => Promise<string>> = {
   migrate: async () => MIGRATE,
   users: async () => USERS,
   import: async () => (await import('./commands/import')).IMPORT_HELP,
+  webhooks: async () => WEBHOOKS,
 };
 
 /** The help of one command; undefined for a name that is not one. */

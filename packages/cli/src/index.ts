@@ -19,6 +19,7 @@ const commands: Record<string, () => Promise<Command>> = {
   migrate: async () => (await import('./commands/migrate')).migrate,
   users: async () => (await import('./commands/users')).users,
   import: async () => (await import('./commands/import')).importCommand,
+  webhooks: async () => (await import('./commands/webhooks')).webhooks,
 };
 
 /**

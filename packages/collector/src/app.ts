@@ -10,6 +10,9 @@ import { createRejectionLog } from './rejections';
 import { assignRequestIds } from './request-id';
 import { logStartupWarnings } from './startup-warnings';
 import { startJobs } from './jobs';
+import { signalCommits } from './jobs/commits';
+import { firesWebhook } from './webhooks/payload';
+import { createWebhooksRouter } from './routes/webhooks';
 import { accessGuard } from './routes/access';
 import { adminFailures, adminGuard, ADMIN_ONLY_PATHS, ADMIN_PATHS, createAdminRouter } from './routes/admin';
 import { createDashboardRouter } from './routes/dashboard';
@@ -155,6 +158,13 @@ export interface CollectorConfig {
    * also without retentionDays; 0: no limit of their own. @defaultValue 30
    */
   rejectedDays?: number;
+  /**
+   * Webhook targets on private, loopback, link-local and other internal addresses are allowed
+   * (webhooks/address-guard.ts). @defaultValue false
+   */
+  webhooksAllowPrivate?: boolean;
+  /** How often the webhook dispatcher looks for due deliveries, in ms. @defaultValue 1000 */
+  webhookIntervalMs?: number;
   /** Receives the outcome of each retention purge (spur serve prints it). */
   onPurge?: (report: PurgeReport) => void;
 }
@@ -177,7 +187,8 @@ export type Collector = Express & {
 
 export function createCollector(config: CollectorConfig): Collector {
   // The rules over the configured storage: what every part below talks to.
-  const storage = createStore(config.storage);
+  // Its appends tell the live streams and the webhook dispatcher what they committed.
+  const { store: storage, commits } = signalCommits(createStore(config.storage));
   const logger = config.logger ?? silentLogger;
   logStartupWarnings(config, logger);
   const app = express();
@@ -261,7 +272,12 @@ export function createCollector(config: CollectorConfig): Collector {
   app.use(createInsightRouter({ storage, analytics, now }));
   app.use(createFunnelsRouter({ storage, now }));
   const feed = analytics && createLiveFeed({ storage, analytics });
+  commits.on((events) => {
+    feed?.notify();
+    if (events.some(firesWebhook)) jobs.webhooks.wake();
+  });
   app.use(createLiveRouter({ feed }));
+  app.use(createWebhooksRouter({ storage, now, allowPrivate: config.webhooksAllowPrivate ?? false, wake: () => jobs.webhooks.wake() }));
   app.use(createPrivacyRouter({ storage, analytics, now, suppressDays: config.suppressDays }));
   app.use(createImportRouter({ storage, now, timeZone }));
   app.use(

@@ -51,6 +51,8 @@ export interface ServerConfig {
   rejectedDays: number;
   /** Days after an erasure during which events carrying the erased ids are not stored; 0 = none. */
   suppressDays: number;
+  /** Webhooks may target private, loopback and other internal addresses (tests, a receiver on the LAN). */
+  webhooksAllowPrivate: boolean;
   /** Lines below this level are not logged (`spur serve`, the demo). */
   logLevel: LogLevel;
 }

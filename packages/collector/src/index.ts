@@ -30,3 +30,6 @@ export { importOrders, IMPORT_WRITE_KEY, type ImportOptions } from './import/ord
 export { exitStatus, summaryText, type ImportSummary } from './import/import-summary';
 export { ImportFileError } from './import/order-rows';
 export { checkCountry, MAX_IMPORT_BYTES } from './import/orders-route';
+export { addEndpoint, deliveryLog, listEndpoints, removeEndpoint, rotateSecret, WebhookError, type EndpointInfo } from './webhooks/endpoints';
+export { WEBHOOK_TYPES, type WebhookType } from './webhooks/payload';
+export type { AttemptRow } from './storage/webhooks';

@@ -359,6 +359,17 @@ export const SETTINGS = [
     more: "see 'spur privacy'",
   }),
   setting({
+    key: 'webhooksAllowPrivate',
+    env: 'SPUR_WEBHOOKS_ALLOW_PRIVATE',
+    flag: 'webhooks-allow-private',
+    arg: 'BOOL',
+    part: 'jobs',
+    parse: (text: string, names: SettingNames) => oneOf(['true', 'false'])(text, names) === 'true',
+    default: 'false',
+    about: 'true | false: webhooks may target private, loopback and link-local addresses',
+    more: 'see Webhooks',
+  }),
+  setting({
     key: 'logLevel',
     env: 'SPUR_LOG_LEVEL',
     flag: 'log-level',

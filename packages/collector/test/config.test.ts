@@ -57,6 +57,7 @@ describe('loadConfig', () => {
       gpc: 'honor',
       rejectedDays: 30,
       suppressDays: 30,
+      webhooksAllowPrivate: false,
       logLevel: 'info',
     });
   });
@@ -88,6 +89,7 @@ describe('loadConfig', () => {
       SPUR_RETENTION_DAYS: '90',
       SPUR_REJECTED_DAYS: '0',
       SPUR_SUPPRESS_DAYS: '0',
+      SPUR_WEBHOOKS_ALLOW_PRIVATE: 'true',
       SPUR_LOG_LEVEL: 'debug',
     });
     expect(config).toEqual({
@@ -116,6 +118,7 @@ describe('loadConfig', () => {
       retentionDays: 90,
       rejectedDays: 0,
       suppressDays: 0,
+      webhooksAllowPrivate: true,
       logLevel: 'debug',
     });
   });
@@ -220,6 +223,7 @@ describe('loadConfig', () => {
     [{ SPUR_WRITE_KEYS: 'k=nope' }, /Invalid origin "nope"/],
     [{ SPUR_TRUST_PROXY: 'nginx' }, /Invalid SPUR_TRUST_PROXY \/ --trust-proxy "nginx"/],
     [{ SPUR_COOKIE_DOMAIN: 'https://shop.example' }, /Invalid SPUR_COOKIE_DOMAIN \/ --cookie-domain/],
+    [{ SPUR_WEBHOOKS_ALLOW_PRIVATE: 'yes' }, /Invalid SPUR_WEBHOOKS_ALLOW_PRIVATE \/ --webhooks-allow-private "yes": expected one of true, false/],
   ])('throws a clear error for %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });

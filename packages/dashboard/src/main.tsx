@@ -13,6 +13,7 @@ import { OverviewView } from './views/overview';
 import { PrivacyView } from './views/privacy';
 import { ProductsView } from './views/products';
 import { SettingsView } from './views/settings';
+import { WebhooksView } from './views/webhooks';
 
 interface NavItem {
   view: ViewName;
@@ -32,6 +33,7 @@ const NAV: NavItem[] = [
   { view: 'live', label: 'Live' },
   { view: 'privacy', label: 'Privacy', adminOnly: true },
   { view: 'settings', label: 'Settings', adminOnly: true },
+  { view: 'webhooks', label: 'Webhooks', adminOnly: true },
 ];
 
 /** Follows a link inside the app without reloading the page (a modified click opens a tab as usual). */
@@ -118,6 +120,8 @@ function App({ session }: { session: Session }) {
           <LiveView session={session} />
         ) : view === 'privacy' ? (
           <PrivacyView session={session} />
+        ) : view === 'webhooks' ? (
+          <WebhooksView session={session} />
         ) : (
           <SettingsView session={session} />
         )}

@@ -4,14 +4,14 @@
 import { useEffect, useState } from 'preact/hooks';
 import { base } from './api';
 
-export type ViewName = 'overview' | 'funnels' | 'carts' | 'products' | 'customers' | 'customer' | 'live' | 'privacy' | 'settings';
+export type ViewName = 'overview' | 'funnels' | 'carts' | 'products' | 'customers' | 'customer' | 'live' | 'privacy' | 'settings' | 'webhooks';
 
 export interface Route {
   view: ViewName | 'unknown';
   params: URLSearchParams;
 }
 
-const VIEWS: ViewName[] = ['overview', 'funnels', 'carts', 'products', 'customers', 'customer', 'live', 'privacy', 'settings'];
+const VIEWS: ViewName[] = ['overview', 'funnels', 'carts', 'products', 'customers', 'customer', 'live', 'privacy', 'settings', 'webhooks'];
 
 function current(): Route {
   const rest = location.pathname.slice(`${base}/dashboard`.length).replace(/^\/|\/$/g, '');

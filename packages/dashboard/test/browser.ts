@@ -33,10 +33,10 @@ export interface Stack {
 }
 
 /** A collector with accounts ada (admin) and vic (viewer) and 45 days of history; Chromium. */
-export async function startStack(options: { history?: boolean } = {}): Promise<Stack> {
+export async function startStack(options: { history?: boolean; webhooksAllowPrivate?: boolean } = {}): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'spur-dashboard-'));
   const storage = await openStorage({ db: join(dir, 'spur.db') });
-  const app = createCollector({ storage, writeKeys: { [WRITE_KEY]: [] }, adminToken: ADMIN_TOKEN, timeZone: SHOP_ZONE, abandonmentIntervalMs: 1000 });
+  const app = createCollector({ storage, writeKeys: { [WRITE_KEY]: [] }, adminToken: ADMIN_TOKEN, timeZone: SHOP_ZONE, abandonmentIntervalMs: 1000, webhooksAllowPrivate: options.webhooksAllowPrivate });
   const server: RunningServer = await startServer(app, { port: 0, host: '127.0.0.1', storage });
   await addAccount(storage.accounts, { name: 'ada', role: 'admin', password: PASSWORD, now: Date.now() });
   await addAccount(storage.accounts, { name: 'vic', role: 'viewer', password: PASSWORD, now: Date.now() });

@@ -1,6 +1,10 @@
 // The abandonment job: carts whose time has passed get their Cart Abandoned event recorded,
 // exactly once, on a timer and right after each full catch-up of the analytics cache, never
-// because someone reads an export. Several collectors on one database may record the same cart:
+// because someone reads an export. The timer ticks every 15 s, so that a cart's Cart Abandoned
+// event (and its webhook) follows the moment it counts as abandoned within that: most ticks
+// replay only the carts abandoned since shortly before the previous run (the engine's range
+// narrowing replays only the customers with cart activity near it), and one a minute, like every
+// run after a full catch-up, replays them all (late events may complete an older cart). Several collectors on one database may record the same cart:
 // its messageId is derived from the cart (analytics/carts.ts), so the second append is a duplicate
 // that storage drops. (Any gap a later event can show has passed by the collector's clock too, so
 // the timer sees it within a minute; recording after every request instead would re-resolve all
@@ -19,15 +23,21 @@ export interface AbandonmentOptions {
   analytics: AnalyticsService;
   /** @defaultValue Date.now */
   now?: () => number;
-  /** @defaultValue 60000 */
+  /** How often the timer looks for carts abandoned since the previous run. @defaultValue 15000 */
   intervalMs?: number;
+  /** How often a timer run replays every cart. @defaultValue 60000 */
+  fullIntervalMs?: number;
   /** A failed run at error level (the next run tries again). @defaultValue silentLogger */
   logger?: Logger;
 }
 
 export interface AbandonmentJob {
-  /** Records the Cart Abandoned events due now; resolves with how many were new to this job. */
-  run(): Promise<number>;
+  /**
+   * Records the Cart Abandoned events due now; resolves with how many were new to this job.
+   * `recentOnly`: replay only the carts abandoned since shortly before the previous run (the
+   * timer's runs between full ones).
+   */
+  run(recentOnly?: boolean): Promise<number>;
   /**
    * The cache's status, ready only once the carts due when it last became ready are recorded
    * too (or their recording failed: a full disk must not keep a complete cache unready), so that
@@ -37,6 +47,9 @@ export interface AbandonmentJob {
   /** Stops the timers, and resolves once a run under way is over. */
   stop(): Promise<void>;
 }
+
+// A narrowed run looks back this far before the previous run: a run takes well under this.
+const RECENT_MARGIN_MS = 5 * 60_000;
 
 // What a Cart Abandoned messageId is derived from (carts.ts): who had the cart, and when it was left.
 const cartKey = (c: AbandonedCart) => `${c.anonymousId !== null ? 'a:' + c.anonymousId : 'u:' + (c.customerId ?? c.profileId)}|${c.abandonedAt}`;
@@ -59,8 +72,13 @@ export function startAbandonment(options: AbandonmentOptions): AbandonmentJob {
   let running: Promise<number> | undefined;
   let again: Promise<number> | undefined;
   let stopped = false;
+  // The asOf of the previous run on `engine`, and of the previous run that replayed every cart.
+  let lastAsOf: number | undefined;
+  let lastFull = -Infinity;
+  let againRecentOnly = true;
+  const fullIntervalMs = options.fullIntervalMs ?? 60_000;
 
-  async function record(): Promise<number> {
+  async function record(recentOnly = false): Promise<number> {
     const analytics = await cache.refresh();
     // Exports that waited for the same catch-up answer first: finding and recording the carts
     // holds the thread for about a second per million events (carts, their messageIds, the rows),
@@ -70,10 +88,16 @@ export function startAbandonment(options: AbandonmentOptions): AbandonmentJob {
       if (analytics !== engine) {
         engine = analytics;
         recorded = new Set();
+        lastAsOf = undefined;
       }
       const at = now();
+      // Only the carts abandoned since a while before the previous run, unless a full replay is due.
+      const full = !recentOnly || lastAsOf === undefined || at - lastFull >= fullIntervalMs;
+      const from = full ? undefined : lastAsOf! - RECENT_MARGIN_MS;
+      lastAsOf = at;
+      if (full) lastFull = at;
       // Keyed like the messageId (carts.ts) without hashing: thousands of carts per run.
-      const due = cartAbandonedEvents(analytics.abandonedCarts({ asOf: at }).filter((c) => !recorded.has(cartKey(c))));
+      const due = cartAbandonedEvents(analytics.abandonedCarts({ asOf: at, ...(from !== undefined && { from }) }).filter((c) => !recorded.has(cartKey(c))));
       if (!due.length) return 0;
       const receivedAt = new Date(at).toISOString();
       const events = due.map(
@@ -95,24 +119,28 @@ export function startAbandonment(options: AbandonmentOptions): AbandonmentJob {
     }
   }
 
-  function run(): Promise<number> {
+  function run(recentOnly = false): Promise<number> {
     if (!running) {
-      running = record().finally(() => (running = undefined));
+      running = record(recentOnly).finally(() => (running = undefined));
       return running;
     }
-    // A run under way may have read the cache before what asked for this one: one more after it.
+    // A run under way may have read the cache before what asked for this one: one more after it,
+    // a full one if any caller of the meantime asked for that.
+    againRecentOnly &&= recentOnly;
     again ??= running
       .catch(() => 0)
       .then(() => {
         again = undefined;
-        return run();
+        const recent = againRecentOnly;
+        againRecentOnly = true;
+        return run(recent);
       });
     return again;
   }
 
-  function tick(): void {
+  function tick(recentOnly = false): void {
     if (stopped) return;
-    run().catch((err: unknown) => {
+    run(recentOnly).catch((err: unknown) => {
       // Closed: the collector is stopping. Anything else is logged; the next run tries again.
       if (err instanceof StorageUnavailableError && err.reason === 'closed') return;
       const stack = !(err instanceof StorageUnavailableError) || logger.isLevelEnabled('debug');
@@ -126,7 +154,7 @@ export function startAbandonment(options: AbandonmentOptions): AbandonmentJob {
     tick();
   });
   // The first run comes with the first catch-up (start the cache after the job).
-  const timer = setInterval(tick, options.intervalMs ?? 60_000);
+  const timer = setInterval(() => tick(true), options.intervalMs ?? 15_000);
   timer.unref();
 
   return {

@@ -1,12 +1,14 @@
 // The collector's jobs, started together by createCollector and stopped together by its close():
-// the analytics catch-up, the abandonment job, retention, the facts backfill and the storage
-// watch. Each is safe when several collectors run on one database: the catch-up only reads; a Cart
-// Abandoned event recorded twice is a duplicate (its messageId is the cart's); purges delete in
-// transactions of their own, and a second purge finds nothing; backfill steps are shared through
-// the database, and no facts are written twice; the watch only probes. Their timers never keep
-// the process alive. A process with analytics off (SPUR_ANALYTICS=off) starts neither the catch-up
-// nor the abandonment job: it builds no engine, and the carts are recorded by the collectors that
-// do. The facts backfill runs in every process: with analytics on, once the first catch-up is done.
+// the analytics catch-up, the abandonment job, retention, the facts backfill, the storage watch
+// and the webhook dispatcher. Each is safe when several collectors run on one database: the
+// catch-up only reads; a Cart Abandoned event recorded twice is a duplicate (its messageId is the
+// cart's); purges delete in transactions of their own, and a second purge finds nothing; backfill
+// steps are shared through the database, and no facts are written twice; the watch only probes;
+// webhook deliveries are leased from the outbox, so that one collector attempts each at a time.
+// Their timers never keep the process alive. A process with analytics off (SPUR_ANALYTICS=off)
+// starts neither the catch-up nor the abandonment job: it builds no engine, and the carts are
+// recorded by the collectors that do. The facts backfill runs in every process: with analytics on,
+// once the first catch-up is done.
 import type { Logger } from '../log';
 import type { Store } from '../rules/store';
 import { DEFAULT_REJECTED_DAYS } from '../settings';
@@ -15,6 +17,7 @@ import { createAnalyticsService, type AnalyticsService } from './catch-up';
 import { createFactsBackfill, type FactsBackfillJob } from './facts-backfill';
 import { startRetention, type PurgeReport, type RetentionJob } from './retention';
 import { watchStorage, type StorageWatch } from './storage-watch';
+import { startWebhookDispatcher, type WebhookDispatcher } from '../webhooks/dispatcher';
 
 /** What the jobs are told (CollectorConfig's part). */
 export interface JobSettings {
@@ -27,6 +30,8 @@ export interface JobSettings {
   retentionDays?: number;
   rejectedDays?: number;
   onPurge?: (report: PurgeReport) => void;
+  webhooksAllowPrivate?: boolean;
+  webhookIntervalMs?: number;
 }
 
 export interface Jobs {
@@ -40,6 +45,8 @@ export interface Jobs {
   storageWatch: StorageWatch;
   /** Rewrites the facts of rows an older build stored into this build's (facts-backfill.ts). */
   factsBackfill: FactsBackfillJob;
+  /** Delivers webhooks from the outbox. */
+  webhooks: WebhookDispatcher;
   /** Stops them all and resolves once their runs under way are over. Idempotent. */
   stop(): Promise<void>;
 }
@@ -62,6 +69,7 @@ export function startJobs(store: Store, settings: JobSettings, logger: Logger): 
   const factsBackfill = createFactsBackfill({ storage: store, logger });
   if (analytics) analytics.onCaughtUp(() => factsBackfill.start());
   else factsBackfill.start();
+  const webhooks = startWebhookDispatcher({ storage: store, allowPrivate: settings.webhooksAllowPrivate ?? false, now, logger, intervalMs: settings.webhookIntervalMs });
   let stopping: Promise<void> | undefined;
   return {
     analytics,
@@ -69,12 +77,13 @@ export function startJobs(store: Store, settings: JobSettings, logger: Logger): 
     retention,
     storageWatch,
     factsBackfill,
+    webhooks,
     stop() {
       stopping ??= (async () => {
         storageWatch.stop();
         // The abandonment job first: its run refreshes the cache, which stops after it.
         await abandonment?.stop();
-        await Promise.all([analytics?.stop(), retention?.stop(), factsBackfill.stop()]);
+        await Promise.all([analytics?.stop(), retention?.stop(), factsBackfill.stop(), webhooks.stop()]);
       })();
       return stopping;
     },

@@ -17,13 +17,14 @@ export interface AdminDeps {
  * so that a router mounted there later is covered without opting in. The routers themselves check
  * nothing: they are only ever mounted behind the guard.
  */
-export const ADMIN_PATHS = ['/v1/profiles', '/v1/exports', '/v1/customers', '/v1/insights', '/v1/funnels', '/v1/live', '/v1/privacy', '/v1/settings', '/v1/import'];
+export const ADMIN_PATHS = ['/v1/profiles', '/v1/exports', '/v1/customers', '/v1/insights', '/v1/funnels', '/v1/live', '/v1/privacy', '/v1/settings', '/v1/import', '/v1/webhooks'];
 
 /**
  * Those of ADMIN_PATHS a dashboard session reaches only with the admin role: the data subject
- * tools, the settings and imports. A viewer's session reaches the others; the admin token reaches all.
+ * tools, the settings, imports and the webhooks. A viewer's session reaches the others; the admin
+ * token reaches all.
  */
-export const ADMIN_ONLY_PATHS = ['/v1/privacy', '/v1/settings', '/v1/import'];
+export const ADMIN_ONLY_PATHS = ['/v1/privacy', '/v1/settings', '/v1/import', '/v1/webhooks'];
 
 /** Failed admin logins allowed per client IP: this many at once, then one per 60/this seconds. */
 export const ADMIN_FAILURES_PER_MINUTE = 10;

@@ -9,6 +9,7 @@ import type { ConflictKey, EventRow, Program, RejectedEvent, RejectedGroup, Stor
 import { CONFLICT_REASON } from '../storage/types';
 import { encodeFacts } from '../analytics/stored-facts';
 import { rejectedValues } from '../storage/rejected-values';
+import { enqueueWebhooks, webhookCandidates } from '../webhooks/payload';
 import { conflictKey } from './conflicts';
 import { identityWrites } from './identity';
 import { createSuppressor } from './suppression';
@@ -136,6 +137,9 @@ export function createAppendProgram(): Program<AppendRows, AppendOutcome> {
       // without a customer id (identityWrites ignores those: most events, so not even called).
       else if (c.userId) identity.add(c);
     }
+    // Webhooks of the events stored now, in this transaction: committed with them or not at all.
+    const firing = webhookCandidates(candidates.filter((_, i) => inserted[i]));
+    if (firing.length) await enqueueWebhooks(tx.webhooks, firing);
     const links = identity.links();
     if (links.length) await tx.upsertLinks(links);
     const aliases = identity.aliases();

@@ -7,6 +7,7 @@ import type { ErasureCounts, EventKey, Program, Storage, WriteProgram, WriteTran
 import { eraseRejected } from './subject-rejected';
 import { eventPages, isDerived, lookup, scopeOf, subjectMatcher, type Reading } from './subjects';
 import { hashId } from './suppression';
+import { subjectNeedles } from '../webhooks/payload';
 
 export type ErasureOutcome =
   | {
@@ -87,6 +88,8 @@ async function erase(tx: WriteTransaction, task: EraseInput): Promise<ErasureOut
   counts.aliases = await tx.deleteAliases([...scope.members]);
   await tx.forgetAnonymous(subject.anonymousIds);
   counts.rejectedEvents = await eraseRejected(tx, match);
+  // Webhook deliveries naming the subject, sent or not, go too (webhooks/payload.ts).
+  await tx.webhooks.forgetPayloads(subjectNeedles(scope.members, scope.exclusive));
   await tx.expireSuppressions(task.at);
   if (task.suppressUntil !== null) {
     const ids = new Set([subject.requestedId, ...scope.members, ...scope.exclusive]);

@@ -11,6 +11,7 @@
 // promise of one (Answer<T>): SQLite answers at once on its own thread, PostgreSQL over the network.
 import type { StoredEvent } from '@spur/sdk';
 import type { AccountStorage } from './accounts';
+import type { WebhookWrites } from './webhooks';
 
 /** Reason kept with an event whose messageId was already stored with another payload. */
 export const CONFLICT_REASON = 'conflict: messageId already stored with a different payload';
@@ -272,6 +273,8 @@ export interface StorageReads {
  * or a suppression committed by another process is seen by the next transaction anywhere.
  */
 export interface WriteTransaction extends StorageReads {
+  /** Webhook endpoints, the outbox and the delivery log (webhooks.ts). */
+  readonly webhooks: WebhookWrites;
   /** The database's random salt (keys the hashes of ids) and generation (see Storage.generation). */
   privacyState(): Answer<{ salt: string; generation: number }>;
   /** Every suppression: [HMAC-SHA256 of an erased id keyed with the salt (hex), until (ISO)]. */

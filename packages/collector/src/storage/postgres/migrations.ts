@@ -196,6 +196,52 @@ export const MIGRATIONS: readonly Migration[] = [
     );
     `,
   },
+  {
+    version: 6,
+    name: 'webhooks: endpoints, the outbox of deliveries, the delivery log',
+    sql: `
+    -- storage/webhooks.ts. events: the types as ',cart.abandoned,order.completed,'.
+    CREATE TABLE webhook_endpoints (
+      id              text COLLATE "C" PRIMARY KEY,
+      url             text NOT NULL,
+      events          text NOT NULL,
+      secret          text NOT NULL,
+      previous_secret text,
+      previous_until  text COLLATE "C",
+      enabled         boolean NOT NULL,
+      created_at      text COLLATE "C" NOT NULL,
+      disabled_reason text,
+      disabled_at     text COLLATE "C"
+    );
+    -- The outbox: one row per message and endpoint, written in the transaction of its event.
+    CREATE TABLE webhook_outbox (
+      message_id      text COLLATE "C" PRIMARY KEY,
+      endpoint_id     text COLLATE "C" NOT NULL,
+      event_type      text NOT NULL,
+      payload         text NOT NULL,
+      state           text NOT NULL,
+      attempts        integer NOT NULL,
+      next_attempt_at text COLLATE "C" NOT NULL,
+      lease_until     text COLLATE "C",
+      created_at      text COLLATE "C" NOT NULL,
+      updated_at      text COLLATE "C" NOT NULL
+    );
+    CREATE INDEX webhook_outbox_due ON webhook_outbox (next_attempt_at) WHERE state = 'pending';
+    CREATE INDEX webhook_outbox_endpoint ON webhook_outbox (endpoint_id);
+    CREATE TABLE webhook_attempts (
+      id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+      message_id  text COLLATE "C" NOT NULL,
+      endpoint_id text COLLATE "C" NOT NULL,
+      event_type  text NOT NULL,
+      attempt     integer NOT NULL,
+      status_code integer,
+      duration_ms integer NOT NULL,
+      error       text,
+      at          text COLLATE "C" NOT NULL
+    );
+    CREATE INDEX webhook_attempts_endpoint ON webhook_attempts (endpoint_id, id);
+    `,
+  },
 ];
 
 /** Latest schema version this build knows. */

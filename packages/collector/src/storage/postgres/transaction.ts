@@ -8,6 +8,7 @@ import type { ErasureCounts, IdentityLink, WriteTransaction } from '../types';
 import type { Queryable } from './connection';
 import { insertEvents } from './group-commit';
 import { createPgReads } from './reads';
+import { createPgWebhookWrites } from './webhooks';
 import { conflictsRecorded, insertRejected, rewriteRejected, type TermHasher } from './rejected';
 
 /** The statement a write transaction begins with (after BEGIN): the turn of this transaction. */
@@ -26,6 +27,7 @@ export async function beginWrites(db: Queryable, term: TermHasher): Promise<Writ
   const state = { salt: rows[0].salt, generation: Number(rows[0].generation) };
   return {
     ...createPgReads(db, term),
+    webhooks: createPgWebhookWrites(db),
     privacyState: () => ({ ...state }),
     suppressions: async () => (await db.query<{ id_hash: string; until: string }>('SELECT id_hash, until FROM suppressions')).rows.map((r) => [r.id_hash, r.until]),
     insertEvents: (rows) => insertEvents(db, rows),

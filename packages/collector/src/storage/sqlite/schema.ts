@@ -189,6 +189,49 @@ const MIGRATIONS: string[] = [
     after   INTEGER NOT NULL
   );
   `,
+  `
+  -- Webhooks (storage/webhooks.ts). events: the types as ',cart.abandoned,order.completed,'.
+  CREATE TABLE webhook_endpoints (
+    id              TEXT PRIMARY KEY,
+    url             TEXT NOT NULL,
+    events          TEXT NOT NULL,
+    secret          TEXT NOT NULL,
+    previous_secret TEXT,
+    previous_until  TEXT,
+    enabled         INTEGER NOT NULL,
+    created_at      TEXT NOT NULL,
+    disabled_reason TEXT,
+    disabled_at     TEXT
+  );
+  -- The outbox: one row per message and endpoint, written in the transaction of its event.
+  CREATE TABLE webhook_outbox (
+    message_id      TEXT PRIMARY KEY,
+    endpoint_id     TEXT NOT NULL,
+    event_type      TEXT NOT NULL,
+    payload         TEXT NOT NULL,
+    state           TEXT NOT NULL,
+    attempts        INTEGER NOT NULL,
+    next_attempt_at TEXT NOT NULL,
+    lease_until     TEXT,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX webhook_outbox_due ON webhook_outbox (next_attempt_at) WHERE state = 'pending';
+  CREATE INDEX webhook_outbox_endpoint ON webhook_outbox (endpoint_id);
+  -- The delivery log: every attempt.
+  CREATE TABLE webhook_attempts (
+    id          INTEGER PRIMARY KEY,
+    message_id  TEXT NOT NULL,
+    endpoint_id TEXT NOT NULL,
+    event_type  TEXT NOT NULL,
+    attempt     INTEGER NOT NULL,
+    status_code INTEGER,
+    duration_ms INTEGER NOT NULL,
+    error       TEXT,
+    at          TEXT NOT NULL
+  );
+  CREATE INDEX webhook_attempts_endpoint ON webhook_attempts (endpoint_id, id);
+  `,
 ];
 
 /**

@@ -6,6 +6,7 @@ import type { Database } from 'better-sqlite3';
 import type { WriteTransaction } from '../types';
 import { createReads } from './reads';
 import { createRejectedWrites } from './rejected';
+import { createWebhookWrites } from './webhooks';
 
 /** The transaction's primitives, and how much event text they inserted (for the checkpointer). */
 export interface SqliteTransaction {
@@ -60,6 +61,7 @@ export function createTransaction(db: Database): SqliteTransaction {
 
   const tx: WriteTransaction = {
     ...createReads(db),
+    webhooks: createWebhookWrites(db),
     privacyState: () => s.state.get() as { salt: string; generation: number },
     suppressions: () => s.suppressions.all() as [string, string][],
     insertEvents(rows) {

@@ -46,6 +46,9 @@ describe('openSqliteStorage', () => {
       'saved_funnels',
       'sign_in_failures',
       'suppressions',
+      'webhook_attempts',
+      'webhook_endpoints',
+      'webhook_outbox',
     ]);
   });
 
