@@ -67,7 +67,16 @@ async function open(base: string, path: string, headers: Record<string, string> 
 
 const names = (m: SseMessage) => (JSON.parse(m.data!) as { name: string; messageId: string }[]).map((e) => e.name);
 let counter = 0;
-const event = (name: string) => ({ type: 'track', event: name, messageId: `live-${process.pid}-${++counter}`, anonymousId: 'anon-live', timestamp: new Date().toISOString() });
+// A Survey Answered carries what its rule asks for (ingest/event-rules.ts).
+const SURVEY = { survey_id: 'exit', answer: 'too-expensive', cart_value: 40, items: 1 };
+const event = (name: string) => ({
+  type: 'track',
+  event: name,
+  messageId: `live-${process.pid}-${++counter}`,
+  anonymousId: 'anon-live',
+  timestamp: new Date().toISOString(),
+  ...(name === 'Survey Answered' ? { properties: SURVEY } : {}),
+});
 
 async function serve(): Promise<{ app: Collector; base: string }> {
   const { app } = await fx.collector({ now: Date.now });
