@@ -65,6 +65,8 @@ export interface PageOptions {
   src?: string;
   /** Let the HTTP cache keep the page (max-age), so that it loads while the browser is offline. */
   cache?: boolean;
+  /** HTML appended to the body (e.g. JSON-LD and the tag of a chunk). */
+  body?: string;
 }
 
 const page = (options: PageOptions, src: string) => {
@@ -75,7 +77,7 @@ const page = (options: PageOptions, src: string) => {
 <script>window.spur = window.spur || function(){(spur.q=spur.q||[]).push(arguments)}</script>
 ${options.init ? `<script>spur('init', ${JSON.stringify(options.init)})</script>` : ''}
 <script async src="${options.src ?? src}"${attributes}></script>
-</head><body><h1>Test shop</h1><a id="next" href="/page">next</a></body></html>`;
+</head><body><h1>Test shop</h1><a id="next" href="/page">next</a>${options.body ?? ''}</body></html>`;
 };
 
 export async function startHarness(options: HarnessOptions = {}) {
