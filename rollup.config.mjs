@@ -63,10 +63,16 @@ export default [
     plugins: [resolve({ browser: true }), ts(), minify(), sizeReport(), precompress()],
   },
   // Chunks: scripts of their own beside spur.js, for a feature only some pages need, each with its
-  // ceiling (scripts/size-report.mjs). spur-jsonld.js: Product Viewed from schema.org JSON-LD.
-  ...Object.entries({ 'spur-jsonld.js': 'auto-product.ts' }).map(([file, input]) => ({
+  // ceiling (scripts/size-report.mjs). spur-jsonld.js: Product Viewed from schema.org JSON-LD;
+  // spur-survey.js: the exit survey's watcher, which imports spur-survey-dialog.js (an ES module)
+  // when it is about to ask.
+  ...Object.entries({
+    'spur-jsonld.js': 'auto-product.ts',
+    'spur-survey.js': 'survey.ts',
+    'spur-survey-dialog.js': 'survey-dialog.ts',
+  }).map(([file, input]) => ({
     input: `packages/sdk/src/${input}`,
-    output: { file: `packages/sdk/dist/${file}`, format: 'iife', strict: false, sourcemap: 'hidden' },
+    output: { file: `packages/sdk/dist/${file}`, format: file.endsWith('dialog.js') ? 'es' : 'iife', strict: false, sourcemap: 'hidden' },
     plugins: [resolve({ browser: true }), ts(), minify(), sizeReport({ ceiling: CHUNK_CEILINGS[file] }), precompress()],
   })),
   {

@@ -7,8 +7,8 @@
 import { watchHistory, pageUrl } from './history';
 import { productFromJsonLd } from './jsonld';
 
-/** How long after the load event (or an SPA navigation) the page counts as settled. */
-export const SETTLE = 1000;
+// How long after the load event (or an SPA navigation) the page counts as settled.
+const SETTLE = 1000;
 
 type Spur = { productViewed?: (p: object) => void; V?: string[] };
 

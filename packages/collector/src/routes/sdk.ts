@@ -99,7 +99,7 @@ async function version(file: string): Promise<string | undefined> {
 }
 
 /** The SDK's chunks, served beside /spur.js from its folder, the same way. */
-export const SDK_CHUNKS = ['spur-jsonld.js'];
+export const SDK_CHUNKS = ['spur-jsonld.js', 'spur-survey.js', 'spur-survey-dialog.js'];
 
 export function createSdkRouter(deps: { sdkPath?: string }): Router {
   const router = Router();

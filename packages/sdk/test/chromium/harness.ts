@@ -67,6 +67,8 @@ export interface PageOptions {
   cache?: boolean;
   /** HTML appended to the body (e.g. JSON-LD and the tag of a chunk). */
   body?: string;
+  /** A Content-Security-Policy header for the page. */
+  csp?: string;
 }
 
 const page = (options: PageOptions, src: string) => {
@@ -107,6 +109,7 @@ export async function startHarness(options: HarnessOptions = {}) {
   shop.get('/page', (req, res) => {
     const opts = req.query.o ? (JSON.parse(String(req.query.o)) as PageOptions) : {};
     // no-cache, not no-store: Chrome keeps no no-store page in the back/forward cache.
+    if (opts.csp) res.set('Content-Security-Policy', opts.csp);
     res.set('Cache-Control', opts.cache ? 'max-age=600' : 'no-cache').type('html').send(page(opts, `${collectorUrl}/spur.js`));
   });
 
