@@ -34,6 +34,14 @@ async function open(o: PageOptions, query = ''): Promise<Page> {
 
 const flush = (page: Page) => page.evaluate(() => (window as any).spur.flush());
 
+/** Records a Marker event after what the page recorded so far and waits until the collector stored it. */
+async function marker(page: Page): Promise<void> {
+  const before = h.delivered().filter((n) => n === 'Marker').length;
+  await page.evaluate(() => (window as any).spur.track('Marker'));
+  await flush(page);
+  await h.until(() => h.delivered().filter((n) => n === 'Marker').length > before);
+}
+
 (built ? describe : describe.skip)('spur-jsonld.js', () => {
   it('records Product Viewed from a Shopify-style page, for the variant in the URL, once the page settled', async () => {
     const page = await open({ body: fixture('shopify') + chunk() }, '&variant=40002');
@@ -54,9 +62,7 @@ const flush = (page: Page) => page.evaluate(() => (window as any).spur.flush());
       if (when === 'early') await own();
       else await page.waitForTimeout(300).then(own); // after load, before the page settled
       await page.waitForTimeout(1500);
-      await page.evaluate(() => (window as any).spur.track('Marker'));
-      await flush(page);
-      await h.until(() => h.delivered().filter((n) => n === 'Marker').length >= (when === 'early' ? 1 : 2));
+      await marker(page);
       expect((await viewed(page)).map((e) => e.properties.product_id)).toEqual(['own']);
       await page.close();
     }
@@ -81,9 +87,7 @@ const flush = (page: Page) => page.evaluate(() => (window as any).spur.flush());
     }, fixture('shopware'));
     await page.waitForTimeout(1500);
     await flush(page);
-    await page.evaluate(() => (window as any).spur.track('Marker'));
-    await flush(page);
-    await h.until(() => h.delivered().filter((n) => n === 'Marker').length >= 3);
+    await marker(page);
     const events = await viewed(page);
     expect(events.map((e) => [e.properties.product_id, /next=1/.test(e.url)])).toEqual([
       ['TEA-SEN-100', false],
@@ -95,9 +99,7 @@ const flush = (page: Page) => page.evaluate(() => (window as any).spur.flush());
   it('records nothing with data-auto-product="false"', async () => {
     const page = await open({ data: { 'auto-product': 'false' }, body: fixture('shopware') + chunk() }, '&off=1');
     await page.waitForTimeout(1500);
-    await page.evaluate(() => (window as any).spur.track('Marker'));
-    await flush(page);
-    await h.until(() => h.delivered().filter((n) => n === 'Marker').length >= 4);
+    await marker(page);
     expect(await viewed(page)).toEqual([]);
     await page.close();
   });
