@@ -6,7 +6,7 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import resolve from '@rollup/plugin-node-resolve';
 import typescript from '@rollup/plugin-typescript';
 import { minify as swcMinify } from '@swc/core';
-import { sizeReport } from './scripts/size-report.mjs';
+import { CHUNK_CEILINGS, sizeReport } from './scripts/size-report.mjs';
 import { dashboardBuilds } from './packages/dashboard/rollup.builds.mjs';
 
 const ts = () =>
@@ -62,6 +62,19 @@ export default [
     output: { file: 'packages/sdk/dist/spur.js', format: 'iife', strict: false, sourcemap: 'hidden' },
     plugins: [resolve({ browser: true }), ts(), minify(), sizeReport(), precompress()],
   },
+  // Chunks: scripts of their own beside spur.js, for a feature only some pages need, each with its
+  // ceiling (scripts/size-report.mjs). spur-jsonld.js: Product Viewed from schema.org JSON-LD;
+  // spur-survey.js: the exit survey's watcher, which imports spur-survey-dialog.js (an ES module)
+  // when it is about to ask.
+  ...Object.entries({
+    'spur-jsonld.js': 'auto-product.ts',
+    'spur-survey.js': 'survey.ts',
+    'spur-survey-dialog.js': 'survey-dialog.ts',
+  }).map(([file, input]) => ({
+    input: `packages/sdk/src/${input}`,
+    output: { file: `packages/sdk/dist/${file}`, format: file.endsWith('dialog.js') ? 'es' : 'iife', strict: false, sourcemap: 'hidden' },
+    plugins: [resolve({ browser: true }), ts(), minify(), sizeReport({ ceiling: CHUNK_CEILINGS[file] }), precompress()],
+  })),
   {
     // The package's entry (package.json `exports`): `import` gets spur.mjs, `require` spur.cjs.
     // idb-keyval stays a dependency of the package, not a copy inside it, so that an app that

@@ -1,4 +1,5 @@
-// Prints the minified, gzip and brotli size of the script-tag build and fails the build over budget.
+// Prints the minified, gzip and brotli size of each script-tag build (spur.js and its chunks) and
+// fails the build over a ceiling.
 import { gzipSync, brotliCompressSync } from 'node:zlib';
 
 /** Target for dist/spur.js, gzip, everything included (issue 4). */
@@ -15,7 +16,9 @@ export const GZIP_BUDGET = 4096;
  * they fit the target, the build reports the excess on every run and fails only past this ceiling
  * (that size + 32 B), so that the size cannot drift. Since then idb-keyval (+44 B) and the
  * 401/403 handling with the missing-key warning (about +100 B) came in under it, paid for in the
- * SDK (packages/sdk/README.md, Size): 4,820 B. Keeping keepalive rows until a 2xx: 4,794 B.
+ * SDK (packages/sdk/README.md, Size): 4,820 B. Keeping keepalive rows until a 2xx: 4,794 B. The
+ * cart id (spur_cart_id) and the page view of the shop's own productViewed() (for spur-jsonld.js):
+ * 4,821 B.
  */
 export const GZIP_CEILING = 4822;
 
@@ -24,17 +27,31 @@ export function sizes(code) {
   return { min: buf.length, gzip: gzipSync(buf, { level: 9 }).length, brotli: brotliCompressSync(buf).length };
 }
 
-export function sizeReport() {
+/**
+ * Ceilings (gzip) of the chunks: scripts a page loads only for a feature, beside spur.js. Each is
+ * a budget of its own, so that a chunk cannot grow unnoticed either.
+ */
+export const CHUNK_CEILINGS = {
+  /** Product Viewed from JSON-LD: the parser and its timing; 1,321 B when it came in. */
+  'spur-jsonld.js': 1536,
+  /** The exit survey's watcher (on every page of a shop that has the survey): 1,361 B when it came in. */
+  'spur-survey.js': 1536,
+  /** The exit survey's dialog (loaded when it is about to be shown): 1,542 B when it came in. */
+  'spur-survey-dialog.js': 2048,
+};
+
+/** The size report of one build: spur.js by default, a chunk with `{ ceiling }` (its own target and ceiling). */
+export function sizeReport({ budget = GZIP_BUDGET, ceiling = GZIP_CEILING } = {}) {
   return {
     name: 'spur-size-report',
     generateBundle(options, bundle) {
       for (const chunk of Object.values(bundle)) {
         if (chunk.type !== 'chunk') continue;
         const s = sizes(chunk.code);
-        const line = `${options.file}: ${s.min} B min, ${s.gzip} B gzip, ${s.brotli} B brotli (target ${GZIP_BUDGET} B gzip)`;
+        const line = `${options.file}: ${s.min} B min, ${s.gzip} B gzip, ${s.brotli} B brotli (target ${Math.min(budget, ceiling)} B gzip, ceiling ${ceiling} B)`;
         console.log(line);
-        if (s.gzip > GZIP_CEILING) this.error(`${options.file} is ${s.gzip} B gzip, over the ${GZIP_CEILING} B ceiling`);
-        if (s.gzip > GZIP_BUDGET) console.log(`${options.file}: OVER THE ${GZIP_BUDGET} B TARGET by ${s.gzip - GZIP_BUDGET} B gzip`);
+        if (s.gzip > ceiling) this.error(`${options.file} is ${s.gzip} B gzip, over the ${ceiling} B ceiling`);
+        if (s.gzip > budget) console.log(`${options.file}: OVER THE ${budget} B TARGET by ${s.gzip - budget} B gzip`);
       }
     },
   };

@@ -16,8 +16,9 @@ const stub = w.spur;
 // Loaded twice (two tags, or a tag and a tag manager): the first copy stays in charge.
 if (!stub?.track) {
   const api = createSpur(true);
+  // Commands go to window.spur's methods: spur('survey', {...}) reaches the one spur-survey.js adds.
   const spur: Global = Object.assign((command: string, ...args: unknown[]) => {
-    const method = api[command as keyof Spur] as ((...a: unknown[]) => unknown) | undefined;
+    const method = spur[command as keyof Spur] as ((...a: unknown[]) => unknown) | undefined;
     return method ? method(...args) : warn('unknown command', command);
   }, api);
   w.spur = spur;

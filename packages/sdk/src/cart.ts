@@ -1,10 +1,14 @@
 // Ecommerce helpers: Segment Ecommerce v2 events, and the cart they imply, kept in localStorage
 // (spur_cart) so that it survives page loads and is shared by the shop's tabs.
 import { check } from './config';
+import { pageUrl } from './history';
 import { load, save } from './storage';
 import type { Product } from './types';
+import { uuid } from './uuid';
 
 export const CART = 'spur_cart';
+/** The cart's id (a UUID): new when a product goes into an empty cart. The exit survey sends it as `cart_id`. */
+export const CART_ID = 'spur_cart_id';
 
 export type Properties = Record<string, unknown>;
 
@@ -41,11 +45,19 @@ function line(items: Product[], product: Product, method: string): Product | und
 
 /** The helpers, emitting through `track`. */
 export function commerce(track: Track) {
+  const viewed: string[] = [];
   return {
     // (track() serialises the properties at once: no copies needed.)
     productViewed(product: Product): void {
       track('Product Viewed', product);
+      viewed[0] = pageUrl();
     },
+
+    /**
+     * @internal `[url]`: the page view (URL) of the last productViewed() call, shared by reference
+     * with window.spur.V: spur-jsonld.js records nothing on a page view the shop recorded itself.
+     */
+    V: viewed,
 
     productListViewed(properties?: Properties): void {
       track('Product List Viewed', properties);
@@ -55,6 +67,7 @@ export function commerce(track: Track) {
     productAdded(product: Product): void {
       const items = cartItems();
       const found = line(items, product, 'productAdded');
+      items.length || save(CART_ID, uuid());
       const quantity = positive(product.quantity) || 1;
       if (found) Object.assign(found, product, { quantity: positive(found.quantity) + quantity });
       else items.push({ ...product, quantity });

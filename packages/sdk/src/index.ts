@@ -4,6 +4,7 @@ import { createSpur } from './client';
 export type { Config } from './config';
 export type { Choice } from './consent';
 export type { Order, Properties } from './cart';
+export type { SurveyConfig, SurveyOption } from './survey-config';
 export type { Spur } from './client';
 export type * from './types';
 export { createSpur };

@@ -139,3 +139,23 @@ it('throws, saying what to pass, on a product without product_id or an order wit
   expect(() => loose.productRemoved({ name: 'x' })).toThrow(/spur.productRemoved needs a product_id/);
   expect(() => loose.orderCompleted({})).toThrow(/spur.orderCompleted needs an order_id/);
 });
+
+it('gives the cart a new id (spur_cart_id) when a product goes into an empty cart, and keeps it while it holds something', () => {
+  const id = () => JSON.parse(localStorage.getItem('spur_cart_id')!);
+  spur.productAdded(shoe);
+  const first = id();
+  expect(first).toMatch(/^[0-9a-f-]{36}$/);
+  spur.productAdded(sock);
+  spur.productRemoved(shoe);
+  expect(id()).toBe(first);
+  spur.orderCompleted({ order_id: 'o1' });
+  spur.productAdded(sock);
+  expect(id()).not.toBe(first);
+});
+
+it('notes the page view (URL) of the last productViewed() in V, for the JSON-LD chunk', () => {
+  expect(spur.V).toEqual([]);
+  history.replaceState(null, '', '/products/shoe?variant=2#reviews');
+  spur.productViewed(shoe);
+  expect(spur.V).toEqual([`${location.origin}/products/shoe?variant=2`]);
+});

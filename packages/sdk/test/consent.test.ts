@@ -239,7 +239,7 @@ describe('withdrawal (denied after granted)', () => {
     await settle();
     expect(await storedEvents()).toHaveLength(3);
     expect(cookie('spur_aid')).toBeDefined();
-    expect(spurKeys().sort()).toEqual(['spur_cart', 'spur_user']);
+    expect(spurKeys().sort()).toEqual(['spur_cart', 'spur_cart_id', 'spur_user']);
 
     spur.consent('denied');
     spur.track('After');

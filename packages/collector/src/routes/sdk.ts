@@ -1,4 +1,4 @@
-// Serves the built browser SDK at /spur.js, compressed as the browser's Accept-Encoding asks:
+// Serves the built browser SDK at /spur.js (and its chunks beside it, such as /spur-jsonld.js), compressed as the browser's Accept-Encoding asks:
 // brotli (preferred), gzip, or as it is for a client that accepts neither. The build writes
 // spur.js.br and spur.js.gz next to spur.js at the highest quality (rollup.config.mjs), so no
 // request pays for compressing. Each encoding has its own strong ETag (the content's hash, plus
@@ -7,6 +7,7 @@
 // lifetime, so that shops pick up fixes within minutes.
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync, gzipSync } from 'node:zlib';
 import { Router } from 'express';
 import { notFound } from '../errors';
@@ -97,20 +98,25 @@ async function version(file: string): Promise<string | undefined> {
   return [js, br, gz].map((s) => (s ? `${s.mtimeMs}:${s.size}` : '-')).join('/');
 }
 
+/** The SDK's chunks, served beside /spur.js from its folder, the same way. */
+export const SDK_CHUNKS = ['spur-jsonld.js', 'spur-survey.js', 'spur-survey-dialog.js'];
+
 export function createSdkRouter(deps: { sdkPath?: string }): Router {
   const router = Router();
-  // Read again only when a file changes (a rebuild while the collector runs is picked up).
-  let cached: { version: string; variants: Promise<Record<SdkEncoding, Variant>> } | null = null;
+  // Per file, read again only when it changes (a rebuild while the collector runs is picked up).
+  const cache = new Map<string, { version: string; variants: Promise<Record<SdkEncoding, Variant>> }>();
 
-  router.get('/spur.js', async (req, res) => {
-    const file = deps.sdkPath ?? defaultSdkPath();
+  router.get(['/spur.js', ...SDK_CHUNKS.map((name) => `/${name}`)], async (req, res) => {
+    const bundle = deps.sdkPath ?? defaultSdkPath();
+    const file = bundle && (req.path == '/spur.js' ? bundle : join(dirname(bundle), req.path.slice(1)));
     const current = file && (await version(file));
-    if (!file || !current) throw notFound('the SDK bundle is not built (npm run build)');
+    if (!file || !current) throw notFound(`${req.path.slice(1)} is not built (npm run build)`);
+    let cached = cache.get(file);
     if (cached?.version !== current) {
       const variants = loadVariants(file);
-      cached = { version: current, variants };
+      cache.set(file, (cached = { version: current, variants }));
       // A failed read is not kept: the next request tries again.
-      variants.catch(() => cached?.variants === variants && (cached = null));
+      variants.catch(() => cache.get(file)?.variants === variants && cache.delete(file));
     }
     const encoding = negotiateEncoding(req.get('accept-encoding'));
     const { body, etag } = (await cached.variants)[encoding];

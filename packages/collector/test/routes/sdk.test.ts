@@ -100,6 +100,32 @@ describe('GET /spur.js', () => {
   });
 });
 
+describe('GET /spur-jsonld.js (a chunk of the SDK)', () => {
+  it('serves the chunk from the folder of spur.js, like spur.js, each with its own ETag', async () => {
+    const file = sdkFile();
+    writeFileSync(join(file, '../spur-jsonld.js'), 'window.chunk=1;');
+    const { app } = await fx.collector({ sdkPath: file });
+    const chunk = await request(app).get('/spur-jsonld.js').set('Accept-Encoding', 'identity');
+    expect(chunk.status).toBe(200);
+    expect(chunk.headers['content-type']).toBe('application/javascript; charset=utf-8');
+    expect(chunk.headers['access-control-allow-origin']).toBe('*');
+    expect(chunk.text).toBe('window.chunk=1;');
+    const main = await request(app).get('/spur.js').set('Accept-Encoding', 'identity');
+    expect(main.text).toBe('window.spur=function(){};');
+    expect(main.headers.etag).not.toBe(chunk.headers.etag);
+  });
+
+  it('answers 404 JSON for a chunk that is not built, and serves no other file of the folder', async () => {
+    const file = sdkFile();
+    writeFileSync(join(file, '../other.js'), 'secret');
+    const { app } = await fx.collector({ sdkPath: file });
+    const res = await request(app).get('/spur-jsonld.js');
+    expect(res.status).toBe(404);
+    expect(res.body.error.message).toBe('spur-jsonld.js is not built (npm run build)');
+    expect((await request(app).get('/other.js')).status).toBe(404);
+  });
+});
+
 describe('GET /spur.js, compressed', () => {
   it.each([
     ['br, gzip, deflate', 'br'],

@@ -65,6 +65,10 @@ export interface PageOptions {
   src?: string;
   /** Let the HTTP cache keep the page (max-age), so that it loads while the browser is offline. */
   cache?: boolean;
+  /** HTML appended to the body (e.g. JSON-LD and the tag of a chunk). */
+  body?: string;
+  /** A Content-Security-Policy header for the page. */
+  csp?: string;
 }
 
 const page = (options: PageOptions, src: string) => {
@@ -75,7 +79,7 @@ const page = (options: PageOptions, src: string) => {
 <script>window.spur = window.spur || function(){(spur.q=spur.q||[]).push(arguments)}</script>
 ${options.init ? `<script>spur('init', ${JSON.stringify(options.init)})</script>` : ''}
 <script async src="${options.src ?? src}"${attributes}></script>
-</head><body><h1>Test shop</h1><a id="next" href="/page">next</a></body></html>`;
+</head><body><h1>Test shop</h1><a id="next" href="/page">next</a>${options.body ?? ''}</body></html>`;
 };
 
 export async function startHarness(options: HarnessOptions = {}) {
@@ -105,6 +109,7 @@ export async function startHarness(options: HarnessOptions = {}) {
   shop.get('/page', (req, res) => {
     const opts = req.query.o ? (JSON.parse(String(req.query.o)) as PageOptions) : {};
     // no-cache, not no-store: Chrome keeps no no-store page in the back/forward cache.
+    if (opts.csp) res.set('Content-Security-Policy', opts.csp);
     res.set('Cache-Control', opts.cache ? 'max-age=600' : 'no-cache').type('html').send(page(opts, `${collectorUrl}/spur.js`));
   });
 
