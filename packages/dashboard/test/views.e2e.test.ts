@@ -241,6 +241,8 @@ describe('the dashboard’s views, against the export API', () => {
     type Customer = { customerId: string; pAlive: number | null; expectedValue365d: number | null };
     const customers = (await api(stack.url, `/v1/exports/customers?segment=${encodeURIComponent(largest)}`)).json() as Customer[];
     expect(customers.length).toBe(segments.segments.find((s) => s.segment === largest)!.customers);
+    // The list is drawn once its export has answered: wait for its last row, not only the table.
+    await page.getByTestId('segment-list').locator('tbody tr').nth(customers.length - 1).waitFor();
     const listed = await page.getByTestId('segment-list').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => ['Customer', 'P(alive)'].map((label) => tr.querySelector(`td[data-label="${label}"]`)!.textContent)));
     const percent = (x: number | null) => (x === null ? '–' : x.toLocaleString('en-US', { style: 'percent', maximumFractionDigits: 1 }));
     expect(listed.map(([id, p]) => `${id!.replace(/ \(guest\)$/, '')} ${p}`).sort()).toEqual(customers.map((c) => `${c.customerId} ${percent(c.pAlive)}`).sort());

@@ -132,7 +132,8 @@ export function CustomersView({ session, params }: { session: Session; params: U
       {chosen && (
         <>
           <LoadStatus loaded={list} />
-          {list.data && (
+          {/* Not the list of the segment chosen before while this one loads: its rows would pass for this one's. */}
+          {list.data && list.state === 'done' && (
             <DataTable
               caption={`${chosen}: customers`}
               columns={customerColumns(zone, asOf)}
