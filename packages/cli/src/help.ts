@@ -233,11 +233,14 @@ const MIGRATE = `Usage: spur migrate --to postgres://user:password@host:5432/dat
 Copies everything an SQLite database holds into PostgreSQL, once: events, rejected
 events (with their search terms), identity links, aliases, erasure records and
 suppressions, and the privacy salt that keys the hashed ones; and the dashboard's
-accounts (with their password hashes: the same passwords work) and saved funnels.
-Rows are copied as the collector stored them (duplicates, links and suppressions
-decided already). Sign-in sessions are not copied: people sign in again. An
-account or saved funnel whose name the target has already, with other details,
-is left as the target has it and named at the end; nothing is overwritten.
+accounts (with their password hashes: the same passwords work) and saved funnels;
+and the webhook endpoints (with their secrets: receivers keep verifying), their
+deliveries (one still pending is made from PostgreSQL, under the same
+webhook-id) and the delivery log. Rows are copied as the collector stored them
+(duplicates, links and suppressions decided already). Sign-in sessions are not
+copied: people sign in again. An account or saved funnel whose name the target
+has already, or a webhook endpoint whose id it has, with other details, is left
+as the target has it and named at the end; nothing is overwritten.
 
 The target is brought to the current schema first. It must be empty, or hold an
 earlier copy of this same database: another spur database's is refused.

@@ -2,7 +2,8 @@
 // (the rules decide), and both sides' tables read back in a form that compares.
 import Database from 'better-sqlite3';
 import { Client } from 'pg';
-import { addAccount, createStore, openSqliteStorage, subjectErasure } from '@spur/collector';
+import { addAccount, addEndpoint, createStore, openSqliteStorage, rotateSecret, subjectErasure } from '@spur/collector';
+import { webhookOp } from '../../collector/src/webhooks/programs';
 import type { StoredEvent } from '@spur/sdk';
 
 const T0 = Date.parse('2026-11-01T10:00:00.000Z');
@@ -17,10 +18,12 @@ export const SOURCE_PASSWORD = 'set on the sqlite collector';
  * Fills `file` with `visitors` visitors' events (page views, a product added, one in three
  * identified), sent twice (the second time duplicates), a conflicting resend, rejected events
  * carrying ids, aliases, and an erasure with a suppression that then keeps an event out; and the
- * dashboard's tables: two accounts, two saved funnels, a sign-in session and a failed sign-in.
+ * dashboard's tables: two accounts, two saved funnels, a sign-in session and a failed sign-in;
+ * and webhooks to `hookUrl` (addWebhooks; by default a port nothing listens on).
  */
-export async function makeSource(file: string, visitors: number): Promise<void> {
-  const store = createStore(await openSqliteStorage(file));
+export async function makeSource(file: string, visitors: number, hookUrl = 'http://127.0.0.1:9/hooks'): Promise<SourceHooks> {
+  const storage = await openSqliteStorage(file);
+  const store = createStore(storage);
   try {
     for (let v = 0; v < visitors; v++) {
       const anonymousId = `anon-${v}`;
@@ -53,9 +56,51 @@ export async function makeSource(file: string, visitors: number): Promise<void> 
     // Not copied: sessions and failed sign-ins.
     await store.accounts.addSession({ id: 'f'.repeat(64), account: 'ada', createdAt: at(500), lastSeenAt: at(500), expiresAt: at(90_000) });
     await store.accounts.addFailure(['name-hash'], at(501), at(0));
+    return await addWebhooks(storage, store, hookUrl);
   } finally {
     await store.close();
   }
+}
+
+/** The endpoint of makeSource that receives at its hookUrl: its id, its secrets, its two deliveries due. */
+export interface SourceHooks {
+  endpointId: string;
+  /** The secret before the rotation, still signing for a day. */
+  oldSecret: string;
+  secret: string;
+  /** The webhook-ids still to deliver: one retry after a 500, one leased on SQLite until 2099. */
+  due: string[];
+}
+
+type Storage = Awaited<ReturnType<typeof openSqliteStorage>>;
+
+/**
+ * Webhooks: an endpoint at `hookUrl` with its secret rotated (the old one signs for a day more),
+ * another disabled by a 410; four orders, whose deliveries to the first end delivered, failed,
+ * pending after a 500 (due) and leased by a process of the SQLite collector (until 2099), and to
+ * the second disabled; with the delivery log of those attempts.
+ */
+async function addWebhooks(storage: Storage, store: ReturnType<typeof createStore>, hookUrl: string): Promise<SourceHooks> {
+  const added = await addEndpoint(storage, { url: hookUrl, events: ['order.completed'], allowPrivate: true, now: T0 });
+  const rotated = await rotateSecret(storage, added.endpoint.id, Date.now());
+  const gone = await addEndpoint(storage, { url: `${hookUrl}/gone`, events: ['order.completed', 'cart.abandoned'], allowPrivate: true, now: T0 + 1000 });
+  const orders = [1, 2, 3, 4].map((o) =>
+    event({ type: 'track', event: 'Order Completed', messageId: `order-${o}`, userId: `user-${o + 10}`, properties: { order_id: `o-${o}`, total: 10 * o, currency: 'EUR' } }, 600 + o),
+  );
+  await store.append({ writeKey: 'shop', events: orders, rejected: [] });
+  await webhookOp(storage, { op: 'disable', id: gone.endpoint.id, reason: 'the receiver answered 410 Gone', at: at(650) });
+  const claim = async () => (await webhookOp(storage, { op: 'claim', now: at(700), leaseUntil: '2099-01-01T00:00:00.000Z', limit: 1 })).deliveries[0];
+  const finish = async (state: 'delivered' | 'failed' | 'pending', statusCode: number, next: string) => {
+    const d = await claim();
+    const attempt = { messageId: d.messageId, endpointId: d.endpointId, type: d.type, attempt: 1, statusCode, durationMs: 12, error: statusCode === 200 ? null : `HTTP ${statusCode}`, at: at(701) };
+    await webhookOp(storage, { op: 'finish', attempt, state, nextAttemptAt: next });
+    return d.messageId;
+  };
+  await finish('delivered', 200, at(701));
+  await finish('failed', 500, at(701));
+  const retry = await finish('pending', 500, at(800));
+  const leased = (await claim()).messageId;
+  return { endpointId: added.endpoint.id, oldSecret: added.secret, secret: rotated.secret, due: [retry, leased] };
 }
 
 /** Every table `spur migrate` copies, as comparable rows (blobs as hex), plus the privacy state. */
@@ -79,6 +124,14 @@ const QUERIES: Record<string, [sqlite: string, postgres: string]> = {
   accounts: ['SELECT name, role, password_hash, created_at, password_changed_at FROM accounts ORDER BY name', ''],
   // By name: the target numbers saved funnels itself.
   saved_funnels: ['SELECT name, definition, created_by, created_at FROM saved_funnels ORDER BY name', ''],
+  webhook_endpoints: [
+    'SELECT id, url, events, secret, previous_secret, previous_until, enabled, created_at, disabled_reason, disabled_at FROM webhook_endpoints ORDER BY id',
+    'SELECT id, url, events, secret, previous_secret, previous_until, enabled::int, created_at, disabled_reason, disabled_at FROM webhook_endpoints ORDER BY id',
+  ],
+  // Without the lease: the copy clears it (the test reads it on its own).
+  webhook_outbox: ['SELECT message_id, endpoint_id, event_type, payload, state, attempts, next_attempt_at, created_at, updated_at FROM webhook_outbox ORDER BY message_id', ''],
+  // Without the ids, which the target numbers itself, in the source's order.
+  webhook_attempts: ['SELECT message_id, endpoint_id, event_type, attempt, status_code, duration_ms, error, at FROM webhook_attempts ORDER BY id', ''],
 };
 
 export function dumpSqlite(file: string): Dump {

@@ -14,14 +14,17 @@ import { main } from '@spur/cli';
 import { describePostgres } from '../../collector/test/postgres/server';
 import { BIN, exited } from '../../collector/test/spur-process';
 import { captureIo } from './io';
-import { counts, dumpPostgres, dumpSqlite, makeSource, SOURCE_PASSWORD } from './migrate-data';
+import { startReceiver, verifies } from '../../collector/test/webhooks/receiver';
+import { webhookOp } from '../../collector/src/webhooks/programs';
+import { counts, dumpPostgres, dumpSqlite, makeSource, SOURCE_PASSWORD, type SourceHooks } from './migrate-data';
 
 let dir: string;
 let source: string;
+let hooks: SourceHooks;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'spur-migrate-'));
   source = join(dir, 'spur.db');
-  await makeSource(source, 600);
+  hooks = await makeSource(source, 600);
 }, 60_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -39,9 +42,13 @@ const query = async <T>(url: string, text: string): Promise<T[]> => {
  * A collector on the PostgreSQL database `url` listening on loopback, for `fn`: signs in over
  * HTTP (the dashboard's form) and reads with the session.
  */
-async function onPostgresCollector<T>(url: string, fn: (http: { signIn(name: string, password: string): Promise<string | null>; get(path: string, cookie: string): Promise<Response> }) => Promise<T>): Promise<T> {
+async function onPostgresCollector<T>(
+  url: string,
+  fn: (http: { signIn(name: string, password: string): Promise<string | null>; get(path: string, cookie: string): Promise<Response> }) => Promise<T>,
+  config: Partial<Parameters<typeof createCollector>[0]> = {},
+): Promise<T> {
   const storage = createStore(await openStorage({ db: '', databaseUrl: url }));
-  const app = createCollector({ storage, writeKeys: { shop: [] }, adminToken: 'a'.repeat(32), analytics: 'off' });
+  const app = createCollector({ storage, writeKeys: { shop: [] }, adminToken: 'a'.repeat(32), analytics: 'off', ...config });
   const server = createServer(app).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -70,7 +77,10 @@ describePostgres('spur migrate', (pg) => {
     const io = captureIo();
     expect(await main(['migrate', '--from', source, '--to', pg.url], io)).toBe(0);
     expect(await dumpPostgres(pg.url)).toEqual(expected);
+    // The lease a process of the SQLite collector held is not copied.
+    expect(await query(pg.url, 'SELECT count(*)::int AS n FROM webhook_outbox WHERE lease_until IS NOT NULL')).toEqual([{ n: 0 }]);
     expect(io.stdout).toMatch(new RegExp(`events +${expected.events.length.toLocaleString('en')} +0\\n`));
+    expect(io.stdout).toMatch(new RegExp(`webhook_attempts +${expected.webhook_attempts.length} +0\\n`));
     expect(io.stdout).toMatch(/done in/);
 
     const again = captureIo({ SPUR_DB: source, SPUR_DATABASE_URL: pg.url });
@@ -78,6 +88,9 @@ describePostgres('spur migrate', (pg) => {
     expect(again.stdout).toMatch(/went on with an earlier copy/);
     expect(again.stdout).toMatch(new RegExp(`events +0 +${expected.events.length.toLocaleString('en')}\\n`));
     expect(again.stdout).toMatch(/nothing to copy/);
+    for (const table of ['webhook_endpoints', 'webhook_outbox', 'webhook_attempts']) {
+      expect(again.stdout).toMatch(new RegExp(`${table} +0 +${expected[table].length}\\n`));
+    }
     expect(await dumpPostgres(pg.url)).toEqual(expected);
 
     // The collector on PostgreSQL finds a subject's rejected events by their keyed terms: the salt came along.
@@ -119,6 +132,10 @@ describePostgres('spur migrate', (pg) => {
     const target = createStore(await openStorage({ db: '', databaseUrl: url }));
     await addAccount(target.accounts, { name: 'ada', role: 'viewer', password: 'set on the postgres side', now: Date.now() });
     await target.accounts.saveFunnel({ name: 'Checkout', definition: JSON.stringify({ steps: ['Cart Viewed'] }), createdBy: 'ada', createdAt: new Date().toISOString() });
+    // And an endpoint under the id of the source's first, with a secret of its own.
+    const ownSecret = 'whsec_' + Buffer.alloc(32, 7).toString('base64');
+    const own = { id: hooks.endpointId, url: 'http://127.0.0.1:9/elsewhere', events: ['order.completed'], secret: ownSecret, previousSecret: null, previousUntil: null, enabled: true, createdAt: new Date().toISOString(), disabledReason: null };
+    await webhookOp(target, { op: 'add', row: own });
     await target.close();
     const expected = dumpSqlite(source);
 
@@ -131,11 +148,18 @@ describePostgres('spur migrate', (pg) => {
       // vic and Browse go over once: the first run copies them, the second finds them there.
       expect(io.stdout).toMatch(run === 1 ? /accounts +1 +0\n/ : /accounts +0 +1\n/);
       expect(io.stdout).toMatch(run === 1 ? /saved_funnels +1 +0\n/ : /saved_funnels +0 +1\n/);
+      expect(io.stdout).toContain(`webhook_endpoints: 1 left as the target has them (another row of the same id there): ${hooks.endpointId}\n`);
+      expect(io.stderr).toContain(`spur migrate: webhook_endpoints ${hooks.endpointId}: the target has another row of the same id, left as it is`);
+      expect(io.stdout).toMatch(run === 1 ? /webhook_endpoints +1 +0\n/ : /webhook_endpoints +0 +1\n/);
     }
     const dump = await dumpPostgres(url);
     expect(dump.events).toEqual(expected.events);
     expect(dump.accounts.map((r) => [r[0], r[1]])).toEqual([['ada', 'viewer'], ['vic', 'viewer']]);
     expect(dump.accounts[1]).toEqual(expected.accounts[1]);
+    // The target's endpoint keeps its own secret and address; the other one came over.
+    expect(dump.webhook_endpoints.map((r) => [r[0], r[1], r[3]])).toEqual(
+      expected.webhook_endpoints.map((r) => (r[0] === hooks.endpointId ? [own.id, own.url, ownSecret] : [r[0], r[1], r[3]])),
+    );
     expect(dump.saved_funnels.map((r) => [r[0], r[1]])).toEqual([
       ['Browse', expected.saved_funnels[0][1]],
       ['Checkout', JSON.stringify({ steps: ['Cart Viewed'] })],
@@ -144,6 +168,42 @@ describePostgres('spur migrate', (pg) => {
       expect(await http.signIn('ada', SOURCE_PASSWORD)).toBeNull();
       expect(await http.signIn('ada', 'set on the postgres side')).toMatch(/^spur_session=/);
     });
+  }, 60_000);
+
+  it('hands the pending webhook deliveries to a collector on PostgreSQL: delivered once, same webhook-id, signatures verify', async () => {
+    const receiver = await startReceiver();
+    try {
+      const file = join(dir, 'hooks.db');
+      const made = await makeSource(file, 20, receiver.url);
+      const url = await pg.fresh();
+      expect(await main(['migrate', '--from', file, '--to', url], captureIo())).toBe(0);
+      // Allowed to reach 127.0.0.1, as SPUR_WEBHOOKS_ALLOW_PRIVATE=true allows it.
+      await onPostgresCollector(url, async () => {
+        const deliveries = await receiver.until(2, 30_000);
+        // The retry after the 500 and the one leased on SQLite; nothing to the disabled endpoint.
+        expect(deliveries.map((d) => d.id).sort()).toEqual([...made.due].sort());
+        for (const d of deliveries) {
+          expect(d.status).toBe(200);
+          // The receivers' secrets: the current one, and the one before the rotation (its grace runs).
+          expect(verifies(made.secret, d)).toBe(true);
+          expect(verifies(made.oldSecret, d)).toBe(true);
+        }
+        let states: { message_id: string; state: string; attempts: number }[] = [];
+        for (let i = 0; i < 200; i++) {
+          states = await query(url, "SELECT message_id, state, attempts FROM webhook_outbox WHERE message_id IN ('" + made.due.join("', '") + "') ORDER BY message_id");
+          if (states.every((r) => r.state === 'delivered')) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        expect(states.map((r) => r.state)).toEqual(['delivered', 'delivered']);
+        // The retry counts on from the attempt made on SQLite.
+        expect(states.map((r) => [r.message_id, r.attempts]).sort()).toEqual([[made.due[0], 2], [made.due[1], 1]].sort());
+        // Once: a few more rounds of the dispatcher send nothing again.
+        await new Promise((r) => setTimeout(r, 500));
+        expect(receiver.deliveries).toHaveLength(2);
+      }, { webhooksAllowPrivate: true, webhookIntervalMs: 50 });
+    } finally {
+      await receiver.close();
+    }
   }, 60_000);
 
   it('resumes after a SIGKILL midway and ends with every row once', async () => {
@@ -325,7 +385,7 @@ describe('spur migrate --help', () => {
     const io = captureIo();
     expect(await main(['migrate', '--help'], io)).toBe(0);
     expect(io.stdout).toMatch(/^Usage: spur migrate --to postgres:/);
-    for (const word of ['rejected', 'identity links', 'aliases', 'erasure records', 'suppressions', 'accounts', 'saved funnels', 'sign in again', 'goes on after the last chunk', 'SPUR_DATABASE_URL', 'SPUR_DB']) {
+    for (const word of ['rejected', 'identity links', 'aliases', 'erasure records', 'suppressions', 'accounts', 'saved funnels', 'webhook endpoints', 'webhook-id', 'delivery log', 'sign in again', 'goes on after the last chunk', 'SPUR_DATABASE_URL', 'SPUR_DB']) {
       expect(io.stdout).toContain(word);
     }
   });

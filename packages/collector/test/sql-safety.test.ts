@@ -47,6 +47,13 @@ const ALLOWED: { file: string; expression: string; why: string }[] = [
       'spur migrate: a VALUES list of $1, $2 … placeholders for up to 1,000 rows, made by insertValues; the values ' +
       'travel as parameters. The same rows as unnest arrays (constant text) took two to three times as long, as JSON 1.4 times',
   },
+  {
+    file: 'storage/postgres/from-sqlite-webhooks.ts',
+    expression: 'values',
+    why:
+      'spur migrate, the webhook tables: a VALUES list of $1, $2 … placeholders for up to 1,000 rows, made by insertValues; the values ' +
+      'travel as parameters. The same rows as unnest arrays (constant text) took two to three times as long, as JSON 1.4 times',
+  },
 ];
 
 // Upper-case SQL words, as this code base writes SQL; messages and identifiers do not use them.

@@ -12,14 +12,26 @@ const options = {
 /** Exit code of a copy that got through while the source took writes (they are not in it). */
 export const SOURCE_CHANGED_EXIT = 3;
 
+// What names a row of `table` in the target: an endpoint's id, else a name.
+const keyWord = (table: string) => (table === 'webhook_endpoints' ? 'id' : 'name');
+
+// What to do about rows of `table` left as the target has them.
+const skippedAdvice = (table: string) =>
+  table === 'accounts'
+    ? 'those people sign in with the password set on the target (spur users passwd there to change it)\n'
+    : table === 'webhook_endpoints'
+      ? "its receiver checks signatures with the target's secret; remove it in the target (spur webhooks remove) and run spur migrate again to copy this one\n"
+      : 'rename or delete it in the target and run spur migrate again to copy this one\n';
+
 const n = (x: number) => x.toLocaleString('en');
 
 function summary(report: SqliteCopyReport, from: string, seconds: number, rate: number): string {
-  const rows = report.tables.map((t) => `  ${t.table.padEnd(16)} ${n(t.copied).padStart(12)} ${n(t.total - t.copied - t.skipped.length).padStart(14)}`);
-  // An account or funnel of the same name that differs in the target: never overwritten, named.
+  const rows = report.tables.map((t) => `  ${t.table.padEnd(18)} ${n(t.copied).padStart(12)} ${n(t.total - t.copied - t.skipped.length).padStart(14)}`);
+  // An account, funnel or webhook endpoint of the same name (id) that differs in the target: never
+  // overwritten, named.
   const skipped = report.tables
     .filter((t) => t.skipped.length > 0)
-    .map((t) => `  ${t.table}: ${n(t.skipped.length)} left as the target has them (another row of the same name there): ${t.skipped.join(', ')}`);
+    .map((t) => `  ${t.table}: ${n(t.skipped.length)} left as the target has them (another row of the same ${keyWord(t.table)} there): ${t.skipped.join(', ')}`);
   const copied = report.tables.reduce((s, t) => s + t.copied, 0);
   const head = `spur migrate: ${from} -> ${report.target}${report.start === 'resumed' ? ' (went on with an earlier copy)' : ''}`;
   const end = report.interrupted
@@ -27,7 +39,7 @@ function summary(report: SqliteCopyReport, from: string, seconds: number, rate: 
     : copied === 0
       ? 'nothing to copy: every row was in the target already'
       : `done in ${seconds.toFixed(1)} s (${n(Math.round(rate))} rows/s read)`;
-  return [head, `  ${'table'.padEnd(16)} ${'copied now'.padStart(12)} ${'already there'.padStart(14)}`, ...rows, ...skipped, end, ''].join('\n');
+  return [head, `  ${'table'.padEnd(18)} ${'copied now'.padStart(12)} ${'already there'.padStart(14)}`, ...rows, ...skipped, end, ''].join('\n');
 }
 
 /**
@@ -79,8 +91,8 @@ export async function migrate(args: string[], io: Io): Promise<number> {
   if (report.interrupted) return 130;
   for (const t of report.tables.filter((x) => x.skipped.length > 0)) {
     io.err(
-      `spur migrate: ${t.table} ${t.skipped.join(', ')}: the target has another row of the same name, left as it is; ` +
-        (t.table === 'accounts' ? 'those people sign in with the password set on the target (spur users passwd there to change it)\n' : 'rename or delete it in the target and run spur migrate again to copy this one\n'),
+      `spur migrate: ${t.table} ${t.skipped.join(', ')}: the target has another row of the same ${keyWord(t.table)}, left as it is; ` +
+        skippedAdvice(t.table),
     );
   }
   if (report.sourceChanged) {

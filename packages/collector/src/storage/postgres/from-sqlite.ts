@@ -35,8 +35,9 @@ export interface TableCopy {
   /** Rows this run added to the target. */
   copied: number;
   /**
-   * Keys (names) of source rows left out in this run because the target holds a different row
-   * under them: an account or a saved funnel made on the target. Never overwritten.
+   * Keys (names, endpoint ids) of source rows left out in this run because the target holds a different row
+   * under them: an account, a saved funnel or a webhook endpoint made on the target. Never
+   * overwritten.
    */
   skipped: string[];
 }
@@ -136,9 +137,11 @@ function openSource(file: string): { db: Database; source: SourceIdentity; versi
 /**
  * Copies the SQLite database `from` into the PostgreSQL database `to`: events, rejected events
  * with their terms, identity links, aliases, erasure records and suppressions, with the privacy
- * salt and generation, and the dashboard's accounts and saved funnels (an account or funnel of
- * the same name that differs in the target is left as it is and named in `skipped`). Exactly once: a run after an interruption goes on after the last
- * committed chunk, a run after the end copies nothing.
+ * salt and generation, the dashboard's accounts and saved funnels, and the webhook endpoints,
+ * deliveries (without their leases) and delivery log (an account or funnel of the same name, an
+ * endpoint of the same id, that differs in the target is left as it is and named in `skipped`).
+ * Exactly once: a run after an interruption goes on after the last committed chunk, a run after
+ * the end copies nothing.
  */
 export async function copySqliteToPostgres(options: SqliteCopyOptions): Promise<SqliteCopyReport> {
   // 20,000 rows (about 14 MB of events, about a second's work): 8-15% more rows/s than 5,000
