@@ -1,8 +1,8 @@
 // What is stored already of the orders an import is about to store: nothing, the same order (an
 // earlier import, or another file), or another one under the same order_id (a conflict, which the
 // rules keep among the rejected events when it is sent). Looked up before the orders are sent, so
-// that the summary can say which was which; the stored event is found by whom it belongs to,
-// through the storage contract's reads, which every backend has.
+// that the summary can say which was which; the stored events are found by messageId (one
+// indexed lookup each, through the storage contract's reads, which every backend has).
 import type { JsonObject } from '@spur/sdk';
 import { conflictKey } from '../rules/conflicts';
 import type { Storage } from '../storage/types';
@@ -16,22 +16,7 @@ const SAME = ['type', 'event', 'userId', 'anonymousId'] as const;
  * messageId: nothing ('new'), the same order ('duplicate'), another one ('conflict').
  */
 export async function storedStates(storage: Storage, events: readonly JsonObject[]): Promise<StoredState[]> {
-  const users = [...new Set(events.filter((e) => typeof e.userId === 'string').map((e) => e.userId as string))];
-  const anonymous = [...new Set(events.filter((e) => typeof e.userId !== 'string').map((e) => e.anonymousId as string))];
-  const wanted = new Set(events.map((e) => e.messageId as string));
-  const bodies = await storage.read(async (reads) => {
-    const found = new Map<string, string>();
-    const keep = (rows: readonly { body: string }[]) => {
-      for (const { body } of rows) {
-        // `{"messageId":"…"`: the stored body begins with it (toStoredEvent).
-        const id = body.slice(14, body.indexOf('"', 14));
-        if (wanted.has(id)) found.set(id, body);
-      }
-    };
-    if (users.length) keep(await reads.customerEvents(users));
-    for (const id of anonymous) keep(await reads.anonymousOnlyEvents(id));
-    return found;
-  });
+  const bodies = await storage.read(async (reads) => reads.storedBodies([...new Set(events.map((e) => e.messageId as string))]));
   return events.map((event) => {
     const body = bodies.get(event.messageId as string);
     if (body === undefined) return 'new';

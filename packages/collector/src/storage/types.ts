@@ -232,6 +232,8 @@ export interface StorageReads {
   linksOfAnonymous(anonymousIds: readonly string[]): Answer<IdentityLink[]>;
   /** Every stored event whose userId is one of `userIds`, with its row number, in no set order. */
   customerEvents(userIds: readonly string[]): Answer<RawEvent[]>;
+  /** The stored bodies of the events with these messageIds, by messageId (absent: not stored). */
+  storedBodies(messageIds: readonly string[]): Answer<Map<string, string>>;
   /**
    * Every stored event with this anonymousId and no userId (only an anonymous id's own events:
    * what a link decides the owner of), in no set order.
@@ -287,8 +289,6 @@ export interface WriteTransaction extends StorageReads {
    * order given. The backend also keeps what it needs to find an anonymous id's events later.
    */
   insertEvents(rows: readonly EventRow[]): Answer<boolean[]>;
-  /** The stored bodies of the events with these messageIds, by messageId (absent: not stored). */
-  storedBodies(messageIds: readonly string[]): Answer<Map<string, string>>;
   /**
    * Records each link, or moves an existing link's firstSeen back to the earlier time. Order does
    * not matter (min is commutative); the caller gives each (anonymousId, userId) pair once.

@@ -38,6 +38,10 @@ export function createPgReads(db: Queryable, term: TermHasher): StorageReads {
   return {
     knownCustomers: (ids) => which(db, ids, KNOWN_CUSTOMERS),
     knownAnonymous: (ids) => which(db, ids, KNOWN_ANONYMOUS),
+    async storedBodies(messageIds) {
+      const found = await many<{ message_id: string; body: string }>(messageIds, 'SELECT message_id, body FROM events WHERE message_id = ANY($1::text[])');
+      return new Map(found.map((r) => [r.message_id, r.body]));
+    },
     aliasesFrom: (ids) => many<AliasEdge>(ids, `SELECT ${ALIAS_COLUMNS} FROM aliases WHERE previous_id = ANY($1::text[])`),
     aliasesInto: (ids) => many<AliasEdge>(ids, `SELECT ${ALIAS_COLUMNS} FROM aliases WHERE user_id = ANY($1::text[])`),
     aliasesOf: async (id) =>

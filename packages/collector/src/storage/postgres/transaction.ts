@@ -31,11 +31,6 @@ export async function beginWrites(db: Queryable, term: TermHasher): Promise<Writ
     privacyState: () => ({ ...state }),
     suppressions: async () => (await db.query<{ id_hash: string; until: string }>('SELECT id_hash, until FROM suppressions')).rows.map((r) => [r.id_hash, r.until]),
     insertEvents: (rows) => insertEvents(db, rows),
-    async storedBodies(messageIds) {
-      if (messageIds.length === 0) return new Map();
-      const found = await db.query<{ message_id: string; body: string }>('SELECT message_id, body FROM events WHERE message_id = ANY($1::text[])', [messageIds]);
-      return new Map(found.rows.map((r) => [r.message_id, r.body]));
-    },
     async upsertLinks(links: readonly IdentityLink[]) {
       if (links.length === 0) return;
       // firstSeen is the earliest event time of the pair, whatever order events arrive in.

@@ -31,6 +31,7 @@ const key = ([seq, type, timestamp, receivedAt, writeKey]: KeyRow): EventKey => 
 export function createReads(db: Database): StorageReads {
   const q = {
     isCustomer: db.prepare(IS_CUSTOMER).pluck(),
+    storedBody: db.prepare('SELECT body FROM events WHERE message_id = ?').pluck(),
     isAnonymous: db
       .prepare(
         `SELECT EXISTS (SELECT 1 FROM anonymous_runs WHERE anonymous_id = @id)
@@ -84,6 +85,14 @@ export function createReads(db: Database): StorageReads {
     linksOfCustomers: (ids) => each(ids, (id) => q.linksOfUser.all(id) as IdentityLink[]),
     linksOfAnonymous: (ids) => each(ids, (id) => q.linksOfAnonymous.all(id) as IdentityLink[]),
     customerEvents: (ids) => each(ids, (id) => (q.eventsOfUser.all(id) as [number, string, string][]).map(raw)),
+    storedBodies(messageIds) {
+      const bodies = new Map<string, string>();
+      for (const id of messageIds) {
+        const body = q.storedBody.get(id) as string | undefined;
+        if (body !== undefined) bodies.set(id, body);
+      }
+      return bodies;
+    },
     anonymousOnlyEvents: (id) => (q.anonymousOnly.all({ id }) as [number, string, string][]).map(raw),
     customerEventKeys: (userId, after, limit) => (q.userKeys.all(userId, after, limit) as KeyRow[]).map(key),
     anonymousEventKeys(id, cursor, limit) {

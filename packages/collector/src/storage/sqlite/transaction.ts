@@ -24,7 +24,6 @@ export function createTransaction(db: Database): SqliteTransaction {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`,
     ),
     insertRun: db.prepare('INSERT INTO anonymous_runs (anonymous_id, first_seq, last_seq) VALUES (?, ?, ?)'),
-    storedBody: db.prepare('SELECT body FROM events WHERE message_id = ?').pluck(),
     // firstSeen is the earliest event time of the pair, whatever order events arrive in.
     upsertLink: db.prepare(
       `INSERT INTO identity_links (anonymous_id, user_id, first_seen) VALUES (?, ?, ?)
@@ -89,14 +88,6 @@ export function createTransaction(db: Database): SqliteTransaction {
       }
       if (run) s.insertRun.run(run.id, run.first, run.last);
       return inserted;
-    },
-    storedBodies(messageIds) {
-      const bodies = new Map<string, string>();
-      for (const id of messageIds) {
-        const body = s.storedBody.get(id) as string | undefined;
-        if (body !== undefined) bodies.set(id, body);
-      }
-      return bodies;
     },
     upsertLinks(links) {
       for (const { anonymousId, userId, firstSeen } of links) s.upsertLink.run(anonymousId, userId, firstSeen);
