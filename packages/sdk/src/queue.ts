@@ -106,8 +106,10 @@ export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushA
   /** Takes over the rows of pages that are gone (and of earlier visits). Never rejects. */
   function adopt(): Promise<void> {
     return exclusive(page, (gone) => outbox.adopt(page.id, gone)).then((found) => {
-      // Older than this page's own, as a rule: first.
+      // Older than this page's own, as a rule: first. The bounds hold for them at once: a batch
+      // that waited for the adoption (pump() awaits it) is made right after, without a write().
       mine = new Set([...(found as Parcel[]), ...mine]);
+      write();
       // Sent at once (with what this page recorded so far), not after flushInterval: the page that
       // is gone may have sent them on its way out, and heard nothing; a page a visitor leaves
       // before its first batch would carry them again, and the next one again, until one lives
