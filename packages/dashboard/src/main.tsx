@@ -1,7 +1,7 @@
 // The dashboard's app: who is signed in, the navigation, the current view. Views keep their date
 // range in the address, and the navigation carries it from one view to the next.
 import { render } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 import { base, csrfToken, loadSession, type Session } from './api';
 import { href, navigate, useRoute, type ViewName } from './route';
 import { CartsView } from './views/carts';
@@ -54,9 +54,11 @@ function App({ session }: { session: Session }) {
   useEffect(() => {
     document.title = `${current?.label ?? 'Not found'} · spur dashboard`;
   }, [view]);
-  // After a navigation, the new view's heading gets the focus, so a screen reader announces it.
+  // After a navigation, the new view's heading gets the focus, so a screen reader announces it:
+  // in the same task as the new view's DOM (a layout effect), not after a frame in which the
+  // followed link still had it and a key pressed then went to the old view.
   const first = useRef(true);
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (first.current) return void (first.current = false);
     const heading = main.current?.querySelector<HTMLElement>('h1');
     if (heading) {

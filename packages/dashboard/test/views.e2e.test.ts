@@ -360,9 +360,24 @@ describe('the dashboard’s views, against the export API', () => {
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
     // Tab on to the navigation's Funnels link and follow it with Enter.
     for (let i = 0; i < 10 && (await page.evaluate(() => document.activeElement?.textContent)) !== 'Funnels'; i++) await page.keyboard.press('Tab');
+    // Where the focus is at the moment the new view's heading enters the document (a mutation
+    // observer's callback runs before the page gets another task): already on the heading, so a
+    // screen reader announces it and no key pressed meanwhile goes to the link left behind.
+    const focusOnArrival = page.evaluate(
+      () =>
+        new Promise<string | undefined>((resolve) => {
+          const observer = new MutationObserver(() => {
+            const h1 = document.querySelector('main h1');
+            if (h1?.textContent !== 'Funnels') return;
+            observer.disconnect();
+            resolve(document.activeElement?.tagName);
+          });
+          observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+        }),
+    );
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Funnels', level: 1 }).waitFor();
-    // The new view's heading has the focus, so a screen reader announces it.
+    expect(await focusOnArrival).toBe('H1');
     expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('H1');
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => (document.activeElement as HTMLElement).closest('label')?.textContent)).toContain('Period');
