@@ -14,6 +14,7 @@ import { rfmSegments } from './rfm-history';
 import { productStats, type ProductStats } from './products';
 import { customerDetail, customerTable, findProfile, segmentSummary, type CustomerDetail, type CustomerTable, type SegmentSummary } from './customers';
 import { productsTogether, type ProductPair } from './products-together';
+import { createPredictionCache, type Prediction } from './prediction/prediction-cache';
 import { resolveProfiles, type IdentityGraph, type ProfileIndex } from './profiles';
 import { filterRows, filters, profilesWithRows, type RowFilter } from './filters';
 import { botMask, withRows, type RowOptions, type Scope } from './rows';
@@ -59,6 +60,8 @@ export interface AnalyticsOptions {
   sessionMinutes?: number;
   /** @defaultValue 30 (SPUR_ABANDON_MINUTES) */
   abandonMinutes?: number;
+  /** The purchase model's fit and predictions, which the engine keeps per state and day (tests count fits through it). @defaultValue predictCustomers */
+  predict?: (orders: OrderRows, asOf: number) => Prediction;
 }
 
 export interface Range {
@@ -187,6 +190,8 @@ export function createAnalytics(options: AnalyticsOptions = {}): Analytics {
       .map((a) => a.cart);
   };
 
+  // The purchase model fitted once per state and day: a customer's history asks for it per request.
+  const { predict } = createPredictionCache(options.predict);
   // One record, refilled for every stored event: appending makes no object per event.
   const record = new FactRecord();
 
@@ -232,7 +237,7 @@ export function createAnalytics(options: AnalyticsOptions = {}): Analytics {
       const carts = detectAbandonedCarts(s.view, s.profiles(), { asOf: o.asOf + 1, abandonAfterMs: abandonMs });
       const orders = ordersOf(s.view, s.profiles(), { asOf: o.asOf });
       const keep = filterRows(s, o.filter ?? {}, o.asOf);
-      return customerTable({ view: s.view, profiles: s.profiles(), sessions: s.sessions(), orders, carts, from: o.from, to: o.to, keep });
+      return customerTable({ view: s.view, profiles: s.profiles(), sessions: s.sessions(), orders, carts, from: o.from, to: o.to, keep, predict });
     },
     customer(id, ids, o) {
       const s = scope(o);
@@ -240,7 +245,7 @@ export function createAnalytics(options: AnalyticsOptions = {}): Analytics {
       if (p < 0) return null;
       const carts = detectAbandonedCarts(s.view, s.profiles(), { asOf: o.asOf + 1, abandonAfterMs: abandonMs });
       const orders = ordersOf(s.view, s.profiles(), { asOf: o.asOf });
-      return customerDetail({ view: s.view, profiles: s.profiles(), sessions: s.sessions(), orders, carts }, p);
+      return customerDetail({ view: s.view, profiles: s.profiles(), sessions: s.sessions(), orders, carts, predict }, p);
     },
     segments(o) {
       const s = scope(o);
