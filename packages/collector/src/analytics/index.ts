@@ -3,7 +3,7 @@
 // facts or a new graph arrive, so repeated queries pay only for the query.
 import type { StoredEvent, SpurEvent } from '@spur/sdk';
 import { abandonedCartRows, type AbandonedCartRow } from './cart-rows';
-import { abandonments, cartAbandonedEvents, countAbandonments, detectAbandonedCarts, type AbandonedCart } from './carts';
+import { abandonments, abandonmentsSince, cartAbandonedEvents, countAbandonments, detectAbandonedCarts, type AbandonedCart, type ReplayMark } from './carts';
 import { FactTable, type Fact, type FactView } from './facts';
 import { FactRecord } from './fact-record';
 import { readStoredEvent } from './from-event';
@@ -96,7 +96,11 @@ export interface Analytics {
   /** The default scope's profiles (bots left out). */
   profiles(): ProfileIndex;
   funnel(query: FunnelQuery & Narrowing): FunnelResult;
-  abandonedCarts(options: Narrowing & { asOf: number }): AbandonedCart[];
+  /**
+   * Carts abandoned in [from, to) as of asOf; with `since` (where an earlier replay stood), also
+   * every cart of the profiles that may have changed since (carts.ts abandonmentsSince).
+   */
+  abandonedCarts(options: Narrowing & { asOf: number; since?: ReplayMark }): AbandonedCart[];
   /** The carts export's rows: abandoned carts with where they were left (cart-rows.ts). */
   abandonedCartRows(options: Narrowing & { asOf: number }): AbandonedCartRow[];
   /** The cart-reasons export's rows: exit survey answers weighted by lost cart value (survey-reasons.ts). */
@@ -183,9 +187,10 @@ export function createAnalytics(options: AnalyticsOptions = {}): Analytics {
     };
   };
   // Without the rows' context (pages, sessions): the abandonment job asks every minute.
-  const carts = (o: Narrowing & { asOf: number }) => {
+  const carts = (o: Narrowing & { asOf: number; since?: ReplayMark }) => {
     const { s, options: c } = cartOptions(o);
-    return abandonments(s.view, s.profiles(), c)
+    const found = o.since === undefined ? abandonments(s.view, s.profiles(), c) : abandonmentsSince(s.view, s.profiles(), c, o.since);
+    return found
       .filter((a) => c.keep === null || c.keep[a.lastRow] === 1)
       .map((a) => a.cart);
   };
