@@ -203,7 +203,7 @@ export function createCollector(config: CollectorConfig): Collector {
   const { analytics } = jobs;
   if (!analytics) logger.info({ setting: 'SPUR_ANALYTICS' }, 'analytics off: this collector only ingests (no analytics cache, no Cart Abandoned)');
   // This collector's Prometheus metrics: a registry of its own (metrics/collector-metrics.ts).
-  const metrics = createMetrics({ analytics, factsBackfill: jobs.factsBackfill });
+  const metrics = createMetrics({ analytics, factsBackfill: jobs.factsBackfill, webhooks: jobs.webhooks, now: config.now });
   const keyring = createKeyring(config.writeKeys);
   const now = config.now ?? Date.now;
   const ipMode = config.ip ?? 'truncate';

@@ -91,6 +91,77 @@ export function abandonments(view: FactView, profiles: ProfileIndex, options: Re
     .sort((x, y) => x.at - y.at || (x.cart.profileId < y.cart.profileId ? -1 : x.cart.profileId > y.cart.profileId ? 1 : 0));
 }
 
+/** Where a previous replay stood: the rows it had read and the profiles it resolved them to. */
+export interface ReplayMark {
+  rows: number;
+  profiles: ProfileIndex;
+}
+
+/**
+ * The abandonments of abandonments(options) in [from, to), and every abandonment, whenever, of
+ * each profile that may have changed since `since`: it has a row appended after (a late event may
+ * complete an older cart), or it gained or lost a row to a change of the identity graph (an
+ * identify joins a device's cart to a customer; a second customer on a shared device takes its
+ * later rows). Any other profile has the carts it had then. The abandonment job's runs.
+ */
+export function abandonmentsSince(view: FactView, profiles: ProfileIndex, options: CartOptions, since: ReplayMark): Abandonment[] {
+  const touched = changedProfiles(profiles, since);
+  const from = options.from ?? -Infinity;
+  const to = options.to ?? Infinity;
+  // wholeProfiles keeps every abandonment of each profile replayed: those of the range's own
+  // profiles outside it are dropped here again.
+  return abandonments(view, profiles, { ...options, alsoProfiles: touched, wholeProfiles: true }).filter((a) => (a.at >= from && a.at < to) || touched[profiles.ofRow[a.lastRow]] === 1);
+}
+
+/** Whether profile `was` of `before` and profile `is` of `after` are one customer (or one guest). */
+function sameProfile(before: ProfileIndex, was: number, after: ProfileIndex, is: number): boolean {
+  if (was < 0 || is < 0) return was < 0 && is < 0;
+  const customer = before.customerId(was);
+  if (customer !== null || after.customerId(is) !== null) return customer === after.customerId(is);
+  return before.id(was) === after.id(is);
+}
+
+/** The profiles of `profiles` that may hold other rows than at `since` (1: changed). */
+function changedProfiles(profiles: ProfileIndex, since: ReplayMark): Uint8Array {
+  const touched = new Uint8Array(profiles.count);
+  const { ofRow } = profiles;
+  for (let i = Math.max(0, since.rows); i < ofRow.length; i++) if (ofRow[i] >= 0) touched[ofRow[i]] = 1;
+  // The same graph resolves the rows read before as it did then: only then is this pass skipped.
+  if (since.profiles.graph === profiles.graph) return touched;
+  const before = since.profiles;
+  // Most rows of an old profile go to one new profile: its answer is worked out once per pair.
+  const pairedWith = new Int32Array(before.count).fill(-2);
+  const same = new Uint8Array(before.count);
+  // The profiles rows left, by id (numbers differ from one index to the next, ids do not).
+  const leftCustomers = new Set<string>();
+  const leftGuests = new Set<string>();
+  const n = Math.min(since.rows, before.ofRow.length, ofRow.length);
+  for (let i = 0; i < n; i++) {
+    const was = before.ofRow[i];
+    const is = ofRow[i];
+    if (was < 0) {
+      if (is >= 0) touched[is] = 1;
+      continue;
+    }
+    if (pairedWith[was] !== is) {
+      pairedWith[was] = is;
+      same[was] = sameProfile(before, was, profiles, is) ? 1 : 0;
+    }
+    if (same[was] === 1) continue;
+    // The row moved: the profile it joined and the one it left (found by its id) may differ now.
+    if (is >= 0) touched[is] = 1;
+    const customer = before.customerId(was);
+    if (customer !== null) leftCustomers.add(customer);
+    else leftGuests.add(before.id(was));
+  }
+  if (leftCustomers.size + leftGuests.size === 0) return touched;
+  for (let p = 0; p < profiles.count; p++) {
+    const customer = profiles.customerId(p);
+    if (customer !== null ? leftCustomers.has(customer) : leftGuests.has(profiles.id(p))) touched[p] = 1;
+  }
+  return touched;
+}
+
 /**
  * How many carts abandonments() would answer whose last activity row `keep` keeps (null: all),
  * and how many of them were recovered, without making the carts (the overview's figures).

@@ -84,6 +84,8 @@ export interface CustomerTableInput {
   to?: number;
   /** A filter's rows: the customers listed (customer-stats.ts). */
   keep?: Uint8Array | null;
+  /** The purchase model's fit and predictions (the engine's, fitted once per state: prediction-cache.ts). @defaultValue predictCustomers */
+  predict?: (orders: OrderRows, asOf: number) => { byProfile: Map<number, CustomerPrediction> };
 }
 
 /** The RFM fields of profile p. */
@@ -145,7 +147,7 @@ export function customerDetail(input: CustomerTableInput, p: number): CustomerDe
     const s = sessions.ofRow[i];
     if (!bySessionId.has(key)) bySessionId.set(key, { channel: sessions.attribute(s, 'channel'), device: sessions.attribute(s, 'device'), utmSource: sessions.attribute(s, 'utm_source') });
   }
-  const forecast = forecastOf(predictCustomers(orders, orders.asOf).byProfile.get(p));
+  const forecast = forecastOf((input.predict ?? predictCustomers)(orders, orders.asOf).byProfile.get(p));
   return { row: { ...stats.rows[0], ...rfmOf(rfm, orders, p), ...forecast }, profile: p, orders, sessions: bySessionId };
 }
 
@@ -154,7 +156,7 @@ export function customerTable(input: CustomerTableInput): CustomerTable {
   const { orders } = input;
   const stats = customerStatistics(input);
   const rfm = rfmSegments(orders);
-  const { byProfile } = predictCustomers(orders, orders.asOf);
+  const { byProfile } = (input.predict ?? predictCustomers)(orders, orders.asOf);
   // The statistics rows gain the other fields in place, every row in the same order of keys: a
   // spread into a new object per row cost about 14 µs a row (most of the call at 100,000 rows).
   const rows = stats.rows.map((row, i) => Object.assign(row, rfmOf(rfm, orders, stats.profiles[i]), forecastOf(byProfile.get(stats.profiles[i]))));

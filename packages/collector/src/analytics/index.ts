@@ -3,7 +3,7 @@
 // facts or a new graph arrive, so repeated queries pay only for the query.
 import type { StoredEvent, SpurEvent } from '@spur/sdk';
 import { abandonedCartRows, type AbandonedCartRow } from './cart-rows';
-import { abandonments, cartAbandonedEvents, countAbandonments, detectAbandonedCarts, type AbandonedCart } from './carts';
+import { abandonments, abandonmentsSince, cartAbandonedEvents, countAbandonments, detectAbandonedCarts, type AbandonedCart, type ReplayMark } from './carts';
 import { FactTable, type Fact, type FactView } from './facts';
 import { FactRecord } from './fact-record';
 import { readStoredEvent } from './from-event';
@@ -14,6 +14,7 @@ import { rfmSegments } from './rfm-history';
 import { productStats, type ProductStats } from './products';
 import { customerDetail, customerTable, findProfile, segmentSummary, type CustomerDetail, type CustomerTable, type SegmentSummary } from './customers';
 import { productsTogether, type ProductPair } from './products-together';
+import { createPredictionCache, type Prediction } from './prediction/prediction-cache';
 import { resolveProfiles, type IdentityGraph, type ProfileIndex } from './profiles';
 import { filterRows, filters, profilesWithRows, type RowFilter } from './filters';
 import { botMask, withRows, type RowOptions, type Scope } from './rows';
@@ -59,6 +60,8 @@ export interface AnalyticsOptions {
   sessionMinutes?: number;
   /** @defaultValue 30 (SPUR_ABANDON_MINUTES) */
   abandonMinutes?: number;
+  /** The purchase model's fit and predictions, which the engine keeps per state and day (tests count fits through it). @defaultValue predictCustomers */
+  predict?: (orders: OrderRows, asOf: number) => Prediction;
 }
 
 export interface Range {
@@ -93,7 +96,11 @@ export interface Analytics {
   /** The default scope's profiles (bots left out). */
   profiles(): ProfileIndex;
   funnel(query: FunnelQuery & Narrowing): FunnelResult;
-  abandonedCarts(options: Narrowing & { asOf: number }): AbandonedCart[];
+  /**
+   * Carts abandoned in [from, to) as of asOf; with `since` (where an earlier replay stood), also
+   * every cart of the profiles that may have changed since (carts.ts abandonmentsSince).
+   */
+  abandonedCarts(options: Narrowing & { asOf: number; since?: ReplayMark }): AbandonedCart[];
   /** The carts export's rows: abandoned carts with where they were left (cart-rows.ts). */
   abandonedCartRows(options: Narrowing & { asOf: number }): AbandonedCartRow[];
   /** The cart-reasons export's rows: exit survey answers weighted by lost cart value (survey-reasons.ts). */
@@ -180,13 +187,16 @@ export function createAnalytics(options: AnalyticsOptions = {}): Analytics {
     };
   };
   // Without the rows' context (pages, sessions): the abandonment job asks every minute.
-  const carts = (o: Narrowing & { asOf: number }) => {
+  const carts = (o: Narrowing & { asOf: number; since?: ReplayMark }) => {
     const { s, options: c } = cartOptions(o);
-    return abandonments(s.view, s.profiles(), c)
+    const found = o.since === undefined ? abandonments(s.view, s.profiles(), c) : abandonmentsSince(s.view, s.profiles(), c, o.since);
+    return found
       .filter((a) => c.keep === null || c.keep[a.lastRow] === 1)
       .map((a) => a.cart);
   };
 
+  // The purchase model fitted once per state and day: a customer's history asks for it per request.
+  const { predict } = createPredictionCache(options.predict);
   // One record, refilled for every stored event: appending makes no object per event.
   const record = new FactRecord();
 
@@ -232,7 +242,7 @@ export function createAnalytics(options: AnalyticsOptions = {}): Analytics {
       const carts = detectAbandonedCarts(s.view, s.profiles(), { asOf: o.asOf + 1, abandonAfterMs: abandonMs });
       const orders = ordersOf(s.view, s.profiles(), { asOf: o.asOf });
       const keep = filterRows(s, o.filter ?? {}, o.asOf);
-      return customerTable({ view: s.view, profiles: s.profiles(), sessions: s.sessions(), orders, carts, from: o.from, to: o.to, keep });
+      return customerTable({ view: s.view, profiles: s.profiles(), sessions: s.sessions(), orders, carts, from: o.from, to: o.to, keep, predict });
     },
     customer(id, ids, o) {
       const s = scope(o);
@@ -240,7 +250,7 @@ export function createAnalytics(options: AnalyticsOptions = {}): Analytics {
       if (p < 0) return null;
       const carts = detectAbandonedCarts(s.view, s.profiles(), { asOf: o.asOf + 1, abandonAfterMs: abandonMs });
       const orders = ordersOf(s.view, s.profiles(), { asOf: o.asOf });
-      return customerDetail({ view: s.view, profiles: s.profiles(), sessions: s.sessions(), orders, carts }, p);
+      return customerDetail({ view: s.view, profiles: s.profiles(), sessions: s.sessions(), orders, carts, predict }, p);
     },
     segments(o) {
       const s = scope(o);

@@ -29,6 +29,8 @@ export interface ProfileIndex {
   readonly ofRow: Int32Array;
   /** The row mask of the view the profiles were resolved from. */
   readonly keep: Uint8Array | null;
+  /** The identity graph they were resolved with (the same object while it is unchanged). */
+  readonly graph: IdentityGraph;
   /** The profile's id: its customer id, else its anonymous id. */
   id(profile: number): string;
   customerId(profile: number): string | null;
@@ -105,6 +107,7 @@ export function resolveProfiles(view: FactView, graph: IdentityGraph): ProfileIn
     count: ids.length,
     ofRow,
     keep,
+    graph,
     id: (p) => {
       const id = ids[p];
       return typeof id === 'string' ? id : anonymousIds.value(id)!;

@@ -1,8 +1,9 @@
 // Which known customer an email or phone number belongs to: read once per import from the stored
 // identify events (their traits `email` and `phone`, normalised as the import's are), through the
-// storage contract's event pages, so that it works on every backend. Only bodies that name the
-// identify type are parsed; the other events are passed over as text. Where two customers carry one address, the later identify wins: it is what the shop
-// knows now.
+// storage contract's identify pages (StorageReads.identifyPage), so that it works on every
+// backend and the database hands over only identify events, not every stored event. Where two
+// customers carry one address, the later identify wins (by its time, then by its row): it is what
+// the shop knows now.
 import type { Storage } from '../storage/types';
 import { normalizeEmail, normalizePhone } from './contacts';
 
@@ -53,11 +54,10 @@ export async function loadCustomerLookup(storage: Storage, country?: string): Pr
   const phones = new Map<string, Known>();
   let after = 0;
   for (;;) {
-    const page = await storage.eventPage({}, after, PAGE);
+    const page = await storage.identifyPage(after, PAGE);
     if (page.length === 0) break;
     after = page[page.length - 1].seq;
     for (const { body } of page) {
-      if (!body.includes('"type":"identify"')) continue;
       const event = JSON.parse(body) as { type: string; userId?: string; timestamp: string; traits?: Record<string, unknown> };
       if (event.type !== 'identify' || !event.userId || !event.traits) continue;
       const { email, phone } = event.traits;

@@ -1,16 +1,22 @@
 // The abandonment job: carts whose time has passed get their Cart Abandoned event recorded,
 // exactly once, on a timer and right after each full catch-up of the analytics cache, never
 // because someone reads an export. The timer ticks every 15 s, so that a cart's Cart Abandoned
-// event (and its webhook) follows the moment it counts as abandoned within that: most ticks
-// replay only the carts abandoned since shortly before the previous run (the engine's range
-// narrowing replays only the customers with cart activity near it), and one a minute, like every
-// run after a full catch-up, replays them all (late events may complete an older cart). Several collectors on one database may record the same cart:
+// event (and its webhook) follows the moment it counts as abandoned within that. The first run on
+// an engine (after a full catch-up: at the start, after an erasure) replays every cart; each later
+// run replays only what can have changed since the previous successful one: the carts abandoned
+// since shortly before it (time passed; the engine's range narrowing replays only the customers
+// with cart activity near it), and every cart of the customers with events appended since (the
+// rows after the ones it had read: a late event may complete an older cart, an identify may join
+// a cart to a customer). A customer without a new event and without cart activity near the window
+// has the carts it had at the previous run, which recorded them; so these runs record what a
+// replay of every cart would, at a fraction of the cost (README of the collector, and the test
+// comparing both). A failed run moves neither mark: the next one covers its ground too. Several collectors on one database may record the same cart:
 // its messageId is derived from the cart (analytics/carts.ts), so the second append is a duplicate
 // that storage drops. (Any gap a later event can show has passed by the collector's clock too, so
-// the timer sees it within a minute; recording after every request instead would re-resolve all
+// the timer sees it within a tick; recording after every request instead would re-resolve all
 // profiles every few seconds under load.)
 import type { SpurEvent, StoredEvent } from '@spur/sdk';
-import { cartAbandonedEvents, type AbandonedCart, type Analytics } from '../analytics';
+import { cartAbandonedEvents, type AbandonedCart, type Analytics, type ReplayMark } from '../analytics';
 import { StorageUnavailableError } from '../errors';
 import { errorFields, silentLogger, type Logger } from '../log';
 import type { Store } from '../rules/store';
@@ -25,8 +31,6 @@ export interface AbandonmentOptions {
   now?: () => number;
   /** How often the timer looks for carts abandoned since the previous run. @defaultValue 15000 */
   intervalMs?: number;
-  /** How often a timer run replays every cart. @defaultValue 60000 */
-  fullIntervalMs?: number;
   /** A failed run at error level (the next run tries again). @defaultValue silentLogger */
   logger?: Logger;
 }
@@ -34,8 +38,8 @@ export interface AbandonmentOptions {
 export interface AbandonmentJob {
   /**
    * Records the Cart Abandoned events due now; resolves with how many were new to this job.
-   * `recentOnly`: replay only the carts abandoned since shortly before the previous run (the
-   * timer's runs between full ones).
+   * `recentOnly`: replay only what can have changed since the previous run (the timer's runs);
+   * otherwise every cart.
    */
   run(recentOnly?: boolean): Promise<number>;
   /**
@@ -72,11 +76,11 @@ export function startAbandonment(options: AbandonmentOptions): AbandonmentJob {
   let running: Promise<number> | undefined;
   let again: Promise<number> | undefined;
   let stopped = false;
-  // The asOf of the previous run on `engine`, and of the previous run that replayed every cart.
+  // What the previous successful run on `engine` covered: its asOf, the rows it had read and
+  // their profiles.
   let lastAsOf: number | undefined;
-  let lastFull = -Infinity;
+  let mark: ReplayMark | undefined;
   let againRecentOnly = true;
-  const fullIntervalMs = options.fullIntervalMs ?? 60_000;
 
   async function record(recentOnly = false): Promise<number> {
     const analytics = await cache.refresh();
@@ -89,16 +93,23 @@ export function startAbandonment(options: AbandonmentOptions): AbandonmentJob {
         engine = analytics;
         recorded = new Set();
         lastAsOf = undefined;
+        mark = undefined;
       }
       const at = now();
-      // Only the carts abandoned since a while before the previous run, unless a full replay is due.
-      const full = !recentOnly || lastAsOf === undefined || at - lastFull >= fullIntervalMs;
-      const from = full ? undefined : lastAsOf! - RECENT_MARGIN_MS;
-      lastAsOf = at;
-      if (full) lastFull = at;
+      // The carts replay the default scope (no bots), whose profiles these are.
+      const here: ReplayMark = { rows: analytics.table.length, profiles: analytics.profiles() };
+      // Every cart on a new engine or when asked; else what can have changed since the last run.
+      const narrowed = recentOnly && lastAsOf !== undefined && mark ? { from: lastAsOf - RECENT_MARGIN_MS, since: mark } : {};
       // Keyed like the messageId (carts.ts) without hashing: thousands of carts per run.
-      const due = cartAbandonedEvents(analytics.abandonedCarts({ asOf: at, ...(from !== undefined && { from }) }).filter((c) => !recorded.has(cartKey(c))));
-      if (!due.length) return 0;
+      const due = cartAbandonedEvents(analytics.abandonedCarts({ asOf: at, ...narrowed }).filter((c) => !recorded.has(cartKey(c))));
+      const covered = () => {
+        lastAsOf = at;
+        mark = here;
+      };
+      if (!due.length) {
+        covered();
+        return 0;
+      }
       const receivedAt = new Date(at).toISOString();
       const events = due.map(
         (e): StoredEvent => ({
@@ -111,6 +122,7 @@ export function startAbandonment(options: AbandonmentOptions): AbandonmentJob {
       );
       await store.append({ writeKey: DERIVED_WRITE_KEY, events, rejected: [] });
       for (const e of due) recorded.add(eventKey(e));
+      covered();
       // The cache holds them before the job says it is done.
       await cache.refresh();
       return due.length;

@@ -18,7 +18,7 @@
 // before it is appended after it. The decoder thread lives as long as the run.
 // A full catch-up (at start, and after such a reset) takes seconds for millions of events; it runs
 // in the background from start(), and status() says how far it is (/readyz reports it).
-import { createAnalytics, releaseScratch, type Analytics, type IdentityGraph } from '../analytics';
+import { createAnalytics, releaseScratch, type Analytics, type AnalyticsOptions, type IdentityGraph } from '../analytics';
 import type { FactPage } from '../analytics/fact-page';
 import { readFactsPage } from '../analytics/fact-page-encoder';
 import { FactRecord } from '../analytics/fact-record';
@@ -36,6 +36,8 @@ export interface AnalyticsServiceOptions {
   sessionMinutes?: number;
   /** SPUR_ABANDON_MINUTES. @defaultValue 30 */
   abandonMinutes?: number;
+  /** The purchase model's fit (AnalyticsOptions.predict). @defaultValue predictCustomers */
+  predict?: AnalyticsOptions['predict'];
   /** How often the cache catches up without an export asking. @defaultValue 60000 */
   intervalMs?: number;
   /** Where a finished full catch-up is logged (`analytics ready`, with events and ms). @defaultValue silentLogger */
@@ -104,7 +106,7 @@ function sameGraph(a: IdentityGraph, b: IdentityGraph): boolean {
 }
 
 export function createAnalyticsService(storage: Storage, options: AnalyticsServiceOptions = {}): AnalyticsService {
-  const make = () => createAnalytics({ sessionMinutes: options.sessionMinutes, abandonMinutes: options.abandonMinutes });
+  const make = () => createAnalytics({ sessionMinutes: options.sessionMinutes, abandonMinutes: options.abandonMinutes, predict: options.predict });
   let analytics = make();
   // Where storage's catch-up stands (its own opaque cursor), the rows appended since the start, and
   // the rows read (one page more while the next is read ahead).

@@ -9,6 +9,8 @@ import type { StorageFailure } from '../errors';
 import type { IngestObserver } from '../ingest/service';
 import type { AnalyticsService } from '../jobs/catch-up';
 import type { FactsBackfillJob } from '../jobs/facts-backfill';
+import type { WebhookDispatcher } from '../webhooks/dispatcher';
+import { webhookMetrics } from './webhook-metrics';
 import { METRIC_PREFIX, processMetrics } from './process-metrics';
 import { REJECTION_REASONS, rejectionReason } from './rejection-reasons';
 
@@ -29,6 +31,10 @@ export interface MetricsOptions {
   analytics?: AnalyticsService;
   /** The facts backfill (jobs/facts-backfill.ts): its rows left and rewritten, read at scrape time. */
   factsBackfill?: Pick<FactsBackfillJob, 'status'>;
+  /** The webhook dispatcher (webhooks/dispatcher.ts): it reports attempts and the outbox as they happen. */
+  webhooks?: Pick<WebhookDispatcher, 'observe'>;
+  /** The collector's clock (the age of the oldest pending delivery). @defaultValue Date.now */
+  now?: () => number;
 }
 
 export interface CollectorMetrics extends IngestObserver {
@@ -110,6 +116,8 @@ export function createMetrics(options: MetricsOptions = {}): CollectorMetrics {
     reported: 0,
   };
 
+  const webhooks = options.webhooks && webhookMetrics(registers, options.webhooks, options.now);
+
   return {
     request(route, method, status, seconds) {
       requests.inc({ route, method, status });
@@ -145,6 +153,7 @@ export function createMetrics(options: MetricsOptions = {}): CollectorMetrics {
         backfill.written.inc(now.written - backfill.reported);
         backfill.reported = now.written;
       }
+      webhooks?.beforeScrape();
       const [own, ofProcess] = await Promise.all([registry.metrics(), processMetrics().metrics()]);
       return { contentType: registry.contentType, text: `${ofProcess}\n${own}` };
     },

@@ -61,6 +61,7 @@ export function createStore(storage: Storage | Store): Store {
     eventCountEstimate: () => storage.eventCountEstimate(),
     identityGraph: () => storage.identityGraph(),
     eventPage: (range, afterSeq, limit) => storage.eventPage(range, afterSeq, limit),
+    identifyPage: (afterSeq, limit) => storage.identifyPage(afterSeq, limit),
     countEvents: (range) => storage.countEvents(range),
     listRejected: (options) => storage.listRejected(options),
     listErasures: () => storage.listErasures(),

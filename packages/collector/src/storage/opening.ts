@@ -80,6 +80,7 @@ export function storageWhenOpen(opening: Promise<Storage>): Storage {
     eventCountEstimate: forward('eventCountEstimate'),
     identityGraph: forward('identityGraph'),
     eventPage: forward('eventPage'),
+    identifyPage: forward('identifyPage'),
     countEvents: forward('countEvents'),
     listRejected: forward('listRejected'),
     listErasures: forward('listErasures'),

@@ -421,6 +421,12 @@ export interface Storage {
    * stored JSON text: the events export, page by page, without parsing and re-serialising.
    */
   eventPage(range: EventRange, afterSeq: Seq, limit: number): Promise<RawEvent[]>;
+  /**
+   * Up to `limit` identify events that name a customer id, after row `afterSeq`, in row order:
+   * the order importer's customer lookup reads their traits. The database passes over the other
+   * events (no body of theirs is read out).
+   */
+  identifyPage(afterSeq: Seq, limit: number): Promise<RawEvent[]>;
   /** How many stored events have their time in `range`. */
   countEvents(range: EventRange): Promise<number>;
   /** Rejected events, oldest first. */

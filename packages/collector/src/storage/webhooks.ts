@@ -67,6 +67,17 @@ export interface AttemptRow {
 /** What a delivery is after an attempt. */
 export type DeliveryState = 'pending' | 'delivered' | 'failed' | 'disabled';
 
+/** The outbox and the endpoints in a few numbers, for the metrics. */
+export interface OutboxSummary {
+  /** Deliveries pending (due or waiting for a retry), leased ones included. */
+  pending: number;
+  /** When the oldest pending delivery was made; null when none is pending. */
+  oldestPendingAt: string | null;
+  /** Endpoints receiving webhooks and endpoints disabled (a 410 from the receiver). */
+  endpointsEnabled: number;
+  endpointsDisabled: number;
+}
+
 /** The webhook primitives of a write transaction. */
 export interface WebhookWrites {
   /** Every endpoint, oldest first. */
@@ -98,4 +109,6 @@ export interface WebhookWrites {
   prune(before: string): Answer<number>;
   /** Deliveries per state for each endpoint. */
   outboxCounts(): Answer<{ endpointId: string; state: DeliveryState; count: number }[]>;
+  /** The pending deliveries and the endpoints counted: pending rows only (the partial index), never the log. */
+  outboxSummary(): Answer<OutboxSummary>;
 }

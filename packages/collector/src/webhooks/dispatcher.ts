@@ -11,6 +11,7 @@ import { errorFields, silentLogger, type Logger } from '../log';
 import type { Storage } from '../storage/types';
 import type { AttemptRow, ClaimedDelivery, DeliveryState, EndpointRow } from '../storage/webhooks';
 import { checkTarget, TargetRefused } from './address-guard';
+import { statusOutcome, type AttemptOutcome, type DeliveryResult, type DispatchObserver } from './attempt-outcome';
 import { webhookOp } from './programs';
 import { webhookHeaders } from './signature';
 
@@ -47,6 +48,8 @@ export interface WebhookDispatcher {
   wake(): void;
   /** Attempts what is due now; resolves with how many attempts were made. */
   run(): Promise<number>;
+  /** Tells `observer` of every attempt and outbox count from now on (the collector's metrics). */
+  observe(observer: DispatchObserver): void;
   /** Stops polling, aborts the attempts under way (recorded as failed, retried later). */
   stop(): Promise<void>;
 }
@@ -68,6 +71,7 @@ export function startWebhookDispatcher(options: DispatcherOptions): WebhookDispa
   let running: Promise<number> | undefined;
   let again = false;
   let stopped = false;
+  let observer: DispatchObserver | undefined;
 
   async function attempt(d: ClaimedDelivery, endpoint: EndpointRow): Promise<void> {
     const started = now();
@@ -77,6 +81,7 @@ export function startWebhookDispatcher(options: DispatcherOptions): WebhookDispa
     const headers = { ...webhookHeaders(secrets, d.messageId, Math.floor(started / 1000), d.payload), 'content-type': 'application/json', 'user-agent': 'spur-webhooks/1' };
     let statusCode: number | null = null;
     let error: string | null = null;
+    let outcome: AttemptOutcome = 'network';
     try {
       await checkTarget(endpoint.url, options.allowPrivate);
       const res = await fetch(endpoint.url, {
@@ -87,12 +92,14 @@ export function startWebhookDispatcher(options: DispatcherOptions): WebhookDispa
         signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), stopping.signal]),
       });
       statusCode = res.status;
+      outcome = statusOutcome(statusCode);
       await res.body?.cancel().catch(() => undefined);
       if (statusCode >= 300 && statusCode < 400) error = 'redirect not followed';
       else if (statusCode === 410) error = 'endpoint gone (410): disabled';
       else if (statusCode < 200 || statusCode >= 300) error = `HTTP ${statusCode}`;
     } catch (err) {
       const e = err as Error & { cause?: { code?: string } };
+      outcome = err instanceof TargetRefused ? 'refused' : stopping.signal.aborted ? 'aborted' : e.name === 'TimeoutError' ? 'timeout' : 'network';
       error = err instanceof TargetRefused ? `refused: ${e.message}` : stopping.signal.aborted ? 'aborted: the collector stopped' : e.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : (e.cause?.code ?? e.message);
     }
     const at = now();
@@ -113,6 +120,8 @@ export function startWebhookDispatcher(options: DispatcherOptions): WebhookDispa
       nextAttemptAt: new Date(next).toISOString(),
       ...(statusCode === 410 && { disable: `the receiver answered 410 Gone at ${record.at}` }),
     });
+    const result: DeliveryResult = state === 'pending' ? 'retrying' : state;
+    observer?.attempted(d.type, outcome, result, (at - started) / 1000);
     if (error !== null) logger.warn({ webhook: d.messageId, endpoint: d.endpointId, attempt: number, status: statusCode, error, state }, 'webhook attempt failed');
   }
 
@@ -120,16 +129,18 @@ export function startWebhookDispatcher(options: DispatcherOptions): WebhookDispa
     let made = 0;
     for (;;) {
       const at = now();
-      const { deliveries, endpoints } = await webhookOp(storage, {
+      const { deliveries, endpoints, summary } = await webhookOp(storage, {
         op: 'claim',
         now: new Date(at).toISOString(),
         leaseUntil: new Date(at + (options.leaseMs ?? 60_000)).toISOString(),
         limit,
       });
+      observer?.outbox(summary, at);
       const byId = new Map(endpoints.map((e) => [e.id, e]));
       await Promise.all(deliveries.map((d) => (byId.has(d.endpointId) ? attempt(d, byId.get(d.endpointId)!) : undefined)));
       made += deliveries.length;
-      if (deliveries.length < limit || stopped) return made;
+      // Until a claim finds nothing due: that last claim counts the outbox after these attempts.
+      if (deliveries.length === 0 || stopped) return made;
     }
   }
 
@@ -182,6 +193,9 @@ export function startWebhookDispatcher(options: DispatcherOptions): WebhookDispa
   return {
     wake: tick,
     run,
+    observe(o) {
+      observer = o;
+    },
     async stop() {
       stopped = true;
       clearInterval(timer);

@@ -4,7 +4,7 @@
 // endpoint list, the log): they are rare, and SQLite's writer connection is the one that has
 // the webhook primitives.
 import type { Program, Storage, WriteProgram } from '../storage/types';
-import type { AttemptRow, ClaimedDelivery, DeliveryState, EndpointRow } from '../storage/webhooks';
+import type { AttemptRow, ClaimedDelivery, DeliveryState, EndpointRow, OutboxSummary } from '../storage/webhooks';
 
 /** One operation and its arguments. */
 export type WebhookOp =
@@ -26,7 +26,8 @@ export interface WebhookAnswers {
   rotate: EndpointRow | null;
   disable: null;
   remove: boolean;
-  claim: { deliveries: ClaimedDelivery[]; endpoints: EndpointRow[] };
+  /** The outbox as it is after the claim (the dispatcher's metrics). */
+  claim: { deliveries: ClaimedDelivery[]; endpoints: EndpointRow[]; summary: OutboxSummary };
   finish: null;
   attempts: AttemptRow[];
   counts: { endpointId: string; state: DeliveryState; count: number }[];
@@ -72,7 +73,8 @@ export function createWebhookProgram(): Program<WebhookOp, unknown> {
           break;
         case 'claim': {
           const deliveries = await w.claimDue(input.now, input.leaseUntil, input.limit);
-          out.push({ deliveries, endpoints: deliveries.length ? await w.endpoints() : [] });
+          // Counted here, where the dispatcher comes each second anyway, rather than per scrape.
+          out.push({ deliveries, endpoints: deliveries.length ? await w.endpoints() : [], summary: await w.outboxSummary() });
           break;
         }
         case 'finish':

@@ -63,6 +63,8 @@ describePostgres('webhooks on PostgreSQL', (db) => {
     const ids = [...a.deliveries, ...b.deliveries].map((d) => d.messageId);
     expect(ids).toHaveLength(6);
     expect(new Set(ids).size).toBe(6);
+    // The outbox counted by the claim (the metrics): six pending, leased or not, the oldest made at `at`.
+    expect(a.summary).toEqual({ pending: 6, oldestPendingAt: at, endpointsEnabled: 1, endpointsDisabled: 0 });
     // Leased: nobody takes them again before the lease ends; after it, they are due again.
     expect((await webhookOp(one, { op: 'claim', now, leaseUntil: lease, limit: 10 })).deliveries).toEqual([]);
     const later = new Date(Date.now() + 61_000).toISOString();

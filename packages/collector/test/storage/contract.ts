@@ -119,6 +119,21 @@ export function runStorageContract(name: string, openFn: (file: string) => Promi
       expect(await storage.eventCountEstimate()).toBeGreaterThan(0);
     });
 
+    it('reads only the identify events that name a customer id, in row order, page by page', async () => {
+      const { storage } = await fresh();
+      const identify = (userId: string | undefined, at: string) => storedEvent(at, { type: 'identify', event: undefined, anonymousId: 'A', userId, traits: { email: `${userId}@example.com` } });
+      const [one, two, three] = [identify('u1', day(3)), identify('u2', day(1)), identify('u3', day(2))];
+      // Around them: a track event of a customer, an anonymous identify, a page view whose body names identify.
+      await storage.append(input([storedEvent(day(1), { userId: 'u1' }), one, identify(undefined, day(1)), two]));
+      await storage.append(input([storedEvent(day(2), { anonymousId: 'B', properties: { note: '"type":"identify"' } }), three]));
+      const first = await storage.identifyPage(0, 2);
+      expect(first.map((r) => (JSON.parse(r.body) as StoredEvent).messageId)).toEqual([one.messageId, two.messageId]);
+      expect(first.map((r) => r.timestamp)).toEqual([one.timestamp, two.timestamp]);
+      const rest = await storage.identifyPage(first[1].seq, 2);
+      expect(rest.map((r) => (JSON.parse(r.body) as StoredEvent).messageId)).toEqual([three.messageId]);
+      expect(await storage.identifyPage(rest[0].seq, 2)).toEqual([]);
+    });
+
     it('backfills facts older than the version asked in steps of rows in commit order, resumes where it stood, and leaves rows in their place', async () => {
       const { storage, file } = await fresh();
       const events = Array.from({ length: 7 }, (_, i) => storedEvent(day(1 + i), { anonymousId: `A${i}` }));

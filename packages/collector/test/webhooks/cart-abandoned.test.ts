@@ -1,5 +1,6 @@
 // Cart Abandoned webhooks come from the abandonment job as the cart's time passes, with nobody
-// reading an export; the job's frequent runs replay only the carts abandoned lately.
+// reading an export; the job's runs after the first replay only the carts abandoned lately (and
+// those of customers with new events).
 import request from 'supertest';
 import { createAnalyticsService } from '../../src/jobs/catch-up';
 import { startAbandonment } from '../../src/jobs/abandonment';
@@ -35,8 +36,8 @@ describe('Cart Abandoned webhooks', () => {
     let clock = NOW;
     await storage.append({ writeKey: 'wk', events: [storedEvent(new Date(NOW - 29 * 60_000).toISOString(), { event: 'Product Added', anonymousId: 'A', properties: mug })], rejected: [] });
     const analytics = createAnalyticsService(storage);
-    // Full replays never again after the first: only the narrowed runs can find the cart.
-    const job = startAbandonment({ store: storage, analytics, now: () => clock, intervalMs: 20, fullIntervalMs: 1e12 });
+    // No full replay after the first: only the narrowed runs can find the cart.
+    const job = startAbandonment({ store: storage, analytics, now: () => clock, intervalMs: 20 });
     fx.cleanup(() => Promise.all([job.stop(), analytics.stop()]));
     // The first catch-up starts the full run (not due yet); once it and any run queued behind it
     // are over, only the timer's narrowed runs come.

@@ -164,6 +164,13 @@ function createPostgresStorage(connection: PostgresConnection, salt: string, opt
       );
       return rows.map((r) => ({ seq: Number(r.id), timestamp: r.timestamp, body: r.body }));
     }),
+    identifyPage: guarded(async (afterSeq, limit) => {
+      const { rows } = await connection.query<{ id: string; timestamp: string; body: string }>(
+        "SELECT id, timestamp, body FROM events WHERE id > $1 AND type = 'identify' AND user_id IS NOT NULL ORDER BY id LIMIT $2",
+        [afterSeq, limit],
+      );
+      return rows.map((r) => ({ seq: Number(r.id), timestamp: r.timestamp, body: r.body }));
+    }),
     countEvents: guarded(async (range) =>
       Number((await connection.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE timestamp >= $1 AND timestamp < $2', bounds(range))).rows[0].n),
     ),

@@ -2,7 +2,7 @@
 // session of a write transaction (transaction.ts): the outbox rows of an append commit in the
 // append's own transaction. Write transactions of every collector take turns (privacy_state is
 // locked first), and a claimed delivery is leased besides, so one process attempts it at a time.
-import type { AttemptRow, ClaimedDelivery, DeliveryState, EndpointRow, WebhookWrites } from '../webhooks';
+import type { AttemptRow, ClaimedDelivery, DeliveryState, EndpointRow, OutboxSummary, WebhookWrites } from '../webhooks';
 import type { Queryable } from './connection';
 
 const ENDPOINT = `id, url, events, secret, previous_secret AS "previousSecret", previous_until AS "previousUntil", enabled,
@@ -91,6 +91,16 @@ export function createPgWebhookWrites(db: Queryable): WebhookWrites {
         'SELECT endpoint_id AS "endpointId", state, count(*) AS count FROM webhook_outbox GROUP BY endpoint_id, state',
       );
       return rows.map((r) => ({ ...r, count: Number(r.count) }));
+    },
+    async outboxSummary(): Promise<OutboxSummary> {
+      const { rows } = await db.query<Record<keyof OutboxSummary, string | null>>(
+        `SELECT (SELECT count(*) FROM webhook_outbox WHERE state = 'pending') AS pending,
+           (SELECT min(created_at) FROM webhook_outbox WHERE state = 'pending') AS "oldestPendingAt",
+           (SELECT count(*) FROM webhook_endpoints WHERE enabled) AS "endpointsEnabled",
+           (SELECT count(*) FROM webhook_endpoints WHERE NOT enabled) AS "endpointsDisabled"`,
+      );
+      const r = rows[0]!;
+      return { pending: Number(r.pending), oldestPendingAt: r.oldestPendingAt, endpointsEnabled: Number(r.endpointsEnabled), endpointsDisabled: Number(r.endpointsDisabled) };
     },
   };
 }

@@ -15,6 +15,7 @@ export interface EventReader {
   eventCountEstimate(): number;
   identityGraph(): IdentityGraph;
   eventPage(range: EventRange, afterSeq: number, limit: number): RawEvent[];
+  identifyPage(afterSeq: number, limit: number): RawEvent[];
   countEvents(range: EventRange): number;
 }
 
@@ -58,6 +59,14 @@ export function createEventReader(db: Database): EventReader {
       )
       .raw(),
     count: db.prepare('SELECT count(*) FROM events WHERE timestamp >= @from AND timestamp < @to').pluck(),
+    // In rowid order over the table (type has no index: the importer reads them once per import);
+    // SQLite tests type and user_id in the row and reads out only the matching bodies.
+    identify: db
+      .prepare(
+        `SELECT rowid AS seq, timestamp, body FROM events
+         WHERE rowid > @after AND type = 'identify' AND user_id IS NOT NULL ORDER BY rowid LIMIT @limit`,
+      )
+      .raw(),
   };
   return {
     eventsAfter(cursor, limit) {
@@ -79,5 +88,9 @@ export function createEventReader(db: Database): EventReader {
       return rows.map(([seq, timestamp, body]) => ({ seq, timestamp, body }));
     },
     countEvents: (range) => q.count.get(bounds(range)) as number,
+    identifyPage(afterSeq, limit) {
+      const rows = q.identify.all({ after: afterSeq, limit }) as [number, string, string][];
+      return rows.map(([seq, timestamp, body]) => ({ seq, timestamp, body }));
+    },
   };
 }

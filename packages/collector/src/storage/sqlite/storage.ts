@@ -203,6 +203,7 @@ function createSqliteStorage(db: Database, writer: WriterLink, dir: string | nul
         }
       }),
     eventPage: (range, afterSeq, limit) => read(() => events.eventPage(range, afterSeq, limit)),
+    identifyPage: (afterSeq, limit) => read(() => events.identifyPage(afterSeq, limit)),
     countEvents: (range) => read(() => events.countEvents(range)),
     listRejected: (options) => read(() => rejected.list(options?.limit ?? -1)),
     listErasures: () => read(() => privacy.listErasures()),

@@ -2,7 +2,7 @@
 // writer's connection: the primitives run inside the writer's transactions, the outbox rows of
 // an append in the append's own.
 import type { Database } from 'better-sqlite3';
-import type { AttemptRow, ClaimedDelivery, DeliveryState, EndpointRow, WebhookWrites } from '../webhooks';
+import type { AttemptRow, ClaimedDelivery, DeliveryState, EndpointRow, OutboxSummary, WebhookWrites } from '../webhooks';
 
 interface EndpointRecord {
   id: string;
@@ -66,6 +66,12 @@ export function createWebhookWrites(db: Database): WebhookWrites {
     pruneOutbox: db.prepare("DELETE FROM webhook_outbox WHERE state != 'pending' AND updated_at < ?"),
     pruneAttempts: db.prepare('DELETE FROM webhook_attempts WHERE at < ?'),
     counts: db.prepare('SELECT endpoint_id AS endpointId, state, count(*) AS count FROM webhook_outbox GROUP BY endpoint_id, state'),
+    summary: db.prepare(
+      `SELECT (SELECT count(*) FROM webhook_outbox WHERE state = 'pending') AS pending,
+         (SELECT min(created_at) FROM webhook_outbox WHERE state = 'pending') AS oldestPendingAt,
+         (SELECT count(*) FROM webhook_endpoints WHERE enabled = 1) AS endpointsEnabled,
+         (SELECT count(*) FROM webhook_endpoints WHERE enabled = 0) AS endpointsDisabled`,
+    ),
   };
   return {
     endpoints: () => (s.endpoints.all() as EndpointRecord[]).map(toEndpoint),
@@ -101,5 +107,6 @@ export function createWebhookWrites(db: Database): WebhookWrites {
     },
     prune: (before) => s.pruneOutbox.run(before).changes + s.pruneAttempts.run(before).changes,
     outboxCounts: () => s.counts.all() as { endpointId: string; state: DeliveryState; count: number }[],
+    outboxSummary: () => s.summary.get() as OutboxSummary,
   };
 }
