@@ -165,6 +165,11 @@ export interface CollectorConfig {
   webhooksAllowPrivate?: boolean;
   /** How often the webhook dispatcher looks for due deliveries, in ms. @defaultValue 1000 */
   webhookIntervalMs?: number;
+  /**
+   * [0, 1): where in its window each webhook retry falls (full jitter: a retry waits this share of
+   * its step of the schedule). Tests fix it to make the retry's moment known. @defaultValue Math.random
+   */
+  webhookJitter?: () => number;
   /** Receives the outcome of each retention purge (spur serve prints it). */
   onPurge?: (report: PurgeReport) => void;
 }

@@ -32,6 +32,7 @@ export interface JobSettings {
   onPurge?: (report: PurgeReport) => void;
   webhooksAllowPrivate?: boolean;
   webhookIntervalMs?: number;
+  webhookJitter?: () => number;
 }
 
 export interface Jobs {
@@ -69,7 +70,7 @@ export function startJobs(store: Store, settings: JobSettings, logger: Logger): 
   const factsBackfill = createFactsBackfill({ storage: store, logger });
   if (analytics) analytics.onCaughtUp(() => factsBackfill.start());
   else factsBackfill.start();
-  const webhooks = startWebhookDispatcher({ storage: store, allowPrivate: settings.webhooksAllowPrivate ?? false, now, logger, intervalMs: settings.webhookIntervalMs });
+  const webhooks = startWebhookDispatcher({ storage: store, allowPrivate: settings.webhooksAllowPrivate ?? false, now, logger, intervalMs: settings.webhookIntervalMs, random: settings.webhookJitter });
   let stopping: Promise<void> | undefined;
   return {
     analytics,

@@ -34,7 +34,8 @@ describePostgres('webhooks on PostgreSQL', (db) => {
     request(app).post('/v1/batch').set('Authorization', basic(SERVER_KEY)).set('Content-Type', 'application/json').send({ batch: events }).expect(200);
 
   it('delivers, retries a 500 under the same webhook-id, and verifies', async () => {
-    const { app } = await fx.collector({ now: Date.now, webhooksAllowPrivate: true, webhookIntervalMs: 100 });
+    // The retry at a tenth of the schedule's first step (5 s): 500 ms after the first failure.
+    const { app } = await fx.collector({ now: Date.now, webhooksAllowPrivate: true, webhookIntervalMs: 100, webhookJitter: () => 0.1 });
     const added = await request(app).post('/v1/webhooks').set('Authorization', bearer(ADMIN_TOKEN)).send({ url: receiver.url, events: ['order.completed'] }).expect(201);
     receiver.answer(500);
     await ingest(app, order());
@@ -43,6 +44,8 @@ describePostgres('webhooks on PostgreSQL', (db) => {
     expect(verifies(added.body.secret, first) && verifies(added.body.secret, second)).toBe(true);
     const log = await request(app).get(`/v1/webhooks/${added.body.endpoint.id}/attempts`).set('Authorization', bearer(ADMIN_TOKEN)).expect(200);
     expect(log.body.attempts.map((a: { statusCode: number }) => a.statusCode)).toEqual([200, 500]);
+    const [retried, failed] = log.body.attempts.map((a: { at: string }) => Date.parse(a.at));
+    expect(retried - failed).toBeGreaterThanOrEqual(500);
   });
 
   it('leases a due delivery to one collector at a time', async () => {

@@ -26,7 +26,8 @@ const order = (overrides: Record<string, unknown> = {}) => ({
 });
 
 async function collector(options: { allowPrivate?: boolean; file?: string } = {}) {
-  const { app } = await fx.collector({ now: Date.now, webhooksAllowPrivate: options.allowPrivate ?? true, webhookIntervalMs: 100 }, options.file);
+  // A retry at a tenth of its step: 500 ms after the first failure (the schedule's first step is 5 s).
+  const { app } = await fx.collector({ now: Date.now, webhooksAllowPrivate: options.allowPrivate ?? true, webhookIntervalMs: 100, webhookJitter: () => 0.1 }, options.file);
   return app;
 }
 const admin = (app: Collector) => ({
@@ -88,6 +89,8 @@ describe('webhooks', () => {
       [2, 200, null],
       [1, 500, 'HTTP 500'],
     ]);
+    // Not at once: after its share of the schedule's first step (RETRY_SCHEDULE_MS[0] × 0.1).
+    expect(Date.parse(log[0].at) - Date.parse(log[1].at)).toBeGreaterThanOrEqual(500);
     expect((await admin(app).list())[0].deliveries).toEqual({ delivered: 1 });
   });
 
