@@ -216,4 +216,4 @@ async function sendHistory({ collectorUrl, writeKey, events }) {
   return { accepted, duplicates };
 }
 
-module.exports = { generateHistory, sendHistory };
+module.exports = { generateHistory, sendHistory, random };
