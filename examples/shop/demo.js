@@ -1,13 +1,16 @@
 // `npm start`: the spur collector on :8080 (SQLite at ./data/spur.db) and the demo shop on :3000,
 // wired together the way a shop would run them, with the dashboard at :8080/dashboard: an account
 // `demo` (a new random password each start, printed) and, on a database without events, 45 days of
-// generated history sent through the ordinary ingest (history.js). Uses the BUILT collector (run `npm run build`).
+// generated history sent through the ordinary ingest (history.js), and orders taken by phone, in
+// the store and on a marketplace imported from a CSV through the order import (offline-orders.js).
+// Uses the BUILT collector (run `npm run build`).
 // Reads the same SPUR_* variables as `spur serve`, with demo defaults for write key and clock.
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { startShop } = require('./server');
 const { generateHistory, sendHistory } = require('./history');
+const { historyEmails, importOfflineOrders, offlineOrdersCsv } = require('./offline-orders');
 
 /** The dashboard account the demo makes (an admin: a newcomer sees every view). */
 const DEMO_ACCOUNT = 'demo';
@@ -26,15 +29,44 @@ async function demoAccount(collector, storage) {
 
 /**
  * On a database without events, 45 days of generated shop history through the collector's ordinary
- * ingest, so that the dashboard shows figures the first time it is opened. Answers what it did.
+ * ingest, so that the dashboard shows figures the first time it is opened; then the offline orders
+ * (offlineOrders). Answers what it did, a line each.
  */
-async function seedHistory(storage, { collectorUrl, shopUrl, writeKey, env }) {
-  if (env.SPUR_DEMO_HISTORY === 'off') return 'no history generated (SPUR_DEMO_HISTORY=off)';
+async function seedHistory(storage, { collectorUrl, shopUrl, writeKey, adminToken, ordersFile, env }) {
+  if (env.SPUR_DEMO_HISTORY === 'off') return ['no history generated (SPUR_DEMO_HISTORY=off)'];
   const stored = await storage.countEvents({});
-  if (stored > 0) return `the database holds ${stored.toLocaleString('en')} events already: no history generated`;
   const events = generateHistory({ days: 45, visitors: 400, shopUrl });
-  const { accepted } = await sendHistory({ collectorUrl, writeKey, events });
-  return `generated 45 days of history for 400 visitors and sent it through POST /v1/batch: ${accepted.toLocaleString('en')} events stored`;
+  let seeded = `the database holds ${stored.toLocaleString('en')} events already: no history generated`;
+  if (stored === 0) {
+    const { accepted } = await sendHistory({ collectorUrl, writeKey, events });
+    seeded = `generated 45 days of history for 400 visitors and sent it through POST /v1/batch: ${accepted.toLocaleString('en')} events stored`;
+    // New history, new orders beside it: a file left from an earlier database would be weeks older.
+    fs.rmSync(ordersFile, { force: true });
+  }
+  return [seeded, await offlineOrders({ collectorUrl, adminToken, ordersFile, emails: historyEmails(events) })];
+}
+
+/**
+ * The offline orders: the CSV is written once (when there is none), next to the database, and
+ * imported on every start, so the order import's "twice is once" shows: a second start stores
+ * nothing again. Answers what happened.
+ */
+async function offlineOrders({ collectorUrl, adminToken, ordersFile, emails }) {
+  if (!fs.existsSync(ordersFile)) fs.writeFileSync(ordersFile, offlineOrdersCsv({ emails }).csv);
+  const relative = path.relative(process.cwd(), ordersFile);
+  const shown = relative && !relative.startsWith('..') ? relative : ordersFile;
+  const summary = await importOfflineOrders({ collectorUrl, adminToken, file: ordersFile });
+  const bad = summary.badRows ? `; ${summary.badRows} bad rows (first: line ${summary.bad[0].line}, ${summary.bad[0].reason})` : '';
+  const matched = summary.matched.customer_id + summary.matched.email + summary.matched.phone;
+  if (summary.imported === 0) {
+    return `the ${summary.duplicates} phone/fax/store/marketplace orders of ${shown} are stored already: none imported again${bad}`;
+  }
+  return (
+    `imported ${summary.imported} phone/fax/store/marketplace orders from ${shown} (spur import orders): ` +
+    `${matched} by web customers (matched by email), ${summary.unmatched} by new customers` +
+    (summary.duplicates ? `, ${summary.duplicates} stored already` : '') +
+    bad
+  );
 }
 
 /** How long a signal waits for in-flight requests before the process gives up on them. */
@@ -146,9 +178,11 @@ async function main() {
 
   // The dashboard: an account to sign in with, and figures on the first visit.
   const password = await demoAccount(collectorPackage, storage);
-  const seeded = await seedHistory(storage, { collectorUrl, shopUrl: urlFor(shop.port), writeKey, env });
-
   const token = config.adminToken;
+  const ordersFile = path.join(path.dirname(path.resolve(config.db)), 'offline-orders.csv');
+  const [seeded, imported] = await seedHistory(storage, { collectorUrl, shopUrl: urlFor(shop.port), writeKey, adminToken: token, ordersFile, env });
+  const shownToken = generatedToken ? token : '$SPUR_ADMIN_TOKEN';
+
   console.log(
     [
       '',
@@ -156,6 +190,7 @@ async function main() {
       `  shop        ${urlFor(shop.port)}`,
       `  dashboard   ${collectorUrl}/dashboard   sign in as ${DEMO_ACCOUNT} / ${password}   (an admin; a new password each start)`,
       `              ${seeded}; days in ${config.timeZone} (SPUR_TIME_ZONE)`,
+      imported && `              ${imported}`,
       `  collector   ${collectorUrl}   (database ${config.db}, write key "${writeKey}", client clock ${config.clientClock})`,
       generatedToken
         ? `  admin token ${token}   (random, for this run only; set SPUR_ADMIN_TOKEN to choose one)`
@@ -163,11 +198,17 @@ async function main() {
       '',
       'Open the dashboard, or browse the shop and ask the admin API for a profile: use your spur_aid cookie, or after',
       'logging in the customer id (localStorage shop_customer.id, e.g. via devtools):',
-      `  curl -H "Authorization: Bearer ${generatedToken ? token : '$SPUR_ADMIN_TOKEN'}" ${collectorUrl}/v1/profiles/<id>/events`,
+      `  curl -H "Authorization: Bearer ${shownToken}" ${collectorUrl}/v1/profiles/<id>/events`,
+      'Watch events arrive while you browse the shop (leave a full cart through the top of the window for the exit survey):',
+      `  curl -N -H "Authorization: Bearer ${shownToken}" ${collectorUrl}/v1/live`,
+      'Tell your own system about abandoned carts, orders and survey answers (signed webhooks; the secret is printed once):',
+      `  npx spur webhooks add https://YOUR-RECEIVER/hook --events cart.abandoned,order.completed,survey.answered --collector ${collectorUrl} --token ${shownToken}`,
       '',
       'Ctrl-C stops both.',
       '',
-    ].join('\n'),
+    ]
+      .filter((line) => line !== undefined)
+      .join('\n'),
   );
 
   let stopping = false;

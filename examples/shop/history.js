@@ -29,13 +29,13 @@ const ORIGINS = [
   { weight: 1, query: '?utm_source=newsletter&utm_medium=email&utm_campaign=spring' },
 ];
 
-// The exit survey as the shop might configure it in the SDK (values as the SDK sends them), with
+// The exit survey as the shop's pages configure it (data-survey; values as the SDK sends them), with
 // how often each answer is given, and the free texts some visitors write.
 const SURVEY = { id: 'exit-cart', question: 'What stopped you today?' };
 const ANSWERS = [
   { weight: 5, value: 'shipping_costs' },
   { weight: 4, value: 'just_browsing' },
-  { weight: 3, value: 'price' },
+  { weight: 3, value: 'cheaper_elsewhere' },
   { weight: 2, value: 'delivery_time' },
   { weight: 1, value: 'payment_options' },
 ];
@@ -216,4 +216,4 @@ async function sendHistory({ collectorUrl, writeKey, events }) {
   return { accepted, duplicates };
 }
 
-module.exports = { generateHistory, sendHistory };
+module.exports = { generateHistory, sendHistory, random };

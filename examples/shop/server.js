@@ -1,10 +1,13 @@
-// Serves the demo shop's static pages. The only dynamic part is the spur script tag in HTML
-// responses, so the pages themselves stay exactly what a customer would paste: it is rewritten
-// when the collector is not at the default address (tests run it on a random port), and it gets
-// data-consent="required" when the shop asks for consent (see consentMode below).
+// Serves the demo shop's static pages. Two parts are dynamic. The spur script tags in HTML
+// responses, so the pages themselves stay exactly what a customer would paste: they are rewritten
+// when the collector is not at the default address (tests run it on a random port), and spur.js's
+// gets data-consent="required" when the shop asks for consent (see consentMode below). And a
+// product page carries its product in schema.org JSON-LD, as a shop's server renders it for
+// search engines (product-jsonld.js): spur records Product Viewed from that markup.
 const fs = require('node:fs/promises');
 const path = require('node:path');
 const express = require('express');
+const { productJsonLd } = require('./product-jsonld');
 
 const PUBLIC_DIR = path.join(__dirname, 'public');
 const DEFAULT_COLLECTOR_URL = 'http://localhost:8080';
@@ -19,13 +22,13 @@ const escapeAttribute = (value) =>
 const CONSENT_MODE_COOKIE = 'shop_consent_mode';
 
 /**
- * Rewrites the spur script tag of one HTML page to point at another collector and write key, and
- * with `consent: 'required'` adds data-consent="required" (the SDK then stores and sends nothing
- * before spur.consent('granted')).
+ * Rewrites the spur script tags of one HTML page (spur.js and its chunks, spur-*.js) to point at
+ * another collector and write key, and with `consent: 'required'` adds data-consent="required"
+ * (the SDK then stores and sends nothing before spur.consent('granted')).
  */
 function rewriteTag(html, collectorUrl, writeKey, consent) {
   const out = html
-    .replace(/(<script\b[^>]*\bsrc=")http:\/\/localhost:8080(\/spur\.js")/g, `$1${escapeAttribute(collectorUrl)}$2`)
+    .replace(/(<script\b[^>]*\bsrc=")http:\/\/localhost:8080(\/spur(?:-[a-z]+)?\.js")/g, `$1${escapeAttribute(collectorUrl)}$2`)
     .replace(/\bdata-write-key="demo"/g, `data-write-key="${escapeAttribute(writeKey)}"`);
   return consent === 'required' ? out.replace(/\bdata-write-key="/g, 'data-consent="required" data-write-key="') : out;
 }
@@ -66,9 +69,9 @@ function createShopApp({ collectorUrl = DEFAULT_COLLECTOR_URL, writeKey = DEFAUL
 
   app.get(['/', PAGE], async (req, res, next) => {
     const mode = consentMode(req, res, consent);
-    // The files as they are, unless something in the tag changes.
-    if (!rewrite && mode !== 'required') return next();
     const name = req.path === '/' ? 'index' : PAGE.exec(req.path)[1];
+    // The files as they are, unless something in the tag changes or the page is a product's.
+    if (!rewrite && mode !== 'required' && name !== 'product') return next();
     let html;
     try {
       html = await fs.readFile(path.join(PUBLIC_DIR, `${name}.html`), 'utf8');
@@ -76,10 +79,29 @@ function createShopApp({ collectorUrl = DEFAULT_COLLECTOR_URL, writeKey = DEFAUL
       if (error.code === 'ENOENT') return next();
       throw error;
     }
+    if (name === 'product') html = await withProduct(html, req.query.id);
     res.type('html').set('Cache-Control', 'no-cache').send(rewriteTag(html, url, writeKey, mode));
   });
   app.use(express.static(PUBLIC_DIR, { index: 'index.html', setHeaders: noCacheForHtml }));
   return app;
+}
+
+let catalogue;
+/** products.json, read once: the same file the pages render from. */
+function products() {
+  catalogue ??= fs.readFile(path.join(PUBLIC_DIR, 'products.json'), 'utf8').then(JSON.parse);
+  return catalogue;
+}
+
+/**
+ * The product page with its product's JSON-LD and title in <head> (an unknown id: the page as it
+ * is, which says the product does not exist and describes none).
+ */
+async function withProduct(html, id) {
+  const product = typeof id === 'string' ? (await products()).find((p) => p.product_id === id) : undefined;
+  if (!product) return html;
+  const title = `<title>${escapeAttribute(product.name)} · Bean &amp; Leaf</title>`;
+  return html.replace(/<title>[^<]*<\/title>/, title).replace('</head>', `  ${productJsonLd(product)}\n</head>`);
 }
 
 /** The pages change with the collector address; always revalidate them. */

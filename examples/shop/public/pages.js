@@ -126,8 +126,8 @@
         ]),
       ]),
     ]);
-
-    spur('productViewed', spurProduct(product));
+    // No productViewed() here: the page's JSON-LD (which the shop's server renders) describes the
+    // product, and spur records Product Viewed from it by itself.
   };
 
   pages.cart = async () => {

@@ -108,12 +108,30 @@ async function signIn(url: string, name: string, password: string): Promise<stri
   return res.status === 303 ? res.headers.get('set-cookie')!.split(';')[0] : undefined;
 }
 
+/** Order Completed per sales channel of the offline orders (the funnel's channel breakdown). */
+async function offlineOrdersByChannel(url: string, cookie: string): Promise<Record<string, number>> {
+  const funnel = await (await fetch(`${url}/v1/exports/funnel?steps=Order%20Completed&by=channel&unit=session&from=2026-01-01`, { headers: { cookie } })).json();
+  const byChannel: Record<string, number> = {};
+  for (const segment of funnel.segments as { value: string; steps: { units: number }[] }[]) {
+    if (['phone', 'fax', 'store', 'marketplace'].includes(segment.value)) byChannel[segment.value] = segment.steps[0].units;
+  }
+  return byChannel;
+}
+
+/** How many events of each name the store holds (the steps export counts them). */
+async function eventCounts(url: string, cookie: string): Promise<Record<string, number>> {
+  const steps = await (await fetch(`${url}/v1/exports/steps?from=2026-01-01`, { headers: { cookie } })).json();
+  return Object.fromEntries((steps as { step: string; kind: string; events: number }[]).filter((s) => s.kind === 'event').map((s) => [s.step, s.events]));
+}
+
 describe('demo.js and the dashboard', () => {
   it('prints the dashboard and a demo account, and fills a new database with history the dashboard shows', async () => {
     const port = await freePort();
     const env = { SPUR_PORT: String(port), SPUR_SHOP_PORT: String(await freePort()), SPUR_DB: join(dir, 'spur.db'), SPUR_TIME_ZONE: 'Europe/Berlin' };
     const first = await startDemo(env);
     let password: string;
+    let byChannel: Record<string, number>;
+    let counts: Record<string, number>;
     try {
       const line = /\n {2}dashboard {3}(http:\/\/localhost:\d+\/dashboard) {3}sign in as demo \/ (\S+) {3}\(an admin; a new password each start\)\n {14}generated 45 days of history for 400 visitors and sent it through POST \/v1\/batch: ([\d,]+) events stored; days in Europe\/Berlin \(SPUR_TIME_ZONE\)\n/.exec(first.stdout);
       expect(line).not.toBeNull();
@@ -126,6 +144,21 @@ describe('demo.js and the dashboard', () => {
       expect(overview.timeZone).toBe('Europe/Berlin');
       expect(overview.totals.visitors).toBeGreaterThan(100);
       expect(overview.totals.orders).toBeGreaterThan(10);
+      // The offline orders, imported through the order import, some of web customers, some new,
+      // and in the funnel's channel breakdown.
+      const imported = new RegExp(
+        `\\n {14}imported (\\d+) phone/fax/store/marketplace orders from ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/offline-orders\\.csv \\(spur import orders\\): (\\d+) by web customers \\(matched by email\\), (\\d+) by new customers\\n`,
+      ).exec(first.stdout);
+      expect(imported).not.toBeNull();
+      const [orders, known, fresh] = imported!.slice(1).map(Number);
+      expect(orders).toBe(120);
+      expect(known).toBeGreaterThan(10);
+      expect(fresh).toBe(orders - known);
+      byChannel = await offlineOrdersByChannel(`http://127.0.0.1:${port}`, cookie!);
+      expect(Object.keys(byChannel).sort()).toEqual(['fax', 'marketplace', 'phone', 'store']);
+      expect(Object.values(byChannel).reduce((a, b) => a + b, 0)).toBe(120);
+      counts = await eventCounts(`http://127.0.0.1:${port}`, cookie!);
+      expect(counts['Order Completed']).toBeGreaterThan(120);
     } finally {
       await first.stop();
     }
@@ -136,7 +169,12 @@ describe('demo.js and the dashboard', () => {
       const again = /sign in as demo \/ (\S+) /.exec(second.stdout)![1];
       expect(again).not.toBe(password);
       expect(await signIn(`http://127.0.0.1:${port}`, 'demo', password)).toBeUndefined();
-      expect(await signIn(`http://127.0.0.1:${port}`, 'demo', again)).toBeDefined();
+      const cookie = await signIn(`http://127.0.0.1:${port}`, 'demo', again);
+      expect(cookie).toBeDefined();
+      // The same file imported again: counted as stored already, nothing stored twice.
+      expect(second.stdout).toContain(`\n              the 120 phone/fax/store/marketplace orders of ${dir}/offline-orders.csv are stored already: none imported again\n`);
+      expect(await offlineOrdersByChannel(`http://127.0.0.1:${port}`, cookie!)).toEqual(byChannel);
+      expect(await eventCounts(`http://127.0.0.1:${port}`, cookie!)).toEqual(counts);
     } finally {
       await second.stop();
     }

@@ -38,6 +38,8 @@ const journey: JourneySpec = {
         { expectRequest: 'Product List Viewed' },
         { click: 'data-testid=product-link-p-grinder' },
         { waitFor: 'data-testid=product-name', text: 'Hand Grinder' },
+        // spur records the view from the page's JSON-LD once the page has settled.
+        { expectRequest: { event: 'Product Viewed', properties: { product_id: 'p-grinder' } } },
         { fill: 'data-testid=quantity', value: '2' },
         { click: 'data-testid=add-to-cart' },
         { waitFor: 'data-testid=cart-count', text: '2' },
@@ -68,6 +70,7 @@ const journey: JourneySpec = {
         ...login('/index.html'),
         { click: 'data-testid=product-link-p-kettle' },
         { waitFor: 'data-testid=product-name', text: 'Gooseneck Kettle' },
+        { expectRequest: { event: 'Product Viewed', properties: { product_id: 'p-kettle' } } },
       ],
     },
   ],

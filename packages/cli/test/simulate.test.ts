@@ -17,7 +17,8 @@ const { startStack } = require('../../../examples/shop/stack') as {
 const browse = {
   name: 'Look at a mug',
   vars: { product: { pick: ['p-mug', 'p-cookies'] } },
-  visits: [{ steps: [{ goto: '/product.html?id={{product}}' }, { waitFor: 'data-testid=product-name' }] }],
+  // The shop's Product Viewed comes from the page's JSON-LD once the page has settled: wait for it.
+  visits: [{ steps: [{ goto: '/product.html?id={{product}}' }, { waitFor: 'data-testid=product-name' }, { expectRequest: 'Product Viewed' }] }],
   expect: { events: [{ event: 'Product Viewed', properties: { product_id: '{{product}}' } }], profile: { devices: 1 } },
 };
 

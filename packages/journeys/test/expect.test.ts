@@ -16,6 +16,8 @@ const leavesACart = (expect: JourneySpec['expect']): JourneySpec => ({
     {
       steps: [
         { goto: '/product.html?id={{product}}' },
+        // The shop's Product Viewed comes from the page's JSON-LD once the page has settled.
+        { expectRequest: 'Product Viewed' },
         { fill: 'data-testid=quantity', value: '2' },
         { click: 'data-testid=add-to-cart' },
         { waitFor: 'data-testid=cart-count', text: '2' },

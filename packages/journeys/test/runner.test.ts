@@ -159,7 +159,8 @@ describe('when a run fails', () => {
   it('says which expectation failed, what it expected and what the collector holds', async () => {
     const result = await play({
       name: 'Window shopper',
-      visits: [{ steps: [{ goto: '/product.html?id=p-kettle' }, { waitFor: 'data-testid=product-name' }] }],
+      // The shop's Product Viewed comes from the page's JSON-LD once the page has settled: wait for it.
+      visits: [{ steps: [{ goto: '/product.html?id=p-kettle' }, { waitFor: 'data-testid=product-name' }, { expectRequest: 'Product Viewed' }] }],
       expect: { events: ['Product Viewed', 'Order Completed'], funnel: { steps: ['Product Viewed', 'Product Added'], reached: 2 } },
     });
     expect(result.failures.map((f) => [f.kind, f.expectation])).toEqual([
