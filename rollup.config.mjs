@@ -23,7 +23,7 @@ const minify = () => ({
   renderChunk: (code, _chunk, options) =>
     swcMinify(code, {
       compress: { passes: 3, const_to_let: true, hoist_funs: true },
-      mangle: true,
+      mangle: process.env.PROPS ? { props: { regex: process.env.PROPS || '^(enqueue|unload|online|adopt|ids|peek|stash|shut|pid|letGo|drain|remember|renew)$' } } : true,
       ecma: 2020,
       module: options.format === 'es',
       sourceMap: true,

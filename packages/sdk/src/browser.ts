@@ -2,13 +2,13 @@
 // Installs window.spur, replays the calls the stub queued, and inits when a write key is known;
 // what init() needs no answer for right away runs in a task after this script (client.ts).
 import { createSpur, type Spur } from './client';
-import { scriptConfig, setDebug, warn } from './config';
+import { scriptConfig, setDebug, warn, type Config } from './config';
 
 // Read once, first: document.currentScript is set only while this script runs.
-const tag = scriptConfig(document.currentScript as HTMLScriptElement | null);
+const tag: Partial<Config> & { survey?: string; autoProduct?: string } = scriptConfig(document.currentScript as HTMLScriptElement | null);
 
 type Command = (command: string, ...args: unknown[]) => unknown;
-type Global = Command & Partial<Spur> & { q?: ArrayLike<unknown>[] };
+type Global = Command & Partial<Spur> & { q?: ArrayLike<unknown>[]; S?: unknown; survey?: (config: unknown) => void };
 
 const w = window as unknown as { spur?: Global };
 const stub = w.spur;
@@ -22,6 +22,19 @@ if (!stub?.track) {
     return method ? method(...args) : warn('unknown command', command);
   }, api);
   w.spur = spur;
+
+  // Chunks load from beside spur.js (an import() resolves against this script's URL), as ES
+  // modules: a second import() of one is the same module, evaluated once.
+  const chunk = (name: string) => import(`./spur-${name}.js`).catch(warn);
+  // The exit survey (data-survey, or spur('survey', {...})) loads once the visitor could be asked:
+  // a cart with items and consent. After every event (init() calls `L` once stored), and when the
+  // survey is set, in a task (after the deferred start; user() would start spur at once).
+  spur.S = tag.survey;
+  tag.L = () => spur.S && api.cart()[0] && chunk('survey');
+  spur.survey = (config: unknown) => setTimeout(() => (spur.S = config) && api.user().anonymousId && tag.L!());
+  // Product Viewed from JSON-LD, unless turned off: once the page has loaded, if it has any.
+  const jsonld = () => tag.autoProduct != 'false' && document.querySelector('script[type="application/ld+json"]') && chunk('jsonld');
+  addEventListener('pageshow', jsonld);
 
   // A misuse in the queued calls must not stop the rest of the replay: report it the way an
   // uncaught error would, but later.

@@ -57,6 +57,8 @@ export function createSpur(defer?: boolean) {
   // Calls waiting for the start, and how many of them were dropped (beyond 1,000).
   let waiting: (() => void)[] = [];
   let dropped = 0;
+  // Runs after every event stored (browser.ts: whether to load the exit survey now).
+  let after: (() => unknown) | undefined;
 
   // Consent denied: what waits goes, and what this page stores (`wipe`: spur's localStorage keys too).
   const drop = (wipe: boolean) => {
@@ -80,10 +82,11 @@ export function createSpur(defer?: boolean) {
       run(() => {
         // First: it throws once consent was withdrawn in another tab (identity.ts).
         const ids = identity!.ids(page.search);
-        if (userId) (fields.traits = identity!.identify(userId, fields.traits!)), (ids.userId = userId);
+        if (userId) (fields.traits = identity!.remember(userId, fields.traits!)), (ids.userId = userId);
         // An explicit grant travels with every event: the collector takes a request with
         // `Sec-GPC: 1` as denied unless its events show one.
         queue!.enqueue(buildEvent(json || body(), ids, page, time, consented == 'granted'));
+        after?.();
       });
     });
   }
@@ -101,6 +104,7 @@ export function createSpur(defer?: boolean) {
       setDebug(config.debug);
       referrer = document.referrer;
       domain = config.cookieDomain;
+      after = config.L;
       // Trailing slashes off, /v1/batch on.
       endpoint = (config.endpoint || '').replace(/\/*$/, '/v1/batch');
       run = (work) => {
@@ -125,7 +129,7 @@ export function createSpur(defer?: boolean) {
           const q: Queue = (queue = createQueue(
             (outbox = createOutbox()),
             // A queue from before a withdrawal sends nothing any more: its events are done with.
-            async (data, keepalive) => (q == queue ? send(config.fetch, endpoint, data, keepalive, config.writeKey) : undefined),
+            async (data, keepalive) => (q == queue ? send(config.fetch, endpoint, data, keepalive) : undefined),
             config.writeKey,
             config.flushAt || 20,
             config.flushInterval || 2000,
@@ -173,7 +177,7 @@ export function createSpur(defer?: boolean) {
     // The next person at this browser must not see the previous customer's cart either.
     reset(): void {
       save(CART, undefined);
-      run(() => identity!.reset());
+      run(() => identity!.renew());
     },
 
     /**
@@ -191,7 +195,7 @@ export function createSpur(defer?: boolean) {
       } else {
         queue = identity = undefined;
         for (const name of [AID, SID]) setCookie(name, '', 0, domain);
-        outbox?.close();
+        outbox?.shut();
         // Waits for the connections of other tabs to close. (Throws in sandboxed frames.)
         guard(() => indexedDB.deleteDatabase('spur'));
         drop(true);
@@ -200,7 +204,7 @@ export function createSpur(defer?: boolean) {
 
     async flush(timeout = 5000): Promise<void> {
       start();
-      await queue?.flush(timeout);
+      await queue?.drain(timeout);
     },
 
     user(): Partial<Ids> {
