@@ -29,9 +29,8 @@ if (!stub?.track) {
   // The exit survey (data-survey, or spur('survey', {...})) loads once the visitor could be asked:
   // a cart with items and consent. After every event (init() calls `L` once stored), and when the
   // survey is set, in a task (after the deferred start; user() would start spur at once).
-  spur.S = tag.survey;
-  tag.L = () => spur.S && api.cart()[0] && chunk('survey');
-  spur.survey = (config: unknown) => setTimeout(() => (spur.S = config) && api.user().anonymousId && tag.L!());
+  api.S[0] = tag.survey;
+  tag.L = () => api.S[0] && api.cart()[0] && chunk('survey');
   // Product Viewed from JSON-LD, unless turned off: once the page has loaded, if it has any.
   const jsonld = () => tag.autoProduct != 'false' && document.querySelector('script[type="application/ld+json"]') && chunk('jsonld');
   addEventListener('pageshow', jsonld);

@@ -59,6 +59,8 @@ export function createSpur(defer?: boolean) {
   let dropped = 0;
   // Runs after every event stored (browser.ts: whether to load the exit survey now).
   let after: (() => unknown) | undefined;
+  // The exit survey's config, shared by reference with window.spur.S (spur-survey.js reads it).
+  const survey: unknown[] = [];
 
   // Consent denied: what waits goes, and what this page stores (`wipe`: spur's localStorage keys too).
   const drop = (wipe: boolean) => {
@@ -210,6 +212,15 @@ export function createSpur(defer?: boolean) {
     user(): Partial<Ids> {
       start();
       return identity?.peek() || {};
+    },
+
+    /** @internal `[config]`: the exit survey (spur.js's data-survey, or survey()). */
+    S: survey,
+
+    /** The exit survey: its chunk loads once the visitor could be asked (spur.js). */
+    survey(config: unknown): void {
+      survey[0] = config;
+      run(() => after?.());
     },
 
     ...commerce(track),
