@@ -18,8 +18,7 @@ if (!stub?.track) {
   const api = createSpur(true);
   // Commands go to window.spur's methods: spur('survey', {...}) reaches the one spur-survey.js adds.
   const spur: Global = Object.assign((command: string, ...args: unknown[]) => {
-    const method = spur[command as keyof Spur] as ((...a: unknown[]) => unknown) | undefined;
-    return method ? method(...args) : warn('unknown command', command);
+    return spur[command as keyof Spur] ? (spur[command as keyof Spur] as (...a: unknown[]) => unknown)(...args) : warn('unknown command', command);
   }, api);
   w.spur = spur;
 
