@@ -147,7 +147,7 @@ export function createSpur(defer?: boolean) {
       // discarded without one, so hidden sends too. (Not unload: it keeps pages out of the
       // back/forward cache and is not fired on mobile.)
       addEventListener('pagehide', () => q()?.unload(true));
-      document.addEventListener('visibilitychange', () => document.visibilityState == 'hidden' && q()?.unload());
+      document.addEventListener('visibilitychange', () => document.hidden && q()?.unload());
       // Back from the back/forward cache: the page gave its events up, and may adopt again.
       addEventListener('pageshow', (e) => e.persisted && q()?.online());
       addEventListener('online', () => q()?.online());
