@@ -15,7 +15,7 @@ const stub = w.spur;
 
 // Loaded twice (two tags, or a tag and a tag manager): the first copy stays in charge.
 if (!stub?.track) {
-  const api = createSpur(true);
+  const api = createSpur(true, () => api.S[0] && api.cart()[0] && chunk('survey'));
   // Commands go to window.spur's methods: spur('survey', {...}) reaches the one spur-survey.js adds.
   const spur: Global = Object.assign((command: string, ...args: unknown[]) => {
     return spur[command as keyof Spur] ? (spur[command as keyof Spur] as (...a: unknown[]) => unknown)(...args) : warn('unknown command', command);
@@ -29,9 +29,8 @@ if (!stub?.track) {
   // a cart with items and consent. After every event (init() calls `L` once stored), and when the
   // survey is set, in a task (after the deferred start; user() would start spur at once).
   api.S[0] = tag.survey;
-  tag.L = () => api.S[0] && api.cart()[0] && chunk('survey');
   // Product Viewed from JSON-LD, unless turned off: once the page has loaded, if it has any.
-  const jsonld = () => tag.autoProduct != 'false' && document.querySelector('script[type="application/ld+json"]') && chunk('jsonld');
+  const jsonld = () => tag.autoProduct != 'false' && document.querySelector('[type$="ld+json"]') && chunk('jsonld');
   addEventListener('pageshow', jsonld);
 
   // A misuse in the queued calls must not stop the rest of the replay: report it the way an

@@ -35,7 +35,7 @@ const guard = (work: () => void) => {
  * in memory, at most 1,000 (the oldest go first, counted as dropped); once it is denied, calls are
  * dropped.
  */
-export function createSpur(defer?: boolean) {
+export function createSpur(defer?: boolean, after?: () => unknown) {
   let identity: Identity | undefined;
   let queue: Queue | undefined;
   let outbox: Outbox | undefined;
@@ -57,8 +57,6 @@ export function createSpur(defer?: boolean) {
   // Calls waiting for the start, and how many of them were dropped (beyond 1,000).
   let waiting: (() => void)[] = [];
   let dropped = 0;
-  // Runs after every event stored (browser.ts: whether to load the exit survey now).
-  let after: (() => unknown) | undefined;
   // The exit survey's config, shared by reference with window.spur.S (spur-survey.js reads it).
   const survey: unknown[] = [];
 
@@ -106,7 +104,6 @@ export function createSpur(defer?: boolean) {
       setDebug(config.debug);
       referrer = document.referrer;
       domain = config.cookieDomain;
-      after = config.L;
       // Trailing slashes off, /v1/batch on.
       endpoint = (config.endpoint || '').replace(/\/*$/, '/v1/batch');
       run = (work) => {

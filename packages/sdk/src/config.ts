@@ -34,8 +34,6 @@ export interface Config {
   gpc?: 'ignore';
   /** The fetch to send with; tests pass a recorder. @defaultValue window.fetch */
   fetch?: typeof fetch;
-  /** @internal spur.js: runs after each event is stored (whether the exit survey's chunk should load). */
-  L?: () => unknown;
 }
 
 let debug: boolean | undefined;

@@ -89,7 +89,7 @@ export async function send(
     const answer = await res.json().catch(() => 0);
     const { status } = res;
     // (Retry-After in seconds; missing, or a date: NaN.)
-    if (status == 429 || status > 499) return Number(res.headers.get('Retry-After') || NaN) * 1000;
+    if (status == 429 || status > 499) return ((res.headers.get('Retry-After') as unknown as number) || NaN) * 1000;
     // 401 or 403 (the only statuses s with s | 2 == 403): a write key the collector does not know,
     // or an origin the key does not allow. The fix is the same: the key, for this page's origin,
     // which the collector's `{"error":{"code","message"}}` names (it knows both; spur.js would
