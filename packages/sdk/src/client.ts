@@ -35,7 +35,7 @@ const guard = (work: () => void) => {
  * in memory, at most 1,000 (the oldest go first, counted as dropped); once it is denied, calls are
  * dropped.
  */
-export function createSpur(defer?: boolean, after?: () => unknown) {
+export function createSpur(defer?: boolean, after: () => unknown = () => {}) {
   let identity: Identity | undefined;
   let queue: Queue | undefined;
   let outbox: Outbox | undefined;
@@ -86,7 +86,7 @@ export function createSpur(defer?: boolean, after?: () => unknown) {
         // An explicit grant travels with every event: the collector takes a request with
         // `Sec-GPC: 1` as denied unless its events show one.
         queue!.enqueue(buildEvent(json || body(), ids, page, time, consented == 'granted'));
-        after?.();
+        after();
       });
     });
   }
@@ -217,7 +217,7 @@ export function createSpur(defer?: boolean, after?: () => unknown) {
     /** The exit survey: its chunk loads once the visitor could be asked (spur.js). */
     survey(config: unknown): void {
       survey[0] = config;
-      run(() => after?.());
+      run(after);
     },
 
     ...commerce(track),
