@@ -28,7 +28,7 @@ const minify = (props) => ({
   renderChunk: (code, _chunk, options) =>
     swcMinify(code, {
       compress: { passes: 3, const_to_let: true, hoist_funs: true },
-      mangle: props ? { props: { regex: process.env.PROPS || INTERNAL } } : true,
+      mangle: props ? { props: { regex: INTERNAL } } : true,
       ecma: 2020,
       module: options.format === 'es',
       sourceMap: true,

@@ -4,34 +4,38 @@
 import { createSpur, type Spur } from './client';
 import { scriptConfig, setDebug, warn, type Config } from './config';
 
-// Read once, first: document.currentScript is set only while this script runs.
+// Read once, first: document.currentScript is set only while this script runs. (data-survey and
+// data-auto-product come along as `survey` and `autoProduct`.)
 const tag: Partial<Config> & { survey?: string; autoProduct?: string } = scriptConfig(document.currentScript as HTMLScriptElement | null);
 
 type Command = (command: string, ...args: unknown[]) => unknown;
-type Global = Command & Partial<Spur> & { q?: ArrayLike<unknown>[]; S?: unknown; survey?: (config: unknown) => void };
+type Global = Command & Partial<Spur> & { q?: ArrayLike<unknown>[] };
 
 const w = window as unknown as { spur?: Global };
 const stub = w.spur;
 
+// Chunks, beside spur.js: an import() resolves against this script's URL. A chunk is an ES module
+// too, so a second import() (or a page that also has the chunk's own tag) evaluates nothing twice;
+// each chunk also guards against a second copy of itself. Failing to load (offline, blocked) is
+// said in debug mode, never thrown.
+const chunk = (name: string) => import(`./spur-${name}.js`).catch(warn);
+
 // Loaded twice (two tags, or a tag and a tag manager): the first copy stays in charge.
 if (!stub?.track) {
-  const api = createSpur(true, () => api.S[0] && api.cart()[0] && chunk('survey'));
+  // The exit survey (data-survey, or spur('survey', {...}), kept in spur.V[1] for the chunk) loads
+  // once the visitor could be asked: a survey, a cart with items, consent. Checked after every
+  // event stored (only then has spur consent) and when the survey is set.
+  const api = createSpur(true, () => api.V[1] && api.cart()[0] && chunk('survey'));
+  api.V[1] = tag.survey;
   // Commands go to window.spur's methods: spur('survey', {...}) reaches the one spur-survey.js adds.
   const spur: Global = Object.assign((command: string, ...args: unknown[]) => {
     return spur[command as keyof Spur] ? (spur[command as keyof Spur] as (...a: unknown[]) => unknown)(...args) : warn('unknown command', command);
   }, api);
   w.spur = spur;
-
-  // Chunks load from beside spur.js (an import() resolves against this script's URL), as ES
-  // modules: a second import() of one is the same module, evaluated once.
-  const chunk = (name: string) => import(`./spur-${name}.js`).catch(warn);
-  // The exit survey (data-survey, or spur('survey', {...})) loads once the visitor could be asked:
-  // a cart with items and consent. After every event (init() calls `L` once stored), and when the
-  // survey is set, in a task (after the deferred start; user() would start spur at once).
-  api.S[0] = tag.survey;
-  // Product Viewed from JSON-LD, unless turned off: once the page has loaded, if it has any.
-  const jsonld = () => tag.autoProduct != 'false' && document.querySelector('[type$="ld+json"]') && chunk('jsonld');
-  addEventListener('pageshow', jsonld);
+  // Product Viewed from JSON-LD, unless turned off: on pageshow (after the load event; spur.js,
+  // an async script, runs before it), if the page has any. (A spur.js added after the load event,
+  // by a tag manager, does not look: spur-jsonld.js's own tag does.)
+  addEventListener('pageshow', () => tag.autoProduct != 'false' && document.querySelector('[type$="ld+json"]') && chunk('jsonld'));
 
   // A misuse in the queued calls must not stop the rest of the replay: report it the way an
   // uncaught error would, but later.

@@ -57,8 +57,6 @@ export function createSpur(defer?: boolean, after: () => unknown = () => {}) {
   // Calls waiting for the start, and how many of them were dropped (beyond 1,000).
   let waiting: (() => void)[] = [];
   let dropped = 0;
-  // The exit survey's config, shared by reference with window.spur.S (spur-survey.js reads it).
-  const survey: unknown[] = [];
 
   // Consent denied: what waits goes, and what this page stores (`wipe`: spur's localStorage keys too).
   const drop = (wipe: boolean) => {
@@ -211,12 +209,9 @@ export function createSpur(defer?: boolean, after: () => unknown = () => {}) {
       return identity?.peek() || {};
     },
 
-    /** @internal `[config]`: the exit survey (spur.js's data-survey, or survey()). */
-    S: survey,
-
     /** The exit survey: its chunk loads once the visitor could be asked (spur.js). */
     survey(config: unknown): void {
-      survey[0] = config;
+      api.V[1] = config;
       run(after);
     },
 
