@@ -68,9 +68,11 @@ export default [
     plugins: [resolve({ browser: true }), ts(), minify(true), sizeReport(), precompress()],
   },
   // Chunks: scripts of their own beside spur.js, for a feature only some pages need, each with its
-  // ceiling (scripts/size-report.mjs). spur-jsonld.js: Product Viewed from schema.org JSON-LD;
-  // spur-survey.js: the exit survey's watcher, which imports spur-survey-dialog.js (an ES module)
-  // when it is about to ask.
+  // ceiling (scripts/size-report.mjs); spur.js imports them (src/browser.ts). spur-jsonld.js:
+  // Product Viewed from schema.org JSON-LD; spur-survey.js: the exit survey's watcher, which
+  // imports spur-survey-dialog.js (an ES module) when it is about to ask. The first two are IIFEs
+  // with no import or export statement: the same file runs as a module (spur.js's import()) and as
+  // a classic script (the chunk's own tag, as shops added them before).
   ...Object.entries({
     'spur-jsonld.js': 'auto-product.ts',
     'spur-survey.js': 'survey.ts',
