@@ -18,7 +18,7 @@ const stub = w.spur;
 // too, so a second import() (or a page that also has the chunk's own tag) evaluates nothing twice;
 // each chunk also guards against a second copy of itself. Failing to load (offline, blocked) is
 // said in debug mode, never thrown.
-const chunk = (name: string) => import(`./spur-${name}.js`).catch(warn);
+const chunk = (name: string) => import(`${tag.endpoint}/spur-${name}.js`).catch(warn);
 
 // Loaded twice (two tags, or a tag and a tag manager): the first copy stays in charge.
 if (!stub?.track) {
