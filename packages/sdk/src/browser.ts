@@ -6,7 +6,7 @@ import { scriptConfig, setDebug, warn, type Config } from './config';
 
 // Read once, first: document.currentScript is set only while this script runs. (data-survey and
 // data-auto-product come along as `survey` and `autoProduct`.)
-const tag: Partial<Config> & { survey?: string; autoProduct?: string } = scriptConfig(document.currentScript as HTMLScriptElement | null);
+const tag: Partial<Config> & { autoProduct?: string } = scriptConfig(document.currentScript as HTMLScriptElement | null);
 
 type Command = (command: string, ...args: unknown[]) => unknown;
 type Global = Command & Partial<Spur> & { q?: ArrayLike<unknown>[] };
@@ -14,10 +14,11 @@ type Global = Command & Partial<Spur> & { q?: ArrayLike<unknown>[] };
 const w = window as unknown as { spur?: Global };
 const stub = w.spur;
 
-// Chunks, beside spur.js: an import() resolves against this script's URL. A chunk is an ES module
-// too, so a second import() (or a page that also has the chunk's own tag) evaluates nothing twice;
-// each chunk also guards against a second copy of itself. Failing to load (offline, blocked) is
-// said in debug mode, never thrown.
+// Chunks, from the collector that serves spur.js (the endpoint: data-endpoint, or spur.js's own
+// URL without its file name; given without a trailing slash), as ES modules (CORS). Not a relative
+// import(): from a cross-origin classic script it resolves against about:blank. A second import()
+// of a chunk evaluates nothing; a chunk that also has its own tag on the page guards against its
+// second copy. Failing to load (offline, blocked) is said in debug mode, never thrown.
 const chunk = (name: string) => import(`${tag.endpoint}/spur-${name}.js`).catch(warn);
 
 // Loaded twice (two tags, or a tag and a tag manager): the first copy stays in charge.
@@ -26,7 +27,6 @@ if (!stub?.track) {
   // once the visitor could be asked: a survey, a cart with items, consent. Checked after every
   // event stored (only then has spur consent) and when the survey is set.
   const api = createSpur(true, () => api.V[1] && api.cart()[0] && chunk('survey'));
-  api.V[1] = tag.survey;
   // Commands go to window.spur's methods: spur('survey', {...}) reaches the one spur-survey.js adds.
   const spur: Global = Object.assign((command: string, ...args: unknown[]) => {
     return spur[command as keyof Spur] ? (spur[command as keyof Spur] as (...a: unknown[]) => unknown)(...args) : warn('unknown command', command);
@@ -35,7 +35,7 @@ if (!stub?.track) {
   // Product Viewed from JSON-LD, unless turned off: on pageshow (after the load event; spur.js,
   // an async script, runs before it), if the page has any. (A spur.js added after the load event,
   // by a tag manager, does not look: spur-jsonld.js's own tag does.)
-  addEventListener('pageshow', () => tag.autoProduct != 'false' && document.querySelector('[type$="ld+json"]') && chunk('jsonld'));
+  addEventListener('pageshow', () => document.querySelector('[type$="ld+json"]') && tag.autoProduct != 'false' && chunk('jsonld'));
 
   // A misuse in the queued calls must not stop the rest of the replay: report it the way an
   // uncaught error would, but later.

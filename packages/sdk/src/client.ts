@@ -102,6 +102,8 @@ export function createSpur(defer?: boolean, after: () => unknown = () => {}) {
       setDebug(config.debug);
       referrer = document.referrer;
       domain = config.cookieDomain;
+      // spur.js: data-survey (the exit survey, spur.V[1]; survey() sets it too).
+      api.V[1] = config.survey;
       // Trailing slashes off, /v1/batch on.
       endpoint = (config.endpoint || '').replace(/\/*$/, '/v1/batch');
       run = (work) => {

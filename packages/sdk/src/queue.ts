@@ -43,7 +43,8 @@ export type Send = (data: string, keepalive: boolean) => Promise<number | undefi
 
 /** Positional, not an options object: its property names would be in spur.js for nothing. */
 export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushAt: number, flushInterval: number) {
-  const page: PageLock = { pid: uuid() };
+  // (letGo declared here so that the minifier mangles its name in spur.js.)
+  const page: PageLock = { pid: uuid(), letGo: undefined };
   // This page's parcels, oldest first, until the collector has answered for them.
   let mine = new Set<Parcel>();
   // The parcel this tick's events go into, and what the next transaction writes and deletes.

@@ -32,8 +32,10 @@ type Spur = {
 
 // Null when spur.js imported this chunk (a module has no currentScript).
 const script = document.currentScript as HTMLScriptElement | null;
-// Beside this chunk: import() resolves against its URL, whether it came as a script or a module.
-const dialog = './spur-survey-dialog.js';
+// Beside this chunk. Its own tag: from its URL (a cross-origin classic script's import() would
+// resolve against about:blank); imported by spur.js as a module, a relative import() resolves
+// against the module's URL.
+const dialog = script ? `${/^([^?#]*)\//.exec(script.src)?.[1]}/spur-survey-dialog.js` : './spur-survey-dialog.js';
 // data-survey (JSON, or the id of a <script type="application/json">) on this chunk's tag, else
 // what spur.js has (data-survey on its tag, or spur('survey', {...})).
 let source: unknown = script?.dataset.survey;
