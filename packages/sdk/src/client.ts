@@ -33,7 +33,8 @@ const guard = (work: () => void) => {
  * Calls made meanwhile wait in order; those that need that state (user(), flush(), leaving the
  * page) start it at once. Without consent (consent.ts) the rest waits for it, and so do the calls,
  * in memory, at most 1,000 (the oldest go first, counted as dropped); once it is denied, calls are
- * dropped.
+ * dropped. `after` runs after each event is stored, and after `survey()` once spur may store
+ * (spur.js: whether to load the exit survey's chunk now).
  */
 export function createSpur(defer?: boolean, after: () => unknown = () => {}) {
   let identity: Identity | undefined;
