@@ -18,12 +18,17 @@ const ts = () =>
 
 // swc's minifier: its output of spur.js is ~30 B gzip smaller than terser's (const as let, hoisted
 // functions). ES2020, as packages/sdk/tsconfig.json targets.
-const minify = () => ({
+// Internal property names that would otherwise survive minification, mangled in spur.js (each
+// listed name is a property of spur's own objects only: queue, outbox, identity, page lock; never
+// an event's field or the public API, whose names the output must keep).
+const INTERNAL = '^(enqueue|unload|online|adopt|ids|peek|stash|shut|pid|letGo|drain|remember|renew)$';
+
+const minify = (props) => ({
   name: 'swc-minify',
   renderChunk: (code, _chunk, options) =>
     swcMinify(code, {
       compress: { passes: 3, const_to_let: true, hoist_funs: true },
-      mangle: true,
+      mangle: props ? { props: { regex: INTERNAL } } : true,
       ecma: 2020,
       module: options.format === 'es',
       sourceMap: true,
@@ -60,12 +65,14 @@ export default [
     // 'hidden': the map is written but the script carries no sourceMappingURL comment (bytes).
     // strict: false: no "use strict" prologue (bytes); the code is written as strict TypeScript anyway.
     output: { file: 'packages/sdk/dist/spur.js', format: 'iife', strict: false, sourcemap: 'hidden' },
-    plugins: [resolve({ browser: true }), ts(), minify(), sizeReport(), precompress()],
+    plugins: [resolve({ browser: true }), ts(), minify(true), sizeReport(), precompress()],
   },
   // Chunks: scripts of their own beside spur.js, for a feature only some pages need, each with its
-  // ceiling (scripts/size-report.mjs). spur-jsonld.js: Product Viewed from schema.org JSON-LD;
-  // spur-survey.js: the exit survey's watcher, which imports spur-survey-dialog.js (an ES module)
-  // when it is about to ask.
+  // ceiling (scripts/size-report.mjs); spur.js imports them (src/browser.ts). spur-jsonld.js:
+  // Product Viewed from schema.org JSON-LD; spur-survey.js: the exit survey's watcher, which
+  // imports spur-survey-dialog.js (an ES module) when it is about to ask. The first two are IIFEs
+  // with no import or export statement: the same file runs as a module (spur.js's import()) and as
+  // a classic script (the chunk's own tag, as shops added them before).
   ...Object.entries({
     'spur-jsonld.js': 'auto-product.ts',
     'spur-survey.js': 'survey.ts',

@@ -25,7 +25,9 @@ describe('CORS on ingest routes', () => {
       .set('Origin', 'https://evil.example')
       .send({ batch: [track()], writeKey: WRITE_KEY });
     expect(res.status).toBe(403);
-    expect(res.body).toEqual({ error: { code: 'forbidden', message: 'this origin is not allowed for the write key' } });
+    expect(res.body).toEqual({
+      error: { code: 'forbidden', message: `this origin is not allowed for the write key (SPUR_WRITE_KEYS needs ${WRITE_KEY}=https://evil.example)` },
+    });
     // The refused page can read why (the SDK stops and says what to fix); no other origin is named.
     expect(res.headers['access-control-allow-origin']).toBe('https://evil.example');
     expect(await storage.getProfile('anon-1')).toBeNull();
@@ -210,7 +212,7 @@ describe('the allowed origin', () => {
     ];
     for (const res of await Promise.all(sends)) {
       expect(res.status).toBe(403);
-      expect(res.body.error.message).toBe('this origin is not allowed for the write key');
+      expect(res.body.error.message).toBe(`this origin is not allowed for the write key (SPUR_WRITE_KEYS needs ${OTHER_KEY}=${SHOP})`);
       expect(res.headers['access-control-allow-origin']).toBe(SHOP);
     }
   });

@@ -45,7 +45,7 @@ function line(items: Product[], product: Product, method: string): Product | und
 
 /** The helpers, emitting through `track`. */
 export function commerce(track: Track) {
-  const viewed: string[] = [];
+  const viewed: unknown[] = [];
   return {
     // (track() serialises the properties at once: no copies needed.)
     productViewed(product: Product): void {

@@ -33,9 +33,10 @@ const guard = (work: () => void) => {
  * Calls made meanwhile wait in order; those that need that state (user(), flush(), leaving the
  * page) start it at once. Without consent (consent.ts) the rest waits for it, and so do the calls,
  * in memory, at most 1,000 (the oldest go first, counted as dropped); once it is denied, calls are
- * dropped.
+ * dropped. `after` runs after each event is stored, and after `survey()` once spur may store
+ * (spur.js: whether to load the exit survey's chunk now).
  */
-export function createSpur(defer?: boolean) {
+export function createSpur(defer?: boolean, after: () => unknown = () => {}) {
   let identity: Identity | undefined;
   let queue: Queue | undefined;
   let outbox: Outbox | undefined;
@@ -80,10 +81,11 @@ export function createSpur(defer?: boolean) {
       run(() => {
         // First: it throws once consent was withdrawn in another tab (identity.ts).
         const ids = identity!.ids(page.search);
-        if (userId) (fields.traits = identity!.identify(userId, fields.traits!)), (ids.userId = userId);
+        if (userId) (fields.traits = identity!.remember(userId, fields.traits!)), (ids.userId = userId);
         // An explicit grant travels with every event: the collector takes a request with
         // `Sec-GPC: 1` as denied unless its events show one.
         queue!.enqueue(buildEvent(json || body(), ids, page, time, consented == 'granted'));
+        after();
       });
     });
   }
@@ -101,6 +103,8 @@ export function createSpur(defer?: boolean) {
       setDebug(config.debug);
       referrer = document.referrer;
       domain = config.cookieDomain;
+      // spur.js: data-survey (the exit survey, spur.V[1]; survey() sets it too).
+      api.V[1] = config.survey;
       // Trailing slashes off, /v1/batch on.
       endpoint = (config.endpoint || '').replace(/\/*$/, '/v1/batch');
       run = (work) => {
@@ -125,7 +129,7 @@ export function createSpur(defer?: boolean) {
           const q: Queue = (queue = createQueue(
             (outbox = createOutbox()),
             // A queue from before a withdrawal sends nothing any more: its events are done with.
-            async (data, keepalive) => (q == queue ? send(config.fetch, endpoint, data, keepalive, config.writeKey) : undefined),
+            async (data, keepalive) => (q == queue ? send(config.fetch, endpoint, data, keepalive) : undefined),
             config.writeKey,
             config.flushAt || 20,
             config.flushInterval || 2000,
@@ -141,7 +145,7 @@ export function createSpur(defer?: boolean) {
       // discarded without one, so hidden sends too. (Not unload: it keeps pages out of the
       // back/forward cache and is not fired on mobile.)
       addEventListener('pagehide', () => q()?.unload(true));
-      document.addEventListener('visibilitychange', () => document.visibilityState == 'hidden' && q()?.unload());
+      document.addEventListener('visibilitychange', () => document.hidden && q()?.unload());
       // Back from the back/forward cache: the page gave its events up, and may adopt again.
       addEventListener('pageshow', (e) => e.persisted && q()?.online());
       addEventListener('online', () => q()?.online());
@@ -173,7 +177,7 @@ export function createSpur(defer?: boolean) {
     // The next person at this browser must not see the previous customer's cart either.
     reset(): void {
       save(CART, undefined);
-      run(() => identity!.reset());
+      run(() => identity!.renew());
     },
 
     /**
@@ -191,7 +195,7 @@ export function createSpur(defer?: boolean) {
       } else {
         queue = identity = undefined;
         for (const name of [AID, SID]) setCookie(name, '', 0, domain);
-        outbox?.close();
+        outbox?.shut();
         // Waits for the connections of other tabs to close. (Throws in sandboxed frames.)
         guard(() => indexedDB.deleteDatabase('spur'));
         drop(true);
@@ -200,12 +204,18 @@ export function createSpur(defer?: boolean) {
 
     async flush(timeout = 5000): Promise<void> {
       start();
-      await queue?.flush(timeout);
+      await queue?.drain(timeout);
     },
 
     user(): Partial<Ids> {
       start();
       return identity?.peek() || {};
+    },
+
+    /** The exit survey: its chunk loads once the visitor could be asked (spur.js). */
+    survey(config: unknown): void {
+      api.V[1] = config;
+      run(after);
     },
 
     ...commerce(track),

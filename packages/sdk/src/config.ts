@@ -34,6 +34,8 @@ export interface Config {
   gpc?: 'ignore';
   /** The fetch to send with; tests pass a recorder. @defaultValue window.fetch */
   fetch?: typeof fetch;
+  /** @internal spur.js: the exit survey of its tag's data-survey (the script-tag build loads its chunk). */
+  survey?: unknown;
 }
 
 let debug: boolean | undefined;

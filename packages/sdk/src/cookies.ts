@@ -17,7 +17,7 @@ export function getCookie(name: string): string | undefined {
 /** Writes a first-party, Lax, path-wide cookie; Secure on https, Domain only when one is configured. */
 export function setCookie(name: string, value: string, maxAge: number, domain?: string, secure = location.protocol == 'https:'): void {
   try {
-    document.cookie = `${name}=${value}; Max-Age=${maxAge}; Path=/; SameSite=Lax${domain ? '; Domain=' + domain : ''}${secure ? '; Secure' : ''}`;
+    document.cookie = `${name}=${value};Max-Age=${maxAge};Path=/;SameSite=Lax${domain ? ";Domain=" + domain : ""}${secure ? ";Secure" : ""}`;
   } catch {
     // Cookies blocked: the caller falls back to memory.
   }

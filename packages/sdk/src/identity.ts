@@ -81,14 +81,14 @@ export function createIdentity(domain?: string) {
     peek,
 
     /** Remembers the customer: traits of the same customer are merged, a new customer's start afresh. */
-    identify(userId: string, traits: JsonObject): JsonObject {
+    remember(userId: string, traits: JsonObject): JsonObject {
       user = { userId, traits: { ...(user.userId === userId && user.traits), ...traits } };
       save(USER, user);
       return user.traits!;
     },
 
     /** Log out: forget the customer, start a new visitor and a new session. */
-    reset(): void {
+    renew(): void {
       user = {};
       save(USER);
       aid = uuid();

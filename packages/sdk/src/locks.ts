@@ -19,8 +19,8 @@ export type Gone = (owner: string, order: number) => boolean;
 
 /** A page: its id (the owner of its rows), and how to release its lock while it holds it. */
 export interface PageLock {
-  id: string;
-  release?: () => void;
+  pid: string;
+  letGo?: () => void;
 }
 
 /**
@@ -33,7 +33,7 @@ export function exclusive<T>(page: PageLock, adopt: (gone: Gone) => Promise<T>):
   if (!locks) return adopt((owner, order) => !owner || order < (Date.now() - LEASE) * 1000);
   return locks.request('spur', async () => {
     // Resolves, once the lock is held, to the function that releases it.
-    page.release ||= await new Promise<() => void>((held) => locks.request(page.id, () => new Promise<void>(held)));
+    page.letGo ||= await new Promise<() => void>((held) => locks.request(page.pid, () => new Promise<void>(held)));
     // Pages take their lock inside this exclusive section too, so no page lock is pending now.
     const { held } = await locks.query();
     return adopt((owner) => !held!.some((lock) => lock.name === owner));
@@ -43,5 +43,5 @@ export function exclusive<T>(page: PageLock, adopt: (gone: Gone) => Promise<T>):
 /** The page is gone, or goes into the back/forward cache: its rows are up for adoption. */
 export function leave(page: PageLock): void {
   // (Releasing returns undefined: no lock to release any more.)
-  page.release = page.release?.() as undefined;
+  page.letGo = page.letGo?.() as undefined;
 }

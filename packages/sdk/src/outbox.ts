@@ -44,7 +44,7 @@ export function createOutbox() {
 
   return {
     /** Writes rows as `owner`'s and deletes rows, in one transaction. */
-    save(owner: string, rows: Row[], deletes: Key[]): Promise<unknown> {
+    stash(owner: string, rows: Row[], deletes: Key[]): Promise<unknown> {
       const write = (s: IDBObjectStore) => {
         for (const [key, events] of rows) s.put([owner, events], key);
         for (const key of deletes) s.delete(key);
@@ -56,7 +56,7 @@ export function createOutbox() {
     },
 
     /** Consent withdrawn: closes the database (client.ts deletes it), and opens it no more. */
-    close(): void {
+    shut(): void {
       // The last transaction: it closes the connection (once the transactions queued before it
       // are done), so that the deletion need not wait for the page to go.
       run((s) => s.transaction.db.close());

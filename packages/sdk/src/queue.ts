@@ -43,7 +43,8 @@ export type Send = (data: string, keepalive: boolean) => Promise<number | undefi
 
 /** Positional, not an options object: its property names would be in spur.js for nothing. */
 export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushAt: number, flushInterval: number) {
-  const page: PageLock = { id: uuid() };
+  // (letGo declared here so that the minifier mangles its name in spur.js.)
+  const page: PageLock = { pid: uuid(), letGo: undefined };
   // This page's parcels, oldest first, until the collector has answered for them.
   let mine = new Set<Parcel>();
   // The parcel this tick's events go into, and what the next transaction writes and deletes.
@@ -72,7 +73,7 @@ export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushA
   // before every send too: events past the TTL go, and beyond 1,000 the oldest go (so 1,000 calls
   // in one tick never store more either); never one in a request, which may arrive. Once refused,
   // the bound is 0: every event goes, counted, before a request could carry it.
-  function write(owner = page.id): Promise<unknown> {
+  function write(owner = page.pid): Promise<unknown> {
     open = undefined;
     const expired = (Date.now() - TTL) * 1000;
     count = 0;
@@ -87,7 +88,7 @@ export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushA
       else mine.delete(p), deletes.push(p[0]);
     }
     if (rows[0] || deletes[0]) {
-      written = ready.then(outbox.save.bind(0, owner, rows, deletes));
+      written = ready.then(outbox.stash.bind(0, owner, rows, deletes));
       rows = [];
       deletes = [];
     }
@@ -105,7 +106,7 @@ export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushA
 
   /** Takes over the rows of pages that are gone (and of earlier visits). Never rejects. */
   function adopt(): Promise<void> {
-    return exclusive(page, (gone) => outbox.adopt(page.id, gone)).then((found) => {
+    return exclusive(page, (gone) => outbox.adopt(page.pid, gone)).then((found) => {
       // Older than this page's own, as a rule: first. The bounds hold for them at once: a batch
       // that waited for the adoption (pump() awaits it) is made right after, without a write().
       mine = new Set([...(found as Parcel[]), ...mine]);
@@ -189,7 +190,7 @@ export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushA
       // A parcel per tick, written at its end: one IndexedDB transaction, not one per call.
       if (!open || (size += json.length + 1) > KEEPALIVE_LIMIT) {
         // Later than every parcel before it, even several in one millisecond.
-        open = [[(last = Math.max(last + 1, Date.now() * 1000)), page.id], []];
+        open = [[(last = Math.max(last + 1, Date.now() * 1000)), page.pid], []];
         size = json.length + 1;
         mine.add(open);
         rows.push(open);
@@ -235,7 +236,7 @@ export function createQueue(outbox: Outbox, send: Send, writeKey: string, flushA
      * Sends what is waiting, through retries, and settles when this page holds no event or after
      * `timeout` ms, whichever comes first. Respects a running backoff. Never rejects.
      */
-    flush(timeout: number): Promise<unknown> {
+    drain(timeout: number): Promise<unknown> {
       return new Promise<unknown>((resolve) => {
         setTimeout(resolve, timeout);
         // Checks again after each answer (a send, a retry, a pagehide batch) until empty.

@@ -2,10 +2,13 @@
 // why, once: desktop, the pointer leaving the page through the top; touch devices, coming back to
 // the tab after leaving it idle. The dialog's code (spur-survey-dialog.js) loads only when the
 // survey is about to be shown (or once the visitor could be asked, to show it without a wait).
+// spur.js imports this chunk itself once a survey is configured (data-survey on its tag, or
+// spur('survey', {...}); kept in spur.V[1]), the cart has items and spur has consent. The chunk's
+// own tag still works, alone or beside that:
 //   <script async src="https://collector.example/spur-survey.js" data-survey='{"id": ...}'></script>
-// Never before consent (spur.user() has no anonymous id until spur may store and send), at most
-// once per page and once per visitor in `everyDays` (localStorage spur_survey: when it was shown).
-// Never throws into the host page.
+// One watcher per page however it came (window.spur.W). Never before consent (spur.user() has no
+// anonymous id until spur may store and send), at most once per page and once per visitor in
+// `everyDays` (localStorage spur_survey: when it was shown). Never throws into the host page.
 import { CART_ID } from './cart';
 import { MAX_TEXT, parseSurvey, type SurveyConfig } from './survey-config';
 import type { open } from './survey-dialog';
@@ -21,11 +24,20 @@ type Spur = {
   cart(): Line[];
   user(): { anonymousId?: string };
   survey?(config: unknown): void;
+  /** spur.js's `[url of the last productViewed(), survey config]`. */
+  V?: unknown[];
+  /** Set once a watcher runs on the page. */
+  W?: 1;
 };
 
+// Null when spur.js imported this chunk (a module has no currentScript).
 const script = document.currentScript as HTMLScriptElement | null;
-const dialog = `${/^([^?#]*)\//.exec(script?.src || '')?.[1]}/spur-survey-dialog.js`;
-// data-survey (JSON, or the id of a <script type="application/json">), or spur('survey', {...}).
+// Beside this chunk. Its own tag: from its URL (a cross-origin classic script's import() would
+// resolve against about:blank); imported by spur.js as a module, a relative import() resolves
+// against the module's URL.
+const dialog = script ? `${/^([^?#]*)\//.exec(script.src)?.[1]}/spur-survey-dialog.js` : './spur-survey-dialog.js';
+// data-survey (JSON, or the id of a <script type="application/json">) on this chunk's tag, else
+// what spur.js has (data-survey on its tag, or spur('survey', {...})).
 let source: unknown = script?.dataset.survey;
 let shown = false;
 type Dialog = { open: typeof open };
@@ -100,6 +112,10 @@ function ask(spur: Spur): void {
 function watch(): void {
   const spur = w.spur;
   if (!spur?.track) return console.warn('[spur] spur-survey.js needs spur.js on the page');
+  // Its tag and spur.js's import() are two copies of this code: the first watches, alone.
+  if (spur.W) return;
+  spur.W = 1;
+  source ??= spur.V?.[1];
   const guard = (work: () => void) => () => {
     try {
       work();

@@ -65,20 +65,17 @@ const ascii = (json: string) => json.replace(/[^\0-~]/g, (c) => '\\u' + (c.charC
  */
 export function buildEvent(body: string, ids: Ids, page: Page, time: number, granted?: boolean): string {
   // The screen is read for every event: it rotates, or the window moves to another display.
-  const key = [...Object.values(page), ids.sessionId, screen.width, screen.height, devicePixelRatio, granted];
-  if (key.some((v, i) => v !== context[i]))
-    (context = key)[10] = ascii(
-      JSON.stringify({
-        page,
-        locale: navigator.language,
-        screen: { width: screen.width, height: screen.height, density: devicePixelRatio },
-        campaign: campaign(page.search)[1],
-        sessionId: ids.sessionId,
-        channel: 'web',
-        library: { name: 'spur', version: VERSION },
-        consent: granted ? 'granted' : undefined,
-      }),
-    );
+  const json = JSON.stringify({
+    page,
+    locale: navigator.language,
+    screen: { width: screen.width, height: screen.height, density: devicePixelRatio },
+    campaign: campaign(page.search)[1],
+    sessionId: ids.sessionId,
+    channel: 'web',
+    library: { name: 'spur', version: VERSION },
+    consent: granted ? 'granted' : undefined,
+  });
+  if (json != context[0]) context = [json, ascii(json)];
   return (
     ascii(
       `${body.slice(0, -1)},${JSON.stringify({
@@ -89,7 +86,7 @@ export function buildEvent(body: string, ids: Ids, page: Page, time: number, gra
         context: 0,
       }).slice(1, -2)}`,
     ) +
-    context[10] +
+    context[1] +
     '}' // (closing the event)
   );
 }

@@ -62,7 +62,7 @@ export const REFUSED = -1;
  * (Retry-After) or, when NaN, a backoff; or to REFUSED. 2xx: the collector kept every event (the
  * ones listed under `rejected` with their reason). Network errors, timeouts, 429 and 5xx are
  * retried. 401 (write key missing or unknown) and 403 (origin not allowed for the key) refuse
- * every request of this page alike: REFUSED, and in debug mode what to fix, naming `writeKey`.
+ * every request of this page alike: REFUSED, and in debug mode the collector's message (what to fix).
  * Any other answer (400 malformed, 413 size) would be the same next time for this batch: dropped.
  */
 export async function send(
@@ -70,7 +70,6 @@ export async function send(
   url: string,
   data: string,
   keepalive: boolean,
-  writeKey?: string,
 ): Promise<number | undefined> {
   const abort = new AbortController();
   // Never cleared: aborting a request that has been answered does nothing.
@@ -90,12 +89,12 @@ export async function send(
     const answer = await res.json().catch(() => 0);
     const { status } = res;
     // (Retry-After in seconds; missing, or a date: NaN.)
-    if (status == 429 || status > 499) return Number(res.headers.get('Retry-After') || NaN) * 1000;
-    // The collector's reason, from its `{"error":{"code","message"}}`.
-    const reason = answer?.error?.message;
+    if (status == 429 || status > 499) return ((res.headers.get('Retry-After') as unknown as number) || NaN) * 1000;
     // 401 or 403 (the only statuses s with s | 2 == 403): a write key the collector does not know,
-    // or an origin the key does not allow. The fix is the same: the key, for this page's origin.
-    if ((status | 2) == 403) return warn(status, reason, `(SPUR_WRITE_KEYS needs ${writeKey}=${location.origin})`), REFUSED;
+    // or an origin the key does not allow. The fix is the same: the key, for this page's origin,
+    // which the collector's `{"error":{"code","message"}}` names (it knows both; spur.js would
+    // pay 33 B gzip to say it).
+    if ((status | 2) == 403) return warn(status, answer?.error?.message), REFUSED;
     // Any other answer (400, 413) drops its batch, without a warning even in debug mode: it cost
     // spur.js 16 B gzip, and these come from the SDK's own bugs or an event over 480 KB.
   } catch {

@@ -88,7 +88,7 @@ it('writes the cookies for data-cookie-domain', async () => {
   jest.spyOn(Document.prototype, 'currentScript', 'get').mockReturnValue(script);
   jest.isolateModules(() => require('../src/browser'));
   await new Promise((resolve) => setTimeout(resolve)); // the cookies are written in the task after the script
-  expect(writes.find((c) => c.startsWith('spur_aid='))).toContain('; Domain=shop.example');
+  expect(writes.find((c) => c.startsWith('spur_aid='))).toContain(';Domain=shop.example');
 });
 
 it('replays the stub queue in order, applying a queued init first, over the data attributes', async () => {
@@ -385,8 +385,10 @@ describe('the deferred start', () => {
     const own = recorder();
     load({}, [['init', { writeKey: 'demo', fetch: own.fetch }]]);
     const visibility = jest.spyOn(document, 'visibilityState', 'get').mockReturnValue('hidden');
+    const hiddenSpy = jest.spyOn(document, 'hidden', 'get').mockReturnValue(true);
     document.dispatchEvent(new Event('visibilitychange'));
     visibility.mockRestore();
+    hiddenSpy.mockRestore();
     expect(own.events().map((e) => e.type)).toEqual(['page']);
   });
 

@@ -32,8 +32,10 @@ async function busyPage() {
   spur.reset();
   dispatchEvent(new Event('online'));
   const visibility = jest.spyOn(document, 'visibilityState', 'get').mockReturnValue('hidden');
+  const hiddenSpy = jest.spyOn(document, 'hidden', 'get').mockReturnValue(true);
   document.dispatchEvent(new Event('visibilitychange'));
   visibility.mockRestore();
+  hiddenSpy.mockRestore();
   dispatchEvent(new Event('pagehide'));
   await spur.flush(100);
   expect(spur.user()).toEqual({});
@@ -151,8 +153,8 @@ describe("consent: 'required'", () => {
     spur.consent('granted');
     const choices = writes.filter((w) => w.startsWith(CONSENT));
     expect(choices).toEqual([
-      `${CONSENT}=denied; Max-Age=${CONSENT_MAX_AGE}; Path=/; SameSite=Lax; Domain=shop.example`,
-      `${CONSENT}=granted; Max-Age=${CONSENT_MAX_AGE}; Path=/; SameSite=Lax; Domain=shop.example`,
+      `${CONSENT}=denied;Max-Age=${CONSENT_MAX_AGE};Path=/;SameSite=Lax;Domain=shop.example`,
+      `${CONSENT}=granted;Max-Age=${CONSENT_MAX_AGE};Path=/;SameSite=Lax;Domain=shop.example`,
     ]);
     expect(CONSENT_MAX_AGE).toBe(180 * 24 * 3600);
   });

@@ -15,7 +15,7 @@ describe('setCookie(name, value, maxAge, domain?, secure?)', () => {
   };
 
   it('writes a first-party, Lax, path-wide cookie', () => {
-    expect(written('spur_aid', 'v', AID_MAX_AGE, undefined, false)).toBe('spur_aid=v; Max-Age=34560000; Path=/; SameSite=Lax');
+    expect(written('spur_aid', 'v', AID_MAX_AGE, undefined, false)).toBe('spur_aid=v;Max-Age=34560000;Path=/;SameSite=Lax');
   });
 
   it('keeps the visitor id 400 days and the session 30 minutes', () => {
@@ -24,17 +24,17 @@ describe('setCookie(name, value, maxAge, domain?, secure?)', () => {
   });
 
   it('adds Secure on https', () => {
-    expect(written('spur_sid', 'v', SID_MAX_AGE, undefined, true)).toBe('spur_sid=v; Max-Age=1800; Path=/; SameSite=Lax; Secure');
+    expect(written('spur_sid', 'v', SID_MAX_AGE, undefined, true)).toBe('spur_sid=v;Max-Age=1800;Path=/;SameSite=Lax;Secure');
   });
 
   it('decides Secure from the page protocol by default', () => {
     expect(location.protocol).toBe('http:');
-    expect(written('a', 'b', 1)).toBe('a=b; Max-Age=1; Path=/; SameSite=Lax');
+    expect(written('a', 'b', 1)).toBe('a=b;Max-Age=1;Path=/;SameSite=Lax');
   });
 
   it('adds Domain only when a cookie domain is configured', () => {
     expect(written('spur_aid', 'v', 1, 'shop.example', true)).toBe(
-      'spur_aid=v; Max-Age=1; Path=/; SameSite=Lax; Domain=shop.example; Secure',
+      'spur_aid=v;Max-Age=1;Path=/;SameSite=Lax;Domain=shop.example;Secure',
     );
   });
 });

@@ -44,7 +44,7 @@ describe('spur_aid', () => {
     load();
     const aid = getCookie('spur_aid')!;
     expect(aid).toMatch(UUID_V4);
-    expect(written).toContain(`spur_aid=${aid}; Max-Age=34560000; Path=/; SameSite=Lax`);
+    expect(written).toContain(`spur_aid=${aid};Max-Age=34560000;Path=/;SameSite=Lax`);
   });
 
   it('is re-written with the same id on each page load, sliding its expiry', () => {
@@ -53,12 +53,12 @@ describe('spur_aid', () => {
     written = [];
     load();
     expect(getCookie('spur_aid')).toBe(aid);
-    expect(written).toContain(`spur_aid=${aid}; Max-Age=34560000; Path=/; SameSite=Lax`);
+    expect(written).toContain(`spur_aid=${aid};Max-Age=34560000;Path=/;SameSite=Lax`);
   });
 
   it('carries the configured cookie domain', () => {
     load({ cookieDomain: 'shop.example' });
-    expect(written.find((c) => c.startsWith('spur_aid='))).toMatch(/; Domain=shop\.example$/);
+    expect(written.find((c) => c.startsWith('spur_aid='))).toMatch(/;Domain=shop\.example$/);
   });
 
   it('is the anonymousId of every event', async () => {
@@ -79,7 +79,7 @@ describe('spur_sid', () => {
     spur.track('C');
     await sent();
     const sid = getCookie('spur_sid');
-    const writes = () => written.filter((c) => c === `spur_sid=${sid}; Max-Age=1800; Path=/; SameSite=Lax`).length;
+    const writes = () => written.filter((c) => c === `spur_sid=${sid};Max-Age=1800;Path=/;SameSite=Lax`).length;
     expect(writes()).toBe(1);
     jest.setSystemTime(new Date('2025-03-01T10:00:59Z'));
     await eventIn(spur, sent);

@@ -385,11 +385,14 @@ describe('leaving the page', () => {
   it('sends at once when the page is hidden, not when it is shown', () => {
     const r = start();
     const visibility = jest.spyOn(document, 'visibilityState', 'get');
+    const hidden = jest.spyOn(document, 'hidden', 'get');
     visibility.mockReturnValue('visible');
+    hidden.mockReturnValue(false);
     spur.track('A');
     document.dispatchEvent(new Event('visibilitychange'));
     expect(r.calls).toHaveLength(0);
     visibility.mockReturnValue('hidden');
+    hidden.mockReturnValue(true);
     document.dispatchEvent(new Event('visibilitychange'));
     expect(r.calls).toHaveLength(1);
   });
@@ -502,9 +505,11 @@ describe('leaving the page', () => {
     const r = start((_, i) => (i === 0 ? 503 : 200));
     r.hold();
     const visibility = jest.spyOn(document, 'visibilityState', 'get').mockReturnValue('hidden');
+    const hiddenSpy = jest.spyOn(document, 'hidden', 'get').mockReturnValue(true);
     spur.track('A');
     document.dispatchEvent(new Event('visibilitychange'));
     visibility.mockRestore();
+    hiddenSpy.mockRestore();
     expect(r.calls[0].init.keepalive).toBe(true);
     await settle();
     expect(await ids()).toEqual(['A']);
@@ -567,10 +572,12 @@ describe('leaving the page', () => {
     await settle();
     expect(r.calls).toHaveLength(1);
     const visibility = jest.spyOn(document, 'visibilityState', 'get').mockReturnValue('hidden');
+    const hiddenSpy = jest.spyOn(document, 'hidden', 'get').mockReturnValue(true);
     document.dispatchEvent(new Event('visibilitychange'));
     dispatchEvent(new Event('pagehide'));
     dispatchEvent(new Event('pagehide'));
     visibility.mockRestore();
+    hiddenSpy.mockRestore();
     expect(r.calls.map((c) => [c.body.batch.length, c.init.keepalive])).toEqual([
       [20, false],
       [21, true],
@@ -612,8 +619,10 @@ describe('a page hidden while an ordinary request is out', () => {
     await until(() => m.calls.length === 1);
     await settle();
     const visibility = jest.spyOn(document, 'visibilityState', 'get').mockReturnValue('hidden');
+    const hiddenSpy = jest.spyOn(document, 'hidden', 'get').mockReturnValue(true);
     document.dispatchEvent(new Event('visibilitychange'));
     visibility.mockRestore();
+    hiddenSpy.mockRestore();
     expect(m.calls.map((c) => [c.events.length, c.init.keepalive])).toEqual([
       [20, false],
       [20, true],

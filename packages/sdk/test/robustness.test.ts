@@ -158,14 +158,15 @@ it('throws on init() without a write key, saying what to pass', () => {
 });
 
 describe('debug mode', () => {
-  it('warns about a refused write key, naming what SPUR_WRITE_KEYS needs, and ignores a second init', async () => {
+  it("warns about a refused write key with the collector's reason (what SPUR_WRITE_KEYS needs), and ignores a second init", async () => {
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
-    const r = recorder(() => ({ status: 401, body: { error: { code: 'unauthorized', message: 'unknown write key' } } }));
+    const reason = `unknown write key (SPUR_WRITE_KEYS needs demo=${location.origin})`;
+    const r = recorder(() => ({ status: 401, body: { error: { code: 'unauthorized', message: reason } } }));
     const spur = freshSpur();
     spur.init({ writeKey: 'demo', fetch: r.fetch, debug: true });
     spur.init({ writeKey: 'other', endpoint: 'http://elsewhere.test' });
     await spur.flush();
-    expect(warn.mock.calls).toEqual([['[spur]', 401, 'unknown write key', `(SPUR_WRITE_KEYS needs demo=${location.origin})`]]);
+    expect(warn.mock.calls).toEqual([['[spur]', 401, reason]]);
     expect(r.calls.map((c) => [c.url, c.body.writeKey])).toEqual([['/v1/batch', 'demo']]);
   });
 

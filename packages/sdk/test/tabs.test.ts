@@ -35,7 +35,7 @@ afterEach(() => {
 });
 
 async function flushAll(...queues: Queue[]) {
-  for (const q of queues) await q.flush(60000);
+  for (const q of queues) await q.drain(60000);
 }
 
 describe('with Web Locks', () => {
@@ -155,7 +155,7 @@ describe('without Web Locks (plain http, old browsers)', () => {
     now.mockReturnValue(t0 + 3599000);
     const b = page();
     await settle();
-    await b.q.flush(100);
+    await b.q.drain(100);
     expect(b.sent()).toEqual([]);
     now.mockReturnValue(t0 + 3601000);
     b.q.online();

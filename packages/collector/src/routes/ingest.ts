@@ -17,6 +17,13 @@ import { ingestRoute, type IngestRoute } from './ingest-paths';
 /** The event type a route implies; undefined for a batch route. */
 const impliedType = (route: IngestRoute): EventType | undefined => (route.kind === 'batch' ? undefined : route.kind);
 
+/**
+ * What fixes a refusal, for a page: the SPUR_WRITE_KEYS entry that lets its origin send with the
+ * key. In the message because the SDK prints the message as it is (in debug mode): saying it there
+ * costs spur.js nothing. Nothing without an Origin (a server, not a page).
+ */
+const needs = (writeKey: string, origin: string | undefined) => (origin ? ` (SPUR_WRITE_KEYS needs ${writeKey}=${origin})` : '');
+
 export interface IngestDeps {
   service: IngestService;
   keyring: Keyring;
@@ -106,11 +113,11 @@ export function createIngest(deps: IngestDeps): Ingest {
     }
     if (!keyring.has(writeKey)) {
       exposeRefusal(res, origin);
-      throw unauthorized('unknown write key', { reason: 'unknown_write_key', writeKey });
+      throw unauthorized(`unknown write key${needs(writeKey, origin)}`, { reason: 'unknown_write_key', writeKey });
     }
     if (origin && !keyring.allows(writeKey, origin)) {
       exposeRefusal(res, origin);
-      throw forbidden('this origin is not allowed for the write key', { reason: 'origin_not_allowed', writeKey });
+      throw forbidden(`this origin is not allowed for the write key${needs(writeKey, origin)}`, { reason: 'origin_not_allowed', writeKey });
     }
     const answer = await deps.service.ingest(
       { writeKey, events: body.events, type, sentAt: body.sentAt, escapes: parsed.escapes },

@@ -202,6 +202,16 @@ describe('whole-request errors', () => {
     expectError(await request(app).post('/v1/batch').send({ batch: [track()], writeKey: 'constructor' }), 401, 'unauthorized');
   });
 
+  it("names in a 401's message, for a page, the SPUR_WRITE_KEYS entry its origin needs (the SDK prints it as it is)", async () => {
+    const { app } = await fx.collector();
+    const res = await request(app).post('/v1/batch').set('Origin', 'https://shop.example').send({ batch: [track()], writeKey: 'typo' });
+    expect(res.status).toBe(401);
+    expect(res.body.error.message).toBe('unknown write key (SPUR_WRITE_KEYS needs typo=https://shop.example)');
+    // A server sends no Origin: there is no page to name.
+    const server = await request(app).post('/v1/batch').send({ batch: [track()], writeKey: 'typo' });
+    expect(server.body.error.message).toBe('unknown write key');
+  });
+
   it('401 for the admin token used as a write key', async () => {
     const { app } = await fx.collector();
     const res = await request(app).post('/v1/batch').set('Authorization', bearer(ADMIN_TOKEN)).send({ batch: [track()] });

@@ -48,6 +48,7 @@ async function busy(page: Page): Promise<void> {
   await page.evaluate(() => {
     const visibility = (state: string) => {
       Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state });
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => state == 'hidden' });
       document.dispatchEvent(new Event('visibilitychange'));
     };
     visibility('hidden');

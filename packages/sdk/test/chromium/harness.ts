@@ -59,6 +59,8 @@ export interface HarnessOptions {
 export interface PageOptions {
   /** Queued `spur('init', …)` options, applied over the tag's attributes. */
   init?: Record<string, unknown>;
+  /** Other calls queued in the stub before spur.js loads, e.g. [['survey', {...}]]. */
+  queued?: unknown[][];
   /** data-* attributes of the script tag besides data-write-key (e.g. { 'auto-page': 'false' }). */
   data?: Record<string, string>;
   /** Where the script tag loads spur.js from. @defaultValue the collector's /spur.js */
@@ -73,11 +75,12 @@ export interface PageOptions {
 
 const page = (options: PageOptions, src: string) => {
   const attributes = Object.entries({ 'write-key': WRITE_KEY, ...options.data })
-    .map(([k, v]) => ` data-${k}="${v}"`)
+    .map(([k, v]) => ` data-${k}="${v.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}"`)
     .join('');
   return `<!doctype html><html><head><meta charset="utf-8"><title>Test shop</title>
 <script>window.spur = window.spur || function(){(spur.q=spur.q||[]).push(arguments)}</script>
 ${options.init ? `<script>spur('init', ${JSON.stringify(options.init)})</script>` : ''}
+${(options.queued ?? []).map((args) => `<script>spur(...${JSON.stringify(args)})</script>`).join('')}
 <script async src="${options.src ?? src}"${attributes}></script>
 </head><body><h1>Test shop</h1><a id="next" href="/page">next</a>${options.body ?? ''}</body></html>`;
 };

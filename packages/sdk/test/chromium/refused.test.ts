@@ -43,6 +43,7 @@ async function everyChanceToSend(page: Page): Promise<void> {
   await page.waitForTimeout(1500); // the flush interval (200 ms) and a first backoff (≤ 1 s) pass
   await page.evaluate(() => {
     Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
     document.dispatchEvent(new Event('visibilitychange'));
     dispatchEvent(new Event('online'));
   });

@@ -1,7 +1,9 @@
-// The exit survey in real Chromium: spur-survey.js served by the collector beside spur.js, the
-// dialog chunk imported when it is about to ask, the events stored by the collector. Desktop
-// (pointer leaving through the top) and touch (back to the tab after leaving it idle), only with a
-// cart, never before consent, once per visitor in everyDays, the keyboard, a strict CSP.
+// The exit survey in real Chromium: the one spur.js tag with data-survey (or spur('survey', {...}),
+// queued before spur.js or called after), spur.js importing spur-survey.js from the collector
+// once the visitor could be asked (a cart, consent) and no sooner, the dialog chunk imported when
+// it is about to ask, the events stored by the collector. Desktop (pointer leaving through the
+// top) and touch (back to the tab after leaving it idle), once per visitor in everyDays, the
+// keyboard, a strict CSP; and the chunk's own tag, alone and beside spur.js's data-survey.
 import type { Browser, BrowserContext, Page } from 'playwright';
 import { built, spurLoaded, useHarness, type Harness, type PageOptions } from './harness';
 
@@ -25,15 +27,26 @@ const survey = {
   freeText: { label: 'Anything else?' },
 };
 
-const tag = (config: object = survey) => `<button id="mine">the shop's button</button><script async src="/spur-survey.js" data-survey='${JSON.stringify(config)}'></script>`;
+const button = `<button id="mine">the shop's button</button>`;
+/** The chunk's own tag, as shops added it before spur.js loaded its chunks. */
+const chunkTag = (config: object) => `<script async src="/spur-survey.js" data-survey='${JSON.stringify(config)}'></script>`;
 
-async function open(o: PageOptions = {}, config?: object): Promise<Page> {
+/**
+ * A page with the survey `config`: on spur.js's tag (data-survey), or with `form` 'chunk' on
+ * spur-survey.js's own tag, or with 'both' on each; null: none.
+ */
+async function open(o: PageOptions = {}, config: object | null = survey, form: 'spur' | 'chunk' | 'both' = 'spur'): Promise<Page> {
   const page = await context.newPage();
-  await page.goto(h.pageUrl({ init: { flushInterval: 100 }, body: tag(config), ...o }));
+  const data: Record<string, string> = config && form != 'chunk' ? { survey: JSON.stringify(config) } : {};
+  const body = button + (config && form != 'spur' ? chunkTag(config) : '');
+  await page.goto(h.pageUrl({ init: { flushInterval: 100 }, body, ...o, data: { ...data, ...o.data } }));
   await spurLoaded(page);
   await page.waitForLoadState('load');
   return page;
 }
+
+/** Waits until the survey's watcher runs (spur-survey.js loaded and started). */
+const watching = (page: Page) => page.waitForFunction(() => (window as any).spur.W === 1);
 
 const spur = (page: Page, method: string, ...args: unknown[]) =>
   page.evaluate(([method, args]) => (window as any).spur[method as string](...(args as unknown[])), [method, args] as const);
@@ -76,9 +89,11 @@ async function events(page: Page, n: number): Promise<{ event: string; propertie
 
   it('asks a desktop visitor with a cart who leaves through the top, answered with the keyboard, focus inside and back', async () => {
     const page = await open();
+    await page.waitForTimeout(300);
+    expect(chunks).toEqual([]); // no survey code while the cart is empty
     await fill(page);
+    await watching(page);
     await page.focus('#mine');
-    expect(chunks).toEqual(['/spur-survey.js']); // no dialog code yet: the cart was empty when the page loaded
     await exit(page);
     await dialog(page).waitFor();
     expect(chunks).toEqual(['/spur-survey.js', '/spur-survey-dialog.js']);
@@ -120,6 +135,7 @@ async function events(page: Page, n: number): Promise<{ event: string; propertie
   it('Esc dismisses (Survey Dismissed); free text is cut at 500 characters by the field', async () => {
     const page = await open();
     await fill(page);
+    await watching(page);
     await exit(page);
     await dialog(page).waitFor();
     expect(await page.getByRole('textbox', { name: 'Anything else?' }).getAttribute('maxlength')).toBe('500');
@@ -128,8 +144,21 @@ async function events(page: Page, n: number): Promise<{ event: string; propertie
     expect((await events(page, 2)).map((e) => e.event)).toEqual(['Survey Shown', 'Survey Dismissed']);
   });
 
-  it('asks nobody with an empty cart, and loads no dialog for them', async () => {
+  it('asks nobody with an empty cart, and loads no survey code for them', async () => {
     const page = await open();
+    await exit(page);
+    await page.waitForTimeout(500);
+    expect(await dialog(page).count()).toBe(0);
+    expect(chunks).toEqual([]);
+    // Not after another event either (each event checks).
+    await spur(page, 'track', 'Looked Around');
+    await page.waitForTimeout(300);
+    expect(chunks).toEqual([]);
+  });
+
+  it('asks nobody with an empty cart when the chunk has its own tag, and loads no dialog for them', async () => {
+    const page = await open({}, survey, 'chunk');
+    await watching(page);
     await exit(page);
     await page.waitForTimeout(500);
     expect(await dialog(page).count()).toBe(0);
@@ -139,28 +168,33 @@ async function events(page: Page, n: number): Promise<{ event: string; propertie
   it('asks a visitor at most once in everyDays', async () => {
     let page = await open({}, { ...survey, everyDays: 7 });
     await fill(page);
+    await watching(page);
     await exit(page);
     await dialog(page).waitFor();
     await page.keyboard.press('Escape');
     await page.reload();
     await page.waitForLoadState('load');
+    await watching(page); // the cart is still full
     await exit(page);
     await page.waitForTimeout(500);
     expect(await dialog(page).count()).toBe(0);
     // Eight days later.
     await page.evaluate(() => localStorage.setItem('spur_survey', String(Number(localStorage.getItem('spur_survey')) - 8 * 864e5)));
     page = await open({}, { ...survey, everyDays: 7 });
+    await watching(page);
     await exit(page);
     await dialog(page).waitFor();
   });
 
-  it('asks nobody before consent where it is required, and asks once it is granted', async () => {
+  it('asks nobody before consent where it is required, and loads no survey code before; asks once it is granted', async () => {
     const page = await open({ data: { consent: 'required' } });
     await fill(page);
     await exit(page);
     await page.waitForTimeout(500);
     expect(await dialog(page).count()).toBe(0);
+    expect(chunks).toEqual([]);
     await spur(page, 'consent', 'granted');
+    await watching(page);
     await exit(page);
     await dialog(page).waitFor();
   });
@@ -171,6 +205,7 @@ async function events(page: Page, n: number): Promise<{ event: string; propertie
     const page = await open({}, { ...survey, touchIdleSeconds: 1 });
     expect(await page.evaluate(() => matchMedia('(pointer: coarse)').matches)).toBe(true);
     await fill(page);
+    await watching(page);
     const visibility = (state: string) =>
       page.evaluate((state) => {
         Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state });
@@ -200,6 +235,7 @@ async function events(page: Page, n: number): Promise<{ event: string; propertie
     const page = await open({ csp: "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'" });
     page.on('console', (m) => /Content Security Policy/.test(m.text()) && violations.push(m.text()));
     await fill(page);
+    await watching(page);
     await page.evaluate(() => document.documentElement.style.setProperty('--spur-survey-bg', 'rgb(1, 2, 3)'));
     await exit(page);
     await dialog(page).waitFor();
@@ -212,15 +248,58 @@ async function events(page: Page, n: number): Promise<{ event: string; propertie
     expect(violations.filter((v) => !/inline script/i.test(v))).toEqual([]);
   });
 
-  it('takes spur("survey", {...}) once loaded, and warns about a survey it cannot use', async () => {
+  it('with its own tag: takes spur("survey", {...}) once loaded, and warns about a survey it cannot use', async () => {
     const warnings: string[] = [];
     context.on('console', (m) => m.type() === 'warning' && warnings.push(m.text()));
-    const page = await open({}, { id: 'broken', question: 'Why?' });
+    const page = await open({}, { id: 'broken', question: 'Why?' }, 'chunk');
+    await watching(page);
     expect(warnings).toContain('[spur] the survey needs options: [{ value, label }, ...] (strings)');
     await page.evaluate((s) => (window as any).spur('survey', s), { ...survey, id: 'later' });
     await fill(page);
     await exit(page);
     await dialog(page).waitFor();
     expect((await events(page, 1))[0].properties.survey_id).toBe('later');
+  });
+
+  it('takes spur("survey", {...}) queued in the stub before spur.js loaded', async () => {
+    const page = await open({ queued: [['survey', { ...survey, id: 'queued' }]] }, null);
+    await page.waitForTimeout(300);
+    expect(chunks).toEqual([]);
+    await fill(page);
+    await watching(page);
+    await exit(page);
+    await dialog(page).waitFor();
+    expect((await events(page, 1))[0].properties.survey_id).toBe('queued');
+  });
+
+  it('takes spur("survey", {...}) called after spur.js loaded, with the cart already full', async () => {
+    const page = await open({}, null);
+    await fill(page);
+    await page.waitForTimeout(300);
+    expect(chunks).toEqual([]);
+    await page.evaluate((s) => (window as any).spur('survey', s), { ...survey, id: 'after' });
+    await watching(page);
+    await exit(page);
+    await dialog(page).waitFor();
+    expect((await events(page, 1))[0].properties.survey_id).toBe('after');
+  });
+
+  it("asks once with both forms on the page (the chunk's tag and data-survey on spur.js)", async () => {
+    const page = await open({}, survey, 'both');
+    await fill(page);
+    await watching(page);
+    await page.waitForTimeout(300); // spur.js's import() of the chunk too
+    await exit(page);
+    await dialog(page).waitFor();
+    await page.keyboard.press('Escape');
+    await exit(page);
+    await page.waitForTimeout(300);
+    expect(await dialog(page).count()).toBe(0);
+    expect(await page.locator('[data-spur-survey]').count()).toBe(0);
+    await spur(page, 'track', 'Marker');
+    const stored = await events(page, 2);
+    await page.waitForTimeout(300);
+    expect((await events(page, 2)).map((e) => e.event)).toEqual(['Survey Shown', 'Survey Dismissed']);
+    expect(stored.length).toBe(2);
   });
 });

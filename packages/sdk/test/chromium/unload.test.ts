@@ -55,6 +55,7 @@ const fetches = (page: Page): Promise<{ keepalive: boolean; size: number; blob: 
 const setVisibility = (page: Page, state: 'hidden' | 'visible') =>
   page.evaluate((state) => {
     Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state });
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => state == 'hidden' });
     document.dispatchEvent(new Event('visibilitychange'));
   }, state);
 
@@ -245,6 +246,7 @@ const five = (prefix: string) => Array.from({ length: 5 }, (_, i) => `${prefix}-
     // Headless Chromium never hides a page by itself: set the state the event reports, and fire it.
     await page.evaluate(() => {
       Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
       document.dispatchEvent(new Event('visibilitychange'));
     });
     await sent; // at once, not after the flush interval
