@@ -15,7 +15,7 @@ const w = window as unknown as { spur?: Global };
 const stub = w.spur;
 
 // Chunks, from the collector that serves spur.js (the endpoint: data-endpoint, or spur.js's own
-// URL without its file name; given without a trailing slash), as ES modules (CORS). Not a relative
+// URL without its file name; given with a trailing slash, `//spur-…`, which the collector serves too), as ES modules (CORS). Not a relative
 // import(): from a cross-origin classic script it resolves against about:blank. A second import()
 // of a chunk evaluates nothing; a chunk that also has its own tag on the page guards against its
 // second copy. Failing to load (offline, blocked) is said in debug mode, never thrown.

@@ -106,11 +106,16 @@ export function createSdkRouter(deps: { sdkPath?: string }): Router {
   // Per file, read again only when it changes (a rebuild while the collector runs is picked up).
   const cache = new Map<string, { version: string; variants: Promise<Record<SdkEncoding, Variant>> }>();
 
-  router.get(['/spur.js', ...SDK_CHUNKS.map((name) => `/${name}`)], async (req, res) => {
+  // Also after more than one slash: spur.js asks for its chunks at `${endpoint}/spur-….js`, and a
+  // data-endpoint given with a trailing slash makes that `//spur-….js` (a byte of spur.js spared).
+  const names = new Set(['spur.js', ...SDK_CHUNKS]);
+  router.get(/^\/+spur(-[a-z-]+)?\.js$/, async (req, res, next) => {
+    const name = req.path.replace(/^\/+/, '');
+    if (!names.has(name)) return next();
     const bundle = deps.sdkPath ?? defaultSdkPath();
-    const file = bundle && (req.path == '/spur.js' ? bundle : join(dirname(bundle), req.path.slice(1)));
+    const file = bundle && (name == 'spur.js' ? bundle : join(dirname(bundle), name));
     const current = file && (await version(file));
-    if (!file || !current) throw notFound(`${req.path.slice(1)} is not built (npm run build)`);
+    if (!file || !current) throw notFound(`${name} is not built (npm run build)`);
     let cached = cache.get(file);
     if (cached?.version !== current) {
       const variants = loadVariants(file);

@@ -113,6 +113,9 @@ describe('GET /spur-jsonld.js (a chunk of the SDK)', () => {
     const main = await request(app).get('/spur.js').set('Accept-Encoding', 'identity');
     expect(main.text).toBe('window.spur=function(){};');
     expect(main.headers.etag).not.toBe(chunk.headers.etag);
+    // After a data-endpoint given with a trailing slash, spur.js asks for `//spur-jsonld.js`.
+    const doubled = await request(app).get('//spur-jsonld.js').set('Accept-Encoding', 'identity');
+    expect([doubled.status, doubled.text]).toEqual([200, 'window.chunk=1;']);
   });
 
   it('answers 404 JSON for a chunk that is not built, and serves no other file of the folder', async () => {
@@ -123,6 +126,8 @@ describe('GET /spur-jsonld.js (a chunk of the SDK)', () => {
     expect(res.status).toBe(404);
     expect(res.body.error.message).toBe('spur-jsonld.js is not built (npm run build)');
     expect((await request(app).get('/other.js')).status).toBe(404);
+    expect((await request(app).get('/spur-other.js')).status).toBe(404);
+    expect((await request(app).get('//spur-other.js')).status).toBe(404);
   });
 });
 
