@@ -22,7 +22,7 @@ const escapeAttribute = (value) =>
 const CONSENT_MODE_COOKIE = 'shop_consent_mode';
 
 /**
- * Rewrites the spur script tags of one HTML page (spur.js and its chunks, spur-*.js) to point at
+ * Rewrites the spur script tag of one HTML page (a chunk's own tag, spur-*.js, too) to point at
  * another collector and write key, and with `consent: 'required'` adds data-consent="required"
  * (the SDK then stores and sends nothing before spur.consent('granted')).
  */
