@@ -1,6 +1,7 @@
 // `npm run bench`: runs the benchmark sections, prints one markdown document and writes it to
 // bench/results.md. Flags: --only size,main-thread,delivery,ingest,analytics,journeys,first-page,restart,flood,postgres,
-// analytics-memory,migrate,purchase-model,customers,dashboard,facts-backfill,import-orders,live --quick (fewer repetitions).
+// analytics-memory,migrate,purchase-model,customers,dashboard,facts-backfill,import-orders,live,history,abandonment,
+// customer-lookup --quick (fewer repetitions, smaller stores).
 // Benchmarks, not tests: nothing here fails a build; the ✅/❌ marks say which targets were met.
 'use strict';
 const fs = require('node:fs');
@@ -8,7 +9,7 @@ const path = require('node:path');
 const { machine } = require('./lib/machine');
 const { mark, table } = require('./lib/format');
 
-const SECTIONS = ['size', 'main-thread', 'delivery', 'ingest', 'analytics', 'journeys', 'first-page', 'restart', 'flood', 'postgres', 'analytics-memory', 'migrate', 'purchase-model', 'customers', 'dashboard', 'facts-backfill', 'import-orders', 'live'];
+const SECTIONS = ['size', 'main-thread', 'delivery', 'ingest', 'analytics', 'journeys', 'first-page', 'restart', 'flood', 'postgres', 'analytics-memory', 'migrate', 'purchase-model', 'customers', 'dashboard', 'facts-backfill', 'import-orders', 'live', 'history', 'abandonment', 'customer-lookup'];
 
 function parseArgs(argv) {
   const quick = argv.includes('--quick');
@@ -77,6 +78,9 @@ const RUNNERS = {
   'facts-backfill': (o) => require('./facts-backfill')(o),
   'import-orders': (o) => require('./import-orders')(o),
   live: (o) => require('./live')(o),
+  history: (o) => require('./history')(o.quick ? { events: 20_000, buyers: 500, requests: 10 } : {}),
+  abandonment: (o) => require('./abandonment')(o.quick ? { events: 100_000, buyers: 2_000, minutes: 2 } : {}),
+  'customer-lookup': (o) => require('./customer-lookup')(o.quick ? { events: 50_000, runs: 3 } : {}),
 };
 
 const TITLES = {
@@ -98,6 +102,9 @@ const TITLES = {
   'facts-backfill': '16. Facts an older build stored: the backfill of 1M rows, the first funnel before and after',
   'import-orders': '17. Order import: 1M line items from a CSV',
   live: '18. Live stream and webhooks: from commit to the stream and to the receiver',
+  history: "19. Customer histories: the purchase model's fit reused",
+  abandonment: "20. The abandonment job's CPU per minute, narrowed replays",
+  'customer-lookup': "21. The order importer's customer lookup",
 };
 
 /** Chromium's version when no browser section ran (for the machine line). */
