@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import request from 'supertest';
 import { createAnalyticsService, createCollector, createStore, openSqliteStorage, type Collector, type CollectorConfig, type Storage, type Store } from '../src';
 import { startAbandonment } from '../src/jobs/abandonment';
 
@@ -18,6 +19,10 @@ export const WRITE_KEYS = { [WRITE_KEY]: [SHOP], [OTHER_KEY]: [OTHER_SHOP], [SER
 
 export const basic = (key: string) => `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
 export const bearer = (token: string) => `Bearer ${token}`;
+
+/** POSTs `events` as one batch with the server key (as a shop's backend sends) and expects a 200. */
+export const ingestAsServer = (app: Collector, ...events: unknown[]) =>
+  request(app).post('/v1/batch').set('Authorization', basic(SERVER_KEY)).set('Content-Type', 'application/json').send({ batch: events }).expect(200);
 
 /** A fresh temp directory, removed with everything in it after the current test. */
 export function makeTempDir(cleanups: (() => unknown)[]): string {

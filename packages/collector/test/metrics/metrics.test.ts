@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createCollector, createStore, openSqliteStorage, startServer, type CollectorConfig, type Store } from '../../src';
 import { INGEST_PATHS } from '../../src/routes/ingest-paths';
 import { ADMIN_TOKEN, NOW, SERVER_KEY, WRITE_KEYS, basic, bearer, track, useFixtures } from '../helpers';
+import { samples, value } from './prometheus-text';
 
 const fx = useFixtures();
 
@@ -54,25 +55,6 @@ async function scrape(port: number, token = ADMIN_TOKEN, from = '127.0.0.9'): Pr
   const answer = await send(port, 'GET', '/metrics', { headers: { Authorization: bearer(token) }, from });
   expect(answer.status).toBe(200);
   return answer.text;
-}
-
-/** Every sample of `name` (exactly that name) as [labels, value]. */
-function samples(text: string, name: string): [Record<string, string>, number][] {
-  const out: [Record<string, string>, number][] = [];
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const labels: Record<string, string> = {};
-    for (const [, key, value] of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[key] = value;
-    out.push([labels, Number(m[3])]);
-  }
-  return out;
-}
-
-/** The value of the sample of `name` with exactly these labels among its own (others ignored); undefined when none. */
-function value(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  const found = samples(text, name).find(([l]) => Object.entries(labels).every(([k, v]) => l[k] === v));
-  return found?.[1];
 }
 
 describe('GET /metrics', () => {

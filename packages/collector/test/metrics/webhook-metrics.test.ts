@@ -4,8 +4,9 @@
 // and which endpoints a 410 disabled.
 import request from 'supertest';
 import type { Collector } from '../../src';
-import { ADMIN_TOKEN, basic, bearer, SERVER_KEY, useFixtures } from '../helpers';
+import { ADMIN_TOKEN, bearer, useFixtures, ingestAsServer as ingest } from '../helpers';
 import { startReceiver, type Receiver } from '../webhooks/receiver';
+import { value } from './prometheus-text';
 
 const fx = useFixtures();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -31,19 +32,6 @@ async function collector(options: { allowPrivate?: boolean; file?: string } = {}
 }
 const addEndpoint = async (app: Collector, url = receiver.url) =>
   (await request(app).post('/v1/webhooks').set('Authorization', bearer(ADMIN_TOKEN)).send({ url, events: ['order.completed'] }).expect(201)).body as { endpoint: { id: string } };
-const ingest = (app: Collector, ...events: unknown[]) =>
-  request(app).post('/v1/batch').set('Authorization', basic(SERVER_KEY)).set('Content-Type', 'application/json').send({ batch: events }).expect(200);
-
-/** The value of `name` whose labels include `labels`; undefined when there is no such sample. */
-function value(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const found = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map(([, k, v]) => [k, v]));
-    if (Object.entries(labels).every(([k, v]) => found[k] === v)) return Number(m[3]);
-  }
-  return undefined;
-}
 
 const scrape = async (app: Collector) => (await request(app).get('/metrics').set('Authorization', bearer(ADMIN_TOKEN)).expect(200)).text;
 

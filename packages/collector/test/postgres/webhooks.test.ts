@@ -2,10 +2,10 @@
 // is leased to one collector at a time, the retry keeps its webhook-id, and GET /v1/live resumes
 // after the backend's own cursor.
 import request from 'supertest';
-import { createStore, type Collector } from '../../src';
+import { createStore } from '../../src';
 import { openPostgresStorage } from '../../src/storage/postgres/storage';
 import { webhookOp } from '../../src/webhooks/programs';
-import { ADMIN_TOKEN, basic, bearer, SERVER_KEY, useFixtures } from '../helpers';
+import { ADMIN_TOKEN, bearer, useFixtures, ingestAsServer as ingest } from '../helpers';
 import { startReceiver, verifies, type Receiver } from '../webhooks/receiver';
 import { describePostgres } from './server';
 
@@ -30,8 +30,6 @@ describePostgres('webhooks on PostgreSQL', (db) => {
     timestamp: new Date().toISOString(),
     properties: { order_id: `o-${counter}`, total: 9, currency: 'EUR' },
   });
-  const ingest = (app: Collector, ...events: unknown[]) =>
-    request(app).post('/v1/batch').set('Authorization', basic(SERVER_KEY)).set('Content-Type', 'application/json').send({ batch: events }).expect(200);
 
   it('delivers, retries a 500 under the same webhook-id, and verifies', async () => {
     // The retry at a tenth of the schedule's first step (5 s): 500 ms after the first failure.

@@ -3,7 +3,7 @@
 import { get, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { ADMIN_TOKEN, basic, bearer, SERVER_KEY, useFixtures } from '../helpers';
+import { ADMIN_TOKEN, bearer, useFixtures, ingestAsServer as ingest } from '../helpers';
 import type { Collector } from '../../src';
 
 const fx = useFixtures();
@@ -89,8 +89,6 @@ async function serve(): Promise<{ app: Collector; base: string }> {
   });
   return { app, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
-const ingest = (app: Collector, ...events: unknown[]) =>
-  request(app).post('/v1/batch').set('Authorization', basic(SERVER_KEY)).set('Content-Type', 'application/json').send({ batch: events }).expect(200);
 
 describe('GET /v1/live', () => {
   it('streams committed events with an id, filtered by event name, and resumes exactly after Last-Event-ID', async () => {

@@ -2,7 +2,7 @@
 // real HTTP into a real SQLite file, deliveries to a real receiver on 127.0.0.1 that checks each
 // with the Standard Webhooks library.
 import request from 'supertest';
-import { ADMIN_TOKEN, bearer, basic, SERVER_KEY, useFixtures } from '../helpers';
+import { ADMIN_TOKEN, bearer, useFixtures, ingestAsServer as ingest } from '../helpers';
 import { startReceiver, verifies, type Receiver } from './receiver';
 import type { Collector } from '../../src';
 
@@ -35,8 +35,6 @@ const admin = (app: Collector) => ({
   list: async () => (await request(app).get('/v1/webhooks').set('Authorization', bearer(ADMIN_TOKEN)).expect(200)).body.endpoints,
   log: async (id: string) => (await request(app).get(`/v1/webhooks/${id}/attempts`).set('Authorization', bearer(ADMIN_TOKEN)).expect(200)).body.attempts,
 });
-const ingest = (app: Collector, ...events: unknown[]) =>
-  request(app).post('/v1/batch').set('Authorization', basic(SERVER_KEY)).set('Content-Type', 'application/json').send({ batch: events }).expect(200);
 
 async function endpoint(app: Collector, events: string[]) {
   const res = await admin(app).add({ url: receiver.url, events }).expect(201);
