@@ -16,7 +16,7 @@ const { execFileSync } = require('node:child_process');
 const { machine } = require('./lib/machine');
 const { num, table, printSection } = require('./lib/format');
 const { median } = require('./lib/stats');
-const { parseSize } = require('./lib/scale');
+const { flag, parseSize } = require('./lib/scale');
 const { customerShop, AS_OF } = require('./lib/customer-facts');
 
 const DIST = path.join(__dirname, '../packages/collector/dist');
@@ -123,10 +123,7 @@ if (require.main === module) {
     const args = JSON.parse(argv[1]);
     process.stdout.write(JSON.stringify(measure({ ...args, log: (s) => process.stderr.write(s + '\n') })) + '\n');
   } else {
-    const opt = (name) => {
-      const i = argv.indexOf(name);
-      return i >= 0 ? argv[i + 1] : undefined;
-    };
+    const opt = (name) => flag(argv, name);
     printSection(
       abandonmentBench({
         events: opt('--events') ? parseSize(opt('--events')) : undefined,

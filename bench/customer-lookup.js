@@ -14,7 +14,7 @@ const path = require('node:path');
 const { machine } = require('./lib/machine');
 const { num, table, printSection } = require('./lib/format');
 const { median } = require('./lib/stats');
-const { parseSize } = require('./lib/scale');
+const { flag, parseSize } = require('./lib/scale');
 
 const DIST = path.join(__dirname, '../packages/collector/dist');
 
@@ -94,10 +94,7 @@ async function customerLookupBench({ events = 300_000, runs = 5, log = console.e
 
 if (require.main === module) {
   const argv = process.argv.slice(2);
-  const opt = (name) => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
+  const opt = (name) => flag(argv, name);
   printSection(customerLookupBench({ events: opt('--events') ? parseSize(opt('--events')) : undefined, runs: opt('--runs') ? Number(opt('--runs')) : undefined }));
 }
 

@@ -14,7 +14,7 @@ const path = require('node:path');
 const { machine } = require('./lib/machine');
 const { num, table, printSection } = require('./lib/format');
 const { median } = require('./lib/stats');
-const { parseSize } = require('./lib/scale');
+const { flag, parseSize } = require('./lib/scale');
 const { customerShop, AS_OF } = require('./lib/customer-facts');
 
 const DIST = path.join(__dirname, '../packages/collector/dist');
@@ -71,10 +71,7 @@ async function historyBench({ events = 100_000, buyers = 2000, requests = 20, lo
 
 if (require.main === module) {
   const argv = process.argv.slice(2);
-  const opt = (name) => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
+  const opt = (name) => flag(argv, name);
   printSection(
     historyBench({
       events: opt('--events') ? parseSize(opt('--events')) : undefined,

@@ -9,12 +9,15 @@ function parseSize(text) {
   return Math.round(Number(m[1]) * (m[2] ? (m[2].toLowerCase() === 'k' ? 1e3 : 1e6) : 1));
 }
 
+/** The value after flag `name` on the command line `argv`; undefined without the flag. */
+function flag(argv, name) {
+  const i = argv.indexOf(name);
+  return i === -1 ? undefined : argv[i + 1];
+}
+
 /** The flags of a sized bench: --child N (one size, in a child process), --sizes, --runs, --builds. */
 function sizedArgs(argv, defaults) {
-  const get = (name) => {
-    const i = argv.indexOf(name);
-    return i === -1 ? undefined : argv[i + 1];
-  };
+  const get = (name) => flag(argv, name);
   const quick = argv.includes('--quick');
   return {
     child: get('--child'),
@@ -36,4 +39,4 @@ function random(seed) {
   };
 }
 
-module.exports = { parseSize, sizedArgs, random };
+module.exports = { parseSize, flag, sizedArgs, random };
