@@ -18,7 +18,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { num, table } = require('./lib/format');
-const { shopBatches } = require('./lib/shop-events');
+const { appendShop, shopBatches } = require('./lib/shop-events');
 const { parseSize } = require('./lib/scale');
 const { quantile } = require('./lib/stats');
 const { oneStart, median, label } = require('./first-funnel');
@@ -56,14 +56,8 @@ async function currentFile(size, log) {
   const building = `${file}.building`;
   removeDb(building);
   const storage = createStore(await openSqliteStorage(building));
-  const began = Date.now();
-  let n = 0;
   try {
-    for (const events of shopBatches(size)) {
-      await storage.append({ writeKey: 'bench', events, rejected: [] });
-      n += events.length;
-      if (n % 500_000 < events.length) log(`bench/facts-backfill: building: ${num(n)} events, ${Math.round((Date.now() - began) / 1000)} s`);
-    }
+    await appendShop(storage, size, { log, label: 'bench/facts-backfill: building' });
   } finally {
     await storage.close();
   }

@@ -22,7 +22,7 @@ const path = require('node:path');
 const http = require('node:http');
 const { spawn } = require('node:child_process');
 const { num, table } = require('./lib/format');
-const { shopBatches } = require('./lib/shop-events');
+const { appendShop } = require('./lib/shop-events');
 
 const ROOT = path.join(__dirname, '..');
 const OUT = path.join(__dirname, 'out');
@@ -62,14 +62,8 @@ async function shopFile(tree, name, size, log) {
   const building = `${file}.building`;
   for (const f of [building, `${building}-wal`, `${building}-shm`]) fs.rmSync(f, { force: true });
   const storage = createStore(await openSqliteStorage(building));
-  let n = 0;
-  const began = Date.now();
   try {
-    for (const events of shopBatches(size)) {
-      await storage.append({ writeKey: 'bench', events, rejected: [] });
-      n += events.length;
-      if (n % 500_000 < events.length) log(`bench/first-funnel: building ${path.basename(file)}: ${num(n)} events, ${Math.round((Date.now() - began) / 1000)} s`);
-    }
+    await appendShop(storage, size, { log, label: `bench/first-funnel: building ${path.basename(file)}` });
   } finally {
     await storage.close();
   }

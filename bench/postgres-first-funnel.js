@@ -18,7 +18,7 @@ const { oneStart, median } = require('./first-funnel');
 const { num, table } = require('./lib/format');
 const { startDurablePostgres } = require('./lib/postgres');
 const { parseSize } = require('./lib/scale');
-const { shopBatches } = require('./lib/shop-events');
+const { appendShop } = require('./lib/shop-events');
 
 const ROOT = path.join(__dirname, '..');
 
@@ -37,14 +37,8 @@ function args(argv) {
 async function store(url, size, log) {
   const { openStorage, createStore } = require(path.join(ROOT, 'packages/collector/dist'));
   const storage = createStore(await openStorage({ db: url }));
-  const began = Date.now();
-  let n = 0;
   try {
-    for (const events of shopBatches(size)) {
-      await storage.append({ writeKey: 'bench', events, rejected: [] });
-      n += events.length;
-      if (n % 100_000 < events.length) log(`bench/postgres-first-funnel: stored ${num(n)} events, ${Math.round((Date.now() - began) / 1000)} s`);
-    }
+    await appendShop(storage, size, { log, label: 'bench/postgres-first-funnel: stored', every: 100_000 });
   } finally {
     await storage.close();
   }

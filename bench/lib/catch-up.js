@@ -18,7 +18,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { num, table } = require('./format');
-const { shopBatches } = require('./shop-events');
+const { appendShop } = require('./shop-events');
 
 const OUT = path.join(__dirname, '../out');
 const PAGE = 5000;
@@ -127,13 +127,8 @@ async function shopDatabase(collector, size, log) {
   const building = `${file}.building`;
   for (const f of [building, `${building}-wal`, `${building}-shm`]) fs.rmSync(f, { force: true });
   const storage = await openSqliteStorage(building);
-  let n = 0;
   try {
-    for (const events of shopBatches(size)) {
-      await storage.append({ writeKey: 'bench', events, rejected: [] });
-      n += events.length;
-      if (n % 500_000 < events.length) log(`bench/catch-up: building ${path.basename(file)}: ${num(n)} events`);
-    }
+    await appendShop(storage, size, { log, label: `bench/catch-up: building ${path.basename(file)}` });
   } finally {
     await storage.close();
   }

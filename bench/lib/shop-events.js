@@ -9,6 +9,7 @@
 // on a live shop: by time, each batch's events a few seconds apart.
 'use strict';
 const { random } = require('./scale');
+const { num } = require('./format');
 
 const HOST = 'https://shop.example';
 const CATEGORIES = ['tops', 'dresses', 'shoes', 'bags', 'kitchen', 'garden', 'toys', 'books', 'beauty', 'sports'];
@@ -241,4 +242,19 @@ function* shopBatches(total, { seed = 21, size = 5000, shop = createShop({ seed,
   if (batch.length) yield batch;
 }
 
-module.exports = { createShop, shopBatches };
+/**
+ * Appends `total` events of the shop to `storage` (a Store or a backend) in batches, the same ones
+ * on every run, and logs `label: N events, S s` every `every` events; resolves to the count.
+ */
+async function appendShop(storage, total, { log, label, every = 500_000 }) {
+  const began = Date.now();
+  let n = 0;
+  for (const events of shopBatches(total)) {
+    await storage.append({ writeKey: 'bench', events, rejected: [] });
+    n += events.length;
+    if (n % every < events.length) log(`${label}: ${num(n)} events, ${Math.round((Date.now() - began) / 1000)} s`);
+  }
+  return n;
+}
+
+module.exports = { createShop, shopBatches, appendShop };
